@@ -1,0 +1,126 @@
+# mailnoc — build, test, bench and install.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    := $(PREFIX)/bin
+SBINDIR   := $(PREFIX)/sbin
+MANDIR    := $(PREFIX)/share/man
+DATADIR   := $(PREFIX)/share/mailnoc
+
+CC        ?= cc
+PKGS      := ncursesw libssh2 jansson hiredis
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CFLAGS    ?= -O2 -g
+BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(shell pkg-config --cflags $(PKGS))
+SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
+LIBS_TUI   = $(shell pkg-config --libs ncursesw)
+LIBS_TEST  = $(shell pkg-config --libs cmocka)
+
+CORE_SRC  := $(wildcard core/*.c) $(wildcard backends/*.c)
+TUI_SRC   := $(wildcard tui/*.c)
+AGENT_SRC := $(wildcard agent/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+# Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
+B  := build
+BS := build/san
+
+obj    = $(patsubst %.c,$(1)/%.o,$(2))
+UNITS  := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+
+.SECONDARY:
+.PHONY: all test check unit unit-san integration e2e bench install uninstall \
+	clean deps demo lab-up lab-down format tidy
+
+all: $(B)/mailnoc $(B)/mailnocd
+
+deps:
+	@scripts/install-deps
+
+# Binaries: the console links curses; core and agent never do.
+define programs
+$(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+
+$(1)/mailnoc: $(call obj,$(1),$(TUI_SRC)) $(1)/libcore.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
+
+$(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libcore.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE)
+
+$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libcore.a
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_CORE)
+
+$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASEFLAGS) $(2) -c -o $$@ $$<
+endef
+
+$(eval $(call programs,$(B),$(CFLAGS)))
+$(eval $(call programs,$(BS),$(SANFLAGS)))
+
+unit: $(addprefix $(B)/unit/,$(UNITS))
+	@set -e; for t in $^; do echo "== $$t"; $$t 2>&1; done
+
+unit-san: $(addprefix $(BS)/unit/,$(UNITS)) $(BS)/mailnoc $(BS)/mailnocd
+	@set -e; for t in $(addprefix $(BS)/unit/,$(UNITS)); do \
+		echo "== $$t (asan+ubsan)"; $$t 2>&1; done
+
+# Integration tests start the lab of real servers; they run the sanitizer
+# build so a memory error against a real backend fails the run.
+integration: $(BS)/mailnoc $(BS)/mailnocd
+	@MAILNOC_BIN=$(BS) tests/integration/run
+
+e2e: $(BS)/mailnoc $(BS)/mailnocd
+	@MAILNOC_BIN=$(BS) tests/e2e/run
+
+# check: fast, no servers. test: everything CI runs.
+check: unit unit-san
+
+test: deps
+	@$(MAKE) --no-print-directory all check
+	@$(MAKE) --no-print-directory integration
+
+bench: all
+	@tests/bench/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+lab-up:
+	@tests/lab/up
+
+lab-down:
+	@tests/lab/down
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/themes
+	install -m 755 $(B)/mailnoc $(DESTDIR)$(BINDIR)/mailnoc
+	install -m 755 $(B)/mailnocd $(DESTDIR)$(SBINDIR)/mailnocd
+	if ls themes/*.theme >/dev/null 2>&1; then \
+		install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
+	if ls docs/*.1 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man1; \
+		install -m 644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	if ls docs/*.8 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man8; \
+		install -m 644 docs/*.8 $(DESTDIR)$(MANDIR)/man8/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/mailnoc.1 $(DESTDIR)$(MANDIR)/man8/mailnocd.8
+
+format:
+	clang-format -i core/*.[ch] backends/*.[ch] tui/*.[ch] agent/*.[ch] tests/unit/*.c
+
+tidy:
+	clang-tidy $(CORE_SRC) $(TUI_SRC) $(AGENT_SRC) -- $(BASEFLAGS)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,8 @@
+/* mailnocd: the node agent. */
+#include "agent/agent.h"
+
+int
+main(int argc, char **argv)
+{
+	return agent_main(argc, argv);
+}

@@ -1,0 +1,33 @@
+/* Global command-line options of mailnoc, shared by console and batch mode. */
+#ifndef MAILNOC_CLI_H
+#define MAILNOC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct cli {
+	const char *config;
+	const char *theme;
+	bool check_config;
+	bool json;
+	bool read_only;
+	bool yes;
+	bool dry_run;
+	bool help;
+	bool version;
+	int argc;    /* the command and its arguments, after the options */
+	char **argv;
+};
+
+/*
+ * Parses the options in front of the command. Returns 0, or -1 with `cause`
+ * set (an unknown option, a missing value, a password on the command line).
+ */
+int cli_parse(int argc, char **argv, struct cli *cli, char *cause,
+    size_t causelen);
+
+/* Prints mailnoc's --help text. */
+void cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,709 @@
+/* Configuration loading: JSON through jansson, every value validated. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/validate.h"
+#include "core/xalloc.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/* What a loader needs to say where an error is. */
+struct cfgctx {
+	const char *file;
+	char *cause;
+	size_t causelen;
+};
+
+static int
+cfg_error(struct cfgctx *ctx, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cfg_error(struct cfgctx *ctx, const char *path, const char *fmt, ...)
+{
+	char msg[CONFIG_CAUSE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (path != NULL && path[0] != '\0')
+		snprintf(ctx->cause, ctx->causelen, "%s: %s: %s", ctx->file, path,
+		    msg);
+	else
+		snprintf(ctx->cause, ctx->causelen, "%s: %s", ctx->file, msg);
+	return -1;
+}
+
+static const char *
+json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number with a fraction";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "an unknown value";
+}
+
+static void
+join_path(char *out, size_t len, const char *parent, const char *key)
+{
+	if (parent[0] == '\0')
+		snprintf(out, len, "%s", key);
+	else
+		snprintf(out, len, "%s.%s", parent, key);
+}
+
+/* Refuses keys that are not in `accepted` (NULL-terminated). */
+static int
+check_keys(struct cfgctx *ctx, const char *path, json_t *obj,
+    const char *const *accepted)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, key, v) {
+		char list[256] = "", sub[256];
+		size_t off = 0;
+		int known = 0;
+
+		for (i = 0; accepted[i] != NULL; i++) {
+			if (strcmp(key, accepted[i]) == 0)
+				known = 1;
+		}
+		if (known)
+			continue;
+		for (i = 0; accepted[i] != NULL && off < sizeof list; i++) {
+			off += (size_t)snprintf(list + off, sizeof list - off,
+			    "%s%s", i ? ", " : "", accepted[i]);
+		}
+		join_path(sub, sizeof sub, path, key);
+		return cfg_error(ctx, sub, "unknown key; accepted: %s", list);
+	}
+	return 0;
+}
+
+static int
+get_object(struct cfgctx *ctx, const char *path, json_t *v, json_t **out)
+{
+	if (!json_is_object(v))
+		return cfg_error(ctx, path, "expected an object, got %s",
+		    json_kind(v));
+	*out = v;
+	return 0;
+}
+
+/*
+ * Reads an optional string member. `check` validates it; `what` names the
+ * kind of value in the error. A missing member leaves *out unchanged.
+ */
+static int
+get_string(struct cfgctx *ctx, const char *parent, json_t *obj,
+    const char *key, const char *(*check)(const char *), const char *what,
+    char **out)
+{
+	char path[256];
+	const char *s, *why;
+	json_t *v;
+
+	join_path(path, sizeof path, parent, key);
+	if ((v = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return cfg_error(ctx, path, "expected %s, got %s", what,
+		    json_kind(v));
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return cfg_error(ctx, path, "contains a NUL character");
+	if (check != NULL && (why = check(s)) != NULL)
+		return cfg_error(ctx, path, "'%s' is not %s: %s", s, what, why);
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int
+get_int(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
+    long min, long max, int *out)
+{
+	char path[256];
+	json_t *v;
+
+	join_path(path, sizeof path, parent, key);
+	if ((v = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_integer(v))
+		return cfg_error(ctx, path,
+		    "expected an integer from %ld to %ld, got %s", min, max,
+		    json_kind(v));
+	if (json_integer_value(v) < min || json_integer_value(v) > max)
+		return cfg_error(ctx, path, "%" JSON_INTEGER_FORMAT
+		    " is out of range; accepted: %ld to %ld",
+		    json_integer_value(v), min, max);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int
+get_bool(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
+    bool *out)
+{
+	char path[256];
+	json_t *v;
+
+	join_path(path, sizeof path, parent, key);
+	if ((v = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return cfg_error(ctx, path, "expected true or false, got %s",
+		    json_kind(v));
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
+require(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
+    const char *what)
+{
+	char path[256];
+
+	if (json_object_get(obj, key) != NULL)
+		return 0;
+	join_path(path, sizeof path, parent, key);
+	return cfg_error(ctx, path, "missing; expected %s", what);
+}
+
+static int
+load_endpoint(struct cfgctx *ctx, const char *path, json_t *v,
+    struct config_endpoint *ep)
+{
+	static const char *const keys[] = { "host", "port", NULL };
+	json_t *obj = NULL;
+
+	ep->port = 26379;
+	if (get_object(ctx, path, v, &obj) == -1 ||
+	    check_keys(ctx, path, obj, keys) == -1 ||
+	    require(ctx, path, obj, "host", "a host name or address") == -1 ||
+	    get_string(ctx, path, obj, "host", validate_host, "a host",
+		&ep->host) == -1 ||
+	    get_int(ctx, path, obj, "port", 1, 65535, &ep->port) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
+{
+	static const char *const keys[] = { "host", "port", "sentinels",
+		"master_name", "user", "password_env", "password_file", "prefix",
+		"connect_timeout_ms", "command_timeout_ms", NULL };
+	json_t *obj = NULL, *v, *sentinels;
+	size_t i;
+
+	r->port = 6379;
+	r->prefix = xstrdup("mailnoc:");
+	r->connect_timeout_ms = 1000;
+	r->command_timeout_ms = 2000;
+
+	if ((v = json_object_get(root, "redis")) == NULL)
+		return cfg_error(ctx, "redis", "missing; expected an object with "
+		    "host and port, or sentinels and master_name");
+	if (get_object(ctx, "redis", v, &obj) == -1)
+		return -1;
+	if (json_object_get(obj, "password") != NULL)
+		return cfg_error(ctx, "redis.password", "a password is not "
+		    "accepted in the configuration; use password_env or "
+		    "password_file");
+	if (check_keys(ctx, "redis", obj, keys) == -1)
+		return -1;
+	if (get_string(ctx, "redis", obj, "host", validate_host, "a host",
+		&r->host) == -1 ||
+	    get_int(ctx, "redis", obj, "port", 1, 65535, &r->port) == -1 ||
+	    get_string(ctx, "redis", obj, "master_name", validate_name,
+		"a master name", &r->master_name) == -1 ||
+	    get_string(ctx, "redis", obj, "user", validate_user,
+		"an ACL user name", &r->user) == -1 ||
+	    get_string(ctx, "redis", obj, "password_env", validate_env_name,
+		"an environment variable name", &r->password_env) == -1 ||
+	    get_string(ctx, "redis", obj, "password_file", validate_path,
+		"a file path", &r->password_file) == -1 ||
+	    get_string(ctx, "redis", obj, "prefix", validate_key_prefix,
+		"a key prefix", &r->prefix) == -1 ||
+	    get_int(ctx, "redis", obj, "connect_timeout_ms", 10, 600000,
+		&r->connect_timeout_ms) == -1 ||
+	    get_int(ctx, "redis", obj, "command_timeout_ms", 10, 600000,
+		&r->command_timeout_ms) == -1)
+		return -1;
+	if (r->password_env != NULL && r->password_file != NULL)
+		return cfg_error(ctx, "redis", "password_env and password_file "
+		    "are both set; use one");
+
+	if ((sentinels = json_object_get(obj, "sentinels")) != NULL) {
+		if (!json_is_array(sentinels) || json_array_size(sentinels) == 0)
+			return cfg_error(ctx, "redis.sentinels", "expected a "
+			    "non-empty array of {host, port}, got %s",
+			    json_kind(sentinels));
+		if (r->host != NULL)
+			return cfg_error(ctx, "redis", "host and sentinels are "
+			    "both set; use host for one server or sentinels "
+			    "to find the master");
+		if (r->master_name == NULL)
+			return cfg_error(ctx, "redis.master_name", "missing; "
+			    "sentinels need the name of the master they watch");
+		r->nsentinels = json_array_size(sentinels);
+		r->sentinels = xcalloc(r->nsentinels, sizeof *r->sentinels);
+		json_array_foreach(sentinels, i, v) {
+			char path[64];
+
+			snprintf(path, sizeof path, "redis.sentinels[%zu]", i);
+			if (load_endpoint(ctx, path, v, &r->sentinels[i]) == -1)
+				return -1;
+		}
+	} else if (r->host == NULL) {
+		return cfg_error(ctx, "redis.host", "missing; expected a host "
+		    "name or address (or sentinels and master_name)");
+	} else if (r->master_name != NULL) {
+		return cfg_error(ctx, "redis.master_name", "only used with "
+		    "sentinels");
+	}
+	return 0;
+}
+
+static int
+load_ssh(struct cfgctx *ctx, json_t *root, struct config_ssh *s)
+{
+	static const char *const keys[] = { "user", "key_file", "agent",
+		"known_hosts", "connect_timeout_ms", "command_timeout_ms",
+		"keepalive_s", "sudo", NULL };
+	const char *home = getenv("HOME"), *login = getenv("USER");
+	char buf[1100];
+	json_t *obj = NULL, *v;
+
+	s->user = xstrdup(login != NULL && validate_user(login) == NULL ?
+	    login : "root");
+	snprintf(buf, sizeof buf, "%s/.ssh/known_hosts",
+	    home != NULL && home[0] == '/' ? home : "/root");
+	s->known_hosts = xstrdup(buf);
+	s->connect_timeout_ms = 5000;
+	s->command_timeout_ms = 30000;
+	s->keepalive_s = 15;
+
+	if ((v = json_object_get(root, "ssh")) == NULL) {
+		s->agent = true;
+		return 0;
+	}
+	if (get_object(ctx, "ssh", v, &obj) == -1 ||
+	    check_keys(ctx, "ssh", obj, keys) == -1 ||
+	    get_string(ctx, "ssh", obj, "user", validate_user, "a user name",
+		&s->user) == -1 ||
+	    get_string(ctx, "ssh", obj, "key_file", validate_path,
+		"a file path", &s->key_file) == -1 ||
+	    get_bool(ctx, "ssh", obj, "agent", &s->agent) == -1 ||
+	    get_string(ctx, "ssh", obj, "known_hosts", validate_path,
+		"a file path", &s->known_hosts) == -1 ||
+	    get_int(ctx, "ssh", obj, "connect_timeout_ms", 100, 600000,
+		&s->connect_timeout_ms) == -1 ||
+	    get_int(ctx, "ssh", obj, "command_timeout_ms", 100, 86400000,
+		&s->command_timeout_ms) == -1 ||
+	    get_int(ctx, "ssh", obj, "keepalive_s", 0, 3600,
+		&s->keepalive_s) == -1 ||
+	    get_bool(ctx, "ssh", obj, "sudo", &s->sudo) == -1)
+		return -1;
+	if (s->key_file == NULL && json_object_get(obj, "agent") == NULL)
+		s->agent = true;
+	if (s->key_file == NULL && !s->agent)
+		return cfg_error(ctx, "ssh", "no way to authenticate; set "
+		    "key_file or \"agent\": true");
+	return 0;
+}
+
+static int
+load_node(struct cfgctx *ctx, const char *path, json_t *v,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "name", "role", "cluster",
+		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
+		"backup_root", "role_file", "role_command", NULL };
+	char sub[128];
+	const char *role;
+	json_t *obj = NULL, *r;
+
+	n->ssh_port = 22;
+	if (get_object(ctx, path, v, &obj) == -1 ||
+	    check_keys(ctx, path, obj, keys) == -1 ||
+	    require(ctx, path, obj, "name", "a node name") == -1 ||
+	    get_string(ctx, path, obj, "name", validate_name, "a node name",
+		&n->name) == -1 ||
+	    require(ctx, path, obj, "role", "gateway or mailbox") == -1)
+		return -1;
+
+	snprintf(sub, sizeof sub, "%s.role", path);
+	r = json_object_get(obj, "role");
+	if (!json_is_string(r))
+		return cfg_error(ctx, sub, "expected gateway or mailbox, got %s",
+		    json_kind(r));
+	role = json_string_value(r);
+	if (strcmp(role, "gateway") == 0)
+		n->role = NODE_GATEWAY;
+	else if (strcmp(role, "mailbox") == 0)
+		n->role = NODE_MAILBOX;
+	else
+		return cfg_error(ctx, sub, "'%s' is not one of gateway, mailbox",
+		    role);
+
+	if (require(ctx, path, obj, "cluster", "a cluster name") == -1 ||
+	    get_string(ctx, path, obj, "cluster", validate_name,
+		"a cluster name", &n->cluster) == -1 ||
+	    get_string(ctx, path, obj, "ssh_host", validate_host, "a host",
+		&n->ssh_host) == -1 ||
+	    get_int(ctx, path, obj, "ssh_port", 1, 65535, &n->ssh_port) == -1 ||
+	    get_string(ctx, path, obj, "postfix_config", validate_path,
+		"a directory path", &n->postfix_config) == -1 ||
+	    get_string(ctx, path, obj, "dovecot_config", validate_path,
+		"a file path", &n->dovecot_config) == -1 ||
+	    get_string(ctx, path, obj, "backup_root", validate_path,
+		"a directory path", &n->backup_root) == -1 ||
+	    get_string(ctx, path, obj, "role_file", validate_path,
+		"a file path", &n->role_file) == -1 ||
+	    get_string(ctx, path, obj, "role_command", NULL, "a command",
+		&n->role_command) == -1)
+		return -1;
+
+	if (n->ssh_host == NULL) {
+		if (validate_host(n->name) != NULL) {
+			snprintf(sub, sizeof sub, "%s.ssh_host", path);
+			return cfg_error(ctx, sub, "missing, and the node name "
+			    "'%s' is not a host name", n->name);
+		}
+		n->ssh_host = xstrdup(n->name);
+	}
+	if (n->role == NODE_GATEWAY) {
+		if (n->backup_root != NULL || n->dovecot_config != NULL) {
+			snprintf(sub, sizeof sub, "%s.%s", path,
+			    n->backup_root != NULL ? "backup_root" :
+						     "dovecot_config");
+			return cfg_error(ctx, sub, "only mailbox nodes have "
+			    "this; '%s' is a gateway", n->name);
+		}
+		if (n->postfix_config == NULL)
+			n->postfix_config = xstrdup("/etc/postfix");
+	} else {
+		if (n->postfix_config != NULL) {
+			snprintf(sub, sizeof sub, "%s.postfix_config", path);
+			return cfg_error(ctx, sub, "only gateways have this; "
+			    "'%s' is a mailbox node", n->name);
+		}
+		if (require(ctx, path, obj, "backup_root",
+			"the directory holding the dated backups") == -1)
+			return -1;
+	}
+	if (n->role_file != NULL && n->role_command != NULL)
+		return cfg_error(ctx, path, "role_file and role_command are both "
+		    "set; use one");
+	return 0;
+}
+
+static int
+load_nodes(struct cfgctx *ctx, json_t *root, struct config *cfg)
+{
+	json_t *nodes, *v;
+	size_t i, j;
+
+	if ((nodes = json_object_get(root, "nodes")) == NULL)
+		return cfg_error(ctx, "nodes", "missing; expected an array of "
+		    "nodes");
+	if (!json_is_array(nodes))
+		return cfg_error(ctx, "nodes", "expected an array of nodes, got "
+		    "%s", json_kind(nodes));
+	if (json_array_size(nodes) == 0)
+		return cfg_error(ctx, "nodes", "empty; at least one node is "
+		    "needed");
+	cfg->nnodes = json_array_size(nodes);
+	cfg->nodes = xcalloc(cfg->nnodes, sizeof *cfg->nodes);
+	json_array_foreach(nodes, i, v) {
+		char path[64];
+
+		snprintf(path, sizeof path, "nodes[%zu]", i);
+		if (load_node(ctx, path, v, &cfg->nodes[i]) == -1)
+			return -1;
+		for (j = 0; j < i; j++) {
+			if (strcmp(cfg->nodes[j].name, cfg->nodes[i].name) != 0)
+				continue;
+			snprintf(path, sizeof path, "nodes[%zu].name", i);
+			return cfg_error(ctx, path, "'%s' is already the name of "
+			    "nodes[%zu]; node names must be unique",
+			    cfg->nodes[i].name, j);
+		}
+	}
+	return 0;
+}
+
+static const char *
+validate_theme_name(const char *s)
+{
+	return validate_name(s);
+}
+
+static int
+load_ui(struct cfgctx *ctx, json_t *root, struct config_ui *ui)
+{
+	static const char *const keys[] = { "theme", "refresh_ms", "read_only",
+		NULL };
+	json_t *obj = NULL, *v;
+
+	ui->theme = xstrdup("default");
+	ui->refresh_ms = 1000;
+	if ((v = json_object_get(root, "ui")) == NULL)
+		return 0;
+	if (get_object(ctx, "ui", v, &obj) == -1 ||
+	    check_keys(ctx, "ui", obj, keys) == -1 ||
+	    get_string(ctx, "ui", obj, "theme", validate_theme_name,
+		"a theme name", &ui->theme) == -1 ||
+	    get_int(ctx, "ui", obj, "refresh_ms", 100, 60000,
+		&ui->refresh_ms) == -1 ||
+	    get_bool(ctx, "ui", obj, "read_only", &ui->read_only) == -1)
+		return -1;
+	return 0;
+}
+
+/* Reads a whole regular file of at most CONFIG_MAX_BYTES. */
+static char *
+read_file(struct cfgctx *ctx, size_t *lenp)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(ctx->file, O_RDONLY | O_CLOEXEC)) == -1) {
+		cfg_error(ctx, NULL, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		cfg_error(ctx, NULL, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		cfg_error(ctx, NULL, "too large (%lld bytes); accepted: up to "
+		    "%d bytes", (long long)st.st_size, CONFIG_MAX_BYTES);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while ((n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	if (n == -1) {
+		cfg_error(ctx, NULL, "cannot read: %s", strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+struct config *
+config_load(const char *path, char *cause, size_t causelen)
+{
+	static const char *const keys[] = { "redis", "ssh", "nodes", "ui",
+		NULL };
+	struct cfgctx ctx = { path, cause, causelen };
+	struct config *cfg;
+	json_error_t jerr;
+	json_t *root;
+	char *text;
+	size_t len;
+
+	if ((text = read_file(&ctx, &len)) == NULL)
+		return NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (root == NULL) {
+		snprintf(cause, causelen, "%s:%d:%d: %s", path, jerr.line,
+		    jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		cfg_error(&ctx, NULL, "expected an object at the top, got %s",
+		    json_kind(root));
+		json_decref(root);
+		return NULL;
+	}
+
+	cfg = xcalloc(1, sizeof *cfg);
+	cfg->path = xstrdup(path);
+	if (check_keys(&ctx, "", root, keys) == -1 ||
+	    load_redis(&ctx, root, &cfg->redis) == -1 ||
+	    load_ssh(&ctx, root, &cfg->ssh) == -1 ||
+	    load_nodes(&ctx, root, cfg) == -1 ||
+	    load_ui(&ctx, root, &cfg->ui) == -1) {
+		json_decref(root);
+		config_free(cfg);
+		return NULL;
+	}
+	json_decref(root);
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->redis.host);
+	for (i = 0; i < cfg->redis.nsentinels; i++)
+		free(cfg->redis.sentinels[i].host);
+	free(cfg->redis.sentinels);
+	free(cfg->redis.master_name);
+	free(cfg->redis.user);
+	free(cfg->redis.password_env);
+	free(cfg->redis.password_file);
+	free(cfg->redis.prefix);
+	free(cfg->ssh.user);
+	free(cfg->ssh.key_file);
+	free(cfg->ssh.known_hosts);
+	for (i = 0; i < cfg->nnodes; i++) {
+		struct config_node *n = &cfg->nodes[i];
+
+		free(n->name);
+		free(n->cluster);
+		free(n->ssh_host);
+		free(n->postfix_config);
+		free(n->dovecot_config);
+		free(n->backup_root);
+		free(n->role_file);
+		free(n->role_command);
+	}
+	free(cfg->nodes);
+	free(cfg->ui.theme);
+	free(cfg);
+}
+
+const struct config_node *
+config_node_find(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nnodes; i++) {
+		if (strcmp(cfg->nodes[i].name, name) == 0)
+			return &cfg->nodes[i];
+	}
+	return NULL;
+}
+
+const char *
+config_role_name(enum node_role role)
+{
+	return role == NODE_GATEWAY ? "gateway" : "mailbox";
+}
+
+int
+config_find(const char *option, char *path, size_t pathlen, char *cause,
+    size_t causelen)
+{
+	const char *env = getenv("MAILNOC_CONFIG"), *home = getenv("HOME");
+	char user[1100];
+
+	if (option != NULL) {
+		snprintf(path, pathlen, "%s", option);
+		return 0;
+	}
+	if (env != NULL && env[0] != '\0') {
+		snprintf(path, pathlen, "%s", env);
+		return 0;
+	}
+	if (home != NULL && home[0] != '\0') {
+		snprintf(user, sizeof user, "%s/.config/mailnoc/config.json",
+		    home);
+		if (access(user, F_OK) == 0) {
+			snprintf(path, pathlen, "%s", user);
+			return 0;
+		}
+	}
+	if (access("/etc/mailnoc/config.json", F_OK) == 0) {
+		snprintf(path, pathlen, "/etc/mailnoc/config.json");
+		return 0;
+	}
+	snprintf(cause, causelen, "no configuration found; give --config FILE, "
+	    "set MAILNOC_CONFIG, or create ~/.config/mailnoc/config.json or "
+	    "/etc/mailnoc/config.json");
+	return -1;
+}
+
+int
+config_redis_password(const struct config *cfg, char *buf, size_t len,
+    char *cause, size_t causelen)
+{
+	const struct config_redis *r = &cfg->redis;
+	size_t n;
+	FILE *f;
+
+	if (r->password_env != NULL) {
+		const char *v = getenv(r->password_env);
+
+		if (v == NULL || v[0] == '\0') {
+			snprintf(cause, causelen, "redis password: environment "
+			    "variable %s is not set", r->password_env);
+			return -1;
+		}
+		if (strlen(v) >= len) {
+			snprintf(cause, causelen, "redis password: %s is longer "
+			    "than %zu bytes", r->password_env, len - 1);
+			return -1;
+		}
+		snprintf(buf, len, "%s", v);
+		return 1;
+	}
+	if (r->password_file == NULL)
+		return 0;
+	if ((f = fopen(r->password_file, "re")) == NULL) {
+		snprintf(cause, causelen, "redis password: cannot open '%s': %s",
+		    r->password_file, strerror(errno));
+		return -1;
+	}
+	if (fgets(buf, (int)len, f) == NULL) {
+		snprintf(cause, causelen, "redis password: '%s' is empty",
+		    r->password_file);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0) {
+		snprintf(cause, causelen, "redis password: '%s' starts with an "
+		    "empty line", r->password_file);
+		return -1;
+	}
+	return 1;
+}

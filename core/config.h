@@ -1,0 +1,104 @@
+/* The configuration: where Redis and the nodes are and how to reach them. */
+#ifndef MAILNOC_CONFIG_H
+#define MAILNOC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_CAUSE_MAX 512
+
+enum node_role {
+	NODE_GATEWAY,
+	NODE_MAILBOX,
+};
+
+struct config_endpoint {
+	char *host;
+	int port;
+};
+
+struct config_redis {
+	char *host; /* NULL when Sentinel is used */
+	int port;
+	struct config_endpoint *sentinels;
+	size_t nsentinels;
+	char *master_name;
+	char *user; /* NULL: the default user */
+	char *password_env;
+	char *password_file;
+	char *prefix;
+	int connect_timeout_ms;
+	int command_timeout_ms;
+};
+
+struct config_ssh {
+	char *user;
+	char *key_file; /* NULL: ssh-agent */
+	bool agent;
+	char *known_hosts;
+	int connect_timeout_ms;
+	int command_timeout_ms;
+	int keepalive_s;
+	bool sudo;
+};
+
+struct config_node {
+	char *name;
+	enum node_role role;
+	char *cluster;
+	char *ssh_host;
+	int ssh_port;
+	char *postfix_config; /* gateways */
+	char *dovecot_config; /* mailbox nodes; NULL: doveadm's default */
+	char *backup_root;    /* mailbox nodes */
+	char *role_file;      /* agent: file holding active/standby/reserve */
+	char *role_command;   /* agent: command printing the role */
+};
+
+struct config_ui {
+	char *theme;
+	int refresh_ms;
+	bool read_only;
+};
+
+struct config {
+	char *path;
+	struct config_redis redis;
+	struct config_ssh ssh;
+	struct config_node *nodes;
+	size_t nnodes;
+	struct config_ui ui;
+};
+
+/*
+ * Finds the configuration file: `option` (from --config) if given, then
+ * $MAILNOC_CONFIG, ~/.config/mailnoc/config.json, /etc/mailnoc/config.json.
+ * Returns 0 with the path in `path`, or -1 with `cause` set.
+ */
+int config_find(const char *option, char *path, size_t pathlen, char *cause,
+    size_t causelen);
+
+/*
+ * Loads and validates the file at `path`. Returns the configuration, or NULL
+ * with `cause` set to one line: "FILE:LINE:COL: what" for JSON syntax errors,
+ * "FILE: KEY.PATH: what is wrong; what is accepted" for everything else.
+ */
+struct config *config_load(const char *path, char *cause, size_t causelen);
+
+void config_free(struct config *cfg);
+
+/* Returns the node called `name`, or NULL. */
+const struct config_node *config_node_find(const struct config *cfg,
+    const char *name);
+
+const char *config_role_name(enum node_role role);
+
+/*
+ * Reads the Redis password from the configured environment variable or file.
+ * Returns 1 with the password in `buf`, 0 when none is configured, or -1
+ * with `cause` set.
+ */
+int config_redis_password(const struct config *cfg, char *buf, size_t len,
+    char *cause, size_t causelen);
+
+#endif

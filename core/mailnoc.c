@@ -1,0 +1,51 @@
+/* mailnoc's start: parse the options, load the configuration, pick a mode. */
+#include "core/mailnoc.h"
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "core/cli.h"
+#include "core/config.h"
+#include "core/config_show.h"
+#include "core/exitcode.h"
+#include "core/version.h"
+
+int
+mailnoc_main(int argc, char **argv)
+{
+	char cause[CONFIG_CAUSE_MAX], path[PATH_MAX];
+	struct config *cfg;
+	struct cli cli;
+	int problems;
+
+	if (cli_parse(argc, argv, &cli, cause, sizeof cause) == -1) {
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		return EXIT_USAGE;
+	}
+	if (cli.help) {
+		cli_usage(stdout);
+		return EXIT_OK;
+	}
+	if (cli.version) {
+		printf("mailnoc %s\n", MAILNOC_VERSION);
+		return EXIT_OK;
+	}
+	if (config_find(cli.config, path, sizeof path, cause,
+		sizeof cause) == -1) {
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		return EXIT_USAGE;
+	}
+	if ((cfg = config_load(path, cause, sizeof cause)) == NULL) {
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		return EXIT_USAGE;
+	}
+	if (cli.check_config) {
+		problems = config_show(cfg, stdout);
+		config_free(cfg);
+		return problems == 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	config_free(cfg);
+	fprintf(stderr, "mailnoc: the console and batch commands are not in "
+	    "this build yet; use --check-config\n");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/* Validation of every string that crosses a trust boundary, done once where
+ * it enters: configuration values, user input, replies from nodes. */
+#ifndef MAILNOC_VALIDATE_H
+#define MAILNOC_VALIDATE_H
+
+#include <stddef.h>
+
+/*
+ * Each validator returns NULL when the value is accepted, or a static string
+ * that says what is accepted (to be appended to the caller's message).
+ */
+
+/* Node and cluster names: 1-32 of [A-Za-z0-9._-], starting alphanumeric. */
+const char *validate_name(const char *s);
+/* A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
+const char *validate_host(const char *s);
+/* A single IPv4 or IPv6 address; ranges and prefixes are refused. */
+const char *validate_ip(const char *s);
+/* A POSIX user name: 1-32 of [a-z0-9._-], not starting with '-' or '.'. */
+const char *validate_user(const char *s);
+/* An absolute path without control characters, quotes or '..' parts. */
+const char *validate_path(const char *s);
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+const char *validate_env_name(const char *s);
+/* A Redis key prefix: 1-64 printable characters, no spaces or quotes. */
+const char *validate_key_prefix(const char *s);
+
+#endif

@@ -1,0 +1,8 @@
+/* mailnoc: the console, or batch mode when a command is given. */
+#include "core/mailnoc.h"
+
+int
+main(int argc, char **argv)
+{
+	return mailnoc_main(argc, argv);
+}

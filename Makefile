@@ -11,7 +11,8 @@ CC        ?= cc
 PKGS      := ncursesw libssh2 jansson hiredis
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
-BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(shell pkg-config --cflags $(PKGS))
+BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. \
+	-DMAILNOC_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS))
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
@@ -19,7 +20,7 @@ LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 LIBS_TEST  = $(shell pkg-config --libs cmocka)
 
 CORE_SRC  := $(wildcard core/*.c) $(wildcard backends/*.c)
-TUI_SRC   := $(wildcard tui/*.c)
+TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
@@ -45,15 +46,19 @@ $(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
 	@mkdir -p $$(@D)
 	$$(AR) rcs $$@ $$^
 
-$(1)/mailnoc: $(call obj,$(1),$(TUI_SRC)) $(1)/libcore.a
+$(1)/libtui.a: $(call obj,$(1),$(TUI_SRC)) $(1)/tui/main.o
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $(call obj,$(1),$(TUI_SRC))
+
+$(1)/mailnoc: $(1)/tui/main.o $(1)/libtui.a $(1)/libcore.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
 
 $(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libcore.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE)
 
-$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libcore.a
+$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libtui.a $(1)/libcore.a
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_CORE)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_TUI) $$(LIBS_CORE)
 
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)

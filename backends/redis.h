@@ -1,0 +1,76 @@
+/* The Redis connection: ACL login, timeouts, Sentinel, reconnect. */
+#ifndef MAILNOC_REDIS_H
+#define MAILNOC_REDIS_H
+
+#include <hiredis.h>
+#include <stdarg.h>
+
+#include "core/config.h"
+
+enum redis_err {
+	RERR_NONE,
+	RERR_UNREACHABLE, /* no connection, a timeout, Sentinel knows no master */
+	RERR_AUTH,        /* the user or password was refused */
+	RERR_DENIED,      /* NOPERM: the ACL user may not run this */
+	RERR_REPLY,       /* Redis answered with another error */
+};
+
+/* One connection, owned by one thread. */
+struct redis {
+	const struct config *cfg;
+	redisContext *ctx;
+	char host[256]; /* the master in use */
+	int port;
+	enum redis_err err;
+	char errstr[256];
+	int backoff_ms;       /* next wait before a reconnect */
+	long long next_try_ms; /* monotonic time of the next reconnect */
+	unsigned long connects;
+};
+
+void redis_init(struct redis *r, const struct config *cfg);
+
+/*
+ * Connects now: asks Sentinel for the master when configured, connects with
+ * the connect timeout, sets the command timeout and logs in. Returns 0, or
+ * -1 with err and errstr set.
+ */
+int redis_connect(struct redis *r);
+
+/*
+ * Returns 0 when connected. Otherwise reconnects, but not before the back-off
+ * (250 ms doubling to 8 s) since the last failure has passed; -1 meanwhile.
+ */
+int redis_ensure(struct redis *r);
+
+void redis_close(struct redis *r);
+
+/*
+ * Runs one command. Returns the reply (free with freeReplyObject), or NULL
+ * with err set. An error reply is returned as NULL too: NOPERM as
+ * RERR_DENIED, anything else as RERR_REPLY; a lost connection closes it so
+ * that the next redis_ensure reconnects (and re-asks Sentinel).
+ */
+redisReply *redis_command(struct redis *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+redisReply *redis_commandv(struct redis *r, int argc, const char **argv,
+    const size_t *argvlen);
+
+/*
+ * Reads `n` pipelined replies queued with redisAppendCommand on r->ctx into
+ * replies[]. Returns 0, or -1 with err set and every reply freed. Error
+ * replies inside the pipeline are kept for the caller to inspect.
+ */
+int redis_read_replies(struct redis *r, size_t n, redisReply **replies);
+
+/* Builds prefix + formatted key into buf; returns buf. */
+char *redis_key(const struct config *cfg, char *buf, size_t len,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The batch-mode exit code for r->err (core/exitcode.h). */
+int redis_exit_code(const struct redis *r);
+
+/* Sets err/errstr from an error reply (NOPERM is RERR_DENIED). */
+void redis_set_reply_error(struct redis *r, const redisReply *reply);
+
+#endif

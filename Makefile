@@ -9,7 +9,8 @@ DATADIR   := $(PREFIX)/share/mailnoc
 
 CC        ?= cc
 PKGS      := ncursesw libssh2 jansson hiredis
-WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
 BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. \
 	-DMAILNOC_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS))

@@ -4,19 +4,24 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "core/batch.h"
 #include "core/cli.h"
+#include "core/cmd.h"
 #include "core/config.h"
 #include "core/config_show.h"
 #include "core/exitcode.h"
 #include "core/version.h"
 
+extern const struct cmd_entry cmd_help_entry;
+
 int
-mailnoc_main(int argc, char **argv)
+mailnoc_main(int argc, char **argv,
+    int (*console)(const struct config *, const struct cli *))
 {
 	char cause[CONFIG_CAUSE_MAX], path[PATH_MAX];
 	struct config *cfg;
 	struct cli cli;
-	int problems;
+	int problems, rc;
 
 	if (cli_parse(argc, argv, &cli, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
@@ -30,6 +35,10 @@ mailnoc_main(int argc, char **argv)
 		printf("mailnoc %s\n", MAILNOC_VERSION);
 		return EXIT_OK;
 	}
+	/* Help needs no configuration. */
+	if (cli.argc > 0 && cmd_find(cli.argv[0], cause, sizeof cause) ==
+	    &cmd_help_entry)
+		return batch_run(NULL, &cli);
 	if (config_find(cli.config, path, sizeof path, cause,
 		sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
@@ -44,8 +53,10 @@ mailnoc_main(int argc, char **argv)
 		config_free(cfg);
 		return problems == 0 ? EXIT_OK : EXIT_USAGE;
 	}
+	if (cli.argc > 0)
+		rc = batch_run(cfg, &cli);
+	else
+		rc = console(cfg, &cli);
 	config_free(cfg);
-	fprintf(stderr, "mailnoc: the console and batch commands are not in "
-	    "this build yet; use --check-config\n");
-	return EXIT_USAGE;
+	return rc;
 }

@@ -2,7 +2,14 @@
 #ifndef MAILNOC_MAILNOC_H
 #define MAILNOC_MAILNOC_H
 
-/* Runs mailnoc and returns its exit code (see core/exitcode.h). */
-int mailnoc_main(int argc, char **argv);
+#include "core/cli.h"
+#include "core/config.h"
+
+/*
+ * Runs mailnoc and returns its exit code (see core/exitcode.h): batch mode
+ * when a command is given, else `console` (which links curses; core does not).
+ */
+int mailnoc_main(int argc, char **argv,
+    int (*console)(const struct config *, const struct cli *));
 
 #endif

@@ -1,0 +1,57 @@
+/* Batch mode: the same command table as the console, output to stdout. */
+#include "core/batch.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backends/redis.h"
+#include "core/cmd.h"
+#include "core/exitcode.h"
+#include "core/model.h"
+
+static void
+batch_error(const struct cmd_ctx *ctx, int code)
+{
+	fprintf(stderr, "mailnoc: %s\n", ctx->cause);
+	if (ctx->json) {
+		json_t *o = json_pack("{s:s,s:i}", "error", ctx->cause, "exit",
+		    code);
+
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+}
+
+int
+batch_run(const struct config *cfg, const struct cli *cli)
+{
+	struct cmd_ctx ctx = { 0 };
+	struct cmd c;
+	int code;
+
+	ctx.cfg = cfg;
+	ctx.json = cli->json;
+	ctx.yes = cli->yes;
+	ctx.dry_run = cli->dry_run;
+	ctx.read_only = cli->read_only || (cfg != NULL && cfg->ui.read_only);
+	ctx.out = stdout;
+	if (cmd_parse_argv(cli->argc, cli->argv, &c, ctx.cause,
+		sizeof ctx.cause) == -1) {
+		batch_error(&ctx, EXIT_USAGE);
+		return EXIT_USAGE;
+	}
+	if ((code = cmd_exec(&c, &ctx)) != EXIT_OK)
+		batch_error(&ctx, code);
+	snapshot_free(ctx.snap);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	if (fflush(stdout) == EOF && code == EXIT_OK) {
+		fprintf(stderr, "mailnoc: cannot write the output\n");
+		code = EXIT_FAILED;
+	}
+	return code;
+}

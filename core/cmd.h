@@ -1,0 +1,141 @@
+/* The one command table: keys, the ':' prompt, batch mode and batch scripts
+ * are all parsed into a struct cmd and run by cmd_exec. */
+#ifndef MAILNOC_CMD_H
+#define MAILNOC_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/config.h"
+
+struct redis;
+struct snapshot;
+
+enum cmd_flag {
+	CMD_MUTATES = 0x01,     /* changes the service: refused when read-only */
+	CMD_CONFIRM = 0x02,     /* asks first; batch mode needs --yes */
+	CMD_NEEDS_SSH = 0x04,   /* runs commands on nodes */
+	CMD_NEEDS_REDIS = 0x08, /* reads or writes Redis */
+	CMD_DATA = 0x10,        /* prints data; --json applies */
+	CMD_UI_ONLY = 0x20,     /* only meaningful in the console */
+};
+
+struct cmd_option {
+	const char *name; /* long name, without "--" */
+	int has_value;
+	const char *help;
+};
+
+struct cmd;
+struct cmd_ctx;
+
+struct cmd_entry {
+	const char *name;
+	const char *alias;  /* or NULL */
+	const char *usage;  /* the arguments, e.g. "[NODE]" */
+	const char *help;   /* one line */
+	const struct cmd_option *options; /* ends with a NULL name; or NULL */
+	int min_args;
+	int max_args;       /* -1: no limit */
+	int flags;
+	int (*exec)(const struct cmd *, struct cmd_ctx *);
+};
+
+#define CMD_MAX_ARGS 64
+
+struct cmd_optval {
+	const struct cmd_option *opt;
+	const char *value; /* "" for a flag */
+};
+
+struct cmd {
+	const struct cmd_entry *entry;
+	int argc;
+	const char *argv[CMD_MAX_ARGS]; /* positional arguments */
+	int nopts;
+	struct cmd_optval opts[CMD_MAX_ARGS];
+	bool json, yes, dry_run;        /* common options any command takes */
+	char *strings;                  /* storage of a parsed string */
+};
+
+/* What the console lets commands do to it; NULL in batch mode. */
+struct cmd_ui {
+	int (*view)(void *ui, const char *name, char *cause, size_t len);
+	int (*filter)(void *ui, const char *text);
+	int (*prompt)(void *ui, const char *prefix);
+	int (*refresh)(void *ui);
+	int (*cursor)(void *ui, const char *where, char *cause, size_t len);
+	int (*quit)(void *ui);
+	int (*help)(void *ui, const char *topic);
+};
+
+struct cmd_ctx {
+	const struct config *cfg;
+	bool json;
+	bool yes;
+	bool dry_run;
+	bool read_only;
+	FILE *out;
+	struct redis *redis;   /* batch mode: opened on first use */
+	struct snapshot *snap; /* batch mode: fetched on first use */
+	const struct cmd_ui *ui;
+	void *ui_data;
+	char cause[512];
+};
+
+extern const struct cmd_entry *const cmd_table[];
+extern const size_t cmd_table_size;
+
+/*
+ * Finds a command by name, alias or unambiguous prefix. Returns it, or NULL
+ * with `cause` set ("unknown command 'x'..." or "ambiguous command ...").
+ */
+const struct cmd_entry *cmd_find(const char *name, char *cause, size_t len);
+
+/*
+ * Parses a command and its arguments (argv[0] is the command name). The
+ * strings must outlive the cmd. Returns 0, or -1 with `cause` set.
+ */
+int cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
+    size_t len);
+
+/*
+ * Splits `line` into words (single and double quotes, backslash escapes)
+ * and parses them. Returns 0 (free with cmd_free), or -1 with `cause` set.
+ * An empty line is an error.
+ */
+int cmd_parse_string(const char *line, struct cmd *c, char *cause, size_t len);
+
+void cmd_free(struct cmd *c);
+
+/* The value of option `name`: "" for a flag given, NULL when absent. */
+const char *cmd_option(const struct cmd *c, const char *name);
+
+/*
+ * Runs a parsed command: refuses mutating commands when read-only and
+ * console-only commands in batch mode, then calls its exec. Returns an exit
+ * code (core/exitcode.h); on failure ctx->cause says why in one line.
+ */
+int cmd_exec(const struct cmd *c, struct cmd_ctx *ctx);
+
+/* Prints the command list (batch `help`), generated from the table. */
+void cmd_print_help(FILE *f, bool read_only);
+
+/* Prints one command's usage, options and flags. */
+void cmd_print_usage(FILE *f, const struct cmd_entry *e);
+
+/* Writes "name usage" into buf. */
+void cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len);
+
+/* Fails the command: sets ctx->cause and returns `code`. */
+int cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Batch mode's snapshot: connects and fetches on first use. Returns it, or
+ * NULL with ctx->cause set and *code the exit code.
+ */
+struct snapshot *cmd_snapshot(struct cmd_ctx *ctx, int *code);
+
+#endif

@@ -1,0 +1,112 @@
+/* status: the service at a glance, as the console's header shows it. */
+#include <jansson.h>
+#include <string.h>
+
+#include "backends/redis.h"
+#include "core/cluster.h"
+#include "core/cmd.h"
+#include "core/exitcode.h"
+#include "core/format.h"
+
+#define MAX_CLUSTERS 64
+
+/* How bad a health is, to pick the worst of all clusters. */
+static int
+health_rank(enum cluster_health h)
+{
+	switch (h) {
+	case HEALTH_OK:
+		return 0;
+	case HEALTH_FAILED_OVER:
+		return 1;
+	case HEALTH_DEGRADED:
+		return 2;
+	case HEALTH_SPLIT_BRAIN:
+		return 3;
+	case HEALTH_DOWN:
+		return 4;
+	}
+	return 4;
+}
+
+static int
+cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	struct cluster_status cl[MAX_CLUSTERS];
+	enum cluster_health worst = HEALTH_OK;
+	long queue[Q_COUNT] = { 0 };
+	const struct snapshot *s;
+	size_t i, q, n, alive = 0;
+	long long now;
+	int code;
+
+	(void)c;
+	if (ctx->ui != NULL)
+		return ctx->ui->view(ctx->ui_data, "overview", ctx->cause,
+			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+	if ((s = cmd_snapshot(ctx, &code)) == NULL)
+		return code;
+	now = s->taken_ms / 1000;
+	n = cluster_collect(s, now, cl, MAX_CLUSTERS);
+	for (i = 0; i < n; i++) {
+		if (health_rank(cl[i].health) > health_rank(worst))
+			worst = cl[i].health;
+	}
+	for (i = 0; i < s->nnodes; i++) {
+		alive += s->nodes[i].alive;
+		for (q = 0; q < Q_COUNT; q++) {
+			if (s->nodes[i].alive && s->nodes[i].queue[q] > 0)
+				queue[q] += s->nodes[i].queue[q];
+		}
+	}
+	if (ctx->json) {
+		json_t *o = json_object(), *qs = json_object(),
+		       *cs = json_object();
+
+		json_object_set_new(o, "health", json_string(
+		    cluster_health_name(worst)));
+		json_object_set_new(o, "redis", json_pack("{s:s,s:i}", "host",
+		    ctx->redis->host, "port", ctx->redis->port));
+		json_object_set_new(o, "nodes", json_pack("{s:I,s:I}", "total",
+		    (json_int_t)s->nnodes, "alive", (json_int_t)alive));
+		for (i = 0; i < n; i++)
+			json_object_set_new(cs, cl[i].name, json_string(
+			    cluster_health_name(cl[i].health)));
+		json_object_set_new(o, "clusters", cs);
+		for (q = 0; q < Q_COUNT; q++)
+			json_object_set_new(qs, queue_name(q),
+			    json_integer(queue[q]));
+		json_object_set_new(o, "queues", qs);
+		json_object_set_new(o, "blocks", json_integer(s->nblocks));
+		json_object_set_new(o, "permits", json_integer(s->npermits));
+		json_object_set_new(o, "agencies", json_integer(s->nagencies));
+		json_dumpf(o, ctx->out, JSON_COMPACT);
+		fputc('\n', ctx->out);
+		json_decref(o);
+		return EXIT_OK;
+	}
+	fprintf(ctx->out, "health %s; nodes %zu/%zu alive; redis %s:%d\n",
+	    cluster_health_name(worst), alive, s->nnodes, ctx->redis->host,
+	    ctx->redis->port);
+	for (i = 0; i < n; i++)
+		fprintf(ctx->out, "cluster %-10s %-11s %s\n", cl[i].name,
+		    cluster_health_name(cl[i].health), cl[i].reason);
+	fprintf(ctx->out, "queues: incoming %ld, active %ld, deferred %ld, "
+	    "hold %ld, corrupt %ld\n", queue[Q_INCOMING], queue[Q_ACTIVE],
+	    queue[Q_DEFERRED], queue[Q_HOLD], queue[Q_CORRUPT]);
+	fprintf(ctx->out, "blocks %ld, relay permits %ld, agencies %ld\n",
+	    s->nblocks, s->npermits, s->nagencies);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.alias = NULL,
+	.usage = "",
+	.help = "summarize the service: health, nodes, queues, blocks",
+	.options = NULL,
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_NEEDS_REDIS | CMD_DATA,
+	.exec = cmd_status_exec,
+};

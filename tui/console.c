@@ -1,0 +1,574 @@
+/* The console's event loop: poll keys and the worker, draw one frame a pass. */
+#include "tui/console.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/cluster.h"
+#include "core/exitcode.h"
+#include "core/xalloc.h"
+#include "tui/theme.h"
+#include "tui/view.h"
+
+/* Smaller than this, only the "terminal too small" line is drawn. */
+#define CONSOLE_MIN_COLS 40
+#define CONSOLE_MIN_LINES 8
+
+static volatile sig_atomic_t console_signalled;
+
+static void
+console_on_signal(int sig)
+{
+	console_signalled = sig;
+}
+
+bool
+console_stale(const struct console *c)
+{
+	long age = console_data_age(c);
+
+	return c->redis_down ||
+	    (age >= 0 && age * 1000 > 3L * c->cfg->ui.refresh_ms + 2000);
+}
+
+long
+console_data_age(const struct console *c)
+{
+	if (c->snap == NULL)
+		return -1;
+	return (long)((clock_mono_ms() - c->snap_mono_ms) / 1000);
+}
+
+static void
+console_message(struct console *c, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+console_message(struct console *c, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof c->message, fmt, ap);
+	va_end(ap);
+	c->message_error = error;
+}
+
+static int
+console_find_view(const struct console *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CONSOLE_NVIEWS; i++) {
+		if (strcmp(c->views[i]->name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The hooks commands use to act on the console (struct cmd_ui). */
+static int
+ui_view(void *ui, const char *name, char *cause, size_t len)
+{
+	struct console *c = ui;
+	int i;
+
+	if ((i = console_find_view(c, name)) == -1 ||
+	    strcmp(name, "help") == 0) {
+		snprintf(cause, len, "view: no view '%s'; use overview or "
+		    "clusters", name);
+		return -1;
+	}
+	c->current = i;
+	c->filter[0] = '\0';
+	return 0;
+}
+
+static int
+ui_filter(void *ui, const char *text)
+{
+	struct console *c = ui;
+
+	snprintf(c->filter, sizeof c->filter, "%s", text);
+	return EXIT_OK;
+}
+
+static int
+ui_prompt(void *ui, const char *prefix)
+{
+	struct console *c = ui;
+
+	c->prompting = true;
+	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "%s", prefix);
+	c->line[0] = '\0';
+	c->linelen = 0;
+	if (strcmp(prefix, "filter") == 0) {
+		snprintf(c->line, sizeof c->line, "%s", c->filter);
+		c->linelen = strlen(c->line);
+	}
+	return EXIT_OK;
+}
+
+static int
+ui_refresh(void *ui)
+{
+	struct console *c = ui;
+
+	worker_refresh(&c->worker);
+	return EXIT_OK;
+}
+
+static int
+ui_move(void *ui, const char *where, char *cause, size_t len)
+{
+	struct console *c = ui;
+	const struct view *v = c->views[c->current];
+
+	if (v->cursor(c->state[c->current], where) == -1) {
+		snprintf(cause, len, "move: '%s' is not a direction; use up, "
+		    "down, page-up, page-down, top or bottom", where);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ui_quit(void *ui)
+{
+	struct console *c = ui;
+
+	c->quit = true;
+	return EXIT_OK;
+}
+
+static int
+ui_help(void *ui, const char *topic)
+{
+	struct console *c = ui;
+	int i = console_find_view(c, "help");
+
+	if (c->current != i)
+		c->previous = c->current;
+	c->current = i;
+	snprintf(c->help_topic, sizeof c->help_topic, "%s", topic ? topic : "");
+	/* help TOPIC shows the lines about it. */
+	snprintf(c->filter, sizeof c->filter, "%s", c->help_topic);
+	return EXIT_OK;
+}
+
+static const struct cmd_ui console_ui = {
+	.view = ui_view,
+	.filter = ui_filter,
+	.prompt = ui_prompt,
+	.refresh = ui_refresh,
+	.cursor = ui_move,
+	.quit = ui_quit,
+	.help = ui_help,
+};
+
+static void
+console_run_cmd(struct console *c, const struct cmd *cmd)
+{
+	struct cmd_ctx ctx = { 0 };
+
+	ctx.cfg = c->cfg;
+	ctx.read_only = c->read_only;
+	ctx.ui = &console_ui;
+	ctx.ui_data = c;
+	c->message[0] = '\0';
+	if (cmd_exec(cmd, &ctx) != EXIT_OK)
+		console_message(c, true, "%s", ctx.cause);
+}
+
+static void
+console_run_line(struct console *c)
+{
+	char cause[512];
+	struct cmd cmd;
+
+	if (c->prompt_cmd[0] != '\0') {
+		/* The typed text is one argument, spaces and all. */
+		char *argv[2] = { c->prompt_cmd, c->line };
+
+		if (cmd_parse_argv(c->linelen ? 2 : 1, argv, &cmd, cause,
+			sizeof cause) == -1) {
+			console_message(c, true, "%s", cause);
+			return;
+		}
+		console_run_cmd(c, &cmd);
+		return;
+	}
+	if (c->linelen == 0)
+		return;
+	if (cmd_parse_string(c->line, &cmd, cause, sizeof cause) == -1) {
+		console_message(c, true, "%s", cause);
+		return;
+	}
+	console_run_cmd(c, &cmd);
+	cmd_free(&cmd);
+}
+
+static void
+console_prompt_key(struct console *c, int key)
+{
+	if (key == 27) {
+		c->prompting = false;
+		return;
+	}
+	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		c->prompting = false;
+		console_run_line(c);
+		return;
+	}
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		if (c->linelen > 0)
+			c->line[--c->linelen] = '\0';
+	} else if (key == 21) { /* C-u */
+		c->linelen = 0;
+		c->line[0] = '\0';
+	} else if (key >= ' ' && key < 0x7f &&
+	    c->linelen + 1 < sizeof c->line) {
+		c->line[c->linelen++] = (char)key;
+		c->line[c->linelen] = '\0';
+	}
+	/* Filtering shows its result while it is typed. */
+	if (strcmp(c->prompt_cmd, "filter") == 0)
+		snprintf(c->filter, sizeof c->filter, "%s", c->line);
+}
+
+static void
+console_key(struct console *c, int key)
+{
+	const struct keymap_binding *b;
+
+	if (key == KEY_RESIZE)
+		return;
+	if (c->prompting) {
+		console_prompt_key(c, key);
+		return;
+	}
+	if ((b = keymap_lookup(&c->keymap, key)) == NULL) {
+		if (key == 27 && c->current == console_find_view(c, "help")) {
+			c->current = c->previous;
+			return;
+		}
+		console_message(c, true, "%s is not bound to anything; ? shows "
+		    "the keys", keyname(key) ? keyname(key) : "that key");
+		return;
+	}
+	/* ? or q in the help view goes back rather than further. */
+	if (c->current == console_find_view(c, "help") &&
+	    (strcmp(b->command, "help") == 0 || key == 27)) {
+		c->current = c->previous;
+		return;
+	}
+	console_run_cmd(c, &b->cmd);
+}
+
+static void
+console_take(struct console *c, struct worker_msg *m)
+{
+	if (m->snap != NULL) {
+		snapshot_free(c->prev);
+		c->prev = c->snap;
+		c->snap = m->snap;
+		m->snap = NULL;
+		c->snap_mono_ms = clock_mono_ms();
+		c->redis_down = false;
+	} else {
+		if (!c->redis_down)
+			c->down_since_ms = clock_mono_ms();
+		c->redis_down = true;
+		snprintf(c->redis_err, sizeof c->redis_err, "%s", m->errstr);
+	}
+	worker_msg_free(m);
+}
+
+/* The worst health of all clusters, for the header. */
+static enum cluster_health
+console_health(const struct console *c, char *summary, size_t len)
+{
+	struct cluster_status cl[32];
+	enum cluster_health worst = HEALTH_OK;
+	size_t i, n, off = 0, alive = 0;
+
+	summary[0] = '\0';
+	if (c->snap == NULL)
+		return HEALTH_OK;
+	n = cluster_collect(c->snap, c->now, cl, 32);
+	for (i = 0; i < n; i++) {
+		if (cl[i].health > worst)
+			worst = cl[i].health;
+	}
+	for (i = 0; i < c->snap->nnodes; i++)
+		alive += c->snap->nodes[i].alive;
+	snprintf(summary, len, "nodes %zu/%zu", alive, c->snap->nnodes);
+	off = strlen(summary);
+	for (i = 0; i < n && off < len; i++) {
+		if (cl[i].health != HEALTH_OK)
+			off += (size_t)snprintf(summary + off, len - off, "  %s %s",
+			    cl[i].name, cluster_health_name(cl[i].health));
+	}
+	return worst;
+}
+
+static enum theme_role
+health_role(enum cluster_health h)
+{
+	switch (h) {
+	case HEALTH_OK:
+		return ROLE_OK;
+	case HEALTH_FAILED_OVER:
+	case HEALTH_DEGRADED:
+		return ROLE_WARN;
+	case HEALTH_DOWN:
+	case HEALTH_SPLIT_BRAIN:
+		return ROLE_ALERT;
+	}
+	return ROLE_ALERT;
+}
+
+static void
+console_draw_header(struct console *c)
+{
+	char summary[160], clock[16], title[64];
+	enum cluster_health h;
+	struct tm tm;
+	time_t t = (time_t)c->now;
+
+	h = console_health(c, summary, sizeof summary);
+	localtime_r(&t, &tm);
+	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	attrset(theme_attr(ROLE_HEADER));
+	mvhline(0, 0, ' ', COLS);
+	snprintf(title, sizeof title, " mailnoc | %s ",
+	    c->views[c->current]->title);
+	mvaddnstr(0, 0, title, COLS);
+	if (c->snap != NULL) {
+		attrset(theme_attr(c->redis_down ? ROLE_STALE : health_role(h)));
+		addstr(" ");
+		addstr(cluster_health_name(h));
+		addstr(" ");
+		attrset(theme_attr(ROLE_HEADER));
+		addch(' ');
+		addnstr(summary, COLS - getcurx(stdscr) - 10 > 0 ?
+		    COLS - getcurx(stdscr) - 10 : 0);
+	}
+	if (c->read_only && COLS - getcurx(stdscr) > 22) {
+		attrset(theme_attr(ROLE_READONLY));
+		mvaddstr(0, COLS - 20, " READ-ONLY ");
+	}
+	attrset(theme_attr(ROLE_HEADER));
+	mvaddstr(0, COLS - 9, clock);
+	attrset(A_NORMAL);
+}
+
+/* Returns the number of lines the banner took. */
+static int
+console_draw_banner(struct console *c, int y)
+{
+	char line[512], age[32];
+	long data_age = console_data_age(c);
+
+	if (!c->redis_down && c->snap != NULL)
+		return 0;
+	if (c->snap == NULL && !c->redis_down) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y, 0, " connecting to redis...", COLS);
+		attrset(A_NORMAL);
+		return 1;
+	}
+	if (data_age >= 0)
+		snprintf(age, sizeof age, "data from %lds ago", data_age);
+	else
+		snprintf(age, sizeof age, "no data yet");
+	snprintf(line, sizeof line, " REDIS UNREACHABLE for %llds: %s; %s, "
+	    "retrying", (clock_mono_ms() - c->down_since_ms) / 1000,
+	    c->redis_err, age);
+	attrset(theme_attr(ROLE_BANNER));
+	mvhline(y, 0, ' ', COLS);
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	return 1;
+}
+
+static void
+console_draw_status(struct console *c)
+{
+	int y = LINES - 1;
+
+	move(y, 0);
+	clrtoeol();
+	if (c->prompting) {
+		attrset(theme_attr(ROLE_NORMAL));
+		mvprintw(y, 0, "%s%s", c->prompt_cmd[0] ? c->prompt_cmd : "",
+		    c->prompt_cmd[0] ? "> " : ":");
+		addnstr(c->line, COLS - getcurx(stdscr) - 1);
+		curs_set(1);
+		return;
+	}
+	curs_set(0);
+	if (c->message[0] != '\0') {
+		attrset(theme_attr(c->message_error ? ROLE_ALERT : ROLE_STATUS));
+		mvaddnstr(y, 0, c->message, COLS);
+	} else {
+		attrset(theme_attr(ROLE_STATUS));
+		mvhline(y, 0, ' ', COLS);
+		mvaddnstr(y, 0, " ? help  : command  / filter  o overview  "
+		    "c clusters  r refresh  q quit", COLS);
+		if (c->filter[0] != '\0' && COLS > 60) {
+			char f[160];
+
+			snprintf(f, sizeof f, " filter: %s ", c->filter);
+			attrset(theme_attr(ROLE_KEY));
+			mvaddnstr(y, COLS - (int)strlen(f) > 0 ?
+			    COLS - (int)strlen(f) : 0, f, COLS);
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+console_draw(struct console *c)
+{
+	int y, h;
+
+	c->now = clock_wall_ms() / 1000;
+	erase();
+	if (COLS < CONSOLE_MIN_COLS || LINES < CONSOLE_MIN_LINES) {
+		char line[128];
+
+		snprintf(line, sizeof line, "too small: %dx%d, need %dx%d",
+		    COLS, LINES,
+		    CONSOLE_MIN_COLS, CONSOLE_MIN_LINES);
+		attrset(theme_attr(ROLE_ALERT));
+		mvaddnstr(0, 0, line, COLS);
+		attrset(A_NORMAL);
+		curs_set(0);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	console_draw_header(c);
+	y = 1 + console_draw_banner(c, 1);
+	h = LINES - 1 - y;
+	c->views[c->current]->draw(c->state[c->current], c, y, h);
+	console_draw_status(c);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static int
+console_setup(struct console *c, const struct config *cfg,
+    const struct cli *cli, struct theme *theme)
+{
+	const char *name = cli->theme ? cli->theme : cfg->ui.theme;
+	char cause[512];
+	int i;
+
+	memset(c, 0, sizeof *c);
+	c->cfg = cfg;
+	c->read_only = cli->read_only || cfg->ui.read_only;
+	c->views[0] = &view_overview;
+	c->views[1] = &view_clusters;
+	c->views[2] = &view_help;
+	if (theme_load(name, theme, cause, sizeof cause) == -1) {
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		return EXIT_USAGE;
+	}
+	if (keymap_init(&c->keymap, cause, sizeof cause) == -1) {
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		return EXIT_FAILED;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "mailnoc: the console needs a terminal; give a "
+		    "command for batch mode (see mailnoc help)\n");
+		keymap_free(&c->keymap);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < CONSOLE_NVIEWS; i++)
+		c->state[i] = c->views[i]->init(c);
+	return -1;
+}
+
+static void
+console_teardown(struct console *c)
+{
+	int i;
+
+	worker_stop(&c->worker);
+	for (i = 0; i < CONSOLE_NVIEWS; i++)
+		c->views[i]->free(c->state[i]);
+	snapshot_free(c->snap);
+	snapshot_free(c->prev);
+	keymap_free(&c->keymap);
+}
+
+int
+console_run(const struct config *cfg, const struct cli *cli)
+{
+	struct console c;
+	struct theme theme;
+	struct sigaction sa;
+	char cause[512];
+	const char *nc = getenv("NO_COLOR");
+	int rc;
+
+	if ((rc = console_setup(&c, cfg, cli, &theme)) != -1)
+		return rc;
+	setlocale(LC_ALL, "");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = console_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	initscr();
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	theme_apply(&theme, nc != NULL && nc[0] != '\0');
+
+	if (worker_start(&c.worker, cfg, cause, sizeof cause) == -1) {
+		endwin();
+		fprintf(stderr, "mailnoc: %s\n", cause);
+		console_teardown(&c);
+		return EXIT_FAILED;
+	}
+	console_draw(&c);
+	while (!c.quit && !console_signalled) {
+		struct pollfd pfd[2];
+		struct worker_msg *m;
+		int key, wait;
+
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = worker_fd(&c.worker);
+		pfd[1].events = POLLIN;
+		/* Wake at the next second so ages and the clock tick. */
+		wait = 1000 - (int)(clock_wall_ms() % 1000);
+		if (poll(pfd, 2, wait) == -1 && errno != EINTR)
+			break;
+		while ((m = worker_pop(&c.worker)) != NULL)
+			console_take(&c, m);
+		while ((key = getch()) != ERR && !c.quit)
+			console_key(&c, key);
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			break;
+		console_draw(&c);
+	}
+	endwin();
+	console_teardown(&c);
+	return EXIT_OK;
+}

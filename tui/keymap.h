@@ -1,0 +1,35 @@
+/* Key bindings: data mapping a key to a command string of the table. */
+#ifndef MAILNOC_KEYMAP_H
+#define MAILNOC_KEYMAP_H
+
+#include <stddef.h>
+
+#include "core/cmd.h"
+
+struct keymap_binding {
+	int key;           /* curses key code */
+	const char *name;  /* "q", "Up", "C-l" */
+	const char *command;
+	struct cmd cmd;    /* parsed at start-up */
+};
+
+struct keymap {
+	struct keymap_binding *b;
+	size_t n;
+};
+
+/*
+ * Parses the default bindings. A default that fails to parse is a bug:
+ * returns -1 with `cause` naming the key and the parser's message.
+ */
+int keymap_init(struct keymap *km, char *cause, size_t len);
+
+/* The binding of `key`, or NULL. */
+const struct keymap_binding *keymap_lookup(const struct keymap *km, int key);
+
+/* The curses code of a key name ("q", "Up", "F1", "C-l", "Escape"), or -1. */
+int keymap_parse_key(const char *name);
+
+void keymap_free(struct keymap *km);
+
+#endif

@@ -1,0 +1,66 @@
+/* Views and the console state they draw from. Views are small and alike:
+ * init / draw / move / free; only the main loop calls doupdate(). */
+#ifndef MAILNOC_VIEW_H
+#define MAILNOC_VIEW_H
+
+#include <curses.h>
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/model.h"
+#include "tui/keymap.h"
+#include "tui/worker.h"
+
+struct console;
+
+struct view {
+	const char *name;
+	const char *title;
+	void *(*init)(struct console *c);
+	/* Draws into lines y to y+h-1 of the screen. */
+	void (*draw)(void *state, struct console *c, int y, int h);
+	/* Moves the cursor; returns 0, or -1 for an unknown direction. */
+	int (*cursor)(void *state, const char *where);
+	void (*free)(void *state);
+};
+
+extern const struct view view_overview;
+extern const struct view view_clusters;
+extern const struct view view_help;
+
+#define CONSOLE_NVIEWS 3
+
+struct console {
+	const struct config *cfg;
+	struct worker worker;
+	struct keymap keymap;
+	struct snapshot *snap;       /* newest snapshot, NULL before the first */
+	struct snapshot *prev;       /* the one before, for trends */
+	long long snap_mono_ms;      /* when snap arrived */
+	bool redis_down;
+	char redis_err[256];
+	long long down_since_ms;     /* monotonic */
+	const struct view *views[CONSOLE_NVIEWS];
+	void *state[CONSOLE_NVIEWS];
+	int current;
+	int previous;                /* to return to after help */
+	char filter[128];
+	bool prompting;
+	char prompt_cmd[32];         /* "" for a command line */
+	char line[256];
+	size_t linelen;
+	char message[256];
+	bool message_error;
+	char help_topic[32];
+	bool read_only;
+	bool quit;
+	long long now;               /* wall clock, seconds, for ages */
+};
+
+/* True when what is shown is older than the data should be. */
+bool console_stale(const struct console *c);
+
+/* Age in seconds of the newest snapshot, -1 before the first. */
+long console_data_age(const struct console *c);
+
+#endif

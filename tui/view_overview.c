@@ -1,0 +1,153 @@
+/* Overview: every node, its state, heartbeat age, queues with trend. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/format.h"
+#include "core/xalloc.h"
+#include "tui/table.h"
+#include "tui/view.h"
+
+/* A deferred queue this large, or growing, wants a look. */
+#define OVERVIEW_DEFERRED_WARN 1000
+
+/* 80 columns: 66 for the fixed columns, the rest for INFO. */
+static const struct table_col overview_cols[] = {
+	{ "NODE", 8, 0 },
+	{ "ROLE", 4, 0 },
+	{ "CLUSTER", 7, 0 },
+	{ "STATE", 8, 0 },
+	{ "BEAT", 4, 1 },
+	{ "IN", 5, 1 },
+	{ "ACT", 4, 1 },
+	{ "DEFER", 7, 1 },
+	{ "HOLD", 4, 1 },
+	{ "OLD", 4, 1 },
+	{ "INFO", 0, 0 },
+};
+
+static void *
+overview_init(struct console *c)
+{
+	(void)c;
+	return xcalloc(1, sizeof(struct table));
+}
+
+/* "123+" when growing since the last refresh, "123-" when shrinking. */
+static void
+overview_trend(char *buf, size_t len, const struct node_status *n,
+    const struct node_status *was)
+{
+	char v[16];
+
+	format_count(n->queue[Q_DEFERRED], v, sizeof v);
+	if (was == NULL || was->queue[Q_DEFERRED] < 0 ||
+	    n->queue[Q_DEFERRED] < 0 ||
+	    was->queue[Q_DEFERRED] == n->queue[Q_DEFERRED])
+		snprintf(buf, len, "%s ", v);
+	else
+		snprintf(buf, len, "%s%c", v,
+		    n->queue[Q_DEFERRED] > was->queue[Q_DEFERRED] ? '+' : '-');
+}
+
+static enum theme_role
+overview_role(const struct console *c, const struct node_status *n,
+    const struct node_status *was)
+{
+	if (console_stale(c))
+		return ROLE_STALE;
+	if (!n->alive)
+		return ROLE_ALERT;
+	if (n->state == STATE_DRAINING || n->drain ||
+	    n->state == STATE_UNKNOWN)
+		return ROLE_WARN;
+	if (n->role == NODE_GATEWAY && n->queue[Q_DEFERRED] >= 0 &&
+	    (n->queue[Q_DEFERRED] >= OVERVIEW_DEFERRED_WARN ||
+		(was != NULL && was->queue[Q_DEFERRED] >= 0 &&
+		    n->queue[Q_DEFERRED] > 2 * was->queue[Q_DEFERRED] + 100)))
+		return ROLE_WARN;
+	return ROLE_NORMAL;
+}
+
+static void
+overview_draw(void *state, struct console *c, int y, int h)
+{
+	struct table *t = state;
+	size_t i, q;
+
+	table_reset(t, overview_cols,
+	    (int)(sizeof overview_cols / sizeof overview_cols[0]));
+	for (i = 0; c->snap != NULL && i < c->snap->nnodes; i++) {
+		const struct node_status *n = &c->snap->nodes[i];
+		const struct node_status *was = c->prev ?
+		    snapshot_node(c->prev, n->name) : NULL;
+		struct table_row *r = table_add(t, n->name,
+		    overview_role(c, n, was));
+		long age = node_age(n, c->now);
+
+		snprintf(r->cell[0], TABLE_CELL_MAX, "%s", n->name);
+		snprintf(r->cell[1], TABLE_CELL_MAX, "%s",
+		    n->role == NODE_GATEWAY ? "gw" : "mbx");
+		snprintf(r->cell[2], TABLE_CELL_MAX, "%s", n->cluster);
+		snprintf(r->cell[3], TABLE_CELL_MAX, "%s",
+		    !n->alive ? "DOWN" :
+		    n->drain && n->state != STATE_DRAINING ? "drain?" :
+		    node_state_name(n->state));
+		format_age(age, r->cell[4], TABLE_CELL_MAX);
+		if (n->role == NODE_GATEWAY) {
+			static const int col[] = { 5, 6, 7, 8 };
+			static const enum queue_kind qk[] = { Q_INCOMING,
+				Q_ACTIVE, Q_DEFERRED, Q_HOLD };
+
+			for (q = 0; q < 4; q++)
+				format_count(n->queue[qk[q]], r->cell[col[q]],
+				    TABLE_CELL_MAX);
+			overview_trend(r->cell[7], TABLE_CELL_MAX, n, was);
+			format_age(n->oldest_age, r->cell[9], TABLE_CELL_MAX);
+			if (n->queue[Q_CORRUPT] > 0)
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "%ld corrupt", n->queue[Q_CORRUPT]);
+			else if (n->load1 >= 0)
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "load %.2f disk %d%%", n->load1, n->disk_pct);
+		} else {
+			/* No queues: the backup date takes their place. */
+			r->span = 5;
+			snprintf(r->cell[5], TABLE_CELL_MAX, "last backup %s",
+			    n->last_backup[0] ? n->last_backup : "none");
+		}
+		if (!n->seen) {
+			r->span = 5;
+			snprintf(r->cell[5], TABLE_CELL_MAX, "no heartbeat ever "
+			    "seen from this node");
+		} else if (!n->alive)
+			snprintf(r->cell[10], TABLE_CELL_MAX, "silent %s",
+			    r->cell[4]);
+	}
+	if (c->snap != NULL && c->snap->nnodes == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddstr(y + 1, 1, "no nodes");
+	}
+	table_draw(t, stdscr, y, h, c->filter);
+}
+
+static int
+overview_move(void *state, const char *where)
+{
+	return table_move(state, where);
+}
+
+static void
+overview_free(void *state)
+{
+	table_free(state);
+	free(state);
+}
+
+const struct view view_overview = {
+	.name = "overview",
+	.title = "Overview",
+	.init = overview_init,
+	.draw = overview_draw,
+	.cursor = overview_move,
+	.free = overview_free,
+};

@@ -1,0 +1,189 @@
+/* The Redis worker thread: fetch a snapshot every interval, hand it over. */
+#include "tui/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends/snapshot.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+
+/* Nodes seen in the nodes set but not in the configuration. */
+struct worker_extra {
+	char **names;
+	size_t n;
+};
+
+static void
+worker_push(struct worker *w, struct worker_msg *m)
+{
+	char byte = 'x';
+
+	pthread_mutex_lock(&w->lock);
+	if (w->tail != NULL)
+		w->tail->next = m;
+	else
+		w->head = m;
+	w->tail = m;
+	pthread_mutex_unlock(&w->lock);
+	/* A full pipe already wakes the UI; losing this byte is fine. */
+	if (write(w->wake[1], &byte, 1) == -1 && errno != EAGAIN)
+		return;
+}
+
+static void
+worker_learn(struct worker_extra *x, const struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nunknown; i++) {
+		x->names = xreallocarray(x->names, x->n + 1, sizeof *x->names);
+		x->names[x->n++] = xstrdup(s->unknown[i]);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct worker_extra extra = { NULL, 0 };
+	struct redis r;
+	size_t i;
+
+	redis_init(&r, w->cfg);
+	for (;;) {
+		struct worker_msg *m = xcalloc(1, sizeof *m);
+		long long start = clock_mono_ms();
+		struct timespec until;
+		long long deadline;
+
+		m->snap = snapshot_fetch(&r, extra.names, extra.n);
+		m->fetch_us = (clock_mono_ms() - start) * 1000;
+		if (m->snap == NULL) {
+			m->err = r.err;
+			snprintf(m->errstr, sizeof m->errstr, "%s", r.errstr);
+		} else
+			worker_learn(&extra, m->snap);
+		worker_push(w, m);
+
+		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
+		until.tv_sec = deadline / 1000;
+		until.tv_nsec = (deadline % 1000) * 1000000;
+		pthread_mutex_lock(&w->lock);
+		while (!w->stop && !w->refresh) {
+			if (pthread_cond_timedwait(&w->cond, &w->lock,
+				&until) == ETIMEDOUT)
+				break;
+		}
+		w->refresh = false;
+		if (w->stop) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	redis_close(&r);
+	for (i = 0; i < extra.n; i++)
+		free(extra.names[i]);
+	free(extra.names);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w, const struct config *cfg, char *cause,
+    size_t len)
+{
+	int i;
+
+	memset(w, 0, sizeof *w);
+	w->cfg = cfg;
+	if (pipe(w->wake) == -1) {
+		snprintf(cause, len, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		fcntl(w->wake[i], F_SETFL, fcntl(w->wake[i], F_GETFL) | O_NONBLOCK);
+		fcntl(w->wake[i], F_SETFD, FD_CLOEXEC);
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((errno = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+		snprintf(cause, len, "cannot start the redis worker: %s",
+		    strerror(errno));
+		close(w->wake[0]);
+		close(w->wake[1]);
+		return -1;
+	}
+	w->started = true;
+	return 0;
+}
+
+int
+worker_fd(const struct worker *w)
+{
+	return w->wake[0];
+}
+
+struct worker_msg *
+worker_pop(struct worker *w)
+{
+	struct worker_msg *m;
+	char buf[64];
+
+	pthread_mutex_lock(&w->lock);
+	if ((m = w->head) != NULL) {
+		w->head = m->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		m->next = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (m == NULL) {
+		while (read(w->wake[0], buf, sizeof buf) > 0)
+			continue;
+	}
+	return m;
+}
+
+void
+worker_refresh(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->refresh = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+worker_stop(struct worker *w)
+{
+	struct worker_msg *m;
+
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	while ((m = worker_pop(w)) != NULL)
+		worker_msg_free(m);
+	close(w->wake[0]);
+	close(w->wake[1]);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	w->started = false;
+}
+
+void
+worker_msg_free(struct worker_msg *m)
+{
+	if (m == NULL)
+		return;
+	snapshot_free(m->snap);
+	free(m);
+}

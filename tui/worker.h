@@ -1,0 +1,51 @@
+/* The Redis worker: a thread that owns the connection and sends snapshots
+ * to the UI through a queue and a wake-up pipe. */
+#ifndef MAILNOC_WORKER_H
+#define MAILNOC_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "backends/redis.h"
+#include "core/config.h"
+#include "core/model.h"
+
+struct worker_msg {
+	struct snapshot *snap; /* NULL when the fetch failed */
+	enum redis_err err;
+	char errstr[256];
+	long long fetch_us;    /* how long the fetch took */
+	struct worker_msg *next;
+};
+
+struct worker {
+	const struct config *cfg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int wake[2];           /* [0] polled by the UI, [1] written here */
+	struct worker_msg *head, *tail;
+	bool stop;
+	bool refresh;
+	bool started;
+};
+
+/* Starts the thread. Returns 0, or -1 with `cause` set. */
+int worker_start(struct worker *w, const struct config *cfg, char *cause,
+    size_t len);
+
+/* The file descriptor the UI polls; readable when a message waits. */
+int worker_fd(const struct worker *w);
+
+/* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */
+struct worker_msg *worker_pop(struct worker *w);
+
+/* Asks for a fetch now instead of at the next interval. */
+void worker_refresh(struct worker *w);
+
+/* Stops the thread and frees what is queued. */
+void worker_stop(struct worker *w);
+
+void worker_msg_free(struct worker_msg *m);
+
+#endif

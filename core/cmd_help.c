@@ -5,7 +5,7 @@
 static int
 cmd_help_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	const struct cmd_entry *e;
+	const struct cmd_entry *e = NULL;
 
 	if (c->argc == 1 && (e = cmd_find(c->argv[0], ctx->cause,
 				 sizeof ctx->cause)) == NULL)

@@ -1,0 +1,222 @@
+/* Unit tests of the command table: lookup, parsing, messages, keymap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/cmd.h"
+#include "core/exitcode.h"
+#include "tui/keymap.h"
+
+static int
+parse(const char *line, struct cmd *c, char *cause)
+{
+	cause[0] = '\0';
+	return cmd_parse_string(line, c, cause, 512);
+}
+
+static void
+test_find(void **state)
+{
+	char cause[512];
+
+	(void)state;
+	assert_string_equal(cmd_find("nodes", cause, sizeof cause)->name,
+	    "nodes");
+	/* Aliases and unique prefixes. */
+	assert_string_equal(cmd_find("overview", cause, sizeof cause)->name,
+	    "nodes");
+	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
+	assert_string_equal(cmd_find("?", cause, sizeof cause)->name, "help");
+	assert_string_equal(cmd_find("clu", cause, sizeof cause)->name,
+	    "clusters");
+	assert_string_equal(cmd_find("st", cause, sizeof cause)->name,
+	    "status");
+	assert_null(cmd_find("bogus", cause, sizeof cause));
+	assert_string_equal(cause, "unknown command 'bogus'; see 'help'");
+	assert_string_equal(cmd_find("e", cause, sizeof cause)->name, "events");
+	assert_null(cmd_find("", cause, sizeof cause));
+}
+
+static void
+test_parse(void **state)
+{
+	char cause[512];
+	struct cmd c;
+
+	(void)state;
+	assert_int_equal(parse("events --count 5 --json", &c, cause), 0);
+	assert_string_equal(c.entry->name, "events");
+	assert_string_equal(cmd_option(&c, "count"), "5");
+	assert_true(c.json);
+	assert_false(c.yes);
+	cmd_free(&c);
+
+	assert_int_equal(parse("events --count=7", &c, cause), 0);
+	assert_string_equal(cmd_option(&c, "count"), "7");
+	cmd_free(&c);
+
+	assert_int_equal(parse("filter 'mbx 1'", &c, cause), 0);
+	assert_int_equal(c.argc, 1);
+	assert_string_equal(c.argv[0], "mbx 1");
+	cmd_free(&c);
+
+	assert_int_equal(parse("filter \"a\\\"b\"", &c, cause), 0);
+	assert_string_equal(c.argv[0], "a\"b");
+	cmd_free(&c);
+
+	assert_int_equal(parse("help nodes", &c, cause), 0);
+	assert_string_equal(c.argv[0], "nodes");
+	cmd_free(&c);
+
+	/* "--" ends the options. */
+	assert_int_equal(parse("filter -- --json", &c, cause), 0);
+	assert_string_equal(c.argv[0], "--json");
+	assert_false(c.json);
+	cmd_free(&c);
+}
+
+struct bad {
+	const char *line;
+	const char *message;
+};
+
+static const struct bad bad_lines[] = {
+	{ "bogus", "unknown command 'bogus'; see 'help'" },
+	{ "", "no command given; see 'help'" },
+	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes" },
+	{ "view", "view: missing argument; usage: view overview|clusters" },
+	{ "events --count", "events: option '--count' needs a value" },
+	{ "events --count=", "events: option '--count' needs a non-empty "
+	    "value" },
+	{ "events --colour", "events: unknown option '--colour'; usage: events "
+	    "[--count VALUE]" },
+	{ "nodes --json=yes", "nodes: option '--json' takes no value" },
+	{ "filter 'open", "unterminated single quote in 'filter 'open'" },
+	{ "help a b", "help: unexpected argument 'b'; usage: help [COMMAND]" },
+};
+
+static void
+test_bad(void **state)
+{
+	char cause[512];
+	struct cmd c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
+		if (parse(bad_lines[i].line, &c, cause) != -1)
+			fail_msg("'%s' was accepted", bad_lines[i].line);
+		assert_string_equal(cause, bad_lines[i].message);
+	}
+}
+
+static int exec_views;
+
+static int
+fake_view(void *ui, const char *name, char *cause, size_t len)
+{
+	(void)ui;
+	(void)cause;
+	(void)len;
+	if (strcmp(name, "clusters") == 0)
+		exec_views++;
+	return 0;
+}
+
+static void
+test_exec(void **state)
+{
+	struct cmd_ui ui = { 0 };
+	struct cmd_ctx ctx = { 0 };
+	char cause[512];
+	struct cmd c;
+
+	(void)state;
+	ui.view = fake_view;
+	/* Console-only commands are refused in batch mode. */
+	assert_int_equal(parse("quit", &c, cause), 0);
+	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);
+	assert_string_equal(ctx.cause, "quit: only available in the console");
+	cmd_free(&c);
+
+	/* In the console a data command switches to its view. */
+	ctx.ui = &ui;
+	assert_int_equal(parse("clusters", &c, cause), 0);
+	assert_int_equal(cmd_exec(&c, &ctx), EXIT_OK);
+	assert_int_equal(exec_views, 1);
+	cmd_free(&c);
+
+	/* Bad option values are refused before anything runs. */
+	assert_int_equal(parse("events --count 99", &c, cause), 0);
+	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);
+	assert_string_equal(ctx.cause, "events: --count '99' is not accepted; "
+	    "use 1 to 50");
+	cmd_free(&c);
+}
+
+static void
+test_table(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	/* Names and aliases are unique, and every entry is complete. */
+	for (i = 0; i < cmd_table_size; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+
+		assert_non_null(e->exec);
+		assert_non_null(e->help);
+		for (j = 0; j < cmd_table_size; j++) {
+			if (i == j)
+				continue;
+			assert_string_not_equal(e->name, cmd_table[j]->name);
+			if (e->alias != NULL)
+				assert_string_not_equal(e->alias,
+				    cmd_table[j]->name);
+		}
+	}
+}
+
+static void
+test_keymap(void **state)
+{
+	char cause[512] = "";
+	struct keymap km;
+	size_t i;
+
+	(void)state;
+	/* Every default binding parses into a command of the table. */
+	assert_int_equal(keymap_init(&km, cause, sizeof cause), 0);
+	assert_string_equal(cause, "");
+	assert_true(km.n > 10);
+	for (i = 0; i < km.n; i++)
+		assert_non_null(km.b[i].cmd.entry);
+	assert_string_equal(keymap_lookup(&km, 'q')->cmd.entry->name, "quit");
+	assert_string_equal(keymap_lookup(&km, '?')->cmd.entry->name, "help");
+	assert_string_equal(keymap_lookup(&km, '/')->command, "prompt filter");
+	assert_null(keymap_lookup(&km, 'Z'));
+	keymap_free(&km);
+
+	assert_int_equal(keymap_parse_key("C-l"), 12);
+	assert_int_equal(keymap_parse_key("x"), 'x');
+	assert_int_equal(keymap_parse_key("Nope"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_keymap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

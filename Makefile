@@ -61,6 +61,10 @@ $(1)/unit/%: $(1)/tests/unit/%.o $(1)/libtui.a $(1)/libcore.a
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_TUI) $$(LIBS_CORE)
 
+$(1)/bench/%: $(1)/tests/bench/%.o $(1)/libtui.a $(1)/libcore.a
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
+
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(BASEFLAGS) $(2) -c -o $$@ $$<
@@ -91,7 +95,11 @@ test: deps
 	@$(MAKE) --no-print-directory all check
 	@$(MAKE) --no-print-directory integration
 
-bench: all
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCHES   := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
 	@tests/bench/run
 
 demo: deps

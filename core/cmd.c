@@ -306,13 +306,18 @@ cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
 struct snapshot *
 cmd_snapshot(struct cmd_ctx *ctx, int *code)
 {
+	struct snapshot_query q;
+
 	if (ctx->snap != NULL)
 		return ctx->snap;
 	if (ctx->redis == NULL) {
 		ctx->redis = xmalloc(sizeof *ctx->redis);
 		redis_init(ctx->redis, ctx->cfg);
 	}
-	if ((ctx->snap = snapshot_fetch(ctx->redis, NULL, 0)) == NULL) {
+	snapshot_query_build(&q, ctx->cfg, NULL, 0);
+	ctx->snap = snapshot_fetch(ctx->redis, &q);
+	snapshot_query_free(&q);
+	if (ctx->snap == NULL) {
 		*code = cmd_fail(ctx, redis_exit_code(ctx->redis), "%s",
 		    ctx->redis->errstr);
 		return NULL;

@@ -461,10 +461,13 @@ load_nodes(struct cfgctx *ctx, json_t *root, struct config *cfg)
 	return 0;
 }
 
+/* Theme names become file names: no '.', so none can climb directories. */
 static const char *
 validate_theme_name(const char *s)
 {
-	return validate_name(s);
+	if (validate_name(s) != NULL || strchr(s, '.') != NULL)
+		return "use 1-32 letters, digits, '-' or '_'";
+	return NULL;
 }
 
 static int

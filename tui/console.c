@@ -435,7 +435,7 @@ console_draw_status(struct console *c)
 	attrset(A_NORMAL);
 }
 
-static void
+void
 console_draw(struct console *c)
 {
 	int y, h;

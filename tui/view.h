@@ -60,6 +60,9 @@ struct console {
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
 
+/* Draws one frame: werase, every part, one doupdate. */
+void console_draw(struct console *c);
+
 /* Age in seconds of the newest snapshot, -1 before the first. */
 long console_data_age(const struct console *c);
 

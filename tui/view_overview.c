@@ -68,6 +68,19 @@ overview_role(const struct console *c, const struct node_status *n,
 	return ROLE_NORMAL;
 }
 
+/* The same node in the previous snapshot: usually at the same index. */
+static const struct node_status *
+overview_was(const struct console *c, size_t i)
+{
+	const struct node_status *n = &c->snap->nodes[i];
+
+	if (c->prev == NULL)
+		return NULL;
+	if (i < c->prev->nnodes && strcmp(c->prev->nodes[i].name, n->name) == 0)
+		return &c->prev->nodes[i];
+	return snapshot_node(c->prev, n->name);
+}
+
 static void
 overview_draw(void *state, struct console *c, int y, int h)
 {
@@ -78,8 +91,7 @@ overview_draw(void *state, struct console *c, int y, int h)
 	    (int)(sizeof overview_cols / sizeof overview_cols[0]));
 	for (i = 0; c->snap != NULL && i < c->snap->nnodes; i++) {
 		const struct node_status *n = &c->snap->nodes[i];
-		const struct node_status *was = c->prev ?
-		    snapshot_node(c->prev, n->name) : NULL;
+		const struct node_status *was = overview_was(c, i);
 		struct table_row *r = table_add(t, n->name,
 		    overview_role(c, n, was));
 		long age = node_age(n, c->now);

@@ -35,7 +35,8 @@ worker_push(struct worker *w, struct worker_msg *m)
 		return;
 }
 
-static void
+/* Returns 1 when the snapshot named nodes the query did not ask for. */
+static int
 worker_learn(struct worker_extra *x, const struct snapshot *s)
 {
 	size_t i;
@@ -44,6 +45,7 @@ worker_learn(struct worker_extra *x, const struct snapshot *s)
 		x->names = xreallocarray(x->names, x->n + 1, sizeof *x->names);
 		x->names[x->n++] = xstrdup(s->unknown[i]);
 	}
+	return s->nunknown > 0;
 }
 
 static void *
@@ -51,23 +53,27 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct worker_extra extra = { NULL, 0 };
+	struct snapshot_query q;
 	struct redis r;
 	size_t i;
 
 	redis_init(&r, w->cfg);
+	snapshot_query_build(&q, w->cfg, NULL, 0);
 	for (;;) {
 		struct worker_msg *m = xcalloc(1, sizeof *m);
 		long long start = clock_mono_ms();
 		struct timespec until;
 		long long deadline;
 
-		m->snap = snapshot_fetch(&r, extra.names, extra.n);
+		m->snap = snapshot_fetch(&r, &q);
 		m->fetch_us = (clock_mono_ms() - start) * 1000;
 		if (m->snap == NULL) {
 			m->err = r.err;
 			snprintf(m->errstr, sizeof m->errstr, "%s", r.errstr);
-		} else
-			worker_learn(&extra, m->snap);
+		} else if (worker_learn(&extra, m->snap)) {
+			snapshot_query_free(&q);
+			snapshot_query_build(&q, w->cfg, extra.names, extra.n);
+		}
 		worker_push(w, m);
 
 		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
@@ -87,6 +93,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 	}
 	redis_close(&r);
+	snapshot_query_free(&q);
 	for (i = 0; i < extra.n; i++)
 		free(extra.names[i]);
 	free(extra.names);

@@ -1,0 +1,72 @@
+# tmux helpers for the e2e tests: run the console as a person would, type
+# with send-keys, read the screen with capture-pane.
+# shellcheck shell=sh
+. "$(dirname "$0")/../lib.sh"
+
+E2E_SESSION="mailnoc-e2e-$$"
+
+# tui_start COLS LINES [ARGS...]: starts the console in a fresh tmux session.
+tui_start() {
+	cols=$1
+	lines=$2
+	shift 2
+	tmux kill-session -t "$E2E_SESSION" 2>/dev/null
+	tmux new-session -d -s "$E2E_SESSION" -x "$cols" -y "$lines" \
+		"$MAILNOC_BIN/mailnoc $* 2>/tmp/$E2E_SESSION.err; echo EXITED \$? ; sleep 30"
+}
+
+tui_keys() {
+	tmux send-keys -t "$E2E_SESSION" "$@"
+}
+
+tui_screen() {
+	tmux capture-pane -p -t "$E2E_SESSION"
+}
+
+tui_resize() {
+	tmux resize-window -t "$E2E_SESSION" -x "$1" -y "$2"
+}
+
+# wait_for TEXT [SECONDS]: polls the screen until TEXT shows; 1 on timeout.
+wait_for() {
+	i=0
+	limit=$(( ${2:-5} * 10 ))
+	while [ $i -lt $limit ]; do
+		if tui_screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_gone TEXT [SECONDS]: polls until TEXT is no longer on the screen.
+wait_gone() {
+	i=0
+	limit=$(( ${2:-5} * 10 ))
+	while [ $i -lt $limit ]; do
+		if ! tui_screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# expect_screen DESCRIPTION TEXT [SECONDS]
+expect_screen() {
+	if wait_for "$2" "${3:-5}"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "  expected on screen: $2"
+		tui_screen | sed 's/^/  | /'
+	fi
+}
+
+tui_stop() {
+	tmux kill-session -t "$E2E_SESSION" 2>/dev/null
+	rm -f "/tmp/$E2E_SESSION.err"
+}

@@ -1,0 +1,83 @@
+#!/bin/sh
+# Sentinel: the console finds the master through Sentinel and follows a
+# failover. Its own three servers on loopback, stopped at the end.
+. "$(dirname "$0")/../lib.sh"
+B=$MAILNOC_BIN
+M=16401 R=16402 S=16403
+T=$(mktemp -d /tmp/mailnoc-sentinel-XXXXXX)
+
+stop_all() {
+	for p in $S $R $M; do
+		redis-cli -p $p shutdown nosave >/dev/null 2>&1
+	done
+	rm -rf "$T"
+}
+trap stop_all EXIT INT TERM
+
+start_redis() {
+	port=$1
+	shift
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$T" --dbfilename "dump$port.rdb" --daemonize yes \
+		--logfile "$T/redis$port.log" --pidfile "$T/redis$port.pid" "$@" >/dev/null
+}
+start_redis $M
+start_redis $R --replicaof 127.0.0.1 $M
+cat > "$T/sentinel.conf" <<EOC
+port $S
+bind 127.0.0.1
+daemonize yes
+logfile $T/sentinel.log
+pidfile $T/sentinel.pid
+dir $T
+sentinel monitor lab 127.0.0.1 $M 1
+sentinel down-after-milliseconds lab 1000
+sentinel failover-timeout lab 5000
+EOC
+redis-server "$T/sentinel.conf" --sentinel >/dev/null
+for i in $(seq 50); do
+	redis-cli -p $S ping >/dev/null 2>&1 && redis-cli -p $R ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+cat > "$T/config.json" <<EOC
+{ "redis": { "sentinels": [ { "host": "127.0.0.1", "port": 16499 },
+                            { "host": "127.0.0.1", "port": $S } ],
+             "master_name": "lab", "connect_timeout_ms": 500 },
+  "ssh": { "agent": true },
+  "nodes": [ { "name": "gw1", "role": "gateway", "cluster": "gw", "ssh_host": "127.0.0.1" } ] }
+EOC
+now=$(date +%s)
+redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
+redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
+# Let the replica catch up before the master goes.
+for i in $(seq 50); do
+	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
+	sleep 0.1
+done
+
+out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
+expect_contains "through sentinel (the first one is dead), status reads the master" "\"port\":$M" "$out"
+out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
+expect_contains "nodes shows what the master holds" '"deferred":7' "$out"
+
+redis-cli -p $M shutdown nosave >/dev/null 2>&1
+moved=no
+for i in $(seq 150); do
+	addr=$(redis-cli -p $S sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
+	if [ "$addr" = "$R" ]; then moved=yes; break; fi
+	sleep 0.1
+done
+expect_eq "sentinel promoted the replica" yes "$moved"
+out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
+expect_contains "after the failover the console follows to the new master" "\"port\":$R" "$out"
+out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
+expect_contains "and reads the same data there" '"deferred":7' "$out"
+
+redis-cli -p $S shutdown nosave >/dev/null 2>&1
+redis-cli -p $R shutdown nosave >/dev/null 2>&1
+out=$("$B/mailnoc" -c "$T/config.json" status 2>&1)
+rc=$?
+expect_eq "with every sentinel gone, batch exits 3" 3 "$rc"
+expect_contains "and says why in one line" "cannot find the redis master" "$out"
+finish

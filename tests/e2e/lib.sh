@@ -4,27 +4,32 @@
 . "$(dirname "$0")/../lib.sh"
 
 E2E_SESSION="mailnoc-e2e-$$"
+# A tmux server of our own: no user settings, no shared environment.
+tmx() {
+	tmux -L "$E2E_SESSION" -f /dev/null "$@"
+}
 
 # tui_start COLS LINES [ARGS...]: starts the console in a fresh tmux session.
 tui_start() {
 	cols=$1
 	lines=$2
 	shift 2
-	tmux kill-session -t "$E2E_SESSION" 2>/dev/null
-	tmux new-session -d -s "$E2E_SESSION" -x "$cols" -y "$lines" \
+	tmx kill-server 2>/dev/null
+	tmx new-session -d -s "$E2E_SESSION" -x "$cols" -y "$lines" \
+		-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
 		"$MAILNOC_BIN/mailnoc $* 2>/tmp/$E2E_SESSION.err; echo EXITED \$? ; sleep 30"
 }
 
 tui_keys() {
-	tmux send-keys -t "$E2E_SESSION" "$@"
+	tmx send-keys -t "$E2E_SESSION" "$@"
 }
 
 tui_screen() {
-	tmux capture-pane -p -t "$E2E_SESSION"
+	tmx capture-pane -p -t "$E2E_SESSION"
 }
 
 tui_resize() {
-	tmux resize-window -t "$E2E_SESSION" -x "$1" -y "$2"
+	tmx resize-window -t "$E2E_SESSION" -x "$1" -y "$2"
 }
 
 # wait_for TEXT [SECONDS]: polls the screen until TEXT shows; 1 on timeout.
@@ -67,6 +72,6 @@ expect_screen() {
 }
 
 tui_stop() {
-	tmux kill-session -t "$E2E_SESSION" 2>/dev/null
+	tmx kill-server 2>/dev/null
 	rm -f "/tmp/$E2E_SESSION.err"
 }

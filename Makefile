@@ -63,7 +63,7 @@ $(1)/unit/%: $(1)/tests/unit/%.o $(1)/libtui.a $(1)/libcore.a
 
 $(1)/bench/%: $(1)/tests/bench/%.o $(1)/libtui.a $(1)/libcore.a
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE) -lutil
 
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)

@@ -31,6 +31,8 @@ BS := build/san
 
 obj    = $(patsubst %.c,$(1)/%.o,$(2))
 UNITS  := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+# Small programs the integration tests drive (tests/tools/*.c).
+TOOLS  := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
 .PHONY: all test check unit unit-san integration e2e bench install uninstall \
@@ -65,6 +67,10 @@ $(1)/bench/%: $(1)/tests/bench/%.o $(1)/libtui.a $(1)/libcore.a
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE) -lutil
 
+$(1)/tools/%: $(1)/tests/tools/%.o $(1)/libtui.a $(1)/libcore.a
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
+
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(BASEFLAGS) $(2) -c -o $$@ $$<
@@ -82,10 +88,10 @@ unit-san: $(addprefix $(BS)/unit/,$(UNITS)) $(BS)/mailnoc $(BS)/mailnocd
 
 # Integration tests start the lab of real servers; they run the sanitizer
 # build so a memory error against a real backend fails the run.
-integration: $(BS)/mailnoc $(BS)/mailnocd
+integration: $(BS)/mailnoc $(BS)/mailnocd $(addprefix $(BS)/tools/,$(TOOLS))
 	@MAILNOC_BIN=$(BS) tests/integration/run
 
-e2e: $(BS)/mailnoc $(BS)/mailnocd
+e2e: $(BS)/mailnoc $(BS)/mailnocd $(addprefix $(BS)/tools/,$(TOOLS))
 	@MAILNOC_BIN=$(BS) tests/e2e/run
 
 # check: fast, no servers. test: everything CI runs.

@@ -1,0 +1,57 @@
+/* Facts about the node for the heartbeat: load, disk, backups, versions. */
+#ifndef MAILNOC_AGENT_PROBE_H
+#define MAILNOC_AGENT_PROBE_H
+
+#include <stddef.h>
+
+/* How long a helper program (postconf, dovecot, doveconf) may run. */
+#define PROBE_TIMEOUT_MS 5000
+
+/*
+ * Reads the 1-minute load average from `path` (/proc/loadavg). Returns 0
+ * with the number, as the kernel wrote it, in buf, or -1.
+ */
+int probe_load(const char *path, char *buf, size_t len);
+
+/*
+ * Returns how full the file system holding `path` is, in percent rounded
+ * up as df(1) does (blocks reserved for root do not count as free), or -1
+ * with `cause` set.
+ */
+int probe_disk_pct(const char *path, char *cause, size_t causelen);
+
+/*
+ * Finds the newest directory named YYYY-MM-DD directly under `root`.
+ * Returns 1 with the date in `out` (11 bytes), 0 when there is none, or -1
+ * with `cause` set.
+ */
+int probe_last_backup(const char *root, char *out, size_t outlen, char *cause,
+    size_t causelen);
+
+/*
+ * From Dovecot's mail_location ("maildir:/srv/mail/%u/Maildir:INDEX=...")
+ * finds the fixed directory above every user's mail ("/srv/mail"). Returns
+ * 0, or -1 when the location has no absolute fixed part.
+ */
+int probe_mail_root(const char *location, char *out, size_t len);
+
+/*
+ * Makes a version the console accepts out of a program's output: the first
+ * line, trimmed, lower case, at most len - 1 bytes; characters other than
+ * letters, digits, ". - ( )" and space become '-'.
+ */
+void probe_version_clean(const char *raw, char *out, size_t len);
+
+/* Runs `postconf -c DIR -h PARAM`. Returns 0 with the value, or -1. */
+int probe_postconf(const char *config_dir, const char *param, char *out,
+    size_t len, char *cause, size_t causelen);
+
+/* Runs `doveconf [-c FILE] -h PARAM`. Returns 0 with the value, or -1. */
+int probe_doveconf(const char *config, const char *param, char *out,
+    size_t len, char *cause, size_t causelen);
+
+/* Runs `dovecot --version`. Returns 0 with the cleaned version, or -1. */
+int probe_dovecot_version(char *out, size_t len, char *cause,
+    size_t causelen);
+
+#endif

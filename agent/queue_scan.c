@@ -1,0 +1,629 @@
+/* Queue counts from readdir, re-listing only directories that changed. */
+#include "agent/queue_scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+
+/*
+ * How it stays cheap with a million messages:
+ *
+ * - Every directory (a queue and its hash_queue_depth subdirectories) is
+ *   stat-ed each pass, and listed again only when its mtime or inode
+ *   changed. A directory whose mtime is within QS_RACY_S of the moment it
+ *   was listed is listed again next pass, since a change in the same clock
+ *   tick would not move the mtime.
+ * - Files are never stat-ed: readdir's d_type says file or directory (an
+ *   fstatat only on file systems that do not fill it in).
+ * - The arrival time comes from each file's T record, read once per queue
+ *   ID: a hash table maps queue ID -> arrival, and survives a message
+ *   moving between incoming, active and deferred. Entries carry the
+ *   directory and its listing generation that last saw them; after a pass,
+ *   those a re-listed directory did not see again are dropped.
+ */
+
+#define QS_MAX_DEPTH   4     /* queue/X/Y/Z/W: hash_queue_depth is 1-16 */
+#define QS_RACY_S      1
+#define QS_INIT_CAP    1024  /* hash slots, a power of two */
+#define QS_HEAD        1024  /* bytes read from a queue file */
+#define QS_CANCEL_POLL 4096  /* entries between looks at the cancel flag */
+
+#define ARRIVAL_PENDING 0
+#define ARRIVAL_UNKNOWN UINT32_MAX
+
+#define SLOT_EMPTY '\0'
+#define SLOT_TOMB  '\1'
+
+struct qs_entry {
+	char id[QUEUE_ID_MAX]; /* "" empty, "\1" removed */
+	uint32_t arrival;      /* epoch s, or ARRIVAL_* */
+	uint16_t dir;          /* index in dirs */
+	uint16_t gen;          /* dirs[dir].gen when last seen there */
+};
+
+struct qs_dir {
+	char path[96];         /* relative to the queue directory */
+	enum queue_kind kind;
+	int parent;            /* -1 for a queue's top directory */
+	int depth;
+	bool live;             /* exists, as far as we know */
+	bool listed;           /* listed at least once while live */
+	bool racy;
+	uint16_t gen;          /* bumped at every listing */
+	uint16_t seen;         /* parent's gen when the parent last listed it */
+	ino_t ino;
+	struct timespec mtime;
+	long files;
+};
+
+struct queue_scan {
+	int fd;
+	char *root;
+	struct qs_dir *dirs;
+	size_t ndirs;
+	struct qs_entry *tab;
+	size_t cap, used, tombs;
+	long pending;
+	uint32_t oldest;
+	bool dirty;            /* entries changed since the oldest was found */
+	atomic_int cancel;
+	struct queue_scan_stats stats;
+};
+
+static const char *const qs_top[Q_COUNT] = {
+	[Q_INCOMING] = "incoming",
+	[Q_ACTIVE] = "active",
+	[Q_DEFERRED] = "deferred",
+	[Q_HOLD] = "hold",
+	[Q_CORRUPT] = "corrupt",
+};
+
+/* Only mail that Postfix is still trying to deliver has an age we report:
+ * held and corrupt messages are parked and would pin oldest_age. */
+static bool
+qs_tracked(enum queue_kind kind)
+{
+	return kind == Q_INCOMING || kind == Q_ACTIVE || kind == Q_DEFERRED;
+}
+
+/* Postfix queue IDs are letters and digits (mail_queue_id_ok). */
+static bool
+qs_id_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z')))
+			return false;
+	}
+	return i > 0;
+}
+
+static size_t
+qs_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static size_t
+qs_lookup(const struct queue_scan *qs, const char *id)
+{
+	size_t mask = qs->cap - 1, i = qs_hash(id) & mask;
+
+	while (qs->tab[i].id[0] != SLOT_EMPTY) {
+		if (qs->tab[i].id[0] != SLOT_TOMB &&
+		    strcmp(qs->tab[i].id, id) == 0)
+			return i;
+		i = (i + 1) & mask;
+	}
+	return SIZE_MAX;
+}
+
+/* Places e in a table known to have room and not to hold e->id. */
+static void
+qs_place(struct qs_entry *tab, size_t cap, const struct qs_entry *e)
+{
+	size_t mask = cap - 1, i = qs_hash(e->id) & mask;
+
+	while (tab[i].id[0] != SLOT_EMPTY && tab[i].id[0] != SLOT_TOMB)
+		i = (i + 1) & mask;
+	tab[i] = *e;
+}
+
+static void
+qs_rehash(struct queue_scan *qs)
+{
+	size_t cap = QS_INIT_CAP, i;
+	struct qs_entry *tab;
+
+	while (cap < (qs->used + 1) * 2)
+		cap *= 2;
+	tab = xcalloc(cap, sizeof *tab);
+	for (i = 0; i < qs->cap; i++) {
+		if (qs->tab[i].id[0] != SLOT_EMPTY &&
+		    qs->tab[i].id[0] != SLOT_TOMB)
+			qs_place(tab, cap, &qs->tab[i]);
+	}
+	free(qs->tab);
+	qs->tab = tab;
+	qs->cap = cap;
+	qs->tombs = 0;
+}
+
+static void
+qs_insert(struct queue_scan *qs, const struct qs_entry *e)
+{
+	size_t mask, i;
+
+	if ((qs->used + qs->tombs + 1) * 4 > qs->cap * 3)
+		qs_rehash(qs);
+	mask = qs->cap - 1;
+	i = qs_hash(e->id) & mask;
+	while (qs->tab[i].id[0] != SLOT_EMPTY && qs->tab[i].id[0] != SLOT_TOMB)
+		i = (i + 1) & mask;
+	if (qs->tab[i].id[0] == SLOT_TOMB)
+		qs->tombs--;
+	qs->tab[i] = *e;
+	qs->used++;
+}
+
+/* A message listed in directory d, generation gen. */
+static void
+qs_touch(struct queue_scan *qs, const char *id, size_t d, uint16_t gen)
+{
+	struct qs_entry e;
+	size_t i;
+
+	if ((i = qs_lookup(qs, id)) != SIZE_MAX) {
+		/* Moved, and its arrival could not be read before: retry. */
+		if (qs->tab[i].dir != d &&
+		    qs->tab[i].arrival == ARRIVAL_UNKNOWN) {
+			qs->tab[i].arrival = ARRIVAL_PENDING;
+			qs->pending++;
+		}
+		qs->tab[i].dir = (uint16_t)d;
+		qs->tab[i].gen = gen;
+		return;
+	}
+	memset(&e, 0, sizeof e);
+	snprintf(e.id, sizeof e.id, "%s", id);
+	e.arrival = ARRIVAL_PENDING;
+	e.dir = (uint16_t)d;
+	e.gen = gen;
+	qs_insert(qs, &e);
+	qs->pending++;
+	qs->dirty = true;
+}
+
+static size_t
+qs_add_dir(struct queue_scan *qs, const char *path, enum queue_kind kind,
+    int parent, int depth)
+{
+	struct qs_dir *d;
+
+	qs->dirs = xreallocarray(qs->dirs, qs->ndirs + 1, sizeof *qs->dirs);
+	d = &qs->dirs[qs->ndirs];
+	memset(d, 0, sizeof *d);
+	snprintf(d->path, sizeof d->path, "%s", path);
+	d->kind = kind;
+	d->parent = parent;
+	d->depth = depth;
+	d->live = true;
+	return qs->ndirs++;
+}
+
+struct queue_scan *
+queue_scan_new(const char *queue_dir, char *cause, size_t causelen)
+{
+	struct queue_scan *qs;
+	size_t q;
+	int fd;
+
+	fd = open(queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(cause, causelen, "cannot open queue directory '%s': "
+		    "%s", queue_dir, strerror(errno));
+		return NULL;
+	}
+	qs = xcalloc(1, sizeof *qs);
+	qs->fd = fd;
+	qs->root = xstrdup(queue_dir);
+	qs->cap = QS_INIT_CAP;
+	qs->tab = xcalloc(qs->cap, sizeof *qs->tab);
+	atomic_init(&qs->cancel, 0);
+	for (q = 0; q < Q_COUNT; q++)
+		qs_add_dir(qs, qs_top[q], (enum queue_kind)q, -1, 0);
+	return qs;
+}
+
+void
+queue_scan_free(struct queue_scan *qs)
+{
+	if (qs == NULL)
+		return;
+	close(qs->fd);
+	free(qs->root);
+	free(qs->dirs);
+	free(qs->tab);
+	free(qs);
+}
+
+void
+queue_scan_cancel(struct queue_scan *qs)
+{
+	atomic_store(&qs->cancel, 1);
+}
+
+static bool
+qs_cancelled(struct queue_scan *qs)
+{
+	return atomic_load(&qs->cancel) != 0;
+}
+
+/* A directory vanished: it and everything below count nothing. */
+static void
+qs_kill_dir(struct queue_scan *qs, size_t d)
+{
+	size_t i;
+
+	if (!qs->dirs[d].live)
+		return;
+	qs->dirs[d].live = false;
+	qs->dirs[d].listed = false;
+	qs->dirs[d].files = 0;
+	qs->dirs[d].gen++;
+	qs->dirty = true;
+	for (i = 0; i < qs->ndirs; i++) {
+		if (qs->dirs[i].parent == (int)d)
+			qs_kill_dir(qs, i);
+	}
+}
+
+/* Directory d listed a subdirectory `name`: find or add its record. */
+static void
+qs_child(struct queue_scan *qs, size_t d, const char *name)
+{
+	char path[sizeof qs->dirs[0].path];
+	size_t i;
+	int n;
+
+	n = snprintf(path, sizeof path, "%s/%s", qs->dirs[d].path, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return;
+	for (i = 0; i < qs->ndirs; i++) {
+		if (qs->dirs[i].parent == (int)d &&
+		    strcmp(qs->dirs[i].path, path) == 0)
+			break;
+	}
+	if (i == qs->ndirs) {
+		if (qs->ndirs >= UINT16_MAX)
+			return;
+		i = qs_add_dir(qs, path, qs->dirs[d].kind, (int)d,
+		    qs->dirs[d].depth + 1);
+	} else if (!qs->dirs[i].live) {
+		qs->dirs[i].live = true;
+		qs->dirs[i].listed = false;
+	}
+	qs->dirs[i].seen = qs->dirs[d].gen;
+}
+
+/* Lists directory d (opened as fd, st from fstat). Returns 0 or -1. */
+static int
+qs_list(struct queue_scan *qs, size_t d, int fd, const struct stat *st)
+{
+	struct dirent *de;
+	time_t listed_at = time(NULL);
+	unsigned long n = 0;
+	uint16_t gen;
+	long files = 0;
+	size_t i;
+	DIR *dp;
+
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	gen = ++qs->dirs[d].gen;
+	while ((de = readdir(dp)) != NULL) {
+		unsigned char type = de->d_type;
+
+		if (++n % QS_CANCEL_POLL == 0 && qs_cancelled(qs)) {
+			closedir(dp);
+			return -1;
+		}
+		if (de->d_name[0] == '.')
+			continue;
+		if (type == DT_UNKNOWN) {
+			struct stat sub;
+
+			if (fstatat(dirfd(dp), de->d_name, &sub,
+			    AT_SYMLINK_NOFOLLOW) == -1)
+				continue;
+			type = S_ISDIR(sub.st_mode) ? DT_DIR :
+			    S_ISREG(sub.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
+		if (type == DT_DIR) {
+			if (qs->dirs[d].depth < QS_MAX_DEPTH)
+				qs_child(qs, d, de->d_name);
+			continue;
+		}
+		if (type != DT_REG || !qs_id_ok(de->d_name))
+			continue;
+		files++;
+		if (qs_tracked(qs->dirs[d].kind) &&
+		    strlen(de->d_name) < QUEUE_ID_MAX)
+			qs_touch(qs, de->d_name, d, gen);
+	}
+	closedir(dp);
+
+	qs->dirs[d].files = files;
+	qs->dirs[d].ino = st->st_ino;
+	qs->dirs[d].mtime = st->st_mtim;
+	qs->dirs[d].racy = st->st_mtim.tv_sec + QS_RACY_S >= listed_at;
+	qs->dirs[d].listed = true;
+	qs->stats.dirs_read++;
+	qs->dirty = true;
+	for (i = 0; i < qs->ndirs; i++) {
+		if (qs->dirs[i].parent == (int)d && qs->dirs[i].live &&
+		    qs->dirs[i].seen != gen)
+			qs_kill_dir(qs, i);
+	}
+	return 0;
+}
+
+/* Drops entries that their directory did not list again. */
+static void
+qs_sweep(struct queue_scan *qs)
+{
+	size_t i;
+
+	for (i = 0; i < qs->cap; i++) {
+		struct qs_entry *e = &qs->tab[i];
+
+		if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB)
+			continue;
+		if (qs->dirs[e->dir].live && qs->dirs[e->dir].gen == e->gen)
+			continue;
+		if (e->arrival == ARRIVAL_PENDING)
+			qs->pending--;
+		e->id[0] = SLOT_TOMB;
+		qs->used--;
+		qs->tombs++;
+	}
+	if (qs->tombs > qs->cap / 4)
+		qs_rehash(qs);
+}
+
+int
+queue_scan_count(struct queue_scan *qs, char *cause, size_t causelen)
+{
+	bool listed = false;
+	struct stat st;
+	size_t d;
+
+	if (fstat(qs->fd, &st) == -1 || st.st_nlink == 0) {
+		snprintf(cause, causelen, "queue directory '%s' is gone",
+		    qs->root);
+		return -1;
+	}
+	/* dirs grows while we go: subdirectories found are read this pass. */
+	for (d = 0; d < qs->ndirs; d++) {
+		struct qs_dir *dir = &qs->dirs[d];
+		int fd;
+
+		if (qs_cancelled(qs)) {
+			snprintf(cause, causelen, "queue scan cancelled");
+			return -1;
+		}
+		if (!dir->live && dir->parent != -1)
+			continue;
+		qs->stats.dirs_checked++;
+		fd = openat(qs->fd, dir->path, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1) {
+			int saved = errno;
+
+			if (fd != -1)
+				close(fd);
+			errno = saved;
+			/* A queue Postfix has not created yet holds nothing. */
+			if (dir->parent == -1 && (errno == ENOENT ||
+			    errno == ENOTDIR)) {
+				if (dir->live || dir->listed)
+					listed = true;
+				qs_kill_dir(qs, d);
+				qs->dirs[d].live = false;
+				continue;
+			}
+			if (errno == ENOENT || errno == ENOTDIR) {
+				qs_kill_dir(qs, d);
+				listed = true;
+				continue;
+			}
+			snprintf(cause, causelen, "cannot read '%s/%s': %s",
+			    qs->root, dir->path, strerror(errno));
+			return -1;
+		}
+		if (!dir->live)
+			dir->live = true;
+		if (dir->listed && !dir->racy && dir->ino == st.st_ino &&
+		    dir->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    dir->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			close(fd);
+			continue;
+		}
+		if (qs_list(qs, d, fd, &st) == -1) {
+			if (qs_cancelled(qs)) {
+				snprintf(cause, causelen, "queue scan "
+				    "cancelled");
+				return -1;
+			}
+			snprintf(cause, causelen, "cannot list '%s/%s': %s",
+			    qs->root, qs->dirs[d].path, strerror(errno));
+			return -1;
+		}
+		listed = true;
+	}
+	if (listed)
+		qs_sweep(qs);
+	qs->stats.passes++;
+	return 0;
+}
+
+int
+queue_file_arrival(const unsigned char *buf, size_t len, long long *sec)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char type = buf[i++];
+		size_t reclen = 0, shift = 0;
+		long long v = 0;
+		size_t j;
+
+		for (;;) {
+			if (i >= len || shift > 28)
+				return -1;
+			reclen |= (size_t)(buf[i] & 0x7f) << shift;
+			if ((buf[i++] & 0x80) == 0)
+				break;
+			shift += 7;
+		}
+		if (type == 'M' || type == 'N' || type == 'E')
+			return -1; /* content or end: no T record */
+		if (type != 'T') {
+			i += reclen;
+			continue;
+		}
+		if (reclen == 0 || reclen > len - i)
+			return -1;
+		for (j = 0; j < reclen && buf[i + j] >= '0' &&
+		    buf[i + j] <= '9'; j++) {
+			if (v > 1000000000000LL)
+				return -1;
+			v = v * 10 + (buf[i + j] - '0');
+		}
+		if (j == 0 || (j < reclen && buf[i + j] != ' ') || v <= 0)
+			return -1;
+		*sec = v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Reads the arrival of the message in slot i. */
+static void
+qs_read_arrival(struct queue_scan *qs, struct qs_entry *e)
+{
+	unsigned char buf[QS_HEAD];
+	char path[sizeof qs->dirs[0].path + QUEUE_ID_MAX + 2];
+	long long sec;
+	ssize_t n;
+	int fd;
+
+	qs->stats.files_read++;
+	e->arrival = ARRIVAL_UNKNOWN;
+	snprintf(path, sizeof path, "%s/%s", qs->dirs[e->dir].path, e->id);
+	fd = openat(qs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOATIME);
+	if (fd == -1 && errno == EPERM)
+		fd = openat(qs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n > 0 && queue_file_arrival(buf, (size_t)n, &sec) == 0 &&
+	    sec < (long long)UINT32_MAX)
+		e->arrival = (uint32_t)sec;
+}
+
+void
+queue_scan_arrivals(struct queue_scan *qs)
+{
+	uint32_t oldest = 0;
+	size_t i;
+
+	if (qs->pending > 0) {
+		for (i = 0; i < qs->cap && qs->pending > 0; i++) {
+			struct qs_entry *e = &qs->tab[i];
+
+			if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
+			    e->arrival != ARRIVAL_PENDING)
+				continue;
+			if (qs_cancelled(qs))
+				return;
+			qs_read_arrival(qs, e);
+			qs->pending--;
+		}
+		qs->dirty = true;
+	}
+	if (!qs->dirty)
+		return;
+	for (i = 0; i < qs->cap; i++) {
+		const struct qs_entry *e = &qs->tab[i];
+
+		if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
+		    e->arrival == ARRIVAL_PENDING ||
+		    e->arrival == ARRIVAL_UNKNOWN)
+			continue;
+		if (oldest == 0 || e->arrival < oldest)
+			oldest = e->arrival;
+	}
+	qs->oldest = oldest;
+	qs->dirty = false;
+}
+
+int
+queue_scan_run(struct queue_scan *qs, char *cause, size_t causelen)
+{
+	if (queue_scan_count(qs, cause, causelen) == -1)
+		return -1;
+	queue_scan_arrivals(qs);
+	return 0;
+}
+
+void
+queue_scan_result(const struct queue_scan *qs, struct queue_counts *out)
+{
+	size_t d;
+
+	memset(out, 0, sizeof *out);
+	out->complete = true;
+	for (d = 0; d < qs->ndirs; d++) {
+		const struct qs_dir *dir = &qs->dirs[d];
+
+		if (!dir->live)
+			continue;
+		if (!dir->listed)
+			out->complete = false;
+		out->count[dir->kind] += dir->files;
+	}
+	out->oldest = qs->oldest;
+	out->pending = qs->pending;
+}
+
+void
+queue_scan_stats(const struct queue_scan *qs, struct queue_scan_stats *out)
+{
+	*out = qs->stats;
+	out->tracked = qs->used;
+}

@@ -1,0 +1,179 @@
+/* Unit tests of mailnocd's node facts: backups, mail root, load, versions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* The agent's objects are not in the unit-test link: build them in. */
+#include "agent/exec.c"
+#include "agent/probe.c"
+
+static char dir[64];
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/mailnoc-probe-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void
+make_in(const char *name, int is_dir)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (is_dir) {
+		assert_int_equal(mkdir(p, 0755), 0);
+		return;
+	}
+	assert_non_null(f = fopen(p, "w"));
+	fputs("0.52 0.40 0.30 2/345 6789\n", f);
+	fclose(f);
+}
+
+static void
+test_last_backup(void **state)
+{
+	char out[11] = "", cause[256] = "", p[128];
+
+	(void)state;
+	assert_int_equal(probe_last_backup(dir, out, sizeof out, cause,
+	    sizeof cause), 0);
+	make_in("2026-01-02", 1);
+	make_in("2026-11-22", 1);
+	make_in("2026-10-31", 1);
+	make_in("2026-12-01", 0);   /* a file, not a backup */
+	make_in("2026-13-01", 1);   /* no such month */
+	make_in("2026-11-32", 1);   /* no such day */
+	make_in("2099-1-1", 1);     /* not YYYY-MM-DD */
+	make_in("latest", 1);
+	assert_int_equal(probe_last_backup(dir, out, sizeof out, cause,
+	    sizeof cause), 1);
+	assert_string_equal(out, "2026-11-22");
+	snprintf(p, sizeof p, "%s/missing", dir);
+	assert_int_equal(probe_last_backup(p, out, sizeof out, cause,
+	    sizeof cause), -1);
+	assert_non_null(strstr(cause, "cannot list backup_root '"));
+}
+
+static void
+test_mail_root(void **state)
+{
+	char out[128];
+
+	(void)state;
+	assert_int_equal(probe_mail_root("maildir:/tmp/mailnoc-lab/mbx1/mail/"
+	    "%u/Maildir", out, sizeof out), 0);
+	assert_string_equal(out, "/tmp/mailnoc-lab/mbx1/mail");
+	assert_int_equal(probe_mail_root("mdbox:/srv/vmail/%d/%n:INDEX=/idx/%u",
+	    out, sizeof out), 0);
+	assert_string_equal(out, "/srv/vmail");
+	assert_int_equal(probe_mail_root("maildir:/var/mail/shared:LAYOUT=fs",
+	    out, sizeof out), 0);
+	assert_string_equal(out, "/var/mail/shared");
+	assert_int_equal(probe_mail_root("/var/vmail/%{user}", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "/var/vmail");
+	assert_int_equal(probe_mail_root("maildir:/%u", out, sizeof out), 0);
+	assert_string_equal(out, "/");
+	assert_int_equal(probe_mail_root("maildir:~/Maildir", out, sizeof out),
+	    -1);
+	assert_int_equal(probe_mail_root("", out, sizeof out), -1);
+	assert_int_equal(probe_mail_root("maildir:/a/very/long/path/%u", out,
+	    8), -1);
+}
+
+static void
+test_version_clean(void **state)
+{
+	char out[32];
+
+	(void)state;
+	probe_version_clean("3.7.11\n", out, sizeof out);
+	assert_string_equal(out, "3.7.11");
+	probe_version_clean("2.3.19.1 (9b53102964)\n", out, sizeof out);
+	assert_string_equal(out, "2.3.19.1 (9b53102964)");
+	probe_version_clean("  3.8-RC1\r\nmore\n", out, sizeof out);
+	assert_string_equal(out, "3.8-rc1");
+	probe_version_clean("1.0 \"beta\"; rm", out, sizeof out);
+	assert_string_equal(out, "1.0 -beta-- rm");
+	probe_version_clean("2.3.19.1 (9b53102964) with a long tail", out, 23);
+	assert_string_equal(out, "2.3.19.1 (9b53102964)");
+	probe_version_clean("\n", out, sizeof out);
+	assert_string_equal(out, "");
+}
+
+static void
+test_load(void **state)
+{
+	char p[128], buf[16];
+	FILE *f;
+
+	(void)state;
+	make_in("loadavg", 0);
+	snprintf(p, sizeof p, "%s/loadavg", dir);
+	assert_int_equal(probe_load(p, buf, sizeof buf), 0);
+	assert_string_equal(buf, "0.52");
+	assert_non_null(f = fopen(p, "w"));
+	fputs("busy\n", f);
+	fclose(f);
+	assert_int_equal(probe_load(p, buf, sizeof buf), -1);
+	snprintf(p, sizeof p, "%s/none", dir);
+	assert_int_equal(probe_load(p, buf, sizeof buf), -1);
+	/* The real one, where there is one. */
+	if (access("/proc/loadavg", R_OK) == 0)
+		assert_int_equal(probe_load("/proc/loadavg", buf, sizeof buf),
+		    0);
+}
+
+static void
+test_disk(void **state)
+{
+	char cause[256] = "";
+	int pct;
+
+	(void)state;
+	pct = probe_disk_pct(dir, cause, sizeof cause);
+	assert_true(pct >= 0 && pct <= 100);
+	assert_int_equal(probe_disk_pct("/nonexistent/mailnoc", cause,
+	    sizeof cause), -1);
+	assert_non_null(strstr(cause, "'/nonexistent/mailnoc'"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_last_backup, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test(test_mail_root),
+		cmocka_unit_test(test_version_clean),
+		cmocka_unit_test_setup_teardown(test_load, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_disk, setup_dir,
+		    teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -59,7 +59,11 @@ $(1)/mailnoc: $(1)/tui/main.o $(1)/libtui.a $(1)/libcore.a
 $(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libcore.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE)
 
-$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libtui.a $(1)/libcore.a
+$(1)/libagent.a: $(call obj,$(1),$(filter-out agent/main.c,$(AGENT_SRC)))
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+
+$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libagent.a $(1)/libtui.a $(1)/libcore.a
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_TUI) $$(LIBS_CORE)
 

@@ -98,7 +98,7 @@ heartbeat_state(enum node_role role, enum node_state probed, bool drain)
 	return probed;
 }
 
-static bool
+bool
 heartbeat_known(enum node_state s)
 {
 	return s == STATE_ACTIVE || s == STATE_STANDBY || s == STATE_RESERVE ||

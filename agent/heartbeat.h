@@ -85,4 +85,7 @@ int heartbeat_load(struct redis *r, const char *name,
 int heartbeat_send(struct redis *r, const struct heartbeat *hb,
     struct heartbeat_state *hs);
 
+/* True for the states a role change may go from or to (not unknown). */
+bool heartbeat_known(enum node_state s);
+
 #endif

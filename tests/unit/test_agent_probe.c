@@ -1,7 +1,16 @@
 /* Unit tests of mailnocd's node facts: backups, mail root, load, versions. */
+#include "core/clock.h"
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +20,8 @@
 #include <cmocka.h>
 
 /* The agent's objects are not in the unit-test link: build them in. */
-#include "agent/exec.c"
-#include "agent/probe.c"
+#include "agent/exec.h"
+#include "agent/probe.h"
 
 static char dir[64];
 

@@ -1,7 +1,15 @@
 /* Unit tests of mailnocd's queue counting on a fake Postfix queue tree. */
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +20,9 @@
 #include <cmocka.h>
 
 /* The agent's objects are not in the unit-test link: build them in. */
-#include "agent/log.c"
-#include "agent/queue_scan.c"
-#include "agent/queue_watch.c"
+#include "agent/log.h"
+#include "agent/queue_scan.h"
+#include "agent/queue_watch.h"
 
 static char root[64];
 static time_t now;

@@ -1,7 +1,15 @@
 /* Unit tests of mailnocd's role probe and of running helper programs. */
+#include "core/clock.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +18,8 @@
 #include <cmocka.h>
 
 /* The agent's objects are not in the unit-test link: build them in. */
-#include "agent/exec.c"
-#include "agent/role.c"
+#include "agent/exec.h"
+#include "agent/role.h"
 
 static char dir[64];
 

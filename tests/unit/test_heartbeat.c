@@ -1,7 +1,9 @@
 /* Unit tests of the heartbeat: its fields, its state and its events. */
+#include "core/keys.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,7 @@
 #include <cmocka.h>
 
 /* The agent's objects are not in the unit-test link: build them in. */
-#include "agent/heartbeat.c"
+#include "agent/heartbeat.h"
 
 /* Returns the value set for `name`, or NULL. */
 static const char *

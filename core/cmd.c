@@ -15,6 +15,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_clusters_entry;
 extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_view_entry;
 extern const struct cmd_entry cmd_filter_entry;
@@ -28,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_nodes_entry,
 	&cmd_clusters_entry,
 	&cmd_events_entry,
+	&cmd_queue_entry,
 	&cmd_help_entry,
 	&cmd_view_entry,
 	&cmd_filter_entry,

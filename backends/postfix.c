@@ -1,0 +1,276 @@
+/* Postfix commands as templates: every value validated, then quoted. */
+#include "backends/postfix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/postqueue.h"
+#include "core/shell.h"
+#include "core/validate.h"
+#include "core/xalloc.h"
+
+#define T_LIST "postqueue -c {config} -j"
+#define T_FLUSH "postqueue -c {config} -f"
+#define T_FLUSH_ID "postqueue -c {config} -i {id}"
+#define T_FLUSH_SITE "postqueue -c {config} -s {site}"
+#define T_SHOW_HEAD "postcat -c {config} -h -q {id}"
+#define T_SHOW_ALL "postcat -c {config} -h -b -q {id}"
+
+static const struct {
+	const char *name;
+	const char *flag;
+	const char *verb; /* as postsuper reports it */
+} postfix_actions[] = {
+	[PF_HOLD] = { "hold", "-h", "Placed on hold" },
+	[PF_RELEASE] = { "release", "-H", "Released from hold" },
+	[PF_REQUEUE] = { "requeue", "-r", "Requeued" },
+	[PF_DELETE] = { "delete", "-d", "Deleted" },
+};
+
+const char *
+postfix_action_name(enum postfix_action a)
+{
+	return postfix_actions[a].name;
+}
+
+int
+postfix_action_parse(const char *s, enum postfix_action *a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof postfix_actions / sizeof postfix_actions[0];
+	     i++) {
+		if (strcmp(s, postfix_actions[i].name) == 0) {
+			*a = (enum postfix_action)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Expands a template with the node's config directory and one value. */
+static int
+postfix_command(struct ssh_conn *c, const char *tmpl, const char *name,
+    const char *value, const char *(*check)(const char *), char *out,
+    size_t len, char *cause, size_t causelen)
+{
+	struct shell_var vars[2] = {
+		{ "config", c->node->postfix_config, validate_path },
+		{ name, value, check },
+	};
+
+	return shell_expand(tmpl, vars, name != NULL ? 2 : 1, out, len, cause,
+	    causelen) == -1 ? -1 : 0;
+}
+
+/* One line of what a remote command wrote on stderr, for messages. */
+static void
+postfix_stderr(const struct ssh_result *res, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (res->errout == NULL)
+		return;
+	for (i = 0; i < res->errlen && n + 1 < len; i++) {
+		char ch = res->errout[i];
+
+		buf[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
+		    (unsigned char)ch < 0x20 ? '?' : ch;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+/* Runs a command; a nonzero exit is an error with the command's words. */
+static int
+postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
+    size_t inputlen, int (*on_line)(void *, const char *, size_t), void *arg,
+    struct ssh_result *res, volatile int *cancel, char *cause,
+    size_t causelen)
+{
+	char said[300];
+
+	if (ssh_exec(c, cmd, input, inputlen, on_line, arg, res, cancel) == -1) {
+		snprintf(cause, causelen, "%s", c->errstr);
+		return -1;
+	}
+	if (res->status != 0) {
+		postfix_stderr(res, said, sizeof said);
+		snprintf(cause, causelen, "%s: '%s' failed (%s%s%d)%s%s",
+		    c->node->name, cmd, res->signal[0] ? "signal " : "exit ",
+		    res->signal[0] ? res->signal : "",
+		    res->signal[0] ? 0 : res->status, said[0] ? ": " : "", said);
+		return -1;
+	}
+	return 0;
+}
+
+struct postfix_list_arg {
+	struct queue_set *qs;
+	uint32_t node;
+	struct postfix_listing *l;
+};
+
+static int
+postfix_list_line(void *arg, const char *line, size_t len)
+{
+	struct postfix_list_arg *a = arg;
+	char cause[200];
+
+	a->l->lines++;
+	if (len == 0)
+		return 0;
+	if (postqueue_parse_line(a->qs, a->node, line, len, cause,
+		sizeof cause) == -1) {
+		if (a->l->bad++ == 0)
+			snprintf(a->l->first_bad, sizeof a->l->first_bad,
+			    "line %lu: %s", a->l->lines, cause);
+		return 0;
+	}
+	a->l->messages++;
+	return 0;
+}
+
+int
+postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
+    struct postfix_listing *l, volatile int *cancel, char *cause,
+    size_t causelen)
+{
+	struct postfix_list_arg a;
+	struct ssh_result res;
+	char cmd[SHELL_CMD_MAX];
+	int rc;
+
+	if (postfix_command(c, T_LIST, NULL, NULL, NULL, cmd, sizeof cmd, cause,
+		causelen) == -1)
+		return -1;
+	memset(&a, 0, sizeof a);
+	a.qs = qs;
+	a.node = node;
+	a.l = l;
+	rc = postfix_run(c, cmd, NULL, 0, postfix_list_line, &a, &res, cancel,
+	    cause, causelen);
+	ssh_result_free(&res);
+	return rc;
+}
+
+/* Reads "postsuper: Deleted: 3 messages" (or "1 message") from stderr. */
+static long
+postfix_count(const struct ssh_result *res, const char *verb)
+{
+	char needle[64];
+	const char *p;
+
+	if (res->errout == NULL)
+		return 0;
+	snprintf(needle, sizeof needle, "%s: ", verb);
+	if ((p = strstr(res->errout, needle)) == NULL)
+		return 0;
+	return strtol(p + strlen(needle), NULL, 10);
+}
+
+int
+postfix_act(struct ssh_conn *c, enum postfix_action a,
+    const char *const *ids, size_t nids, struct postfix_done *done,
+    char *cause, size_t causelen)
+{
+	char cmd[SHELL_CMD_MAX], tmpl[128];
+	struct ssh_result res;
+	size_t i, len = 0;
+	char *input;
+	const char *why;
+	int rc;
+
+	memset(done, 0, sizeof *done);
+	for (i = 0; i < nids; i++) {
+		if ((why = validate_queue_id(ids[i])) != NULL) {
+			snprintf(cause, causelen, "'%s' is not a queue ID: %s",
+			    ids[i], why);
+			return -1;
+		}
+		len += strlen(ids[i]) + 1;
+	}
+	if (nids == 0) {
+		snprintf(cause, causelen, "%s: no messages to %s", c->node->name,
+		    postfix_actions[a].name);
+		return -1;
+	}
+	/* "-" makes postsuper read the IDs from standard input. */
+	snprintf(tmpl, sizeof tmpl, "postsuper -c {config} %s -",
+	    postfix_actions[a].flag);
+	if (postfix_command(c, tmpl, NULL, NULL, NULL, cmd, sizeof cmd, cause,
+		causelen) == -1 ||
+	    shell_sudo(cmd, sizeof cmd, c->cfg->ssh.sudo, cause, causelen) == -1)
+		return -1;
+	input = xmalloc(len + 1);
+	len = 0;
+	for (i = 0; i < nids; i++)
+		len += (size_t)snprintf(input + len, strlen(ids[i]) + 2, "%s\n",
+		    ids[i]);
+	rc = postfix_run(c, cmd, input, len, NULL, NULL, &res, NULL, cause,
+	    causelen);
+	free(input);
+	if (rc == 0) {
+		char needle[64], *p, *end;
+
+		done->count = postfix_count(&res, postfix_actions[a].verb);
+		/* Its summary line; the per-message lines only repeat the IDs. */
+		snprintf(needle, sizeof needle, "postsuper: %s: ",
+		    postfix_actions[a].verb);
+		if (res.errout != NULL && (p = strstr(res.errout, needle)) != NULL) {
+			end = p + strcspn(p, "\n");
+			snprintf(done->said, sizeof done->said, "%.*s",
+			    (int)(end - p), p);
+		} else
+			postfix_stderr(&res, done->said, sizeof done->said);
+	}
+	ssh_result_free(&res);
+	return rc;
+}
+
+int
+postfix_flush(struct ssh_conn *c, const char *id, const char *site,
+    char *cause, size_t causelen)
+{
+	char cmd[SHELL_CMD_MAX];
+	struct ssh_result res;
+	int rc;
+
+	if (id != NULL)
+		rc = postfix_command(c, T_FLUSH_ID, "id", id, validate_queue_id,
+		    cmd, sizeof cmd, cause, causelen);
+	else if (site != NULL)
+		rc = postfix_command(c, T_FLUSH_SITE, "site", site,
+		    validate_host, cmd, sizeof cmd, cause, causelen);
+	else
+		rc = postfix_command(c, T_FLUSH, NULL, NULL, NULL, cmd,
+		    sizeof cmd, cause, causelen);
+	if (rc == -1)
+		return -1;
+	rc = postfix_run(c, cmd, NULL, 0, NULL, NULL, &res, NULL, cause,
+	    causelen);
+	ssh_result_free(&res);
+	return rc;
+}
+
+int
+postfix_show(struct ssh_conn *c, const char *id, int body,
+    int (*on_line)(void *, const char *, size_t), void *arg, char *cause,
+    size_t causelen)
+{
+	char cmd[SHELL_CMD_MAX];
+	struct ssh_result res;
+	int rc;
+
+	if (postfix_command(c, body ? T_SHOW_ALL : T_SHOW_HEAD, "id", id,
+		validate_queue_id, cmd, sizeof cmd, cause, causelen) == -1 ||
+	    shell_sudo(cmd, sizeof cmd, c->cfg->ssh.sudo, cause, causelen) == -1)
+		return -1;
+	rc = postfix_run(c, cmd, NULL, 0, on_line, arg, &res, NULL, cause,
+	    causelen);
+	ssh_result_free(&res);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/* Postfix over SSH: list the queue, act on messages, flush, show one. */
+#ifndef MAILNOC_POSTFIX_H
+#define MAILNOC_POSTFIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends/ssh.h"
+#include "core/queue.h"
+
+enum postfix_action {
+	PF_HOLD,    /* postsuper -h */
+	PF_RELEASE, /* postsuper -H */
+	PF_REQUEUE, /* postsuper -r */
+	PF_DELETE,  /* postsuper -d */
+};
+
+/* A listing in progress; the counters may be read by another thread. */
+struct postfix_listing {
+	volatile unsigned long lines;
+	volatile unsigned long messages;
+	volatile unsigned long bad;
+	char first_bad[200];   /* why the first bad line was refused */
+};
+
+/* What postsuper says it did. */
+struct postfix_done {
+	long count;            /* messages it reports acting on */
+	char said[512];        /* its report, one line */
+};
+
+const char *postfix_action_name(enum postfix_action a);
+/* Returns 0 with *a set, or -1 for a name that is not an action. */
+int postfix_action_parse(const char *s, enum postfix_action *a);
+
+/*
+ * Lists the node's queue with `postqueue -c DIR -j`, parsing each line into
+ * `qs` as node index `node` while it streams (bad lines are counted in
+ * `l` and skipped). Returns 0, or -1 with `cause` set (SSH failure, a
+ * nonzero exit status with postqueue's own words).
+ */
+int postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
+    struct postfix_listing *l, volatile int *cancel, char *cause,
+    size_t causelen);
+
+/*
+ * Runs postsuper with the action on the queue IDs (validated again here),
+ * passed on standard input: one command per node, however many IDs.
+ * Returns 0 with `done` filled from postsuper's report, or -1 with `cause`.
+ */
+int postfix_act(struct ssh_conn *c, enum postfix_action a,
+    const char *const *ids, size_t nids, struct postfix_done *done,
+    char *cause, size_t causelen);
+
+/*
+ * Flushes: the whole queue (id and site NULL), one message (`id`) or the
+ * mail for one destination (`site`). Returns 0, or -1 with `cause`.
+ */
+int postfix_flush(struct ssh_conn *c, const char *id, const char *site,
+    char *cause, size_t causelen);
+
+/*
+ * Shows one message with postcat: headers only, or the body as well.
+ * Each line goes to on_line. Returns 0, or -1 with `cause`.
+ */
+int postfix_show(struct ssh_conn *c, const char *id, int body,
+    int (*on_line)(void *, const char *, size_t), void *arg, char *cause,
+    size_t causelen);
+
+#endif

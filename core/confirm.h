@@ -1,0 +1,27 @@
+/* Confirmation of destructive commands: preview, typed count, --yes. */
+#ifndef MAILNOC_CONFIRM_H
+#define MAILNOC_CONFIRM_H
+
+#include <stdbool.h>
+
+#include "core/cmd.h"
+
+/* Thresholds: above this many messages, the count must be typed. */
+#define CONFIRM_TYPED_OVER 100
+
+enum {
+	CONFIRM_GO = 0,
+	CONFIRM_DRY_RUN = -1,
+};
+
+/*
+ * Asks, in batch mode, whether to `what` ("delete 120 messages on gw1"):
+ * --dry-run prints what would be done and returns CONFIRM_DRY_RUN; --yes
+ * returns CONFIRM_GO; without a terminal on standard input it refuses; on
+ * a terminal it asks for y (or for the `count` typed out when `typed`).
+ * Returns CONFIRM_GO, CONFIRM_DRY_RUN, or an exit code with ctx->cause set.
+ */
+int confirm_batch(struct cmd_ctx *ctx, const char *what, long count,
+    bool typed);
+
+#endif

@@ -227,8 +227,8 @@ pq_string(struct pq *pq, const char **s, size_t *len)
 			break;
 		default:
 			pq->p = (const char *)p;
-			return pq_fail(pq, "bad JSON at byte %zu: unknown escape",
-			    (size_t)(pq->p - pq->start) + 1);
+			return pq_fail(pq, "bad JSON at byte %zu: unknown "
+			    "escape", (size_t)(pq->p - pq->start) + 1);
 		}
 		pq->p = (const char *)p;
 		if (end - p < 6)
@@ -657,8 +657,8 @@ pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 			break;
 		case PQ_FORCED_EXPIRE:
 			if (*pq->p != 't' && *pq->p != 'f')
-				return pq_fail(pq, "'forced_expire' is not true "
-				    "or false");
+				return pq_fail(pq, "'forced_expire' is not "
+				    "true or false");
 			m->forced_expire = *pq->p == 't';
 			if (pq_literal(pq, m->forced_expire ? "true" :
 			    "false") != 0)

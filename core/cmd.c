@@ -16,6 +16,8 @@ extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_clusters_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_queue_entry;
+extern const struct cmd_entry cmd_drain_entry;
+extern const struct cmd_entry cmd_undrain_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_view_entry;
 extern const struct cmd_entry cmd_filter_entry;
@@ -30,6 +32,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_clusters_entry,
 	&cmd_events_entry,
 	&cmd_queue_entry,
+	&cmd_drain_entry,
+	&cmd_undrain_entry,
 	&cmd_help_entry,
 	&cmd_view_entry,
 	&cmd_filter_entry,
@@ -104,7 +108,7 @@ cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
 {
 	const struct cmd_entry *e;
 	int i, only_args = 0;
-	char usage[160];
+	char usage[256];
 
 	memset(c, 0, sizeof *c);
 	if (argc < 1 || argv[0][0] == '\0') {
@@ -330,11 +334,19 @@ cmd_snapshot(struct cmd_ctx *ctx, int *code)
 void
 cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len)
 {
-	size_t off;
 	const struct cmd_option *o;
+	size_t off;
 
+	size_t nopts = 0;
+
+	for (o = e->options; o != NULL && o->name != NULL; o++)
+		nopts++;
 	off = (size_t)snprintf(buf, len, "%s", e->name);
-	for (o = e->options; o != NULL && o->name != NULL && off < len; o++)
+	/* Many options make a usage line nobody reads: 'help NAME' lists them. */
+	if (nopts > 3)
+		off += (size_t)snprintf(buf + off, len - off, " [OPTIONS]");
+	for (o = e->options; nopts <= 3 && o != NULL && o->name != NULL &&
+	     off < len; o++)
 		off += (size_t)snprintf(buf + off, len - off, " [--%s%s]",
 		    o->name, o->has_value ? " VALUE" : "");
 	if (off < len && e->usage != NULL && e->usage[0] != '\0')
@@ -344,7 +356,7 @@ cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len)
 void
 cmd_print_help(FILE *f, bool read_only)
 {
-	char usage[160];
+	char usage[256];
 	size_t i;
 
 	fprintf(f, "commands (batch: mailnoc [options] COMMAND [ARGS]; "
@@ -366,7 +378,7 @@ void
 cmd_print_usage(FILE *f, const struct cmd_entry *e)
 {
 	const struct cmd_option *o;
-	char usage[160];
+	char usage[256];
 
 	cmd_usage_line(e, usage, sizeof usage);
 	fprintf(f, "usage: %s\n%s\n", usage, e->help);

@@ -326,8 +326,9 @@ delay_report_build(const struct queue_set *qs, const struct delay_opts *o,
 
 				if (out->ndomains == cap) {
 					cap = cap ? cap * 2 : 64;
-					out->domains = xreallocarray(out->domains,
-					    cap, sizeof *out->domains);
+					out->domains = xreallocarray(
+					    out->domains, cap,
+					    sizeof *out->domains);
 				}
 				d = &out->domains[out->ndomains];
 				memset(d, 0, sizeof *d);
@@ -506,7 +507,8 @@ delay_report_json(const struct delay_report *rep, const struct queue_set *qs)
 		json_object_set_new(dj, "recipients", json_integer(d->rcpts));
 		json_object_set_new(dj, "classes",
 		    delay_classes_json(d->by_class));
-		json_object_set_new(dj, "throttled", json_boolean(d->throttled));
+		json_object_set_new(dj, "throttled",
+		    json_boolean(d->throttled));
 		for (k = 0; k < rep->nnodes && d->node_throttled != NULL; k++) {
 			if (d->node_throttled[k] > 0)
 				json_array_append_new(nodes, json_string(

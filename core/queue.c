@@ -455,7 +455,8 @@ queue_new_check(const struct queue_set *qs, const struct queue_new *m,
 		return -1;
 	}
 	if (m->size < 0) {
-		snprintf(cause, causelen, "negative message size %lld", m->size);
+		snprintf(cause, causelen, "negative message size %lld",
+		    m->size);
 		return -1;
 	}
 	if (queue_addr_check(0, m->sender, m->senderlen, cause,
@@ -534,7 +535,8 @@ queue_set_row(struct queue_set *qs, uint32_t node, const char *id,
 	}
 	if (qs->nmsgs == qs->msgcap) {
 		qs->msgcap = qs->msgcap ? qs->msgcap * 2 : 1024;
-		qs->msgs = xreallocarray(qs->msgs, qs->msgcap, sizeof *qs->msgs);
+		qs->msgs = xreallocarray(qs->msgs, qs->msgcap,
+		    sizeof *qs->msgs);
 	}
 	idx = (uint32_t)qs->nmsgs++;
 	row = &qs->msgs[idx];
@@ -846,7 +848,8 @@ queue_sort(const struct queue_set *qs, uint32_t *rows, size_t n,
 			else if (col == QCOL_SENDER)
 				ids[k] = m->sender;
 			else if (col == QCOL_RCPT)
-				ids[k] = m->nrcpt ? queue_msg_rcpts(qs, m)->addr : 0;
+				ids[k] = m->nrcpt ?
+				    queue_msg_rcpts(qs, m)->addr : 0;
 			else
 				ids[k] = queue_msg_reason(qs, m);
 		}
@@ -1033,9 +1036,9 @@ queue_filter_list(struct queue_filter *f, int key, const char *v, size_t len,
 		n = comma ? (size_t)(comma - item) : len - (size_t)(item - v);
 		if (key == FKEY_QUEUE) {
 			if (queue_kind_parse(item, n, &queue) != 0) {
-				snprintf(cause, causelen, "unknown queue '%s': %s",
-				    queue_quote(q, sizeof q, item, n),
-				    QUEUE_KINDS_ACCEPTED);
+				snprintf(cause, causelen, "unknown queue "
+				    "'%s': %s", queue_quote(q, sizeof q, item,
+				    n), QUEUE_KINDS_ACCEPTED);
 				return -1;
 			}
 			f->queues |= QUEUE_BIT(queue);
@@ -1043,8 +1046,9 @@ queue_filter_list(struct queue_filter *f, int key, const char *v, size_t len,
 			memcpy(name, item, n);
 			name[n] = '\0';
 			if ((why = validate_name(name)) != NULL) {
-				snprintf(cause, causelen, "bad node name '%s': %s",
-				    queue_quote(q, sizeof q, item, n), why);
+				snprintf(cause, causelen, "bad node name "
+				    "'%s': %s", queue_quote(q, sizeof q, item,
+				    n), why);
 				return -1;
 			}
 			f->nodes = xreallocarray(f->nodes, f->nnodes + 1,
@@ -1101,9 +1105,10 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 				    "'!'");
 				goto fail;
 			}
-			snprintf(cause, causelen, "filter term '%s' has no key: "
-			    "use KEY:VALUE, age>DURATION or size<SIZE",
-			    queue_quote(q, sizeof q, start, (size_t)(p - start)));
+			snprintf(cause, causelen, "filter term '%s' has no "
+			    "key: use KEY:VALUE, age>DURATION or size<SIZE",
+			    queue_quote(q, sizeof q, start,
+			    (size_t)(p - start)));
 			goto fail;
 		}
 		key = 0;
@@ -1116,10 +1121,12 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 				break;
 			}
 		}
-		if (i == sizeof queue_filter_keys / sizeof queue_filter_keys[0]) {
-			snprintf(cause, causelen, "unknown filter key '%s': use "
-			    "queue, node, id, sender, rcpt, domain, reason, age "
-			    "or size", queue_quote(q, sizeof q, kstart, klen));
+		if (i == sizeof queue_filter_keys /
+		    sizeof queue_filter_keys[0]) {
+			snprintf(cause, causelen, "unknown filter key '%s': "
+			    "use queue, node, id, sender, rcpt, domain, "
+			    "reason, age or size",
+			    queue_quote(q, sizeof q, kstart, klen));
 			goto fail;
 		}
 		op = p;
@@ -1156,9 +1163,10 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 			p++;
 			while (*p != '"') {
 				if (*p == '\0') {
-					snprintf(cause, causelen, "unterminated "
-					    "quote after '%.*s%s'", (int)klen,
-					    kstart, opbuf);
+					snprintf(cause, causelen,
+					    "unterminated quote after "
+					    "'%.*s%s'", (int)klen, kstart,
+					    opbuf);
 					goto fail;
 				}
 				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
@@ -1169,8 +1177,8 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 			}
 			p++;
 			if (*p != '\0' && *p != ' ' && *p != '\t') {
-				snprintf(cause, causelen, "unexpected '%c' after "
-				    "the quoted value of '%.*s%s'", *p,
+				snprintf(cause, causelen, "unexpected '%c' "
+				    "after the quoted value of '%.*s%s'", *p,
 				    (int)klen, kstart, opbuf);
 				goto fail;
 			}
@@ -1183,8 +1191,8 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 		}
 		value[vlen] = '\0';
 		if (vlen == 0) {
-			snprintf(cause, causelen, "missing value after '%.*s%s'",
-			    (int)klen, kstart, opbuf);
+			snprintf(cause, causelen, "missing value after "
+			    "'%.*s%s'", (int)klen, kstart, opbuf);
 			goto fail;
 		}
 
@@ -1202,13 +1210,16 @@ queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 				    queue_quote(q, sizeof q, value, vlen));
 				goto fail;
 			}
-			queue_filter_bound(opbuf, num, &f->min_age, &f->max_age);
+			queue_filter_bound(opbuf, num, &f->min_age,
+			    &f->max_age);
 			break;
 		case FKEY_SIZE:
-			if (queue_filter_number(value, vlen, false, &num) != 0) {
-				snprintf(cause, causelen, "bad size '%s': use a "
-				    "number of bytes with k, M or G, such as 10k",
-				    queue_quote(q, sizeof q, value, vlen));
+			if (queue_filter_number(value, vlen, false,
+			    &num) != 0) {
+				snprintf(cause, causelen, "bad size '%s': use "
+				    "a number of bytes with k, M or G, such as "
+				    "10k", queue_quote(q, sizeof q, value,
+				    vlen));
 				goto fail;
 			}
 			queue_filter_bound(opbuf, num, &f->min_size,

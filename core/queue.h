@@ -29,7 +29,7 @@
 /* Strings are ids in the set's pool: queue_str() turns them into text. */
 struct queue_rcpt {
 	uint32_t addr;   /* the address as listed */
-	uint32_t domain; /* lower-case text after the last '@'; "" without '@' */
+	uint32_t domain; /* lower-case text after the last '@', or "" */
 	uint32_t reason; /* delay reason, "" if none */
 };
 

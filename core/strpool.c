@@ -124,7 +124,8 @@ strpool_store(struct strpool *sp, const char *s, size_t len)
 		strpool_die("too many strings");
 	if (sp->count == sp->offcap) {
 		sp->offcap *= 2;
-		sp->offs = xreallocarray(sp->offs, sp->offcap, sizeof *sp->offs);
+		sp->offs = xreallocarray(sp->offs, sp->offcap,
+		    sizeof *sp->offs);
 	}
 	off = (uint32_t)((sp->nchunks - 1) << CHUNK_SHIFT) | sp->used;
 	dst = sp->chunks[sp->nchunks - 1] + sp->used;
@@ -236,7 +237,8 @@ strpool_count(const struct strpool *sp)
 size_t
 strpool_memory(const struct strpool *sp)
 {
-	return sizeof *sp + sp->nchunks * ((size_t)CHUNK_SIZE + sizeof(char *)) +
+	return sizeof *sp +
+	    sp->nchunks * ((size_t)CHUNK_SIZE + sizeof(char *)) +
 	    (size_t)sp->offcap * sizeof *sp->offs +
 	    (size_t)sp->nslots * sizeof *sp->slots;
 }

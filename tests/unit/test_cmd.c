@@ -39,6 +39,13 @@ test_find(void **state)
 	assert_string_equal(cause, "unknown command 'bogus'; see 'help'");
 	assert_string_equal(cmd_find("e", cause, sizeof cause)->name, "events");
 	assert_null(cmd_find("", cause, sizeof cause));
+	/* A prefix two names share is refused with both names. */
+	assert_null(cmd_find("qu", cause, sizeof cause));
+	assert_string_equal(cause, "ambiguous command 'qu': queue, quit");
+	assert_string_equal(cmd_find("que", cause, sizeof cause)->name,
+	    "queue");
+	/* "q" is quit's alias, so it is not ambiguous. */
+	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
 }
 
 static void
@@ -97,6 +104,10 @@ static const struct bad bad_lines[] = {
 	{ "nodes --json=yes", "nodes: option '--json' takes no value" },
 	{ "filter 'open", "unterminated single quote in 'filter 'open'" },
 	{ "help a b", "help: unexpected argument 'b'; usage: help [COMMAND]" },
+	{ "drain", "drain: missing argument; usage: drain [--timeout VALUE] "
+	    "NODE" },
+	{ "queue", "queue: missing argument; usage: queue [OPTIONS] "
+	    "list|summary|show|flush|hold|release|requeue|delete [NODE:ID...]" },
 };
 
 static void

@@ -111,8 +111,26 @@ postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
 struct postfix_list_arg {
 	struct queue_set *qs;
 	uint32_t node;
+	const char *name;
+	size_t in_batch;
 	struct postfix_listing *l;
 };
+
+/* Hands the set over and starts the next one. */
+static void
+postfix_list_batch(struct postfix_list_arg *a, int last)
+{
+	char cause[64];
+	uint32_t idx;
+
+	a->l->batch(a->l->batch_arg, a->qs, last);
+	a->qs = NULL;
+	a->in_batch = 0;
+	if (last)
+		return;
+	a->qs = queue_set_new();
+	queue_set_add_node(a->qs, a->name, &idx, cause, sizeof cause);
+}
 
 static int
 postfix_list_line(void *arg, const char *line, size_t len)
@@ -131,6 +149,8 @@ postfix_list_line(void *arg, const char *line, size_t len)
 		return 0;
 	}
 	a->l->messages++;
+	if (a->l->batch != NULL && ++a->in_batch >= a->l->batch_size)
+		postfix_list_batch(a, 0);
 	return 0;
 }
 
@@ -150,9 +170,14 @@ postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
 	memset(&a, 0, sizeof a);
 	a.qs = qs;
 	a.node = node;
+	a.name = queue_set_node_name(qs, node);
 	a.l = l;
+	if (l->batch_size == 0)
+		l->batch_size = 1000;
 	rc = postfix_run(c, cmd, NULL, 0, postfix_list_line, &a, &res, cancel,
 	    cause, causelen);
+	if (l->batch != NULL)
+		postfix_list_batch(&a, 1);
 	ssh_result_free(&res);
 	return rc;
 }

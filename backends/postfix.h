@@ -21,6 +21,14 @@ struct postfix_listing {
 	volatile unsigned long messages;
 	volatile unsigned long bad;
 	char first_bad[200];   /* why the first bad line was refused */
+	/*
+	 * Streaming: when set, every `batch_size` messages (and once at the
+	 * end) the set being filled is handed to batch(), which owns it from
+	 * then on, and a new set (with the same node at index 0) is started.
+	 */
+	void (*batch)(void *arg, struct queue_set *qs, int last);
+	void *batch_arg;
+	size_t batch_size;
 };
 
 /* What postsuper says it did. */
@@ -36,8 +44,10 @@ int postfix_action_parse(const char *s, enum postfix_action *a);
 /*
  * Lists the node's queue with `postqueue -c DIR -j`, parsing each line into
  * `qs` as node index `node` while it streams (bad lines are counted in
- * `l` and skipped). Returns 0, or -1 with `cause` set (SSH failure, a
- * nonzero exit status with postqueue's own words).
+ * `l` and skipped). With l->batch set, `qs` is the first batch: it and
+ * every later one go to l->batch, the last with `last` set (also after a
+ * failure). Returns 0, or -1 with `cause` set (SSH failure, a nonzero exit
+ * status with postqueue's own words).
  */
 int postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
     struct postfix_listing *l, volatile int *cancel, char *cause,

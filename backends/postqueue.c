@@ -426,6 +426,8 @@ pq_skip(struct pq *pq, int depth)
 static int
 pq_name(struct pq *pq, const char **name, size_t *len)
 {
+	*name = "";
+	*len = 0;
 	pq_ws(pq);
 	if (pq->p >= pq->end || *pq->p != '"')
 		return pq_expected(pq, "a member name");

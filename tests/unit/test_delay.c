@@ -1,4 +1,4 @@
-/* Unit tests of delay reasons: classes, the throttling rule, per-domain reports. */
+/* Unit tests of delay reasons: classes, the throttle rule, domain reports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,7 +166,8 @@ test_rule(void **state)
 		if (delay_rule_throttled(&r, cases[i].throttled,
 		    cases[i].deferred) != cases[i].want)
 			fail_msg("%ld of %ld: expected %s", cases[i].throttled,
-			    cases[i].deferred, cases[i].want ? "true" : "false");
+			    cases[i].deferred,
+			    cases[i].want ? "true" : "false");
 	}
 	r.min_percent = 10;
 	assert_true(delay_rule_throttled(&r, 99, 990));

@@ -63,8 +63,9 @@ test_lab_line(void **state)
 	const char *line = "{\"queue_name\": \"deferred\", \"queue_id\": "
 	    "\"C659BA78891\", \"arrival_time\": 1795443323, \"message_size\": "
 	    "659, \"forced_expire\": false, \"sender\": \"bulk@agency.test\", "
-	    "\"recipients\": [{\"address\": \"u1@dead.test\", \"delay_reason\": "
-	    "\"connect to 127.0.0.1[127.0.0.1]:14529: Connection refused\"}, "
+	    "\"recipients\": [{\"address\": \"u1@dead.test\", "
+	    "\"delay_reason\": \"connect to 127.0.0.1[127.0.0.1]:14529: "
+	    "Connection refused\"}, "
 	    "{\"address\": \"u2@Dead.Test\", \"delay_reason\": \"delivery "
 	    "temporarily suspended: connect to 127.0.0.1[127.0.0.1]:14529: "
 	    "Connection refused\"}, {\"address\": \"u3@dead.test\"}]}";
@@ -150,8 +151,9 @@ test_empty_and_many_recipients(void **state)
 	qs = new_set(&node);
 	/* Zero recipients is allowed (postqueue(1): "zero or more"). */
 	assert_int_equal(parse(qs, node, "{\"queue_name\": \"hold\", "
-	    "\"queue_id\": \"ABCDEF\", \"arrival_time\": 5, \"message_size\": 7, "
-	    "\"forced_expire\": true, \"sender\": \"\", \"recipients\": []}",
+	    "\"queue_id\": \"ABCDEF\", \"arrival_time\": 5, "
+	    "\"message_size\": 7, \"forced_expire\": true, \"sender\": \"\", "
+	    "\"recipients\": []}",
 	    cause), 0);
 	m = queue_set_lookup(qs, node, "ABCDEF");
 	assert_non_null(m);
@@ -315,7 +317,8 @@ static const struct {
 	{ HEAD MID "\"sender\": \"a@b c\", \"recipients\": []}",
 	  "' ' in the domain of sender 'a@b c'" },
 	{ HEAD MID "\"sender\": \"a@b\", \"recipients\": [{\"address\": "
-	  "\"x@y\"}, {\"address\": \"z@y\", \"delay_reason\": \"\\u001b[31m\"}]}",
+	  "\"x@y\"}, {\"address\": \"z@y\", "
+	  "\"delay_reason\": \"\\u001b[31m\"}]}",
 	  "control character in the delay reason of recipient 2" },
 };
 
@@ -448,10 +451,10 @@ test_stream_every_split(void **state)
 	const char *line = "{\"queue_name\": \"deferred\", \"queue_id\": "
 	    "\"0BE84A787FC\", \"arrival_time\": 1795443097, \"message_size\": "
 	    "647, \"forced_expire\": false, \"sender\": \"app@agency.test\", "
-	    "\"recipients\": [{\"address\": \"u1@yahoo.test\", \"delay_reason\": "
-	    "\"host 127.0.0.1[127.0.0.1] said: 450 4.7.1 Rate limited: too many "
-	    "messages from your IP, try again later (in reply to RCPT TO "
-	    "command)\"}]}\n";
+	    "\"recipients\": [{\"address\": \"u1@yahoo.test\", "
+	    "\"delay_reason\": \"host 127.0.0.1[127.0.0.1] said: 450 4.7.1 "
+	    "Rate limited: too many messages from your IP, try again later "
+	    "(in reply to RCPT TO command)\"}]}\n";
 	struct postqueue_stream ps;
 	struct queue_set *qs;
 	size_t len = strlen(line), k;
@@ -569,9 +572,10 @@ test_speed(void **state)
 	assert_non_null(buf);
 	srand(7);
 	for (i = 0; i < 100000; i++) {
-		len += (size_t)snprintf(buf + len, cap - len, "{\"queue_name\": "
-		    "\"deferred\", \"queue_id\": \"%X\", \"arrival_time\": %d, "
-		    "\"message_size\": %d, \"forced_expire\": false, \"sender\": "
+		len += (size_t)snprintf(buf + len, cap - len,
+		    "{\"queue_name\": \"deferred\", \"queue_id\": \"%X\", "
+		    "\"arrival_time\": %d, \"message_size\": %d, "
+		    "\"forced_expire\": false, \"sender\": "
 		    "\"app%d@agency.test\", \"recipients\": [",
 		    0x10000000u + (unsigned)i, 1700000000 + rand() % 90000,
 		    300 + rand() % 50000, rand() % 50);

@@ -97,7 +97,8 @@ test_bucket(void **state)
 		got = qshape_bucket(cases[i].age, cases[i].tick,
 		    cases[i].buckets, cases[i].linear);
 		if (got != cases[i].want)
-			fail_msg("age %lld tick %d buckets %d%s: %d, expected %d",
+			fail_msg("age %lld tick %d buckets %d%s: %d, "
+			    "expected %d",
 			    cases[i].age, cases[i].tick, cases[i].buckets,
 			    cases[i].linear ? " linear" : "", got,
 			    cases[i].want);

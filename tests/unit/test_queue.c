@@ -229,8 +229,8 @@ test_add_refused(void **state)
 	big[10] = '@';
 	assert_int_equal(add(qs, gw1, Q_ACTIVE, "AAAAAA1", 1, 1, big, "",
 	    cause), -1);
-	assert_string_equal(cause, "sender 'aaaaaaaaaa@aaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaa...' is longer than 1024 bytes");
+	assert_string_equal(cause, "sender 'aaaaaaaaaa@aaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaa...' is longer than 1024 bytes");
 	/* Text is checked by length: a NUL inside is a control character. */
 	memset(&m, 0, sizeof m);
 	m.node = gw1;
@@ -422,7 +422,8 @@ assert_selects(const struct queue_set *qs, const char *expr,
 		used += (size_t)snprintf(got + used, sizeof got - used, "%s%s",
 		    i ? " " : "", queue_str(qs, qs->msgs[rows[i]].id));
 	if (strcmp(got, want) != 0)
-		fail_msg("'%s' selects \"%s\", expected \"%s\"", expr, got, want);
+		fail_msg("'%s' selects \"%s\", expected \"%s\"", expr, got,
+		    want);
 	free(rows);
 	queue_filter_free(&f);
 }
@@ -626,8 +627,8 @@ test_memory(void **state)
 		snprintf(sender, sizeof sender, "app%zu@agency%zu.test", i % 40,
 		    i % 3);
 		for (j = 0; j < 3; j++) {
-			snprintf(addr[j], sizeof addr[j], "user%zu.%zu@%s", i, j,
-			    domains[(i + j) % 4]);
+			snprintf(addr[j], sizeof addr[j], "user%zu.%zu@%s", i,
+			    j, domains[(i + j) % 4]);
 			rv[j].addr = addr[j];
 			rv[j].addrlen = strlen(addr[j]);
 			rv[j].reason = reasons[(i + j) % 3];

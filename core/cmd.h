@@ -68,6 +68,8 @@ struct cmd_ui {
 	int (*cursor)(void *ui, const char *where, char *cause, size_t len);
 	int (*quit)(void *ui);
 	int (*help)(void *ui, const char *topic);
+	/* queue SUBCOMMAND in the console: the queues view handles it. */
+	int (*queue)(void *ui, const struct cmd *c, char *cause, size_t len);
 };
 
 struct cmd_ctx {

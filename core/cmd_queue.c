@@ -29,6 +29,9 @@ static const struct cmd_option cmd_queue_options[] = {
 	{ "reasons", 0, "summary: add the delay reasons by domain and class" },
 	{ "body", 0, "show: the body too, not only the headers" },
 	{ "site", 1, "flush: only the mail for this destination" },
+	{ "all", 0, "tag (console): every row the filter shows" },
+	{ "none", 0, "tag (console): no row" },
+	{ "reverse", 0, "sort (console): the other way round" },
 	{ NULL, 0, NULL },
 };
 
@@ -558,9 +561,16 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const char *sub = c->argv[0];
 	enum postfix_action a;
 
-	if (ctx->ui != NULL && strcmp(sub, "list") == 0)
-		return ctx->ui->view(ctx->ui_data, "queues", ctx->cause,
+	if (ctx->read_only && (strcmp(sub, "flush") == 0 ||
+				  postfix_action_parse(sub, &a) == 0))
+		return cmd_fail(ctx, EXIT_DENIED, "queue %s: refused in "
+		    "read-only mode; it changes the service", sub);
+	if (ctx->ui != NULL)
+		return ctx->ui->queue(ctx->ui_data, c, ctx->cause,
 			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+	if (strcmp(sub, "tag") == 0 || strcmp(sub, "sort") == 0)
+		return cmd_fail(ctx, EXIT_USAGE, "queue %s: only available in "
+		    "the console", sub);
 	if (strcmp(sub, "list") == 0)
 		return queue_list(c, ctx);
 	if (strcmp(sub, "summary") == 0)
@@ -585,7 +595,7 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 const struct cmd_entry cmd_queue_entry = {
 	.name = "queue",
 	.alias = NULL,
-	.usage = "list|summary|show|flush|hold|release|requeue|delete "
+	.usage = "list|summary|show|flush|hold|release|requeue|delete|tag|sort "
 		 "[NODE:ID...]",
 	.help = "list, summarize and act on the gateways' mail queues",
 	.options = cmd_queue_options,

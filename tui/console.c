@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "core/xalloc.h"
 #include "tui/theme.h"
 #include "tui/view.h"
+#include "tui/view_queues.h"
 
 /* Smaller than this, only the "terminal too small" line is drawn. */
 #define CONSOLE_MIN_COLS 40
@@ -82,12 +84,14 @@ ui_view(void *ui, const char *name, char *cause, size_t len)
 
 	if ((i = console_find_view(c, name)) == -1 ||
 	    strcmp(name, "help") == 0) {
-		snprintf(cause, len, "view: no view '%s'; use overview or "
-		    "clusters", name);
+		snprintf(cause, len, "view: no view '%s'; use overview, "
+		    "clusters or queues", name);
 		return -1;
 	}
 	c->current = i;
 	c->filter[0] = '\0';
+	if (i == CONSOLE_VIEW_QUEUES)
+		view_queues_refresh(c->state[i], c);
 	return 0;
 }
 
@@ -163,6 +167,36 @@ ui_help(void *ui, const char *topic)
 	return EXIT_OK;
 }
 
+static int
+ui_queue(void *ui, const struct cmd *cmd, char *cause, size_t len)
+{
+	struct console *c = ui;
+
+	if (c->current != CONSOLE_VIEW_QUEUES) {
+		if (strcmp(cmd->argv[0], "list") != 0) {
+			snprintf(cause, len, "queue %s: open the queues view "
+			    "first (3)", cmd->argv[0]);
+			return -1;
+		}
+		c->current = CONSOLE_VIEW_QUEUES;
+		c->filter[0] = '\0';
+	}
+	return view_queues_cmd(c->state[CONSOLE_VIEW_QUEUES], c, cmd, cause,
+	    len);
+}
+
+void
+console_confirm(struct console *c, const char *question, const char *want)
+{
+	c->prompting = true;
+	c->confirming = true;
+	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
+	snprintf(c->message, sizeof c->message, "%s", question);
+	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
+	c->line[0] = '\0';
+	c->linelen = 0;
+}
+
 static const struct cmd_ui console_ui = {
 	.view = ui_view,
 	.filter = ui_filter,
@@ -171,6 +205,7 @@ static const struct cmd_ui console_ui = {
 	.cursor = ui_move,
 	.quit = ui_quit,
 	.help = ui_help,
+	.queue = ui_queue,
 };
 
 static void
@@ -216,8 +251,39 @@ console_run_line(struct console *c)
 }
 
 static void
+console_confirm_key(struct console *c, int key)
+{
+	if (key == 27 || key == '\n' || key == '\r' || key == KEY_ENTER) {
+		bool yes = key != 27 && (strcmp(c->line, c->confirm_want) == 0 ||
+		    (strcmp(c->confirm_want, "y") == 0 &&
+			strcasecmp(c->line, "yes") == 0));
+
+		c->prompting = c->confirming = false;
+		c->message[0] = '\0';
+		if (yes)
+			view_queues_confirmed(c->state[CONSOLE_VIEW_QUEUES], c);
+		else {
+			snprintf(c->message, sizeof c->message, "not confirmed; "
+			    "nothing was done");
+			c->message_error = false;
+		}
+		return;
+	}
+	if ((key == KEY_BACKSPACE || key == 127 || key == 8) && c->linelen > 0)
+		c->line[--c->linelen] = '\0';
+	else if (key >= ' ' && key < 0x7f && c->linelen + 1 < 32) {
+		c->line[c->linelen++] = (char)key;
+		c->line[c->linelen] = '\0';
+	}
+}
+
+static void
 console_prompt_key(struct console *c, int key)
 {
+	if (c->confirming) {
+		console_confirm_key(c, key);
+		return;
+	}
 	if (key == 27) {
 		c->prompting = false;
 		return;
@@ -250,10 +316,15 @@ console_key(struct console *c, int key)
 
 	if (key == KEY_RESIZE)
 		return;
+	if (key == '\r' || key == KEY_ENTER)
+		key = '\n';
 	if (c->prompting) {
 		console_prompt_key(c, key);
 		return;
 	}
+	if (key == 27 && c->current == CONSOLE_VIEW_QUEUES &&
+	    view_queues_escape(c->state[CONSOLE_VIEW_QUEUES]))
+		return;
 	if ((b = keymap_lookup(&c->keymap, key)) == NULL) {
 		if (key == 27 && c->current == console_find_view(c, "help")) {
 			c->current = c->previous;
@@ -275,6 +346,11 @@ console_key(struct console *c, int key)
 static void
 console_take(struct console *c, struct worker_msg *m)
 {
+	if (m->kind != WMSG_SNAPSHOT) {
+		view_queues_take(c->state[CONSOLE_VIEW_QUEUES], c, m);
+		worker_msg_free(m);
+		return;
+	}
 	if (m->snap != NULL) {
 		snapshot_free(c->prev);
 		c->prev = c->snap;
@@ -377,8 +453,16 @@ console_draw_banner(struct console *c, int y)
 	char line[512], age[32];
 	long data_age = console_data_age(c);
 
-	if (!c->redis_down && c->snap != NULL)
-		return 0;
+	if (!c->redis_down && c->snap != NULL) {
+		if (c->alert[0] == '\0')
+			return 0;
+		attrset(theme_attr(ROLE_ALERT));
+		mvhline(y, 0, ' ', COLS);
+		mvaddnstr(y, 0, " ALERT ", COLS);
+		addnstr(c->alert, COLS - getcurx(stdscr));
+		attrset(A_NORMAL);
+		return 1;
+	}
 	if (c->snap == NULL && !c->redis_down) {
 		attrset(theme_attr(ROLE_DIM));
 		mvaddnstr(y, 0, " connecting to redis...", COLS);
@@ -406,6 +490,14 @@ console_draw_status(struct console *c)
 
 	move(y, 0);
 	clrtoeol();
+	if (c->prompting && c->confirming) {
+		attrset(theme_attr(ROLE_WARN));
+		mvaddnstr(y, 0, c->message, COLS);
+		addnstr(c->line, COLS - getcurx(stdscr) - 1);
+		attrset(A_NORMAL);
+		curs_set(1);
+		return;
+	}
 	if (c->prompting) {
 		attrset(theme_attr(ROLE_NORMAL));
 		mvprintw(y, 0, "%s%s", c->prompt_cmd[0] ? c->prompt_cmd : "",
@@ -479,6 +571,7 @@ console_setup(struct console *c, const struct config *cfg,
 	c->views[0] = &view_overview;
 	c->views[1] = &view_clusters;
 	c->views[2] = &view_help;
+	c->views[3] = &view_queues;
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;
@@ -514,7 +607,8 @@ console_teardown(struct console *c)
 int
 console_run(const struct config *cfg, const struct cli *cli)
 {
-	struct console c;
+	/* Static: a job still talking to a node may outlive this call. */
+	static struct console c;
 	struct theme theme;
 	struct sigaction sa;
 	char cause[512];
@@ -564,6 +658,8 @@ console_run(const struct config *cfg, const struct cli *cli)
 			console_take(&c, m);
 		while ((key = getch()) != ERR && !c.quit)
 			console_key(&c, key);
+		c.now = clock_wall_ms() / 1000;
+		view_queues_tick(c.state[CONSOLE_VIEW_QUEUES], &c);
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		console_draw(&c);

@@ -27,8 +27,10 @@ struct view {
 extern const struct view view_overview;
 extern const struct view view_clusters;
 extern const struct view view_help;
+extern const struct view view_queues;
 
-#define CONSOLE_NVIEWS 3
+#define CONSOLE_NVIEWS 4
+#define CONSOLE_VIEW_QUEUES 3
 
 struct console {
 	const struct config *cfg;
@@ -52,6 +54,9 @@ struct console {
 	char message[256];
 	bool message_error;
 	char help_topic[32];
+	char alert[256];             /* a provider throttling the gateways */
+	bool confirming;             /* the prompt asks to confirm */
+	char confirm_want[32];       /* what must be typed */
 	bool read_only;
 	bool quit;
 	long long now;               /* wall clock, seconds, for ages */
@@ -59,6 +64,10 @@ struct console {
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
+
+/* Asks on the status line; the answer `want` runs the pending action. */
+void console_confirm(struct console *c, const char *question,
+    const char *want);
 
 /* Draws one frame: werase, every part, one doupdate. */
 void console_draw(struct console *c);

@@ -18,12 +18,17 @@ struct worker_extra {
 	size_t n;
 };
 
-static void
-worker_push(struct worker *w, struct worker_msg *m)
+void
+worker_post(struct worker *w, struct worker_msg *m)
 {
 	char byte = 'x';
 
 	pthread_mutex_lock(&w->lock);
+	if (w->closed) {
+		pthread_mutex_unlock(&w->lock);
+		worker_msg_free(m);
+		return;
+	}
 	if (w->tail != NULL)
 		w->tail->next = m;
 	else
@@ -74,7 +79,7 @@ worker_main(void *arg)
 			snapshot_query_free(&q);
 			snapshot_query_build(&q, w->cfg, extra.names, extra.n);
 		}
-		worker_push(w, m);
+		worker_post(w, m);
 
 		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
 		until.tv_sec = deadline / 1000;
@@ -166,9 +171,26 @@ worker_refresh(struct worker *w)
 }
 
 void
+worker_job_begin(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->jobs++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+worker_job_end(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->jobs--;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
 worker_stop(struct worker *w)
 {
 	struct worker_msg *m;
+	int jobs;
 
 	if (!w->started)
 		return;
@@ -179,18 +201,32 @@ worker_stop(struct worker *w)
 	pthread_join(w->thread, NULL);
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
+	pthread_mutex_lock(&w->lock);
+	w->closed = true;
+	jobs = w->jobs;
+	pthread_mutex_unlock(&w->lock);
+	w->started = false;
+	/* A job still talking to a node keeps the lock and pipe alive; the
+	 * process ends soon and takes them with it. */
+	if (jobs > 0)
+		return;
 	close(w->wake[0]);
 	close(w->wake[1]);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
-	w->started = false;
 }
 
 void
 worker_msg_free(struct worker_msg *m)
 {
+	size_t i;
+
 	if (m == NULL)
 		return;
 	snapshot_free(m->snap);
+	queue_set_free(m->qs);
+	for (i = 0; i < m->nlines; i++)
+		free(m->lines[i]);
+	free(m->lines);
 	free(m);
 }

@@ -9,8 +9,25 @@
 #include "backends/redis.h"
 #include "core/config.h"
 #include "core/model.h"
+#include "core/queue.h"
+
+enum worker_msg_kind {
+	WMSG_SNAPSHOT,    /* from the Redis worker */
+	WMSG_QUEUE_BATCH, /* rows of a queue listing: qs */
+	WMSG_QUEUE_DONE,  /* a node's listing ended: failed, text */
+	WMSG_ACTION_DONE, /* a queue action ended: failed, text */
+	WMSG_MESSAGE,     /* a message shown: lines */
+};
 
 struct worker_msg {
+	enum worker_msg_kind kind;
+	unsigned long generation; /* which listing or request it answers */
+	char node[33];
+	struct queue_set *qs;  /* WMSG_QUEUE_BATCH */
+	int failed;
+	char text[1024];
+	char **lines;          /* WMSG_MESSAGE */
+	size_t nlines;
 	struct snapshot *snap; /* NULL when the fetch failed */
 	enum redis_err err;
 	char errstr[256];
@@ -28,6 +45,8 @@ struct worker {
 	bool stop;
 	bool refresh;
 	bool started;
+	bool closed;           /* the UI is gone: messages are dropped */
+	int jobs;              /* background jobs that may still post */
 };
 
 /* Starts the thread. Returns 0, or -1 with `cause` set. */
@@ -36,6 +55,13 @@ int worker_start(struct worker *w, const struct config *cfg, char *cause,
 
 /* The file descriptor the UI polls; readable when a message waits. */
 int worker_fd(const struct worker *w);
+
+/* Queues a message for the UI and wakes it; any thread may call it. */
+void worker_post(struct worker *w, struct worker_msg *m);
+
+/* A background job starts or ends: a stopped worker outlives its jobs. */
+void worker_job_begin(struct worker *w);
+void worker_job_end(struct worker *w);
 
 /* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */
 struct worker_msg *worker_pop(struct worker *w);

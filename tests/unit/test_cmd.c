@@ -107,7 +107,8 @@ static const struct bad bad_lines[] = {
 	{ "drain", "drain: missing argument; usage: drain [--timeout VALUE] "
 	    "NODE" },
 	{ "queue", "queue: missing argument; usage: queue [OPTIONS] "
-	    "list|summary|show|flush|hold|release|requeue|delete [NODE:ID...]" },
+	    "list|summary|show|flush|hold|release|requeue|delete|tag|sort "
+	    "[NODE:ID...]" },
 };
 
 static void

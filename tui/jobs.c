@@ -1,0 +1,242 @@
+/* Console jobs: detached threads that talk to nodes and post results. */
+#include "tui/jobs.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/queues.h"
+#include "core/xalloc.h"
+
+struct job {
+	struct worker *w;
+	const struct config *cfg;
+	const struct config_node *node;
+	unsigned long generation;
+	enum postfix_action action;
+	char **refs;
+	size_t nrefs;
+	char id[QUEUE_ID_MAX + 1];
+	int body;
+};
+
+static void
+jobs_start(void *(*fn)(void *), struct job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	worker_job_begin(j->w);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, fn, j) != 0)
+		fn(j);
+	pthread_attr_destroy(&attr);
+}
+
+static void
+jobs_batch(void *arg, struct queue_set *qs, int last)
+{
+	struct job *j = arg;
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+
+	(void)last;
+	m->kind = WMSG_QUEUE_BATCH;
+	m->generation = j->generation;
+	snprintf(m->node, sizeof m->node, "%s", j->node->name);
+	m->qs = qs;
+	worker_post(j->w, m);
+}
+
+static void *
+jobs_list_main(void *arg)
+{
+	struct job *j = arg;
+	struct worker_msg *m;
+	struct postfix_listing l;
+	struct queue_set *qs = queue_set_new();
+	struct ssh_conn ssh;
+	char cause[512];
+	uint32_t idx;
+	int rc;
+
+	memset(&l, 0, sizeof l);
+	l.batch = jobs_batch;
+	l.batch_arg = j;
+	l.batch_size = 2000;
+	ssh_init(&ssh, j->cfg, j->node);
+	queue_set_add_node(qs, j->node->name, &idx, cause, sizeof cause);
+	rc = postfix_list(&ssh, qs, idx, &l, NULL, cause, sizeof cause);
+	ssh_close(&ssh);
+	m = xcalloc(1, sizeof *m);
+	m->kind = WMSG_QUEUE_DONE;
+	m->generation = j->generation;
+	snprintf(m->node, sizeof m->node, "%s", j->node->name);
+	m->failed = rc == -1;
+	if (rc == -1)
+		snprintf(m->text, sizeof m->text, "%s", cause);
+	else if (l.bad > 0)
+		snprintf(m->text, sizeof m->text, "%s: %lu bad lines skipped "
+		    "(first: %s)", j->node->name, l.bad, l.first_bad);
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	free(j);
+	return NULL;
+}
+
+int
+jobs_list_queues(struct worker *w, const struct config *cfg,
+    unsigned long generation)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < cfg->nnodes; i++) {
+		struct job *j;
+
+		if (cfg->nodes[i].role != NODE_GATEWAY)
+			continue;
+		j = xcalloc(1, sizeof *j);
+		j->w = w;
+		j->cfg = cfg;
+		j->node = &cfg->nodes[i];
+		j->generation = generation;
+		jobs_start(jobs_list_main, j);
+		n++;
+	}
+	return n;
+}
+
+static void *
+jobs_act_main(void *arg)
+{
+	struct job *j = arg;
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct queues q;
+	size_t i, k, off = 0;
+	char cause[256];
+
+	m->kind = WMSG_ACTION_DONE;
+	if (queues_open(&q, j->cfg, NULL, NULL, cause, sizeof cause) == -1) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", cause);
+		goto out;
+	}
+	for (i = 0; i < j->nrefs; i++) {
+		char *colon = strchr(j->refs[i], ':');
+
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		for (k = 0; k < q.n; k++) {
+			struct queues_node *qn = &q.nodes[k];
+
+			if (strcmp(qn->node->name, j->refs[i]) != 0)
+				continue;
+			qn->ids = xreallocarray(qn->ids, qn->nids + 1,
+			    sizeof *qn->ids);
+			qn->ids[qn->nids++] = colon + 1;
+		}
+	}
+	queues_act(&q, j->action);
+	for (k = 0; k < q.n && off < sizeof m->text; k++) {
+		struct queues_node *qn = &q.nodes[k];
+
+		if (qn->nids == 0)
+			continue;
+		if (qn->failed) {
+			m->failed = 1;
+			off += (size_t)snprintf(m->text + off, sizeof m->text - off,
+			    "%s%s", off ? "; " : "", qn->cause);
+		} else
+			off += (size_t)snprintf(m->text + off, sizeof m->text - off,
+			    "%s%s: %s", off ? "; " : "", qn->node->name,
+			    qn->done.said[0] ? qn->done.said :
+			    "none of them was still queued");
+	}
+	queues_close(&q);
+out:
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	for (i = 0; i < j->nrefs; i++)
+		free(j->refs[i]);
+	free(j->refs);
+	free(j);
+	return NULL;
+}
+
+void
+jobs_act(struct worker *w, const struct config *cfg, enum postfix_action a,
+    char **refs, size_t n)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	size_t i;
+
+	j->w = w;
+	j->cfg = cfg;
+	j->action = a;
+	j->refs = xcalloc(n + 1, sizeof *j->refs);
+	for (i = 0; i < n; i++)
+		j->refs[i] = xstrdup(refs[i]);
+	j->nrefs = n;
+	jobs_start(jobs_act_main, j);
+}
+
+static int
+jobs_show_line(void *arg, const char *line, size_t len)
+{
+	struct worker_msg *m = arg;
+	char *copy;
+	size_t i;
+
+	if (m->nlines >= 100000)
+		return 0;
+	/* Shown on a terminal: nothing that could be an escape sequence. */
+	copy = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		copy[i] = (unsigned char)line[i] < 0x20 && line[i] != '\t' ?
+		    '?' : line[i];
+	copy[len] = '\0';
+	m->lines = xreallocarray(m->lines, m->nlines + 1, sizeof *m->lines);
+	m->lines[m->nlines++] = copy;
+	return 0;
+}
+
+static void *
+jobs_show_main(void *arg)
+{
+	struct job *j = arg;
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct ssh_conn ssh;
+
+	m->kind = WMSG_MESSAGE;
+	snprintf(m->node, sizeof m->node, "%s", j->node->name);
+	ssh_init(&ssh, j->cfg, j->node);
+	if (postfix_show(&ssh, j->id, j->body, jobs_show_line, m, m->text,
+		sizeof m->text) == -1)
+		m->failed = 1;
+	ssh_close(&ssh);
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	free(j);
+	return NULL;
+}
+
+void
+jobs_show(struct worker *w, const struct config *cfg, const char *node,
+    const char *id, int body)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	j->node = config_node_find(cfg, node);
+	snprintf(j->id, sizeof j->id, "%s", id);
+	j->body = body;
+	if (j->node == NULL) {
+		free(j);
+		return;
+	}
+	jobs_start(jobs_show_main, j);
+}

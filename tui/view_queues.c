@@ -1,0 +1,666 @@
+/* Queues: every gateway's messages, streamed in, sorted, filtered, tagged,
+ * acted on; Enter shows one message. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/delay.h"
+#include "core/format.h"
+#include "core/queue.h"
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "tui/jobs.h"
+#include "tui/theme.h"
+#include "tui/view.h"
+#include "tui/view_queues.h"
+
+/* A listing for the overview's throttling alert, this often. */
+#define QUEUES_BACKGROUND_S 60
+
+struct queues_state {
+	struct queue_set *set;   /* the newest complete listing */
+	struct queue_set *next;  /* the listing streaming in */
+	unsigned long generation;
+	int pending;             /* nodes still listing */
+	long long listed_at;     /* wall clock of the last complete listing */
+	char errors[512];
+	enum queue_col sort;
+	bool desc;
+	char **tags;             /* "node:id", sorted */
+	size_t ntags;
+	uint32_t *rows;          /* the rows shown, filtered and sorted */
+	size_t nrows;
+	const struct queue_set *rows_of;
+	char rows_filter[128];
+	enum queue_col rows_sort;
+	bool rows_desc;
+	struct queue_filter filter;
+	bool filter_expr;        /* the filter parsed as an expression */
+	int cursor;
+	int top;
+	char **lines;            /* a message being shown */
+	size_t nlines;
+	int line_top;
+	char shown[64];
+	enum postfix_action action; /* waiting for confirmation */
+	char **confirm;
+	size_t nconfirm;
+};
+
+static void *
+queues_init(struct console *c)
+{
+	struct queues_state *st = xcalloc(1, sizeof *st);
+
+	(void)c;
+	st->sort = QCOL_AGE;
+	st->desc = true; /* oldest first */
+	queue_filter_init(&st->filter);
+	return st;
+}
+
+static int
+tag_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+row_key(const struct queue_set *qs, const struct queue_msg *m, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s:%s", queue_set_node_name(qs, m->node),
+	    queue_str(qs, m->id));
+}
+
+static bool
+is_tagged(const struct queues_state *st, const char *key)
+{
+	return st->ntags > 0 && bsearch(&key, st->tags, st->ntags,
+	    sizeof *st->tags, tag_cmp) != NULL;
+}
+
+static void
+tag_set(struct queues_state *st, const char *key, bool on)
+{
+	char **hit = st->ntags ? bsearch(&key, st->tags, st->ntags,
+	    sizeof *st->tags, tag_cmp) : NULL;
+	size_t i;
+
+	if (on && hit == NULL) {
+		st->tags = xreallocarray(st->tags, st->ntags + 1,
+		    sizeof *st->tags);
+		st->tags[st->ntags++] = xstrdup(key);
+		qsort(st->tags, st->ntags, sizeof *st->tags, tag_cmp);
+	} else if (!on && hit != NULL) {
+		i = (size_t)(hit - st->tags);
+		free(*hit);
+		memmove(st->tags + i, st->tags + i + 1,
+		    (st->ntags - i - 1) * sizeof *st->tags);
+		st->ntags--;
+	}
+}
+
+static void
+tags_clear(struct queues_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->ntags; i++)
+		free(st->tags[i]);
+	free(st->tags);
+	st->tags = NULL;
+	st->ntags = 0;
+}
+
+/* What is shown: the complete listing, or the first one streaming in. */
+static const struct queue_set *
+queues_shown(const struct queues_state *st)
+{
+	return st->set != NULL ? st->set : st->next;
+}
+
+/* Plain text matches node, ID, sender, recipients and reasons. */
+static bool
+queues_text_match(const struct queue_set *qs, const struct queue_msg *m,
+    const char *text)
+{
+	const struct queue_rcpt *r = queue_msg_rcpts(qs, m);
+	uint32_t i;
+
+	if (strcasestr(queue_set_node_name(qs, m->node), text) ||
+	    strcasestr(queue_str(qs, m->id), text) ||
+	    strcasestr(queue_str(qs, m->sender), text) ||
+	    strcasestr(queue_kind_name(m->queue), text))
+		return true;
+	for (i = 0; i < m->nrcpt; i++) {
+		if (strcasestr(queue_str(qs, r[i].addr), text) ||
+		    strcasestr(queue_str(qs, r[i].reason), text))
+			return true;
+	}
+	return false;
+}
+
+/* Recomputes the rows shown when the data, filter or order changed. */
+static void
+queues_rows(struct queues_state *st, struct console *c)
+{
+	const struct queue_set *qs = queues_shown(st);
+	char cause[256];
+	size_t i, n = 0;
+	long long now = c->now;
+
+	if (qs == st->rows_of && qs != st->next &&
+	    strcmp(st->rows_filter, c->filter) == 0 &&
+	    st->rows_sort == st->sort && st->rows_desc == st->desc)
+		return;
+	free(st->rows);
+	st->rows = NULL;
+	st->nrows = 0;
+	st->rows_of = qs;
+	snprintf(st->rows_filter, sizeof st->rows_filter, "%s", c->filter);
+	st->rows_sort = st->sort;
+	st->rows_desc = st->desc;
+	queue_filter_free(&st->filter);
+	queue_filter_init(&st->filter);
+	st->filter_expr = false;
+	if (qs == NULL)
+		return;
+	if (strpbrk(c->filter, ":<>") != NULL &&
+	    queue_filter_parse(&st->filter, c->filter, cause,
+		sizeof cause) == 0)
+		st->filter_expr = true;
+	st->rows = xcalloc(qs->nmsgs + 1, sizeof *st->rows);
+	for (i = 0; i < qs->nmsgs; i++) {
+		const struct queue_msg *m = &qs->msgs[i];
+
+		if (st->filter_expr ? !queue_filter_match(qs, &st->filter, m,
+					  now) :
+		    (c->filter[0] != '\0' && !queues_text_match(qs, m,
+						 c->filter)))
+			continue;
+		st->rows[n++] = (uint32_t)i;
+	}
+	st->nrows = n;
+	queue_sort(qs, st->rows, n, st->sort, st->desc);
+}
+
+static void
+queues_free_lines(struct queues_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nlines; i++)
+		free(st->lines[i]);
+	free(st->lines);
+	st->lines = NULL;
+	st->nlines = 0;
+}
+
+/* Starts a listing of every gateway unless one is running. */
+void
+view_queues_refresh(void *state, struct console *c)
+{
+	struct queues_state *st = state;
+
+	if (st->pending > 0)
+		return;
+	queue_set_free(st->next);
+	st->next = queue_set_new();
+	st->generation++;
+	st->errors[0] = '\0';
+	st->pending = jobs_list_queues(&c->worker, c->cfg, st->generation);
+}
+
+void
+view_queues_tick(void *state, struct console *c)
+{
+	struct queues_state *st = state;
+
+	if (st->pending == 0 && c->now - st->listed_at >= QUEUES_BACKGROUND_S)
+		view_queues_refresh(state, c);
+}
+
+/* Recomputes the overview's alert from a complete listing. */
+static void
+queues_alert(struct queues_state *st, struct console *c)
+{
+	struct delay_opts o;
+	struct delay_report rep;
+	char cause[128];
+
+	c->alert[0] = '\0';
+	delay_opts_init(&o, c->now);
+	if (delay_report_build(st->set, &o, &rep, cause, sizeof cause) == -1)
+		return;
+	delay_report_alert(&rep, st->set, c->alert, sizeof c->alert);
+	delay_report_free(&rep);
+}
+
+void
+view_queues_take(void *state, struct console *c, struct worker_msg *m)
+{
+	struct queues_state *st = state;
+	size_t off;
+
+	switch (m->kind) {
+	case WMSG_QUEUE_BATCH:
+		if (m->generation == st->generation && st->next != NULL)
+			queue_set_merge(st->next, m->qs);
+		break;
+	case WMSG_QUEUE_DONE:
+		if (m->generation != st->generation)
+			break;
+		if (m->text[0] != '\0') {
+			off = strlen(st->errors);
+			snprintf(st->errors + off, sizeof st->errors - off, "%s%s",
+			    off ? "; " : "", m->text);
+		}
+		if (--st->pending > 0)
+			break;
+		queue_set_free(st->set);
+		st->set = st->next;
+		st->next = NULL;
+		st->listed_at = c->now;
+		queues_alert(st, c);
+		break;
+	case WMSG_ACTION_DONE:
+		snprintf(c->message, sizeof c->message, "%s", m->text);
+		c->message_error = m->failed;
+		tags_clear(st);
+		view_queues_refresh(st, c);
+		break;
+	case WMSG_MESSAGE:
+		queues_free_lines(st);
+		if (m->failed) {
+			snprintf(c->message, sizeof c->message, "%s", m->text);
+			c->message_error = true;
+			break;
+		}
+		st->lines = m->lines;
+		st->nlines = m->nlines;
+		m->lines = NULL;
+		m->nlines = 0;
+		st->line_top = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct {
+	const char *title;
+	int width;
+	int right;
+} queues_cols[] = {
+	{ "NODE", 5, 0 }, { "QUEUE", 8, 0 }, { "ID", 11, 0 }, { "AGE", 4, 1 },
+	{ "SIZE", 5, 1 }, { "SENDER", 16, 0 }, { "RECIPIENT", 19, 0 },
+	{ "REASON", 0, 0 },
+};
+
+static void
+queues_line(int y, const char *const cells[8], attr_t attr)
+{
+	int i, x = 0;
+
+	attrset(attr);
+	mvhline(y, 0, ' ', COLS);
+	for (i = 0; i < 8 && x < COLS; i++) {
+		int w = queues_cols[i].width ? queues_cols[i].width : COLS - x;
+		char cell[96];
+
+		if (w > COLS - x)
+			w = COLS - x;
+		snprintf(cell, sizeof cell, queues_cols[i].right ? "%*.*s" :
+		    "%-*.*s", w, w, cells[i]);
+		mvaddnstr(y, x, cell, w);
+		x += w + 1;
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+queues_draw_message(struct queues_state *st, int y, int h)
+{
+	int i;
+
+	attrset(theme_attr(ROLE_TITLE));
+	mvhline(y, 0, ' ', COLS);
+	mvprintw(y, 0, "message %s  (Esc back, b body, arrows scroll)",
+	    st->shown);
+	attrset(A_NORMAL);
+	if (st->line_top > (int)st->nlines - 1)
+		st->line_top = st->nlines ? (int)st->nlines - 1 : 0;
+	for (i = 0; i < h - 1 && st->line_top + i < (int)st->nlines; i++)
+		mvaddnstr(y + 1 + i, 0, st->lines[st->line_top + i], COLS);
+}
+
+static void
+queues_draw(void *state, struct console *c, int y, int h)
+{
+	static const char *const heads[8] = { "NODE", "QUEUE", "ID", "AGE",
+		"SIZE", "SENDER", "RECIPIENT", "REASON" };
+	struct queues_state *st = state;
+	const struct queue_set *qs;
+	char info[256];
+	int i, shown;
+
+	if (st->lines != NULL) {
+		queues_draw_message(st, y, h);
+		return;
+	}
+	queues_rows(st, c);
+	qs = queues_shown(st);
+	/* The first line says what is shown and how fresh it is. */
+	if (st->pending > 0)
+		snprintf(info, sizeof info, "listing %d gateway%s... %ld "
+		    "messages so far", st->pending, st->pending == 1 ? "" : "s",
+		    st->next ? (long)st->next->nmsgs : 0L);
+	else if (qs != NULL)
+		snprintf(info, sizeof info, "%zu of %zu messages, sorted by %s%s, "
+		    "%zu tagged, listed %llds ago", st->nrows, qs->nmsgs,
+		    queue_col_name(st->sort), st->desc ? " (desc)" : "",
+		    st->ntags, c->now - st->listed_at);
+	else
+		snprintf(info, sizeof info, "no listing yet");
+	attrset(theme_attr(st->errors[0] ? ROLE_ALERT : ROLE_DIM));
+	mvaddnstr(y, 0, st->errors[0] ? st->errors : info, COLS);
+	attrset(A_NORMAL);
+	queues_line(y + 1, heads, theme_attr(ROLE_TITLE));
+	shown = h - 2;
+	if (st->cursor >= (int)st->nrows)
+		st->cursor = (int)st->nrows - 1;
+	if (st->cursor < 0)
+		st->cursor = 0;
+	if (st->cursor < st->top)
+		st->top = st->cursor;
+	if (shown > 0 && st->cursor >= st->top + shown)
+		st->top = st->cursor - shown + 1;
+	for (i = 0; qs != NULL && i < shown && st->top + i < (int)st->nrows;
+	     i++) {
+		const struct queue_msg *m = &qs->msgs[st->rows[st->top + i]];
+		const struct queue_rcpt *r = queue_msg_rcpts(qs, m);
+		uint32_t reason = queue_msg_reason(qs, m);
+		char age[16], size[16], rcpt[64], key[64];
+		const char *cells[8];
+		attr_t attr = theme_attr(ROLE_NORMAL);
+
+		row_key(qs, m, key, sizeof key);
+		snprintf(rcpt, sizeof rcpt, "%s%s%.0u",
+		    m->nrcpt ? queue_str(qs, r[0].addr) : "-",
+		    m->nrcpt > 1 ? " +" : "", m->nrcpt > 1 ? m->nrcpt - 1 : 0);
+		cells[0] = queue_set_node_name(qs, m->node);
+		cells[1] = queue_kind_name(m->queue);
+		cells[2] = queue_str(qs, m->id);
+		cells[3] = format_age((long)(c->now - m->arrival), age,
+		    sizeof age);
+		cells[4] = format_count((long)m->size, size, sizeof size);
+		cells[5] = queue_str(qs, m->sender)[0] ?
+		    queue_str(qs, m->sender) : "<>";
+		cells[6] = rcpt;
+		cells[7] = reason ? queue_str(qs, reason) : "";
+		if (st->top + i == st->cursor)
+			attr = theme_attr(ROLE_SELECTED);
+		else if (is_tagged(st, key))
+			attr = theme_attr(ROLE_TAGGED);
+		else if (m->queue == Q_HOLD)
+			attr = theme_attr(ROLE_DIM);
+		queues_line(y + 2 + i, cells, attr);
+		if (is_tagged(st, key))
+			mvaddch(y + 2 + i, 4, '*');
+	}
+}
+
+static int
+queues_cursor(void *state, const char *where)
+{
+	struct queues_state *st = state;
+	int page = LINES > 6 ? LINES - 5 : 1;
+
+	if (st->lines != NULL) {
+		if (strcmp(where, "up") == 0)
+			st->line_top--;
+		else if (strcmp(where, "down") == 0)
+			st->line_top++;
+		else if (strcmp(where, "page-up") == 0)
+			st->line_top -= page;
+		else if (strcmp(where, "page-down") == 0)
+			st->line_top += page;
+		else if (strcmp(where, "top") == 0)
+			st->line_top = 0;
+		else if (strcmp(where, "bottom") == 0)
+			st->line_top = (int)st->nlines;
+		else
+			return -1;
+		if (st->line_top < 0)
+			st->line_top = 0;
+		return 0;
+	}
+	if (strcmp(where, "up") == 0)
+		st->cursor--;
+	else if (strcmp(where, "down") == 0)
+		st->cursor++;
+	else if (strcmp(where, "page-up") == 0)
+		st->cursor -= page;
+	else if (strcmp(where, "page-down") == 0)
+		st->cursor += page;
+	else if (strcmp(where, "top") == 0)
+		st->cursor = 0;
+	else if (strcmp(where, "bottom") == 0)
+		st->cursor = INT_MAX / 2;
+	else
+		return -1;
+	if (st->cursor < 0)
+		st->cursor = 0;
+	return 0;
+}
+
+int
+view_queues_escape(void *state)
+{
+	struct queues_state *st = state;
+
+	if (st->lines == NULL)
+		return 0;
+	queues_free_lines(st);
+	return 1;
+}
+
+/* The messages an action applies to: the tagged ones, else the cursor's. */
+static size_t
+queues_selection(struct queues_state *st, char ***out)
+{
+	const struct queue_set *qs = queues_shown(st);
+	char key[64], **refs;
+	size_t i;
+
+	if (st->ntags > 0) {
+		refs = xcalloc(st->ntags, sizeof *refs);
+		for (i = 0; i < st->ntags; i++)
+			refs[i] = xstrdup(st->tags[i]);
+		*out = refs;
+		return st->ntags;
+	}
+	if (qs == NULL || st->nrows == 0)
+		return 0;
+	row_key(qs, &qs->msgs[st->rows[st->cursor]], key, sizeof key);
+	refs = xcalloc(1, sizeof *refs);
+	refs[0] = xstrdup(key);
+	*out = refs;
+	return 1;
+}
+
+static void
+queues_confirm_free(struct queues_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nconfirm; i++)
+		free(st->confirm[i]);
+	free(st->confirm);
+	st->confirm = NULL;
+	st->nconfirm = 0;
+}
+
+void
+view_queues_confirmed(void *state, struct console *c)
+{
+	struct queues_state *st = state;
+
+	jobs_act(&c->worker, c->cfg, st->action, st->confirm, st->nconfirm);
+	snprintf(c->message, sizeof c->message, "%s of %zu message%s sent to "
+	    "the gateways...", postfix_action_name(st->action), st->nconfirm,
+	    st->nconfirm == 1 ? "" : "s");
+	c->message_error = false;
+	queues_confirm_free(st);
+}
+
+static int
+queues_act(struct queues_state *st, struct console *c, enum postfix_action a,
+    char *cause, size_t len)
+{
+	char question[256], want[32], **refs = NULL, nodes[128] = "";
+	size_t i, n, off = 0;
+
+	if ((n = queues_selection(st, &refs)) == 0) {
+		snprintf(cause, len, "queue %s: no message selected",
+		    postfix_action_name(a));
+		return -1;
+	}
+	/* Per node: how many. The list is sorted, so nodes come together. */
+	for (i = 0; i < n && off < sizeof nodes; i++) {
+		size_t nl = strcspn(refs[i], ":"), k = i, same = 0;
+
+		if (i > 0 && strncmp(refs[i - 1], refs[i], nl + 1) == 0)
+			continue;
+		while (k < n && strncmp(refs[k], refs[i], nl + 1) == 0) {
+			same++;
+			k++;
+		}
+		off += (size_t)snprintf(nodes + off, sizeof nodes - off,
+		    "%s%.*s %zu", off ? ", " : "", (int)nl, refs[i], same);
+	}
+	queues_confirm_free(st);
+	st->action = a;
+	st->confirm = refs;
+	st->nconfirm = n;
+	if (a == PF_DELETE && n > 100) {
+		snprintf(want, sizeof want, "%zu", n);
+		snprintf(question, sizeof question, "delete %zu messages (%s)? "
+		    "type %s: ", n, nodes, want);
+	} else {
+		snprintf(want, sizeof want, "y");
+		snprintf(question, sizeof question, "%s %zu message%s (%s, e.g. "
+		    "%s)? y/N: ", postfix_action_name(a), n, n == 1 ? "" : "s",
+		    nodes, refs[0]);
+	}
+	console_confirm(c, question, want);
+	return 0;
+}
+
+int
+view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
+    char *cause, size_t len)
+{
+	struct queues_state *st = state;
+	const struct queue_set *qs = queues_shown(st);
+	const char *sub = cmd->argv[0], *opt;
+	enum postfix_action a;
+	char key[64];
+	size_t i;
+
+	if (strcmp(sub, "list") == 0) {
+		view_queues_refresh(st, c);
+		return 0;
+	}
+	if (strcmp(sub, "summary") == 0) {
+		snprintf(cause, len, "queue summary: run it in batch mode; the "
+		    "queues view lists the messages");
+		return -1;
+	}
+	if (strcmp(sub, "sort") == 0) {
+		opt = cmd->argc > 1 ? cmd->argv[1] : NULL;
+		if (opt != NULL) {
+			if (queue_col_parse(opt, &st->sort, cause, len) == -1)
+				return -1;
+		} else if (cmd_option(cmd, "reverse") == NULL)
+			st->sort = (st->sort + 1) % QCOL_COUNT;
+		if (cmd_option(cmd, "reverse") != NULL)
+			st->desc = !st->desc;
+		return 0;
+	}
+	if (strcmp(sub, "tag") == 0) {
+		if (cmd_option(cmd, "none") != NULL) {
+			tags_clear(st);
+			return 0;
+		}
+		if (qs == NULL || st->nrows == 0)
+			return 0;
+		if (cmd_option(cmd, "all") != NULL) {
+			for (i = 0; i < st->nrows; i++) {
+				row_key(qs, &qs->msgs[st->rows[i]], key,
+				    sizeof key);
+				tag_set(st, key, true);
+			}
+			return 0;
+		}
+		row_key(qs, &qs->msgs[st->rows[st->cursor]], key, sizeof key);
+		tag_set(st, key, !is_tagged(st, key));
+		st->cursor++;
+		return 0;
+	}
+	if (strcmp(sub, "show") == 0) {
+		const struct queue_msg *m;
+
+		if (qs == NULL || st->nrows == 0) {
+			snprintf(cause, len, "queue show: no message here");
+			return -1;
+		}
+		m = &qs->msgs[st->rows[st->cursor]];
+		row_key(qs, m, st->shown, sizeof st->shown);
+		jobs_show(&c->worker, c->cfg, queue_set_node_name(qs, m->node),
+		    queue_str(qs, m->id), cmd_option(cmd, "body") != NULL);
+		return 0;
+	}
+	if (strcmp(sub, "flush") == 0) {
+		char **refs = NULL;
+		size_t n = queues_selection(st, &refs);
+
+		snprintf(cause, len, "queue flush: use batch mode (mailnoc "
+		    "queue flush); %zu selected", n);
+		for (i = 0; i < n; i++)
+			free(refs[i]);
+		free(refs);
+		return -1;
+	}
+	if (postfix_action_parse(sub, &a) == 0)
+		return queues_act(st, c, a, cause, len);
+	snprintf(cause, len, "queue: no subcommand '%s'", sub);
+	return -1;
+}
+
+static void
+queues_free(void *state)
+{
+	struct queues_state *st = state;
+
+	queue_set_free(st->set);
+	queue_set_free(st->next);
+	tags_clear(st);
+	free(st->rows);
+	queue_filter_free(&st->filter);
+	queues_free_lines(st);
+	queues_confirm_free(st);
+	free(st);
+}
+
+const struct view view_queues = {
+	.name = "queues",
+	.title = "Queues",
+	.init = queues_init,
+	.draw = queues_draw,
+	.cursor = queues_cursor,
+	.free = queues_free,
+};

@@ -1,4 +1,4 @@
-/* queue_summary: postqueue -j output in, qshape's matrix (or delay reasons) out. */
+/* queue_summary: postqueue -j in, qshape's matrix (or delay reasons) out. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

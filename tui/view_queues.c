@@ -263,6 +263,7 @@ view_queues_take(void *state, struct console *c, struct worker_msg *m)
 		queue_set_free(st->set);
 		st->set = st->next;
 		st->next = NULL;
+		st->rows_of = NULL; /* the rows were of a partial listing */
 		st->listed_at = c->now;
 		queues_alert(st, c);
 		break;

@@ -3,7 +3,8 @@
 # shellcheck shell=sh
 . "$(dirname "$0")/../lib.sh"
 
-E2E_SESSION="mailnoc-e2e-$$"
+E2E_RUN=0
+E2E_SESSION="mailnoc-e2e-$$-0"
 # A tmux server of our own: no user settings, no shared environment.
 tmx() {
 	tmux -L "$E2E_SESSION" -f /dev/null "$@"
@@ -15,6 +16,9 @@ tui_start() {
 	lines=$2
 	shift 2
 	tmx kill-server 2>/dev/null
+	# A fresh server each time: a dying one could swallow the new session.
+	E2E_RUN=$((E2E_RUN + 1))
+	E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
 	tmx new-session -d -s "$E2E_SESSION" -x "$cols" -y "$lines" \
 		-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
 		"$MAILNOC_BIN/mailnoc $* 2>/tmp/$E2E_SESSION.err; echo EXITED \$? ; sleep 30"

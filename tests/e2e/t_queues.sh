@@ -1,0 +1,63 @@
+#!/bin/sh
+# The queues view as an operator uses it: open it, filter by a domain, tag,
+# hold, see the real queue change; a hung node never freezes the screen.
+. "$(dirname "$0")/lib.sh"
+LAB=$(dirname "$MAILNOC_CONFIG")
+pq() { postqueue -c "$LAB/$1/etc" -j; }
+count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l; }
+
+tests/lab/agents start >/dev/null
+for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 6 -m 2 --to-domain yahoo.test >/dev/null
+tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 4 -m 1 --to-domain dead.test >/dev/null
+for i in $(seq 100); do
+	[ "$(count_in gw1 deferred)" = 6 ] && [ "$(count_in gw2 deferred)" = 4 ] && break
+	sleep 0.2
+done
+trap 'kill -CONT "$(cat "$LAB/run/sshd.pid")" 2>/dev/null; tui_stop' EXIT INT TERM
+
+tui_start 80 24
+expect_screen "the overview warns that a provider throttles" "ALERT throttling: yahoo.test" 15
+tui_keys 3
+expect_screen "3 opens the queues view with all ten messages" "10 of 10 messages" 15
+expect_screen "rows show the deferred mail" "deferred"
+
+tui_keys / d e a d . t e s t Enter
+expect_screen "filtering by a domain leaves four" "4 of 10 messages"
+tui_keys T
+expect_screen "T tags every row the filter shows" "4 tagged"
+tui_keys H
+expect_screen "H asks before holding, naming the count and node" "hold 4 messages (gw2 4"
+tui_keys y Enter
+expect_screen "Postfix's answer is shown" "Placed on hold: 4 messages" 15
+expect_eq "the real queue holds them" 4 "$(count_in gw2 hold)"
+expect_screen "the view relists and shows them on hold" "gw2   hold" 15
+tui_keys H n Enter
+expect_screen "answering n does nothing" "not confirmed; nothing was done"
+
+# A node that accepts TCP and never answers: the screen keeps going.
+tui_stop
+sed 's/"command_timeout_ms": *[0-9]*/"command_timeout_ms": 3000/' "$MAILNOC_CONFIG" > "$LAB/short.json"
+MAILNOC_CONFIG=$LAB/short.json tui_start 80 24
+expect_screen "the console starts with short timeouts" "nodes 4/4" 15
+tui_keys 3
+expect_screen "the queues are listed" "10 of 10 messages" 15
+# A stopped sshd accepts TCP connections and never answers them.
+kill -STOP "$(cat "$LAB/run/sshd.pid")"
+tui_keys : 'queue list' Enter
+expect_screen "with sshd stopped a new listing is under way" "listing" 5
+t1=$(tui_screen | head -n 1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]')
+tui_keys '?'
+expect_screen "keys still work while the node hangs" "WHAT IT DOES" 3
+tui_keys '?'
+sleep 1.5
+t2=$(tui_screen | head -n 1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]')
+check "the clock keeps ticking ($t1 -> $t2)" [ "$t1" != "$t2" ]
+expect_screen "the hung gateways are reported unreachable" "timed out" 15
+kill -CONT "$(cat "$LAB/run/sshd.pid")"
+tui_keys q
+expect_screen "q quits" "EXITED 0"
+rm -f "$LAB/short.json"
+for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+tests/lab/agents stop >/dev/null
+finish

@@ -514,7 +514,7 @@ console_draw_status(struct console *c)
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
 		mvaddnstr(y, 0, " ? help  : command  / filter  o overview  "
-		    "c clusters  r refresh  q quit", COLS);
+		    "c clusters  3 queues  q quit", COLS);
 		if (c->filter[0] != '\0' && COLS > 60) {
 			char f[160];
 

@@ -277,6 +277,21 @@ cmd_option(const struct cmd *c, const char *name)
 	return NULL;
 }
 
+void
+cmd_json_print(struct cmd_ctx *ctx, json_t *o)
+{
+	json_dumpf(o, ctx->out, JSON_COMPACT);
+	fputc('\n', ctx->out);
+	json_decref(o);
+}
+
+int
+cmd_show_view(struct cmd_ctx *ctx, const char *view)
+{
+	return ctx->ui->view(ctx->ui_data, view, ctx->cause,
+		   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
 int
 cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)
 {

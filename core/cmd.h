@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 
 struct redis;
@@ -129,6 +131,12 @@ void cmd_print_usage(FILE *f, const struct cmd_entry *e);
 
 /* Writes "name usage" into buf. */
 void cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len);
+
+/* Prints `o` as one line of compact JSON and releases it. */
+void cmd_json_print(struct cmd_ctx *ctx, json_t *o);
+
+/* In the console, switches to `view`; returns an exit code. */
+int cmd_show_view(struct cmd_ctx *ctx, const char *view);
 
 /* Fails the command: sets ctx->cause and returns `code`. */
 int cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)

@@ -57,8 +57,7 @@ cmd_clusters_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	(void)c;
 	if (ctx->ui != NULL)
-		return ctx->ui->view(ctx->ui_data, "clusters", ctx->cause,
-			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		return cmd_show_view(ctx, "clusters");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	now = s->taken_ms / 1000;
@@ -68,9 +67,7 @@ cmd_clusters_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, cluster_json(&cl[i], now));
-		json_dumpf(arr, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(arr);
+		cmd_json_print(ctx, arr);
 		return EXIT_OK;
 	}
 	for (i = 0; i < n; i++) {

@@ -29,8 +29,7 @@ cmd_events_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			    "is not accepted; use 1 to 50", count);
 	}
 	if (ctx->ui != NULL)
-		return ctx->ui->view(ctx->ui_data, "clusters", ctx->cause,
-			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		return cmd_show_view(ctx, "clusters");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	if (ctx->json) {
@@ -45,9 +44,7 @@ cmd_events_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			    "cluster", e->cluster, "from", e->from, "to", e->to,
 			    "detail", e->detail));
 		}
-		json_dumpf(arr, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(arr);
+		cmd_json_print(ctx, arr);
 		return EXIT_OK;
 	}
 	for (i = 0; i < s->nevents && (long)i < want; i++) {

@@ -71,17 +71,14 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	(void)c;
 	if (ctx->ui != NULL)
-		return ctx->ui->view(ctx->ui_data, "overview", ctx->cause,
-			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	now = s->taken_ms / 1000;
 	if (ctx->json) {
 		json_t *arr = cmd_nodes_json(s, now);
 
-		json_dumpf(arr, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(arr);
+		cmd_json_print(ctx, arr);
 		return EXIT_OK;
 	}
 	fprintf(ctx->out, "%-10s %-7s %-8s %-8s %5s %6s %6s %6s %6s %6s %6s\n",

@@ -218,9 +218,7 @@ queue_list(const struct cmd *c, struct cmd_ctx *ctx)
 		if (ctx->json) {
 			json_t *o = queue_msg_json(all, m);
 
-			json_dumpf(o, ctx->out, JSON_COMPACT);
-			fputc('\n', ctx->out);
-			json_decref(o);
+			cmd_json_print(ctx, o);
 		} else
 			queue_msg_text(ctx->out, all, m, now);
 	}
@@ -281,9 +279,7 @@ queue_summary(const struct cmd *c, struct cmd_ctx *ctx)
 			json_object_set_new(out, "reasons",
 			    delay_report_json(&rep, all));
 		json_object_set_new(out, "alert", json_string(alert));
-		json_dumpf(out, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(out);
+		cmd_json_print(ctx, out);
 	} else {
 		qshape_print(&qsh, ctx->out, 80, 0);
 		if (cmd_option(c, "reasons") != NULL) {
@@ -481,9 +477,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 			    "error", qn->failed ? qn->cause : NULL));
 		}
 		json_object_set_new(o, "nodes", nodes);
-		json_dumpf(o, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(o);
+		cmd_json_print(ctx, o);
 	} else {
 		for (i = 0; i < q.n; i++) {
 			const struct queues_node *qn = &q.nodes[i];

@@ -42,8 +42,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	(void)c;
 	if (ctx->ui != NULL)
-		return ctx->ui->view(ctx->ui_data, "overview", ctx->cause,
-			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	now = s->taken_ms / 1000;
@@ -80,9 +79,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		json_object_set_new(o, "blocks", json_integer(s->nblocks));
 		json_object_set_new(o, "permits", json_integer(s->npermits));
 		json_object_set_new(o, "agencies", json_integer(s->nagencies));
-		json_dumpf(o, ctx->out, JSON_COMPACT);
-		fputc('\n', ctx->out);
-		json_decref(o);
+		cmd_json_print(ctx, o);
 		return EXIT_OK;
 	}
 	fprintf(ctx->out, "health %s; nodes %zu/%zu alive; redis %s:%d\n",

@@ -70,6 +70,13 @@ struct cmd_ui {
 	int (*cursor)(void *ui, const char *where, char *cause, size_t len);
 	int (*quit)(void *ui);
 	int (*help)(void *ui, const char *topic);
+	/*
+	 * Asks `question`, then runs `line` as in batch mode on a background
+	 * thread and shows its result (drain, undrain).
+	 */
+	int (*background)(void *ui, const char *question, const char *line);
+	/* The node under the overview's cursor, or NULL. */
+	const char *(*selected_node)(void *ui);
 	/* queue SUBCOMMAND in the console: the queues view handles it. */
 	int (*queue)(void *ui, const struct cmd *c, char *cause, size_t len);
 };

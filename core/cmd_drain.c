@@ -33,14 +33,23 @@ drain_on_signal(int sig)
 static const struct config_node *
 drain_node(const struct cmd *c, struct cmd_ctx *ctx, int *code)
 {
-	const struct config_node *n = config_node_find(ctx->cfg, c->argv[0]);
+	const char *name = c->argc > 0 ? c->argv[0] : NULL;
+	const struct config_node *n;
 
-	if (n == NULL)
+	/* In the console, the node under the overview's cursor. */
+	if (name == NULL && ctx->ui != NULL)
+		name = ctx->ui->selected_node(ctx->ui_data);
+	if (name == NULL) {
+		*code = cmd_fail(ctx, EXIT_USAGE, "%s: which node? usage: %s "
+		    "NODE", c->entry->name, c->entry->name);
+		return NULL;
+	}
+	if ((n = config_node_find(ctx->cfg, name)) == NULL)
 		*code = cmd_fail(ctx, EXIT_USAGE, "%s: unknown node '%s'",
-		    c->entry->name, c->argv[0]);
+		    c->entry->name, name);
 	else if (n->role != NODE_GATEWAY)
 		*code = cmd_fail(ctx, EXIT_USAGE, "%s: '%s' is not a gateway; "
-		    "only gateways drain", c->entry->name, c->argv[0]);
+		    "only gateways drain", c->entry->name, name);
 	return n;
 }
 
@@ -151,6 +160,15 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
 		return code;
+	if (ctx->ui != NULL) {
+		char q[256], line[128];
+
+		/* The console shows the queue emptying on the overview. */
+		snprintf(q, sizeof q, "drain %s: defer new mail there and flush "
+		    "its queue? y/N: ", n->name);
+		snprintf(line, sizeof line, "drain --timeout 0 %s", n->name);
+		return ctx->ui->background(ctx->ui_data, q, line);
+	}
 	if (t != NULL && ((timeout = strtol(t, &end, 10)) < 0 || *end != '\0' ||
 			     timeout > 86400))
 		return cmd_fail(ctx, EXIT_USAGE, "drain: --timeout '%s' is not "
@@ -221,6 +239,14 @@ cmd_undrain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
 		return code;
+	if (ctx->ui != NULL) {
+		char q[256], line[128];
+
+		snprintf(q, sizeof q, "undrain %s: accept new mail there again? "
+		    "y/N: ", n->name);
+		snprintf(line, sizeof line, "undrain %s", n->name);
+		return ctx->ui->background(ctx->ui_data, q, line);
+	}
 	if (ctx->dry_run) {
 		fprintf(ctx->out, "dry run: would return %s to service; nothing "
 		    "was done\n", n->name);
@@ -239,7 +265,7 @@ const struct cmd_entry cmd_drain_entry = {
 	.help = "take a gateway out of service: defer new mail, flush, wait "
 		"until empty",
 	.options = cmd_drain_options,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_SSH | CMD_NEEDS_REDIS,
 	.exec = cmd_drain_exec,
@@ -251,7 +277,7 @@ const struct cmd_entry cmd_undrain_entry = {
 	.usage = "NODE",
 	.help = "return a drained gateway to service",
 	.options = NULL,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS,
 	.exec = cmd_undrain_exec,

@@ -15,6 +15,7 @@
 #include "core/cluster.h"
 #include "core/exitcode.h"
 #include "core/xalloc.h"
+#include "tui/jobs.h"
 #include "tui/theme.h"
 #include "tui/view.h"
 #include "tui/view_queues.h"
@@ -185,9 +186,30 @@ ui_queue(void *ui, const struct cmd *cmd, char *cause, size_t len)
 	    len);
 }
 
+static const char *
+ui_selected_node(void *ui)
+{
+	struct console *c = ui;
+
+	if (c->current != 0)
+		return NULL;
+	return view_overview_selected(c->state[0]);
+}
+
+static int
+ui_background(void *ui, const char *question, const char *line)
+{
+	struct console *c = ui;
+
+	console_confirm(c, question, "y");
+	snprintf(c->confirm_line, sizeof c->confirm_line, "%s", line);
+	return EXIT_OK;
+}
+
 void
 console_confirm(struct console *c, const char *question, const char *want)
 {
+	c->confirm_line[0] = '\0';
 	c->prompting = true;
 	c->confirming = true;
 	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
@@ -206,6 +228,8 @@ static const struct cmd_ui console_ui = {
 	.quit = ui_quit,
 	.help = ui_help,
 	.queue = ui_queue,
+	.background = ui_background,
+	.selected_node = ui_selected_node,
 };
 
 static void
@@ -260,7 +284,12 @@ console_confirm_key(struct console *c, int key)
 
 		c->prompting = c->confirming = false;
 		c->message[0] = '\0';
-		if (yes)
+		if (yes && c->confirm_line[0] != '\0') {
+			jobs_command(&c->worker, c->cfg, c->confirm_line,
+			    c->read_only);
+			snprintf(c->message, sizeof c->message, "%s: started",
+			    c->confirm_line);
+		} else if (yes)
 			view_queues_confirmed(c->state[CONSOLE_VIEW_QUEUES], c);
 		else {
 			snprintf(c->message, sizeof c->message, "not confirmed; "

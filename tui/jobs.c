@@ -7,9 +7,15 @@
 #include <string.h>
 
 #include "backends/queues.h"
+#include "backends/redis.h"
+#include "core/cmd.h"
+#include "core/exitcode.h"
+#include "core/model.h"
 #include "core/xalloc.h"
 
 struct job {
+	char *line;
+	bool read_only;
 	struct worker *w;
 	const struct config *cfg;
 	const struct config_node *node;
@@ -181,6 +187,65 @@ jobs_act(struct worker *w, const struct config *cfg, enum postfix_action a,
 		j->refs[i] = xstrdup(refs[i]);
 	j->nrefs = n;
 	jobs_start(jobs_act_main, j);
+}
+
+static void *
+jobs_command_main(void *arg)
+{
+	struct job *j = arg;
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct cmd_ctx ctx = { 0 };
+	struct cmd c;
+	char *out = NULL, *last;
+	size_t outlen = 0;
+	int code;
+
+	m->kind = WMSG_ACTION_DONE;
+	ctx.cfg = j->cfg;
+	ctx.read_only = j->read_only;
+	ctx.yes = true; /* the console asked already */
+	ctx.out = open_memstream(&out, &outlen);
+	if (cmd_parse_string(j->line, &c, ctx.cause, sizeof ctx.cause) == -1)
+		code = EXIT_USAGE;
+	else {
+		code = cmd_exec(&c, &ctx);
+		cmd_free(&c);
+	}
+	fclose(ctx.out);
+	if (code != EXIT_OK) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx.cause);
+	} else if (out != NULL) {
+		/* The last line says how it ended. */
+		while (outlen > 0 && out[outlen - 1] == '\n')
+			out[--outlen] = '\0';
+		last = strrchr(out, '\n');
+		snprintf(m->text, sizeof m->text, "%s", last ? last + 1 : out);
+	}
+	free(out);
+	snapshot_free(ctx.snap);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	free(j->line);
+	free(j);
+	return NULL;
+}
+
+void
+jobs_command(struct worker *w, const struct config *cfg, const char *line,
+    bool read_only)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	j->line = xstrdup(line);
+	j->read_only = read_only;
+	jobs_start(jobs_command_main, j);
 }
 
 static int

@@ -4,6 +4,8 @@
 #ifndef MAILNOC_JOBS_H
 #define MAILNOC_JOBS_H
 
+#include <stdbool.h>
+
 #include "backends/postfix.h"
 #include "core/config.h"
 #include "tui/worker.h"
@@ -23,6 +25,13 @@ int jobs_list_queues(struct worker *w, const struct config *cfg,
  */
 void jobs_act(struct worker *w, const struct config *cfg,
     enum postfix_action a, char **refs, size_t n);
+
+/*
+ * Runs a command line as batch mode would, on its own thread; ends with
+ * WMSG_ACTION_DONE holding its last line of output or its error.
+ */
+void jobs_command(struct worker *w, const struct config *cfg,
+    const char *line, bool read_only);
 
 /* Fetches one message with postcat; ends with WMSG_MESSAGE. */
 void jobs_show(struct worker *w, const struct config *cfg, const char *node,

@@ -32,6 +32,8 @@ static const struct {
 	{ "L", "queue release" },
 	{ "E", "queue requeue" },
 	{ "D", "queue delete" },
+	{ "d", "drain" },
+	{ "U", "undrain" },
 	{ "/", "prompt filter" },
 	{ ":", "prompt" },
 	{ "Escape", "filter" },

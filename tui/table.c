@@ -91,7 +91,8 @@ table_draw(struct table *t, WINDOW *w, int y, int h, const char *filter)
 	char heading[TABLE_MAX_COLS][TABLE_CELL_MAX];
 	int i, n = 0, shown, *visible;
 
-	visible = xcalloc((size_t)t->nrows + 1, sizeof *visible);
+	free(t->visible);
+	visible = t->visible = xcalloc((size_t)t->nrows + 1, sizeof *visible);
 	for (i = 0; i < t->nrows; i++) {
 		if (table_match(t, &t->rows[i], filter))
 			visible[n++] = i;
@@ -133,7 +134,7 @@ table_draw(struct table *t, WINDOW *w, int y, int h, const char *filter)
 	if (n > 0)
 		snprintf(t->cursor_key, sizeof t->cursor_key, "%s",
 		    t->rows[visible[t->cursor]].key);
-	free(visible);
+	t->nvisible = n;
 	return n;
 }
 
@@ -160,9 +161,24 @@ table_move(struct table *t, const char *where)
 	return 0;
 }
 
+const char *
+table_selected_key(const struct table *t)
+{
+	int i = t->cursor;
+
+	if (t->nvisible == 0)
+		return NULL;
+	if (i >= t->nvisible)
+		i = t->nvisible - 1;
+	if (i < 0)
+		i = 0;
+	return t->rows[t->visible[i]].key;
+}
+
 void
 table_free(struct table *t)
 {
+	free(t->visible);
 	free(t->rows);
 	memset(t, 0, sizeof *t);
 }

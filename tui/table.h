@@ -34,6 +34,8 @@ struct table {
 	char cursor_key[TABLE_CELL_MAX];
 	int page;    /* rows in the last draw, for page moves */
 	int cursorless; /* a list to read, without a cursor row */
+	int *visible;   /* rows shown by the last draw (after the filter) */
+	int nvisible;
 };
 
 /* Empties the rows and sets the columns; the cursor stays on its row key. */
@@ -53,6 +55,9 @@ int table_draw(struct table *t, WINDOW *w, int y, int h, const char *filter);
 /* Moves the cursor: up, down, page-up, page-down, top, bottom. Returns 0 or
  * -1 for an unknown direction. */
 int table_move(struct table *t, const char *where);
+
+/* The key of the row under the cursor as last drawn, or NULL. */
+const char *table_selected_key(const struct table *t);
 
 void table_free(struct table *t);
 

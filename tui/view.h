@@ -57,6 +57,7 @@ struct console {
 	char alert[256];             /* a provider throttling the gateways */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
+	char confirm_line[128];      /* a command to run when confirmed */
 	bool read_only;
 	bool quit;
 	long long now;               /* wall clock, seconds, for ages */
@@ -64,6 +65,9 @@ struct console {
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
+
+/* The node under the overview's cursor, or NULL. */
+const char *view_overview_selected(void *state);
 
 /* Asks on the status line; the answer `want` runs the pending action. */
 void console_confirm(struct console *c, const char *question,

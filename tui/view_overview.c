@@ -25,11 +25,69 @@ static const struct table_col overview_cols[] = {
 	{ "INFO", 0, 0 },
 };
 
+#define OVERVIEW_DRAINS 32
+
+/* The state: the table, and how full each draining node was at first. */
+struct overview_state {
+	struct table table;
+	struct {
+		char name[33];
+		long start;
+	} drain[OVERVIEW_DRAINS];
+	int ndrain;
+};
+
 static void *
 overview_init(struct console *c)
 {
 	(void)c;
-	return xcalloc(1, sizeof(struct table));
+	return xcalloc(1, sizeof(struct overview_state));
+}
+
+/* "[####....] 12": the queue emptying since the drain began. */
+static void
+overview_drain(struct overview_state *st, const struct node_status *n,
+    char *buf, size_t len)
+{
+	static const char bar[] = "########", dots[] = "........";
+	long left = 0;
+	int i, done;
+
+	for (i = Q_INCOMING; i <= Q_DEFERRED; i++)
+		left += n->queue[i] > 0 ? n->queue[i] : 0;
+	for (i = 0; i < st->ndrain; i++) {
+		if (strcmp(st->drain[i].name, n->name) == 0)
+			break;
+	}
+	if (i == st->ndrain) {
+		if (i == OVERVIEW_DRAINS)
+			i = 0;
+		else
+			st->ndrain++;
+		snprintf(st->drain[i].name, sizeof st->drain[i].name, "%s",
+		    n->name);
+		st->drain[i].start = left;
+	}
+	if (left > st->drain[i].start)
+		st->drain[i].start = left;
+	done = st->drain[i].start > 0 ?
+	    (int)(8 * (st->drain[i].start - left) / st->drain[i].start) : 8;
+	/* Fits the 14 columns INFO has at 80x24. */
+	snprintf(buf, len, "[%.*s%.*s] %ld", done, bar, 8 - done, dots, left);
+}
+
+/* Forgets a node that is no longer draining. */
+static void
+overview_undrain(struct overview_state *st, const char *name)
+{
+	int i;
+
+	for (i = 0; i < st->ndrain; i++) {
+		if (strcmp(st->drain[i].name, name) == 0) {
+			st->drain[i] = st->drain[--st->ndrain];
+			return;
+		}
+	}
 }
 
 /* "123+" when growing since the last refresh, "123-" when shrinking. */
@@ -84,7 +142,8 @@ overview_was(const struct console *c, size_t i)
 static void
 overview_draw(void *state, struct console *c, int y, int h)
 {
-	struct table *t = state;
+	struct overview_state *st = state;
+	struct table *t = &st->table;
 	size_t i, q;
 
 	table_reset(t, overview_cols,
@@ -127,6 +186,11 @@ overview_draw(void *state, struct console *c, int y, int h)
 			snprintf(r->cell[5], TABLE_CELL_MAX, "last backup %s",
 			    n->last_backup[0] ? n->last_backup : "none");
 		}
+		if (n->role == NODE_GATEWAY && n->alive &&
+		    (n->drain || n->state == STATE_DRAINING))
+			overview_drain(st, n, r->cell[10], TABLE_CELL_MAX);
+		else
+			overview_undrain(st, n->name);
 		if (!n->seen) {
 			r->span = 5;
 			snprintf(r->cell[5], TABLE_CELL_MAX, "no heartbeat ever "
@@ -142,17 +206,29 @@ overview_draw(void *state, struct console *c, int y, int h)
 	table_draw(t, stdscr, y, h, c->filter);
 }
 
+const char *
+view_overview_selected(void *state)
+{
+	struct overview_state *st = state;
+
+	return table_selected_key(&st->table);
+}
+
 static int
 overview_move(void *state, const char *where)
 {
-	return table_move(state, where);
+	struct overview_state *st = state;
+
+	return table_move(&st->table, where);
 }
 
 static void
 overview_free(void *state)
 {
-	table_free(state);
-	free(state);
+	struct overview_state *st = state;
+
+	table_free(&st->table);
+	free(st);
 }
 
 const struct view view_overview = {

@@ -104,8 +104,8 @@ static const struct bad bad_lines[] = {
 	{ "nodes --json=yes", "nodes: option '--json' takes no value" },
 	{ "filter 'open", "unterminated single quote in 'filter 'open'" },
 	{ "help a b", "help: unexpected argument 'b'; usage: help [COMMAND]" },
-	{ "drain", "drain: missing argument; usage: drain [--timeout VALUE] "
-	    "NODE" },
+	{ "drain gw1 gw2", "drain: unexpected argument 'gw2'; usage: drain "
+	    "[--timeout VALUE] NODE" },
 	{ "queue", "queue: missing argument; usage: queue [OPTIONS] "
 	    "list|summary|show|flush|hold|release|requeue|delete|tag|sort "
 	    "[NODE:ID...]" },

@@ -30,6 +30,8 @@ static const struct cmd_option cmd_queue_options[] = {
 	{ "body", 0, "show: the body too, not only the headers" },
 	{ "site", 1, "flush: only the mail for this destination" },
 	{ "all", 0, "tag (console): every row the filter shows" },
+	{ "range", 0, "tag (console): first press marks, second tags the rows "
+	    "between" },
 	{ "none", 0, "tag (console): no row" },
 	{ "reverse", 0, "sort (console): the other way round" },
 	{ NULL, 0, NULL },

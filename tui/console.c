@@ -196,14 +196,18 @@ ui_selected_node(void *ui)
 	return view_overview_selected(c->state[0]);
 }
 
-static int
-ui_background(void *ui, const char *question, const char *line)
+int
+console_ask(struct console *c, const char *question, const char *line)
 {
-	struct console *c = ui;
-
 	console_confirm(c, question, "y");
 	snprintf(c->confirm_line, sizeof c->confirm_line, "%s", line);
 	return EXIT_OK;
+}
+
+static int
+ui_background(void *ui, const char *question, const char *line)
+{
+	return console_ask(ui, question, line);
 }
 
 void

@@ -69,6 +69,9 @@ bool console_stale(const struct console *c);
 /* The node under the overview's cursor, or NULL. */
 const char *view_overview_selected(void *state);
 
+/* Asks `question`; on y runs `line` in the background as batch mode would. */
+int console_ask(struct console *c, const char *question, const char *line);
+
 /* Asks on the status line; the answer `want` runs the pending action. */
 void console_confirm(struct console *c, const char *question,
     const char *want);

@@ -8,6 +8,7 @@
 
 #include "core/delay.h"
 #include "core/format.h"
+#include "core/qshape.h"
 #include "core/queue.h"
 #include "core/shell.h"
 #include "core/xalloc.h"
@@ -43,7 +44,8 @@ struct queues_state {
 	char **lines;            /* a message being shown */
 	size_t nlines;
 	int line_top;
-	char shown[64];
+	char shown[96];
+	int anchor;              /* first row of a range to tag, or -1 */
 	enum postfix_action action; /* waiting for confirmation */
 	char **confirm;
 	size_t nconfirm;
@@ -57,6 +59,7 @@ queues_init(struct console *c)
 	(void)c;
 	st->sort = QCOL_AGE;
 	st->desc = true; /* oldest first */
+	st->anchor = -1;
 	queue_filter_init(&st->filter);
 	return st;
 }
@@ -329,8 +332,7 @@ queues_draw_message(struct queues_state *st, int y, int h)
 
 	attrset(theme_attr(ROLE_TITLE));
 	mvhline(y, 0, ' ', COLS);
-	mvprintw(y, 0, "message %s  (Esc back, b body, arrows scroll)",
-	    st->shown);
+	mvprintw(y, 0, "%s  (Esc back, arrows scroll)", st->shown);
 	attrset(A_NORMAL);
 	if (st->line_top > (int)st->nlines - 1)
 		st->line_top = st->nlines ? (int)st->nlines - 1 : 0;
@@ -561,6 +563,99 @@ queues_act(struct queues_state *st, struct console *c, enum postfix_action a,
 	return 0;
 }
 
+/* The matrix and the delay reasons of the listing, shown like a message. */
+static int
+queues_summary(struct queues_state *st, struct console *c,
+    const struct cmd *cmd, char *cause, size_t len)
+{
+	const struct queue_set *qs = queues_shown(st);
+	const char *qname = cmd_option(cmd, "queue");
+	struct delay_report rep;
+	struct qshape_opts o;
+	struct delay_opts d;
+	struct qshape qsh;
+	unsigned kind = Q_DEFERRED;
+	char *text, *line, *save = NULL, buf[512];
+	size_t i, j;
+
+	if (qs == NULL) {
+		snprintf(cause, len, "queue summary: nothing listed yet");
+		return -1;
+	}
+	if (qname != NULL && queue_kind_parse(qname, strlen(qname), &kind) == -1) {
+		snprintf(cause, len, "queue summary: no queue '%s'; %s", qname,
+		    QUEUE_KINDS_ACCEPTED);
+		return -1;
+	}
+	qshape_opts_init(&o, c->now);
+	o.queues = QUEUE_BIT(kind);
+	if (qshape_build(qs, &o, &qsh, cause, len) == -1)
+		return -1;
+	queues_free_lines(st);
+	text = qshape_text(&qsh, COLS > 40 ? COLS - 1 : 40, 0);
+	qshape_free(&qsh);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		st->lines = xreallocarray(st->lines, st->nlines + 1,
+		    sizeof *st->lines);
+		st->lines[st->nlines++] = xstrdup(line);
+	}
+	free(text);
+	delay_opts_init(&d, c->now);
+	d.queues = QUEUE_BIT(kind);
+	if (delay_report_build(qs, &d, &rep, buf, sizeof buf) == 0) {
+		for (i = 0; i < rep.ndomains; i++) {
+			const struct delay_domain *dd = &rep.domains[i];
+
+			snprintf(buf, sizeof buf, "%s: %ld recipients%s",
+			    dd->domain[0] ? dd->domain : "(no domain)", dd->rcpts,
+			    dd->throttled ? "  THROTTLED" : "");
+			st->lines = xreallocarray(st->lines, st->nlines + 1 +
+			    dd->ntop, sizeof *st->lines);
+			st->lines[st->nlines++] = xstrdup(buf);
+			for (j = 0; j < dd->ntop; j++) {
+				snprintf(buf, sizeof buf, "  %6ld %-10s %s",
+				    dd->top[j].count,
+				    delay_class_name(dd->top[j].cls),
+				    dd->top[j].reason);
+				st->lines[st->nlines++] = xstrdup(buf);
+			}
+		}
+		delay_report_free(&rep);
+	}
+	snprintf(st->shown, sizeof st->shown, "summary of the %s queue",
+	    queue_kind_name(kind));
+	st->line_top = 0;
+	return 0;
+}
+
+/* Flushes one message (the cursor's) or the gateways of the tagged ones. */
+static int
+queues_flush(struct queues_state *st, struct console *c, char *cause,
+    size_t len)
+{
+	char **refs = NULL, line[128], question[256];
+	size_t i, n = queues_selection(st, &refs);
+
+	if (n == 0) {
+		snprintf(cause, len, "queue flush: no message selected");
+		return -1;
+	}
+	if (n == 1) {
+		snprintf(line, sizeof line, "queue flush %s", refs[0]);
+		snprintf(question, sizeof question, "flush %s (postqueue -i)? "
+		    "y/N: ", refs[0]);
+	} else {
+		snprintf(line, sizeof line, "queue flush");
+		snprintf(question, sizeof question, "%zu tagged: flush every "
+		    "gateway's whole queue (postqueue -f)? y/N: ", n);
+	}
+	for (i = 0; i < n; i++)
+		free(refs[i]);
+	free(refs);
+	return console_ask(c, question, line);
+}
+
 int
 view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
     char *cause, size_t len)
@@ -576,11 +671,8 @@ view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
 		view_queues_refresh(st, c);
 		return 0;
 	}
-	if (strcmp(sub, "summary") == 0) {
-		snprintf(cause, len, "queue summary: run it in batch mode; the "
-		    "queues view lists the messages");
-		return -1;
-	}
+	if (strcmp(sub, "summary") == 0)
+		return queues_summary(st, c, cmd, cause, len);
 	if (strcmp(sub, "sort") == 0) {
 		opt = cmd->argc > 1 ? cmd->argv[1] : NULL;
 		if (opt != NULL) {
@@ -599,6 +691,26 @@ view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
 		}
 		if (qs == NULL || st->nrows == 0)
 			return 0;
+		if (cmd_option(cmd, "range") != NULL) {
+			int from, to;
+
+			if (st->anchor < 0) {
+				st->anchor = st->cursor;
+				snprintf(c->message, sizeof c->message, "range starts "
+				    "here; move and press V again to tag it");
+				c->message_error = false;
+				return 0;
+			}
+			from = st->anchor < st->cursor ? st->anchor : st->cursor;
+			to = st->anchor < st->cursor ? st->cursor : st->anchor;
+			for (; from <= to && from < (int)st->nrows; from++) {
+				row_key(qs, &qs->msgs[st->rows[from]], key,
+				    sizeof key);
+				tag_set(st, key, true);
+			}
+			st->anchor = -1;
+			return 0;
+		}
 		if (cmd_option(cmd, "all") != NULL) {
 			for (i = 0; i < st->nrows; i++) {
 				row_key(qs, &qs->msgs[st->rows[i]], key,
@@ -620,22 +732,15 @@ view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
 			return -1;
 		}
 		m = &qs->msgs[st->rows[st->cursor]];
-		row_key(qs, m, st->shown, sizeof st->shown);
+		row_key(qs, m, key, sizeof key);
+		snprintf(st->shown, sizeof st->shown, "message %s%s", key,
+		    cmd_option(cmd, "body") ? "" : " (headers; b: with body)");
 		jobs_show(&c->worker, c->cfg, queue_set_node_name(qs, m->node),
 		    queue_str(qs, m->id), cmd_option(cmd, "body") != NULL);
 		return 0;
 	}
-	if (strcmp(sub, "flush") == 0) {
-		char **refs = NULL;
-		size_t n = queues_selection(st, &refs);
-
-		snprintf(cause, len, "queue flush: use batch mode (mailnoc "
-		    "queue flush); %zu selected", n);
-		for (i = 0; i < n; i++)
-			free(refs[i]);
-		free(refs);
-		return -1;
-	}
+	if (strcmp(sub, "flush") == 0)
+		return queues_flush(st, c, cause, len);
 	if (postfix_action_parse(sub, &a) == 0)
 		return queues_act(st, c, a, cause, len);
 	snprintf(cause, len, "queue: no subcommand '%s'", sub);

@@ -111,7 +111,7 @@ postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
 struct postfix_list_arg {
 	struct queue_set *qs;
 	uint32_t node;
-	const char *name;
+	char name[64]; /* a copy: the first set goes away with its batch */
 	size_t in_batch;
 	struct postfix_listing *l;
 };
@@ -170,7 +170,7 @@ postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
 	memset(&a, 0, sizeof a);
 	a.qs = qs;
 	a.node = node;
-	a.name = queue_set_node_name(qs, node);
+	snprintf(a.name, sizeof a.name, "%s", queue_set_node_name(qs, node));
 	a.l = l;
 	if (l->batch_size == 0)
 		l->batch_size = 1000;
@@ -182,19 +182,29 @@ postfix_list(struct ssh_conn *c, struct queue_set *qs, uint32_t node,
 	return rc;
 }
 
-/* Reads "postsuper: Deleted: 3 messages" (or "1 message") from stderr. */
+/*
+ * Finds postsuper's summary, "postsuper: Deleted: 3 messages", in the tail
+ * of stderr: it comes after one line per message, which may be far more
+ * than is kept of the head.
+ */
+static const char *
+postfix_summary(const struct ssh_result *res, const char *verb)
+{
+	char needle[64];
+	const char *p = NULL, *q;
+
+	snprintf(needle, sizeof needle, "postsuper: %s: ", verb);
+	for (q = res->errtail; (q = strstr(q, needle)) != NULL; q++)
+		p = q;
+	return p;
+}
+
 static long
 postfix_count(const struct ssh_result *res, const char *verb)
 {
-	char needle[64];
-	const char *p;
+	const char *p = postfix_summary(res, verb);
 
-	if (res->errout == NULL)
-		return 0;
-	snprintf(needle, sizeof needle, "%s: ", verb);
-	if ((p = strstr(res->errout, needle)) == NULL)
-		return 0;
-	return strtol(p + strlen(needle), NULL, 10);
+	return p == NULL ? 0 : strtol(strchr(p + 11, ':') + 2, NULL, 10);
 }
 
 int
@@ -239,18 +249,16 @@ postfix_act(struct ssh_conn *c, enum postfix_action a,
 	    causelen);
 	free(input);
 	if (rc == 0) {
-		char needle[64], *p, *end;
+		const char *p = postfix_summary(&res, postfix_actions[a].verb);
 
 		done->count = postfix_count(&res, postfix_actions[a].verb);
 		/* Its summary line; the per-message lines only repeat the IDs. */
-		snprintf(needle, sizeof needle, "postsuper: %s: ",
-		    postfix_actions[a].verb);
-		if (res.errout != NULL && (p = strstr(res.errout, needle)) != NULL) {
-			end = p + strcspn(p, "\n");
+		if (p != NULL)
 			snprintf(done->said, sizeof done->said, "%.*s",
-			    (int)(end - p), p);
-		} else
-			postfix_stderr(&res, done->said, sizeof done->said);
+			    (int)strcspn(p, "\n"), p);
+		else
+			snprintf(done->said, sizeof done->said, "postsuper "
+			    "reported no %s", postfix_actions[a].verb);
 	}
 	ssh_result_free(&res);
 	return rc;

@@ -96,13 +96,20 @@ queues_act_one(struct queues *q, struct queues_node *qn,
 
 	if (qn->nids == 0)
 		return;
-	if (queues_list_one(q, qn) == -1)
-		return;
-	/* Only what is still queued: the listing may be minutes old. */
 	still = xcalloc(qn->nids, sizeof *still);
-	for (i = 0; i < qn->nids; i++) {
-		if (queue_set_lookup(qn->qs, 0, qn->ids[i]) != NULL)
+	if (q->fresh) {
+		for (i = 0; i < qn->nids; i++)
 			still[qn->present++] = qn->ids[i];
+	} else {
+		/* Only what is still queued: the listing may be minutes old. */
+		if (queues_list_one(q, qn) == -1) {
+			free(still);
+			return;
+		}
+		for (i = 0; i < qn->nids; i++) {
+			if (queue_set_lookup(qn->qs, 0, qn->ids[i]) != NULL)
+				still[qn->present++] = qn->ids[i];
+		}
 	}
 	if (qn->present > 0 && postfix_act(&qn->ssh, a, still, qn->present,
 				   &qn->done, cause, sizeof cause) == -1)

@@ -30,6 +30,9 @@ struct queues {
 	struct queues_node *nodes;
 	size_t n;
 	volatile int *cancel;
+	/* The IDs come from a listing made just now, with no one asked in
+	 * between: queues_act need not list again before acting. */
+	int fresh;
 };
 
 /*

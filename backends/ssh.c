@@ -929,6 +929,24 @@ ssh_keep_stderr(struct ssh_result *res, const char *p, size_t n)
 		res->errout[res->errlen] = '\0';
 	}
 	res->errdropped += n - take;
+
+	/* The tail: whatever came last, however much came before. */
+	if (n >= sizeof res->errtail - 1) {
+		memcpy(res->errtail, p + n - (sizeof res->errtail - 1),
+		    sizeof res->errtail - 1);
+		res->errtaillen = sizeof res->errtail - 1;
+	} else {
+		size_t keep = sizeof res->errtail - 1 - n;
+
+		if (res->errtaillen > keep) {
+			memmove(res->errtail, res->errtail + res->errtaillen - keep,
+			    keep);
+			res->errtaillen = keep;
+		}
+		memcpy(res->errtail + res->errtaillen, p, n);
+		res->errtaillen += n;
+	}
+	res->errtail[res->errtaillen] = '\0';
 }
 
 /* Opens a session channel. Returns it, or NULL with err set. */

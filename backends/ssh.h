@@ -50,6 +50,9 @@ struct ssh_result {
 	char *errout;          /* stderr, NUL-terminated, or NULL if none */
 	size_t errlen;         /* bytes in errout, at most SSH_STDERR_MAX */
 	size_t errdropped;     /* stderr bytes beyond the cap */
+	char errtail[4096];    /* the last bytes of stderr, NUL-terminated:
+	                          where summaries are, past any cap */
+	size_t errtaillen;
 	size_t lines;          /* stdout lines delivered */
 	unsigned long long outbytes; /* stdout bytes received */
 	long long elapsed_ms;  /* the whole ssh_exec, connect included */

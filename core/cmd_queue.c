@@ -461,6 +461,8 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 	}
 	if (code != CONFIRM_GO)
 		goto out;
+	/* With --yes nobody was asked: the listing above is the re-check. */
+	q.fresh = nrefs == 0 && ctx->yes;
 	queues_act(&q, a);
 	if (ctx->json) {
 		json_t *o = json_object(), *nodes = json_array();

@@ -1,5 +1,5 @@
-/* Benchmark helper: runs one command and prints its wall time and peak
- * memory (the child's maximum resident set from wait4), for
+/* Benchmark helper: runs one command and prints its wall time, peak
+ * memory (the maximum resident set wait4 reports) and CPU time, for
  * tests/bench/lab_queues.sh, which must not depend on GNU time. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,8 +25,10 @@ main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_queue_run [-o FILE] COMMAND "
-		    "[ARG...]\nprints: WALL_MS MAX_RSS_KB EXIT_STATUS CPU_MS; the "
+		fprintf(stderr,
+		    "usage: bench_queue_run [-o FILE] COMMAND "
+		    "[ARG...]\nprints: WALL_MS MAX_RSS_KB EXIT_STATUS CPU_MS; "
+		    "the "
 		    "command's output goes to FILE (default /dev/null)\n");
 		return 2;
 	}
@@ -43,8 +45,8 @@ main(int argc, char **argv)
 		dup2(fd, 1);
 		close(fd);
 		execvp(argv[1], argv + 1);
-		fprintf(stderr, "bench_queue_run: cannot run '%s': %m\n",
-		    argv[1]);
+		fprintf(
+		    stderr, "bench_queue_run: cannot run '%s': %m\n", argv[1]);
 		_exit(127);
 	}
 	close(fd);
@@ -56,6 +58,6 @@ main(int argc, char **argv)
 	printf("%lld %ld %d %ld\n", clock_mono_ms() - start, ru.ru_maxrss,
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 	    (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
-	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L);
+	        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L);
 	return 0;
 }

@@ -61,8 +61,9 @@ tmux(const char *const *args, char *out, size_t outlen)
 		if (r <= 0)
 			break;
 		if (out != NULL && have + 1 < outlen) {
-			size_t take = (size_t)r < outlen - 1 - have ?
-			    (size_t)r : outlen - 1 - have;
+			size_t take = (size_t)r < outlen - 1 - have
+			                  ? (size_t)r
+			                  : outlen - 1 - have;
 
 			memcpy(out + have, buf, take);
 			have += take;
@@ -79,8 +80,8 @@ tmux(const char *const *args, char *out, size_t outlen)
 static void
 screen(char *out, size_t outlen)
 {
-	static const char *const cap[] = { "capture-pane", "-p", "-t", "run",
-		NULL };
+	static const char *const cap[] = {
+	    "capture-pane", "-p", "-t", "run", NULL};
 
 	if (tmux(cap, out, outlen) != 0)
 		out[0] = '\0';
@@ -89,7 +90,7 @@ screen(char *out, size_t outlen)
 static void
 nap_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -98,8 +99,8 @@ nap_ms(long ms)
 static long
 pane_hwm_kb(void)
 {
-	static const char *const disp[] = { "display-message", "-p", "-t",
-		"run", "#{pane_pid}", NULL };
+	static const char *const disp[] = {
+	    "display-message", "-p", "-t", "run", "#{pane_pid}", NULL};
 	char out[64], path[64], line[256];
 	long kb = -1;
 	FILE *f;
@@ -119,28 +120,33 @@ pane_hwm_kb(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_queue_screen [-k KEYS -w READY] "
-	    "[-t SECONDS] [-m] [-s FILE] -e REGEX [-e REGEX...] -- COMMAND "
-	    "[ARG...]\nprints the milliseconds from start until each REGEX "
-	    "was on the screen ('-' if never),\nthen with -m the program's "
-	    "peak memory in kB; KEYS are typed once READY is on the screen\n");
+	fprintf(stderr,
+	    "usage: bench_queue_screen [-k KEYS -w READY] "
+	    "[-u BUSY] [-t SECONDS] [-m] [-s FILE] -e REGEX [-e REGEX...] -- "
+	    "COMMAND [ARG...]\n"
+	    "prints the milliseconds from start until each REGEX was on the "
+	    "screen ('-' if never);\nwith -u, then when BUSY, once seen, "
+	    "had gone again; with -m, then the program's\npeak memory in kB "
+	    "(VmHWM). KEYS are typed once READY is on the screen. It stops\n"
+	    "when every REGEX was seen, BUSY has gone, or after SECONDS "
+	    "(default 60).\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *keys = NULL, *ready = NULL, *save = NULL;
+	const char *keys = NULL, *ready = NULL, *save = NULL, *busy = NULL;
 	const char *expr[MAX_EXPR];
-	long long start, at[MAX_EXPR], limit_ms = 60000;
+	long long start, at[MAX_EXPR], limit_ms = 60000, idle = -1;
 	static char scr[SCREEN_MAX];
-	regex_t re[MAX_EXPR], ready_re;
-	int nexpr = 0, want_mem = 0, opt, i, left;
+	regex_t re[MAX_EXPR], ready_re, busy_re;
+	int nexpr = 0, want_mem = 0, busy_seen = 0, opt, i, left;
 	long hwm = -1;
 	const char *args[40];
 	size_t n;
 
-	while ((opt = getopt(argc, argv, "e:k:ms:t:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "e:k:ms:t:u:w:")) != -1) {
 		switch (opt) {
 		case 'e':
 			if (nexpr == MAX_EXPR)
@@ -159,6 +165,9 @@ main(int argc, char **argv)
 		case 't':
 			limit_ms = strtoll(optarg, NULL, 10) * 1000;
 			break;
+		case 'u':
+			busy = optarg;
+			break;
 		case 'w':
 			ready = optarg;
 			break;
@@ -168,21 +177,26 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (nexpr == 0 || argc < 1 || argc > 30 || (keys == NULL) !=
-	    (ready == NULL))
+	if (nexpr == 0 || argc < 1 || argc > 30 ||
+	    (keys == NULL) != (ready == NULL))
 		usage();
 	for (i = 0; i < nexpr; i++) {
-		if (regcomp(&re[i], expr[i], REG_EXTENDED | REG_NEWLINE |
-		    REG_NOSUB) != 0) {
+		if (regcomp(&re[i], expr[i],
+		        REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0) {
 			fprintf(stderr, "bench_queue_screen: bad regex '%s'\n",
 			    expr[i]);
 			return 2;
 		}
 		at[i] = -1;
 	}
-	if (ready != NULL && regcomp(&ready_re, ready, REG_EXTENDED |
-	    REG_NEWLINE | REG_NOSUB) != 0) {
+	if (ready != NULL && regcomp(&ready_re, ready,
+	                         REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0) {
 		fprintf(stderr, "bench_queue_screen: bad regex '%s'\n", ready);
+		return 2;
+	}
+	if (busy != NULL && regcomp(&busy_re, busy,
+	                        REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0) {
+		fprintf(stderr, "bench_queue_screen: bad regex '%s'\n", busy);
 		return 2;
 	}
 	snprintf(sock, sizeof sock, "mailnoc-bench-%ld", (long)getpid());
@@ -191,12 +205,12 @@ main(int argc, char **argv)
 	/* A session that idles keeps the server up, so that its start-up is
 	 * not part of the measurement. */
 	{
-		static const char *const keep[] = { "new-session", "-d", "-s",
-			"keep", "-x", "100", "-y", "30", "cat", NULL };
+		static const char *const keep[] = {"new-session", "-d", "-s",
+		    "keep", "-x", "100", "-y", "30", "cat", NULL};
 
 		if (tmux(keep, NULL, 0) != 0) {
 			fprintf(stderr, "bench_queue_screen: cannot start "
-			    "tmux\n");
+			                "tmux\n");
 			return 1;
 		}
 	}
@@ -215,29 +229,35 @@ main(int argc, char **argv)
 
 	start = clock_mono_ms();
 	if (tmux(args, NULL, 0) != 0) {
-		fprintf(stderr, "bench_queue_screen: cannot run '%s'\n",
-		    argv[0]);
+		fprintf(
+		    stderr, "bench_queue_screen: cannot run '%s'\n", argv[0]);
 		return 1;
 	}
 	left = nexpr;
-	while (left > 0 && clock_mono_ms() - start < limit_ms) {
+	while (left > 0 && idle == -1 && clock_mono_ms() - start < limit_ms) {
 		screen(scr, sizeof scr);
 		if (keys != NULL && regexec(&ready_re, scr, 0, NULL, 0) == 0) {
-			const char *send[] = { "send-keys", "-t", "run", "-l",
-				keys, NULL };
+			const char *send[] = {
+			    "send-keys", "-t", "run", "-l", keys, NULL};
 
 			tmux(send, NULL, 0);
 			keys = NULL;
 			continue;
 		}
 		for (i = 0; i < nexpr; i++) {
-			if (at[i] == -1 && regexec(&re[i], scr, 0, NULL,
-			    0) == 0) {
+			if (at[i] == -1 &&
+			    regexec(&re[i], scr, 0, NULL, 0) == 0) {
 				at[i] = clock_mono_ms() - start;
 				left--;
 			}
 		}
-		if (left > 0)
+		if (busy != NULL) {
+			if (regexec(&busy_re, scr, 0, NULL, 0) == 0)
+				busy_seen = 1;
+			else if (busy_seen)
+				idle = clock_mono_ms() - start;
+		}
+		if (left > 0 && idle == -1)
 			nap_ms(5);
 	}
 	if (want_mem)
@@ -252,7 +272,7 @@ main(int argc, char **argv)
 		}
 	}
 	{
-		static const char *const kill[] = { "kill-server", NULL };
+		static const char *const kill[] = {"kill-server", NULL};
 
 		tmux(kill, NULL, 0);
 	}
@@ -262,6 +282,12 @@ main(int argc, char **argv)
 		else
 			printf("%s-", i ? " " : "");
 		regfree(&re[i]);
+	}
+	if (busy != NULL) {
+		if (idle >= 0)
+			printf(" %lld", idle);
+		else
+			printf(" -");
 	}
 	if (want_mem)
 		printf(" %ld", hwm);

@@ -11,6 +11,7 @@
 #include "core/xalloc.h"
 
 #define T_LIST "postqueue -c {config} -j"
+#define POSTFIX_FIRST_BATCH 100
 #define T_FLUSH "postqueue -c {config} -f"
 #define T_FLUSH_ID "postqueue -c {config} -i {id}"
 #define T_FLUSH_SITE "postqueue -c {config} -s {site}"
@@ -112,6 +113,7 @@ struct postfix_list_arg {
 	struct queue_set *qs;
 	uint32_t node;
 	char name[64]; /* a copy: the first set goes away with its batch */
+	size_t batches;
 	size_t in_batch;
 	struct postfix_listing *l;
 };
@@ -126,6 +128,7 @@ postfix_list_batch(struct postfix_list_arg *a, int last)
 	a->l->batch(a->l->batch_arg, a->qs, last);
 	a->qs = NULL;
 	a->in_batch = 0;
+	a->batches++;
 	if (last)
 		return;
 	a->qs = queue_set_new();
@@ -149,7 +152,10 @@ postfix_list_line(void *arg, const char *line, size_t len)
 		return 0;
 	}
 	a->l->messages++;
-	if (a->l->batch != NULL && ++a->in_batch >= a->l->batch_size)
+	/* A small first batch puts rows on the screen at once. */
+	if (a->l->batch != NULL && ++a->in_batch >= (a->batches == 0 ?
+						  POSTFIX_FIRST_BATCH :
+						  a->l->batch_size))
 		postfix_list_batch(a, 0);
 	return 0;
 }

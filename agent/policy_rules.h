@@ -1,0 +1,100 @@
+/* The policy decision table: a request and what Redis said give an action. */
+#ifndef MAILNOC_AGENT_POLICY_RULES_H
+#define MAILNOC_AGENT_POLICY_RULES_H
+
+#include <stdbool.h>
+
+#include "agent/policy.h"
+#include "agent/volume.h"
+
+/* The bulk guidance: at most this many recipients per 10 minutes. */
+#define POLICY_BULK_RCPTS	1000
+
+/*
+ * What the agent knows about the client when it decides, read from Redis
+ * in one round trip. Strings may be NULL. Limits of 0 mean no limit; a
+ * bulk_rcpts of 0 means POLICY_BULK_RCPTS and -1 no bulk limit.
+ */
+struct policy_facts {
+	bool		 redis_ok;	/* false: nothing below is known */
+	const char	*fail_action;	/* NULL or "": "DUNNO" (fail open) */
+	const char	*accept_action;	/* NULL or "": "DUNNO" */
+
+	bool		 blocked;
+	const char	*block_reason;	/* as recorded by the console */
+	long long	 block_until;	/* epoch seconds, 0: permanent */
+
+	bool		 draining;	/* this node */
+
+	const char	*agency;	/* the permit of the IP, NULL: none */
+	long		 max_rcpts_per_msg;
+	long		 max_msgs_per_minute;
+	long		 bulk_rcpts;	/* per VOLUME_BULK_MINUTES */
+	long long	 msgs_minute;	/* the agency's, current minute */
+	long long	 rcpts_10min;	/* the agency's, last 10 minutes */
+};
+
+enum policy_rule {
+	POLICY_RULE_MALFORMED,
+	POLICY_RULE_FAIL_OPEN,
+	POLICY_RULE_COUNT,
+	POLICY_RULE_BLOCKED,
+	POLICY_RULE_DRAINING,
+	POLICY_RULE_NO_PERMIT,
+	POLICY_RULE_RCPTS_PER_MSG,
+	POLICY_RULE_MSGS_PER_MINUTE,
+	POLICY_RULE_BULK,
+	POLICY_RULE_ACCEPT,
+};
+
+struct policy_decision {
+	enum policy_rule rule;
+	char		 action[POLICY_ACTION_MAX + 1];
+	bool		 log;	/* malformed request or fail-open: log it */
+	/*
+	 * What to add to facts->agency's minute and hour buckets; all zero
+	 * when there is no agency.
+	 */
+	long long	 count[VOLUME_NMETRICS];
+};
+
+/*
+ * Decides one request. The first rule that applies wins:
+ *
+ *  rule             when                           action
+ *  malformed        req->malformed                 DUNNO (the protocol
+ *                                                  wants an answer; the
+ *                                                  rest of smtpd's
+ *                                                  restrictions decide)
+ *  fail open        !facts->redis_ok               fail_action, default DUNNO
+ *  count            END-OF-MESSAGE                 accept_action; counts
+ *                                                  msgs 1, rcpts
+ *                                                  recipient_count, bytes size
+ *  blocked          facts->blocked                 REJECT {ip} is blocked:
+ *                                                  {reason}[ until {UTC}];
+ *                                                  counts rejected
+ *  draining         facts->draining                451 4.3.2 this gateway is
+ *                                                  draining, try another
+ *                                                  gateway
+ *  no permit        facts->agency == NULL          REJECT {ip} is not
+ *                                                  registered for relay
+ *  rcpts per msg    DATA, recipient_count > limit  DEFER_IF_PERMIT naming
+ *  msgs per minute  msgs_minute >= limit           the limit; each counts
+ *  bulk             rcpts_10min + pending > limit  deferred
+ *  accept           otherwise                      accept_action
+ *
+ * pending is the recipients this request would add: recipient_count at DATA,
+ * 1 in every other state (Postfix sends recipient_count only at DATA and
+ * END-OF-MESSAGE). The recipients-per-message limit can therefore only be
+ * applied at DATA, where it defers the whole message. A drain is the node's
+ * doing, not the agency's, and is not counted. Reasons from Redis have
+ * control characters replaced and are cut to fit the action. Never fails.
+ */
+void		 policy_decide(const struct policy_request *req,
+		     const struct policy_facts *facts,
+		     struct policy_decision *d);
+
+/* A short name for logs: "malformed", "fail-open", "blocked", … */
+const char	*policy_rule_name(enum policy_rule rule);
+
+#endif

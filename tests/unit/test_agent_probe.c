@@ -19,31 +19,10 @@
 
 #include <cmocka.h>
 
-/* The agent's objects are not in the unit-test link: build them in. */
 #include "agent/exec.h"
 #include "agent/probe.h"
 
-static char dir[64];
-
-static int
-setup_dir(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/mailnoc-probe-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int
-teardown_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
+#include "tests/unit/tmpdir.h"
 
 static void
 make_in(const char *name, int is_dir)

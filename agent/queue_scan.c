@@ -45,7 +45,7 @@
 #define SLOT_TOMB  '\1'
 
 struct qs_entry {
-	char id[QUEUE_ID_MAX]; /* "" empty, "\1" removed */
+	char id[SCAN_ID_MAX]; /* "" empty, "\1" removed */
 	uint32_t arrival;      /* epoch s, or ARRIVAL_* */
 	uint16_t dir;          /* index in dirs */
 	uint16_t gen;          /* dirs[dir].gen when last seen there */
@@ -370,7 +370,7 @@ qs_list(struct queue_scan *qs, size_t d, int fd, const struct stat *st)
 			continue;
 		files++;
 		if (qs_tracked(qs->dirs[d].kind) &&
-		    strlen(de->d_name) < QUEUE_ID_MAX)
+		    strlen(de->d_name) < SCAN_ID_MAX)
 			qs_touch(qs, de->d_name, d, gen);
 	}
 	closedir(dp);
@@ -535,7 +535,7 @@ static void
 qs_read_arrival(struct queue_scan *qs, struct qs_entry *e)
 {
 	unsigned char buf[QS_HEAD];
-	char path[sizeof qs->dirs[0].path + QUEUE_ID_MAX + 2];
+	char path[sizeof qs->dirs[0].path + SCAN_ID_MAX + 2];
 	long long sec;
 	ssize_t n;
 	int fd;

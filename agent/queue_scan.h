@@ -8,7 +8,7 @@
 #include "core/model.h"
 
 /* Queue IDs this long or longer are counted but their age is not kept. */
-#define QUEUE_ID_MAX 20
+#define SCAN_ID_MAX 20
 
 struct queue_counts {
 	long count[Q_COUNT];  /* messages per queue */

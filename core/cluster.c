@@ -18,6 +18,31 @@ cluster_health_name(enum cluster_health h)
 	return health_names[h];
 }
 
+/* How bad a health is: a service down beats one that merely failed over. */
+static int
+cluster_health_rank(enum cluster_health h)
+{
+	switch (h) {
+	case HEALTH_OK:
+		return 0;
+	case HEALTH_FAILED_OVER:
+		return 1;
+	case HEALTH_DEGRADED:
+		return 2;
+	case HEALTH_SPLIT_BRAIN:
+		return 3;
+	case HEALTH_DOWN:
+		return 4;
+	}
+	return 4;
+}
+
+enum cluster_health
+cluster_health_worst(enum cluster_health a, enum cluster_health b)
+{
+	return cluster_health_rank(a) >= cluster_health_rank(b) ? a : b;
+}
+
 static int
 is_member(const struct cluster_status *c, const char *node)
 {

@@ -31,6 +31,10 @@ struct cluster_status {
 
 const char *cluster_health_name(enum cluster_health h);
 
+/* The worse of two healths: DOWN, SPLIT-BRAIN, DEGRADED, FAILED-OVER, OK. */
+enum cluster_health cluster_health_worst(enum cluster_health a,
+    enum cluster_health b);
+
 /*
  * Classifies one cluster from its members and the events (newest first) at
  * wall-clock time `now` (seconds). Fills health and reason.

@@ -559,6 +559,7 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const char *sub = c->argv[0];
 	enum postfix_action a;
 
+	/* Only these change the service; list, summary and show only read. */
 	if (ctx->read_only && (strcmp(sub, "flush") == 0 ||
 				  postfix_action_parse(sub, &a) == 0))
 		return cmd_fail(ctx, EXIT_DENIED, "queue %s: refused in "
@@ -575,19 +576,13 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		return queue_summary(c, ctx);
 	if (strcmp(sub, "show") == 0)
 		return queue_show(c, ctx);
-	if (strcmp(sub, "flush") == 0 && ctx->read_only)
-		return cmd_fail(ctx, EXIT_DENIED, "queue flush: refused in "
-		    "read-only mode; it changes the service");
 	if (strcmp(sub, "flush") == 0)
 		return queue_flush(c, ctx);
-	if (postfix_action_parse(sub, &a) == 0) {
-		if (ctx->read_only)
-			return cmd_fail(ctx, EXIT_DENIED, "queue %s: refused in "
-			    "read-only mode; it changes the service", sub);
+	if (postfix_action_parse(sub, &a) == 0)
 		return queue_act(c, ctx, a);
-	}
 	return cmd_fail(ctx, EXIT_USAGE, "queue: no subcommand '%s'; use list, "
-	    "summary, show, flush, hold, release, requeue or delete", sub);
+	    "summary, show, flush, hold, release, requeue, delete, tag or sort",
+	    sub);
 }
 
 const struct cmd_entry cmd_queue_entry = {

@@ -10,25 +10,6 @@
 
 #define MAX_CLUSTERS 64
 
-/* How bad a health is, to pick the worst of all clusters. */
-static int
-health_rank(enum cluster_health h)
-{
-	switch (h) {
-	case HEALTH_OK:
-		return 0;
-	case HEALTH_FAILED_OVER:
-		return 1;
-	case HEALTH_DEGRADED:
-		return 2;
-	case HEALTH_SPLIT_BRAIN:
-		return 3;
-	case HEALTH_DOWN:
-		return 4;
-	}
-	return 4;
-}
-
 static int
 cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -48,8 +29,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	now = s->taken_ms / 1000;
 	n = cluster_collect(s, now, cl, MAX_CLUSTERS);
 	for (i = 0; i < n; i++) {
-		if (health_rank(cl[i].health) > health_rank(worst))
-			worst = cl[i].health;
+		worst = cluster_health_worst(worst, cl[i].health);
 	}
 	for (i = 0; i < s->nnodes; i++) {
 		alive += s->nodes[i].alive;

@@ -51,50 +51,16 @@ queue_kind_parse(const char *s, size_t len, unsigned *queue)
 	return -1;
 }
 
-/* Digits and consonants: Postfix's "safe" alphabet for long queue IDs. */
-static bool
-queue_id_safe(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return true;
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-		return strchr("AEIOUaeiou", c) == NULL;
-	return false;
-}
-
 bool
 queue_id_valid(const char *s, size_t len)
 {
-	size_t i, sep;
-	bool hex = true;
+	char id[QUEUE_ID_MAX + 1];
 
-	if (len < 6 || len > QUEUE_ID_MAX)
+	if (len > QUEUE_ID_MAX || memchr(s, '\0', len) != NULL)
 		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
-			hex = false;
-			break;
-		}
-	}
-	if (hex)
-		return true;
-
-	/* Long form: the inode separator is the last 'z', after 10 or more
-	 * characters of time; the inode part is base 51, so it has no 'z'. */
-	for (sep = len; sep > 0 && s[sep - 1] != 'z'; sep--)
-		;
-	if (sep == 0)
-		return false;
-	sep--;
-	if (sep < 10 || sep == len - 1)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (i != sep && !queue_id_safe((unsigned char)s[i]))
-			return false;
-	}
-	return true;
+	memcpy(id, s, len);
+	id[len] = '\0';
+	return validate_queue_id(id) == NULL;
 }
 
 const char *

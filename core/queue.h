@@ -8,6 +8,7 @@
 
 #include "core/model.h"
 #include "core/strpool.h"
+#include "core/validate.h"
 
 /*
  * postqueue -j also lists "maildrop" (mail submitted with sendmail that
@@ -19,7 +20,7 @@
 #define QUEUE_BIT(q) (1u << (q))
 #define QUEUE_ALL ((1u << QUEUE_KINDS) - 1)
 
-#define QUEUE_ID_MAX 31       /* longest queue ID accepted */
+#define QUEUE_ID_MAX VALIDATE_QUEUE_ID_MAX /* longest queue ID accepted */
 #define QUEUE_ADDR_MAX 1024   /* longest address accepted */
 #define QUEUE_REASON_MAX 1024 /* longer delay reasons are cut to this */
 #define QUEUE_NODES_MAX 65535

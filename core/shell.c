@@ -280,35 +280,3 @@ shell_sudo(char *cmd, size_t len, bool sudo, char *cause, size_t causelen)
 	memcpy(cmd, sudo_prefix, plen);
 	return 0;
 }
-
-/* Postfix's long queue ID alphabet: 0-9, B-Z and b-z without vowels. */
-static int
-queue_id_long_char(int c)
-{
-	return c != '\0' && strchr("0123456789BCDFGHJKLMNPQRSTVWXYZ"
-	    "bcdfghjklmnpqrstvwxyz", c) != NULL;
-}
-
-const char *
-validate_queue_id(const char *s)
-{
-	size_t i, len = strlen(s), sep;
-	const char *z;
-
-	if (len > 0 && (s[len - 1] == '*' || s[len - 1] == '!'))
-		return "leave out the '*' or '!' that mailq shows after the "
-		       "queue ID";
-	if (len >= 6 && len <= 32 && strspn(s, "0123456789ABCDEF") == len)
-		return NULL;
-	/* Long form: seconds (6+) and microseconds (4), 'z', inode number. */
-	if (len <= 32 && (z = strrchr(s, 'z')) != NULL &&
-	    (sep = (size_t)(z - s)) >= 10 && sep + 1 < len) {
-		for (i = 0; i < len && queue_id_long_char(s[i]); i++)
-			;
-		if (i == len)
-			return NULL;
-	}
-	return "use a Postfix queue ID: 6 or more upper-case hexadecimal "
-	       "digits (such as 4F1A52C3D9) or a long queue ID (such as "
-	       "3Pt2mN2VXxznjll)";
-}

@@ -63,16 +63,5 @@ int shell_template_check(const char *tmpl, const char *const *names,
 int shell_sudo(char *cmd, size_t len, bool sudo, char *cause,
     size_t causelen);
 
-/*
- * A Postfix queue ID as postsuper and postqueue take it: the short form,
- * 6 or more upper-case hexadecimal digits (5 for the microseconds, then the
- * inode number), or the long form of enable_long_queue_ids (10 or more
- * characters of the 52-character alphabet 0-9, B-Z, b-z without vowels,
- * a 'z', then the inode number in that alphabet without 'z'). At most 32
- * characters. The '*' (active) and '!' (on hold) marks of mailq listings
- * are not part of the ID and are refused. Returns NULL when accepted, or
- * what is accepted, like the core/validate.h validators.
- */
-const char *validate_queue_id(const char *s);
 
 #endif

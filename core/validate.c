@@ -147,3 +147,45 @@ validate_key_prefix(const char *s)
 	}
 	return NULL;
 }
+
+/* Digits and consonants: Postfix's "safe" alphabet for long queue IDs. */
+static int
+queue_id_safe(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return 1;
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+		return strchr("AEIOUaeiou", c) == NULL;
+	return 0;
+}
+
+const char *
+validate_queue_id(const char *s)
+{
+	size_t i, len = strlen(s), sep;
+
+	if (len > 0 && (s[len - 1] == '*' || s[len - 1] == '!'))
+		return "leave out the '*' or '!' that mailq shows after the "
+		       "queue ID";
+	if (len >= 6 && len <= VALIDATE_QUEUE_ID_MAX &&
+	    strspn(s, "0123456789ABCDEF") == len)
+		return NULL;
+	/* Long form: the inode separator is the last 'z', after 10 or more
+	 * characters of time; the inode part is base 51, so it has no 'z'. */
+	if (len <= VALIDATE_QUEUE_ID_MAX) {
+		for (sep = len; sep > 0 && s[sep - 1] != 'z'; sep--)
+			;
+		if (sep > 10 && sep < len) {
+			for (i = 0; i < len; i++) {
+				if (i != sep - 1 &&
+				    !queue_id_safe((unsigned char)s[i]))
+					break;
+			}
+			if (i == len)
+				return NULL;
+		}
+	}
+	return "use a Postfix queue ID: 6 or more upper-case hexadecimal "
+	       "digits (such as 4F1A52C3D9) or a long queue ID (such as "
+	       "3Pt2mN2VXxznjll)";
+}

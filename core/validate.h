@@ -22,6 +22,19 @@ const char *validate_user(const char *s);
 const char *validate_path(const char *s);
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 const char *validate_env_name(const char *s);
+/* The longest Postfix queue ID accepted. */
+#define VALIDATE_QUEUE_ID_MAX 31
+
+/*
+ * A Postfix queue ID as postsuper and postqueue take it: the short form,
+ * 6 or more upper-case hexadecimal digits (microseconds, then the inode
+ * number), or the long form of enable_long_queue_ids (10 or more characters
+ * of the 52-character alphabet of digits and consonants, a 'z', then the
+ * inode number in that alphabet without 'z'). At most VALIDATE_QUEUE_ID_MAX
+ * characters. The '*' and '!' marks of mailq listings are refused.
+ */
+const char *validate_queue_id(const char *s);
+
 /* A Redis key prefix: 1-64 printable characters, no spaces or quotes. */
 const char *validate_key_prefix(const char *s);
 

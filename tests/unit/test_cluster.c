@@ -182,6 +182,23 @@ test_collect(void **state)
 	assert_int_equal(out[1].health, HEALTH_OK);
 }
 
+static void
+test_worst(void **state)
+{
+	(void)state;
+	/* The header and `status` agree on which health is worse. */
+	assert_int_equal(cluster_health_worst(HEALTH_OK, HEALTH_FAILED_OVER),
+	    HEALTH_FAILED_OVER);
+	assert_int_equal(cluster_health_worst(HEALTH_FAILED_OVER,
+	    HEALTH_DEGRADED), HEALTH_DEGRADED);
+	assert_int_equal(cluster_health_worst(HEALTH_SPLIT_BRAIN,
+	    HEALTH_DEGRADED), HEALTH_SPLIT_BRAIN);
+	assert_int_equal(cluster_health_worst(HEALTH_SPLIT_BRAIN, HEALTH_DOWN),
+	    HEALTH_DOWN);
+	assert_int_equal(cluster_health_worst(HEALTH_DOWN, HEALTH_OK),
+	    HEALTH_DOWN);
+}
+
 int
 main(void)
 {
@@ -193,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_split_brain),
 		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_worst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,20 @@ test_exec(void **state)
 	assert_int_equal(exec_views, 1);
 	cmd_free(&c);
 
+	/* Read-only: what changes the service is refused before it runs. */
+	ctx.read_only = true;
+	assert_int_equal(parse("queue hold gw1:4F1A52C3D9", &c, cause), 0);
+	assert_int_equal(cmd_exec(&c, &ctx), EXIT_DENIED);
+	assert_string_equal(ctx.cause, "queue hold: refused in read-only mode; "
+	    "it changes the service");
+	cmd_free(&c);
+	assert_int_equal(parse("drain gw2", &c, cause), 0);
+	assert_int_equal(cmd_exec(&c, &ctx), EXIT_DENIED);
+	assert_string_equal(ctx.cause, "drain: refused in read-only mode; it "
+	    "changes the service");
+	cmd_free(&c);
+	ctx.read_only = false;
+
 	/* Bad option values are refused before anything runs. */
 	assert_int_equal(parse("events --count 99", &c, cause), 0);
 	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);

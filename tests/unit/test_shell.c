@@ -292,8 +292,8 @@ test_queue_id(void **state)
 	assert_null(validate_queue_id("4F1A52C3D9"));
 	assert_null(validate_queue_id("21B83A761B4"));
 	assert_null(validate_queue_id("ABCDEF"));
-	assert_null(validate_queue_id("0123456789ABCDEF0123456789ABCDEF"));
-	assert_non_null(validate_queue_id("0123456789ABCDEF0123456789ABCDEF0"));
+	assert_null(validate_queue_id("0123456789ABCDEF0123456789ABCDE"));
+	assert_non_null(validate_queue_id("0123456789ABCDEF0123456789ABCDEF"));
 	assert_non_null(validate_queue_id("ABCDE"));
 	assert_non_null(validate_queue_id("4f1a52c3d9"));
 	assert_non_null(validate_queue_id("4F1A52C3DG"));

@@ -108,7 +108,8 @@ test: deps
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCHES   := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-bench: deps
+bench:
+	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@tests/bench/run
 

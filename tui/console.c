@@ -412,10 +412,8 @@ console_health(const struct console *c, char *summary, size_t len)
 	if (c->snap == NULL)
 		return HEALTH_OK;
 	n = cluster_collect(c->snap, c->now, cl, 32);
-	for (i = 0; i < n; i++) {
-		if (cl[i].health > worst)
-			worst = cl[i].health;
-	}
+	for (i = 0; i < n; i++)
+		worst = cluster_health_worst(worst, cl[i].health);
 	for (i = 0; i < c->snap->nnodes; i++)
 		alive += c->snap->nodes[i].alive;
 	snprintf(summary, len, "nodes %zu/%zu", alive, c->snap->nnodes);

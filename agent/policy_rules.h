@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "agent/policy.h"
-#include "agent/volume.h"
+#include "core/volume.h"
 
 /* The bulk guidance: at most this many recipients per 10 minutes. */
 #define POLICY_BULK_RCPTS	1000

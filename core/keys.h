@@ -16,6 +16,36 @@
 #define KEY_AGENCIES    "agencies"       /* SET of agency ids */
 #define KEY_VOL_MINUTE  "vol:m:%lld"     /* HASH agency|metric -> n */
 #define KEY_VOL_HOUR    "vol:h:%lld"     /* HASH agency|metric -> n */
+#define KEY_PERMIT_INFO "permit:%s"      /* HASH per permitted IP, PF_* */
+
+/* Fields of block:{ip}. The hash has an EXPIRE at `until` when the block is
+ * temporary, so an expired block is simply absent; the blocks ZSET holds the
+ * same until as score (0 = permanent) and is cleaned of expired members by
+ * the console. A block and its index are written in one MULTI/EXEC. The
+ * agent only increments hits/last_hit of a block that exists (atomically,
+ * in its script), so counting never resurrects an expired block. */
+#define BF_REASON       "reason"         /* free text, no control characters */
+#define BF_WHO          "who"            /* user@host that blocked */
+#define BF_SINCE        "since"          /* epoch seconds */
+#define BF_UNTIL        "until"          /* epoch seconds, 0 = permanent */
+#define BF_HITS         "hits"           /* requests refused by this block */
+#define BF_LAST_HIT     "last_hit"       /* epoch seconds of the last one */
+
+/* Fields of permit:{ip} (the permit HASH ip -> agency decides; this one
+ * describes). */
+#define PF_APP          "app"            /* application or device */
+#define PF_EXPECTED     "expected"       /* expected messages per day */
+#define PF_WHO          "who"
+#define PF_SINCE        "since"
+
+/* Fields of agency:{id}. Absent or 0 limit = no limit; bulk_rcpts absent =
+ * the guidance's 1,000 recipients per 10 minutes, -1 = no bulk limit. */
+#define AF_NAME         "name"
+#define AF_CONTACT      "contact"
+#define AF_DAILY        "daily"          /* declared messages per day */
+#define AF_MAX_RCPTS    "max_rcpts"      /* recipients per message */
+#define AF_MAX_PER_MIN  "max_per_minute" /* messages per minute */
+#define AF_BULK_RCPTS   "bulk_rcpts"     /* recipients per 10 minutes */
 
 /* Fields of node:{name}. Queue counts and ages are absent on mailbox nodes,
  * last_backup is absent on gateways. */
@@ -38,7 +68,7 @@
 #define NF_DRAIN        "drain"          /* "1" when the console drains it */
 
 /* Fields of an events entry. */
-#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock */
+#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend */
 #define EV_NODE         "node"
 #define EV_CLUSTER      "cluster"
 #define EV_FROM         "from"

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "agent/volume.h"
+#include "core/volume.h"
 
 /* 2027-01-15 08:00:00 UTC: a whole hour. */
 #define HOUR0	1800000000LL

@@ -1,6 +1,6 @@
 /* Per-agency volume buckets: epoch minutes and hours, keys, fields, sums. */
-#ifndef MAILNOC_AGENT_VOLUME_H
-#define MAILNOC_AGENT_VOLUME_H
+#ifndef MAILNOC_VOLUME_H
+#define MAILNOC_VOLUME_H
 
 #include <stddef.h>
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/volume.h"
+#include "core/volume.h"
 #include "core/keys.h"
 
 static const char *volume_metrics[VOLUME_NMETRICS] = {

@@ -77,6 +77,11 @@ struct cmd_ui {
 	int (*background)(void *ui, const char *question, const char *line);
 	/* The node under the overview's cursor, or NULL. */
 	const char *(*selected_node)(void *ui);
+	/*
+	 * The IP under the blocklist view's cursor (unblock, extend without
+	 * an IP), or NULL; NULL hook: none.
+	 */
+	const char *(*selected_ip)(void *ui);
 	/* queue SUBCOMMAND in the console: the queues view handles it. */
 	int (*queue)(void *ui, const struct cmd *c, char *cause, size_t len);
 };

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "core/validate.h"
@@ -138,8 +141,19 @@ get_string(struct cfgctx *ctx, const char *parent, json_t *obj,
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v))
 		return cfg_error(ctx, path, "contains a NUL character");
-	if (check != NULL && (why = check(s)) != NULL)
-		return cfg_error(ctx, path, "'%s' is not %s: %s", s, what, why);
+	if (check != NULL && (why = check(s)) != NULL) {
+		char shown[200];
+		size_t i;
+
+		/* The error stays one line whatever the value holds. */
+		snprintf(shown, sizeof shown, "%s", s);
+		for (i = 0; shown[i] != '\0'; i++) {
+			if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f)
+				shown[i] = '?';
+		}
+		return cfg_error(ctx, path, "'%s' is not %s: %s", shown, what,
+		    why);
+	}
 	free(*out);
 	*out = xstrdup(s);
 	return 0;
@@ -340,13 +354,202 @@ load_ssh(struct cfgctx *ctx, json_t *root, struct config_ssh *s)
 	return 0;
 }
 
+void
+config_listen_free(struct config_listen *l)
+{
+	free(l->text);
+	free(l->host);
+	free(l->path);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+listen_error(char *cause, size_t causelen, const char *s, const char *why)
+{
+	snprintf(cause, causelen, "'%s' is not a listen address: %s", s, why);
+	return -1;
+}
+
+int
+config_listen_parse(const char *s, struct config_listen *l, char *cause,
+    size_t causelen)
+{
+	static const char accepted[] = "use IPv4:PORT, [IPv6]:PORT or an "
+	    "absolute path of a unix socket";
+	struct sockaddr_un su;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char host[64], *end;
+	const char *colon, *why;
+	size_t hlen;
+	long port;
+
+	memset(l, 0, sizeof *l);
+	if (s[0] == '/') {
+		if ((why = validate_path(s)) != NULL)
+			return listen_error(cause, causelen, s, why);
+		if (strlen(s) >= sizeof su.sun_path) {
+			snprintf(cause, causelen, "'%.60s…' is not a listen "
+			    "address: a unix socket path has at most %zu bytes",
+			    s, sizeof su.sun_path - 1);
+			return -1;
+		}
+		if (s[strlen(s) - 1] == '/')
+			return listen_error(cause, causelen, s, "a unix "
+			    "socket path names a file, not a directory");
+		l->text = xstrdup(s);
+		l->path = xstrdup(s);
+		return 0;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return listen_error(cause, causelen, s, accepted);
+		hlen = (size_t)(close - s - 1);
+		if (hlen == 0 || hlen >= sizeof host)
+			return listen_error(cause, causelen, s, accepted);
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return listen_error(cause, causelen, s, "the address "
+			    "in [] is not an IPv6 address");
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || colon == s)
+			return listen_error(cause, causelen, s, accepted);
+		hlen = (size_t)(colon - s);
+		if (hlen >= sizeof host)
+			return listen_error(cause, causelen, s, accepted);
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (strchr(host, ':') != NULL)
+			return listen_error(cause, causelen, s, "write an IPv6 "
+			    "address in brackets: [ADDRESS]:PORT");
+		if (inet_pton(AF_INET, host, addr) != 1)
+			return listen_error(cause, causelen, s, "the host is "
+			    "not an IPv4 address; use an IP literal to bind");
+	}
+	if (colon[1] < '0' || colon[1] > '9')
+		return listen_error(cause, causelen, s, "the port is not a "
+		    "number from 1 to 65535");
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+		return listen_error(cause, causelen, s, "the port is not a "
+		    "number from 1 to 65535");
+	l->text = xstrdup(s);
+	l->host = xstrdup(host);
+	l->port = (int)port;
+	return 0;
+}
+
+const char *
+config_policy_action_check(const char *s)
+{
+	static const char *const words[] = { "OK", "DUNNO", "REJECT", "DEFER",
+		"DEFER_IF_PERMIT", "DEFER_IF_REJECT", "WARN", "INFO", "HOLD",
+		"DISCARD", NULL };
+	static const char accepted[] = "use OK, DUNNO, REJECT, DEFER, "
+	    "DEFER_IF_PERMIT, DEFER_IF_REJECT, WARN, INFO, HOLD, DISCARD or a "
+	    "4NN/5NN code, optionally followed by a space and text";
+	size_t i, wlen, len = strlen(s);
+
+	if (len == 0)
+		return accepted;
+	if (len > CONFIG_ACTION_MAX)
+		return "at most 512 bytes";
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return "control characters would break the policy "
+			    "protocol";
+	}
+	wlen = strcspn(s, " ");
+	if (wlen == 3 && (s[0] == '4' || s[0] == '5') &&
+	    s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9')
+		return s[3] == ' ' && s[4] != '\0' ? NULL :
+		    "a 4NN/5NN code needs a text after it";
+	for (i = 0; words[i] != NULL; i++) {
+		if (strlen(words[i]) == wlen && strncmp(s, words[i], wlen) == 0)
+			break;
+	}
+	if (words[i] == NULL)
+		return accepted;
+	/* Postfix ignores text after these; refuse it, it would mislead. */
+	if (s[wlen] != '\0' && (strcmp(words[i], "OK") == 0 ||
+	    strcmp(words[i], "DUNNO") == 0))
+		return "OK and DUNNO take no text";
+	return NULL;
+}
+
+static int
+load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "listen", "fail_action",
+		"accept_action", "max_clients", NULL };
+	struct config_policy *p = &n->policy;
+	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
+	json_t *v, *pobj = NULL, *list, *item;
+	size_t i, j;
+
+	p->fail_action = xstrdup("DUNNO");
+	p->accept_action = xstrdup("DUNNO");
+	p->max_clients = 1024;
+	if ((v = json_object_get(obj, "policy")) == NULL)
+		return 0;
+	join_path(path, sizeof path, parent, "policy");
+	if (n->role != NODE_GATEWAY)
+		return cfg_error(ctx, path, "only gateways have a policy "
+		    "service; '%s' is a mailbox node", n->name);
+	if (get_object(ctx, path, v, &pobj) == -1 ||
+	    check_keys(ctx, path, pobj, keys) == -1 ||
+	    require(ctx, path, pobj, "listen", "an array of addresses") == -1 ||
+	    get_string(ctx, path, pobj, "fail_action",
+		config_policy_action_check, "a policy action",
+		&p->fail_action) == -1 ||
+	    get_string(ctx, path, pobj, "accept_action",
+		config_policy_action_check, "a policy action",
+		&p->accept_action) == -1 ||
+	    get_int(ctx, path, pobj, "max_clients", 1, 65536,
+		&p->max_clients) == -1)
+		return -1;
+	join_path(sub, sizeof sub, path, "listen");
+	list = json_object_get(pobj, "listen");
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return cfg_error(ctx, sub, "expected a non-empty array of "
+		    "IPv4:PORT, [IPv6]:PORT or unix socket paths, got %s",
+		    json_is_array(list) ? "an empty array" : json_kind(list));
+	p->listen = xcalloc(json_array_size(list), sizeof *p->listen);
+	json_array_foreach(list, i, item) {
+		snprintf(sub, sizeof sub, "%s.listen[%zu]", path, i);
+		if (!json_is_string(item))
+			return cfg_error(ctx, sub, "expected a string, got %s",
+			    json_kind(item));
+		if (strlen(json_string_value(item)) != json_string_length(item))
+			return cfg_error(ctx, sub, "contains a NUL character");
+		if (config_listen_parse(json_string_value(item),
+		    &p->listen[i], cause, sizeof cause) == -1)
+			return cfg_error(ctx, sub, "%s", cause);
+		p->nlisten = i + 1;
+		for (j = 0; j < i; j++) {
+			if (strcmp(p->listen[j].text, p->listen[i].text) == 0)
+				return cfg_error(ctx, sub, "'%s' is listed "
+				    "twice", p->listen[i].text);
+		}
+	}
+	return 0;
+}
+
 static int
 load_node(struct cfgctx *ctx, const char *path, json_t *v,
     struct config_node *n)
 {
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
-		"backup_root", "role_file", "role_command", NULL };
+		"backup_root", "role_file", "role_command", "policy", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -423,7 +626,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	if (n->role_file != NULL && n->role_command != NULL)
 		return cfg_error(ctx, path, "role_file and role_command are both "
 		    "set; use one");
-	return 0;
+	return load_policy(ctx, path, obj, n);
 }
 
 static int
@@ -578,7 +781,7 @@ config_load(const char *path, char *cause, size_t causelen)
 void
 config_free(struct config *cfg)
 {
-	size_t i;
+	size_t i, j;
 
 	if (cfg == NULL)
 		return;
@@ -606,6 +809,11 @@ config_free(struct config *cfg)
 		free(n->backup_root);
 		free(n->role_file);
 		free(n->role_command);
+		for (j = 0; j < n->policy.nlisten; j++)
+			config_listen_free(&n->policy.listen[j]);
+		free(n->policy.listen);
+		free(n->policy.fail_action);
+		free(n->policy.accept_action);
 	}
 	free(cfg->nodes);
 	free(cfg->ui.theme);

@@ -42,6 +42,26 @@ struct config_ssh {
 	bool sudo;
 };
 
+/* Longest policy action accepted in the configuration (agent/policy.h). */
+#define CONFIG_ACTION_MAX 512
+
+/* Where a policy service listens: TCP host:port or a unix socket path. */
+struct config_listen {
+	char *text;  /* as written in the configuration */
+	char *host;  /* IP literal to bind, NULL for a unix socket */
+	int port;
+	char *path;  /* unix socket path, NULL for TCP */
+};
+
+/* A gateway's policy service (mailnocd as check_policy_service). */
+struct config_policy {
+	struct config_listen *listen;
+	size_t nlisten;     /* 0: no policy service on this node */
+	char *fail_action;   /* answer when Redis cannot be asked */
+	char *accept_action; /* answer when no rule refuses */
+	int max_clients;     /* concurrent connections */
+};
+
 struct config_node {
 	char *name;
 	enum node_role role;
@@ -53,6 +73,7 @@ struct config_node {
 	char *backup_root;    /* mailbox nodes */
 	char *role_file;      /* agent: file holding active/standby/reserve */
 	char *role_command;   /* agent: command printing the role */
+	struct config_policy policy;
 };
 
 struct config_ui {
@@ -92,6 +113,25 @@ const struct config_node *config_node_find(const struct config *cfg,
     const char *name);
 
 const char *config_role_name(enum node_role role);
+
+/*
+ * Parses a policy listen address: "IPv4:port", "[IPv6]:port" (IP literals
+ * only, port 1-65535) or an absolute path for a unix socket (shorter than
+ * a sockaddr_un path). Fills `l` (free with config_listen_free). Returns 0,
+ * or -1 with `cause` saying what is accepted.
+ */
+int config_listen_parse(const char *s, struct config_listen *l, char *cause,
+    size_t causelen);
+void config_listen_free(struct config_listen *l);
+
+/*
+ * Checks a configured policy action: a Postfix access(5) action this
+ * service may answer (OK, DUNNO, REJECT, DEFER, DEFER_IF_PERMIT,
+ * DEFER_IF_REJECT, WARN, INFO, HOLD, DISCARD, or a 4NN/5NN code), optional
+ * text after a space, at most CONFIG_ACTION_MAX bytes, no control
+ * characters. Returns NULL when accepted, or what is accepted.
+ */
+const char *config_policy_action_check(const char *s);
 
 /*
  * Reads the Redis password from the configured environment variable or file.

@@ -119,7 +119,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
-	    "backup_root, role_file, role_command" },
+	    "backup_root, role_file, role_command, policy" },
 	{ "bad-no-nodes.json", DIR "bad-no-nodes.json: nodes: empty; at least "
 	    "one node is needed" },
 	{ "bad-node-name.json", DIR "bad-node-name.json: nodes[0].name: 'gw 1' "
@@ -145,6 +145,46 @@ static const struct bad_case bad_cases[] = {
 	    "fraction" },
 	{ "bad-ssh-host.json", DIR "bad-ssh-host.json: nodes[0].ssh_host: "
 	    "'gw1;reboot' is not a host: use a host name or an IP address" },
+	{ "bad-policy-no-port.json", DIR "bad-policy-no-port.json: "
+	    "nodes[0].policy.listen[0]: '127.0.0.1' is not a listen address: "
+	    "use IPv4:PORT, [IPv6]:PORT or an absolute path of a unix socket" },
+	{ "bad-policy-ipv6.json", DIR "bad-policy-ipv6.json: "
+	    "nodes[0].policy.listen[0]: '::1:12531' is not a listen address: "
+	    "write an IPv6 address in brackets: [ADDRESS]:PORT" },
+	{ "bad-policy-hostname.json", DIR "bad-policy-hostname.json: "
+	    "nodes[0].policy.listen[0]: 'localhost:12531' is not a listen "
+	    "address: the host is not an IPv4 address; use an IP literal to "
+	    "bind" },
+	{ "bad-policy-port.json", DIR "bad-policy-port.json: "
+	    "nodes[0].policy.listen[0]: '127.0.0.1:0' is not a listen address: "
+	    "the port is not a number from 1 to 65535" },
+	{ "bad-policy-relative.json", DIR "bad-policy-relative.json: "
+	    "nodes[0].policy.listen[0]: 'run/policy.sock' is not a listen "
+	    "address: use IPv4:PORT, [IPv6]:PORT or an absolute path of a unix "
+	    "socket" },
+	{ "bad-policy-long-path.json", DIR "bad-policy-long-path.json: "
+	    "nodes[0].policy.listen[0]: '/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaa…' is not a listen address: a unix socket "
+	    "path has at most 107 bytes" },
+	{ "bad-policy-empty.json", DIR "bad-policy-empty.json: "
+	    "nodes[0].policy.listen: expected a non-empty array of IPv4:PORT, "
+	    "[IPv6]:PORT or unix socket paths, got an empty array" },
+	{ "bad-policy-twice.json", DIR "bad-policy-twice.json: "
+	    "nodes[0].policy.listen[1]: '127.0.0.1:12531' is listed twice" },
+	{ "bad-policy-action.json", DIR "bad-policy-action.json: "
+	    "nodes[0].policy.fail_action: 'ACCEPT' is not a policy action: use "
+	    "OK, DUNNO, REJECT, DEFER, DEFER_IF_PERMIT, DEFER_IF_REJECT, WARN, "
+	    "INFO, HOLD, DISCARD or a 4NN/5NN code, optionally followed by a "
+	    "space and text" },
+	{ "bad-policy-control.json", DIR "bad-policy-control.json: "
+	    "nodes[0].policy.fail_action: 'DEFER_IF_PERMIT a?b' is not a policy "
+	    "action: control characters would break the policy protocol" },
+	{ "bad-policy-key.json", DIR "bad-policy-key.json: "
+	    "nodes[0].policy.max_connections: unknown key; accepted: listen, "
+	    "fail_action, accept_action, max_clients" },
+	{ "bad-policy-mailbox.json", DIR "bad-policy-mailbox.json: "
+	    "nodes[0].policy: only gateways have a policy service; 'gw1' is a "
+	    "mailbox node" },
 };
 
 static void
@@ -243,6 +283,111 @@ test_password(void **state)
 	config_free(cfg);
 }
 
+static void
+test_policy(void **state)
+{
+	char cause[CONFIG_CAUSE_MAX] = "";
+	const struct config_policy *p;
+	struct config *cfg;
+
+	(void)state;
+	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
+	assert_non_null(cfg);
+	p = &cfg->nodes[0].policy;
+	assert_int_equal(p->nlisten, 3);
+	assert_string_equal(p->listen[0].host, "127.0.0.1");
+	assert_int_equal(p->listen[0].port, 12531);
+	assert_null(p->listen[0].path);
+	assert_string_equal(p->listen[1].host, "::1");
+	assert_int_equal(p->listen[1].port, 12531);
+	assert_string_equal(p->listen[1].text, "[::1]:12531");
+	assert_null(p->listen[2].host);
+	assert_string_equal(p->listen[2].path, "/run/mailnoc/gw1-policy.sock");
+	assert_string_equal(p->fail_action,
+	    "DEFER_IF_PERMIT policy service unavailable");
+	assert_string_equal(p->accept_action, "OK");
+	assert_int_equal(p->max_clients, 200);
+	/* Defaults. */
+	p = &cfg->nodes[1].policy;
+	assert_int_equal(p->nlisten, 1);
+	assert_string_equal(p->listen[0].host, "0.0.0.0");
+	assert_string_equal(p->fail_action, "DUNNO");
+	assert_string_equal(p->accept_action, "DUNNO");
+	assert_int_equal(p->max_clients, 1024);
+	/* No policy object: no policy service. */
+	assert_int_equal(cfg->nodes[2].policy.nlisten, 0);
+	config_free(cfg);
+}
+
+static void
+test_policy_action(void **state)
+{
+	(void)state;
+	assert_null(config_policy_action_check("DUNNO"));
+	assert_null(config_policy_action_check("OK"));
+	assert_null(config_policy_action_check("REJECT"));
+	assert_null(config_policy_action_check("REJECT not today"));
+	assert_null(config_policy_action_check("DEFER_IF_PERMIT try later"));
+	assert_null(config_policy_action_check("451 4.3.0 try later"));
+	assert_null(config_policy_action_check("554 5.7.1 no"));
+	assert_non_null(config_policy_action_check(""));
+	assert_non_null(config_policy_action_check("dunno"));
+	assert_non_null(config_policy_action_check("DUNNO please"));
+	assert_non_null(config_policy_action_check("250 fine"));
+	assert_non_null(config_policy_action_check("451"));
+	assert_non_null(config_policy_action_check("451 "));
+	assert_non_null(config_policy_action_check("REJECTED"));
+	assert_non_null(config_policy_action_check("REJECT a\tb"));
+	assert_non_null(config_policy_action_check("REJECT\n\naction=OK"));
+}
+
+static void
+test_listen_parse(void **state)
+{
+	char cause[CONFIG_CAUSE_MAX];
+	struct config_listen l;
+
+	(void)state;
+	assert_int_equal(config_listen_parse("127.0.0.1:12531", &l, cause,
+	    sizeof cause), 0);
+	assert_string_equal(l.host, "127.0.0.1");
+	assert_int_equal(l.port, 12531);
+	config_listen_free(&l);
+	assert_int_equal(config_listen_parse("[2001:db8::1]:65535", &l, cause,
+	    sizeof cause), 0);
+	assert_string_equal(l.host, "2001:db8::1");
+	assert_int_equal(l.port, 65535);
+	config_listen_free(&l);
+	assert_int_equal(config_listen_parse("/var/spool/postfix/private/"
+	    "mailnoc", &l, cause, sizeof cause), 0);
+	assert_string_equal(l.path, "/var/spool/postfix/private/mailnoc");
+	config_listen_free(&l);
+
+	assert_int_equal(config_listen_parse("127.0.0.1:65536", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("127.0.0.1:+25", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("127.0.0.1:25x", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("[127.0.0.1]:25", &l, cause,
+	    sizeof cause), -1);
+	assert_string_equal(cause, "'[127.0.0.1]:25' is not a listen address: "
+	    "the address in [] is not an IPv6 address");
+	assert_int_equal(config_listen_parse("[::1]25", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("[::1", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse(":25", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("10.0.0.0/8:25", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("/run/../etc/sock", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("/run/dir/", &l, cause,
+	    sizeof cause), -1);
+	assert_int_equal(config_listen_parse("", &l, cause, sizeof cause), -1);
+}
+
 /* Runs cli_parse on a NULL-terminated list; returns its result. */
 static int
 parse(struct cli *cli, char *cause, size_t len, ...)
@@ -313,6 +458,9 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_action),
+		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_cli),
 	};
 

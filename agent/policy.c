@@ -32,6 +32,7 @@ static const struct {
 	{ "sasl_sender", offsetof(struct policy_request, sasl_sender) },
 	{ "encryption_protocol",
 	  offsetof(struct policy_request, encryption_protocol) },
+	{ "policy_context", offsetof(struct policy_request, policy_context) },
 };
 
 #define POLICY_NATTRS (sizeof policy_attrs / sizeof policy_attrs[0])
@@ -48,6 +49,13 @@ policy_request_init(struct policy_request *req)
 	memset(req, 0, sizeof *req);
 	req->recipient_count = -1;
 	req->size = -1;
+}
+
+bool
+policy_request_inbound(const struct policy_request *req)
+{
+	return req->policy_context != NULL &&
+	    strcmp(req->policy_context, POLICY_CONTEXT_INBOUND) == 0;
 }
 
 void

@@ -39,6 +39,7 @@ struct policy_request {
 	char		*sasl_username;
 	char		*sasl_sender;
 	char		*encryption_protocol;
+	char		*policy_context; /* from check_policy_service {…} */
 	long long	 recipient_count;
 	long long	 size;
 
@@ -75,7 +76,12 @@ void	policy_reader_free(struct policy_reader *r);
 size_t	policy_reader_feed(struct policy_reader *r, const char *buf,
 	    size_t len, struct policy_request *out, bool *done);
 
+/* The policy_context that marks Internet mail to our own domains. */
+#define POLICY_CONTEXT_INBOUND	"inbound"
+
 void	policy_request_init(struct policy_request *req);
+/* True when the request carries policy_context=inbound. */
+bool	policy_request_inbound(const struct policy_request *req);
 void	policy_request_free(struct policy_request *req);
 
 /*

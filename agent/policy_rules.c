@@ -118,6 +118,9 @@ void
 policy_decide(const struct policy_request *req, const struct policy_facts *f,
     struct policy_decision *d)
 {
+	bool		 inbound = policy_request_inbound(req);
+	const char	*agency = inbound ? NULL : f->agency;
+
 	memset(d, 0, sizeof *d);
 
 	if (req->malformed) {
@@ -150,7 +153,11 @@ policy_decide(const struct policy_request *req, const struct policy_facts *f,
 		d->rule = POLICY_RULE_DRAINING;
 		snprintf(d->action, sizeof d->action, "451 4.3.2 this gateway "
 		    "is draining, try another gateway");
-	} else if (f->agency == NULL || *f->agency == '\0') {
+	} else if (inbound) {
+		d->rule = POLICY_RULE_ACCEPT;
+		snprintf(d->action, sizeof d->action, "%s",
+		    policy_configured(f->accept_action));
+	} else if (agency == NULL || *agency == '\0') {
 		d->rule = POLICY_RULE_NO_PERMIT;
 		snprintf(d->action, sizeof d->action, "REJECT %s is not "
 		    "registered for relay", req->client_address);
@@ -159,6 +166,6 @@ policy_decide(const struct policy_request *req, const struct policy_facts *f,
 		snprintf(d->action, sizeof d->action, "%s",
 		    policy_configured(f->accept_action));
 	}
-	if (f->agency == NULL || *f->agency == '\0')
+	if (agency == NULL || *agency == '\0')
 		memset(d->count, 0, sizeof d->count);
 }

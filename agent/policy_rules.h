@@ -83,6 +83,11 @@ struct policy_decision {
  *  bulk             rcpts_10min + pending > limit  deferred
  *  accept           otherwise                      accept_action
  *
+ * With policy_context=inbound (Internet mail to our own domains, which is
+ * not relay use) only malformed, fail open, count, blocked, draining and
+ * accept apply: the permit and the agency's limits are not looked at and
+ * nothing is counted for an agency.
+ *
  * pending is the recipients this request would add: recipient_count at DATA,
  * 1 in every other state (Postfix sends recipient_count only at DATA and
  * END-OF-MESSAGE). The recipients-per-message limit can therefore only be

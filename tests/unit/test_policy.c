@@ -111,6 +111,8 @@ test_parse_every_attribute(void **state)
 	assert_string_equal(req.sasl_username, "app1");
 	assert_string_equal(req.sasl_sender, "");
 	assert_string_equal(req.encryption_protocol, "TLSv1.3");
+	assert_string_equal(req.policy_context, "relay");
+	assert_false(policy_request_inbound(&req));
 	assert_int_equal(req.nattrs, 31);
 	policy_request_free(&req);
 }
@@ -131,6 +133,21 @@ test_parse_minimal_and_absent(void **state)
 	assert_null(req.protocol_state);
 	assert_int_equal(req.recipient_count, -1);
 	assert_int_equal(req.size, -1);
+	assert_null(req.policy_context);
+	assert_false(policy_request_inbound(&req));
+	policy_request_free(&req);
+
+	parse_one("request=smtpd_access_policy\n"
+	    "client_address=192.0.2.7\n"
+	    "policy_context=inbound\n\n", &req);
+	assert_false(req.malformed);
+	assert_true(policy_request_inbound(&req));
+	policy_request_free(&req);
+	/* Only the exact word: anything else gets every rule. */
+	parse_one("request=smtpd_access_policy\n"
+	    "client_address=192.0.2.7\n"
+	    "policy_context=Inbound\n\n", &req);
+	assert_false(policy_request_inbound(&req));
 	policy_request_free(&req);
 }
 
@@ -799,6 +816,60 @@ test_rule_precedence(void **state)
 	assert_int_equal(d.rule, POLICY_RULE_ACCEPT);
 }
 
+/* policy_context=inbound: blocks and draining only, nothing counted. */
+static void
+test_rule_inbound(void **state)
+{
+	struct policy_request	req = request("RCPT", "198.51.100.7", 0, -1);
+	struct policy_facts	f = permitted();
+	struct policy_decision	d;
+
+	(void)state;
+	req.policy_context = (char *)"inbound";
+	/* No permit, limits exceeded: not relay use, accepted. */
+	f.agency = NULL;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_ACCEPT);
+	assert_string_equal(d.action, "DUNNO");
+	f.agency = "tax";
+	f.msgs_minute = 1000;
+	f.rcpts_10min = 100000;
+	req.protocol_state = (char *)"DATA";
+	req.recipient_count = 500;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_ACCEPT);
+	assert_counts(&d, 0, 0, 0, 0, 0);
+	/* Draining and blocks still apply; a reject is not the agency's. */
+	f.draining = true;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_DRAINING);
+	f.blocked = true;
+	f.block_reason = "backscatter";
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_BLOCKED);
+	assert_string_equal(d.action, "REJECT 198.51.100.7 is blocked: "
+	    "backscatter");
+	assert_counts(&d, 0, 0, 0, 0, 0);
+	/* Not counted at the end of the message either. */
+	req.protocol_state = (char *)"END-OF-MESSAGE";
+	req.size = 4096;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_COUNT);
+	assert_counts(&d, 0, 0, 0, 0, 0);
+	/* Redis down: the fail action, as for relay. */
+	f.redis_ok = false;
+	f.fail_action = "DEFER_IF_PERMIT later";
+	req.protocol_state = (char *)"RCPT";
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_FAIL_OPEN);
+	/* Another context: every rule. */
+	f = permitted();
+	f.agency = NULL;
+	req.policy_context = (char *)"submission";
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_NO_PERMIT);
+}
+
 /* Parsed from the wire to the answer on the wire. */
 static void
 test_round_trip(void **state)
@@ -846,6 +917,7 @@ main(void)
 		cmocka_unit_test(test_rule_fail_open),
 		cmocka_unit_test(test_rule_malformed),
 		cmocka_unit_test(test_rule_precedence),
+		cmocka_unit_test(test_rule_inbound),
 		cmocka_unit_test(test_round_trip),
 	};
 

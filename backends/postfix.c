@@ -12,11 +12,23 @@
 
 #define T_LIST "postqueue -c {config} -j"
 #define POSTFIX_FIRST_BATCH 100
+#define POSTFIX_DIR_MAX 1024
 #define T_FLUSH "postqueue -c {config} -f"
 #define T_FLUSH_ID "postqueue -c {config} -i {id}"
 #define T_FLUSH_SITE "postqueue -c {config} -s {site}"
 #define T_SHOW_HEAD "postcat -c {config} -h -q {id}"
 #define T_SHOW_ALL "postcat -c {config} -h -b -q {id}"
+#define T_QUEUE_DIR "postconf -c {config} -h queue_directory"
+/*
+ * A queue file is a sequence of records: a type byte, the length (one byte
+ * below 128) and the data. The client is the named attribute record 'A'
+ * "client_address=IP": matching type, length and text finds exactly that
+ * address (not 127.0.1.10 for 127.0.1.1, not log_client_address). One
+ * simple command, so that sudo applies to all of it; the C locale keeps
+ * PCRE from judging the binary files as UTF-8.
+ */
+#define T_BY_CLIENT "env LC_ALL=C grep -rlaP -e {pattern} {dir}/incoming " \
+	"{dir}/active {dir}/deferred"
 
 static const struct {
 	const char *name;
@@ -268,6 +280,133 @@ postfix_act(struct ssh_conn *c, enum postfix_action a,
 	}
 	ssh_result_free(&res);
 	return rc;
+}
+
+/* The grep pattern is built here from a valid address: check it anyway. */
+static const char *
+postfix_check_pattern(const char *s)
+{
+	if (strspn(s, "\\x0123456789abcdefABCDEF.:_=lientdrs") != strlen(s))
+		return "unexpected character in the pattern";
+	return NULL;
+}
+
+/* Keeps the first line of the output in arg (POSTFIX_DIR_MAX bytes). */
+static int
+postfix_first_line(void *arg, const char *line, size_t len)
+{
+	char *out = arg;
+
+	if (out[0] == '\0')
+		snprintf(out, POSTFIX_DIR_MAX, "%.*s", (int)len, line);
+	return 0;
+}
+
+struct postfix_ids {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+postfix_ids_line(void *arg, const char *line, size_t len)
+{
+	struct postfix_ids *ids = arg;
+	const char *base = strrchr(line, '/');
+
+	base = base != NULL ? base + 1 : line;
+	/* Anything but a queue file name is not ours to act on. */
+	if (len == 0 || validate_queue_id(base) != NULL)
+		return 0;
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? ids->cap * 2 : 16;
+		ids->v = xreallocarray(ids->v, ids->cap, sizeof *ids->v);
+	}
+	ids->v[ids->n++] = xstrdup(base);
+	return 0;
+}
+
+/* Asks the node where its queue is. */
+static int
+postfix_queue_dir(struct ssh_conn *c, char dir[POSTFIX_DIR_MAX],
+    char *cause, size_t causelen)
+{
+	char cmd[SHELL_CMD_MAX];
+	struct ssh_result res;
+	const char *why;
+	int rc;
+
+	if (postfix_command(c, T_QUEUE_DIR, NULL, NULL, NULL, cmd, sizeof cmd,
+		cause, causelen) == -1)
+		return -1;
+	dir[0] = '\0';
+	rc = postfix_run(c, cmd, NULL, 0, postfix_first_line, dir, &res, NULL,
+	    cause, causelen);
+	ssh_result_free(&res);
+	if (rc == -1)
+		return -1;
+	if ((why = validate_path(dir)) != NULL) {
+		snprintf(cause, causelen, "%s: postconf gave queue_directory "
+		    "'%.100s': %s", c->node->name, dir, why);
+		return -1;
+	}
+	return 0;
+}
+
+long
+postfix_ids_by_client(struct ssh_conn *c, const char *ip, char ***out,
+    char *cause, size_t causelen)
+{
+	char pattern[160], dir[POSTFIX_DIR_MAX], cmd[SHELL_CMD_MAX], said[300];
+	struct postfix_ids ids = { NULL, 0, 0 };
+	struct shell_var vars[2];
+	struct ssh_result res;
+	const char *why, *p;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if ((why = validate_ip(ip)) != NULL) {
+		snprintf(cause, causelen, "'%s' is not an address: %s", ip, why);
+		return -1;
+	}
+	n = (size_t)snprintf(pattern, sizeof pattern, "\\x41\\x%02zx"
+	    "client_address=", strlen("client_address=") + strlen(ip));
+	for (p = ip; *p != '\0' && n + 3 < sizeof pattern; p++) {
+		if (*p == '.')
+			pattern[n++] = '\\';
+		pattern[n++] = *p;
+	}
+	pattern[n] = '\0';
+	if (postfix_queue_dir(c, dir, cause, causelen) == -1)
+		return -1;
+	vars[0] = (struct shell_var){ "pattern", pattern,
+		postfix_check_pattern };
+	vars[1] = (struct shell_var){ "dir", dir, validate_path };
+	if (shell_expand(T_BY_CLIENT, vars, 2, cmd, sizeof cmd, cause,
+		causelen) == -1 ||
+	    shell_sudo(cmd, sizeof cmd, c->cfg->ssh.sudo, cause, causelen) == -1)
+		return -1;
+	if (ssh_exec(c, cmd, NULL, 0, postfix_ids_line, &ids, &res, NULL) ==
+	    -1) {
+		snprintf(cause, causelen, "%s", c->errstr);
+		rc = -1;
+	} else if (res.status == 0 || (res.status == 1 && res.errlen == 0)) {
+		rc = 0;		/* grep's 1 with nothing said: no messages */
+	} else {
+		postfix_stderr(&res, said, sizeof said);
+		snprintf(cause, causelen, "%s: '%s' failed (exit %d)%s%s",
+		    c->node->name, cmd, res.status, said[0] ? ": " : "", said);
+		rc = -1;
+	}
+	ssh_result_free(&res);
+	if (rc == -1) {
+		while (ids.n > 0)
+			free(ids.v[--ids.n]);
+		free(ids.v);
+		return -1;
+	}
+	*out = ids.v;
+	return (long)ids.n;
 }
 
 int

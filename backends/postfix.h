@@ -63,6 +63,17 @@ int postfix_act(struct ssh_conn *c, enum postfix_action a,
     char *cause, size_t causelen);
 
 /*
+ * Finds the queued messages (incoming, active, deferred; not hold) that
+ * came from client address `ip` (validated: one IPv4 or IPv6 address), by
+ * the client_address record in each queue file: one command on the node,
+ * through sudo when configured (queue files are readable by postfix and
+ * root only). Returns the number of IDs, stored in *ids (free each and the
+ * array), or -1 with `cause` set.
+ */
+long postfix_ids_by_client(struct ssh_conn *c, const char *ip, char ***ids,
+    char *cause, size_t causelen);
+
+/*
  * Flushes: the whole queue (id and site NULL), one message (`id`) or the
  * mail for one destination (`site`). Returns 0, or -1 with `cause`.
  */

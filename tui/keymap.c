@@ -1,4 +1,6 @@
-/* The default key bindings, written as command strings and parsed at start. */
+/* The default key bindings, written as command strings and parsed at start.
+ * A binding may belong to one view (tmux's key tables): there it comes
+ * before a binding of the same key for every view. */
 #include "tui/keymap.h"
 
 #include <curses.h>
@@ -7,6 +9,22 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+
+struct keymap_default {
+	const char *view; /* NULL: every view */
+	const char *key;
+	const char *command;
+};
+
+/* Bindings of one view; keys they share with every view are theirs there. */
+static const struct keymap_default keymap_view_defaults[] = {
+	{ "blocklist", "+", "prompt \"block \"" },
+	{ "blocklist", "x", "prompt \"extend #{ip} --for \"" },
+	{ "agencies", "Enter", "move in" },
+	{ "agencies", "Right", "move in" },
+	{ "agencies", "b", "move out" },
+	{ "agencies", "Left", "move out" },
+};
 
 static const struct {
 	const char *key;
@@ -21,6 +39,10 @@ static const struct {
 	{ "2", "view clusters" },
 	{ "3", "view queues" },
 	{ "Q", "view queues" },
+	{ "4", "view blocklist" },
+	{ "B", "view blocklist" },
+	{ "5", "view agencies" },
+	{ "a", "view agencies" },
 	{ "t", "queue tag" },
 	{ "T", "queue tag --all" },
 	{ "u", "queue tag --none" },
@@ -93,46 +115,79 @@ keymap_parse_key(const char *name)
 	return -1;
 }
 
+/* Parses one default into the next binding. Returns 0, or -1 with cause. */
+static int
+keymap_add(struct keymap *km, const char *view, const char *key,
+    const char *command, char *cause, size_t len)
+{
+	struct keymap_binding *b = &km->b[km->n];
+	char why[256];
+
+	b->name = key;
+	b->command = command;
+	b->view = view;
+	if ((b->key = keymap_parse_key(b->name)) == -1) {
+		snprintf(cause, len, "key binding '%s': not a key name", b->name);
+		return -1;
+	}
+	if (cmd_parse_string(b->command, &b->cmd, why, sizeof why) == -1) {
+		snprintf(cause, len, "key binding '%s'%s%s: %s", b->name,
+		    view ? " in " : "", view ? view : "", why);
+		return -1;
+	}
+	km->n++;
+	return 0;
+}
+
 int
 keymap_init(struct keymap *km, char *cause, size_t len)
 {
-	size_t i, n = sizeof keymap_defaults / sizeof keymap_defaults[0];
-	char why[256];
+	size_t i, n = sizeof keymap_defaults / sizeof keymap_defaults[0],
+	    nv = sizeof keymap_view_defaults / sizeof keymap_view_defaults[0];
 
-	km->b = xcalloc(n, sizeof *km->b);
+	km->b = xcalloc(n + nv, sizeof *km->b);
 	km->n = 0;
 	for (i = 0; i < n; i++) {
-		struct keymap_binding *b = &km->b[km->n];
-
-		b->name = keymap_defaults[i].key;
-		b->command = keymap_defaults[i].command;
-		if ((b->key = keymap_parse_key(b->name)) == -1) {
-			snprintf(cause, len, "key binding '%s': not a key name",
-			    b->name);
-			keymap_free(km);
-			return -1;
-		}
-		if (cmd_parse_string(b->command, &b->cmd, why,
-			sizeof why) == -1) {
-			snprintf(cause, len, "key binding '%s': %s", b->name, why);
-			keymap_free(km);
-			return -1;
-		}
-		km->n++;
+		if (keymap_add(km, NULL, keymap_defaults[i].key,
+			keymap_defaults[i].command, cause, len) == -1)
+			goto fail;
+	}
+	for (i = 0; i < nv; i++) {
+		if (keymap_add(km, keymap_view_defaults[i].view,
+			keymap_view_defaults[i].key,
+			keymap_view_defaults[i].command, cause, len) == -1)
+			goto fail;
 	}
 	return 0;
+fail:
+	keymap_free(km);
+	return -1;
 }
 
 const struct keymap_binding *
 keymap_lookup(const struct keymap *km, int key)
 {
+	return keymap_lookup_in(km, NULL, key);
+}
+
+const struct keymap_binding *
+keymap_lookup_in(const struct keymap *km, const char *view, int key)
+{
+	const struct keymap_binding *any = NULL;
 	size_t i;
 
 	for (i = 0; i < km->n; i++) {
-		if (km->b[i].key == key)
-			return &km->b[i];
+		const struct keymap_binding *b = &km->b[i];
+
+		if (b->key != key)
+			continue;
+		if (b->view == NULL) {
+			if (any == NULL)
+				any = b;
+		} else if (view != NULL && strcmp(b->view, view) == 0)
+			return b;
 	}
-	return NULL;
+	return any;
 }
 
 void

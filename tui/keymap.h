@@ -10,6 +10,7 @@ struct keymap_binding {
 	int key;           /* curses key code */
 	const char *name;  /* "q", "Up", "C-l" */
 	const char *command;
+	const char *view;  /* the view it belongs to, NULL: every view */
 	struct cmd cmd;    /* parsed at start-up */
 };
 
@@ -24,8 +25,15 @@ struct keymap {
  */
 int keymap_init(struct keymap *km, char *cause, size_t len);
 
-/* The binding of `key`, or NULL. */
+/* The binding of `key` for every view, or NULL. */
 const struct keymap_binding *keymap_lookup(const struct keymap *km, int key);
+
+/*
+ * The binding of `key` in view `view` (NULL: none): the view's own binding
+ * if it has one, else the one for every view, else NULL.
+ */
+const struct keymap_binding *keymap_lookup_in(const struct keymap *km,
+    const char *view, int key);
 
 /* The curses code of a key name ("q", "Up", "F1", "C-l", "Escape"), or -1. */
 int keymap_parse_key(const char *name);

@@ -8,8 +8,9 @@
 #include "tui/view.h"
 
 static const struct table_col help_cols[] = {
-	{ "KEY", 9, 0 },
-	{ "COMMAND", 26, 0 },
+	{ "KEY", 8, 0 },
+	{ "IN VIEW", 9, 0 },
+	{ "COMMAND", 28, 0 },
 	{ "WHAT IT DOES", 0, 0 },
 };
 
@@ -27,7 +28,7 @@ help_draw(void *state, struct console *c, int y, int h)
 	struct table_row *r;
 	size_t i;
 
-	table_reset(t, help_cols, 3);
+	table_reset(t, help_cols, 4);
 	for (i = 0; i < c->keymap.n; i++) {
 		const struct keymap_binding *b = &c->keymap.b[i];
 		const struct cmd_entry *e = b->cmd.entry;
@@ -36,8 +37,10 @@ help_draw(void *state, struct console *c, int y, int h)
 			continue;
 		r = table_add(t, b->name, ROLE_NORMAL);
 		snprintf(r->cell[0], TABLE_CELL_MAX, "%s", b->name);
-		snprintf(r->cell[1], TABLE_CELL_MAX, "%s", b->command);
-		snprintf(r->cell[2], TABLE_CELL_MAX, "%s", e->help);
+		snprintf(r->cell[1], TABLE_CELL_MAX, "%s", b->view ? b->view :
+		    "all");
+		snprintf(r->cell[2], TABLE_CELL_MAX, "%s", b->command);
+		snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
 	}
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
@@ -46,8 +49,8 @@ help_draw(void *state, struct console *c, int y, int h)
 			continue;
 		r = table_add(t, e->name, ROLE_DIM);
 		snprintf(r->cell[0], TABLE_CELL_MAX, ":");
-		cmd_usage_line(e, r->cell[1], TABLE_CELL_MAX);
-		snprintf(r->cell[2], TABLE_CELL_MAX, "%s", e->help);
+		cmd_usage_line(e, r->cell[2], TABLE_CELL_MAX);
+		snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
 	}
 	table_draw(t, stdscr, y, h, c->filter);
 }

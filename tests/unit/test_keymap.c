@@ -1,0 +1,111 @@
+/* Unit tests of the key bindings: every default parses, views' own keys. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curses.h>
+
+#include "tui/keymap.h"
+
+static struct keymap km;
+
+static int
+setup(void **state)
+{
+	char cause[512] = "";
+
+	(void)state;
+	if (keymap_init(&km, cause, sizeof cause) == -1) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	keymap_free(&km);
+	return 0;
+}
+
+static const char *
+command_in(const char *view, int key)
+{
+	const struct keymap_binding *b = keymap_lookup_in(&km, view, key);
+
+	return b != NULL ? b->command : NULL;
+}
+
+static void
+test_all_parse(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < km.n; i++) {
+		assert_non_null(km.b[i].cmd.entry);
+		/* A key is bound once per view (or once for all). */
+		for (j = i + 1; j < km.n; j++) {
+			if (km.b[i].key != km.b[j].key)
+				continue;
+			assert_false(km.b[i].view == NULL && km.b[j].view == NULL);
+			if (km.b[i].view != NULL && km.b[j].view != NULL)
+				assert_string_not_equal(km.b[i].view,
+				    km.b[j].view);
+		}
+	}
+}
+
+static void
+test_views(void **state)
+{
+	(void)state;
+	assert_string_equal(command_in(NULL, '4'), "view blocklist");
+	assert_string_equal(command_in(NULL, 'B'), "view blocklist");
+	assert_string_equal(command_in(NULL, '5'), "view agencies");
+	assert_string_equal(command_in(NULL, 'a'), "view agencies");
+	assert_string_equal(command_in("overview", '4'), "view blocklist");
+}
+
+static void
+test_view_tables(void **state)
+{
+	(void)state;
+	/* Enter and b are the queues view's everywhere but in agencies. */
+	assert_string_equal(command_in(NULL, '\n'), "queue show");
+	assert_string_equal(command_in("queues", '\n'), "queue show");
+	assert_string_equal(command_in("agencies", '\n'), "move in");
+	assert_string_equal(command_in("agencies", 'b'), "move out");
+	assert_string_equal(command_in("blocklist", 'b'), "queue show --body");
+	assert_string_equal(command_in("agencies", KEY_LEFT), "move out");
+	/* The blocklist's keys are its own. */
+	assert_string_equal(command_in("blocklist", '+'), "prompt \"block \"");
+	assert_string_equal(command_in("blocklist", 'x'),
+	    "prompt \"extend #{ip} --for \"");
+	assert_null(command_in("overview", '+'));
+	assert_null(command_in(NULL, 'x'));
+	/* keymap_lookup is every view's table. */
+	assert_string_equal(keymap_lookup(&km, 'b')->command,
+	    "queue show --body");
+	/* The prompt's text is one argument, its space kept. */
+	assert_string_equal(keymap_lookup_in(&km, "blocklist",
+	    '+')->cmd.argv[0], "block ");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_parse),
+		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_view_tables),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

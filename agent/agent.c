@@ -12,6 +12,7 @@
 
 #include "agent/heartbeat.h"
 #include "agent/log.h"
+#include "agent/policy_server.h"
 #include "agent/probe.h"
 #include "agent/queue_scan.h"
 #include "agent/queue_watch.h"
@@ -508,6 +509,7 @@ agent_main(int argc, char **argv)
 		0, 0 };
 	const struct config_node *node;
 	struct config *cfg;
+	struct policy_server *ps = NULL;
 	struct agent a;
 	int rc;
 
@@ -550,7 +552,21 @@ agent_main(int argc, char **argv)
 	a.hs.last = STATE_UNKNOWN;
 	redis_init(&a.redis, cfg);
 	agent_signals();
+	/* The policy service: its own thread and Redis connection. */
+	if (node->policy.nlisten > 0 && !o.once) {
+		ps = policy_server_open(cfg, node, o.verbose, cause,
+		    sizeof cause);
+		if (ps == NULL || policy_server_start(ps, cause,
+		    sizeof cause) == -1) {
+			log_msg("%s", cause);
+			policy_server_stop(ps);
+			log_close();
+			config_free(cfg);
+			return EXIT_FAILED;
+		}
+	}
 	rc = agent_run(&a);
+	policy_server_stop(ps);
 
 	if (a.watching)
 		queue_watch_stop(&a.qw);

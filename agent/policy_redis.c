@@ -1,0 +1,567 @@
+/* The policy service's Redis side: the facts script, pipelines and counts. */
+#include "agent/policy_redis.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/log.h"
+#include "core/keys.h"
+#include "core/xalloc.h"
+
+/*
+ * Key names inside the script come from keys.h where they are plain
+ * strings; "agency:" and "vol:m:" are the fixed parts of KEY_AGENCY and
+ * KEY_VOL_MINUTE (tests/unit/test_policy_server.c checks they agree).
+ */
+const char policy_redis_script[] =
+	"local flags = ARGV[5]\n"
+	"local eom = string.find(flags, 'e', 1, true)\n"
+	"local blocked, reason, till = 0, '', ''\n"
+	"if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+	"  blocked = 1\n"
+	"  local b = redis.call('HMGET', KEYS[1], '" BF_REASON "', '"
+	    BF_UNTIL "')\n"
+	"  reason = b[1] or ''\n"
+	"  till = b[2] or ''\n"
+	"  if not eom then\n"
+	"    redis.call('HINCRBY', KEYS[1], '" BF_HITS "', 1)\n"
+	"    redis.call('HSET', KEYS[1], '" BF_LAST_HIT "', ARGV[3])\n"
+	"  end\n"
+	"end\n"
+	"local drain = 0\n"
+	"if redis.call('HGET', KEYS[3], '" NF_DRAIN "') == '1' then drain = 1 end\n"
+	"local agency = ''\n"
+	"if not string.find(flags, 'i', 1, true) then\n"
+	"  agency = redis.call('HGET', KEYS[2], ARGV[1]) or ''\n"
+	"end\n"
+	"if blocked == 1 or drain == 1 or agency == '' or eom then\n"
+	"  return {blocked, reason, till, drain, agency, '', '', '', 0, 0}\n"
+	"end\n"
+	"local l = redis.call('HMGET', ARGV[2] .. 'agency:' .. agency, '"
+	    AF_MAX_RCPTS "', '" AF_MAX_PER_MIN "', '" AF_BULK_RCPTS "')\n"
+	"local m = tonumber(ARGV[4])\n"
+	"local vm = ARGV[2] .. 'vol:m:'\n"
+	"local msgs = tonumber(redis.call('HGET', vm .. ARGV[4], agency .. "
+	    "'|msgs') or '0') or 0\n"
+	"local rcpts = 0\n"
+	"for i = m - 9, m do\n"
+	"  rcpts = rcpts + (tonumber(redis.call('HGET', vm .. string.format("
+	    "'%d', i), agency .. '|rcpts') or '0') or 0)\n"
+	"end\n"
+	"return {blocked, reason, till, drain, agency, l[1] or '', l[2] or '', "
+	    "l[3] or '', msgs, rcpts}\n";
+
+void
+policy_redis_init(struct policy_redis *pr, const struct config *cfg,
+    const struct config_node *node)
+{
+	memset(pr, 0, sizeof *pr);
+	redis_init(&pr->redis, cfg);
+	pr->cfg = cfg;
+	pr->node = node;
+	redis_key(cfg, pr->permit_key, sizeof pr->permit_key, KEY_PERMIT);
+	redis_key(cfg, pr->node_key, sizeof pr->node_key, KEY_NODE,
+	    node->name);
+}
+
+void
+policy_redis_free(struct policy_redis *pr)
+{
+	redis_close(&pr->redis);
+	free(pr->counts);
+	pr->counts = NULL;
+	pr->ncounts = pr->counts_cap = 0;
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static int __attribute__((format(printf, 3, 4)))
+parse_error(char *cause, size_t causelen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, causelen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A stored limit: "" (absent) is 0; otherwise digits, or "-1" if allowed. */
+static int
+parse_limit(const redisReply *e, bool minus_one, long *out)
+{
+	const char	*s;
+	char		*end;
+	long long	 v;
+
+	if (e->type == REDIS_REPLY_INTEGER) {
+		v = e->integer;
+	} else if (e->type == REDIS_REPLY_STRING) {
+		s = e->str;
+		if (*s == '\0') {
+			*out = 0;
+			return 0;
+		}
+		if (minus_one && strcmp(s, "-1") == 0) {
+			*out = -1;
+			return 0;
+		}
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+	} else
+		return -1;
+	if (v < (minus_one ? -1 : 0))
+		return -1;
+	*out = v > LONG_MAX ? LONG_MAX : (long)v;
+	return 0;
+}
+
+static int
+parse_flag(const redisReply *e, bool *out)
+{
+	if (e->type != REDIS_REPLY_INTEGER || (e->integer != 0 &&
+	    e->integer != 1))
+		return -1;
+	*out = e->integer == 1;
+	return 0;
+}
+
+static int
+parse_count(const redisReply *e, long long *out)
+{
+	if (e->type != REDIS_REPLY_INTEGER || e->integer < 0)
+		return -1;
+	*out = e->integer;
+	return 0;
+}
+
+static const char *
+agency_check(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > POLICY_AGENCY_MAX)
+		return "longer than 64 bytes";
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '|' || c == '\0')
+			return "holds '|' or a control character";
+	}
+	return NULL;
+}
+
+int
+policy_redis_parse(const void *r, struct policy_facts *f, char *cause,
+    size_t causelen)
+{
+	const redisReply	*reply = r, *const *e;
+	const char		*why;
+	long			 until = 0;
+
+	f->redis_ok = false;
+	f->blocked = false;
+	f->block_reason = NULL;
+	f->block_until = 0;
+	f->draining = false;
+	f->agency = NULL;
+	f->max_rcpts_per_msg = f->max_msgs_per_minute = f->bulk_rcpts = 0;
+	f->msgs_minute = f->rcpts_10min = 0;
+
+	if (reply == NULL)
+		return parse_error(cause, causelen, "%s", "no reply");
+	if (reply->type == REDIS_REPLY_ERROR)
+		return parse_error(cause, causelen, "redis: %.120s",
+		    reply->str);
+	if (reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != POLICY_REPLY_FIELDS)
+		return parse_error(cause, causelen, "%s", "the policy script "
+		    "gave a reply of the wrong shape");
+	e = (const redisReply *const *)reply->element;
+	if (parse_flag(e[0], &f->blocked) == -1 ||
+	    parse_flag(e[3], &f->draining) == -1)
+		return parse_error(cause, causelen, "%s", "the policy script "
+		    "gave a flag that is not 0 or 1");
+	if (e[1]->type != REDIS_REPLY_STRING ||
+	    e[2]->type != REDIS_REPLY_STRING ||
+	    e[4]->type != REDIS_REPLY_STRING)
+		return parse_error(cause, causelen, "%s", "the policy script "
+		    "gave a reply of the wrong shape");
+	if (f->blocked) {
+		f->block_reason = e[1]->str;
+		/* A block with an unreadable until still blocks. */
+		if (parse_limit(e[2], false, &until) == -1)
+			until = 0;
+		f->block_until = until;
+	}
+	if (e[4]->len > 0) {
+		if ((why = agency_check(e[4]->str, e[4]->len)) != NULL) {
+			snprintf(cause, causelen, "the permit's agency id "
+			    "'%.40s' is not usable: %s", e[4]->str, why);
+			return -1;
+		}
+		f->agency = e[4]->str;
+	}
+	if (parse_limit(e[5], false, &f->max_rcpts_per_msg) == -1 ||
+	    parse_limit(e[6], false, &f->max_msgs_per_minute) == -1 ||
+	    parse_limit(e[7], true, &f->bulk_rcpts) == -1) {
+		snprintf(cause, causelen, "agency '%.40s' has a limit that is "
+		    "not a count", e[4]->str);
+		return -1;
+	}
+	if (parse_count(e[8], &f->msgs_minute) == -1 ||
+	    parse_count(e[9], &f->rcpts_10min) == -1)
+		return parse_error(cause, causelen, "%s", "the policy script "
+		    "gave a volume that is not a count");
+	f->redis_ok = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ counts */
+
+void
+policy_redis_count(struct policy_redis *pr, const char *agency,
+    const long long count[VOLUME_NMETRICS], long long now_ms)
+{
+	struct policy_count	*c = NULL;
+	long long		 minute = volume_minute(now_ms);
+	size_t			 i;
+	bool			 any = false;
+
+	for (i = 0; i < VOLUME_NMETRICS; i++)
+		any = any || count[i] != 0;
+	if (!any || agency == NULL || agency_check(agency, strlen(agency)) !=
+	    NULL || *agency == '\0')
+		return;
+	for (i = 0; i < pr->ncounts; i++) {
+		if (pr->counts[i].minute == minute &&
+		    strcmp(pr->counts[i].agency, agency) == 0) {
+			c = &pr->counts[i];
+			break;
+		}
+	}
+	if (c == NULL) {
+		if (pr->ncounts == pr->counts_cap) {
+			pr->counts_cap = pr->counts_cap ? pr->counts_cap * 2 : 16;
+			pr->counts = xreallocarray(pr->counts, pr->counts_cap,
+			    sizeof *pr->counts);
+		}
+		c = &pr->counts[pr->ncounts++];
+		memset(c, 0, sizeof *c);
+		snprintf(c->agency, sizeof c->agency, "%s", agency);
+		c->minute = minute;
+	}
+	for (i = 0; i < VOLUME_NMETRICS; i++)
+		c->n[i] += count[i];
+}
+
+bool
+policy_redis_pending(const struct policy_redis *pr)
+{
+	return pr->ncounts > 0;
+}
+
+/* Appends the pending counts; returns how many commands were appended. */
+static size_t
+append_counts(struct policy_redis *pr)
+{
+	redisContext	*ctx = pr->redis.ctx;
+	const char	*prefix = pr->cfg->redis.prefix;
+	char		 mkey[200], hkey[200], field[128], num[32], ttl[32];
+	size_t		 i, n = 0;
+	int		 m;
+
+	for (i = 0; i < pr->ncounts; i++) {
+		const struct policy_count *c = &pr->counts[i];
+
+		snprintf(mkey, sizeof mkey, "%s" KEY_VOL_MINUTE, prefix,
+		    c->minute);
+		snprintf(hkey, sizeof hkey, "%s" KEY_VOL_HOUR, prefix,
+		    c->minute / 60);
+		for (m = 0; m < VOLUME_NMETRICS; m++) {
+			if (c->n[m] == 0)
+				continue;
+			snprintf(field, sizeof field, "%s|%s", c->agency,
+			    volume_metric_name((enum volume_metric)m));
+			snprintf(num, sizeof num, "%lld", c->n[m]);
+			redisAppendCommand(ctx, "HINCRBY %s %s %s", mkey,
+			    field, num);
+			redisAppendCommand(ctx, "HINCRBY %s %s %s", hkey,
+			    field, num);
+			n += 2;
+		}
+		snprintf(ttl, sizeof ttl, "%lld", VOLUME_MINUTE_TTL);
+		redisAppendCommand(ctx, "EXPIRE %s %s", mkey, ttl);
+		snprintf(ttl, sizeof ttl, "%lld", VOLUME_HOUR_TTL);
+		redisAppendCommand(ctx, "EXPIRE %s %s", hkey, ttl);
+		n += 2;
+	}
+	return n;
+}
+
+static unsigned long long
+pending_increments(const struct policy_redis *pr)
+{
+	unsigned long long	n = 0;
+	size_t			i;
+	int			m;
+
+	for (i = 0; i < pr->ncounts; i++) {
+		for (m = 0; m < VOLUME_NMETRICS; m++)
+			n += pr->counts[i].n[m] != 0;
+	}
+	return n;
+}
+
+/* The counts were sent and their replies are in; errors are logged once. */
+static void
+counts_done(struct policy_redis *pr, redisReply **replies, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (replies[i]->type == REDIS_REPLY_ERROR) {
+			if (strcmp(pr->count_err, replies[i]->str) != 0) {
+				log_msg("policy: cannot count volume: redis: "
+				    "%.120s", replies[i]->str);
+				snprintf(pr->count_err, sizeof pr->count_err,
+				    "%s", replies[i]->str);
+			}
+			pr->lost_counts++;
+		}
+		freeReplyObject(replies[i]);
+	}
+	pr->ncounts = 0;
+}
+
+/* The counts were sent but the replies never came: they may be lost. */
+static void
+counts_lost(struct policy_redis *pr)
+{
+	unsigned long long	n = pending_increments(pr);
+
+	if (n > 0)
+		log_msg("policy: %llu volume increments may be lost: the "
+		    "connection to redis broke after they were sent", n);
+	pr->lost_counts += n;
+	pr->ncounts = 0;
+}
+
+/* Loads the script after a (re)connect. */
+static int
+load_script(struct policy_redis *pr, char *cause, size_t causelen)
+{
+	redisReply	*reply;
+
+	reply = redis_command(&pr->redis, "SCRIPT LOAD %s",
+	    policy_redis_script);
+	pr->round_trips++;
+	if (reply == NULL) {
+		snprintf(cause, causelen, "cannot load the policy script: %s",
+		    pr->redis.errstr);
+		return -1;
+	}
+	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+		snprintf(cause, causelen, "cannot load the policy script: "
+		    "SCRIPT LOAD gave no SHA1");
+		freeReplyObject(reply);
+		return -1;
+	}
+	memcpy(pr->sha, reply->str, 40);
+	pr->sha[40] = '\0';
+	pr->loaded = pr->redis.connects;
+	freeReplyObject(reply);
+	return 0;
+}
+
+int
+policy_redis_connect(struct policy_redis *pr, char *cause, size_t causelen)
+{
+	if (redis_ensure(&pr->redis) == -1) {
+		snprintf(cause, causelen, "%s", pr->redis.errstr);
+		return -1;
+	}
+	if (pr->loaded != pr->redis.connects || pr->sha[0] == '\0')
+		return load_script(pr, cause, causelen);
+	return 0;
+}
+
+int
+policy_redis_flush(struct policy_redis *pr, char *cause, size_t causelen)
+{
+	redisReply	**replies;
+	size_t		  n;
+
+	if (pr->ncounts == 0)
+		return 0;
+	if (policy_redis_connect(pr, cause, causelen) == -1)
+		return -1;
+	n = append_counts(pr);
+	replies = xcalloc(n, sizeof *replies);
+	pr->round_trips++;
+	if (redis_read_replies(&pr->redis, n, (redisReply **)replies) == -1) {
+		snprintf(cause, causelen, "%s", pr->redis.errstr);
+		counts_lost(pr);
+		free(replies);
+		return -1;
+	}
+	counts_done(pr, replies, n);
+	free(replies);
+	return 0;
+}
+
+static void
+lookup_fail(struct policy_lookup *l, const char *cause)
+{
+	l->facts.redis_ok = false;
+	snprintf(l->cause, sizeof l->cause, "%s", cause);
+}
+
+/* Appends the EVALSHA of one request. */
+static void
+append_lookup(struct policy_redis *pr, const struct policy_lookup *l,
+    long long now_ms)
+{
+	const struct policy_request	*req = l->req;
+	const char			*argv[11];
+	char				 bkey[200], now[32], minute[32],
+					 flags[4];
+	size_t				 fl = 0;
+
+	snprintf(bkey, sizeof bkey, "%s" KEY_BLOCK, pr->cfg->redis.prefix,
+	    req->client_address);
+	snprintf(now, sizeof now, "%lld", now_ms / 1000);
+	snprintf(minute, sizeof minute, "%lld", volume_minute(now_ms));
+	if (policy_request_inbound(req))
+		flags[fl++] = 'i';
+	if (req->protocol_state != NULL &&
+	    strcmp(req->protocol_state, "END-OF-MESSAGE") == 0)
+		flags[fl++] = 'e';
+	flags[fl++] = '-';
+	flags[fl] = '\0';
+	argv[0] = "EVALSHA";
+	argv[1] = pr->sha;
+	argv[2] = "3";
+	argv[3] = bkey;
+	argv[4] = pr->permit_key;
+	argv[5] = pr->node_key;
+	argv[6] = req->client_address;
+	argv[7] = pr->cfg->redis.prefix;
+	argv[8] = now;
+	argv[9] = minute;
+	argv[10] = flags;
+	redisAppendCommandArgv(pr->redis.ctx, 11, argv, NULL);
+}
+
+static bool
+is_noscript(const redisReply *r)
+{
+	return r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0;
+}
+
+/* Sends the lookups of idx[0..n) (and the counts when with_counts). */
+static int
+lookup_pass(struct policy_redis *pr, struct policy_lookup *l, size_t *idx,
+    size_t n, bool with_counts, long long now_ms, char *cause,
+    size_t causelen)
+{
+	redisReply	**replies;
+	size_t		  i, k = 0;
+
+	if (with_counts)
+		k = append_counts(pr);
+	for (i = 0; i < n; i++)
+		append_lookup(pr, &l[idx[i]], now_ms);
+	replies = xcalloc(k + n, sizeof *replies);
+	pr->round_trips++;
+	if (redis_read_replies(&pr->redis, k + n, replies) == -1) {
+		snprintf(cause, causelen, "%s", pr->redis.errstr);
+		if (with_counts)
+			counts_lost(pr);
+		free(replies);
+		return -1;
+	}
+	if (with_counts)
+		counts_done(pr, replies, k);
+	for (i = 0; i < n; i++)
+		l[idx[i]].reply = replies[k + i];
+	free(replies);
+	return 0;
+}
+
+int
+policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
+    size_t n, long long now_ms, char *cause, size_t causelen)
+{
+	size_t	 i, nretry = 0, *idx;
+	int	 rc = 0;
+
+	for (i = 0; i < n; i++) {
+		l[i].reply = NULL;
+		l[i].cause[0] = '\0';
+		l[i].facts.redis_ok = false;
+	}
+	if (n == 0)
+		return policy_redis_flush(pr, cause, causelen);
+	if (policy_redis_connect(pr, cause, causelen) == -1)
+		goto fail;
+	idx = xcalloc(n > 0 ? n : 1, sizeof *idx);
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	if (lookup_pass(pr, l, idx, n, true, now_ms, cause, causelen) == -1) {
+		free(idx);
+		goto fail;
+	}
+	/* Redis lost its scripts (SCRIPT FLUSH, a restart we did not see). */
+	for (i = 0; i < n; i++) {
+		if (is_noscript(l[i].reply)) {
+			freeReplyObject(l[i].reply);
+			l[i].reply = NULL;
+			idx[nretry++] = i;
+		}
+	}
+	if (nretry > 0 && (load_script(pr, cause, causelen) == -1 ||
+	    lookup_pass(pr, l, idx, nretry, false, now_ms, cause,
+	    causelen) == -1)) {
+		for (i = 0; i < nretry; i++)
+			lookup_fail(&l[idx[i]], cause);
+		rc = -1;
+	}
+	free(idx);
+	for (i = 0; i < n; i++) {
+		if (l[i].reply == NULL) {
+			if (l[i].cause[0] == '\0')
+				lookup_fail(&l[i], "no reply");
+			continue;
+		}
+		if (policy_redis_parse(l[i].reply, &l[i].facts, l[i].cause,
+		    sizeof l[i].cause) == -1)
+			l[i].facts.redis_ok = false;
+	}
+	return rc;
+fail:
+	for (i = 0; i < n; i++)
+		lookup_fail(&l[i], cause);
+	return -1;
+}
+
+void
+policy_redis_release(struct policy_lookup *l, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (l[i].reply != NULL)
+			freeReplyObject(l[i].reply);
+		l[i].reply = NULL;
+	}
+}

@@ -1,0 +1,860 @@
+/* The policy service's sockets and event loop (one thread, epoll). */
+#include "agent/policy_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent/log.h"
+#include "agent/policy.h"
+#include "agent/policy_redis.h"
+#include "agent/policy_rules.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+
+#define INBUF		16384
+#define EVENTS_MAX	256
+#define ACCEPTS_MAX	64	/* per listener per pass */
+#define MALFORMED_LOGS	10	/* lines per minute, then a summary */
+
+enum kind { K_WAKE, K_LISTEN, K_CONN };
+
+struct listener {
+	enum kind	 kind;
+	int		 fd;
+	const struct config_listen *addr;
+	bool		 unlink_at_stop;
+};
+
+struct conn {
+	enum kind		 kind;
+	int			 fd;
+	unsigned long		 id;
+	uint32_t		 events;	/* registered with epoll */
+	struct policy_reader	 reader;
+	char			 in[INBUF];
+	size_t			 inoff, inlen;
+	char			*out;
+	size_t			 outoff, outlen, outcap;
+	bool			 eof, dead;
+	bool			 listed;	/* on this pass's list */
+	bool			 waiting;	/* on the again list */
+	struct conn		*next;		/* this pass's list */
+	struct conn		*again_next;	/* the again list */
+	struct conn		*all_prev, *all_next; /* every one */
+};
+
+/* One request of the current pass. */
+struct item {
+	struct conn		*conn;
+	struct policy_request	 req;
+};
+
+struct policy_server {
+	const struct config		*cfg;
+	const struct config_node	*node;
+	bool				 verbose;
+	struct listener			*ls;
+	size_t				 nls;
+	int				 ep, wake;
+	pthread_t			 thread;
+	bool				 started;
+
+	struct policy_redis		 pr;
+	size_t				 nconns;
+	unsigned long			 next_id;
+	struct conn			*touched;	/* this pass */
+	struct conn			*again;		/* input left over */
+	struct conn			*all;		/* every connection */
+
+	struct item			*items;
+	size_t				 nitems, items_cap;
+	struct policy_lookup		*lookups;
+	size_t				*lookup_item;
+	size_t				 lookups_cap;
+
+	/* Counters. */
+	unsigned long long		 decisions, fail_answers, malformed;
+	unsigned long long		 accepted, refused;
+	unsigned long long		 stats_decisions, stats_trips;
+	long long			 stats_at;
+	/* Log state. */
+	bool				 outage;
+	unsigned long long		 outage_answers;
+	long long			 malformed_window;
+	int				 malformed_logged;
+	unsigned long long		 malformed_quiet;
+	long long			 refused_logged_at;
+	char				 bad_reply[160]; /* last logged */
+	long long			 bad_reply_at;
+	long long			 counts_since;	/* mono ms, 0: none */
+};
+
+/* ------------------------------------------------------------ sockets */
+
+static int
+listen_error(char *cause, size_t causelen, const char *addr, const char *what)
+{
+	snprintf(cause, causelen, "cannot listen on '%s': %s: %s", addr, what,
+	    strerror(errno));
+	return -1;
+}
+
+static int
+listen_tcp(const struct config_listen *a, char *cause, size_t causelen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd, on = 1, family;
+
+	memset(&ss, 0, sizeof ss);
+	if (strchr(a->host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		family = AF_INET6;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)a->port);
+		inet_pton(AF_INET6, a->host, &s6->sin6_addr);
+		len = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		family = AF_INET;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)a->port);
+		inet_pton(AF_INET, a->host, &s4->sin_addr);
+		len = sizeof *s4;
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return listen_error(cause, causelen, a->text, "socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		listen_error(cause, causelen, a->text, "bind");
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 1024) == -1) {
+		listen_error(cause, causelen, a->text, "listen");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes a stale socket file; refuses anything else. */
+static int
+unix_clear(const struct config_listen *a, struct sockaddr_un *su,
+    char *cause, size_t causelen)
+{
+	struct stat	st;
+	int		fd, rc;
+
+	if (lstat(a->path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return listen_error(cause, causelen, a->text, "lstat");
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(cause, causelen, "cannot listen on '%s': the file "
+		    "exists and is not a socket; remove it or choose another "
+		    "path", a->text);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return listen_error(cause, causelen, a->text, "socket");
+	rc = connect(fd, (struct sockaddr *)su, sizeof *su);
+	close(fd);
+	if (rc == 0) {
+		snprintf(cause, causelen, "cannot listen on '%s': another "
+		    "process answers on it (another mailnocd?)", a->text);
+		return -1;
+	}
+	if (unlink(a->path) == -1 && errno != ENOENT)
+		return listen_error(cause, causelen, a->text, "unlink");
+	return 0;
+}
+
+static int
+listen_unix(const struct config_listen *a, char *cause, size_t causelen)
+{
+	struct sockaddr_un	su;
+	int			fd;
+
+	memset(&su, 0, sizeof su);
+	su.sun_family = AF_UNIX;
+	snprintf(su.sun_path, sizeof su.sun_path, "%s", a->path);
+	if (unix_clear(a, &su, cause, causelen) == -1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return listen_error(cause, causelen, a->text, "socket");
+	if (bind(fd, (struct sockaddr *)&su, sizeof su) == -1) {
+		listen_error(cause, causelen, a->text, "bind");
+		close(fd);
+		return -1;
+	}
+	/* smtpd runs as another user (postfix): the directory guards it. */
+	if (chmod(a->path, 0666) == -1 || listen(fd, 1024) == -1) {
+		listen_error(cause, causelen, a->text, "chmod or listen");
+		close(fd);
+		unlink(a->path);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+server_close_listeners(struct policy_server *ps)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->nls; i++) {
+		if (ps->ls[i].fd != -1)
+			close(ps->ls[i].fd);
+		if (ps->ls[i].unlink_at_stop)
+			unlink(ps->ls[i].addr->path);
+	}
+	free(ps->ls);
+	ps->ls = NULL;
+	ps->nls = 0;
+}
+
+static void
+server_free(struct policy_server *ps)
+{
+	server_close_listeners(ps);
+	if (ps->ep != -1)
+		close(ps->ep);
+	if (ps->wake != -1)
+		close(ps->wake);
+	policy_redis_free(&ps->pr);
+	free(ps->items);
+	free(ps->lookups);
+	free(ps->lookup_item);
+	free(ps);
+}
+
+struct policy_server *
+policy_server_open(const struct config *cfg, const struct config_node *node,
+    bool verbose, char *cause, size_t causelen)
+{
+	const struct config_policy	*p = &node->policy;
+	struct policy_server		*ps;
+	struct epoll_event		 ev;
+	size_t				 i;
+
+	ps = xcalloc(1, sizeof *ps);
+	ps->cfg = cfg;
+	ps->node = node;
+	ps->verbose = verbose;
+	ps->ep = ps->wake = -1;
+	policy_redis_init(&ps->pr, cfg, node);
+	ps->ls = xcalloc(p->nlisten, sizeof *ps->ls);
+	if ((ps->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (ps->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(cause, causelen, "cannot start the policy service: "
+		    "%s", strerror(errno));
+		server_free(ps);
+		return NULL;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	{
+		static enum kind wake_kind = K_WAKE;
+
+		ev.data.ptr = &wake_kind;
+	}
+	epoll_ctl(ps->ep, EPOLL_CTL_ADD, ps->wake, &ev);
+	for (i = 0; i < p->nlisten; i++) {
+		const struct config_listen	*a = &p->listen[i];
+		struct listener			*l = &ps->ls[i];
+
+		l->kind = K_LISTEN;
+		l->addr = a;
+		l->fd = a->path != NULL ? listen_unix(a, cause, causelen) :
+		    listen_tcp(a, cause, causelen);
+		ps->nls = i + 1;
+		if (l->fd == -1) {
+			server_free(ps);
+			return NULL;
+		}
+		l->unlink_at_stop = a->path != NULL;
+		ev.events = EPOLLIN;
+		ev.data.ptr = l;
+		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1) {
+			listen_error(cause, causelen, a->text, "epoll_ctl");
+			server_free(ps);
+			return NULL;
+		}
+	}
+	return ps;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void
+conn_touch(struct policy_server *ps, struct conn *c)
+{
+	if (c->listed)
+		return;
+	c->listed = true;
+	c->next = ps->touched;
+	ps->touched = c;
+}
+
+static void
+conn_events(struct policy_server *ps, struct conn *c)
+{
+	struct epoll_event	ev;
+	uint32_t		want = 0;
+
+	if (!c->eof && !c->dead && c->inlen < INBUF &&
+	    c->outlen - c->outoff < POLICY_SERVER_OUT_MAX)
+		want |= EPOLLIN;
+	if (c->outlen > c->outoff && !c->dead)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(ps->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
+}
+
+static void
+conn_close(struct policy_server *ps, struct conn *c)
+{
+	struct conn	**pp;
+
+	if (c->waiting) {
+		for (pp = &ps->again; *pp != NULL; pp = &(*pp)->again_next) {
+			if (*pp == c) {
+				*pp = c->again_next;
+				break;
+			}
+		}
+	}
+	if (c->all_prev != NULL)
+		c->all_prev->all_next = c->all_next;
+	else
+		ps->all = c->all_next;
+	if (c->all_next != NULL)
+		c->all_next->all_prev = c->all_prev;
+	epoll_ctl(ps->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	policy_reader_free(&c->reader);
+	free(c->out);
+	free(c);
+	ps->nconns--;
+}
+
+static void
+server_accept(struct policy_server *ps, struct listener *l)
+{
+	struct epoll_event	ev;
+	struct conn		*c;
+	int			fd, i;
+
+	for (i = 0; i < ACCEPTS_MAX; i++) {
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_msg("policy: accept on %s: %s",
+				    l->addr->text, strerror(errno));
+			return;
+		}
+		if (ps->nconns >= (size_t)ps->node->policy.max_clients) {
+			/* Refused at once: smtpd uses its default_action. */
+			close(fd);
+			ps->refused++;
+			if (clock_mono_ms() - ps->refused_logged_at >= 60000) {
+				log_msg("policy: %zu connections, the limit "
+				    "(max_clients): refusing new ones (%llu so "
+				    "far)", ps->nconns, ps->refused);
+				ps->refused_logged_at = clock_mono_ms();
+			}
+			continue;
+		}
+		c = xcalloc(1, sizeof *c);
+		c->kind = K_CONN;
+		c->fd = fd;
+		c->id = ++ps->next_id;
+		policy_reader_init(&c->reader);
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_msg("policy: epoll_ctl: %s", strerror(errno));
+			policy_reader_free(&c->reader);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->events = EPOLLIN;
+		c->all_next = ps->all;
+		if (ps->all != NULL)
+			ps->all->all_prev = c;
+		ps->all = c;
+		ps->nconns++;
+		ps->accepted++;
+	}
+}
+
+static void
+conn_read(struct conn *c)
+{
+	ssize_t	n;
+
+	if (c->inoff > 0) {
+		memmove(c->in, c->in + c->inoff, c->inlen - c->inoff);
+		c->inlen -= c->inoff;
+		c->inoff = 0;
+	}
+	while (c->inlen < INBUF) {
+		n = read(c->fd, c->in + c->inlen, INBUF - c->inlen);
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			c->eof = true;
+		else if (errno == EINTR)
+			continue;
+		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+			c->dead = true;
+		break;
+	}
+}
+
+static void
+conn_write(struct conn *c)
+{
+	ssize_t	n;
+
+	while (c->outoff < c->outlen && !c->dead) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			c->outoff += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		c->dead = true;
+	}
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+}
+
+static void
+conn_answer(struct conn *c, const char *answer, size_t len)
+{
+	if (c->outlen + len > c->outcap) {
+		c->outcap = (c->outlen + len) * 2;
+		if (c->outcap < 1024)
+			c->outcap = 1024;
+		c->out = xrealloc(c->out, c->outcap);
+	}
+	memcpy(c->out + c->outlen, answer, len);
+	c->outlen += len;
+}
+
+/* ------------------------------------------------------------ a pass */
+
+static struct item *
+item_new(struct policy_server *ps)
+{
+	if (ps->nitems == ps->items_cap) {
+		ps->items_cap = ps->items_cap ? ps->items_cap * 2 : 256;
+		ps->items = xreallocarray(ps->items, ps->items_cap,
+		    sizeof *ps->items);
+	}
+	return &ps->items[ps->nitems++];
+}
+
+/* Takes up to POLICY_SERVER_PER_CONN complete requests from c's input. */
+static void
+conn_parse(struct policy_server *ps, struct conn *c)
+{
+	struct policy_request	req;
+	struct item		*it;
+	size_t			used, taken = 0;
+	bool			done;
+
+	if (c->dead || c->outlen - c->outoff >= POLICY_SERVER_OUT_MAX)
+		return;
+	while (c->inoff < c->inlen && taken < POLICY_SERVER_PER_CONN) {
+		used = policy_reader_feed(&c->reader, c->in + c->inoff,
+		    c->inlen - c->inoff, &req, &done);
+		c->inoff += used;
+		if (!done)
+			break;
+		it = item_new(ps);
+		it->conn = c;
+		it->req = req;
+		taken++;
+	}
+	if (c->inoff == c->inlen)
+		c->inoff = c->inlen = 0;
+	else if (taken == POLICY_SERVER_PER_CONN && !c->waiting) {
+		/* More waits: parsed next pass, without new input. */
+		c->waiting = true;
+		c->again_next = ps->again;
+		ps->again = c;
+	}
+}
+
+static void
+log_malformed(struct policy_server *ps, const struct policy_request *req)
+{
+	long long	now = clock_mono_ms();
+
+	ps->malformed++;
+	if (now - ps->malformed_window >= 60000) {
+		if (ps->malformed_quiet > 0)
+			log_msg("policy: %llu more malformed requests not "
+			    "logged", ps->malformed_quiet);
+		ps->malformed_window = now;
+		ps->malformed_logged = 0;
+		ps->malformed_quiet = 0;
+	}
+	if (ps->malformed_logged >= MALFORMED_LOGS) {
+		ps->malformed_quiet++;
+		return;
+	}
+	ps->malformed_logged++;
+	log_msg("policy: malformed request answered DUNNO: %s%s", req->cause,
+	    ps->malformed_logged == MALFORMED_LOGS ? " (no more of these "
+	    "this minute)" : "");
+}
+
+static void
+outage_start(struct policy_server *ps, const char *cause)
+{
+	if (ps->outage)
+		return;
+	ps->outage = true;
+	ps->outage_answers = 0;
+	log_msg("policy: cannot ask redis: %s; answering '%s' until it is "
+	    "back (fail-%s)", cause, ps->node->policy.fail_action,
+	    strcmp(ps->node->policy.fail_action, "DUNNO") == 0 ||
+	    strcmp(ps->node->policy.fail_action, "OK") == 0 ? "open" :
+	    "closed");
+}
+
+static void
+outage_end(struct policy_server *ps)
+{
+	if (!ps->outage)
+		return;
+	ps->outage = false;
+	log_msg("policy: redis answers again at %s:%d; %llu requests got the "
+	    "fail action meanwhile", ps->pr.redis.host, ps->pr.redis.port,
+	    ps->outage_answers);
+}
+
+/* One bad reply is not an outage: logged when new, else once a minute. */
+static void
+log_bad_reply(struct policy_server *ps, const struct policy_lookup *l,
+    const struct policy_decision *d)
+{
+	long long	now = clock_mono_ms();
+
+	if (strcmp(ps->bad_reply, l->cause) == 0 &&
+	    now - ps->bad_reply_at < 60000)
+		return;
+	snprintf(ps->bad_reply, sizeof ps->bad_reply, "%s", l->cause);
+	ps->bad_reply_at = now;
+	log_msg("policy: %s: answered '%s' for %s", l->cause, d->action,
+	    l->req->client_address);
+}
+
+static void
+lookups_reserve(struct policy_server *ps, size_t n)
+{
+	if (n <= ps->lookups_cap)
+		return;
+	ps->lookups_cap = n * 2;
+	ps->lookups = xreallocarray(ps->lookups, ps->lookups_cap,
+	    sizeof *ps->lookups);
+	ps->lookup_item = xreallocarray(ps->lookup_item, ps->lookups_cap,
+	    sizeof *ps->lookup_item);
+}
+
+/* Decides every request of this pass: one Redis round trip for all. */
+static void
+server_decide(struct policy_server *ps)
+{
+	const struct config_policy	*p = &ps->node->policy;
+	struct policy_facts		 none;
+	struct policy_decision		 d;
+	char				 cause[256], answer[POLICY_ACTION_MAX
+					     + 16];
+	long long			 now = clock_wall_ms();
+	size_t				 i, nl = 0;
+	int				 len, rc;
+
+	lookups_reserve(ps, ps->nitems);
+	for (i = 0; i < ps->nitems; i++) {
+		if (ps->items[i].req.malformed)
+			continue;
+		ps->lookups[nl].req = &ps->items[i].req;
+		ps->lookup_item[i] = nl;
+		nl++;
+	}
+	rc = 0;
+	if (nl > 0)
+		rc = policy_redis_lookup(&ps->pr, ps->lookups, nl, now, cause,
+		    sizeof cause);
+	memset(&none, 0, sizeof none);
+	none.fail_action = p->fail_action;
+	none.accept_action = p->accept_action;
+
+	for (i = 0; i < ps->nitems; i++) {
+		struct item		*it = &ps->items[i];
+		struct policy_lookup	*l = NULL;
+		const struct policy_facts *f = &none;
+
+		if (!it->req.malformed) {
+			l = &ps->lookups[ps->lookup_item[i]];
+			l->facts.fail_action = p->fail_action;
+			l->facts.accept_action = p->accept_action;
+			f = &l->facts;
+		}
+		policy_decide(&it->req, f, &d);
+		ps->decisions++;
+		if (d.rule == POLICY_RULE_MALFORMED)
+			log_malformed(ps, &it->req);
+		else if (d.rule == POLICY_RULE_FAIL_OPEN) {
+			ps->fail_answers++;
+			ps->outage_answers++;
+			if (rc == -1)
+				outage_start(ps, cause);
+			else if (l != NULL)
+				log_bad_reply(ps, l, &d);
+		}
+		if (f->agency != NULL && f->redis_ok)
+			policy_redis_count(&ps->pr, f->agency, d.count, now);
+		len = policy_format_action(answer, sizeof answer, d.action,
+		    cause, sizeof cause);
+		if (len < 0)
+			len = policy_format_action(answer, sizeof answer,
+			    "DUNNO", cause, sizeof cause);
+		conn_answer(it->conn, answer, (size_t)len);
+		conn_touch(ps, it->conn);
+	}
+	if (nl > 0 && rc == 0)
+		outage_end(ps);
+	if (nl > 0)
+		policy_redis_release(ps->lookups, nl);
+	for (i = 0; i < ps->nitems; i++)
+		policy_request_free(&ps->items[i].req);
+	ps->nitems = 0;
+	if (policy_redis_pending(&ps->pr)) {
+		if (ps->counts_since == 0)
+			ps->counts_since = clock_mono_ms();
+	} else
+		ps->counts_since = 0;
+}
+
+static void
+server_flush_counts(struct policy_server *ps)
+{
+	char	cause[256];
+
+	if (policy_redis_flush(&ps->pr, cause, sizeof cause) == -1)
+		outage_start(ps, cause);
+	if (policy_redis_pending(&ps->pr))
+		ps->counts_since = clock_mono_ms();
+	else
+		ps->counts_since = 0;
+}
+
+static void
+server_stats(struct policy_server *ps, bool final)
+{
+	long long	now = clock_mono_ms(), ms = now - ps->stats_at;
+	unsigned long long dd = ps->decisions - ps->stats_decisions;
+
+	if (final) {
+		log_msg("policy: stopping: %llu decisions, %llu redis round "
+		    "trips, %llu fail-action answers, %llu malformed, %llu "
+		    "connections (%llu refused), %llu volume increments "
+		    "lost", ps->decisions, ps->pr.round_trips,
+		    ps->fail_answers, ps->malformed, ps->accepted,
+		    ps->refused, ps->pr.lost_counts);
+		return;
+	}
+	log_msg("policy: %llu decisions (%.0f/s), %llu redis round trips in "
+	    "%.1f s; %zu connections; totals %llu decisions, %llu round "
+	    "trips", dd, ms > 0 ? dd * 1000.0 / ms : 0.0,
+	    ps->pr.round_trips - ps->stats_trips, ms / 1000.0, ps->nconns,
+	    ps->decisions, ps->pr.round_trips);
+	ps->stats_at = now;
+	ps->stats_decisions = ps->decisions;
+	ps->stats_trips = ps->pr.round_trips;
+}
+
+static int
+server_timeout(struct policy_server *ps)
+{
+	long long	now = clock_mono_ms(), t = -1, due;
+
+	if (ps->again != NULL)
+		return 0;
+	if (ps->counts_since != 0) {
+		due = ps->counts_since + POLICY_SERVER_FLUSH_MS - now;
+		t = due < 0 ? 0 : due;
+	}
+	if (ps->verbose) {
+		due = ps->stats_at + POLICY_SERVER_STATS_MS - now;
+		if (due < 0)
+			due = 0;
+		if (t == -1 || due < t)
+			t = due;
+	}
+	return (int)t;
+}
+
+static void *
+server_run(void *arg)
+{
+	struct policy_server	*ps = arg;
+	struct epoll_event	 evs[EVENTS_MAX];
+	struct conn		*c, *next, *again;
+	bool			 stop = false;
+	int			 n, i;
+
+	ps->stats_at = clock_mono_ms();
+	/* Connect and load the script before the first request. */
+	{
+		char	cause[256];
+
+		if (policy_redis_connect(&ps->pr, cause, sizeof cause) == -1)
+			outage_start(ps, cause);
+	}
+	while (!stop) {
+		n = epoll_wait(ps->ep, evs, EVENTS_MAX, server_timeout(ps));
+		if (n == -1 && errno != EINTR) {
+			log_msg("policy: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		ps->touched = NULL;
+		for (i = 0; i < n; i++) {
+			enum kind *k = evs[i].data.ptr;
+
+			if (*k == K_WAKE) {
+				stop = true;
+			} else if (*k == K_LISTEN) {
+				server_accept(ps, (struct listener *)k);
+			} else {
+				c = (struct conn *)k;
+				if (evs[i].events & EPOLLOUT)
+					conn_write(c);
+				if (evs[i].events & (EPOLLIN | EPOLLHUP |
+				    EPOLLERR))
+					conn_read(c);
+				conn_touch(ps, c);
+			}
+		}
+		if (stop)
+			break;
+		again = ps->again;
+		ps->again = NULL;
+		for (c = again; c != NULL; c = next) {
+			next = c->again_next;
+			c->waiting = false;
+			conn_touch(ps, c);
+		}
+		for (c = ps->touched; c != NULL; c = c->next)
+			conn_parse(ps, c);
+		/* conn_parse may have put connections on the again list. */
+		if (ps->nitems > 0)
+			server_decide(ps);
+		else if (ps->counts_since != 0 && clock_mono_ms() -
+		    ps->counts_since >= POLICY_SERVER_FLUSH_MS)
+			server_flush_counts(ps);
+		for (c = ps->touched; c != NULL; c = next) {
+			next = c->next;
+			c->listed = false;
+			if (c->outlen > c->outoff)
+				conn_write(c);
+			if (c->dead || (c->eof && c->inlen == c->inoff &&
+			    c->outlen == c->outoff))
+				conn_close(ps, c);
+			else
+				conn_events(ps, c);
+		}
+		if (ps->verbose && clock_mono_ms() - ps->stats_at >=
+		    POLICY_SERVER_STATS_MS)
+			server_stats(ps, false);
+	}
+	while (ps->all != NULL)
+		conn_close(ps, ps->all);
+	if (policy_redis_pending(&ps->pr))
+		server_flush_counts(ps);
+	server_stats(ps, true);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ start, stop */
+
+int
+policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
+{
+	sigset_t	all, old;
+	int		rc;
+	size_t		i;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&ps->thread, NULL, server_run, ps);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(cause, causelen, "cannot start the policy service: "
+		    "%s", strerror(rc));
+		return -1;
+	}
+	ps->started = true;
+	for (i = 0; i < ps->nls; i++)
+		log_msg("policy service listening on %s", ps->ls[i].addr->text);
+	return 0;
+}
+
+void
+policy_server_stop(struct policy_server *ps)
+{
+	uint64_t	one = 1;
+	ssize_t		n;
+
+	if (ps == NULL)
+		return;
+	if (ps->started) {
+		do
+			n = write(ps->wake, &one, sizeof one);
+		while (n == -1 && errno == EINTR);
+		pthread_join(ps->thread, NULL);
+	}
+	server_close_listeners(ps);
+	server_free(ps);
+}

@@ -168,4 +168,38 @@ int	store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 	    struct agency_list *out, char *cause, size_t len);
 void	agency_list_free(struct agency_list *l);
 
+/*
+ * Additions for the commands (core/cmd_block.c, cmd_permit.c, cmd_agency.c).
+ */
+
+/*
+ * The exit code of the last failure: redis_exit_code when Redis failed
+ * (3 unreachable, 4 denied), 1 when the store refused (not blocked, unknown
+ * agency, bad input: r->err is RERR_NONE then).
+ */
+int	store_exit_code(const struct redis *r);
+
+/* Reads one permit: 1 found, 0 none, -1. */
+int	store_permit_get(struct redis *r, const char *ip,
+	    struct permit_entry *out, char *cause, size_t len);
+
+/*
+ * store_permit_import that also counts, for the report: *added new IPs,
+ * *replaced IPs that had a permit (either may be NULL).
+ */
+int	store_permit_import_counted(struct redis *r,
+	    const struct permit_row *rows, size_t n, const char *who,
+	    long long now, size_t *added, size_t *replaced, char *cause,
+	    size_t len);
+
+/*
+ * Which of n agency ids exist (agency:{id}), in one round trip: exists[i]
+ * is set for each. Returns 0 or -1.
+ */
+int	store_agencies_exist(struct redis *r, const char *const *ids,
+	    size_t n, bool *exists, char *cause, size_t len);
+
+/* The bulk limit in force when bulk_rcpts is absent. */
+#define STORE_BULK_DEFAULT 1000
+
 #endif

@@ -18,6 +18,13 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
+extern const struct cmd_entry cmd_block_entry;
+extern const struct cmd_entry cmd_unblock_entry;
+extern const struct cmd_entry cmd_extend_entry;
+extern const struct cmd_entry cmd_blocks_entry;
+extern const struct cmd_entry cmd_permit_entry;
+extern const struct cmd_entry cmd_agency_entry;
+extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_view_entry;
 extern const struct cmd_entry cmd_filter_entry;
@@ -34,6 +41,13 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,
+	&cmd_block_entry,
+	&cmd_unblock_entry,
+	&cmd_extend_entry,
+	&cmd_blocks_entry,
+	&cmd_permit_entry,
+	&cmd_agency_entry,
+	&cmd_agencies_entry,
 	&cmd_help_entry,
 	&cmd_view_entry,
 	&cmd_filter_entry,

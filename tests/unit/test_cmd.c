@@ -37,7 +37,7 @@ test_find(void **state)
 	    "status");
 	assert_null(cmd_find("bogus", cause, sizeof cause));
 	assert_string_equal(cause, "unknown command 'bogus'; see 'help'");
-	assert_string_equal(cmd_find("e", cause, sizeof cause)->name, "events");
+	assert_string_equal(cmd_find("ev", cause, sizeof cause)->name, "events");
 	assert_null(cmd_find("", cause, sizeof cause));
 	/* A prefix two names share is refused with both names. */
 	assert_null(cmd_find("qu", cause, sizeof cause));

@@ -1,0 +1,41 @@
+/* What operators give the block, permit and agency commands, checked once
+ * where it enters: client IPs, free text, counts. */
+#ifndef MAILNOC_POLICY_INPUT_H
+#define MAILNOC_POLICY_INPUT_H
+
+#include <stddef.h>
+
+/* The longest free text (reasons, names, contacts, applications), bytes. */
+#define POLICY_TEXT_MAX	200
+
+/*
+ * Checks that `s` is one client address, IPv4 or IPv6, and writes its
+ * canonical text form into out (lower case, IPv6 compressed, an IPv4-mapped
+ * IPv6 address as plain IPv4), as Postfix names clients. Returns NULL, or a
+ * static reason to append to "cannot block 'X': ": ranges (CIDR, a-b),
+ * wildcards, host names, zone indexes and the unspecified address are
+ * refused, each with its own reason.
+ */
+const char	*policy_input_ip(const char *s, char *out, size_t len);
+
+/*
+ * Checks free text: valid UTF-8, no control characters, 1 to max bytes
+ * (empty is refused too). Returns NULL or a static reason.
+ */
+const char	*policy_input_text(const char *s, size_t max);
+
+/*
+ * Parses a whole decimal number in [min, max]. Returns 0 with *out set, or
+ * -1.
+ */
+int		 policy_input_number(const char *s, long long min, long long max,
+		    long long *out);
+
+/*
+ * Copies text read back from Redis for a terminal or JSON: control
+ * characters and bytes that are not UTF-8 become '?', and a cut never splits
+ * a character. Returns dst.
+ */
+char		*policy_input_sanitize(char *dst, size_t len, const char *src);
+
+#endif

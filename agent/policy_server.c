@@ -646,12 +646,12 @@ server_decide(struct policy_server *ps)
 		if (d.rule == POLICY_RULE_MALFORMED)
 			log_malformed(ps, &it->req);
 		else if (d.rule == POLICY_RULE_FAIL_OPEN) {
-			ps->fail_answers++;
-			ps->outage_answers++;
 			if (rc == -1)
 				outage_start(ps, cause);
 			else if (l != NULL)
 				log_bad_reply(ps, l, &d);
+			ps->fail_answers++;
+			ps->outage_answers++;
 		}
 		if (f->agency != NULL && f->redis_ok)
 			policy_redis_count(&ps->pr, f->agency, d.count, now);

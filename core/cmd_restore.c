@@ -1,0 +1,399 @@
+/* restore: bring a user's mailbox back from a dated backup into a new
+ * folder on the active node of the user's cluster; never into live mail. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backends/mailbox.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/cmd_restore.h"
+#include "core/confirm.h"
+#include "core/exitcode.h"
+#include "core/restore.h"
+#include "core/shell.h"
+
+static const struct cmd_option cmd_restore_options[] = {
+	{ "date", 1, "the backup of this day (YYYY-MM-DD, the last 28 days)" },
+	{ "latest", 0, "the newest backup of the last 28 days" },
+	{ "node", 1, "the mailbox node (must be the active node of its "
+	    "cluster)" },
+	{ NULL, 0, NULL },
+};
+
+static volatile sig_atomic_t restore_cancel;
+
+static void
+restore_on_signal(int sig)
+{
+	(void)sig;
+	restore_cancel = 1;
+}
+
+int
+cmd_restore_user(struct cmd_ctx *ctx, const char *name, const char *user)
+{
+	const char *why = restore_check_user(user);
+	char shown[80];
+	size_t i;
+
+	if (why == NULL)
+		return EXIT_OK;
+	/* The refused name may hold control characters: show them safely. */
+	for (i = 0; user[i] != '\0' && i + 1 < sizeof shown && i < 64; i++)
+		shown[i] = (unsigned char)user[i] < 0x20 ||
+		    user[i] == 0x7f ? '?' : user[i];
+	shown[i] = '\0';
+	return cmd_fail(ctx, EXIT_USAGE, "%s: user '%s%s' is not accepted: %s; "
+	    "nothing was run", name, shown, user[i] != '\0' ? "..." : "", why);
+}
+
+const struct config_node *
+cmd_restore_node(struct cmd_ctx *ctx, const char *name, const char *node,
+    bool need_active, int *code)
+{
+	const struct config_node *n;
+	const struct snapshot *snap = NULL;
+	char cause[400];
+
+	*code = EXIT_OK;
+	/* Refused from the configuration alone: no Redis, no node. */
+	if (node != NULL) {
+		if ((n = config_node_find(ctx->cfg, node)) == NULL) {
+			*code = cmd_fail(ctx, EXIT_USAGE, "%s: unknown node '%.64s'; "
+			    "nothing was run", name, node);
+			return NULL;
+		}
+		if (n->role != NODE_MAILBOX) {
+			*code = cmd_fail(ctx, EXIT_USAGE, "%s: '%s' is a gateway, "
+			    "not a mailbox node; nothing was run", name, node);
+			return NULL;
+		}
+	}
+	if ((node == NULL || need_active) &&
+	    (snap = cmd_snapshot(ctx, code)) == NULL)
+		return NULL;
+	if ((n = restore_pick_node(ctx->cfg, snap, node, need_active, cause,
+		 sizeof cause)) == NULL) {
+		*code = cmd_fail(ctx, EXIT_FAILED, "%s: %s; nothing was run", name,
+		    cause);
+		return NULL;
+	}
+	return n;
+}
+
+int
+cmd_restore_ssh_code(const struct ssh_conn *c)
+{
+	return c->err != SSH_E_NONE ? ssh_exit_code(c) : EXIT_FAILED;
+}
+
+/* What the user asked for, checked before anything runs. */
+struct restore_req {
+	const char *user;
+	const char *node_opt;
+	bool latest;
+	char date[RESTORE_DATE_LEN]; /* "" with --latest until listed */
+	long day;
+	long age;
+	long today;
+};
+
+static int
+restore_req_parse(const struct cmd *c, struct cmd_ctx *ctx,
+    struct restore_req *r)
+{
+	const char *date = cmd_option(c, "date");
+	char cause[256];
+	int code;
+
+	memset(r, 0, sizeof *r);
+	r->user = c->argv[0];
+	r->node_opt = cmd_option(c, "node");
+	r->latest = cmd_option(c, "latest") != NULL;
+	r->today = restore_today(time(NULL));
+	if ((code = cmd_restore_user(ctx, "restore", r->user)) != EXIT_OK)
+		return code;
+	if (date == NULL && !r->latest)
+		return cmd_fail(ctx, EXIT_USAGE, "restore: which backup? give "
+		    "--date YYYY-MM-DD or --latest; nothing was run");
+	if (date != NULL && r->latest)
+		return cmd_fail(ctx, EXIT_USAGE, "restore: give --date or "
+		    "--latest, not both; nothing was run");
+	if (date != NULL) {
+		if (restore_date_check(date, r->today, &r->day, &r->age, cause,
+			sizeof cause) == -1)
+			return cmd_fail(ctx, EXIT_USAGE, "restore: %s; nothing was "
+			    "run", cause);
+		snprintf(r->date, sizeof r->date, "%s", date);
+	}
+	return EXIT_OK;
+}
+
+/* The console asks, then runs the same command on a worker thread. */
+static int
+restore_in_console(struct cmd_ctx *ctx, const struct restore_req *r)
+{
+	char q[256], line[256];
+
+	snprintf(q, sizeof q, "restore %s from the %s%s into a new folder "
+	    "Restored-DATE on the active node? Live mail is not touched. "
+	    "y/N: ", r->user, r->latest ? "newest backup" : "backup of ",
+	    r->date);
+	/* Every value is validated: no quotes or spaces to escape. */
+	snprintf(line, sizeof line, "restore %s %s%s%s%s", r->user,
+	    r->latest ? "--latest" : "--date ", r->date,
+	    r->node_opt ? " --node " : "", r->node_opt ? r->node_opt : "");
+	return ctx->ui->background(ctx->ui_data, q, line);
+}
+
+/* --dry-run: the exact commands; nothing connects, nothing runs. */
+static int
+restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
+    const struct config_node *n)
+{
+	static const enum mailbox_op ops[] = { MAILBOX_USER, MAILBOX_BACKUPS,
+		MAILBOX_FOLDERS, MAILBOX_IMPORT, MAILBOX_STATUS };
+	char folder[RESTORE_FOLDER_MAX], cmd[SHELL_CMD_MAX], cause[512];
+	json_t *o = NULL, *cmds = NULL;
+	size_t i;
+
+	snprintf(folder, sizeof folder, RESTORE_FOLDER_PREFIX "%s", r->date);
+	if (ctx->json) {
+		o = json_object();
+		cmds = json_array();
+		json_object_set_new(o, "dry_run", json_true());
+		json_object_set_new(o, "user", json_string(r->user));
+		json_object_set_new(o, "node", json_string(n->name));
+		json_object_set_new(o, "date", r->latest ? json_null() :
+		    json_string(r->date));
+		json_object_set_new(o, "age_days", r->latest ? json_null() :
+		    json_integer(r->age));
+		json_object_set_new(o, "folder", r->latest ? json_null() :
+		    json_string(folder));
+	} else if (r->latest)
+		fprintf(ctx->out, "dry run: would restore %s on %s from the newest "
+		    "backup of the last %d days (found by the listing below) into "
+		    "a new folder Restored-DATE; nothing was run\n", r->user,
+		    n->name, RESTORE_WINDOW_DAYS);
+	else
+		fprintf(ctx->out, "dry run: would restore %s on %s from the backup "
+		    "of %s (%ld day%s old) into the new folder %s (%s-2, -3, ... "
+		    "if it exists); nothing was run\n", r->user, n->name, r->date,
+		    r->age, r->age == 1 ? "" : "s", folder, folder);
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		struct mailbox_args a = { .user = r->user };
+
+		if (ops[i] == MAILBOX_FOLDERS || ops[i] == MAILBOX_IMPORT ||
+		    ops[i] == MAILBOX_STATUS) {
+			/* These need the date, which --latest finds on the node. */
+			if (r->latest)
+				break;
+			a.folder = folder;
+		}
+		if (ops[i] == MAILBOX_IMPORT)
+			a.date = r->date;
+		if (mailbox_command(ctx->cfg, n, ops[i], &a, cmd, sizeof cmd,
+			cause, sizeof cause) == -1) {
+			json_decref(o);
+			json_decref(cmds);
+			return cmd_fail(ctx, EXIT_USAGE, "restore: %s", cause);
+		}
+		if (ctx->json)
+			json_array_append_new(cmds, json_string(cmd));
+		else
+			fprintf(ctx->out, "  %s: %s\n", mailbox_op_name(ops[i]), cmd);
+	}
+	if (ctx->json) {
+		json_object_set_new(o, "commands", cmds);
+		cmd_json_print(ctx, o);
+	}
+	return EXIT_OK;
+}
+
+/* Finds the backup on the node: the --date one, or the newest allowed. */
+static int
+restore_find_backup(struct cmd_ctx *ctx, struct ssh_conn *ssh,
+    struct restore_req *r, long *messages)
+{
+	struct restore_backup *b = NULL;
+	char cause[512], list[160] = "";
+	size_t off = 0;
+	long n, i, k;
+
+	if ((n = mailbox_backups(ssh, r->user, &b, cause, sizeof cause)) == -1)
+		return cmd_fail(ctx, cmd_restore_ssh_code(ssh), "restore: %s; "
+		    "nothing was restored", cause);
+	k = r->latest ? restore_pick_latest(b, (size_t)n, r->today) :
+			restore_find(b, (size_t)n, r->day);
+	if (k == -1) {
+		for (i = 0; i < n && off < sizeof list; i++) {
+			if (restore_age_refused(r->today - b[i].day) == NULL)
+				off += (size_t)snprintf(list + off, sizeof list -
+				    off, "%s%s", off ? ", " : "", b[i].date);
+		}
+		free(b);
+		if (r->latest)
+			return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup "
+			    "of the last %d days on %s; nothing was restored",
+			    r->user, RESTORE_WINDOW_DAYS, ssh->node->name);
+		return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup of %s "
+		    "on %s (%s%s); nothing was restored", r->user, r->date,
+		    ssh->node->name, off ? "restorable: " : "none restorable",
+		    list);
+	}
+	snprintf(r->date, sizeof r->date, "%s", b[k].date);
+	r->day = b[k].day;
+	r->age = r->today - b[k].day;
+	*messages = b[k].messages;
+	free(b);
+	return EXIT_OK;
+}
+
+static void
+restore_result(struct cmd_ctx *ctx, const struct restore_req *r,
+    const struct config_node *n, const char *folder, long backup_messages,
+    long messages, double secs)
+{
+	if (ctx->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "user", json_string(r->user));
+		json_object_set_new(o, "node", json_string(n->name));
+		json_object_set_new(o, "date", json_string(r->date));
+		json_object_set_new(o, "age_days", json_integer(r->age));
+		json_object_set_new(o, "folder", json_string(folder));
+		json_object_set_new(o, "backup_messages", backup_messages < 0 ?
+		    json_null() : json_integer(backup_messages));
+		json_object_set_new(o, "messages", json_integer(messages));
+		json_object_set_new(o, "seconds", json_real(secs));
+		cmd_json_print(ctx, o);
+		return;
+	}
+	fprintf(ctx->out, "%s: restored %ld message%s from the backup of %s "
+	    "into %s on %s in %.1f s\n", r->user, messages, messages == 1 ?
+	    "" : "s", r->date, folder, n->name, secs);
+}
+
+/* Runs the import with Ctrl-C as cancel (batch mode's own process only). */
+static int
+restore_import(struct cmd_ctx *ctx, struct ssh_conn *ssh,
+    const struct restore_req *r, const char *folder, char *cause,
+    size_t len)
+{
+	struct sigaction sa, old_int, old_term;
+	/* A console job shares the process with curses: no handlers there. */
+	bool own = ctx->out == stdout;
+	int rc;
+
+	restore_cancel = 0;
+	if (own) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = restore_on_signal;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
+	rc = mailbox_import(ssh, r->user, r->date, folder,
+	    (volatile int *)&restore_cancel, cause, len);
+	if (own) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	return rc;
+}
+
+static int
+cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	const struct config_node *n;
+	struct restore_req r;
+	struct ssh_conn ssh;
+	char folder[RESTORE_FOLDER_MAX], cause[512], what[400], age[64];
+	long backup_messages = -1, messages;
+	long long t0;
+	int code, known;
+
+	if ((code = restore_req_parse(c, ctx, &r)) != EXIT_OK)
+		return code;
+	if (ctx->ui != NULL)
+		return restore_in_console(ctx, &r);
+	if ((n = cmd_restore_node(ctx, "restore", r.node_opt, true, &code)) ==
+	    NULL)
+		return code;
+	if (ctx->dry_run)
+		return restore_dry_run(ctx, &r, n);
+
+	/* Read-only checks on the node; the import is the only write. */
+	ssh_init(&ssh, ctx->cfg, n);
+	if ((known = mailbox_user_known(&ssh, r.user, cause, sizeof cause)) !=
+	    1) {
+		code = known == 0 ? cmd_fail(ctx, EXIT_USAGE, "restore: unknown "
+		    "user '%s' on %s; nothing was restored", r.user, n->name) :
+		    cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s; "
+		    "nothing was restored", cause);
+		goto out;
+	}
+	if ((code = restore_find_backup(ctx, &ssh, &r, &backup_messages)) !=
+	    EXIT_OK)
+		goto out;
+	if (mailbox_folder_new(&ssh, r.user, r.date, folder, sizeof folder,
+		cause, sizeof cause) == -1) {
+		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s; "
+		    "nothing was restored", cause);
+		goto out;
+	}
+	if (backup_messages >= 0)
+		snprintf(age, sizeof age, "%ld day%s old, %ld message%s", r.age,
+		    r.age == 1 ? "" : "s", backup_messages,
+		    backup_messages == 1 ? "" : "s");
+	else
+		snprintf(age, sizeof age, "%ld day%s old", r.age,
+		    r.age == 1 ? "" : "s");
+	snprintf(what, sizeof what, "restore %s on %s from the backup of %s "
+	    "(%s) into the new folder %s", r.user, n->name, r.date, age, folder);
+	if (!ctx->json)
+		fprintf(ctx->out, "%s\n", what);
+	if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
+		goto out;
+
+	t0 = clock_mono_ms();
+	if (restore_import(ctx, &ssh, &r, folder, cause, sizeof cause) == -1) {
+		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s%s; "
+		    "the folder %s may hold part of the backup", ssh.err ==
+		    SSH_E_CANCELLED ? "cancelled: " : "", cause, folder);
+		goto out;
+	}
+	if ((messages = mailbox_count(&ssh, r.user, folder, cause,
+		 sizeof cause)) == -1) {
+		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: the "
+		    "import into %s ran, but its messages could not be counted: "
+		    "%s", folder, cause);
+		goto out;
+	}
+	restore_result(ctx, &r, n, folder, backup_messages, messages,
+	    (double)(clock_mono_ms() - t0) / 1000.0);
+	if (backup_messages >= 0 && messages != backup_messages)
+		code = cmd_fail(ctx, EXIT_FAILED, "restore: %s holds %ld of the "
+		    "%ld messages of the backup of %s", folder, messages,
+		    backup_messages, r.date);
+out:
+	ssh_close(&ssh);
+	return code;
+}
+
+const struct cmd_entry cmd_restore_entry = {
+	.name = "restore",
+	.alias = NULL,
+	.usage = "USER",
+	.help = "restore a mailbox from a backup of the last 28 days into a "
+		"new folder Restored-DATE",
+	.options = cmd_restore_options,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_SSH | CMD_NEEDS_REDIS |
+		 CMD_DATA,
+	.exec = cmd_restore_exec,
+};

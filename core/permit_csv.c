@@ -410,7 +410,7 @@ permit_csv_parse(const char *data, size_t len, struct permit_csv *out)
 		permit_csv_add_error(out, 0, "the file is empty; it needs the "
 		    "header line " PERMIT_CSV_HEADER " and one row per "
 		    "permitted IP");
-	else if (nrows == 0)
+	else if (nrows == 0 && out->nerrors == 0)
 		permit_csv_add_error(out, 0, "no permits: the file has the header "
 		    "and no rows");
 done:

@@ -2,6 +2,7 @@
 #include "tui/console.h"
 
 #include <errno.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -86,7 +87,7 @@ ui_view(void *ui, const char *name, char *cause, size_t len)
 	if ((i = console_find_view(c, name)) == -1 ||
 	    strcmp(name, "help") == 0) {
 		snprintf(cause, len, "view: no view '%s'; use overview, "
-		    "clusters or queues", name);
+		    "clusters, queues, blocklist or agencies", name);
 		return -1;
 	}
 	c->current = i;
@@ -105,11 +106,69 @@ ui_filter(void *ui, const char *text)
 	return EXIT_OK;
 }
 
+static const char *
+console_selected_ip(struct console *c)
+{
+	const struct view *v = c->views[c->current];
+
+	return v->selected_ip != NULL ? v->selected_ip(c->state[c->current]) :
+	    NULL;
+}
+
+/*
+ * Writes `text` with #{ip} replaced by the IP under the cursor (as tmux
+ * expands formats in command-prompt -I). Returns 0, or -1 with `cause`.
+ */
+static int
+console_expand(struct console *c, const char *text, char *out, size_t len,
+    char *cause, size_t causelen)
+{
+	const char *p, *ip;
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (p = text; *p != '\0' && off + 1 < len; ) {
+		if (strncmp(p, "#{ip}", 5) == 0) {
+			if ((ip = console_selected_ip(c)) == NULL) {
+				snprintf(cause, causelen, "no blocked IP selected; "
+				    "open the blocklist (4) and move to one");
+				return -1;
+			}
+			off += (size_t)snprintf(out + off, len - off, "%s", ip);
+			p += 5;
+			continue;
+		}
+		out[off++] = *p++;
+		out[off] = '\0';
+	}
+	if (off >= len)
+		out[len - 1] = '\0';
+	return 0;
+}
+
+/*
+ * prompt NAME opens NAME's own prompt, whose whole line is its one argument
+ * ("prompt filter"); a TEXT holding a space opens the command line with
+ * TEXT already typed ("prompt 'block '"), #{ip} expanded.
+ */
 static int
 ui_prompt(void *ui, const char *prefix)
 {
 	struct console *c = ui;
+	char cause[256];
 
+	if (strchr(prefix, ' ') != NULL) {
+		if (console_expand(c, prefix, c->line, sizeof c->line, cause,
+			sizeof cause) == -1) {
+			/* Shown as the command's error: the hook has no cause. */
+			console_message(c, true, "%s", cause);
+			return EXIT_OK;
+		}
+		c->prompting = true;
+		c->prompt_cmd[0] = '\0';
+		c->linelen = strlen(c->line);
+		return EXIT_OK;
+	}
 	c->prompting = true;
 	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "%s", prefix);
 	c->line[0] = '\0';
@@ -137,8 +196,9 @@ ui_move(void *ui, const char *where, char *cause, size_t len)
 	const struct view *v = c->views[c->current];
 
 	if (v->cursor(c->state[c->current], where) == -1) {
-		snprintf(cause, len, "move: '%s' is not a direction; use up, "
-		    "down, page-up, page-down, top or bottom", where);
+		snprintf(cause, len, "move: '%s' is not a direction here; use "
+		    "up, down, page-up, page-down, top or bottom (in and out "
+		    "in the agencies view)", where);
 		return -1;
 	}
 	return 0;
@@ -196,9 +256,21 @@ ui_selected_node(void *ui)
 	return view_overview_selected(c->state[0]);
 }
 
+static const char *
+ui_selected_ip(void *ui)
+{
+	return console_selected_ip(ui);
+}
+
 int
 console_ask(struct console *c, const char *question, const char *line)
 {
+	if (strlen(line) >= sizeof c->confirm_line) {
+		/* Cut short, it would run something else than was asked. */
+		console_message(c, true, "the command is too long to run from "
+		    "the console; use batch mode");
+		return EXIT_OK;
+	}
 	console_confirm(c, question, "y");
 	snprintf(c->confirm_line, sizeof c->confirm_line, "%s", line);
 	return EXIT_OK;
@@ -234,6 +306,7 @@ static const struct cmd_ui console_ui = {
 	.queue = ui_queue,
 	.background = ui_background,
 	.selected_node = ui_selected_node,
+	.selected_ip = ui_selected_ip,
 };
 
 static void
@@ -345,6 +418,7 @@ console_prompt_key(struct console *c, int key)
 static void
 console_key(struct console *c, int key)
 {
+	const struct view *v = c->views[c->current];
 	const struct keymap_binding *b;
 
 	if (key == KEY_RESIZE)
@@ -358,7 +432,9 @@ console_key(struct console *c, int key)
 	if (key == 27 && c->current == CONSOLE_VIEW_QUEUES &&
 	    view_queues_escape(c->state[CONSOLE_VIEW_QUEUES]))
 		return;
-	if ((b = keymap_lookup(&c->keymap, key)) == NULL) {
+	if (key == 27 && v->escape != NULL && v->escape(c->state[c->current]))
+		return;
+	if ((b = keymap_lookup_in(&c->keymap, v->name, key)) == NULL) {
 		if (key == 27 && c->current == console_find_view(c, "help")) {
 			c->current = c->previous;
 			return;
@@ -376,10 +452,45 @@ console_key(struct console *c, int key)
 	console_run_cmd(c, &b->cmd);
 }
 
+/* Hands the policy store's data to the views that show it. */
+static void
+console_take_policy(struct console *c, struct worker_msg *m)
+{
+	int i;
+
+	for (i = 0; i < CONSOLE_NVIEWS; i++) {
+		if (c->views[i]->take != NULL)
+			c->views[i]->take(c->state[i], c, m);
+	}
+	worker_msg_free(m);
+}
+
+/* Tells the worker what the view on screen reads besides the snapshot. */
+static void
+console_fetch(struct console *c)
+{
+	const struct view *v = c->views[c->current];
+	const char *agency = NULL;
+	unsigned what = 0;
+
+	if (v->fetch != NULL)
+		what = v->fetch(c->state[c->current], &agency);
+	worker_fetch(&c->worker, what, agency);
+}
+
 static void
 console_take(struct console *c, struct worker_msg *m)
 {
+	if (m->kind == WMSG_BLOCKS || m->kind == WMSG_AGENCIES ||
+	    m->kind == WMSG_PERMITS) {
+		console_take_policy(c, m);
+		return;
+	}
 	if (m->kind != WMSG_SNAPSHOT) {
+		/* A block, unblock or extend just ended: show it at once. */
+		if (m->kind == WMSG_ACTION_DONE &&
+		    c->views[c->current]->fetch != NULL)
+			worker_refresh(&c->worker);
 		view_queues_take(c->state[CONSOLE_VIEW_QUEUES], c, m);
 		worker_msg_free(m);
 		return;
@@ -542,10 +653,12 @@ console_draw_status(struct console *c)
 		attrset(theme_attr(c->message_error ? ROLE_ALERT : ROLE_STATUS));
 		mvaddnstr(y, 0, c->message, COLS);
 	} else {
+		const char *hint = c->views[c->current]->hint;
+
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, " ? help  : command  / filter  o overview  "
-		    "c clusters  3 queues  q quit", COLS);
+		mvaddnstr(y, 0, hint != NULL ? hint : " ? help  : command  / "
+		    "filter  o overview  c clusters  3 queues  q quit", COLS);
 		if (c->filter[0] != '\0' && COLS > 60) {
 			char f[160];
 
@@ -603,6 +716,8 @@ console_setup(struct console *c, const struct config *cfg,
 	c->views[1] = &view_clusters;
 	c->views[2] = &view_help;
 	c->views[3] = &view_queues;
+	c->views[4] = &view_blocklist;
+	c->views[5] = &view_agencies;
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;
@@ -649,6 +764,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 	if ((rc = console_setup(&c, cfg, cli, &theme)) != -1)
 		return rc;
 	setlocale(LC_ALL, "");
+	c.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -689,6 +805,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 			console_take(&c, m);
 		while ((key = getch()) != ERR && !c.quit)
 			console_key(&c, key);
+		console_fetch(&c);
 		c.now = clock_wall_ms() / 1000;
 		view_queues_tick(c.state[CONSOLE_VIEW_QUEUES], &c);
 		if (pfd[0].revents & (POLLHUP | POLLERR))

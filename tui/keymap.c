@@ -19,6 +19,7 @@ struct keymap_default {
 /* Bindings of one view; keys they share with every view are theirs there. */
 static const struct keymap_default keymap_view_defaults[] = {
 	{ "blocklist", "+", "prompt \"block \"" },
+	{ "blocklist", "-", "unblock" },
 	{ "blocklist", "x", "prompt \"extend #{ip} --for \"" },
 	{ "agencies", "Enter", "move in" },
 	{ "agencies", "Right", "move in" },

@@ -1,5 +1,6 @@
 /* Views and the console state they draw from. Views are small and alike:
- * init / draw / move / free; only the main loop calls doupdate(). */
+ * init / draw / move / free, and a few optional hooks; only the main loop
+ * calls doupdate(). */
 #ifndef MAILNOC_VIEW_H
 #define MAILNOC_VIEW_H
 
@@ -22,14 +23,31 @@ struct view {
 	/* Moves the cursor; returns 0, or -1 for an unknown direction. */
 	int (*cursor)(void *state, const char *where);
 	void (*free)(void *state);
+
+	/* The rest may be NULL. */
+	/*
+	 * What the Redis worker should read while the view is shown (enum
+	 * worker_fetch bits); *agency names the agency of FETCH_PERMITS.
+	 */
+	unsigned (*fetch)(void *state, const char **agency);
+	/* Takes a worker message: keeps what it wants, setting it NULL in m. */
+	void (*take)(void *state, struct console *c, struct worker_msg *m);
+	/* Esc: returns 1 when the view used it (closed something). */
+	int (*escape)(void *state);
+	/* The IP under the cursor, or NULL. */
+	const char *(*selected_ip)(void *state);
+	/* The status line's key hints; NULL: the console's own. */
+	const char *hint;
 };
 
 extern const struct view view_overview;
 extern const struct view view_clusters;
 extern const struct view view_help;
 extern const struct view view_queues;
+extern const struct view view_blocklist;
+extern const struct view view_agencies;
 
-#define CONSOLE_NVIEWS 4
+#define CONSOLE_NVIEWS 6
 #define CONSOLE_VIEW_QUEUES 3
 
 struct console {
@@ -57,8 +75,9 @@ struct console {
 	char alert[256];             /* a provider throttling the gateways */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
-	char confirm_line[128];      /* a command to run when confirmed */
+	char confirm_line[512];      /* a command to run when confirmed */
 	bool read_only;
+	bool utf8;                   /* the locale's charset is UTF-8 */
 	bool quit;
 	long long now;               /* wall clock, seconds, for ages */
 };

@@ -1,4 +1,5 @@
-/* The Redis worker thread: fetch a snapshot every interval, hand it over. */
+/* The Redis worker thread: fetch a snapshot every interval, and what the
+ * view on screen reads from the policy store, and hand them over. */
 #include "tui/worker.h"
 
 #include <errno.h>
@@ -53,6 +54,63 @@ worker_learn(struct worker_extra *x, const struct snapshot *s)
 	return s->nunknown > 0;
 }
 
+static struct worker_msg *
+worker_msg_new(enum worker_msg_kind kind)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+
+	m->kind = kind;
+	return m;
+}
+
+/* Reads the blocks, agencies or permits a view shows, on the worker's own
+ * connection, and posts each result (or why it failed). */
+static void
+worker_policy(struct worker *w, struct redis *r, unsigned what,
+    const char *agency)
+{
+	long long now_ms = clock_wall_ms();
+	struct worker_msg *m;
+
+	if (what & FETCH_BLOCKS) {
+		m = worker_msg_new(WMSG_BLOCKS);
+		m->blocks = xcalloc(1, sizeof *m->blocks);
+		if (store_blocks_list(r, now_ms / 1000, m->blocks, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			block_list_free(m->blocks);
+			free(m->blocks);
+			m->blocks = NULL;
+		}
+		worker_post(w, m);
+	}
+	if (what & FETCH_AGENCIES) {
+		m = worker_msg_new(WMSG_AGENCIES);
+		m->agencies = xcalloc(1, sizeof *m->agencies);
+		if (store_agencies_list(r, now_ms, true, m->agencies, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			agency_list_free(m->agencies);
+			free(m->agencies);
+			m->agencies = NULL;
+		}
+		worker_post(w, m);
+	}
+	if ((what & FETCH_PERMITS) && agency[0] != '\0') {
+		m = worker_msg_new(WMSG_PERMITS);
+		snprintf(m->agency, sizeof m->agency, "%s", agency);
+		m->permits = xcalloc(1, sizeof *m->permits);
+		if (store_permits_list(r, agency, m->permits, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			permit_list_free(m->permits);
+			free(m->permits);
+			m->permits = NULL;
+		}
+		worker_post(w, m);
+	}
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -67,8 +125,11 @@ worker_main(void *arg)
 	for (;;) {
 		struct worker_msg *m = xcalloc(1, sizeof *m);
 		long long start = clock_mono_ms();
+		char agency[STORE_ID_MAX];
 		struct timespec until;
 		long long deadline;
+		unsigned what;
+		bool up;
 
 		m->snap = snapshot_fetch(&r, &q);
 		m->fetch_us = (clock_mono_ms() - start) * 1000;
@@ -79,7 +140,15 @@ worker_main(void *arg)
 			snapshot_query_free(&q);
 			snapshot_query_build(&q, w->cfg, extra.names, extra.n);
 		}
+		up = m->snap != NULL;
 		worker_post(w, m);
+		pthread_mutex_lock(&w->lock);
+		what = w->fetch;
+		snprintf(agency, sizeof agency, "%s", w->agency);
+		pthread_mutex_unlock(&w->lock);
+		/* A Redis that just failed would only fail again, slowly. */
+		if (up && what != 0)
+			worker_policy(w, &r, what, agency);
 
 		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
 		until.tv_sec = deadline / 1000;
@@ -171,6 +240,24 @@ worker_refresh(struct worker *w)
 }
 
 void
+worker_fetch(struct worker *w, unsigned what, const char *agency)
+{
+	if (agency == NULL)
+		agency = "";
+	pthread_mutex_lock(&w->lock);
+	if (w->fetch != what || strcmp(w->agency, agency) != 0) {
+		w->fetch = what;
+		snprintf(w->agency, sizeof w->agency, "%s", agency);
+		/* Only something new to show is worth an early round trip. */
+		if (what != 0) {
+			w->refresh = true;
+			pthread_cond_signal(&w->cond);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
 worker_job_begin(struct worker *w)
 {
 	pthread_mutex_lock(&w->lock);
@@ -225,6 +312,18 @@ worker_msg_free(struct worker_msg *m)
 		return;
 	snapshot_free(m->snap);
 	queue_set_free(m->qs);
+	if (m->blocks != NULL) {
+		block_list_free(m->blocks);
+		free(m->blocks);
+	}
+	if (m->agencies != NULL) {
+		agency_list_free(m->agencies);
+		free(m->agencies);
+	}
+	if (m->permits != NULL) {
+		permit_list_free(m->permits);
+		free(m->permits);
+	}
 	for (i = 0; i < m->nlines; i++)
 		free(m->lines[i]);
 	free(m->lines);

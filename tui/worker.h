@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/config.h"
 #include "core/model.h"
@@ -17,6 +18,16 @@ enum worker_msg_kind {
 	WMSG_QUEUE_DONE,  /* a node's listing ended: failed, text */
 	WMSG_ACTION_DONE, /* a queue action ended: failed, text */
 	WMSG_MESSAGE,     /* a message shown: lines */
+	WMSG_BLOCKS,      /* the blocklist: blocks, or failed and text */
+	WMSG_AGENCIES,    /* agencies with volumes: agencies, or failed */
+	WMSG_PERMITS,     /* an agency's permits: agency, permits, or failed */
+};
+
+/* What the Redis worker reads besides the snapshot: what a view shows. */
+enum worker_fetch {
+	FETCH_BLOCKS = 0x01,
+	FETCH_AGENCIES = 0x02,
+	FETCH_PERMITS = 0x04, /* of one agency */
 };
 
 struct worker_msg {
@@ -29,6 +40,10 @@ struct worker_msg {
 	char **lines;          /* WMSG_MESSAGE */
 	size_t nlines;
 	struct snapshot *snap; /* NULL when the fetch failed */
+	struct block_list *blocks;     /* WMSG_BLOCKS */
+	struct agency_list *agencies;  /* WMSG_AGENCIES */
+	struct permit_list *permits;   /* WMSG_PERMITS */
+	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	enum redis_err err;
 	char errstr[256];
 	long long fetch_us;    /* how long the fetch took */
@@ -44,6 +59,8 @@ struct worker {
 	struct worker_msg *head, *tail;
 	bool stop;
 	bool refresh;
+	unsigned fetch;        /* enum worker_fetch bits */
+	char agency[STORE_ID_MAX]; /* FETCH_PERMITS: whose */
 	bool started;
 	bool closed;           /* the UI is gone: messages are dropped */
 	int jobs;              /* background jobs that may still post */
@@ -68,6 +85,13 @@ struct worker_msg *worker_pop(struct worker *w);
 
 /* Asks for a fetch now instead of at the next interval. */
 void worker_refresh(struct worker *w);
+
+/*
+ * Says what to read besides the snapshot (enum worker_fetch bits; `agency`
+ * for FETCH_PERMITS, else NULL) from now on, every interval. A change is
+ * fetched at once; the same request again does nothing.
+ */
+void worker_fetch(struct worker *w, unsigned what, const char *agency);
 
 /* Stops the thread and frees what is queued. */
 void worker_stop(struct worker *w);

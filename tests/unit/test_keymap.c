@@ -86,6 +86,7 @@ test_view_tables(void **state)
 	assert_string_equal(command_in("agencies", KEY_LEFT), "move out");
 	/* The blocklist's keys are its own. */
 	assert_string_equal(command_in("blocklist", '+'), "prompt \"block \"");
+	assert_string_equal(command_in("blocklist", '-'), "unblock");
 	assert_string_equal(command_in("blocklist", 'x'),
 	    "prompt \"extend #{ip} --for \"");
 	assert_null(command_in("overview", '+'));

@@ -1,0 +1,109 @@
+#!/bin/sh
+# The agencies view: an agency's volume as the agents count it (per-minute
+# and per-hour buckets), its sparkline, its share of the declared volume,
+# the bulk guidance; Enter shows its permitted IPs, b goes back.
+. "$(dirname "$0")/lib.sh"
+LAB=$(dirname "$MAILNOC_CONFIG")
+. tests/lab/ports
+A=t-e2e
+rc() {
+	redis-cli -p "$LAB_REDIS_PORT" --user admin \
+		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
+}
+now=$(date +%s)
+m=$((now / 60))
+h=$((now / 3600))
+# Removes the agency, its permits and blocks, and its volume of the last day
+# (leftovers of an earlier run would change the sums).
+cleanup() {
+	for ip in $(rc hgetall mailnoc:permit | paste - - | awk -v a="$A" \
+		'$2 == a { print $1 }'); do
+		rc del "mailnoc:permit:$ip" "mailnoc:block:$ip" >/dev/null
+		rc hdel mailnoc:permit "$ip" >/dev/null
+		rc zrem mailnoc:blocks "$ip" >/dev/null
+	done
+	rc del "mailnoc:agency:$A" >/dev/null
+	rc srem mailnoc:agencies "$A" >/dev/null
+	i=0
+	while [ $i -le 61 ]; do
+		echo "HDEL mailnoc:vol:m:$((m - i)) $A|msgs $A|rcpts $A|bytes $A|rejected $A|deferred"
+		[ $i -le 25 ] && echo "HDEL mailnoc:vol:h:$((h - i)) $A|msgs $A|rcpts $A|bytes $A|rejected $A|deferred"
+		i=$((i + 1))
+	done | rc >/dev/null
+}
+# vol M METRIC N: what an agent adds in minute M: its minute and hour buckets.
+vol() {
+	rc hincrby "mailnoc:vol:m:$1" "$A|$2" "$3" >/dev/null
+	rc expire "mailnoc:vol:m:$1" 172800 >/dev/null
+	rc hincrby "mailnoc:vol:h:$(($1 / 60))" "$A|$2" "$3" >/dev/null
+}
+
+cleanup
+trap 'cleanup; tui_stop' EXIT INT TERM
+rc hset "mailnoc:agency:$A" name "E2E agency" contact ops@e2e.test \
+	daily 5000 bulk_rcpts 100 >/dev/null
+rc sadd mailnoc:agencies "$A" >/dev/null
+rc hset mailnoc:permit 127.0.2.70 "$A" 127.0.2.71 "$A" >/dev/null
+rc hset mailnoc:permit:127.0.2.70 app payroll expected 300 who e2e \
+	since "$now" >/dev/null
+rc hset mailnoc:permit:127.0.2.71 app scanner expected 20 who e2e \
+	since "$now" >/dev/null
+rc hset mailnoc:block:127.0.2.71 reason e2e who e2e since "$now" \
+	until $((now + 1800)) >/dev/null
+rc zadd mailnoc:blocks $((now + 1800)) 127.0.2.71 >/dev/null
+# The last hour: 42 + 5 + 3 messages; 150 recipients in the last ten
+# minutes (over the bulk guidance of 100); 1150 more two hours ago.
+vol $m msgs 42
+vol $m rcpts 140
+vol $m bytes 3145728
+vol $m rejected 2
+vol $((m - 5)) msgs 5
+vol $((m - 5)) rcpts 10
+vol $((m - 20)) msgs 3
+rc hincrby "mailnoc:vol:h:$((h - 2))" "$A|msgs" 1150 >/dev/null
+
+# field N: the Nth word of the agency's row (2: MSG/h, 3: MSG/d, 4: RCPT/d).
+field() {
+	tui_screen | awk -v a="$A" -v n="$1" '$1 == a { print $n; exit }'
+}
+
+# A UTF-8 terminal first, then a plain one.
+export LANG=C.UTF-8
+tui_start 80 24
+tui_keys 5
+expect_screen "5 opens the agencies view" "mailnoc | Agencies" 10
+tui_keys / "$A" Enter
+wait_for "$A " 10
+expect_eq "the agency's row: 50 messages in the hour" 50 "$(field 2)"
+expect_eq "1.2k in the day" 1.2k "$(field 3)"
+row=$(tui_screen | grep "^$A ")
+expect_contains "the day against the declared volume" "1.2k/5k 24%" "$row"
+expect_contains "a sparkline of the last hour ends the row" "█" "$row"
+expect_screen "the detail: the last hour's messages and recipients" \
+	"last hour        50      150     3.0M        2        0" 5
+expect_screen "over the bulk guidance is said" "150 rcpts/10 min (limit 100) OVER"
+expect_screen "and counted in the summary" "1 over the bulk guidance"
+
+tui_keys Enter
+expect_screen "Enter shows its permitted IPs" "2 permitted IPs, 1 blocked" 10
+expect_screen "with application and expected volume" "payroll"
+expect_screen "and the blocked one's state" "blocked until"
+row=$(tui_screen | grep "^127.0.2.70 ")
+expect_contains "the other one is ok" " ok " "$row"
+tui_keys b
+expect_screen "b goes back to the list" "over the bulk guidance" 5
+tui_keys Enter Escape
+expect_screen "Esc goes back too" "over the bulk guidance" 5
+tui_keys q
+expect_screen "q quits" "EXITED 0"
+
+export LANG=C LC_ALL=C
+tui_start 80 24
+tui_keys 5 / "$A" Enter
+wait_for "$A " 10
+expect_eq "without UTF-8 the view still shows the agency" 50 "$(field 2)"
+row=$(tui_screen | grep "^$A ")
+expect_contains "with an ASCII sparkline" "@" "$row"
+tui_keys q
+unset LC_ALL
+finish

@@ -1,0 +1,514 @@
+/* Agencies: each agency's mail volume against what it declared, its last
+ * hour as a sparkline; Enter opens its permitted IPs. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/format.h"
+#include "core/xalloc.h"
+#include "tui/human.h"
+#include "tui/sparkline.h"
+#include "tui/table.h"
+#include "tui/view.h"
+
+/* Lines of the selected agency's detail under the list, when it fits. */
+#define AGENCIES_DETAIL_H 8
+#define AGENCIES_IP_MIN 15
+#define AGENCIES_IP_MAX 39
+
+enum { AC_ID, AC_MSG_H, AC_MSG_D, AC_RCPT_D, AC_BYTES_D, AC_REJ_D, AC_DEF_D,
+	AC_TODAY, AC_SPARK, AGENCIES_NCOLS };
+
+/* 80 columns: 65 for the numbers, the rest for the last hour. */
+static const struct table_col agencies_cols[AGENCIES_NCOLS] = {
+	{ "AGENCY", 10, 0 },
+	{ "MSG/h", 6, 1 },
+	{ "MSG/d", 6, 1 },
+	{ "RCPT/d", 6, 1 },
+	{ "BYTES/d", 7, 1 },
+	{ "REJ/d", 5, 1 },
+	{ "DEF/d", 5, 1 },
+	{ "DAY/DECLARED", 12, 0 },
+	{ "LAST HOUR", 0, 0 },
+};
+
+enum { PC_IP, PC_EXPECTED, PC_STATE, PC_SINCE, PC_APP, PERMITS_NCOLS };
+
+static const struct table_col permits_cols[PERMITS_NCOLS] = {
+	{ "IP", AGENCIES_IP_MIN, 0 },
+	{ "EXPECT/d", 8, 1 },
+	{ "STATE", 26, 0 },
+	{ "SINCE", 5, 1 },
+	{ "APPLICATION", 0, 0 },
+};
+
+struct agencies_state {
+	struct table list;
+	struct table permits;
+	struct table_col pcols[PERMITS_NCOLS];
+	struct agency_list *agencies;   /* NULL before the first fetch */
+	char error[256];
+	char open[STORE_ID_MAX];        /* the agency shown, "" for the list */
+	struct permit_list *plist;      /* permits of plist_of */
+	char plist_of[STORE_ID_MAX];
+	char perror[256];
+	char list_filter[128];          /* the filter the list was drawn with */
+};
+
+static void *
+agencies_init(struct console *c)
+{
+	struct agencies_state *st = xcalloc(1, sizeof *st);
+
+	(void)c;
+	memcpy(st->pcols, permits_cols, sizeof st->pcols);
+	return st;
+}
+
+static unsigned
+agencies_fetch(void *state, const char **agency)
+{
+	struct agencies_state *st = state;
+
+	if (st->open[0] == '\0') {
+		*agency = NULL;
+		return FETCH_AGENCIES;
+	}
+	*agency = st->open;
+	return FETCH_AGENCIES | FETCH_PERMITS;
+}
+
+static void
+agencies_free_lists(struct agencies_state *st)
+{
+	if (st->agencies != NULL) {
+		agency_list_free(st->agencies);
+		free(st->agencies);
+		st->agencies = NULL;
+	}
+	if (st->plist != NULL) {
+		permit_list_free(st->plist);
+		free(st->plist);
+		st->plist = NULL;
+	}
+}
+
+static void
+agencies_take(void *state, struct console *c, struct worker_msg *m)
+{
+	struct agencies_state *st = state;
+
+	(void)c;
+	if (m->kind == WMSG_AGENCIES) {
+		if (m->failed) {
+			snprintf(st->error, sizeof st->error, "%s", m->text);
+			return;
+		}
+		st->error[0] = '\0';
+		if (st->agencies != NULL) {
+			agency_list_free(st->agencies);
+			free(st->agencies);
+		}
+		st->agencies = m->agencies;
+		m->agencies = NULL;
+	} else if (m->kind == WMSG_PERMITS) {
+		/* An answer about an agency left since is of no use. */
+		if (strcmp(m->agency, st->open) != 0)
+			return;
+		if (m->failed) {
+			snprintf(st->perror, sizeof st->perror, "%s", m->text);
+			return;
+		}
+		st->perror[0] = '\0';
+		if (st->plist != NULL) {
+			permit_list_free(st->plist);
+			free(st->plist);
+		}
+		st->plist = m->permits;
+		m->permits = NULL;
+		snprintf(st->plist_of, sizeof st->plist_of, "%s", m->agency);
+	}
+}
+
+static const struct agency *
+agencies_find(const struct agencies_state *st, const char *id)
+{
+	size_t i;
+
+	if (st->agencies == NULL || id == NULL)
+		return NULL;
+	for (i = 0; i < st->agencies->n; i++) {
+		if (strcmp(st->agencies->v[i].id, id) == 0)
+			return &st->agencies->v[i];
+	}
+	return NULL;
+}
+
+static enum theme_role
+agencies_role(const struct console *c, const struct agency *a)
+{
+	if (console_stale(c))
+		return ROLE_STALE;
+	if (a->over_bulk)
+		return ROLE_ALERT;
+	if (a->daily > 0 && a->day[VOLUME_MSGS] > a->daily)
+		return ROLE_WARN;
+	return ROLE_NORMAL;
+}
+
+static void
+agencies_row(struct agencies_state *st, const struct console *c,
+    const struct agency *a)
+{
+	struct table_row *r = table_add(&st->list, a->id, agencies_role(c, a));
+
+	snprintf(r->cell[AC_ID], TABLE_CELL_MAX, "%s", a->id);
+	human_count(a->hour[VOLUME_MSGS], r->cell[AC_MSG_H], TABLE_CELL_MAX);
+	human_count(a->day[VOLUME_MSGS], r->cell[AC_MSG_D], TABLE_CELL_MAX);
+	human_count(a->day[VOLUME_RCPTS], r->cell[AC_RCPT_D], TABLE_CELL_MAX);
+	human_bytes(a->day[VOLUME_BYTES], r->cell[AC_BYTES_D], TABLE_CELL_MAX);
+	human_count(a->day[VOLUME_REJECTED], r->cell[AC_REJ_D],
+	    TABLE_CELL_MAX);
+	human_count(a->day[VOLUME_DEFERRED], r->cell[AC_DEF_D],
+	    TABLE_CELL_MAX);
+	human_share(a->day[VOLUME_MSGS], a->daily, r->cell[AC_TODAY],
+	    TABLE_CELL_MAX);
+	/* The sparkline is drawn over the row: a cell holds bytes, and
+	 * block elements take three a column. */
+}
+
+/* Draws each shown row's last hour into the LAST HOUR column. */
+static void
+agencies_sparks(struct agencies_state *st, struct console *c, int y, int h)
+{
+	char buf[STORE_SPARK_MINUTES * SPARKLINE_COL_BYTES + 1];
+	int i, x = 0, width;
+
+	for (i = 0; i < AC_SPARK; i++)
+		x += agencies_cols[i].width + 1;
+	width = COLS - x;
+	if (width <= 0)
+		return;
+	for (i = 0; i < h - 1 && st->list.top + i < st->list.nvisible; i++) {
+		int row = st->list.visible[st->list.top + i];
+		const struct agency *a = agencies_find(st,
+		    st->list.rows[row].key);
+		bool selected = st->list.top + i == st->list.cursor;
+
+		if (a == NULL)
+			continue;
+		sparkline_render(a->spark_minutes, STORE_SPARK_MINUTES, width,
+		    c->utf8, buf, sizeof buf);
+		attrset(theme_attr(selected ? ROLE_SELECTED :
+		    console_stale(c) ? ROLE_STALE : ROLE_BAR));
+		mvaddstr(y + 1 + i, x, buf);
+	}
+	attrset(A_NORMAL);
+}
+
+/* One line of the volume matrix: a window's five metrics. */
+static void
+agencies_matrix_line(int y, const char *label, const long long *v)
+{
+	char n[5][16], line[128];
+
+	human_count(v[VOLUME_MSGS], n[0], sizeof n[0]);
+	human_count(v[VOLUME_RCPTS], n[1], sizeof n[1]);
+	human_bytes(v[VOLUME_BYTES], n[2], sizeof n[2]);
+	human_count(v[VOLUME_REJECTED], n[3], sizeof n[3]);
+	human_count(v[VOLUME_DEFERRED], n[4], sizeof n[4]);
+	snprintf(line, sizeof line, " %-10s %8s %8s %8s %8s %8s", label, n[0],
+	    n[1], n[2], n[3], n[4]);
+	mvaddnstr(y, 0, line, COLS);
+}
+
+/* The selected agency: its minute, hour and day, both sparklines, limits. */
+static void
+agencies_detail(const struct agency *a, struct console *c, int y)
+{
+	char buf[STORE_SPARK_MINUTES * SPARKLINE_COL_BYTES + 1], line[256],
+	    share[32], lim[3][16];
+	enum theme_role role = console_stale(c) ? ROLE_STALE : ROLE_NORMAL;
+
+	attrset(theme_attr(ROLE_TITLE));
+	snprintf(line, sizeof line, " %s%s%s%s%s", a->id, a->name[0] ? "  " : "",
+	    a->name, a->contact[0] ? "  " : "", a->contact);
+	mvaddnstr(y, 0, line, COLS);
+	attrset(theme_attr(ROLE_DIM));
+	mvaddnstr(y + 1, 0, "              MSGS    RCPTS    BYTES  REJECTS"
+	    "   DEFERS", COLS);
+	attrset(theme_attr(role));
+	agencies_matrix_line(y + 2, "last minute", a->minute);
+	agencies_matrix_line(y + 3, "last hour", a->hour);
+	agencies_matrix_line(y + 4, "last day", a->day);
+
+	attrset(theme_attr(ROLE_DIM));
+	mvaddnstr(y + 5, 0, " hour, min ", COLS);
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_BAR));
+	sparkline_render(a->spark_minutes, STORE_SPARK_MINUTES, COLS - 12,
+	    c->utf8, buf, sizeof buf);
+	mvaddstr(y + 5, 12, buf);
+	attrset(theme_attr(ROLE_DIM));
+	mvaddnstr(y + 6, 0, " day, hours", COLS);
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_BAR));
+	sparkline_render(a->spark_hours, STORE_SPARK_HOURS, COLS - 12,
+	    c->utf8, buf, sizeof buf);
+	mvaddstr(y + 6, 12, buf);
+	attrset(theme_attr(role));
+	if (a->daily > 0)
+		snprintf(line, sizeof line, "   today %s of the declared",
+		    human_share(a->day[VOLUME_MSGS], a->daily, share,
+		    sizeof share));
+	else
+		snprintf(line, sizeof line, "   no daily volume declared");
+	if (COLS > 12 + STORE_SPARK_HOURS)
+		mvaddnstr(y + 6, 12 + STORE_SPARK_HOURS, line,
+		    COLS - 12 - STORE_SPARK_HOURS);
+
+	if (a->bulk_rcpts >= 0)
+		snprintf(lim[0], sizeof lim[0], "%ld", a->bulk_rcpts);
+	else
+		snprintf(lim[0], sizeof lim[0], "none");
+	snprintf(lim[1], sizeof lim[1], a->max_rcpts ? "%ld" : "none",
+	    a->max_rcpts);
+	snprintf(lim[2], sizeof lim[2], a->max_per_minute ? "%ld" : "none",
+	    a->max_per_minute);
+	snprintf(line, sizeof line, " bulk %lld rcpts/10 min (limit %s)%s  "
+	    "rcpts/msg %s  msgs/min %s  %zu IPs", a->rcpts_10min, lim[0],
+	    a->over_bulk ? " OVER" : "", lim[1], lim[2], a->npermits);
+	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
+	    role));
+	mvaddnstr(y + 7, 0, line, COLS);
+	attrset(A_NORMAL);
+}
+
+static void
+agencies_draw_list(struct agencies_state *st, struct console *c, int y, int h)
+{
+	const struct agency *sel;
+	char line[256], overs[64] = "";
+	size_t i, over = 0;
+	int list_h = h - 1, n;
+
+	snprintf(st->list_filter, sizeof st->list_filter, "%s", c->filter);
+	if (st->agencies == NULL) {
+		attrset(theme_attr(st->error[0] ? ROLE_ALERT : ROLE_DIM));
+		snprintf(line, sizeof line, " %s", st->error[0] ? st->error :
+		    "reading the agencies...");
+		mvaddnstr(y, 0, line, COLS);
+		attrset(A_NORMAL);
+		return;
+	}
+	table_reset(&st->list, agencies_cols, AGENCIES_NCOLS);
+	for (i = 0; i < st->agencies->n; i++) {
+		agencies_row(st, c, &st->agencies->v[i]);
+		over += st->agencies->v[i].over_bulk;
+	}
+	if (st->error[0] != '\0') {
+		attrset(theme_attr(ROLE_ALERT));
+		snprintf(line, sizeof line, " %s", st->error);
+	} else if (st->agencies->n == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		snprintf(line, sizeof line, " no agency is registered");
+	} else {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE :
+		    over ? ROLE_ALERT : ROLE_TITLE));
+		if (over > 0)
+			snprintf(overs, sizeof overs, ", %zu over the bulk "
+			    "guidance", over);
+		snprintf(line, sizeof line, " %zu agenc%s%s; Enter shows one's "
+		    "permitted IPs", st->agencies->n,
+		    st->agencies->n == 1 ? "y" : "ies", overs);
+	}
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	if (st->agencies->n == 0)
+		return;
+	if (list_h >= 2 + AGENCIES_DETAIL_H + 1)
+		list_h -= AGENCIES_DETAIL_H + 1;
+	n = table_draw(&st->list, stdscr, y + 1, list_h, c->filter);
+	if (n == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y + 2, 0, " no agency matches the filter", COLS);
+		attrset(A_NORMAL);
+		return;
+	}
+	agencies_sparks(st, c, y + 1, list_h);
+	sel = agencies_find(st, table_selected_key(&st->list));
+	if (list_h < h - 1 && sel != NULL)
+		agencies_detail(sel, c, y + 1 + list_h + 1);
+}
+
+static void
+agencies_permit_row(struct agencies_state *st, const struct console *c,
+    const struct permit_entry *p)
+{
+	enum theme_role role = console_stale(c) ? ROLE_STALE :
+	    p->blocked ? ROLE_ALERT : ROLE_NORMAL;
+	struct table_row *r = table_add(&st->permits, p->ip, role);
+	char left[32], at[16];
+
+	snprintf(r->cell[PC_IP], TABLE_CELL_MAX, "%s", p->ip);
+	snprintf(r->cell[PC_APP], TABLE_CELL_MAX, "%s", p->app[0] ? p->app :
+	    "-");
+	if (p->expected >= 0)
+		human_count(p->expected, r->cell[PC_EXPECTED], TABLE_CELL_MAX);
+	else
+		snprintf(r->cell[PC_EXPECTED], TABLE_CELL_MAX, "-");
+	if (!p->blocked)
+		snprintf(r->cell[PC_STATE], TABLE_CELL_MAX, "ok");
+	else if (p->block_until == 0)
+		snprintf(r->cell[PC_STATE], TABLE_CELL_MAX, "blocked permanently");
+	else {
+		time_t t = (time_t)p->block_until;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(at, sizeof at, "%H:%M", &tm);
+		snprintf(r->cell[PC_STATE], TABLE_CELL_MAX, "blocked until %s "
+		    "(%s)", at, human_left(p->block_until, c->now, left,
+		    sizeof left));
+	}
+	format_age(p->since > 0 ? (long)(c->now - p->since) : -1,
+	    r->cell[PC_SINCE], TABLE_CELL_MAX);
+}
+
+static void
+agencies_draw_open(struct agencies_state *st, struct console *c, int y, int h)
+{
+	const struct agency *a = agencies_find(st, st->open);
+	/* The list's filter was for agencies: not for these IPs. */
+	const char *filter = strcmp(c->filter, st->list_filter) == 0 ? "" :
+	    c->filter;
+	char line[256];
+	size_t i, blocked = 0;
+	int ipw = AGENCIES_IP_MIN;
+	bool ready = st->plist != NULL && strcmp(st->plist_of, st->open) == 0;
+
+	if (ready) {
+		for (i = 0; i < st->plist->n; i++) {
+			int n = (int)strlen(st->plist->v[i].ip);
+
+			blocked += st->plist->v[i].blocked;
+			if (n > ipw)
+				ipw = n > AGENCIES_IP_MAX ? AGENCIES_IP_MAX : n;
+		}
+	}
+	if (st->perror[0] != '\0') {
+		attrset(theme_attr(ROLE_ALERT));
+		snprintf(line, sizeof line, " %s: %s", st->open, st->perror);
+	} else if (!ready) {
+		attrset(theme_attr(ROLE_DIM));
+		snprintf(line, sizeof line, " %s: reading its permitted IPs...",
+		    st->open);
+	} else {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_TITLE));
+		snprintf(line, sizeof line, " %s%s%s: %zu permitted IP%s, %zu "
+		    "blocked  (Esc or b: back)", st->open,
+		    a != NULL && a->name[0] ? " " : "", a != NULL ? a->name : "",
+		    st->plist->n, st->plist->n == 1 ? "" : "s", blocked);
+	}
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	if (!ready)
+		return;
+	if (st->plist->n == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y + 1, 0, " no IP may relay for this agency", COLS);
+		attrset(A_NORMAL);
+		return;
+	}
+	st->pcols[PC_IP].width = ipw;
+	table_reset(&st->permits, st->pcols, PERMITS_NCOLS);
+	for (i = 0; i < st->plist->n; i++)
+		agencies_permit_row(st, c, &st->plist->v[i]);
+	if (table_draw(&st->permits, stdscr, y + 1, h - 1, filter) == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y + 2, 0, " no IP matches the filter", COLS);
+		attrset(A_NORMAL);
+	}
+}
+
+static void
+agencies_draw(void *state, struct console *c, int y, int h)
+{
+	struct agencies_state *st = state;
+
+	if (h < 2)
+		return;
+	if (st->open[0] != '\0')
+		agencies_draw_open(st, c, y, h);
+	else
+		agencies_draw_list(st, c, y, h);
+}
+
+static void
+agencies_close(struct agencies_state *st)
+{
+	st->open[0] = '\0';
+	st->perror[0] = '\0';
+}
+
+/* up, down, ... move in the table shown; in opens the agency under the
+ * cursor, out goes back to the list. */
+static int
+agencies_move(void *state, const char *where)
+{
+	struct agencies_state *st = state;
+	const char *id;
+
+	if (strcmp(where, "in") == 0) {
+		if (st->open[0] == '\0' && st->agencies != NULL &&
+		    st->agencies->n > 0 &&
+		    (id = table_selected_key(&st->list)) != NULL) {
+			snprintf(st->open, sizeof st->open, "%s", id);
+			st->perror[0] = '\0';
+			st->permits.cursor = 0;
+			st->permits.top = 0;
+			st->permits.cursor_key[0] = '\0';
+		}
+		return 0;
+	}
+	if (strcmp(where, "out") == 0) {
+		agencies_close(st);
+		return 0;
+	}
+	return table_move(st->open[0] != '\0' ? &st->permits : &st->list,
+	    where);
+}
+
+static int
+agencies_escape(void *state)
+{
+	struct agencies_state *st = state;
+
+	if (st->open[0] == '\0')
+		return 0;
+	agencies_close(st);
+	return 1;
+}
+
+static void
+agencies_free(void *state)
+{
+	struct agencies_state *st = state;
+
+	agencies_free_lists(st);
+	table_free(&st->list);
+	table_free(&st->permits);
+	free(st);
+}
+
+const struct view view_agencies = {
+	.name = "agencies",
+	.title = "Agencies",
+	.init = agencies_init,
+	.draw = agencies_draw,
+	.cursor = agencies_move,
+	.free = agencies_free,
+	.fetch = agencies_fetch,
+	.take = agencies_take,
+	.escape = agencies_escape,
+	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
+	    "? help  q quit",
+};

@@ -1,0 +1,235 @@
+/* Blocklist: the IPs refused by the policy service, soonest to end first. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/format.h"
+#include "core/xalloc.h"
+#include "tui/human.h"
+#include "tui/table.h"
+#include "tui/view.h"
+
+/* The IP column grows for IPv6 addresses, up to their longest form. */
+#define BLOCKLIST_IP_MIN 15
+#define BLOCKLIST_IP_MAX 39
+
+enum { COL_IP, COL_AGENCY, COL_WHO, COL_SINCE, COL_UNTIL, COL_HITS,
+	COL_LAST, COL_REASON, BLOCKLIST_NCOLS };
+
+/* 80 columns: 62 for the fixed ones, the rest for the reason. */
+static const struct table_col blocklist_cols[BLOCKLIST_NCOLS] = {
+	{ "IP", BLOCKLIST_IP_MIN, 0 },
+	{ "AGENCY", 8, 0 },
+	{ "WHO", 8, 0 },
+	{ "SINCE", 5, 1 },
+	{ "UNTIL", 9, 1 },
+	{ "HITS", 5, 1 },
+	{ "LAST", 5, 1 },
+	{ "REASON", 0, 0 },
+};
+
+struct blocklist_state {
+	struct table table;
+	struct table_col cols[BLOCKLIST_NCOLS];
+	struct block_list *list;  /* NULL before the first fetch */
+	char error[256];          /* the last fetch failed: why */
+};
+
+static void *
+blocklist_init(struct console *c)
+{
+	struct blocklist_state *st = xcalloc(1, sizeof *st);
+
+	(void)c;
+	memcpy(st->cols, blocklist_cols, sizeof st->cols);
+	return st;
+}
+
+static unsigned
+blocklist_fetch(void *state, const char **agency)
+{
+	(void)state;
+	*agency = NULL;
+	return FETCH_BLOCKS;
+}
+
+/* Soonest to end first; permanent blocks (until 0) last; then by IP. */
+static int
+blocklist_cmp(const void *a, const void *b)
+{
+	const struct block_entry *x = a, *y = b;
+
+	if (x->until != y->until) {
+		if (x->until == 0)
+			return 1;
+		if (y->until == 0)
+			return -1;
+		return x->until < y->until ? -1 : 1;
+	}
+	return strcmp(x->ip, y->ip);
+}
+
+static void
+blocklist_take(void *state, struct console *c, struct worker_msg *m)
+{
+	struct blocklist_state *st = state;
+
+	(void)c;
+	if (m->kind != WMSG_BLOCKS)
+		return;
+	if (m->failed) {
+		snprintf(st->error, sizeof st->error, "%s", m->text);
+		return;
+	}
+	st->error[0] = '\0';
+	if (st->list != NULL) {
+		block_list_free(st->list);
+		free(st->list);
+	}
+	st->list = m->blocks;
+	m->blocks = NULL;
+	if (st->list->n > 1)
+		qsort(st->list->v, st->list->n, sizeof *st->list->v,
+		    blocklist_cmp);
+}
+
+/* "3 blocked: 2 for a time, 1 permanent; the next ends in 12m". */
+static void
+blocklist_summary(const struct blocklist_state *st, long long now, char *buf,
+    size_t len)
+{
+	size_t i, perm = 0;
+	char left[32];
+
+	for (i = 0; i < st->list->n; i++)
+		perm += st->list->v[i].until == 0;
+	if (st->list->n == perm)
+		snprintf(buf, len, " %zu blocked, all permanent", perm);
+	else
+		snprintf(buf, len, " %zu blocked: %zu for a time, %zu permanent; "
+		    "the next ends in %s", st->list->n, st->list->n - perm, perm,
+		    human_left(st->list->v[0].until, now, left, sizeof left));
+}
+
+static void
+blocklist_row(struct blocklist_state *st, struct console *c,
+    const struct block_entry *e)
+{
+	struct table_row *r;
+	enum theme_role role = ROLE_NORMAL;
+
+	if (console_stale(c))
+		role = ROLE_STALE;
+	else if (e->until == 0)
+		role = ROLE_ALERT;
+	else if (e->until - c->now < 300)
+		/* About to lift: worth a look before it does. */
+		role = ROLE_WARN;
+	r = table_add(&st->table, e->ip, role);
+	snprintf(r->cell[COL_IP], TABLE_CELL_MAX, "%s", e->ip);
+	snprintf(r->cell[COL_AGENCY], TABLE_CELL_MAX, "%s",
+	    e->agency[0] ? e->agency : "-");
+	snprintf(r->cell[COL_REASON], TABLE_CELL_MAX, "%s", e->reason);
+	snprintf(r->cell[COL_WHO], TABLE_CELL_MAX, "%s", e->who);
+	format_age(e->since > 0 ? (long)(c->now - e->since) : -1,
+	    r->cell[COL_SINCE], TABLE_CELL_MAX);
+	human_left(e->until, c->now, r->cell[COL_UNTIL], TABLE_CELL_MAX);
+	format_count(e->hits, r->cell[COL_HITS], TABLE_CELL_MAX);
+	format_age(e->last_hit > 0 ? (long)(c->now - e->last_hit) : -1,
+	    r->cell[COL_LAST], TABLE_CELL_MAX);
+}
+
+static void
+blocklist_draw(void *state, struct console *c, int y, int h)
+{
+	struct blocklist_state *st = state;
+	char line[256];
+	size_t i;
+	int ipw = BLOCKLIST_IP_MIN;
+
+	if (h < 2)
+		return;
+	if (st->list == NULL) {
+		attrset(theme_attr(st->error[0] ? ROLE_ALERT : ROLE_DIM));
+		snprintf(line, sizeof line, " %s", st->error[0] ? st->error :
+		    "reading the blocklist...");
+		mvaddnstr(y, 0, line, COLS);
+		attrset(A_NORMAL);
+		return;
+	}
+	for (i = 0; i < st->list->n; i++) {
+		int n = (int)strlen(st->list->v[i].ip);
+
+		if (n > ipw)
+			ipw = n > BLOCKLIST_IP_MAX ? BLOCKLIST_IP_MAX : n;
+	}
+	st->cols[COL_IP].width = ipw;
+	table_reset(&st->table, st->cols, BLOCKLIST_NCOLS);
+	for (i = 0; i < st->list->n; i++)
+		blocklist_row(st, c, &st->list->v[i]);
+
+	if (st->error[0] != '\0') {
+		attrset(theme_attr(ROLE_ALERT));
+		snprintf(line, sizeof line, " %s", st->error);
+	} else if (st->list->n == 0) {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_OK));
+		snprintf(line, sizeof line, " no IP is blocked; + blocks one");
+	} else {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_TITLE));
+		blocklist_summary(st, c->now, line, sizeof line);
+	}
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	if (st->list->n == 0)
+		return;
+	if (table_draw(&st->table, stdscr, y + 1, h - 1, c->filter) == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y + 2, 0, " no block matches the filter", COLS);
+		attrset(A_NORMAL);
+	}
+}
+
+static int
+blocklist_move(void *state, const char *where)
+{
+	struct blocklist_state *st = state;
+
+	return table_move(&st->table, where);
+}
+
+static const char *
+blocklist_selected(void *state)
+{
+	struct blocklist_state *st = state;
+
+	if (st->list == NULL || st->list->n == 0)
+		return NULL;
+	return table_selected_key(&st->table);
+}
+
+static void
+blocklist_free(void *state)
+{
+	struct blocklist_state *st = state;
+
+	if (st->list != NULL) {
+		block_list_free(st->list);
+		free(st->list);
+	}
+	table_free(&st->table);
+	free(st);
+}
+
+const struct view view_blocklist = {
+	.name = "blocklist",
+	.title = "Blocklist",
+	.init = blocklist_init,
+	.draw = blocklist_draw,
+	.cursor = blocklist_move,
+	.free = blocklist_free,
+	.fetch = blocklist_fetch,
+	.take = blocklist_take,
+	.selected_ip = blocklist_selected,
+	.hint = " + block  - unblock  x extend  / filter  ? help  "
+	    "1 overview  q quit",
+};

@@ -496,8 +496,7 @@ agent_run(struct agent *a)
 		rebeat = false;
 		agent_sleep(next);
 	}
-	log_msg("stopping on signal %d; the alive key expires by itself",
-	    (int)agent_signal);
+	/* Logged by agent_main, after the policy service's last words. */
 	return EXIT_OK;
 }
 
@@ -567,6 +566,9 @@ agent_main(int argc, char **argv)
 	}
 	rc = agent_run(&a);
 	policy_server_stop(ps);
+	if (agent_signal && !o.once)
+		log_msg("stopping on signal %d; the alive key expires by "
+		    "itself", (int)agent_signal);
 
 	if (a.watching)
 		queue_watch_stop(&a.qw);

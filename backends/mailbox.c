@@ -11,50 +11,55 @@
 
 /* doveadm's exit code for a user the userdb does not know (EX_NOUSER). */
 #define MAILBOX_EX_NOUSER 67
-/* The listing script's exit code when the backup root is missing. */
+/* The probe's exit code when the backup root is missing. */
 #define MAILBOX_EX_NOROOT 3
+/* The line between the probe's backups and its folders. */
+#define MAILBOX_PROBE_SEP "--"
+/* The line after the import in MAILBOX_RESTORE, with its exit status. */
+#define MAILBOX_IMPORT_EXIT "import-exit "
 
 /*
- * The listing: every DATE directory under the root that holds
- * USER/Maildir/cur, and its messages (files in cur/ and new/). One command,
- * so that "sudo -n" covers it; root and user are passed as $1 and $2, never
- * pasted into the script.
+ * The probe, with D the doveadm invocation. $1 config, $2 root, $3 user.
+ * A backup is a DATE directory under the root holding USER/Maildir/cur;
+ * its messages are the files in cur/ and new/.
  */
-#define T_BACKUPS \
-	"sh -c 'cd \"$1\" || exit 3; " \
+#define T_PROBE(D) \
+	"sh -c '" D " user -- \"$3\" >/dev/null || exit; " \
+	"cd \"$2\" || exit 3; " \
 	"for d in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]; do " \
-	"m=\"$d/$2/Maildir\"; [ -d \"$m/cur\" ] || continue; " \
-	"n=$(find \"$m/cur\" \"$m/new\" -maxdepth 1 -type f 2>/dev/null | wc -l); " \
-	"echo \"$d $n\"; done' mailnoc-backups {root} {user}"
+	"m=\"$d/$3/Maildir\"; [ -d \"$m/cur\" ] || continue; " \
+	"echo \"$d $(find \"$m/cur\" \"$m/new\" -maxdepth 1 -type f " \
+	"2>/dev/null | wc -l)\"; done; " \
+	"echo " MAILBOX_PROBE_SEP "; " \
+	D " mailbox list -u \"$3\" \"" RESTORE_FOLDER_PREFIX "*\"' mailnoc-probe"
 
 /*
- * The import: -s subscribes the new folders so mail clients show them;
- * INDEX=MEMORY and CONTROL in the user's home keep doveadm from writing
- * dovecot-uidlist and index files into the backup (which may be read-only).
- * The '~' is escaped for the shell: doveadm expands it to the home.
+ * The restore. $1 config, $2 user, $3 backup, $4 date, $5 folder.
+ * import -s subscribes the new folders so that mail clients show them;
+ * INDEX=MEMORY and CONTROL under the user's home (doveadm expands the ~)
+ * keep dovecot-uidlist and index files out of the backup, which may be
+ * read-only. Never sync or backup: those write into their source.
  */
-#define T_IMPORT_ARGS \
-	"import -u {user} -s maildir:{backup}:INDEX=MEMORY:" \
-	"CONTROL=\\~/.mailnoc-restore/{date} {folder} all"
+#define T_RESTORE(D) \
+	"sh -c '" D " import -u \"$2\" -s " \
+	"\"maildir:$3:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$4\" \"$5\" all; " \
+	"echo \"" MAILBOX_IMPORT_EXIT "$?\"; " \
+	D " mailbox status -u \"$2\" messages \"$5*\"' mailnoc-restore"
+
+#define D_CONFIG "doveadm -c \"$1\""
+#define D_PLAIN "doveadm"
 
 static const struct mailbox_template {
 	const char *name;
 	const char *with_config; /* when the node has dovecot_config */
 	const char *plain;       /* doveadm's default configuration */
 } mailbox_templates[MAILBOX_OP_COUNT] = {
-	[MAILBOX_USER] = { "user",
-		"doveadm -c {config} user -- {user}",
-		"doveadm user -- {user}" },
-	[MAILBOX_BACKUPS] = { "backups", T_BACKUPS, T_BACKUPS },
-	[MAILBOX_FOLDERS] = { "folders",
-		"doveadm -c {config} mailbox list -u {user} {pattern}",
-		"doveadm mailbox list -u {user} {pattern}" },
-	[MAILBOX_IMPORT] = { "import",
-		"doveadm -c {config} " T_IMPORT_ARGS,
-		"doveadm " T_IMPORT_ARGS },
-	[MAILBOX_STATUS] = { "status",
-		"doveadm -c {config} mailbox status -u {user} messages {pattern}",
-		"doveadm mailbox status -u {user} messages {pattern}" },
+	[MAILBOX_PROBE] = { "probe",
+		T_PROBE(D_CONFIG) " {config} {root} {user}",
+		T_PROBE(D_PLAIN) " - {root} {user}" },
+	[MAILBOX_RESTORE] = { "restore",
+		T_RESTORE(D_CONFIG) " {config} {user} {backup} {date} {folder}",
+		T_RESTORE(D_PLAIN) " - {user} {backup} {date} {folder}" },
 };
 
 const char *
@@ -86,8 +91,8 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
     char *cause, size_t causelen)
 {
 	const struct mailbox_template *t = &mailbox_templates[op];
-	char backup[1200] = "", pattern[RESTORE_FOLDER_MAX + 2] = "";
-	struct shell_var vars[7];
+	char backup[1200] = "";
+	struct shell_var vars[6];
 	const char *why;
 	size_t n = 0;
 
@@ -131,13 +136,9 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 		vars[n++] = (struct shell_var){ "backup", backup,
 			mailbox_check_path };
 	}
-	if (a->folder != NULL) {
+	if (a->folder != NULL)
 		vars[n++] = (struct shell_var){ "folder", a->folder,
 			restore_check_folder };
-		snprintf(pattern, sizeof pattern, "%s*", a->folder);
-		vars[n++] = (struct shell_var){ "pattern", pattern,
-			restore_check_folder_pattern };
-	}
 	if (shell_expand(node->dovecot_config != NULL ? t->with_config :
 		t->plain, vars, n, out, len, cause, causelen) == -1)
 		return -1;
@@ -207,43 +208,34 @@ mailbox_failed(struct ssh_conn *c, enum mailbox_op op,
 		    said[0] ? ": " : "", said);
 }
 
-int
-mailbox_user_known(struct ssh_conn *c, const char *user, char *cause,
-    size_t causelen)
-{
-	struct mailbox_args a = { .user = user };
-	struct ssh_result res;
-	int rc;
-
-	if (mailbox_run(c, MAILBOX_USER, &a, NULL, NULL, &res, NULL, cause,
-		causelen) == -1)
-		rc = -1;
-	else if (res.status == 0 && res.signal[0] == '\0')
-		rc = 1;
-	else if (res.status == MAILBOX_EX_NOUSER)
-		rc = 0;
-	else {
-		mailbox_failed(c, MAILBOX_USER, &res, cause, causelen);
-		rc = -1;
-	}
-	ssh_result_free(&res);
-	return rc;
-}
-
-struct mailbox_list {
-	struct restore_backup *v;
-	size_t n;
+struct mailbox_probe_arg {
+	struct mailbox_probe *p;
 	size_t cap;
+	bool folders; /* past the separator */
 };
 
-/* "YYYY-MM-DD COUNT"; anything else is skipped. */
+/* Before the separator "YYYY-MM-DD COUNT", after it folder names. */
 static int
-mailbox_backup_line(void *arg, const char *line, size_t len)
+mailbox_probe_line(void *arg, const char *line, size_t len)
 {
-	struct mailbox_list *l = arg;
+	struct mailbox_probe_arg *a = arg;
+	struct mailbox_probe *p = a->p;
 	struct restore_backup b;
 	char date[RESTORE_DATE_LEN], cause[128], *end;
 
+	if (a->folders) {
+		if (len > 0) {
+			p->folders = xreallocarray(p->folders, p->nfolders + 1,
+			    sizeof *p->folders);
+			p->folders[p->nfolders++] = xstrdup(line);
+		}
+		return 0;
+	}
+	if (strcmp(line, MAILBOX_PROBE_SEP) == 0) {
+		a->folders = true;
+		return 0;
+	}
+	/* Anything else but a dated line is skipped. */
 	if (len < 12 || line[10] != ' ')
 		return 0;
 	memcpy(date, line, 10);
@@ -255,11 +247,12 @@ mailbox_backup_line(void *arg, const char *line, size_t len)
 	b.messages = strtol(line + 11, &end, 10);
 	if (end == line + 11 || *end != '\0' || b.messages < 0)
 		b.messages = -1;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	if (p->nbackups == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		p->backups = xreallocarray(p->backups, a->cap,
+		    sizeof *p->backups);
 	}
-	l->v[l->n++] = b;
+	p->backups[p->nbackups++] = b;
 	return 0;
 }
 
@@ -271,126 +264,63 @@ mailbox_newest_first(const void *a, const void *b)
 	return x->day < y->day ? 1 : x->day > y->day ? -1 : 0;
 }
 
-long
-mailbox_backups(struct ssh_conn *c, const char *user,
-    struct restore_backup **out, char *cause, size_t causelen)
+void
+mailbox_probe_free(struct mailbox_probe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfolders; i++)
+		free(p->folders[i]);
+	free(p->folders);
+	free(p->backups);
+	memset(p, 0, sizeof *p);
+}
+
+int
+mailbox_probe(struct ssh_conn *c, const char *user, struct mailbox_probe *p,
+    char *cause, size_t causelen)
 {
 	struct mailbox_args a = { .user = user };
-	struct mailbox_list l = { NULL, 0, 0 };
+	struct mailbox_probe_arg pa;
 	struct ssh_result res;
-	long rc = -1;
+	int rc = -1;
 
-	*out = NULL;
-	if (mailbox_run(c, MAILBOX_BACKUPS, &a, mailbox_backup_line, &l, &res,
+	memset(p, 0, sizeof *p);
+	memset(&pa, 0, sizeof pa);
+	pa.p = p;
+	if (mailbox_run(c, MAILBOX_PROBE, &a, mailbox_probe_line, &pa, &res,
 		NULL, cause, causelen) == -1)
 		goto out;
-	if (res.status == MAILBOX_EX_NOROOT && res.signal[0] == '\0') {
+	if (res.signal[0] == '\0' && res.status == MAILBOX_EX_NOUSER) {
+		mailbox_probe_free(p);
+		rc = 0;
+		goto out;
+	}
+	if (res.signal[0] == '\0' && res.status == MAILBOX_EX_NOROOT) {
 		snprintf(cause, causelen, "%s: the backup root '%s' is missing or "
 		    "cannot be read", c->node->name, c->node->backup_root);
 		goto out;
 	}
-	if (res.status != 0 || res.signal[0] != '\0') {
-		mailbox_failed(c, MAILBOX_BACKUPS, &res, cause, causelen);
+	if (res.status != 0 || res.signal[0] != '\0' || !pa.folders) {
+		mailbox_failed(c, MAILBOX_PROBE, &res, cause, causelen);
 		goto out;
 	}
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof *l.v, mailbox_newest_first);
-	*out = l.v;
-	l.v = NULL;
-	rc = (long)l.n;
+	p->known = true;
+	if (p->nbackups > 1)
+		qsort(p->backups, p->nbackups, sizeof *p->backups,
+		    mailbox_newest_first);
+	rc = 0;
 out:
-	free(l.v);
+	if (rc == -1)
+		mailbox_probe_free(p);
 	ssh_result_free(&res);
 	return rc;
 }
 
-struct mailbox_names {
-	char **v;
-	size_t n;
-};
-
-static int
-mailbox_name_line(void *arg, const char *line, size_t len)
-{
-	struct mailbox_names *m = arg;
-
-	if (len == 0)
-		return 0;
-	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
-	m->v[m->n++] = xstrdup(line);
-	return 0;
-}
-
-int
-mailbox_folder_new(struct ssh_conn *c, const char *user, const char *date,
-    char *folder, size_t len, char *cause, size_t causelen)
-{
-	char base[RESTORE_FOLDER_MAX];
-	struct mailbox_args a = { .user = user, .folder = base };
-	struct mailbox_names m = { NULL, 0 };
-	struct ssh_result res;
-	size_t i;
-	int rc = -1;
-
-	/* Restored-DATE* lists that folder, its -N siblings and children. */
-	snprintf(base, sizeof base, RESTORE_FOLDER_PREFIX "%s", date);
-	if (mailbox_run(c, MAILBOX_FOLDERS, &a, mailbox_name_line, &m, &res,
-		NULL, cause, causelen) == -1)
-		goto out;
-	if (res.status != 0 || res.signal[0] != '\0') {
-		mailbox_failed(c, MAILBOX_FOLDERS, &res, cause, causelen);
-		goto out;
-	}
-	rc = restore_folder_choose(date, (const char *const *)m.v, m.n, folder,
-	    len, cause, causelen);
-out:
-	for (i = 0; i < m.n; i++)
-		free(m.v[i]);
-	free(m.v);
-	ssh_result_free(&res);
-	return rc;
-}
-
-int
-mailbox_import(struct ssh_conn *c, const char *user, const char *date,
-    const char *folder, volatile int *cancel, char *cause, size_t causelen)
-{
-	struct mailbox_args a = { .user = user, .date = date, .folder = folder };
-	const struct config *saved = c->cfg;
-	struct config longer;
-	struct ssh_result res;
-	int rc;
-
-	/* A large mailbox takes longer than any listing; the rest stays. */
-	longer = *c->cfg;
-	if (longer.ssh.command_timeout_ms < MAILBOX_IMPORT_TIMEOUT_MS)
-		longer.ssh.command_timeout_ms = MAILBOX_IMPORT_TIMEOUT_MS;
-	c->cfg = &longer;
-	rc = mailbox_run(c, MAILBOX_IMPORT, &a, NULL, NULL, &res, cancel, cause,
-	    causelen);
-	c->cfg = saved;
-	if (rc == 0 && (res.status != 0 || res.signal[0] != '\0' ||
-			   res.errlen > 0)) {
-		/* doveadm import may exit 0 after an error: stderr decides. */
-		mailbox_failed(c, MAILBOX_IMPORT, &res, cause, causelen);
-		rc = -1;
-	}
-	ssh_result_free(&res);
-	return rc;
-}
-
-struct mailbox_count_arg {
-	const char *folder;
-	long messages;
-	size_t lines;
-};
-
-/* "Restored-2026-01-02/INBOX messages=13": the name may hold spaces. */
-static int
-mailbox_status_line(void *arg, const char *line, size_t len)
+long
+mailbox_status_parse(const char *folder, const char *line)
 {
 	static const char key[] = " messages=";
-	struct mailbox_count_arg *a = arg;
 	const char *p = NULL, *q;
 	char name[1024], *end;
 	long n;
@@ -398,35 +328,88 @@ mailbox_status_line(void *arg, const char *line, size_t len)
 	for (q = line; (q = strstr(q, key)) != NULL; q++)
 		p = q;
 	if (p == NULL || (size_t)(p - line) >= sizeof name)
-		return 0;
+		return -1;
 	snprintf(name, sizeof name, "%.*s", (int)(p - line), line);
 	n = strtol(p + sizeof key - 1, &end, 10);
-	if (end == p + sizeof key - 1 || end != line + len || n < 0)
+	if (end == p + sizeof key - 1 || *end != '\0' || n < 0)
+		return -1;
+	return restore_folder_owns(folder, name) ? n : -1;
+}
+
+struct mailbox_restore_arg {
+	const char *folder;
+	int import_exit;  /* -1 until its line came */
+	long messages;
+	size_t counted;   /* status lines of the folder */
+};
+
+static int
+mailbox_restore_line(void *arg, const char *line, size_t len)
+{
+	static const char mark[] = MAILBOX_IMPORT_EXIT;
+	struct mailbox_restore_arg *a = arg;
+	char *end;
+	long n;
+
+	(void)len;
+	if (a->import_exit == -1) {
+		/* Nothing else comes before the import's exit status. */
+		if (strncmp(line, mark, sizeof mark - 1) == 0) {
+			n = strtol(line + sizeof mark - 1, &end, 10);
+			a->import_exit = *end == '\0' && n >= 0 && n < 256 ?
+			    (int)n : 255;
+		}
 		return 0;
-	if (restore_folder_owns(a->folder, name)) {
+	}
+	if ((n = mailbox_status_parse(a->folder, line)) >= 0) {
 		a->messages += n;
-		a->lines++;
+		a->counted++;
 	}
 	return 0;
 }
 
-long
-mailbox_count(struct ssh_conn *c, const char *user, const char *folder,
-    char *cause, size_t causelen)
+int
+mailbox_restore(struct ssh_conn *c, const char *user, const char *date,
+    const char *folder, volatile int *cancel, long *messages, char *cause,
+    size_t causelen)
 {
-	struct mailbox_args a = { .user = user, .folder = folder };
-	struct mailbox_count_arg ca = { folder, 0, 0 };
+	struct mailbox_args a = { .user = user, .date = date, .folder = folder };
+	struct mailbox_restore_arg ra = { folder, -1, 0, 0 };
+	const struct config *saved = c->cfg;
+	struct config longer;
 	struct ssh_result res;
-	long rc = -1;
+	char said[300];
+	int rc;
 
-	if (mailbox_run(c, MAILBOX_STATUS, &a, mailbox_status_line, &ca, &res,
-		NULL, cause, causelen) == -1)
+	*messages = -1;
+	/* A large mailbox takes longer than any listing; the rest stays. */
+	longer = *c->cfg;
+	if (longer.ssh.command_timeout_ms < MAILBOX_RESTORE_TIMEOUT_MS)
+		longer.ssh.command_timeout_ms = MAILBOX_RESTORE_TIMEOUT_MS;
+	c->cfg = &longer;
+	rc = mailbox_run(c, MAILBOX_RESTORE, &a, mailbox_restore_line, &ra,
+	    &res, cancel, cause, causelen);
+	c->cfg = saved;
+	if (ra.import_exit != -1 && res.signal[0] == '\0' && res.status == 0)
+		*messages = ra.messages;
+	if (rc == -1)
 		goto out;
-	if (res.status != 0 || res.signal[0] != '\0') {
-		mailbox_failed(c, MAILBOX_STATUS, &res, cause, causelen);
-		goto out;
+	mailbox_stderr(&res, said, sizeof said);
+	if (ra.import_exit == -1) {
+		mailbox_failed(c, MAILBOX_RESTORE, &res, cause, causelen);
+		rc = -1;
+	} else if (ra.import_exit != 0 || said[0] != '\0') {
+		/* doveadm import may exit 0 after an error: stderr decides. */
+		snprintf(cause, causelen, "%s: doveadm import failed (exit %d)%s%s",
+		    c->node->name, ra.import_exit, said[0] ? ": " : "", said);
+		rc = -1;
+	} else if (res.status != 0 || res.signal[0] != '\0') {
+		snprintf(cause, causelen, "%s: the import ran, but doveadm "
+		    "mailbox status failed (%s%s%d)", c->node->name,
+		    res.signal[0] ? "signal " : "exit ", res.signal,
+		    res.signal[0] ? 0 : res.status);
+		rc = -1;
 	}
-	rc = ca.messages;
 out:
 	ssh_result_free(&res);
 	return rc;

@@ -81,12 +81,12 @@ static int
 cmd_backups_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	const struct config_node *node;
-	struct restore_backup *b = NULL;
 	const char *user = c->argv[0];
-	long today = restore_today(time(NULL)), n;
+	long today = restore_today(time(NULL));
+	struct mailbox_probe p;
 	struct ssh_conn ssh;
 	char cause[512];
-	int code = EXIT_OK, known;
+	int code = EXIT_OK, rc;
 
 	if ((code = cmd_restore_user(ctx, "backups", user)) != EXIT_OK)
 		return code;
@@ -94,25 +94,23 @@ cmd_backups_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		 false, &code)) == NULL)
 		return code;
 	ssh_init(&ssh, ctx->cfg, node);
-	if ((known = mailbox_user_known(&ssh, user, cause, sizeof cause)) !=
-	    1) {
-		code = known == 0 ? cmd_fail(ctx, EXIT_USAGE, "backups: unknown "
-		    "user '%s' on %s", user, node->name) :
-		    cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "backups: %s", cause);
-		ssh_close(&ssh);
-		return code;
-	}
-	if ((n = mailbox_backups(&ssh, user, &b, cause, sizeof cause)) == -1) {
-		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "backups: %s", cause);
-		ssh_close(&ssh);
-		return code;
-	}
+	rc = mailbox_probe(&ssh, user, &p, cause, sizeof cause);
+	if (rc == -1)
+		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "backups: %s",
+		    cause);
 	ssh_close(&ssh);
+	if (rc == -1)
+		return code;
+	if (!p.known)
+		return cmd_fail(ctx, EXIT_USAGE, "backups: unknown user '%s' on %s",
+		    user, node->name);
 	if (ctx->json)
-		cmd_json_print(ctx, backups_json(user, node->name, b, n, today));
+		cmd_json_print(ctx, backups_json(user, node->name, p.backups,
+		    (long)p.nbackups, today));
 	else
-		backups_text(ctx->out, user, node->name, b, n, today);
-	free(b);
+		backups_text(ctx->out, user, node->name, p.backups,
+		    (long)p.nbackups, today);
+	mailbox_probe_free(&p);
 	return EXIT_OK;
 }
 

@@ -155,11 +155,10 @@ static int
 restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
     const struct config_node *n)
 {
-	static const enum mailbox_op ops[] = { MAILBOX_USER, MAILBOX_BACKUPS,
-		MAILBOX_FOLDERS, MAILBOX_IMPORT, MAILBOX_STATUS };
+	struct mailbox_args a = { .user = r->user };
 	char folder[RESTORE_FOLDER_MAX], cmd[SHELL_CMD_MAX], cause[512];
 	json_t *o = NULL, *cmds = NULL;
-	size_t i;
+	int op;
 
 	snprintf(folder, sizeof folder, RESTORE_FOLDER_PREFIX "%s", r->date);
 	if (ctx->json) {
@@ -176,28 +175,24 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 		    json_string(folder));
 	} else if (r->latest)
 		fprintf(ctx->out, "dry run: would restore %s on %s from the newest "
-		    "backup of the last %d days (found by the listing below) into "
-		    "a new folder Restored-DATE; nothing was run\n", r->user,
+		    "backup of the last %d days (the probe below finds it) into a "
+		    "new folder Restored-DATE; nothing was run\n", r->user,
 		    n->name, RESTORE_WINDOW_DAYS);
 	else
 		fprintf(ctx->out, "dry run: would restore %s on %s from the backup "
 		    "of %s (%ld day%s old) into the new folder %s (%s-2, -3, ... "
 		    "if it exists); nothing was run\n", r->user, n->name, r->date,
 		    r->age, r->age == 1 ? "" : "s", folder, folder);
-	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		struct mailbox_args a = { .user = r->user };
-
-		if (ops[i] == MAILBOX_FOLDERS || ops[i] == MAILBOX_IMPORT ||
-		    ops[i] == MAILBOX_STATUS) {
-			/* These need the date, which --latest finds on the node. */
-			if (r->latest)
-				break;
+	for (op = 0; op < MAILBOX_OP_COUNT; op++) {
+		/* The restore needs the date, which --latest finds on the node. */
+		if (op == MAILBOX_RESTORE && r->latest)
+			break;
+		if (op == MAILBOX_RESTORE) {
+			a.date = r->date;
 			a.folder = folder;
 		}
-		if (ops[i] == MAILBOX_IMPORT)
-			a.date = r->date;
-		if (mailbox_command(ctx->cfg, n, ops[i], &a, cmd, sizeof cmd,
-			cause, sizeof cause) == -1) {
+		if (mailbox_command(ctx->cfg, n, (enum mailbox_op)op, &a, cmd,
+			sizeof cmd, cause, sizeof cause) == -1) {
 			json_decref(o);
 			json_decref(cmds);
 			return cmd_fail(ctx, EXIT_USAGE, "restore: %s", cause);
@@ -205,7 +200,8 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 		if (ctx->json)
 			json_array_append_new(cmds, json_string(cmd));
 		else
-			fprintf(ctx->out, "  %s: %s\n", mailbox_op_name(ops[i]), cmd);
+			fprintf(ctx->out, "  %s: %s\n", mailbox_op_name(
+			    (enum mailbox_op)op), cmd);
 	}
 	if (ctx->json) {
 		json_object_set_new(o, "commands", cmds);
@@ -214,49 +210,43 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 	return EXIT_OK;
 }
 
-/* Finds the backup on the node: the --date one, or the newest allowed. */
+/* Finds the backup in the probe: the --date one, or the newest allowed. */
 static int
-restore_find_backup(struct cmd_ctx *ctx, struct ssh_conn *ssh,
-    struct restore_req *r, long *messages)
+restore_find_backup(struct cmd_ctx *ctx, const struct config_node *n,
+    const struct mailbox_probe *p, struct restore_req *r, long *messages)
 {
-	struct restore_backup *b = NULL;
-	char cause[512], list[160] = "";
-	size_t off = 0;
-	long n, i, k;
+	const struct restore_backup *b = p->backups;
+	char list[160] = "";
+	size_t i, off = 0;
+	long k;
 
-	if ((n = mailbox_backups(ssh, r->user, &b, cause, sizeof cause)) == -1)
-		return cmd_fail(ctx, cmd_restore_ssh_code(ssh), "restore: %s; "
-		    "nothing was restored", cause);
-	k = r->latest ? restore_pick_latest(b, (size_t)n, r->today) :
-			restore_find(b, (size_t)n, r->day);
+	k = r->latest ? restore_pick_latest(b, p->nbackups, r->today) :
+			restore_find(b, p->nbackups, r->day);
 	if (k == -1) {
-		for (i = 0; i < n && off < sizeof list; i++) {
+		for (i = 0; i < p->nbackups && off < sizeof list; i++) {
 			if (restore_age_refused(r->today - b[i].day) == NULL)
 				off += (size_t)snprintf(list + off, sizeof list -
 				    off, "%s%s", off ? ", " : "", b[i].date);
 		}
-		free(b);
 		if (r->latest)
 			return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup "
 			    "of the last %d days on %s; nothing was restored",
-			    r->user, RESTORE_WINDOW_DAYS, ssh->node->name);
+			    r->user, RESTORE_WINDOW_DAYS, n->name);
 		return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup of %s "
 		    "on %s (%s%s); nothing was restored", r->user, r->date,
-		    ssh->node->name, off ? "restorable: " : "none restorable",
-		    list);
+		    n->name, off ? "restorable: " : "none restorable", list);
 	}
 	snprintf(r->date, sizeof r->date, "%s", b[k].date);
 	r->day = b[k].day;
 	r->age = r->today - b[k].day;
 	*messages = b[k].messages;
-	free(b);
 	return EXIT_OK;
 }
 
 static void
 restore_result(struct cmd_ctx *ctx, const struct restore_req *r,
     const struct config_node *n, const char *folder, long backup_messages,
-    long messages, double secs)
+    long messages, long long ms)
 {
 	if (ctx->json) {
 		json_t *o = json_object();
@@ -269,20 +259,21 @@ restore_result(struct cmd_ctx *ctx, const struct restore_req *r,
 		json_object_set_new(o, "backup_messages", backup_messages < 0 ?
 		    json_null() : json_integer(backup_messages));
 		json_object_set_new(o, "messages", json_integer(messages));
-		json_object_set_new(o, "seconds", json_real(secs));
+		json_object_set_new(o, "seconds", json_real((double)ms / 1000));
+		json_object_set_new(o, "elapsed_ms", json_integer(ms));
 		cmd_json_print(ctx, o);
 		return;
 	}
 	fprintf(ctx->out, "%s: restored %ld message%s from the backup of %s "
 	    "into %s on %s in %.1f s\n", r->user, messages, messages == 1 ?
-	    "" : "s", r->date, folder, n->name, secs);
+	    "" : "s", r->date, folder, n->name, (double)ms / 1000);
 }
 
-/* Runs the import with Ctrl-C as cancel (batch mode's own process only). */
+/* Runs the restore with Ctrl-C as cancel (batch mode's own process only). */
 static int
-restore_import(struct cmd_ctx *ctx, struct ssh_conn *ssh,
-    const struct restore_req *r, const char *folder, char *cause,
-    size_t len)
+restore_run(struct cmd_ctx *ctx, struct ssh_conn *ssh,
+    const struct restore_req *r, const char *folder, long *messages,
+    char *cause, size_t len)
 {
 	struct sigaction sa, old_int, old_term;
 	/* A console job shares the process with curses: no handlers there. */
@@ -296,8 +287,8 @@ restore_import(struct cmd_ctx *ctx, struct ssh_conn *ssh,
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 	}
-	rc = mailbox_import(ssh, r->user, r->date, folder,
-	    (volatile int *)&restore_cancel, cause, len);
+	rc = mailbox_restore(ssh, r->user, r->date, folder,
+	    (volatile int *)&restore_cancel, messages, cause, len);
 	if (own) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
@@ -309,12 +300,13 @@ static int
 cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	const struct config_node *n;
+	struct mailbox_probe p;
 	struct restore_req r;
 	struct ssh_conn ssh;
 	char folder[RESTORE_FOLDER_MAX], cause[512], what[400], age[64];
 	long backup_messages = -1, messages;
 	long long t0;
-	int code, known;
+	int code;
 
 	if ((code = restore_req_parse(c, ctx, &r)) != EXIT_OK)
 		return code;
@@ -326,25 +318,28 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (ctx->dry_run)
 		return restore_dry_run(ctx, &r, n);
 
-	/* Read-only checks on the node; the import is the only write. */
+	/* One read-only round trip: the user, the backups, the folders. */
+	t0 = clock_mono_ms();
 	ssh_init(&ssh, ctx->cfg, n);
-	if ((known = mailbox_user_known(&ssh, r.user, cause, sizeof cause)) !=
-	    1) {
-		code = known == 0 ? cmd_fail(ctx, EXIT_USAGE, "restore: unknown "
-		    "user '%s' on %s; nothing was restored", r.user, n->name) :
-		    cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s; "
-		    "nothing was restored", cause);
-		goto out;
-	}
-	if ((code = restore_find_backup(ctx, &ssh, &r, &backup_messages)) !=
-	    EXIT_OK)
-		goto out;
-	if (mailbox_folder_new(&ssh, r.user, r.date, folder, sizeof folder,
-		cause, sizeof cause) == -1) {
+	if (mailbox_probe(&ssh, r.user, &p, cause, sizeof cause) == -1) {
 		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s; "
 		    "nothing was restored", cause);
-		goto out;
+		ssh_close(&ssh);
+		return code;
 	}
+	if (!p.known)
+		code = cmd_fail(ctx, EXIT_USAGE, "restore: unknown user '%s' on "
+		    "%s; nothing was restored", r.user, n->name);
+	else if ((code = restore_find_backup(ctx, n, &p, &r,
+		      &backup_messages)) == EXIT_OK &&
+	    restore_folder_choose(r.date, (const char *const *)p.folders,
+		p.nfolders, folder, sizeof folder, cause, sizeof cause) == -1)
+		code = cmd_fail(ctx, EXIT_FAILED, "restore: %s; nothing was "
+		    "restored", cause);
+	mailbox_probe_free(&p);
+	if (code != EXIT_OK)
+		goto out;
+
 	if (backup_messages >= 0)
 		snprintf(age, sizeof age, "%ld day%s old, %ld message%s", r.age,
 		    r.age == 1 ? "" : "s", backup_messages,
@@ -356,25 +351,22 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    "(%s) into the new folder %s", r.user, n->name, r.date, age, folder);
 	if (!ctx->json)
 		fprintf(ctx->out, "%s\n", what);
-	if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
-		goto out;
+	if (!ctx->yes) {
+		/* Nobody waits at a prompt with the clock running. */
+		if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
+			goto out;
+		t0 = clock_mono_ms();
+	}
 
-	t0 = clock_mono_ms();
-	if (restore_import(ctx, &ssh, &r, folder, cause, sizeof cause) == -1) {
+	if (restore_run(ctx, &ssh, &r, folder, &messages, cause,
+		sizeof cause) == -1) {
 		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s%s; "
 		    "the folder %s may hold part of the backup", ssh.err ==
 		    SSH_E_CANCELLED ? "cancelled: " : "", cause, folder);
 		goto out;
 	}
-	if ((messages = mailbox_count(&ssh, r.user, folder, cause,
-		 sizeof cause)) == -1) {
-		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: the "
-		    "import into %s ran, but its messages could not be counted: "
-		    "%s", folder, cause);
-		goto out;
-	}
 	restore_result(ctx, &r, n, folder, backup_messages, messages,
-	    (double)(clock_mono_ms() - t0) / 1000.0);
+	    clock_mono_ms() - t0);
 	if (backup_messages >= 0 && messages != backup_messages)
 		code = cmd_fail(ctx, EXIT_FAILED, "restore: %s holds %ld of the "
 		    "%ld messages of the backup of %s", folder, messages,

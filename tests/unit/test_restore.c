@@ -430,63 +430,99 @@ test_templates(void **state)
 
 	(void)state;
 	setup_lab(STATE_ACTIVE, true, STATE_STANDBY, true);
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_IMPORT,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "doveadm -c '/etc/dovecot/dovecot.conf' "
-	    "import -u 'alice' -s maildir:'/srv/backup/2026-03-07/alice/"
-	    "Maildir':INDEX=MEMORY:CONTROL=\\~/.mailnoc-restore/'2026-03-07' "
-	    "'Restored-2026-03-07' all");
+	assert_string_equal(out, "sh -c 'doveadm -c \"$1\" import -u \"$2\" -s "
+	    "\"maildir:$3:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$4\" \"$5\" "
+	    "all; echo \"import-exit $?\"; doveadm -c \"$1\" mailbox status -u "
+	    "\"$2\" messages \"$5*\"' mailnoc-restore "
+	    "'/etc/dovecot/dovecot.conf' 'alice' "
+	    "'/srv/backup/2026-03-07/alice/Maildir' '2026-03-07' "
+	    "'Restored-2026-03-07'");
+	/* Never a command that writes into its source. */
 	assert_null(strstr(out, "sync"));
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
+	assert_null(strstr(out, "backup -"));
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "doveadm -c '/etc/dovecot/dovecot.conf' "
-	    "mailbox status -u 'alice' messages 'Restored-2026-03-07*'");
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_USER,
-	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "doveadm -c '/etc/dovecot/dovecot.conf' user "
-	    "-- 'alice'");
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_BACKUPS,
-	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_non_null(strstr(out, "mailnoc-backups '/srv/backup' 'alice'"));
+	assert_non_null(strstr(out, "sh -c 'doveadm -c \"$1\" user -- \"$3\" "
+	    ">/dev/null || exit; cd \"$2\" || exit 3; "));
+	assert_non_null(strstr(out, "' mailnoc-probe "
+	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice'"));
 
 	/* No dovecot_config: doveadm's default; sudo when configured. */
 	cfg_nodes[2].dovecot_config = NULL;
 	cfg.ssh.sudo = true;
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_FOLDERS,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "sudo -n doveadm mailbox list -u 'alice' "
-	    "'Restored-2026-03-07*'");
+	assert_int_equal(strncmp(out, "sudo -n sh -c 'doveadm user -- ", 31),
+	    0);
+	assert_non_null(strstr(out, "' mailnoc-probe - '/srv/backup' "
+	    "'alice'"));
+	assert_null(strstr(out, "-c \"$1\""));
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
+	    &a, out, sizeof out, cause, sizeof cause), 0);
+	assert_non_null(strstr(out, "' mailnoc-restore - 'alice' "));
 	cfg.ssh.sudo = false;
 
 	/* Values that must never reach a shell. */
 	a.user = "alice'; touch /tmp/x; '";
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_USER,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_string_equal(out, "");
 	a.user = "../bob";
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_IMPORT,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	a.user = "alice";
 	a.date = "2026-02-30";
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_IMPORT,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	a.date = "2026-03-07";
 	a.folder = "INBOX";
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_IMPORT,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	a.folder = "Restored-2026-03-07";
 	cfg_nodes[2].backup_root = (char *)"/srv/back:up";
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_IMPORT,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_non_null(strstr(cause, "':'"));
+	cfg_nodes[2].backup_root = (char *)"/srv/backup/../etc";
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
+	    &a, out, sizeof out, cause, sizeof cause), -1);
 	cfg_nodes[2].backup_root = NULL;
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_USER,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_string_equal(cause, "mbx1 has no backup_root in the "
 	    "configuration");
-	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[0], MAILBOX_USER,
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[0], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_string_equal(cause, "'gw1' is not a mailbox node");
+}
+
+static void
+test_status_parse(void **state)
+{
+	const char *f = "Restored-2026-03-07";
+
+	(void)state;
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/INBOX messages=13"), 13);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07 messages=0"), 0);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/Sent Items messages=4"), 4);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/a messages=2 messages=7"), 7);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07-2/INBOX messages=13"), -1);
+	assert_int_equal(mailbox_status_parse(f, "INBOX messages=5"), -1);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/INBOX messages="), -1);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/INBOX messages=1x"), -1);
+	assert_int_equal(mailbox_status_parse(f,
+	    "Restored-2026-03-07/INBOX messages=-1"), -1);
+	assert_int_equal(mailbox_status_parse(f, "import-exit 0"), -1);
+	assert_int_equal(mailbox_status_parse(f, ""), -1);
 }
 
 int
@@ -503,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_pick_node),
 		cmocka_unit_test(test_pick_clusters),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_status_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

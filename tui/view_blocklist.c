@@ -1,7 +1,6 @@
 /* Blocklist: the IPs refused by the policy service, soonest to end first. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/format.h"
 #include "core/xalloc.h"

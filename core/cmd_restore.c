@@ -123,6 +123,19 @@ restore_req_parse(const struct cmd *c, struct cmd_ctx *ctx,
 	if (date != NULL && r->latest)
 		return cmd_fail(ctx, EXIT_USAGE, "restore: give --date or "
 		    "--latest, not both; nothing was run");
+	if (r->node_opt != NULL) {
+		const struct config_node *n = config_node_find(ctx->cfg,
+		    r->node_opt);
+
+		/* From the configuration alone, so the console can refuse too. */
+		if (n == NULL)
+			return cmd_fail(ctx, EXIT_USAGE, "restore: unknown node "
+			    "'%.64s'; nothing was run", r->node_opt);
+		if (n->role != NODE_MAILBOX)
+			return cmd_fail(ctx, EXIT_USAGE, "restore: '%s' is a "
+			    "gateway, not a mailbox node; nothing was run",
+			    r->node_opt);
+	}
 	if (date != NULL) {
 		if (restore_date_check(date, r->today, &r->day, &r->age, cause,
 			sizeof cause) == -1)

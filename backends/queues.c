@@ -61,9 +61,9 @@ queues_fail(struct queues_node *qn, const char *cause)
 struct queues_job {
 	struct queues *q;
 	struct queues_node *qn;
-	int what; /* 0 list, 1 act, 2 flush */
+	int what; /* 0 list, 1 act, 2 flush, 3 hold a client's mail */
 	enum postfix_action action;
-	const char *site;
+	const char *site; /* flush: the site; hold: the client address */
 };
 
 /* Lists one node into a fresh set of its own. */
@@ -117,6 +117,27 @@ queues_act_one(struct queues *q, struct queues_node *qn,
 	free(still);
 }
 
+/* Holds what one client address has queued on this node. */
+static void
+queues_hold_one(struct queues_node *qn, const char *ip)
+{
+	char cause[512], **ids;
+	long n, i;
+
+	n = postfix_ids_by_client(&qn->ssh, ip, &ids, cause, sizeof cause);
+	if (n == -1) {
+		queues_fail(qn, cause);
+		return;
+	}
+	qn->present = (size_t)n;
+	if (n > 0 && postfix_act(&qn->ssh, PF_HOLD, (const char *const *)ids,
+			 (size_t)n, &qn->done, cause, sizeof cause) == -1)
+		queues_fail(qn, cause);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 static void *
 queues_thread(void *arg)
 {
@@ -129,6 +150,9 @@ queues_thread(void *arg)
 		break;
 	case 1:
 		queues_act_one(j->q, j->qn, j->action);
+		break;
+	case 3:
+		queues_hold_one(j->qn, j->site);
 		break;
 	default:
 		if (postfix_flush(&j->qn->ssh, NULL, j->site, cause,
@@ -183,6 +207,18 @@ size_t
 queues_flush(struct queues *q, const char *site)
 {
 	return queues_run(q, 2, PF_HOLD, site);
+}
+
+size_t
+queues_hold_client(struct queues *q, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		q->nodes[i].present = 0;
+		memset(&q->nodes[i].done, 0, sizeof q->nodes[i].done);
+	}
+	return queues_run(q, 3, PF_HOLD, ip);
 }
 
 struct queue_set *

@@ -58,6 +58,14 @@ struct queue_set *queues_merge(struct queues *q);
  */
 size_t queues_act(struct queues *q, enum postfix_action a);
 
+/*
+ * Puts on hold, on every selected node, the messages queued from client
+ * address `ip` (postfix_ids_by_client): nodes[i].present is how many were
+ * found there, nodes[i].done what postsuper did. Returns the number of
+ * nodes that failed.
+ */
+size_t queues_hold_client(struct queues *q, const char *ip);
+
 /* Flushes every selected node (`site` NULL: all mail). Returns failures. */
 size_t queues_flush(struct queues *q, const char *site);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "backends/policy_store.h"
+#include "backends/queues.h"
 #include "core/cmd.h"
 #include "core/duration.h"
 #include "core/exitcode.h"
@@ -17,6 +18,14 @@ static const struct cmd_option cmd_block_options[] = {
 	{ "permanent", 0, "until someone unblocks it" },
 	{ "reason", 1, "why, at most 200 characters (required for block; "
 	    "extend: replaces it)" },
+	{ NULL, 0, NULL },
+};
+
+static const struct cmd_option cmd_block_new_options[] = {
+	{ "for", 1, "how long: 30s, 15m, 2h, 7d, 1w or 1h30m (at most 365d)" },
+	{ "permanent", 0, "until someone unblocks it" },
+	{ "reason", 1, "why, at most 200 characters (required)" },
+	{ "hold", 0, "also put the IP's queued mail on hold, on every gateway" },
 	{ NULL, 0, NULL },
 };
 
@@ -105,10 +114,10 @@ block_span_text(const struct block_span *s, long long now, char *buf,
 /* In the console: ask, then run the same command as a background job. */
 static int
 block_background(struct cmd_ctx *ctx, const char *ip,
-    const struct block_span *s, const char *reason, const char *verb,
-    const char *question)
+    const struct block_span *s, const char *reason, bool hold,
+    const char *verb, const char *question)
 {
-	const char *words[8];
+	const char *words[9];
 	char line[512];
 	size_t n = 0;
 
@@ -123,10 +132,71 @@ block_background(struct cmd_ctx *ctx, const char *ip,
 		words[n++] = "--reason";
 		words[n++] = reason;
 	}
+	if (hold)
+		words[n++] = "--hold";
 	if (policy_cmd_line(line, sizeof line, words, n) == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "%s: the command is too long",
 		    verb);
 	return ctx->ui->background(ctx->ui_data, question, line);
+}
+
+/*
+ * After the block is in force (so nothing new arrives), holds what the IP
+ * has queued on every gateway. The block stays whatever happens here.
+ */
+static int
+block_hold(struct cmd_ctx *ctx, const char *ip, const struct block_entry *b,
+    const char *span, long long now)
+{
+	struct queues q;
+	char cause[512];
+	json_t *o = NULL, *held = NULL, *failed = NULL;
+	size_t i, nfailed;
+	long total = 0;
+
+	if (queues_open(&q, ctx->cfg, NULL, NULL, cause, sizeof cause) == -1)
+		return cmd_fail(ctx, EXIT_FAILED, "blocked %s, but cannot hold "
+		    "its mail: %s", ip, cause);
+	nfailed = queues_hold_client(&q, ip);
+	if (ctx->json) {
+		o = policy_cmd_block_json(b, now);
+		held = json_object();
+		failed = json_object();
+	} else
+		fprintf(ctx->out, "blocked %s %s: %s\n", ip, span, b->reason);
+	for (i = 0; i < q.n; i++) {
+		const struct queues_node *qn = &q.nodes[i];
+
+		if (qn->failed) {
+			if (ctx->json)
+				json_object_set_new(failed, qn->node->name,
+				    json_string(qn->cause));
+			else
+				fprintf(ctx->out, "  %s: not held: %s\n",
+				    qn->node->name, qn->cause);
+			continue;
+		}
+		total += qn->done.count;
+		if (ctx->json)
+			json_object_set_new(held, qn->node->name,
+			    json_integer(qn->done.count));
+		else
+			fprintf(ctx->out, "  %s: %zu queued from %s, %ld put on "
+			    "hold\n", qn->node->name, qn->present, ip,
+			    qn->done.count);
+	}
+	if (ctx->json) {
+		json_object_set_new(o, "held", held);
+		json_object_set_new(o, "held_total", json_integer(total));
+		json_object_set_new(o, "hold_failed", failed);
+		cmd_json_print(ctx, o);
+	}
+	queues_close(&q);
+	if (nfailed > 0)
+		return cmd_fail(ctx, EXIT_FAILED, "blocked %s, but its mail "
+		    "could not be held on %zu gateway%s", ip, nfailed,
+		    nfailed == 1 ? "" : "s");
+	return EXIT_OK;
 }
 
 static int
@@ -139,6 +209,7 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const char *reason;
 	struct redis *r;
 	long long now = (long long)time(NULL);
+	bool hold = cmd_option(c, "hold") != NULL;
 	int code;
 
 	if ((code = block_ip(c, ctx, false, ip, sizeof ip)) != EXIT_OK ||
@@ -147,21 +218,23 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		return code;
 	block_span_text(&s, now, span, sizeof span);
 	if (ctx->ui != NULL) {
-		snprintf(q, sizeof q, "block %s %s: refuse its mail? y/N: ", ip,
-		    s.secs != 0 ? span : "permanently");
-		return block_background(ctx, ip, &s, reason, "block", q);
+		snprintf(q, sizeof q, "block %s %s: refuse its mail%s? y/N: ",
+		    ip, s.secs != 0 ? span : "permanently", hold ? " and hold "
+		    "what it has queued" : "");
+		return block_background(ctx, ip, &s, reason, hold, "block", q);
 	}
 	policy_cmd_who(who, sizeof who);
 	if (ctx->dry_run) {
 		if (ctx->json) {
-			json_t *o = json_pack("{s:b,s:s,s:I,s:s}", "dry_run", 1,
-			    "ip", ip, "until", (json_int_t)(s.secs ? now +
-			    s.secs : 0), "reason", reason);
+			json_t *o = json_pack("{s:b,s:s,s:I,s:s,s:b}", "dry_run",
+			    1, "ip", ip, "until", (json_int_t)(s.secs ? now +
+			    s.secs : 0), "reason", reason, "hold", hold);
 
 			cmd_json_print(ctx, o);
 		} else
-			fprintf(ctx->out, "dry run: would block %s %s: %s; "
-			    "nothing was done\n", ip, span, reason);
+			fprintf(ctx->out, "dry run: would block %s %s: %s%s; "
+			    "nothing was done\n", ip, span, reason, hold ?
+			    ", and hold its queued mail" : "");
 		return EXIT_OK;
 	}
 	snprintf(head, sizeof head, "cannot block '%s'", ip);
@@ -170,14 +243,16 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (store_block(r, ip, reason, who, now, s.secs ? now + s.secs : 0,
 	    false, &b, cause, sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
-	if (ctx->json) {
-		cmd_json_print(ctx, policy_cmd_block_json(&b, now));
+	if (!hold) {
+		if (ctx->json)
+			cmd_json_print(ctx, policy_cmd_block_json(&b, now));
+		else
+			fprintf(ctx->out, "blocked %s %s: %s%s%s%s\n", ip, span,
+			    reason, b.agency[0] ? " (it holds a relay permit "
+			    "of agency " : "", b.agency, b.agency[0] ? ")" : "");
 		return EXIT_OK;
 	}
-	fprintf(ctx->out, "blocked %s %s: %s%s%s%s\n", ip, span, reason,
-	    b.agency[0] ? " (it holds a relay permit of agency " : "",
-	    b.agency, b.agency[0] ? ")" : "");
-	return EXIT_OK;
+	return block_hold(ctx, ip, &b, span, now);
 }
 
 static int
@@ -195,7 +270,8 @@ cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (ctx->ui != NULL) {
 		snprintf(q, sizeof q, "unblock %s: accept its mail again? y/N: ",
 		    ip);
-		return block_background(ctx, ip, NULL, NULL, "unblock", q);
+		return block_background(ctx, ip, NULL, NULL, false, "unblock",
+		    q);
 	}
 	if (ctx->dry_run) {
 		if (ctx->json)
@@ -245,7 +321,8 @@ cmd_extend_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (ctx->ui != NULL) {
 		snprintf(q, sizeof q, "extend the block of %s: %s from now? "
 		    "y/N: ", ip, s.secs != 0 ? span : "make it permanent");
-		return block_background(ctx, ip, &s, reason, "extend", q);
+		return block_background(ctx, ip, &s, reason, false, "extend",
+		    q);
 	}
 	if (ctx->dry_run) {
 		if (ctx->json)
@@ -348,8 +425,8 @@ const struct cmd_entry cmd_block_entry = {
 	.alias = NULL,
 	.usage = "IP",
 	.help = "refuse a relay client's mail for a while (--for) or for good "
-		"(--permanent), with --reason",
-	.options = cmd_block_options,
+		"(--permanent), with --reason; --hold holds its queued mail",
+	.options = cmd_block_new_options,
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,

@@ -45,7 +45,7 @@ cmd_quit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 const struct cmd_entry cmd_view_entry = {
 	.name = "view",
 	.alias = NULL,
-	.usage = "overview|clusters|queues",
+	.usage = "overview|clusters|queues|blocklist|agencies",
 	.help = "show a view",
 	.min_args = 1,
 	.max_args = 1,
@@ -89,7 +89,7 @@ const struct cmd_entry cmd_refresh_entry = {
 const struct cmd_entry cmd_move_entry = {
 	.name = "move",
 	.alias = NULL,
-	.usage = "up|down|page-up|page-down|top|bottom",
+	.usage = "up|down|page-up|page-down|top|bottom|in|out",
 	.help = "move the cursor in the current table",
 	.min_args = 1,
 	.max_args = 1,

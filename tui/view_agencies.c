@@ -217,7 +217,7 @@ agencies_matrix_line(int y, const char *label, const long long *v)
 	human_bytes(v[VOLUME_BYTES], n[2], sizeof n[2]);
 	human_count(v[VOLUME_REJECTED], n[3], sizeof n[3]);
 	human_count(v[VOLUME_DEFERRED], n[4], sizeof n[4]);
-	snprintf(line, sizeof line, " %-10s %8s %8s %8s %8s %8s", label, n[0],
+	snprintf(line, sizeof line, " %-11s %7s %8s %8s %8s %8s", label, n[0],
 	    n[1], n[2], n[3], n[4]);
 	mvaddnstr(y, 0, line, COLS);
 }
@@ -235,8 +235,9 @@ agencies_detail(const struct agency *a, struct console *c, int y)
 	    a->name, a->contact[0] ? "  " : "", a->contact);
 	mvaddnstr(y, 0, line, COLS);
 	attrset(theme_attr(ROLE_DIM));
-	mvaddnstr(y + 1, 0, "              MSGS    RCPTS    BYTES  REJECTS"
-	    "   DEFERS", COLS);
+	snprintf(line, sizeof line, " %-11s %7s %8s %8s %8s %8s", "", "MSGS",
+	    "RCPTS", "BYTES", "REJECTS", "DEFERS");
+	mvaddnstr(y + 1, 0, line, COLS);
 	attrset(theme_attr(role));
 	agencies_matrix_line(y + 2, "last minute", a->minute);
 	agencies_matrix_line(y + 3, "last hour", a->hour);
@@ -274,8 +275,9 @@ agencies_detail(const struct agency *a, struct console *c, int y)
 	snprintf(lim[2], sizeof lim[2], a->max_per_minute ? "%ld" : "none",
 	    a->max_per_minute);
 	snprintf(line, sizeof line, " bulk %lld rcpts/10 min (limit %s)%s  "
-	    "rcpts/msg %s  msgs/min %s  %zu IPs", a->rcpts_10min, lim[0],
-	    a->over_bulk ? " OVER" : "", lim[1], lim[2], a->npermits);
+	    "rcpts/msg %s  msgs/min %s  %zu permitted IP%s", a->rcpts_10min,
+	    lim[0], a->over_bulk ? " OVER" : "", lim[1], lim[2], a->npermits,
+	    a->npermits == 1 ? "" : "s");
 	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);

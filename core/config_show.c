@@ -96,6 +96,17 @@ config_show(const struct config *cfg, FILE *f)
 			    n->dovecot_config ? " dovecot " : "",
 			    n->dovecot_config ? n->dovecot_config : "");
 		fputc('\n', f);
+		if (n->policy.nlisten > 0) {
+			size_t j;
+
+			fprintf(f, "             policy service on");
+			for (j = 0; j < n->policy.nlisten; j++)
+				fprintf(f, "%s %s", j ? "," : "",
+				    n->policy.listen[j].text);
+			fprintf(f, "; Redis away: %s; accept: %s; at most %d "
+			    "clients\n", n->policy.fail_action,
+			    n->policy.accept_action, n->policy.max_clients);
+		}
 	}
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");

@@ -15,7 +15,7 @@ tui_start() {
 	cols=$1
 	lines=$2
 	shift 2
-	tmx kill-server 2>/dev/null
+	tui_end
 	# A fresh server each time: a dying one could swallow the new session.
 	E2E_RUN=$((E2E_RUN + 1))
 	E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
@@ -76,6 +76,29 @@ expect_screen() {
 }
 
 tui_stop() {
+	tui_end
+}
+
+# tui_end: quits the current console as a person would (Escape, q), then
+# ends its tmux server. A console still running after that is killed: hung
+# up on, a sanitizer build can spin for ever in LeakSanitizer's exit check.
+tui_end() {
+	e_pids=$(tmx list-panes -a -F '#{pane_pid}' 2>/dev/null) || {
+		rm -f "/tmp/$E2E_SESSION.err"
+		return 0
+	}
+	e_kids=""
+	for e_p in $e_pids; do
+		e_kids="$e_kids $(pgrep -P "$e_p" 2>/dev/null)"
+	done
+	if ! tui_screen 2>/dev/null | grep -q "^EXITED"; then
+		tui_keys Escape 2>/dev/null
+		tui_keys q 2>/dev/null
+		wait_for EXITED 5 >/dev/null 2>&1
+	fi
 	tmx kill-server 2>/dev/null
+	for e_p in $e_kids; do
+		kill -9 "$e_p" 2>/dev/null
+	done
 	rm -f "/tmp/$E2E_SESSION.err"
 }

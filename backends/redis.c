@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/exitcode.h"
+#include "core/keys.h"
 #include "core/validate.h"
 
 #define BACKOFF_MIN_MS 250
@@ -310,6 +311,26 @@ redis_key(const struct config *cfg, char *buf, size_t len, const char *fmt,
 	vsnprintf(buf + off, len - off, fmt, ap);
 	va_end(ap);
 	return buf;
+}
+
+enum redis_role
+redis_probe_role(struct redis *r)
+{
+	redisReply *reply;
+	char key[300];
+
+	reply = redis_command(r, "HDEL %s x", redis_key(r->cfg, key,
+	    sizeof key, KEY_ACL_PROBE));
+	if (reply != NULL) {
+		freeReplyObject(reply);
+		return REDIS_ROLE_WRITE;
+	}
+	if (r->err != RERR_DENIED)
+		return REDIS_ROLE_UNKNOWN;
+	/* Nothing failed that a later command should hear about. */
+	r->err = RERR_NONE;
+	r->errstr[0] = '\0';
+	return REDIS_ROLE_READ_ONLY;
 }
 
 int

@@ -67,6 +67,20 @@ int redis_read_replies(struct redis *r, size_t n, redisReply **replies);
 char *redis_key(const struct config *cfg, char *buf, size_t len,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* What the ACL user may do, as redis_probe_role found out. */
+enum redis_role {
+	REDIS_ROLE_UNKNOWN,   /* not asked yet, or Redis did not answer */
+	REDIS_ROLE_WRITE,     /* writes under the prefix are allowed */
+	REDIS_ROLE_READ_ONLY, /* a write under the prefix gets NOPERM */
+};
+
+/*
+ * Finds out whether the user may write under the prefix with a write that
+ * changes nothing: HDEL of a field of a key that never exists (ACL DRYRUN
+ * needs admin rights a NOC user lacks). One round trip.
+ */
+enum redis_role redis_probe_role(struct redis *r);
+
 /* The batch-mode exit code for r->err (core/exitcode.h). */
 int redis_exit_code(const struct redis *r);
 

@@ -9,6 +9,7 @@
 #include "core/cmd.h"
 #include "core/exitcode.h"
 #include "core/model.h"
+#include "core/xalloc.h"
 
 static void
 batch_error(const struct cmd_ctx *ctx, int code)
@@ -24,6 +25,31 @@ batch_error(const struct cmd_ctx *ctx, int code)
 	}
 }
 
+void
+batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe)
+{
+	static char why[160];
+
+	ctx->read_only = true;
+	if (cli->read_only)
+		ctx->read_only_why = CMD_RO_OPTION;
+	else if (ctx->cfg != NULL && ctx->cfg->ui.read_only)
+		ctx->read_only_why = CMD_RO_CONFIG;
+	else
+		ctx->read_only = false;
+	if (ctx->read_only || !probe || ctx->cfg == NULL)
+		return;
+	if (ctx->redis == NULL) {
+		ctx->redis = xmalloc(sizeof *ctx->redis);
+		redis_init(ctx->redis, ctx->cfg);
+	}
+	if (redis_probe_role(ctx->redis) == REDIS_ROLE_READ_ONLY) {
+		ctx->read_only = true;
+		ctx->read_only_why = cmd_read_only_acl(ctx->cfg->redis.user, why,
+		    sizeof why);
+	}
+}
+
 int
 batch_run(const struct config *cfg, const struct cli *cli)
 {
@@ -35,13 +61,14 @@ batch_run(const struct config *cfg, const struct cli *cli)
 	ctx.json = cli->json;
 	ctx.yes = cli->yes;
 	ctx.dry_run = cli->dry_run;
-	ctx.read_only = cli->read_only || (cfg != NULL && cfg->ui.read_only);
 	ctx.out = stdout;
 	if (cmd_parse_argv(cli->argc, cli->argv, &c, ctx.cause,
 		sizeof ctx.cause) == -1) {
 		batch_error(&ctx, EXIT_USAGE);
 		return EXIT_USAGE;
 	}
+	/* Only a command that would change something asks the ACL. */
+	batch_read_only(&ctx, cli, (cmd_flags(&c) & CMD_MUTATES) != 0);
 	if ((code = cmd_exec(&c, &ctx)) != EXIT_OK)
 		batch_error(&ctx, code);
 	snapshot_free(ctx.snap);

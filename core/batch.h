@@ -12,4 +12,14 @@
  */
 int batch_run(const struct config *cfg, const struct cli *cli);
 
+struct cmd_ctx;
+
+/*
+ * Sets ctx->read_only and ctx->read_only_why from --read-only, the
+ * configuration's ui.read_only and, when `probe`, the Redis ACL: one
+ * harmless write on ctx->redis (opened here). A Redis that does not answer
+ * leaves the role unknown: the command meets the error itself.
+ */
+void batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe);
+
 #endif

@@ -321,18 +321,114 @@ cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)
 	return code;
 }
 
+const struct cmd_sub *
+cmd_sub_find(const struct cmd_entry *e, const char *name)
+{
+	const struct cmd_sub *s;
+
+	for (s = e->subs; s != NULL && s->name != NULL; s++) {
+		if (strcmp(s->name, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* The first two words of `line` into a and b (empty when absent). */
+static void
+cmd_two_words(const char *line, char *a, size_t alen, char *b, size_t blen)
+{
+	size_t n;
+
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t");
+	snprintf(a, alen, "%.*s", (int)n, line);
+	line += n;
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t");
+	snprintf(b, blen, "%.*s", (int)n, line);
+}
+
+int
+cmd_line_flags(const char *line)
+{
+	const struct cmd_entry *e;
+	const struct cmd_sub *s;
+	char a[64], b[64], cause[256];
+
+	cmd_two_words(line, a, sizeof a, b, sizeof b);
+	if (a[0] == '\0' || (e = cmd_find(a, cause, sizeof cause)) == NULL)
+		return 0;
+	if ((s = cmd_sub_find(e, b)) != NULL)
+		return e->flags | s->flags;
+	return e->flags;
+}
+
+int
+cmd_flags(const struct cmd *c)
+{
+	const struct cmd_entry *e = c->entry;
+	const struct cmd_sub *s;
+
+	if ((e->flags & CMD_ARG_COMMAND) && c->argc > 0 &&
+	    strpbrk(c->argv[0], " \t") != NULL)
+		return e->flags | cmd_line_flags(c->argv[0]);
+	if (c->argc > 0 && (s = cmd_sub_find(e, c->argv[0])) != NULL)
+		return e->flags | s->flags;
+	return e->flags;
+}
+
+/* "queue hold", "block" (for a prompt: the command it begins). */
+static void
+cmd_what(const struct cmd *c, char *buf, size_t len)
+{
+	const struct cmd_entry *e = c->entry;
+	char a[64], b[64], cause[256];
+
+	if ((e->flags & CMD_ARG_COMMAND) && c->argc > 0) {
+		cmd_two_words(c->argv[0], a, sizeof a, b, sizeof b);
+		if ((e = cmd_find(a, cause, sizeof cause)) == NULL)
+			e = c->entry;
+		snprintf(buf, len, "%s%s%s", e->name, cmd_sub_find(e, b) ?
+		    " " : "", cmd_sub_find(e, b) ? b : "");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s", e->name, c->argc > 0 &&
+	    cmd_sub_find(e, c->argv[0]) ? " " : "", c->argc > 0 &&
+	    cmd_sub_find(e, c->argv[0]) ? c->argv[0] : "");
+}
+
+int
+cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what)
+{
+	if (ctx->read_only_why == NULL)
+		return cmd_fail(ctx, EXIT_DENIED, "%s: refused in read-only "
+		    "mode; it changes the service", what);
+	return cmd_fail(ctx, EXIT_DENIED, "%s: refused, it changes the "
+	    "service; read-only: %s", what, ctx->read_only_why);
+}
+
+const char *
+cmd_read_only_acl(const char *user, char *buf, size_t len)
+{
+	snprintf(buf, len, "the Redis user '%s' may not write (ACL)",
+	    user != NULL ? user : "default");
+	return buf;
+}
+
 int
 cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	const struct cmd_entry *e = c->entry;
+	int flags = cmd_flags(c);
+	char what[160];
 
 	ctx->cause[0] = '\0';
-	if ((e->flags & CMD_UI_ONLY) && ctx->ui == NULL)
+	cmd_what(c, what, sizeof what);
+	if ((flags & CMD_UI_ONLY) && ctx->ui == NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "%s: only available in the "
-		    "console", e->name);
-	if ((e->flags & CMD_MUTATES) && ctx->read_only)
-		return cmd_fail(ctx, EXIT_DENIED, "%s: refused in read-only "
-		    "mode; it changes the service", e->name);
+		    "console", what);
+	if ((flags & CMD_MUTATES) && ctx->read_only)
+		return cmd_refuse_read_only(ctx, what);
 	if (c->json)
 		ctx->json = true;
 	if (c->yes)
@@ -387,6 +483,27 @@ cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len)
 }
 
 void
+cmd_usage_shown(const struct cmd_entry *e, bool read_only, char *buf,
+    size_t len)
+{
+	const struct cmd_sub *s;
+	size_t off;
+	int n = 0;
+
+	if (!read_only || e->subs == NULL) {
+		cmd_usage_line(e, buf, len);
+		return;
+	}
+	off = (size_t)snprintf(buf, len, "%s ", e->name);
+	for (s = e->subs; s->name != NULL && off < len; s++) {
+		if (s->flags & CMD_MUTATES)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s%s%s",
+		    n++ > 0 ? "|" : "", s->name, s->args[0] ? " " : "", s->args);
+	}
+}
+
+void
 cmd_print_help(FILE *f, bool read_only)
 {
 	char usage[256];
@@ -399,7 +516,7 @@ cmd_print_help(FILE *f, bool read_only)
 
 		if (read_only && (e->flags & CMD_MUTATES))
 			continue;
-		cmd_usage_line(e, usage, sizeof usage);
+		cmd_usage_shown(e, read_only, usage, sizeof usage);
 		fprintf(f, "  %-34s %s%s\n", usage, e->help,
 		    (e->flags & CMD_UI_ONLY) ? " (console)" : "");
 	}
@@ -410,6 +527,7 @@ cmd_print_help(FILE *f, bool read_only)
 void
 cmd_print_usage(FILE *f, const struct cmd_entry *e)
 {
+	const struct cmd_sub *sub;
 	const struct cmd_option *o;
 	char usage[256];
 
@@ -420,6 +538,17 @@ cmd_print_usage(FILE *f, const struct cmd_entry *e)
 	for (o = e->options; o != NULL && o->name != NULL; o++)
 		fprintf(f, "  --%s%s  %s\n", o->name, o->has_value ? " VALUE" : "",
 		    o->help);
+	for (sub = e->subs; sub != NULL && sub->name != NULL; sub++) {
+		char line[128];
+
+		snprintf(line, sizeof line, "%s%s%s", sub->name,
+		    sub->args[0] ? " " : "", sub->args);
+		fprintf(f, "  %s %-28s %s%s%s\n", sub == e->subs ?
+		    "subcommands:" : "            ", line,
+		    (sub->flags & CMD_MUTATES) ? "changes the service" : "reads",
+		    (sub->flags & CMD_CONFIRM) ? "; asks first" : "",
+		    (sub->flags & CMD_UI_ONLY) ? "; console only" : "");
+	}
 	if (e->flags & CMD_MUTATES)
 		fprintf(f, "changes the service: refused in read-only mode\n");
 	if (e->flags & CMD_CONFIRM)

@@ -21,6 +21,15 @@ enum cmd_flag {
 	CMD_NEEDS_REDIS = 0x08, /* reads or writes Redis */
 	CMD_DATA = 0x10,        /* prints data; --json applies */
 	CMD_UI_ONLY = 0x20,     /* only meaningful in the console */
+	CMD_ARG_COMMAND = 0x40, /* argument 1 begins a command line (prompt):
+	                           it mutates when that command does */
+};
+
+/* A subcommand (argument 1): its own flags add to the entry's. */
+struct cmd_sub {
+	const char *name;
+	const char *args;  /* its arguments after the name, e.g. "NODE:ID..." */
+	int flags;         /* CMD_MUTATES, CMD_CONFIRM, CMD_UI_ONLY */
 };
 
 struct cmd_option {
@@ -38,6 +47,7 @@ struct cmd_entry {
 	const char *usage;  /* the arguments, e.g. "[NODE]" */
 	const char *help;   /* one line */
 	const struct cmd_option *options; /* ends with a NULL name; or NULL */
+	const struct cmd_sub *subs; /* ends with a NULL name; or NULL */
 	int min_args;
 	int max_args;       /* -1: no limit */
 	int flags;
@@ -92,6 +102,7 @@ struct cmd_ctx {
 	bool yes;
 	bool dry_run;
 	bool read_only;
+	const char *read_only_why; /* "--read-only", ...; NULL: not said */
 	FILE *out;
 	struct redis *redis;   /* batch mode: opened on first use */
 	struct snapshot *snap; /* batch mode: fetched on first use */
@@ -135,8 +146,40 @@ const char *cmd_option(const struct cmd *c, const char *name);
  */
 int cmd_exec(const struct cmd *c, struct cmd_ctx *ctx);
 
+/* The subcommand `name` of `e`, or NULL. */
+const struct cmd_sub *cmd_sub_find(const struct cmd_entry *e,
+    const char *name);
+
+/*
+ * The flags of what `c` would do: its entry's, its subcommand's and, for a
+ * prompt (CMD_ARG_COMMAND), those of the command line it begins.
+ */
+int cmd_flags(const struct cmd *c);
+
+/* The flags of the command a line begins with ("block ", "queue hold"). */
+int cmd_line_flags(const char *line);
+
+/*
+ * Refuses `what` ("block", "queue hold") because ctx is read-only, saying
+ * why. Returns EXIT_DENIED with ctx->cause set.
+ */
+int cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what);
+
+/* Why read-only, as cmd_ctx.read_only_why says it. */
+#define CMD_RO_OPTION "--read-only"
+#define CMD_RO_CONFIG "ui.read_only is set in the configuration"
+/* Writes the ACL reason for `user` (NULL: default) into buf; returns buf. */
+const char *cmd_read_only_acl(const char *user, char *buf, size_t len);
+
 /* Prints the command list (batch `help`), generated from the table. */
 void cmd_print_help(FILE *f, bool read_only);
+
+/*
+ * Like cmd_usage_line; when read_only, subcommands that change the service
+ * are left out ("permit list [AGENCY]").
+ */
+void cmd_usage_shown(const struct cmd_entry *e, bool read_only, char *buf,
+    size_t len);
 
 /* Prints one command's usage, options and flags. */
 void cmd_print_usage(FILE *f, const struct cmd_entry *e);

@@ -456,12 +456,21 @@ cmd_agencies_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+static const struct cmd_sub cmd_agency_subs[] = {
+	{ "add", "ID", CMD_MUTATES },
+	{ "set", "ID", CMD_MUTATES },
+	{ "list", "", 0 },
+	{ "show", "ID", 0 },
+	{ NULL, NULL, 0 },
+};
+
 const struct cmd_entry cmd_agency_entry = {
 	.name = "agency",
 	.alias = NULL,
 	.usage = "add|set ID|list|show ID",
 	.help = "agencies: add, change, list, show with their relay permits",
 	.options = cmd_agency_options,
+	.subs = cmd_agency_subs,
 	.min_args = 1,
 	.max_args = 2,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,

@@ -463,12 +463,21 @@ cmd_permit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	return s->exec(c, ctx);
 }
 
+static const struct cmd_sub cmd_permit_subs[] = {
+	{ "add", "IP AGENCY", CMD_MUTATES },
+	{ "remove", "IP", CMD_MUTATES | CMD_CONFIRM },
+	{ "list", "[AGENCY]", 0 },
+	{ "import", "FILE.csv", CMD_MUTATES | CMD_CONFIRM },
+	{ NULL, NULL, 0 },
+};
+
 const struct cmd_entry cmd_permit_entry = {
 	.name = "permit",
 	.alias = NULL,
 	.usage = "add IP AGENCY|remove IP|list [AGENCY]|import FILE.csv",
 	.help = "relay permits: which client IPs may relay, for which agency",
 	.options = cmd_permit_options,
+	.subs = cmd_permit_subs,
 	.min_args = 1,
 	.max_args = 3,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,

@@ -585,6 +585,21 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    sub);
 }
 
+/* What read-only mode hides and refuses, and what asks first. */
+static const struct cmd_sub cmd_queue_subs[] = {
+	{ "list", "", 0 },
+	{ "summary", "", 0 },
+	{ "show", "NODE:ID", 0 },
+	{ "flush", "[NODE:ID]", CMD_MUTATES | CMD_CONFIRM },
+	{ "hold", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
+	{ "release", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
+	{ "requeue", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
+	{ "delete", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
+	{ "tag", "", CMD_UI_ONLY },
+	{ "sort", "", CMD_UI_ONLY },
+	{ NULL, NULL, 0 },
+};
+
 const struct cmd_entry cmd_queue_entry = {
 	.name = "queue",
 	.alias = NULL,
@@ -592,8 +607,9 @@ const struct cmd_entry cmd_queue_entry = {
 		 "[NODE:ID...]",
 	.help = "list, summarize and act on the gateways' mail queues",
 	.options = cmd_queue_options,
+	.subs = cmd_queue_subs,
 	.min_args = 1,
 	.max_args = -1,
-	.flags = CMD_NEEDS_SSH | CMD_DATA | CMD_CONFIRM,
+	.flags = CMD_NEEDS_SSH | CMD_DATA,
 	.exec = cmd_queue_exec,
 };

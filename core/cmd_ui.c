@@ -71,7 +71,7 @@ const struct cmd_entry cmd_prompt_entry = {
 	.help = "open the command prompt, starting with TEXT",
 	.min_args = 0,
 	.max_args = 1,
-	.flags = CMD_UI_ONLY,
+	.flags = CMD_UI_ONLY | CMD_ARG_COMMAND,
 	.exec = cmd_prompt_exec,
 };
 

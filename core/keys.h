@@ -17,6 +17,8 @@
 #define KEY_VOL_MINUTE  "vol:m:%lld"     /* HASH agency|metric -> n */
 #define KEY_VOL_HOUR    "vol:h:%lld"     /* HASH agency|metric -> n */
 #define KEY_PERMIT_INFO "permit:%s"      /* HASH per permitted IP, PF_* */
+#define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
+                                            whether the ACL user may write */
 
 /* Fields of block:{ip}. The hash has an EXPIRE at `until` when the block is
  * temporary, so an expired block is simply absent; the blocks ZSET holds the

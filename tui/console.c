@@ -316,6 +316,7 @@ console_run_cmd(struct console *c, const struct cmd *cmd)
 
 	ctx.cfg = c->cfg;
 	ctx.read_only = c->read_only;
+	ctx.read_only_why = c->read_only_why;
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
@@ -478,6 +479,24 @@ console_fetch(struct console *c)
 	worker_fetch(&c->worker, what, agency);
 }
 
+/* The Redis ACL's answer decides, unless --read-only or the config did. */
+static void
+console_role(struct console *c, enum redis_role role)
+{
+	static char why[160];
+
+	if (role == REDIS_ROLE_READ_ONLY && !c->read_only) {
+		c->read_only = true;
+		c->read_only_why = cmd_read_only_acl(c->cfg->redis.user, why,
+		    sizeof why);
+	} else if (role == REDIS_ROLE_WRITE && c->read_only &&
+	    c->read_only_why == why) {
+		/* Another user or a new master after a failover. */
+		c->read_only = false;
+		c->read_only_why = NULL;
+	}
+}
+
 static void
 console_take(struct console *c, struct worker_msg *m)
 {
@@ -502,6 +521,7 @@ console_take(struct console *c, struct worker_msg *m)
 		m->snap = NULL;
 		c->snap_mono_ms = clock_mono_ms();
 		c->redis_down = false;
+		console_role(c, m->role);
 	} else {
 		if (!c->redis_down)
 			c->down_since_ms = clock_mono_ms();
@@ -712,6 +732,8 @@ console_setup(struct console *c, const struct config *cfg,
 	memset(c, 0, sizeof *c);
 	c->cfg = cfg;
 	c->read_only = cli->read_only || cfg->ui.read_only;
+	c->read_only_why = cli->read_only ? CMD_RO_OPTION : cfg->ui.read_only ?
+	    CMD_RO_CONFIG : NULL;
 	c->views[0] = &view_overview;
 	c->views[1] = &view_clusters;
 	c->views[2] = &view_help;

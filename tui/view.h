@@ -77,6 +77,7 @@ struct console {
 	char confirm_want[32];       /* what must be typed */
 	char confirm_line[512];      /* a command to run when confirmed */
 	bool read_only;
+	const char *read_only_why;   /* cmd_ctx.read_only_why */
 	bool utf8;                   /* the locale's charset is UTF-8 */
 	bool quit;
 	long long now;               /* wall clock, seconds, for ages */

@@ -33,7 +33,8 @@ help_draw(void *state, struct console *c, int y, int h)
 		const struct keymap_binding *b = &c->keymap.b[i];
 		const struct cmd_entry *e = b->cmd.entry;
 
-		if (c->read_only && (e->flags & CMD_MUTATES))
+		/* Read-only: the keys that would only be refused are hidden. */
+		if (c->read_only && (cmd_flags(&b->cmd) & CMD_MUTATES))
 			continue;
 		r = table_add(t, b->name, ROLE_NORMAL);
 		snprintf(r->cell[0], TABLE_CELL_MAX, "%s", b->name);
@@ -49,7 +50,7 @@ help_draw(void *state, struct console *c, int y, int h)
 			continue;
 		r = table_add(t, e->name, ROLE_DIM);
 		snprintf(r->cell[0], TABLE_CELL_MAX, ":");
-		cmd_usage_line(e, r->cell[2], TABLE_CELL_MAX);
+		cmd_usage_shown(e, c->read_only, r->cell[2], TABLE_CELL_MAX);
 		snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
 	}
 	table_draw(t, stdscr, y, h, c->filter);

@@ -117,6 +117,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct worker_extra extra = { NULL, 0 };
 	struct snapshot_query q;
+	unsigned long probed = 0;
 	struct redis r;
 	size_t i;
 
@@ -141,6 +142,11 @@ worker_main(void *arg)
 			snapshot_query_build(&q, w->cfg, extra.names, extra.n);
 		}
 		up = m->snap != NULL;
+		/* The ACL decides the console's role: asked once a connection. */
+		if (up && r.connects != probed) {
+			m->role = redis_probe_role(&r);
+			probed = r.connects;
+		}
 		worker_post(w, m);
 		pthread_mutex_lock(&w->lock);
 		what = w->fetch;

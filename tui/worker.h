@@ -46,6 +46,7 @@ struct worker_msg {
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	enum redis_err err;
 	char errstr[256];
+	enum redis_role role;  /* WMSG_SNAPSHOT: asked after each connect */
 	long long fetch_us;    /* how long the fetch took */
 	struct worker_msg *next;
 };

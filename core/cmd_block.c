@@ -8,6 +8,7 @@
 #include "backends/policy_store.h"
 #include "backends/queues.h"
 #include "core/cmd.h"
+#include "core/confirm.h"
 #include "core/duration.h"
 #include "core/exitcode.h"
 #include "core/policy_cmd.h"
@@ -25,7 +26,8 @@ static const struct cmd_option cmd_block_new_options[] = {
 	{ "for", 1, "how long: 30s, 15m, 2h, 7d, 1w or 1h30m (at most 365d)" },
 	{ "permanent", 0, "until someone unblocks it" },
 	{ "reason", 1, "why, at most 200 characters (required)" },
-	{ "hold", 0, "also put the IP's queued mail on hold, on every gateway" },
+	{ "hold", 0, "also put the IP's queued mail on hold, on every gateway "
+	    "(asks first; batch mode needs --yes)" },
 	{ NULL, 0, NULL },
 };
 
@@ -236,6 +238,13 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			    "nothing was done\n", ip, span, reason, hold ?
 			    ", and hold its queued mail" : "");
 		return EXIT_OK;
+	}
+	/* Holding mail on every gateway is the part that asks first. */
+	if (hold) {
+		snprintf(q, sizeof q, "block %s %s and put what it has queued on "
+		    "hold on every gateway", ip, span);
+		if ((code = confirm_batch(ctx, q, 1, false)) != CONFIRM_GO)
+			return code;
 	}
 	snprintf(head, sizeof head, "cannot block '%s'", ip);
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)

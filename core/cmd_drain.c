@@ -11,6 +11,7 @@
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/cmd.h"
+#include "core/confirm.h"
 #include "core/exitcode.h"
 #include "core/keys.h"
 #include "core/xalloc.h"
@@ -173,12 +174,11 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			     timeout > 86400))
 		return cmd_fail(ctx, EXIT_USAGE, "drain: --timeout '%s' is not "
 		    "accepted; use 0 to 86400 seconds", t);
-	if (ctx->dry_run) {
-		fprintf(ctx->out, "dry run: would mark %s draining (its policy "
-		    "service then defers new mail), flush its queue and wait "
-		    "until it is empty; nothing was done\n", n->name);
-		return EXIT_OK;
-	}
+	snprintf(cause, sizeof cause, "mark %s draining (its policy service "
+	    "then defers new mail), flush its queue and wait until it is empty",
+	    n->name);
+	if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
+		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	if ((code = drain_mark(ctx, n, 1)) != EXIT_OK)
 		return code;
 	fprintf(ctx->out, "%s: marked draining\n", n->name);
@@ -235,6 +235,7 @@ static int
 cmd_undrain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	const struct config_node *n;
+	char what[256];
 	int code = EXIT_OK;
 
 	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
@@ -247,11 +248,10 @@ cmd_undrain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		snprintf(line, sizeof line, "undrain %s", n->name);
 		return ctx->ui->background(ctx->ui_data, q, line);
 	}
-	if (ctx->dry_run) {
-		fprintf(ctx->out, "dry run: would return %s to service; nothing "
-		    "was done\n", n->name);
-		return EXIT_OK;
-	}
+	snprintf(what, sizeof what, "return %s to service (it accepts new "
+	    "mail again)", n->name);
+	if ((code = confirm_batch(ctx, what, 1, false)) != CONFIRM_GO)
+		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	if ((code = drain_mark(ctx, n, 0)) != EXIT_OK)
 		return code;
 	fprintf(ctx->out, "%s: back in service\n", n->name);
@@ -267,7 +267,7 @@ const struct cmd_entry cmd_drain_entry = {
 	.options = cmd_drain_options,
 	.min_args = 0,
 	.max_args = 1,
-	.flags = CMD_MUTATES | CMD_NEEDS_SSH | CMD_NEEDS_REDIS,
+	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_SSH | CMD_NEEDS_REDIS,
 	.exec = cmd_drain_exec,
 };
 
@@ -279,6 +279,6 @@ const struct cmd_entry cmd_undrain_entry = {
 	.options = NULL,
 	.min_args = 0,
 	.max_args = 1,
-	.flags = CMD_MUTATES | CMD_NEEDS_REDIS,
+	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_REDIS,
 	.exec = cmd_undrain_exec,
 };

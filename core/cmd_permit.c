@@ -9,6 +9,7 @@
 
 #include "backends/policy_store.h"
 #include "core/cmd.h"
+#include "core/confirm.h"
 #include "core/exitcode.h"
 #include "core/permit_csv.h"
 #include "core/policy_cmd.h"
@@ -157,6 +158,10 @@ permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 			    "of %s; nothing was done\n", ip);
 		return EXIT_OK;
 	}
+	snprintf(q, sizeof q, "remove the relay permit of %s (its mail is "
+	    "refused from then on)", ip);
+	if ((code = confirm_batch(ctx, q, 1, false)) != CONFIRM_GO)
+		return code;
 	snprintf(head, sizeof head, "cannot remove the permit of '%s'", ip);
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
@@ -400,6 +405,18 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		}
 		permit_list_free(&l);
 	} else {
+		char what[600];
+
+		/* A replaced permit's agency is gone: above the threshold the
+		 * count is typed. */
+		snprintf(what, sizeof what, "import %zu relay permit%s from %s, "
+		    "replacing the permits of the same IPs", csv.nrows,
+		    csv.nrows == 1 ? "" : "s", path);
+		if ((code = confirm_batch(ctx, what, (long)csv.nrows,
+		    confirm_typed((long)csv.nrows, true, false))) != CONFIRM_GO) {
+			permit_csv_free(&csv);
+			return code;
+		}
 		policy_cmd_who(who, sizeof who);
 		if (store_permit_import_counted(r, csv.rows, csv.nrows, who,
 		    (long long)time(NULL), &added, &replaced, cause,

@@ -453,8 +453,8 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 	}
 	if (off < sizeof what)
 		snprintf(what + off, sizeof what - off, "e.g. %s)", sample);
-	code = confirm_batch(ctx, what, (long)n, a == PF_DELETE &&
-	    (n > CONFIRM_TYPED_OVER || whole));
+	code = confirm_batch(ctx, what, (long)n, confirm_typed((long)n,
+	    a == PF_DELETE, whole));
 	if (code == CONFIRM_DRY_RUN) {
 		code = EXIT_OK;
 		goto out;
@@ -512,8 +512,8 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 	struct queue_ref ref;
 	struct ssh_conn ssh;
 	struct queues q;
-	char cause[512];
-	size_t i;
+	char cause[512], what[512];
+	size_t i, off;
 	int code;
 
 	if (site != NULL && (why = validate_host(site)) != NULL)
@@ -522,6 +522,10 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 	if (c->argc == 2) {
 		if ((code = queue_ref_parse(ctx, c->argv[1], &ref)) != EXIT_OK)
 			return code;
+		snprintf(cause, sizeof cause, "flush %s:%s now (postqueue -i)",
+		    ref.node, ref.id);
+		if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
+			return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 		ssh_init(&ssh, ctx->cfg, config_node_find(ctx->cfg, ref.node));
 		code = EXIT_OK;
 		if (postfix_flush(&ssh, ref.id, NULL, cause, sizeof cause) ==
@@ -539,6 +543,20 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 	if (queues_open(&q, ctx->cfg, cmd_option(c, "node"), NULL, cause,
 		sizeof cause) == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "queue flush: %s", cause);
+	off = (size_t)snprintf(what, sizeof what, "retry %s on ", site != NULL ?
+	    "the deferred mail for this destination" : "every deferred message");
+	for (i = 0; i < q.n && off < sizeof what; i++)
+		off += (size_t)snprintf(what + off, sizeof what - off, "%s%s",
+		    i > 0 ? ", " : "", q.nodes[i].node->name);
+	if (site != NULL && off < sizeof what)
+		snprintf(what + off, sizeof what - off, " (%s, postqueue -s)",
+		    site);
+	else if (off < sizeof what)
+		snprintf(what + off, sizeof what - off, " now (postqueue -f)");
+	if ((code = confirm_batch(ctx, what, (long)q.n, false)) != CONFIRM_GO) {
+		queues_close(&q);
+		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
+	}
 	queues_flush(&q, site);
 	for (i = 0; i < q.n; i++) {
 		if (!q.nodes[i].failed)

@@ -8,6 +8,12 @@
 
 #include "core/exitcode.h"
 
+bool
+confirm_typed(long count, bool irreversible, bool whole)
+{
+	return irreversible && (count > CONFIRM_TYPED_OVER || whole);
+}
+
 int
 confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 {

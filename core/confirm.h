@@ -15,6 +15,13 @@ enum {
 };
 
 /*
+ * The one rule for the typed confirmation: an action that cannot be undone
+ * (delete, replacing permits) on more than CONFIRM_TYPED_OVER items, or on
+ * a whole queue (`whole`), wants the count typed; the rest wants y.
+ */
+bool confirm_typed(long count, bool irreversible, bool whole);
+
+/*
  * Asks, in batch mode, whether to `what` ("delete 120 messages on gw1"):
  * --dry-run prints what would be done and returns CONFIRM_DRY_RUN; --yes
  * returns CONFIRM_GO; without a terminal on standard input it refuses; on

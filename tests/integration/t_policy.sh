@@ -100,7 +100,7 @@ for i in $(seq 100); do
 	[ "$(count_in gw1 deferred)" = 5 ] && [ "$(count_in gw2 deferred)" = 2 ] && break
 	sleep 0.2
 done
-out=$("$B/mailnoc" block "$IP" --for 1h --reason "held for review" --hold --json)
+out=$("$B/mailnoc" block "$IP" --for 1h --reason "held for review" --hold --yes --json)
 expect_eq "block --hold exits 0" 0 "$?"
 expect_eq "it reports 3 held on gw1" 3 "$(echo "$out" | jq -r .held.gw1)"
 expect_eq "and 2 on gw2" 2 "$(echo "$out" | jq -r .held.gw2)"

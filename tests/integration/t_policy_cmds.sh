@@ -198,11 +198,11 @@ expect_eq "agency show lists its permits, blocked or not" "192.0.2.51 true" \
 "$B" unblock 192.0.2.51 >/dev/null
 out=$("$B" permit list t-nope 2>&1)
 expect_eq "permit list of an unknown agency exits 1" 1 $?
-out=$("$B" permit remove 192.0.2.51 --json)
+out=$("$B" permit remove 192.0.2.51 --yes --json)
 expect_eq "permit remove exits 0" "true t-tax" "$(echo "$out" | jq -r '"\(.removed) \(.agency)"')"
 expect_eq "both keys are gone" "0 0" \
 	"$(rc hexists "${P}permit" 192.0.2.51) $(rc exists "${P}permit:192.0.2.51")"
-out=$("$B" permit remove 192.0.2.51 2>&1)
+out=$("$B" permit remove 192.0.2.51 --yes 2>&1)
 expect_eq "removing it again exits 1" 1 $?
 
 # ---------------------------------------------------------------- import
@@ -212,7 +212,7 @@ out=$("$B" permit import "$TMP/good.csv" --dry-run)
 expect_eq "import --dry-run exits 0" 0 $?
 expect_contains "saying what it would do" "3 permits are good (2 new, 1 replacing); nothing was imported" "$out"
 expect_eq "and writes nothing" "" "$(rc hget "${P}permit" 192.0.2.71)"
-out=$("$B" permit import "$TMP/good.csv" --json)
+out=$("$B" permit import "$TMP/good.csv" --yes --json)
 expect_eq "import exits 0" 0 $?
 expect_eq "counting added and replaced" "3 2 1" \
 	"$(echo "$out" | jq -r '"\(.rows) \(.added) \(.replaced)"')"

@@ -89,13 +89,13 @@ rm -f "$LAB/nohost.json" "$LAB/empty_known_hosts"
 smtp-sink -u postfix -c 127.0.0.1:"$LAB_DEAD_PORT" 100 >/dev/null 2>&1 &
 sink=$!
 sleep 0.3
-out=$("$B/mailnoc" drain gw2 --timeout 60 2>/dev/null)
+out=$("$B/mailnoc" drain gw2 --yes --timeout 60 2>/dev/null)
 expect_eq "drain gw2 ends with the queue empty" 0 $?
 expect_contains "and says so" "gw2: drained, the queue is empty" "$out"
 expect_eq "postqueue agrees: gw2's queue is empty" 0 "$(pq gw2 | wc -l)"
 expect_eq "gw2 is reported draining" draining \
 	"$("$B/mailnoc" nodes --json | jq -r '.[] | select(.name == "gw2") | .state')"
-"$B/mailnoc" undrain gw2 >/dev/null
+"$B/mailnoc" undrain gw2 --yes >/dev/null
 kill "$sink" 2>/dev/null
 wait "$sink" 2>/dev/null
 for i in $(seq 20); do

@@ -205,6 +205,45 @@ agency_set(const struct cmd *c, struct cmd_ctx *ctx)
 	return agency_put(c, ctx, false);
 }
 
+/*
+ * What both lists start with: the console's view, the fetch, --json and the
+ * empty list. Returns -1 when the caller prints l as a table (and frees
+ * it), or the exit code when all was done here.
+ */
+static int
+agency_fetch(struct cmd_ctx *ctx, bool volumes, struct agency_list *l)
+{
+	struct redis *r;
+	char cause[512];
+	size_t i;
+	int code;
+
+	if (ctx->ui != NULL)
+		return cmd_show_view(ctx, "agencies");
+	if ((r = policy_cmd_redis(ctx, "cannot list the agencies", &code)) ==
+	    NULL)
+		return code;
+	if (store_agencies_list(r, clock_wall_ms(), volumes, l, cause,
+	    sizeof cause) == -1)
+		return policy_cmd_store_fail(ctx, r, cause);
+	if (ctx->json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < l->n; i++)
+			json_array_append_new(arr, policy_cmd_agency_json(&l->v[i],
+			    volumes));
+		cmd_json_print(ctx, arr);
+		agency_list_free(l);
+		return EXIT_OK;
+	}
+	if (l->n == 0) {
+		fprintf(ctx->out, "no agencies; add one with 'agency add'\n");
+		agency_list_free(l);
+		return EXIT_OK;
+	}
+	return -1;
+}
+
 static int
 agency_list(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -212,35 +251,12 @@ agency_list(const struct cmd *c, struct cmd_ctx *ctx)
 		"MAX-RCPTS", "MAX/MIN", "BULK/10MIN", "NAME", "CONTACT" };
 	struct agency_list l;
 	struct policy_table t;
-	struct redis *r;
-	char cause[512];
 	size_t i;
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "agencies");
-	if ((r = policy_cmd_redis(ctx, "cannot list the agencies", &code)) ==
-	    NULL)
+	if ((code = agency_fetch(ctx, false, &l)) != -1)
 		return code;
-	if (store_agencies_list(r, clock_wall_ms(), false, &l, cause,
-	    sizeof cause) == -1)
-		return policy_cmd_store_fail(ctx, r, cause);
-	if (ctx->json) {
-		json_t *arr = json_array();
-
-		for (i = 0; i < l.n; i++)
-			json_array_append_new(arr, policy_cmd_agency_json(&l.v[i],
-			    false));
-		cmd_json_print(ctx, arr);
-		agency_list_free(&l);
-		return EXIT_OK;
-	}
-	if (l.n == 0) {
-		fprintf(ctx->out, "no agencies; add one with 'agency add'\n");
-		agency_list_free(&l);
-		return EXIT_OK;
-	}
 	policy_table_init(&t, 8, 0x3e, header);
 	for (i = 0; i < l.n; i++) {
 		const struct agency *a = &l.v[i];
@@ -381,35 +397,12 @@ cmd_agencies_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		"FLAGS", "NAME" };
 	struct agency_list l;
 	struct policy_table t;
-	struct redis *r;
-	char cause[512];
 	size_t i;
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "agencies");
-	if ((r = policy_cmd_redis(ctx, "cannot list the agencies", &code)) ==
-	    NULL)
+	if ((code = agency_fetch(ctx, true, &l)) != -1)
 		return code;
-	if (store_agencies_list(r, clock_wall_ms(), true, &l, cause,
-	    sizeof cause) == -1)
-		return policy_cmd_store_fail(ctx, r, cause);
-	if (ctx->json) {
-		json_t *arr = json_array();
-
-		for (i = 0; i < l.n; i++)
-			json_array_append_new(arr, policy_cmd_agency_json(&l.v[i],
-			    true));
-		cmd_json_print(ctx, arr);
-		agency_list_free(&l);
-		return EXIT_OK;
-	}
-	if (l.n == 0) {
-		fprintf(ctx->out, "no agencies; add one with 'agency add'\n");
-		agency_list_free(&l);
-		return EXIT_OK;
-	}
 	policy_table_init(&t, 12, 0x3fe, header);
 	for (i = 0; i < l.n; i++) {
 		const struct agency *a = &l.v[i];

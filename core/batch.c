@@ -28,8 +28,6 @@ batch_error(const struct cmd_ctx *ctx, int code)
 void
 batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe)
 {
-	static char why[160];
-
 	ctx->read_only = true;
 	if (cli->read_only)
 		ctx->read_only_why = CMD_RO_OPTION;
@@ -37,7 +35,16 @@ batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe)
 		ctx->read_only_why = CMD_RO_CONFIG;
 	else
 		ctx->read_only = false;
-	if (ctx->read_only || !probe || ctx->cfg == NULL)
+	if (!ctx->read_only && probe)
+		batch_probe(ctx);
+}
+
+void
+batch_probe(struct cmd_ctx *ctx)
+{
+	static char why[160];
+
+	if (ctx->cfg == NULL)
 		return;
 	if (ctx->redis == NULL) {
 		ctx->redis = xmalloc(sizeof *ctx->redis);

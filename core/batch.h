@@ -22,4 +22,7 @@ struct cmd_ctx;
  */
 void batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe);
 
+/* The ACL half of batch_read_only: asks Redis, sets read-only on NOPERM. */
+void batch_probe(struct cmd_ctx *ctx);
+
 #endif

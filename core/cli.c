@@ -6,14 +6,7 @@
 #include "core/exitcode.h"
 #include "core/version.h"
 
-/* Options that take a value; the rest are flags. */
-struct cli_option {
-	const char *lng;
-	char shrt;
-	int has_value;
-};
-
-static const struct cli_option cli_options[] = {
+const struct cli_option cli_options[] = {
 	{ "config", 'c', 1 },
 	{ "theme", 't', 1 },
 	{ "check-config", 0, 0 },
@@ -24,6 +17,7 @@ static const struct cli_option cli_options[] = {
 	{ "help", 'h', 0 },
 	{ "version", 'V', 0 },
 };
+const size_t cli_noptions = sizeof cli_options / sizeof cli_options[0];
 
 static void
 cli_set(struct cli *cli, const struct cli_option *o, const char *value)

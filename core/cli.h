@@ -6,6 +6,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* One global option; the table is what --help, completion and the man page
+ * test are checked against. */
+struct cli_option {
+	const char *lng;
+	char shrt;      /* 0: none */
+	int has_value;
+};
+
+extern const struct cli_option cli_options[];
+extern const size_t cli_noptions;
+
 struct cli {
 	const char *config;
 	const char *theme;

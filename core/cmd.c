@@ -27,6 +27,8 @@ extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_batch_entry;
+extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_view_entry;
 extern const struct cmd_entry cmd_filter_entry;
@@ -52,6 +54,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agencies_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
+	&cmd_batch_entry,
+	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_view_entry,
 	&cmd_filter_entry,

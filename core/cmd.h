@@ -23,6 +23,7 @@ enum cmd_flag {
 	CMD_UI_ONLY = 0x20,     /* only meaningful in the console */
 	CMD_ARG_COMMAND = 0x40, /* argument 1 begins a command line (prompt):
 	                           it mutates when that command does */
+	CMD_NO_CONFIG = 0x80,   /* runs without a configuration (help) */
 };
 
 /* A subcommand (argument 1): its own flags add to the entry's. */
@@ -103,6 +104,7 @@ struct cmd_ctx {
 	bool dry_run;
 	bool read_only;
 	const char *read_only_why; /* "--read-only", ...; NULL: not said */
+	bool no_prompt;        /* a script: never ask, refuse without --yes */
 	FILE *out;
 	struct redis *redis;   /* batch mode: opened on first use */
 	struct snapshot *snap; /* batch mode: fetched on first use */

@@ -27,6 +27,6 @@ const struct cmd_entry cmd_help_entry = {
 	.options = NULL,
 	.min_args = 0,
 	.max_args = 1,
-	.flags = 0,
+	.flags = CMD_NO_CONFIG,
 	.exec = cmd_help_exec,
 };

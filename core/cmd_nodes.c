@@ -69,7 +69,12 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	size_t i;
 	int code;
 
-	(void)c;
+	/* The configured names, without Redis: shell completion asks. */
+	if (cmd_option(c, "names") != NULL && ctx->ui == NULL) {
+		for (i = 0; i < ctx->cfg->nnodes; i++)
+			fprintf(ctx->out, "%s\n", ctx->cfg->nodes[i].name);
+		return EXIT_OK;
+	}
 	if (ctx->ui != NULL)
 		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
@@ -107,12 +112,18 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+static const struct cmd_option cmd_nodes_options[] = {
+	{ "names", 0, "only the configured node names, one a line (no "
+	    "Redis; for shell completion)" },
+	{ NULL, 0, NULL },
+};
+
 const struct cmd_entry cmd_nodes_entry = {
 	.name = "nodes",
 	.alias = "overview",
 	.usage = "",
 	.help = "list every node: state, heartbeat age, queue counts",
-	.options = NULL,
+	.options = cmd_nodes_options,
 	.min_args = 0,
 	.max_args = 0,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,

@@ -25,6 +25,10 @@ confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 	}
 	if (ctx->yes)
 		return CONFIRM_GO;
+	if (ctx->no_prompt)
+		return cmd_fail(ctx, EXIT_USAGE, "refusing to %s without --yes: "
+		    "a script does not ask; give --yes on the line or to batch",
+		    what);
 	if (!isatty(STDIN_FILENO))
 		return cmd_fail(ctx, EXIT_USAGE, "refusing to %s without --yes: "
 		    "standard input is not a terminal", what);

@@ -24,7 +24,8 @@ bool confirm_typed(long count, bool irreversible, bool whole);
 /*
  * Asks, in batch mode, whether to `what` ("delete 120 messages on gw1"):
  * --dry-run prints what would be done and returns CONFIRM_DRY_RUN; --yes
- * returns CONFIRM_GO; without a terminal on standard input it refuses; on
+ * returns CONFIRM_GO; in a script (ctx->no_prompt) or without a terminal on
+ * standard input it refuses; on
  * a terminal it asks for y (or for the `count` typed out when `typed`).
  * Returns CONFIRM_GO, CONFIRM_DRY_RUN, or an exit code with ctx->cause set.
  */

@@ -12,13 +12,12 @@
 #include "core/exitcode.h"
 #include "core/version.h"
 
-extern const struct cmd_entry cmd_help_entry;
-
 int
 mailnoc_main(int argc, char **argv,
     int (*console)(const struct config *, const struct cli *))
 {
 	char cause[CONFIG_CAUSE_MAX], path[PATH_MAX];
+	const struct cmd_entry *e;
 	struct config *cfg;
 	struct cli cli;
 	int problems, rc;
@@ -35,9 +34,9 @@ mailnoc_main(int argc, char **argv,
 		printf("mailnoc %s\n", MAILNOC_VERSION);
 		return EXIT_OK;
 	}
-	/* Help needs no configuration. */
-	if (cli.argc > 0 && cmd_find(cli.argv[0], cause, sizeof cause) ==
-	    &cmd_help_entry)
+	/* Help and completion need no configuration. */
+	if (cli.argc > 0 && (e = cmd_find(cli.argv[0], cause,
+	    sizeof cause)) != NULL && (e->flags & CMD_NO_CONFIG))
 		return batch_run(NULL, &cli);
 	if (config_find(cli.config, path, sizeof path, cause,
 		sizeof cause) == -1) {

@@ -94,7 +94,7 @@ struct bad {
 static const struct bad bad_lines[] = {
 	{ "bogus", "unknown command 'bogus'; see 'help'" },
 	{ "", "no command given; see 'help'" },
-	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes" },
+	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes [--names]" },
 	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies" },
 	{ "events --count", "events: option '--count' needs a value" },
 	{ "events --count=", "events: option '--count' needs a non-empty "

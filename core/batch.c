@@ -69,6 +69,7 @@ batch_run(const struct config *cfg, const struct cli *cli)
 	ctx.yes = cli->yes;
 	ctx.dry_run = cli->dry_run;
 	ctx.out = stdout;
+	ctx.audit = true;
 	if (cmd_parse_argv(cli->argc, cli->argv, &c, ctx.cause,
 		sizeof ctx.cause) == -1) {
 		batch_error(&ctx, EXIT_USAGE);

@@ -27,6 +27,7 @@ extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_help_entry;
@@ -54,6 +55,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agencies_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
+	&cmd_audit_entry,
 	&cmd_batch_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
@@ -419,8 +421,8 @@ cmd_read_only_acl(const char *user, char *buf, size_t len)
 	return buf;
 }
 
-int
-cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
+static int
+cmd_run(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	const struct cmd_entry *e = c->entry;
 	int flags = cmd_flags(c);
@@ -440,6 +442,45 @@ cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (c->dry_run)
 		ctx->dry_run = true;
 	return e->exec(c, ctx);
+}
+
+int
+cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	int code;
+
+	ctx->refused = false;
+	ctx->touched[0] = ctx->said[0] = '\0';
+	code = cmd_run(c, ctx);
+	if (ctx->audit)
+		cmd_audit_after(c, ctx, code);
+	return code;
+}
+
+void
+cmd_touch(struct cmd_ctx *ctx, const char *node)
+{
+	size_t n = strlen(node), have = strlen(ctx->touched);
+	const char *p = ctx->touched;
+
+	while ((p = strstr(p, node)) != NULL) {
+		if ((p == ctx->touched || p[-1] == ',') &&
+		    (p[n] == ',' || p[n] == '\0'))
+			return;
+		p += n;
+	}
+	snprintf(ctx->touched + have, sizeof ctx->touched - have, "%s%s",
+	    have ? "," : "", node);
+}
+
+void
+cmd_said(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->said, sizeof ctx->said, fmt, ap);
+	va_end(ap);
 }
 
 struct snapshot *

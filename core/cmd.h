@@ -111,6 +111,15 @@ struct cmd_ctx {
 	const struct cmd_ui *ui;
 	void *ui_data;
 	char cause[512];
+
+	/* The audit record of a command that changes the service (core/audit.h,
+	 * docs/audit.md); cmd_exec writes it when `audit` is set. */
+	bool audit;
+	const char *via;       /* "console" for its jobs; NULL: "batch" */
+	const char *line;      /* the line as run; NULL: rebuilt from the cmd */
+	bool refused;          /* ended by a refusal (not confirmed, no --yes) */
+	char touched[256];     /* the nodes it touched: cmd_touch */
+	char said[512];        /* what the backend said, one line: cmd_said */
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -172,6 +181,21 @@ int cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what);
 #define CMD_RO_CONFIG "ui.read_only is set in the configuration"
 /* Writes the ACL reason for `user` (NULL: default) into buf; returns buf. */
 const char *cmd_read_only_acl(const char *user, char *buf, size_t len);
+
+/*
+ * For the audit record: adds `node` to the nodes the command touched ("redis"
+ * for the policy store), and sets what the backend said (one line).
+ */
+void cmd_touch(struct cmd_ctx *ctx, const char *node);
+void cmd_said(struct cmd_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * After a command ran (cmd_exec calls it when ctx->audit is set): writes the
+ * audit record of a command that changes the service, and otherwise replays
+ * the audit spool when the command reached Redis (core/cmd_audit.c).
+ */
+void cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code);
 
 /* Prints the command list (batch `help`), generated from the table. */
 void cmd_print_help(FILE *f, bool read_only);

@@ -170,9 +170,12 @@ agency_put(const struct cmd *c, struct cmd_ctx *ctx, bool create)
 	    "change", id);
 	if ((r = policy_cmd_redis(ctx, cause, &code)) == NULL)
 		return code;
+	cmd_touch(ctx, "redis");
 	if (store_agency_put(r, &a, fields, create, cause, sizeof cause) == -1 ||
 	    store_agency_get(r, id, &now_a, cause, sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	cmd_said(ctx, "%s agency %s (%s)", create ? "added" : "changed", id,
+	    now_a.name);
 	if (ctx->json) {
 		cmd_json_print(ctx, policy_cmd_agency_json(&now_a, false));
 		return EXIT_OK;

@@ -113,6 +113,18 @@ block_span_text(const struct block_span *s, long long now, char *buf,
 	    sizeof d), policy_cmd_time(now + s->secs, t, sizeof t));
 }
 
+/* For the audit record: what the store now holds for the IP. */
+static void
+block_said(struct cmd_ctx *ctx, const char *what, const struct block_entry *b)
+{
+	char t[32];
+
+	cmd_said(ctx, "%s %s %s%s%s%s", what, b->ip, b->until == 0 ?
+	    "permanently" : "until ", b->until == 0 ? "" :
+	    policy_cmd_time(b->until, t, sizeof t), b->agency[0] ?
+	    ", relay permit of agency " : "", b->agency);
+}
+
 /* In the console: ask, then run the same command as a background job. */
 static int
 block_background(struct cmd_ctx *ctx, const char *ip,
@@ -160,6 +172,19 @@ block_hold(struct cmd_ctx *ctx, const char *ip, const struct block_entry *b,
 		return cmd_fail(ctx, EXIT_FAILED, "blocked %s, but cannot hold "
 		    "its mail: %s", ip, cause);
 	nfailed = queues_hold_client(&q, ip);
+	for (i = 0; i < q.n; i++) {
+		const struct queues_node *qn = &q.nodes[i];
+		size_t have = strlen(ctx->said);
+
+		cmd_touch(ctx, qn->node->name);
+		if (qn->failed)
+			snprintf(ctx->said + have, sizeof ctx->said - have,
+			    "; %s: not held: %s", qn->node->name, qn->cause);
+		else
+			snprintf(ctx->said + have, sizeof ctx->said - have,
+			    "; %s: %ld put on hold", qn->node->name,
+			    qn->done.count);
+	}
 	if (ctx->json) {
 		o = policy_cmd_block_json(b, now);
 		held = json_object();
@@ -249,9 +274,11 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	snprintf(head, sizeof head, "cannot block '%s'", ip);
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
+	cmd_touch(ctx, "redis");
 	if (store_block(r, ip, reason, who, now, s.secs ? now + s.secs : 0,
 	    false, &b, cause, sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	block_said(ctx, "blocked", &b);
 	if (!hold) {
 		if (ctx->json)
 			cmd_json_print(ctx, policy_cmd_block_json(&b, now));
@@ -295,11 +322,14 @@ cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	cmd_touch(ctx, "redis");
 	if ((rc = store_unblock(r, ip, who, now, &was, cause,
 	    sizeof cause)) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
 	if (rc == 0)
 		return cmd_fail(ctx, EXIT_FAILED, "%s: it is not blocked", head);
+	cmd_said(ctx, "removed the block of %s (since %s by %s: %s)", ip,
+	    policy_cmd_time(was.since, t, sizeof t), was.who, was.reason);
 	if (ctx->json) {
 		cmd_json_print(ctx, json_pack("{s:s,s:b,s:o}", "ip", ip,
 		    "unblocked", 1, "was", policy_cmd_block_json(&was, now)));
@@ -347,9 +377,11 @@ cmd_extend_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	cmd_touch(ctx, "redis");
 	if (store_block(r, ip, reason, who, now, s.secs ? now + s.secs : 0,
 	    true, &b, cause, sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	block_said(ctx, "extended the block of", &b);
 	if (ctx->json) {
 		cmd_json_print(ctx, policy_cmd_block_json(&b, now));
 		return EXIT_OK;

@@ -179,9 +179,11 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    n->name);
 	if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
+	cmd_touch(ctx, n->name);
 	if ((code = drain_mark(ctx, n, 1)) != EXIT_OK)
 		return code;
 	fprintf(ctx->out, "%s: marked draining\n", n->name);
+	cmd_said(ctx, "%s: marked draining", n->name);
 	ssh_init(&ssh, ctx->cfg, n);
 	if (postfix_flush(&ssh, NULL, NULL, cause, sizeof cause) == -1) {
 		code = cmd_fail(ctx, ssh.err != SSH_E_NONE ? ssh_exit_code(&ssh) :
@@ -192,6 +194,7 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	ssh_close(&ssh);
 	fprintf(ctx->out, "%s: queue flushed\n", n->name);
+	cmd_said(ctx, "%s: marked draining, queue flushed", n->name);
 	if (timeout == 0)
 		return EXIT_OK;
 
@@ -227,6 +230,7 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		if (isatty(STDERR_FILENO))
 			fputc('\n', stderr);
 		fprintf(ctx->out, "%s: drained, the queue is empty\n", n->name);
+		cmd_said(ctx, "%s: drained, the queue is empty", n->name);
 	}
 	return code;
 }
@@ -252,9 +256,11 @@ cmd_undrain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    "mail again)", n->name);
 	if ((code = confirm_batch(ctx, what, 1, false)) != CONFIRM_GO)
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
+	cmd_touch(ctx, n->name);
 	if ((code = drain_mark(ctx, n, 0)) != EXIT_OK)
 		return code;
 	fprintf(ctx->out, "%s: back in service\n", n->name);
+	cmd_said(ctx, "%s: back in service", n->name);
 	return EXIT_OK;
 }
 

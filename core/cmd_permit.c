@@ -104,11 +104,15 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	cmd_touch(ctx, "redis");
 	if ((had = store_permit_get(r, ip, &prev, cause, sizeof cause)) == -1 ||
 	    store_permit_add(r, ip, agency, app, expected, who, now, cause,
 	    sizeof cause) == -1 ||
 	    store_permit_get(r, ip, &now_p, cause, sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	cmd_said(ctx, "permitted %s for agency %s%s%s%s", ip, now_p.agency,
+	    had == 1 ? " (replaced the permit of agency " : "", had == 1 ?
+	    prev.agency : "", had == 1 ? ")" : "");
 	if (ctx->json) {
 		json_t *o = policy_cmd_permit_json(&now_p);
 
@@ -169,10 +173,12 @@ permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 		return policy_cmd_store_fail(ctx, r, cause);
 	if (rc == 0)
 		return cmd_fail(ctx, EXIT_FAILED, "%s: it has none", head);
+	cmd_touch(ctx, "redis");
 	if ((rc = store_permit_remove(r, ip, cause, sizeof cause)) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
 	if (rc == 0)
 		return cmd_fail(ctx, EXIT_FAILED, "%s: it has none", head);
+	cmd_said(ctx, "removed the permit of %s (agency %s)", ip, prev.agency);
 	if (ctx->json) {
 		cmd_json_print(ctx, json_pack("{s:s,s:b,s:s}", "ip", ip,
 		    "removed", 1, "agency", prev.agency));
@@ -418,12 +424,15 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 			return code;
 		}
 		policy_cmd_who(who, sizeof who);
+		cmd_touch(ctx, "redis");
 		if (store_permit_import_counted(r, csv.rows, csv.nrows, who,
 		    (long long)time(NULL), &added, &replaced, cause,
 		    sizeof cause) == -1) {
 			permit_csv_free(&csv);
 			return policy_cmd_store_fail(ctx, r, cause);
 		}
+		cmd_said(ctx, "%s: %zu permits imported: %zu added, %zu "
+		    "replaced", path, csv.nrows, added, replaced);
 	}
 	if (ctx->json)
 		cmd_json_print(ctx, json_pack("{s:s,s:I,s:I,s:I,s:b}", "file",

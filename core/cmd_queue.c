@@ -363,6 +363,29 @@ queue_add_work(struct queues *q, const char *node, const char *id)
 	}
 }
 
+/* For the audit record: the gateways acted on and what each said. */
+static void
+queue_audit(struct cmd_ctx *ctx, const struct queues *q, bool all)
+{
+	char said[512];
+	size_t i, off = 0;
+
+	said[0] = '\0';
+	for (i = 0; i < q->n; i++) {
+		const struct queues_node *qn = &q->nodes[i];
+
+		if (!all && qn->nids == 0)
+			continue;
+		cmd_touch(ctx, qn->node->name);
+		if (off < sizeof said)
+			off += (size_t)snprintf(said + off, sizeof said - off,
+			    "%s%s: %s", off ? "; " : "", qn->node->name,
+			    qn->failed ? qn->cause : qn->done.said[0] ?
+			    qn->done.said : all ? "flushed" : "nothing to do");
+	}
+	cmd_said(ctx, "%s", said);
+}
+
 static int
 queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 {
@@ -464,6 +487,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 	/* With --yes nobody was asked: the listing above is the re-check. */
 	q.fresh = nrefs == 0 && ctx->yes;
 	queues_act(&q, a);
+	queue_audit(ctx, &q, false);
 	if (ctx->json) {
 		json_t *o = json_object(), *nodes = json_array();
 
@@ -527,13 +551,16 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 		if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
 			return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 		ssh_init(&ssh, ctx->cfg, config_node_find(ctx->cfg, ref.node));
+		cmd_touch(ctx, ref.node);
 		code = EXIT_OK;
 		if (postfix_flush(&ssh, ref.id, NULL, cause, sizeof cause) ==
 		    -1)
 			code = cmd_fail(ctx, ssh.err != SSH_E_NONE ?
 			    ssh_exit_code(&ssh) : EXIT_FAILED, "%s", cause);
-		else
+		else {
 			fprintf(ctx->out, "%s: flushed %s\n", ref.node, ref.id);
+			cmd_said(ctx, "%s: flushed %s", ref.node, ref.id);
+		}
 		ssh_close(&ssh);
 		return code;
 	}
@@ -558,6 +585,7 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	}
 	queues_flush(&q, site);
+	queue_audit(ctx, &q, true);
 	for (i = 0; i < q.n; i++) {
 		if (!q.nodes[i].failed)
 			fprintf(ctx->out, "%s: flushed%s%s\n",

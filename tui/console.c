@@ -87,7 +87,7 @@ ui_view(void *ui, const char *name, char *cause, size_t len)
 	if ((i = console_find_view(c, name)) == -1 ||
 	    strcmp(name, "help") == 0) {
 		snprintf(cause, len, "view: no view '%s'; use overview, "
-		    "clusters, queues, blocklist or agencies", name);
+		    "clusters, queues, blocklist, agencies or audit", name);
 		return -1;
 	}
 	c->current = i;
@@ -740,6 +740,7 @@ console_setup(struct console *c, const struct config *cfg,
 	c->views[3] = &view_queues;
 	c->views[4] = &view_blocklist;
 	c->views[5] = &view_agencies;
+	c->views[6] = &view_audit;
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;

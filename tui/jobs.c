@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/audit_store.h"
 #include "backends/queues.h"
 #include "backends/redis.h"
+#include "core/audit.h"
+#include "core/clock.h"
 #include "core/cmd.h"
 #include "core/exitcode.h"
 #include "core/model.h"
@@ -114,6 +117,48 @@ jobs_list_queues(struct worker *w, const struct config *cfg,
 	return n;
 }
 
+/* The audit record of a queue action from the queues view: it runs here,
+ * not through cmd_exec, so it is written here, on this thread. */
+static void
+jobs_audit_act(const struct job *j, const struct queues *q)
+{
+	struct audit_record rec;
+	struct redis r;
+	size_t i, off, soff = 0;
+	char cause[256];
+	bool failed = false;
+
+	audit_record_init(&rec, clock_wall_ms());
+	snprintf(rec.via, sizeof rec.via, "console");
+	off = (size_t)snprintf(rec.cmd, sizeof rec.cmd, "queue %s",
+	    postfix_action_name(j->action));
+	for (i = 0; i < j->nrefs && off < sizeof rec.cmd; i++)
+		off += (size_t)snprintf(rec.cmd + off, sizeof rec.cmd - off,
+		    " %s", j->refs[i]);
+	for (i = 0; i < q->n; i++) {
+		const struct queues_node *qn = &q->nodes[i];
+		size_t have = strlen(rec.nodes);
+
+		if (qn->nids == 0)
+			continue;
+		snprintf(rec.nodes + have, sizeof rec.nodes - have, "%s%s",
+		    have ? "," : "", qn->node->name);
+		failed |= qn->failed != 0;
+		if (soff < sizeof rec.said)
+			soff += (size_t)snprintf(rec.said + soff, sizeof rec.said -
+			    soff, "%s%s: %s", soff ? "; " : "", qn->node->name,
+			    qn->failed ? qn->cause : qn->done.said[0] ?
+			    qn->done.said : "none of them was still queued");
+	}
+	audit_line(rec.said, sizeof rec.said, rec.said);
+	rec.exit_code = failed ? EXIT_FAILED : EXIT_OK;
+	snprintf(rec.result, sizeof rec.result, "%s", audit_result(
+	    rec.exit_code, false, false));
+	redis_init(&r, j->cfg);
+	audit_store_submit(&r, &rec, cause, sizeof cause);
+	redis_close(&r);
+}
+
 static void *
 jobs_act_main(void *arg)
 {
@@ -146,6 +191,7 @@ jobs_act_main(void *arg)
 		}
 	}
 	queues_act(&q, j->action);
+	jobs_audit_act(j, &q);
 	for (k = 0; k < q.n && off < sizeof m->text; k++) {
 		struct queues_node *qn = &q.nodes[k];
 
@@ -204,6 +250,9 @@ jobs_command_main(void *arg)
 	ctx.cfg = j->cfg;
 	ctx.read_only = j->read_only;
 	ctx.yes = true; /* the console asked already */
+	ctx.audit = true;
+	ctx.via = "console";
+	ctx.line = j->line;
 	ctx.out = open_memstream(&out, &outlen);
 	if (cmd_parse_string(j->line, &c, ctx.cause, sizeof ctx.cause) == -1)
 		code = EXIT_USAGE;

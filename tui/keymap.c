@@ -44,6 +44,8 @@ static const struct {
 	{ "B", "view blocklist" },
 	{ "5", "view agencies" },
 	{ "a", "view agencies" },
+	{ "6", "view audit" },
+	{ "w", "view audit" },
 	{ "t", "queue tag" },
 	{ "T", "queue tag --all" },
 	{ "u", "queue tag --none" },

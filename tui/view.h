@@ -46,8 +46,9 @@ extern const struct view view_help;
 extern const struct view view_queues;
 extern const struct view view_blocklist;
 extern const struct view view_agencies;
+extern const struct view view_audit;
 
-#define CONSOLE_NVIEWS 6
+#define CONSOLE_NVIEWS 7
 #define CONSOLE_VIEW_QUEUES 3
 
 struct console {

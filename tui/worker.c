@@ -13,6 +13,9 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 
+/* How many audit records the audit view shows. */
+#define WORKER_AUDIT_ROWS 500
+
 /* Nodes seen in the nodes set but not in the configuration. */
 struct worker_extra {
 	char **names;
@@ -109,6 +112,19 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	if (what & FETCH_AUDIT) {
+		struct audit_query q = { 0, NULL, WORKER_AUDIT_ROWS };
+
+		m = worker_msg_new(WMSG_AUDIT);
+		m->audit = xcalloc(1, sizeof *m->audit);
+		if (audit_store_list(r, &q, m->audit, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->audit);
+			m->audit = NULL;
+		}
+		worker_post(w, m);
+	}
 }
 
 static void *
@@ -118,6 +134,8 @@ worker_main(void *arg)
 	struct worker_extra extra = { NULL, 0 };
 	struct snapshot_query q;
 	unsigned long probed = 0;
+	struct audit_replay rep;
+	char why[256];
 	struct redis r;
 	size_t i;
 
@@ -146,6 +164,8 @@ worker_main(void *arg)
 		if (up && r.connects != probed) {
 			m->role = redis_probe_role(&r);
 			probed = r.connects;
+			/* Redis is (back) up: what the audit spool kept goes in. */
+			audit_store_replay(&r, &rep, why, sizeof why);
 		}
 		worker_post(w, m);
 		pthread_mutex_lock(&w->lock);
@@ -329,6 +349,10 @@ worker_msg_free(struct worker_msg *m)
 	if (m->permits != NULL) {
 		permit_list_free(m->permits);
 		free(m->permits);
+	}
+	if (m->audit != NULL) {
+		audit_list_free(m->audit);
+		free(m->audit);
 	}
 	for (i = 0; i < m->nlines; i++)
 		free(m->lines[i]);

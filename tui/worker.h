@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "backends/audit_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/config.h"
@@ -21,6 +22,7 @@ enum worker_msg_kind {
 	WMSG_BLOCKS,      /* the blocklist: blocks, or failed and text */
 	WMSG_AGENCIES,    /* agencies with volumes: agencies, or failed */
 	WMSG_PERMITS,     /* an agency's permits: agency, permits, or failed */
+	WMSG_AUDIT,       /* the audit trail: audit, or failed and text */
 };
 
 /* What the Redis worker reads besides the snapshot: what a view shows. */
@@ -28,6 +30,7 @@ enum worker_fetch {
 	FETCH_BLOCKS = 0x01,
 	FETCH_AGENCIES = 0x02,
 	FETCH_PERMITS = 0x04, /* of one agency */
+	FETCH_AUDIT = 0x08,   /* the newest audit records */
 };
 
 struct worker_msg {
@@ -43,6 +46,7 @@ struct worker_msg {
 	struct block_list *blocks;     /* WMSG_BLOCKS */
 	struct agency_list *agencies;  /* WMSG_AGENCIES */
 	struct permit_list *permits;   /* WMSG_PERMITS */
+	struct audit_list *audit;      /* WMSG_AUDIT */
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	enum redis_err err;
 	char errstr[256];

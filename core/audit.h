@@ -1,0 +1,156 @@
+/* The audit trail: one record per command that changes the service, its
+ * JSON form, and the local spool file that keeps records Redis could not
+ * take until they are replayed into the audit stream (docs/audit.md). */
+#ifndef MAILNOC_AUDIT_H
+#define MAILNOC_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The dedup key of a record (under the configured prefix), set with the
+ * record's stream ID when it is added; kept as long as the stream keeps
+ * records. Belongs in core/keys.h once that file takes it.
+ */
+#define KEY_AUDIT_ID        "audit:id:%s"
+#define AUDIT_KEEP_SECS     (60LL * 86400) /* the stream and the dedup keys */
+
+/* Fields of an audit stream entry; the JSON forms use the same names. */
+#define AUF_ID          "id"          /* host-pid-ms-counter-random */
+#define AUF_AT          "at"          /* epoch milliseconds */
+#define AUF_TIME        "time"        /* ISO 8601 UTC, milliseconds */
+#define AUF_USER        "user"        /* local user */
+#define AUF_SSH_CLIENT  "ssh_client"  /* SSH client address, or absent */
+#define AUF_HOST        "host"
+#define AUF_TTY         "tty"         /* or absent */
+#define AUF_VIA         "via"         /* batch | console */
+#define AUF_REDIS_USER  "redis_user"  /* the ACL user of the console */
+#define AUF_CMD         "cmd"         /* the command line as run */
+#define AUF_NODES       "nodes"       /* comma-separated; JSON: array */
+#define AUF_EXIT        "exit"        /* exit code */
+#define AUF_RESULT      "result"      /* ok | failed | refused | dry-run */
+#define AUF_SAID        "said"        /* the backend's answer, one line */
+#define AUF_SPOOLED     "spooled"     /* "1": came through the spool file */
+
+#define AUDIT_CMD_MAX   1024
+#define AUDIT_SAID_MAX  512
+#define AUDIT_NODES_MAX 256
+
+struct audit_record {
+	char id[128];
+	long long at_ms;
+	char user[64];
+	char ssh_client[64];
+	char host[128];
+	char tty[64];
+	char via[16];
+	char redis_user[64];
+	char cmd[AUDIT_CMD_MAX];
+	char nodes[AUDIT_NODES_MAX];
+	int exit_code;
+	char result[16];
+	char said[AUDIT_SAID_MAX];
+	bool spooled;
+	char stream_id[48];  /* as read from the stream; "" otherwise */
+};
+
+/*
+ * Starts a record made now (`now_ms`, epoch ms): a new unique id, who and
+ * where from (local user, $SSH_CONNECTION or $SSH_CLIENT, host, tty).
+ */
+void audit_record_init(struct audit_record *r, long long now_ms);
+
+/* A new id "host-pid-ms-counter-random"; unique across hosts and threads. */
+void audit_make_id(char *buf, size_t len, const char *host, long long ms);
+
+/* The SSH client address from an $SSH_CONNECTION or $SSH_CLIENT value
+ * (its first word, when it is an IP address); "" otherwise. */
+void audit_ssh_client(const char *env, char *buf, size_t len);
+
+/* The result word of an exit code: ok, failed, refused or dry-run. */
+const char *audit_result(int exit_code, bool dry_run, bool refused);
+
+/* Copies `src` as one line: control characters become '?'. Returns dst. */
+char *audit_line(char *dst, size_t len, const char *src);
+
+/* "2026-01-02T03:04:05.678Z" for epoch ms. Returns buf. */
+char *audit_time_iso(long long ms, char *buf, size_t len);
+
+/* The record as a JSON object (nodes as an array; absent fields null). */
+json_t *audit_record_json(const struct audit_record *r);
+
+/*
+ * Reads a record from the object audit_record_json made. Returns 0, or -1
+ * with `cause` set when an id, at, cmd or result is missing.
+ */
+int audit_record_from_json(const json_t *o, struct audit_record *r,
+    char *cause, size_t len);
+
+/* What a writer answers for one record. */
+enum audit_write {
+	AUDIT_WRITTEN = 0,   /* in the stream now, or was already (dedup) */
+	AUDIT_RETRY = -1,    /* the store is unreachable: stop, retry later */
+	AUDIT_REJECTED = -2, /* this record failed; others may not */
+	AUDIT_DENIED = -3,   /* this user may not write the stream */
+};
+
+/* Where records go: the Redis stream, or a fake in the tests. */
+struct audit_writer {
+	/* Returns an enum audit_write, with `cause` set unless written. */
+	int (*write)(void *arg, const struct audit_record *r, char *cause,
+	    size_t len);
+	void *arg;
+};
+
+/*
+ * The spool file: $MAILNOC_AUDIT_FILE, else $XDG_STATE_HOME/mailnoc/
+ * audit.jsonl, else ~/.local/state/mailnoc/audit.jsonl. Returns 0, or -1
+ * with `cause` set when no home is known.
+ */
+int audit_spool_path(char *buf, size_t len, char *cause, size_t clen);
+
+/*
+ * Appends the record as one JSON line to the spool (created 0600, its
+ * directory 0700), under the file's lock. Returns 0, or -1 with `cause`.
+ */
+int audit_spool_append(const char *path, const struct audit_record *r,
+    char *cause, size_t len);
+
+/* What a replay did. */
+struct audit_replay {
+	size_t written;  /* confirmed by the writer (new or duplicates) */
+	size_t left;     /* still in the file */
+	size_t bad;      /* unreadable lines moved to PATH.bad */
+	bool busy;       /* another process was replaying: nothing done */
+};
+
+/*
+ * Writes the spooled records in order. A record is removed from the file
+ * only once the writer confirmed it: the rest is written back atomically
+ * (a new file renamed over it), an empty spool is removed. Stops at the
+ * first AUDIT_RETRY or AUDIT_DENIED; a rejected record stays and the next
+ * are tried. Without a spool file there is nothing to do. Returns 0, or -1
+ * with `cause` set when the file could not be read or rewritten.
+ */
+int audit_spool_replay(const char *path, const struct audit_writer *w,
+    struct audit_replay *rep, char *cause, size_t len);
+
+/* Where audit_submit put a record. */
+enum audit_outcome {
+	AUDIT_IN_STREAM,  /* written */
+	AUDIT_SPOOLED,    /* kept in the spool file for a replay */
+	AUDIT_DROPPED,    /* a refusal the stream would not take: not kept */
+	AUDIT_LOST,       /* neither written nor spooled: `cause` says why */
+};
+
+/*
+ * Replays the spool, then writes `r`. A record the writer did not take is
+ * appended to the spool (marked spooled), except a refusal: it changed
+ * nothing and is written only when the stream takes it. Returns an enum
+ * audit_outcome; `cause` says why it was not written.
+ */
+int audit_submit(const char *path, const struct audit_writer *w,
+    struct audit_record *r, char *cause, size_t len);
+
+#endif

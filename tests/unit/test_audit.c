@@ -1,0 +1,460 @@
+/* Unit tests of the audit trail: records and their JSON, the result words,
+ * ids, the spool file (permissions, lock, atomic rewrite) and its replay
+ * through a fake writer (idempotence, partial failures keep the rest). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/audit.h"
+#include "core/exitcode.h"
+#include "tmpdir.h"
+
+/* The fake stream: ids it holds, and how it answers. */
+#define FAKE_MAX 64
+static struct fake {
+	char ids[FAKE_MAX][128];
+	char cmds[FAKE_MAX][64];
+	bool spooled[FAKE_MAX];
+	int n;
+	int calls;
+	int answer;        /* what it answers when not written */
+	int fail_from;     /* calls from this one (1-based) fail; 0: none */
+	const char *reject; /* a cmd it rejects (AUDIT_REJECTED) */
+} fake;
+
+static int
+fake_write(void *arg, const struct audit_record *r, char *cause, size_t len)
+{
+	int i;
+
+	(void)arg;
+	fake.calls++;
+	if (fake.fail_from > 0 && fake.calls >= fake.fail_from) {
+		snprintf(cause, len, "redis is unreachable");
+		return fake.answer;
+	}
+	if (fake.reject != NULL && strcmp(r->cmd, fake.reject) == 0) {
+		snprintf(cause, len, "redis: WRONGTYPE");
+		return AUDIT_REJECTED;
+	}
+	/* What the Lua script does: an id seen before is not added again. */
+	for (i = 0; i < fake.n; i++) {
+		if (strcmp(fake.ids[i], r->id) == 0)
+			return AUDIT_WRITTEN;
+	}
+	assert_true(fake.n < FAKE_MAX);
+	snprintf(fake.ids[fake.n], sizeof fake.ids[0], "%s", r->id);
+	snprintf(fake.cmds[fake.n], sizeof fake.cmds[0], "%s", r->cmd);
+	fake.spooled[fake.n] = r->spooled;
+	fake.n++;
+	return AUDIT_WRITTEN;
+}
+
+static const struct audit_writer writer = { fake_write, NULL };
+
+static int
+setup(void **state)
+{
+	memset(&fake, 0, sizeof fake);
+	fake.answer = AUDIT_RETRY;
+	return setup_dir(state);
+}
+
+static void
+record(struct audit_record *r, const char *cmd, const char *result)
+{
+	audit_record_init(r, 1767323045678LL);
+	snprintf(r->cmd, sizeof r->cmd, "%s", cmd);
+	snprintf(r->result, sizeof r->result, "%s", result);
+	snprintf(r->nodes, sizeof r->nodes, "gw1,gw2");
+	snprintf(r->said, sizeof r->said, "postsuper: Placed on hold: 1 message");
+}
+
+static int
+lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, ch;
+
+	if (f == NULL)
+		return -1;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+static void
+test_result_words(void **state)
+{
+	(void)state;
+	assert_string_equal(audit_result(EXIT_OK, false, false), "ok");
+	assert_string_equal(audit_result(EXIT_OK, true, false), "dry-run");
+	assert_string_equal(audit_result(EXIT_FAILED, false, false), "failed");
+	assert_string_equal(audit_result(EXIT_UNREACHABLE, true, false),
+	    "failed");
+	/* A role's refusal (read-only, the ACL) and a refused confirmation. */
+	assert_string_equal(audit_result(EXIT_DENIED, false, false), "refused");
+	assert_string_equal(audit_result(EXIT_USAGE, false, true), "refused");
+}
+
+static void
+test_ids_unique(void **state)
+{
+	struct audit_record a, b;
+
+	(void)state;
+	audit_record_init(&a, 1000);
+	audit_record_init(&b, 1000);
+	assert_string_not_equal(a.id, b.id);
+	audit_make_id(a.id, sizeof a.id, "ops 1;$(x)", 5);
+	/* Only [A-Za-z0-9.-] of the host: the id is part of a key. */
+	assert_int_equal(strncmp(a.id, "ops1x-", 6), 0);
+	assert_null(strpbrk(a.id, " ;$()"));
+}
+
+static void
+test_origin(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	audit_ssh_client("203.0.113.7 51000 10.0.0.1 22", buf, sizeof buf);
+	assert_string_equal(buf, "203.0.113.7");
+	audit_ssh_client("2001:db8::7 51000 22", buf, sizeof buf);
+	assert_string_equal(buf, "2001:db8::7");
+	audit_ssh_client("$(reboot) 1 2", buf, sizeof buf);
+	assert_string_equal(buf, "");
+	audit_ssh_client(NULL, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	audit_line(buf, sizeof buf, "a\nb\x1b[2J");
+	assert_string_equal(buf, "a?b?[2J");
+}
+
+static void
+test_json_round_trip(void **state)
+{
+	struct audit_record r, back;
+	char cause[256], when[40];
+	json_t *o;
+
+	(void)state;
+	record(&r, "queue hold gw1:3F2A1B2C3D --yes", "ok");
+	snprintf(r.ssh_client, sizeof r.ssh_client, "192.0.2.4");
+	snprintf(r.redis_user, sizeof r.redis_user, "admin");
+	r.exit_code = 0;
+	o = audit_record_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(o, "at")),
+	    1767323045678LL);
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+	    "2026-01-02T03:04:05.678Z");
+	assert_int_equal(json_array_size(json_object_get(o, "nodes")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+	    "nodes"), 1)), "gw2");
+	assert_true(json_is_false(json_object_get(o, "spooled")));
+	assert_int_equal(audit_record_from_json(o, &back, cause, sizeof cause),
+	    0);
+	assert_string_equal(back.id, r.id);
+	assert_string_equal(back.cmd, r.cmd);
+	assert_string_equal(back.nodes, "gw1,gw2");
+	assert_string_equal(back.ssh_client, "192.0.2.4");
+	assert_string_equal(back.said, r.said);
+	assert_string_equal(back.user, r.user);
+	assert_int_equal(back.at_ms, r.at_ms);
+	json_decref(o);
+
+	/* No tty, no SSH: null, not "". */
+	r.tty[0] = r.ssh_client[0] = '\0';
+	o = audit_record_json(&r);
+	assert_true(json_is_null(json_object_get(o, "tty")));
+	assert_true(json_is_null(json_object_get(o, "ssh_client")));
+	json_decref(o);
+
+	o = json_pack("{s:s,s:i}", "id", "x", "at", 5);
+	assert_int_equal(audit_record_from_json(o, &back, cause, sizeof cause),
+	    -1);
+	assert_string_equal(cause, "an audit record needs a command");
+	json_decref(o);
+	assert_string_equal(audit_time_iso(0, when, sizeof when),
+	    "1970-01-01T00:00:00.000Z");
+}
+
+static void
+test_spool_path(void **state)
+{
+	char buf[512], cause[256];
+
+	(void)state;
+	setenv("MAILNOC_AUDIT_FILE", "/x/a.jsonl", 1);
+	assert_int_equal(audit_spool_path(buf, sizeof buf, cause, sizeof cause),
+	    0);
+	assert_string_equal(buf, "/x/a.jsonl");
+	unsetenv("MAILNOC_AUDIT_FILE");
+	setenv("XDG_STATE_HOME", "/st", 1);
+	audit_spool_path(buf, sizeof buf, cause, sizeof cause);
+	assert_string_equal(buf, "/st/mailnoc/audit.jsonl");
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/op", 1);
+	audit_spool_path(buf, sizeof buf, cause, sizeof cause);
+	assert_string_equal(buf, "/home/op/.local/state/mailnoc/audit.jsonl");
+}
+
+static void
+test_spool_permissions(void **state)
+{
+	struct audit_record r;
+	char path[256], sub[256], cause[256];
+	struct stat st;
+
+	(void)state;
+	snprintf(sub, sizeof sub, "%s/state/mailnoc", dir);
+	snprintf(path, sizeof path, "%s/audit.jsonl", sub);
+	record(&r, "block 127.0.2.90", "ok");
+	umask(022);
+	assert_int_equal(audit_spool_append(path, &r, cause, sizeof cause), 0);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(lines_in(path), 1);
+}
+
+/* Redis away: the record goes to the file; back: replayed once, file gone. */
+static void
+test_submit_spools_then_replays(void **state)
+{
+	struct audit_record a, b;
+	struct audit_replay rep;
+	char path[256], cause[256];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	fake.fail_from = 1;
+	record(&a, "queue hold gw1:AAA", "ok");
+	assert_int_equal(audit_submit(path, &writer, &a, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	assert_int_equal(lines_in(path), 1);
+	record(&b, "queue hold gw1:BBB", "failed");
+	assert_int_equal(audit_submit(path, &writer, &b, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	assert_int_equal(lines_in(path), 2);
+	assert_int_equal(fake.n, 0);
+
+	/* A refusal changed nothing: not spooled. */
+	record(&b, "block 127.0.2.91", "refused");
+	assert_int_equal(audit_submit(path, &writer, &b, cause, sizeof cause),
+	    AUDIT_DROPPED);
+	assert_int_equal(lines_in(path), 2);
+
+	fake.fail_from = 0;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(rep.left, 0);
+	assert_int_equal(fake.n, 2);
+	assert_string_equal(fake.cmds[0], "queue hold gw1:AAA");
+	assert_true(fake.spooled[0]);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Nothing to replay: nothing happens. */
+	fake.calls = 0;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(fake.calls, 0);
+}
+
+/* A crash after the stream took the records but before the file was
+ * rewritten: the replay again writes nothing twice. */
+static void
+test_replay_idempotent(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], copy[300], cause[256], cmd[512];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	snprintf(copy, sizeof copy, "%s/saved.jsonl", dir);
+	record(&a, "drain gw1", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	record(&a, "undrain gw1", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(rename(copy, path), 0);
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* Redis goes away in the middle: what was confirmed leaves the file, the
+ * rest stays, in order. */
+static void
+test_replay_partial(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], cause[256], line[4096];
+	const char *cmds[] = { "r1", "r2", "r3", "r4" };
+	struct stat st;
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	for (i = 0; i < 4; i++) {
+		record(&a, cmds[i], "ok");
+		audit_spool_append(path, &a, cause, sizeof cause);
+	}
+	fake.fail_from = 3;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(rep.left, 2);
+	assert_int_equal(fake.calls, 3); /* stopped at the first failure */
+	assert_int_equal(lines_in(path), 2);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(path, "r");
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_non_null(strstr(line, "\"cmd\":\"r3\""));
+	fclose(f);
+
+	fake.fail_from = 0;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(fake.n, 4);
+	assert_string_equal(fake.cmds[2], "r3");
+	assert_string_equal(fake.cmds[3], "r4");
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* One record the stream rejects stays; the others go; a garbled line is
+ * moved aside to PATH.bad. */
+static void
+test_replay_rejected_and_bad(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], bad[300], cause[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	snprintf(bad, sizeof bad, "%s.bad", path);
+	record(&a, "r1", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	f = fopen(path, "a");
+	fputs("{not json\n", f);
+	fclose(f);
+	record(&a, "r2", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	record(&a, "r3", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	fake.reject = "r2";
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(rep.left, 1);
+	assert_int_equal(rep.bad, 1);
+	assert_int_equal(lines_in(path), 1);
+	assert_int_equal(lines_in(bad), 1);
+	assert_string_equal(fake.cmds[1], "r3");
+}
+
+/* Another console replaying holds the lock: this one leaves it alone. */
+static void
+test_replay_busy(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], cause[256], cmd[600];
+	int rc;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	record(&a, "r1", "ok");
+	audit_spool_append(path, &a, cause, sizeof cause);
+	/* flock(1) holds the lock in another process for a moment. */
+	snprintf(cmd, sizeof cmd, "flock '%s' sleep 1 & sleep 0.3", path);
+	assert_int_equal(system(cmd), 0);
+	rc = audit_spool_replay(path, &writer, &rep, cause, sizeof cause);
+	assert_int_equal(rc, 0);
+	assert_true(rep.busy);
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(lines_in(path), 1);
+	sleep(1);
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_false(rep.busy);
+	assert_int_equal(fake.n, 1);
+}
+
+/* The user may not write the stream: a change is kept for someone who may;
+ * the replay stops at once. */
+static void
+test_denied(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], cause[256];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	fake.fail_from = 1;
+	fake.answer = AUDIT_DENIED;
+	record(&a, "r1", "ok");
+	assert_int_equal(audit_submit(path, &writer, &a, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	record(&a, "r2", "ok");
+	assert_int_equal(audit_submit(path, &writer, &a, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	fake.calls = 0;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(rep.left, 2);
+	/* No spool at all: the record is lost and says so. */
+	assert_int_equal(audit_submit(NULL, &writer, &a, cause, sizeof cause),
+	    AUDIT_LOST);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_words),
+		cmocka_unit_test(test_ids_unique),
+		cmocka_unit_test(test_origin),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_spool_path),
+		cmocka_unit_test_setup_teardown(test_spool_permissions, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_submit_spools_then_replays,
+		    setup, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_replay_idempotent, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_replay_partial, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_replay_rejected_and_bad,
+		    setup, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_replay_busy, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_denied, setup,
+		    teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

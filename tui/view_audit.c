@@ -1,0 +1,183 @@
+/* Audit: who changed what, from where, with what result; newest first. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/audit_store.h"
+#include "core/format.h"
+#include "core/xalloc.h"
+#include "tui/table.h"
+#include "tui/view.h"
+
+enum { COL_WHEN, COL_WHO, COL_FROM, COL_RESULT, COL_NODES, COL_CMD,
+	COL_SAID, AUDIT_NCOLS };
+
+/* 80 columns: the command and what the backend said share the rest. */
+static const struct table_col audit_cols[AUDIT_NCOLS] = {
+	{ "WHEN", 5, 1 },
+	{ "WHO", 12, 0 },
+	{ "FROM", 12, 0 },
+	{ "RESULT", 7, 0 },
+	{ "NODES", 7, 0 },
+	{ "COMMAND", 22, 0 },
+	{ "SAID", 0, 0 },
+};
+
+struct audit_state {
+	struct table table;
+	struct audit_list *list; /* NULL before the first fetch */
+	char error[256];
+};
+
+static void *
+audit_init(struct console *c)
+{
+	(void)c;
+	return xcalloc(1, sizeof(struct audit_state));
+}
+
+static unsigned
+audit_fetch(void *state, const char **agency)
+{
+	(void)state;
+	*agency = NULL;
+	return FETCH_AUDIT;
+}
+
+static void
+audit_take(void *state, struct console *c, struct worker_msg *m)
+{
+	struct audit_state *st = state;
+
+	(void)c;
+	if (m->kind != WMSG_AUDIT)
+		return;
+	if (m->failed) {
+		snprintf(st->error, sizeof st->error, "%s", m->text);
+		return;
+	}
+	st->error[0] = '\0';
+	if (st->list != NULL) {
+		audit_list_free(st->list);
+		free(st->list);
+	}
+	st->list = m->audit;
+	m->audit = NULL;
+}
+
+static enum theme_role
+audit_role(const struct audit_record *r)
+{
+	if (strcmp(r->result, "failed") == 0)
+		return ROLE_ALERT;
+	if (strcmp(r->result, "refused") == 0)
+		return ROLE_WARN;
+	if (strcmp(r->result, "dry-run") == 0)
+		return ROLE_DIM;
+	return ROLE_NORMAL;
+}
+
+static void
+audit_row(struct audit_state *st, struct console *c,
+    const struct audit_record *r)
+{
+	struct table_row *row;
+
+	row = table_add(&st->table, r->id, console_stale(c) ? ROLE_STALE :
+	    audit_role(r));
+	format_age((long)(c->now - r->at_ms / 1000), row->cell[COL_WHEN],
+	    TABLE_CELL_MAX);
+	snprintf(row->cell[COL_WHO], TABLE_CELL_MAX, "%s@%s", r->user,
+	    r->host);
+	/* Over SSH the client's address says most; else the terminal. */
+	snprintf(row->cell[COL_FROM], TABLE_CELL_MAX, "%s", r->ssh_client[0] ?
+	    r->ssh_client : r->tty[0] ? r->tty : r->via);
+	snprintf(row->cell[COL_RESULT], TABLE_CELL_MAX, "%s%s", r->result,
+	    r->spooled ? "*" : "");
+	snprintf(row->cell[COL_NODES], TABLE_CELL_MAX, "%s", r->nodes[0] ?
+	    r->nodes : "-");
+	snprintf(row->cell[COL_CMD], TABLE_CELL_MAX, "%s", r->cmd);
+	snprintf(row->cell[COL_SAID], TABLE_CELL_MAX, "%s", r->said[0] ?
+	    r->said : "-");
+}
+
+static void
+audit_draw(void *state, struct console *c, int y, int h)
+{
+	struct audit_state *st = state;
+	char line[256];
+	size_t i, failed = 0, refused = 0;
+
+	if (h < 2)
+		return;
+	if (st->list == NULL) {
+		attrset(theme_attr(st->error[0] ? ROLE_ALERT : ROLE_DIM));
+		snprintf(line, sizeof line, " %s", st->error[0] ? st->error :
+		    "reading the audit trail...");
+		mvaddnstr(y, 0, line, COLS);
+		attrset(A_NORMAL);
+		return;
+	}
+	table_reset(&st->table, audit_cols, AUDIT_NCOLS);
+	for (i = 0; i < st->list->n; i++) {
+		const struct audit_record *r = &st->list->v[i];
+
+		failed += strcmp(r->result, "failed") == 0;
+		refused += strcmp(r->result, "refused") == 0;
+		audit_row(st, c, r);
+	}
+	if (st->error[0] != '\0') {
+		attrset(theme_attr(ROLE_ALERT));
+		snprintf(line, sizeof line, " %s", st->error);
+	} else if (st->list->n == 0) {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_OK));
+		snprintf(line, sizeof line, " no change recorded in the last 60 "
+		    "days");
+	} else {
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_TITLE));
+		snprintf(line, sizeof line, " the last %zu changes, newest first: "
+		    "%zu failed, %zu refused (* came through a spool file)",
+		    st->list->n, failed, refused);
+	}
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	if (st->list->n == 0)
+		return;
+	if (table_draw(&st->table, stdscr, y + 1, h - 1, c->filter) == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y + 2, 0, " no record matches the filter", COLS);
+		attrset(A_NORMAL);
+	}
+}
+
+static int
+audit_move(void *state, const char *where)
+{
+	struct audit_state *st = state;
+
+	return table_move(&st->table, where);
+}
+
+static void
+audit_free(void *state)
+{
+	struct audit_state *st = state;
+
+	if (st->list != NULL) {
+		audit_list_free(st->list);
+		free(st->list);
+	}
+	table_free(&st->table);
+	free(st);
+}
+
+const struct view view_audit = {
+	.name = "audit",
+	.title = "Audit",
+	.init = audit_init,
+	.draw = audit_draw,
+	.cursor = audit_move,
+	.free = audit_free,
+	.fetch = audit_fetch,
+	.take = audit_take,
+	.hint = " / filter  ? help  1 overview  4 blocklist  q quit",
+};

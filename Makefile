@@ -6,6 +6,7 @@ BINDIR    := $(PREFIX)/bin
 SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man
 DATADIR   := $(PREFIX)/share/mailnoc
+COMPDIR   := $(PREFIX)/share/bash-completion/completions
 
 CC        ?= cc
 PKGS      := ncursesw libssh2 jansson hiredis
@@ -133,11 +134,16 @@ install: all
 		install -m 644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 	if ls docs/*.8 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man8; \
 		install -m 644 docs/*.8 $(DESTDIR)$(MANDIR)/man8/; fi
+	# Generated from the command table of the binary being installed.
+	install -d $(DESTDIR)$(COMPDIR)
+	$(B)/mailnoc completion bash > $(DESTDIR)$(COMPDIR)/mailnoc
+	chmod 644 $(DESTDIR)$(COMPDIR)/mailnoc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/mailnoc.1 $(DESTDIR)$(MANDIR)/man8/mailnocd.8
+	rm -f $(DESTDIR)$(COMPDIR)/mailnoc
 
 format:
 	clang-format -i core/*.[ch] backends/*.[ch] tui/*.[ch] agent/*.[ch] tests/unit/*.c

@@ -409,8 +409,9 @@ cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what)
 	if (ctx->read_only_why == NULL)
 		return cmd_fail(ctx, EXIT_DENIED, "%s: refused in read-only "
 		    "mode; it changes the service", what);
-	return cmd_fail(ctx, EXIT_DENIED, "%s: refused, it changes the "
-	    "service; read-only: %s", what, ctx->read_only_why);
+	/* Short enough for an 80-column status line. */
+	return cmd_fail(ctx, EXIT_DENIED, "%s: refused, read-only: %s", what,
+	    ctx->read_only_why);
 }
 
 const char *

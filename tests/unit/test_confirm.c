@@ -192,14 +192,13 @@ test_read_only(void **state)
 		snprintf(what, sizeof what, "%.*s", (int)n, refused[i]);
 		if (run(refused[i], why, NULL, 0, cause) != EXIT_DENIED)
 			fail_msg("'%s' was not refused: %s", refused[i], cause);
-		snprintf(want, sizeof want, "%s: refused, it changes the "
-		    "service; read-only: %s", what, why);
+		snprintf(want, sizeof want, "%s: refused, read-only: %s", what,
+		    why);
 		assert_string_equal(cause, want);
 	}
 	assert_int_equal(run("drain gw1", CMD_RO_OPTION, NULL, 0, cause),
 	    EXIT_DENIED);
-	assert_string_equal(cause, "drain: refused, it changes the service; "
-	    "read-only: --read-only");
+	assert_string_equal(cause, "drain: refused, read-only: --read-only");
 	assert_string_equal(cmd_read_only_acl(NULL, want, sizeof want),
 	    "the Redis user 'default' may not write (ACL)");
 }

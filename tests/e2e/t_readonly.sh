@@ -1,0 +1,61 @@
+#!/bin/sh
+# Read-only as the lab's 'noc' user: the ACL makes the console read-only,
+# the header says READ-ONLY, the blocklist's + key does nothing but say why,
+# the help leaves the refused keys out, and Redis is unchanged.
+. "$(dirname "$0")/lib.sh"
+LAB=$(dirname "$MAILNOC_CONFIG")
+. tests/lab/ports
+NOC=$LAB/mailnoc-noc.json
+WHY="read-only: the Redis user 'noc' may not write (ACL)"
+rc() {
+	redis-cli -p "$LAB_REDIS_PORT" --user admin \
+		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
+}
+nblocks=$(rc zcard mailnoc:blocks)
+trap 'tui_stop' EXIT INT TERM
+
+tui_start 100 24 --config "$NOC"
+expect_screen "the header shows READ-ONLY (found from the ACL)" "READ-ONLY" 10
+tui_keys 4
+expect_screen "4 opens the blocklist view" "mailnoc | Blocklist" 5
+tui_keys +
+expect_screen "+ explains why it does nothing" "block: refused, it changes the service; $WHY" 5
+if tui_screen | grep -q ":block"; then
+	not_ok "+ opens no prompt"
+	tui_screen | sed 's/^/  | /'
+else
+	ok "+ opens no prompt"
+fi
+tui_keys 1 d
+expect_screen "d (drain) is refused the same way" "drain: refused, it changes the service; $WHY" 5
+tui_keys '?'
+expect_screen "? shows the help" "WHAT IT DOES" 5
+if tui_screen | grep -qE '^ *(\+|d|D|H) +'; then
+	not_ok "the help leaves out the keys that would be refused"
+	tui_screen | sed 's/^/  | /'
+else
+	ok "the help leaves out the keys that would be refused"
+fi
+expect_eq "Redis is unchanged" "$nblocks" "$(rc zcard mailnoc:blocks)"
+tui_stop
+
+# --read-only names itself, for the admin user too.
+tui_start 100 24 --read-only
+expect_screen "--read-only: READ-ONLY in the header" "READ-ONLY" 10
+tui_keys 4 +
+expect_screen "+ says --read-only is why" "block: refused, read-only: --read-only" 5
+tui_stop
+
+# The admin user may write: no READ-ONLY, + opens the prompt.
+tui_start 100 24
+expect_screen "admin: the overview is up" "nodes " 10
+sleep 1
+if tui_screen | head -1 | grep -q READ-ONLY; then
+	not_ok "admin: no READ-ONLY in the header"
+else
+	ok "admin: no READ-ONLY in the header"
+fi
+tui_keys 4 +
+expect_screen "admin: + opens the block prompt" ":block" 5
+tui_keys Escape
+finish

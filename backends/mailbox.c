@@ -17,6 +17,12 @@
 #define MAILBOX_PROBE_SEP "--"
 /* The line after the import in MAILBOX_RESTORE, with its exit status. */
 #define MAILBOX_IMPORT_EXIT "import-exit "
+/* MAILBOX_PROBE_RESTORE: a backup of the user, then the one restored. */
+#define MAILBOX_BACKUP_LINE "backup "
+#define MAILBOX_RESTORE_LINE "restore "
+/* Its exit codes: no backup in the range, every folder name taken. */
+#define MAILBOX_EX_NOBACKUP 4
+#define MAILBOX_EX_FULL 5
 
 /*
  * The probe, with D the doveadm invocation. $1 config, $2 root, $3 user.
@@ -46,26 +52,83 @@
 	"echo \"" MAILBOX_IMPORT_EXIT "$?\"; " \
 	D " mailbox status -u \"$2\" messages \"$5*\"' mailnoc-restore"
 
+/*
+ * Probe and restore in one command, for a restore nobody confirms (--yes):
+ * the same checks on the node, one SSH round trip. $1 config, $2 root,
+ * $3 user, $4 from, $5 to: the newest backup dated from ... to (both
+ * YYYY-MM-DD, compared as YYYYMMDD numbers) is restored. Prints "backup
+ * DATE" for each backup of the user, then "restore DATE FOLDER COUNT"
+ * before the import, then what T_RESTORE prints. The folder is the first
+ * of Restored-DATE, -2, ... -99 that no existing mailbox belongs to (the
+ * rule of restore_folder_owns). Exit 67: unknown user, 3: no backup root,
+ * 4: no backup in the range, 5: every folder name taken. Its braces are
+ * doubled: single ones are placeholders.
+ */
+#define T_PROBE_RESTORE(D) \
+	"sh -c '" D " user -- \"$3\" >/dev/null || exit; " \
+	"cd \"$2\" || exit 3; " \
+	"k() {{ n=${{1%%-*}}${{1#*-}}; n=${{n%%-*}}${{n#*-}}; }}; " \
+	"k \"$4\"; lo=$n; k \"$5\"; hi=$n; b=; " \
+	"for d in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]; do " \
+	"[ -d \"$d/$3/Maildir/cur\" ] || continue; echo \"backup $d\"; k \"$d\"; " \
+	"[ \"$n\" -ge \"$lo\" ] && [ \"$n\" -le \"$hi\" ] && b=$d; done; " \
+	"[ -n \"$b\" ] || exit 4; m=\"$2/$b/$3/Maildir\"; " \
+	"c=$(find \"$m/cur\" \"$m/new\" -maxdepth 1 -type f 2>/dev/null | wc -l); " \
+	"e=$(" D " mailbox list -u \"$3\" \"" RESTORE_FOLDER_PREFIX "$b*\") || exit; " \
+	"t() {{ printf \"%s\\n\" \"$e\" | {{ while IFS= read -r x; do " \
+	"case $x in \"$1\"|\"$1\"[!-0-9]*) exit 0;; esac; done; exit 1; }}; }}; " \
+	"f=" RESTORE_FOLDER_PREFIX "$b; i=1; while t \"$f\"; do i=$((i+1)); " \
+	"[ $i -le 99 ] || exit 5; f=" RESTORE_FOLDER_PREFIX "$b-$i; done; " \
+	"echo \"" MAILBOX_RESTORE_LINE "$b $f $c\"; " \
+	D " import -u \"$3\" -s " \
+	"\"maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b\" \"$f\" all; " \
+	"echo \"" MAILBOX_IMPORT_EXIT "$?\"; " \
+	D " mailbox status -u \"$3\" messages \"$f*\"' mailnoc-restore"
+
+/* The messages in a folder and its children: $1 config, $2 user, $3 folder. */
+#define T_STATUS(D) \
+	"sh -c '" D " mailbox status -u \"$2\" messages \"$3*\"' mailnoc-status"
+
 #define D_CONFIG "doveadm -c \"$1\""
 #define D_PLAIN "doveadm"
 
+/* The Dovecot defaults; mailbox.templates in the configuration replace them. */
 static const struct mailbox_template {
-	const char *name;
 	const char *with_config; /* when the node has dovecot_config */
 	const char *plain;       /* doveadm's default configuration */
 } mailbox_templates[MAILBOX_OP_COUNT] = {
-	[MAILBOX_PROBE] = { "probe",
+	[MAILBOX_PROBE] = {
 		T_PROBE(D_CONFIG) " {config} {root} {user}",
 		T_PROBE(D_PLAIN) " - {root} {user}" },
-	[MAILBOX_RESTORE] = { "restore",
+	[MAILBOX_RESTORE] = {
 		T_RESTORE(D_CONFIG) " {config} {user} {backup} {date} {folder}",
 		T_RESTORE(D_PLAIN) " - {user} {backup} {date} {folder}" },
+	[MAILBOX_PROBE_RESTORE] = {
+		T_PROBE_RESTORE(D_CONFIG) " {config} {root} {user} {from} {to}",
+		T_PROBE_RESTORE(D_PLAIN) " - {root} {user} {from} {to}" },
+	[MAILBOX_STATUS] = {
+		T_STATUS(D_CONFIG) " {config} {user} {folder}",
+		T_STATUS(D_PLAIN) " - {user} {folder}" },
 };
+
+_Static_assert((int)MAILBOX_PROBE == (int)CONFIG_MBX_PROBE &&
+    (int)MAILBOX_RESTORE == (int)CONFIG_MBX_RESTORE &&
+    (int)MAILBOX_PROBE_RESTORE == (int)CONFIG_MBX_PROBE_RESTORE &&
+    (int)MAILBOX_STATUS == (int)CONFIG_MBX_STATUS &&
+    (int)MAILBOX_OP_COUNT == (int)CONFIG_MBX_NTEMPLATES,
+    "mailbox operations are the configuration's templates");
+
+const char *
+mailbox_default_template(enum mailbox_op op, bool with_config)
+{
+	return with_config ? mailbox_templates[op].with_config :
+	    mailbox_templates[op].plain;
+}
 
 const char *
 mailbox_op_name(enum mailbox_op op)
 {
-	return mailbox_templates[op].name;
+	return config_mailbox_template_name((enum config_mailbox_template)op);
 }
 
 /*
@@ -90,9 +153,9 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
     enum mailbox_op op, const struct mailbox_args *a, char *out, size_t len,
     char *cause, size_t causelen)
 {
-	const struct mailbox_template *t = &mailbox_templates[op];
+	const char *tmpl = cfg->mailbox.templates[op];
 	char backup[1200] = "";
-	struct shell_var vars[6];
+	struct shell_var vars[8];
 	const char *why;
 	size_t n = 0;
 
@@ -112,6 +175,8 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 		    "accepted: %s", node->name, node->backup_root, why);
 		return -1;
 	}
+	if (tmpl == NULL)
+		tmpl = mailbox_default_template(op, node->dovecot_config != NULL);
 	if (node->dovecot_config != NULL)
 		vars[n++] = (struct shell_var){ "config", node->dovecot_config,
 			validate_path };
@@ -123,6 +188,11 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 	if (a->date != NULL)
 		vars[n++] = (struct shell_var){ "date", a->date,
 			restore_check_date };
+	if (a->from != NULL)
+		vars[n++] = (struct shell_var){ "from", a->from,
+			restore_check_date };
+	if (a->to != NULL)
+		vars[n++] = (struct shell_var){ "to", a->to, restore_check_date };
 	if (a->user != NULL && a->date != NULL) {
 		/* Checked parts only: shell_expand checks the whole again. */
 		if ((why = restore_check_user(a->user)) != NULL ||
@@ -139,8 +209,7 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 	if (a->folder != NULL)
 		vars[n++] = (struct shell_var){ "folder", a->folder,
 			restore_check_folder };
-	if (shell_expand(node->dovecot_config != NULL ? t->with_config :
-		t->plain, vars, n, out, len, cause, causelen) == -1)
+	if (shell_expand(tmpl, vars, n, out, len, cause, causelen) == -1)
 		return -1;
 	return shell_sudo(out, len, cfg->ssh.sudo, cause, causelen);
 }
@@ -200,11 +269,11 @@ mailbox_failed(struct ssh_conn *c, enum mailbox_op op,
 	mailbox_stderr(res, said, sizeof said);
 	if (res->signal[0] != '\0')
 		snprintf(cause, causelen, "%s: %s was killed by signal %s%s%s",
-		    c->node->name, mailbox_templates[op].name, res->signal,
+		    c->node->name, mailbox_op_name(op), res->signal,
 		    said[0] ? ": " : "", said);
 	else
 		snprintf(cause, causelen, "%s: %s failed (exit %d)%s%s",
-		    c->node->name, mailbox_templates[op].name, res->status,
+		    c->node->name, mailbox_op_name(op), res->status,
 		    said[0] ? ": " : "", said);
 }
 
@@ -337,21 +406,78 @@ mailbox_status_parse(const char *folder, const char *line)
 }
 
 struct mailbox_restore_arg {
-	const char *folder;
+	struct mailbox_outcome *o;
+	const struct mailbox_watch *watch;
+	size_t cap;       /* of o->backups */
+	bool started;     /* the import began: the folder is known */
 	int import_exit;  /* -1 until its line came */
-	long messages;
 	size_t counted;   /* status lines of the folder */
 };
+
+/* "restore DATE FOLDER COUNT", checked as if it came from a person. */
+static int
+mailbox_restore_started(struct mailbox_restore_arg *a, const char *line)
+{
+	struct mailbox_outcome *o = a->o;
+	char date[RESTORE_DATE_LEN], folder[RESTORE_FOLDER_MAX], *end;
+	const char *p = line, *sp;
+	long n;
+
+	if ((sp = strchr(p, ' ')) == NULL || (size_t)(sp - p) >= sizeof date)
+		return -1;
+	snprintf(date, sizeof date, "%.*s", (int)(sp - p), p);
+	p = sp + 1;
+	if ((sp = strchr(p, ' ')) == NULL || (size_t)(sp - p) >= sizeof folder)
+		return -1;
+	snprintf(folder, sizeof folder, "%.*s", (int)(sp - p), p);
+	n = strtol(sp + 1, &end, 10);
+	if (restore_check_date(date) != NULL ||
+	    restore_check_folder(folder) != NULL || end == sp + 1 ||
+	    *end != '\0' || n < 0)
+		return -1;
+	snprintf(o->date, sizeof o->date, "%s", date);
+	snprintf(o->folder, sizeof o->folder, "%s", folder);
+	o->backup_messages = n;
+	a->started = true;
+	if (a->watch != NULL && a->watch->started != NULL)
+		a->watch->started(a->watch->arg, o->date, o->folder,
+		    o->backup_messages);
+	return 0;
+}
 
 static int
 mailbox_restore_line(void *arg, const char *line, size_t len)
 {
 	static const char mark[] = MAILBOX_IMPORT_EXIT;
+	static const char backup[] = MAILBOX_BACKUP_LINE;
+	static const char restore[] = MAILBOX_RESTORE_LINE;
 	struct mailbox_restore_arg *a = arg;
-	char *end;
+	struct mailbox_outcome *o = a->o;
+	char cause[128], *end;
 	long n;
 
 	(void)len;
+	if (!a->started) {
+		/* Only MAILBOX_PROBE_RESTORE says these. */
+		if (strncmp(line, backup, sizeof backup - 1) == 0) {
+			struct restore_backup b = { .messages = -1 };
+
+			if (restore_date_parse(line + sizeof backup - 1, &b.day,
+				cause, sizeof cause) == -1)
+				return 0;
+			snprintf(b.date, sizeof b.date, "%s", line + sizeof backup -
+			    1);
+			if (o->nbackups == a->cap) {
+				a->cap = a->cap ? a->cap * 2 : 32;
+				o->backups = xreallocarray(o->backups, a->cap,
+				    sizeof *o->backups);
+			}
+			o->backups[o->nbackups++] = b;
+		} else if (strncmp(line, restore, sizeof restore - 1) == 0 &&
+		    mailbox_restore_started(a, line + sizeof restore - 1) == -1)
+			return -1; /* not what the script says: stop it */
+		return 0;
+	}
 	if (a->import_exit == -1) {
 		/* Nothing else comes before the import's exit status. */
 		if (strncmp(line, mark, sizeof mark - 1) == 0) {
@@ -361,11 +487,104 @@ mailbox_restore_line(void *arg, const char *line, size_t len)
 		}
 		return 0;
 	}
-	if ((n = mailbox_status_parse(a->folder, line)) >= 0) {
-		a->messages += n;
+	if ((n = mailbox_status_parse(o->folder, line)) >= 0) {
+		o->messages = (o->messages < 0 ? 0 : o->messages) + n;
 		a->counted++;
 	}
 	return 0;
+}
+
+void
+mailbox_outcome_free(struct mailbox_outcome *o)
+{
+	free(o->backups);
+	o->backups = NULL;
+	o->nbackups = 0;
+}
+
+/* Runs a restore command with the longer timeout and judges its end. */
+static int
+mailbox_import(struct ssh_conn *c, enum mailbox_op op,
+    const struct mailbox_args *args, struct mailbox_restore_arg *ra,
+    volatile int *cancel, char *cause, size_t causelen)
+{
+	const struct config *saved = c->cfg;
+	struct mailbox_outcome *o = ra->o;
+	struct config longer;
+	struct ssh_result res;
+	char said[300];
+	long long limit = (long long)saved->mailbox.restore_timeout_s * 1000;
+	int rc;
+
+	ra->import_exit = -1;
+	/* A large mailbox takes longer than any listing; the rest stays. */
+	longer = *c->cfg;
+	if (longer.ssh.command_timeout_ms < limit)
+		longer.ssh.command_timeout_ms = limit > 0x7fffffff ? 0x7fffffff :
+		    (int)limit;
+	c->cfg = &longer;
+	rc = mailbox_run(c, op, args, mailbox_restore_line, ra, &res, cancel,
+	    cause, causelen);
+	c->cfg = saved;
+	if (ra->import_exit == -1 || res.signal[0] != '\0' || res.status != 0)
+		o->messages = -1;
+	if (rc == -1) {
+		if (c->err == SSH_E_CANCELLED && !ra->started && cancel != NULL &&
+		    *cancel == 0)
+			snprintf(cause, causelen, "%s: the node's restore script "
+			    "said something else than expected", c->node->name);
+		goto out;
+	}
+	mailbox_stderr(&res, said, sizeof said);
+	if (!ra->started && res.signal[0] == '\0') {
+		/* MAILBOX_PROBE_RESTORE ended before the import. */
+		rc = -1;
+		switch (res.status) {
+		case MAILBOX_EX_NOUSER:
+			o->refused = MAILBOX_REFUSED_USER;
+			snprintf(cause, causelen, "unknown user '%s' on %s",
+			    args->user, c->node->name);
+			goto out;
+		case MAILBOX_EX_NOROOT:
+			snprintf(cause, causelen, "%s: the backup root '%s' is "
+			    "missing or cannot be read", c->node->name,
+			    c->node->backup_root);
+			goto out;
+		case MAILBOX_EX_NOBACKUP:
+			o->refused = MAILBOX_REFUSED_BACKUP;
+			snprintf(cause, causelen, "%s has no backup from %s to %s "
+			    "on %s", args->user, args->from, args->to,
+			    c->node->name);
+			goto out;
+		case MAILBOX_EX_FULL:
+			o->refused = MAILBOX_REFUSED_FULL;
+			snprintf(cause, causelen, "the backup was already restored "
+			    "%d times into this mailbox; delete old Restored- "
+			    "folders first", RESTORE_FOLDER_MAX_SUFFIX);
+			goto out;
+		default:
+			break;
+		}
+	}
+	if (ra->import_exit == -1) {
+		mailbox_failed(c, op, &res, cause, causelen);
+		rc = -1;
+	} else if (ra->import_exit != 0 || said[0] != '\0') {
+		/* doveadm import may exit 0 after an error: stderr decides. */
+		snprintf(cause, causelen, "%s: doveadm import failed (exit %d)%s%s",
+		    c->node->name, ra->import_exit, said[0] ? ": " : "", said);
+		rc = -1;
+	} else if (res.status != 0 || res.signal[0] != '\0') {
+		snprintf(cause, causelen, "%s: the import ran, but doveadm "
+		    "mailbox status failed (%s%s%d)", c->node->name,
+		    res.signal[0] ? "signal " : "exit ", res.signal,
+		    res.signal[0] ? 0 : res.status);
+		rc = -1;
+	} else if (o->messages < 0)
+		o->messages = 0;
+out:
+	ssh_result_free(&res);
+	return rc;
 }
 
 int
@@ -374,43 +593,83 @@ mailbox_restore(struct ssh_conn *c, const char *user, const char *date,
     size_t causelen)
 {
 	struct mailbox_args a = { .user = user, .date = date, .folder = folder };
-	struct mailbox_restore_arg ra = { folder, -1, 0, 0 };
-	const struct config *saved = c->cfg;
-	struct config longer;
-	struct ssh_result res;
-	char said[300];
+	struct mailbox_outcome o;
+	struct mailbox_restore_arg ra;
 	int rc;
 
-	*messages = -1;
-	/* A large mailbox takes longer than any listing; the rest stays. */
-	longer = *c->cfg;
-	if (longer.ssh.command_timeout_ms < MAILBOX_RESTORE_TIMEOUT_MS)
-		longer.ssh.command_timeout_ms = MAILBOX_RESTORE_TIMEOUT_MS;
-	c->cfg = &longer;
-	rc = mailbox_run(c, MAILBOX_RESTORE, &a, mailbox_restore_line, &ra,
-	    &res, cancel, cause, causelen);
-	c->cfg = saved;
-	if (ra.import_exit != -1 && res.signal[0] == '\0' && res.status == 0)
-		*messages = ra.messages;
-	if (rc == -1)
-		goto out;
-	mailbox_stderr(&res, said, sizeof said);
-	if (ra.import_exit == -1) {
-		mailbox_failed(c, MAILBOX_RESTORE, &res, cause, causelen);
-		rc = -1;
-	} else if (ra.import_exit != 0 || said[0] != '\0') {
-		/* doveadm import may exit 0 after an error: stderr decides. */
-		snprintf(cause, causelen, "%s: doveadm import failed (exit %d)%s%s",
-		    c->node->name, ra.import_exit, said[0] ? ": " : "", said);
-		rc = -1;
-	} else if (res.status != 0 || res.signal[0] != '\0') {
-		snprintf(cause, causelen, "%s: the import ran, but doveadm "
-		    "mailbox status failed (%s%s%d)", c->node->name,
-		    res.signal[0] ? "signal " : "exit ", res.signal,
-		    res.signal[0] ? 0 : res.status);
-		rc = -1;
-	}
-out:
-	ssh_result_free(&res);
+	memset(&o, 0, sizeof o);
+	memset(&ra, 0, sizeof ra);
+	o.messages = -1;
+	o.backup_messages = -1;
+	snprintf(o.date, sizeof o.date, "%s", date);
+	snprintf(o.folder, sizeof o.folder, "%s", folder);
+	ra.o = &o;
+	ra.started = true; /* the folder was chosen from the probe */
+	rc = mailbox_import(c, MAILBOX_RESTORE, &a, &ra, cancel, cause,
+	    causelen);
+	*messages = o.messages;
+	mailbox_outcome_free(&o);
 	return rc;
+}
+
+int
+mailbox_probe_restore(struct ssh_conn *c, const char *user, const char *from,
+    const char *to, const struct mailbox_watch *w, volatile int *cancel,
+    struct mailbox_outcome *o, char *cause, size_t causelen)
+{
+	struct mailbox_args a = { .user = user, .from = from, .to = to };
+	struct mailbox_restore_arg ra;
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	memset(&ra, 0, sizeof ra);
+	o->messages = -1;
+	o->backup_messages = -1;
+	ra.o = o;
+	ra.watch = w;
+	rc = mailbox_import(c, MAILBOX_PROBE_RESTORE, &a, &ra, cancel, cause,
+	    causelen);
+	if (o->nbackups > 1)
+		qsort(o->backups, o->nbackups, sizeof *o->backups,
+		    mailbox_newest_first);
+	return rc;
+}
+
+/* Sums the status lines of the folder. */
+static int
+mailbox_count_line(void *arg, const char *line, size_t len)
+{
+	struct mailbox_outcome *o = arg;
+	long n;
+
+	(void)len;
+	if ((n = mailbox_status_parse(o->folder, line)) >= 0)
+		o->messages = (o->messages < 0 ? 0 : o->messages) + n;
+	return 0;
+}
+
+long
+mailbox_count(struct ssh_conn *c, const char *user, const char *folder,
+    volatile int *cancel, char *cause, size_t causelen)
+{
+	struct mailbox_args a = { .user = user, .folder = folder };
+	struct mailbox_outcome o;
+	struct ssh_result res;
+
+	memset(&o, 0, sizeof o);
+	o.messages = -1;
+	snprintf(o.folder, sizeof o.folder, "%s", folder);
+	if (mailbox_run(c, MAILBOX_STATUS, &a, mailbox_count_line, &o, &res,
+		cancel, cause, causelen) == -1) {
+		ssh_result_free(&res);
+		return -1;
+	}
+	if (res.status != 0 || res.signal[0] != '\0') {
+		/* Before doveadm import made the folder, it does not exist. */
+		mailbox_failed(c, MAILBOX_STATUS, &res, cause, causelen);
+		ssh_result_free(&res);
+		return -1;
+	}
+	ssh_result_free(&res);
+	return o.messages < 0 ? 0 : o.messages;
 }

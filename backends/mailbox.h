@@ -10,13 +10,16 @@
 #include "core/restore.h"
 
 /*
- * The remote commands, one template each (Dovecot defaults, in
- * backends/mailbox.c). Each is one command line, so one SSH session: a
- * restore costs two round trips, a listing one. Placeholders: {config} the
- * node's dovecot_config (templates without -c are used when it is unset),
- * {root} its backup_root, {user}, {backup} ROOT/DATE/USER/Maildir, {date}
- * and {folder}. Each value is validated, then quoted, and reaches doveadm
- * as a positional parameter of sh -c, never pasted into the script.
+ * The remote commands, one template each: mailbox.templates in the
+ * configuration, else the Dovecot defaults in backends/mailbox.c. Each is
+ * one command line, so one SSH session: a restore a person confirms costs
+ * two round trips (probe, then restore), one with --yes (probe_restore),
+ * a listing one. Placeholders: {config} the node's dovecot_config (the
+ * defaults without -c are used when it is unset), {root} its backup_root,
+ * {user}, {backup} ROOT/DATE/USER/Maildir, {date}, {from}, {to} and
+ * {folder}. Each value is validated, then quoted, and reaches doveadm as a
+ * positional parameter of sh -c, never pasted into the script. The values
+ * are the same as CONFIG_MBX_*.
  */
 enum mailbox_op {
 	/*
@@ -31,6 +34,15 @@ enum mailbox_op {
 	 * of the folder and its children.
 	 */
 	MAILBOX_RESTORE,
+	/*
+	 * The probe's checks and the restore in one command: "backup DATE"
+	 * for each backup of the user, then for the newest dated {from} ...
+	 * {to} "restore DATE FOLDER COUNT" (the folder chosen on the node as
+	 * restore_folder_choose would), then what MAILBOX_RESTORE prints.
+	 */
+	MAILBOX_PROBE_RESTORE,
+	/* doveadm mailbox status messages of {folder} and its children. */
+	MAILBOX_STATUS,
 	MAILBOX_OP_COUNT,
 };
 
@@ -39,12 +51,15 @@ struct mailbox_args {
 	const char *user;
 	const char *date;   /* YYYY-MM-DD */
 	const char *folder; /* Restored-YYYY-MM-DD[-N] */
+	const char *from;   /* MAILBOX_PROBE_RESTORE: the oldest date taken */
+	const char *to;     /* ... and the newest */
 };
 
-/* How long one restore may take, whatever ssh.command_timeout_ms says. */
-#define MAILBOX_RESTORE_TIMEOUT_MS (6 * 3600 * 1000)
-
+/* The operation's key under mailbox.templates ("probe", ...). */
 const char *mailbox_op_name(enum mailbox_op op);
+
+/* The built-in Dovecot template of `op`, with or without {config}. */
+const char *mailbox_default_template(enum mailbox_op op, bool with_config);
 
 /*
  * Writes the command line of `op` on `node` into out: the template
@@ -74,6 +89,59 @@ int mailbox_probe(struct ssh_conn *c, const char *user,
     struct mailbox_probe *p, char *cause, size_t causelen);
 
 void mailbox_probe_free(struct mailbox_probe *p);
+
+/* What a restore reports while it runs. */
+struct mailbox_watch {
+	/*
+	 * The import starts: the backup's date, the new folder and the
+	 * backup's messages (-1 unknown). Called on the restoring thread.
+	 */
+	void (*started)(void *arg, const char *date, const char *folder,
+	    long backup_messages);
+	void *arg;
+};
+
+enum mailbox_refused {
+	MAILBOX_REFUSED_NONE,
+	MAILBOX_REFUSED_USER,   /* the userdb does not know the user */
+	MAILBOX_REFUSED_BACKUP, /* no backup dated from ... to */
+	MAILBOX_REFUSED_FULL,   /* Restored-DATE ... -99 all exist */
+};
+
+/* How a restore ended. Release with mailbox_outcome_free. */
+struct mailbox_outcome {
+	char date[RESTORE_DATE_LEN];     /* the backup restored */
+	char folder[RESTORE_FOLDER_MAX]; /* the new folder */
+	long backup_messages;            /* in the backup; -1 unknown */
+	long messages;                   /* counted after; -1 not counted */
+	enum mailbox_refused refused;    /* why the node refused, if it did */
+	struct restore_backup *backups;  /* the user's backups (dates only) */
+	size_t nbackups;
+};
+
+void mailbox_outcome_free(struct mailbox_outcome *o);
+
+/*
+ * Restores the newest backup of `user` dated `from` ... `to` (YYYY-MM-DD;
+ * both the same for one date) in one SSH command: the node checks the
+ * user, finds the backup, chooses the new folder, imports and counts.
+ * w->started (w may be NULL) is called when the import begins. Refusals
+ * set o->refused (o->backups then lists the user's backups). Stderr and
+ * cancel as mailbox_restore. Returns 0 with o filled, or -1 with `cause`
+ * set; release o either way.
+ */
+int mailbox_probe_restore(struct ssh_conn *c, const char *user,
+    const char *from, const char *to, const struct mailbox_watch *w,
+    volatile int *cancel, struct mailbox_outcome *o, char *cause,
+    size_t causelen);
+
+/*
+ * The messages in `folder` and its children now (MAILBOX_STATUS), for a
+ * progress count while another connection imports. Returns the count, or
+ * -1 with `cause` set (also before the import has made the folder).
+ */
+long mailbox_count(struct ssh_conn *c, const char *user, const char *folder,
+    volatile int *cancel, char *cause, size_t causelen);
 
 /*
  * Imports every message of the user's backup of `date` into the new

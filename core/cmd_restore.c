@@ -25,6 +25,16 @@ static const struct cmd_option cmd_restore_options[] = {
 };
 
 static volatile sig_atomic_t restore_cancel;
+/* A console job's watch and cancel flag: cmd_restore_watch. */
+static _Thread_local const struct mailbox_watch *restore_job_watch;
+static _Thread_local volatile int *restore_job_cancel;
+
+void
+cmd_restore_watch(const struct mailbox_watch *w, volatile int *cancel)
+{
+	restore_job_watch = w;
+	restore_job_cancel = cancel;
+}
 
 static void
 restore_on_signal(int sig)
@@ -163,6 +173,20 @@ restore_in_console(struct cmd_ctx *ctx, const struct restore_req *r)
 	return ctx->ui->background(ctx->ui_data, q, line);
 }
 
+/* The dates a restore takes: the --date, or the window for --latest. */
+static void
+restore_window(const struct restore_req *r, char *from, char *to)
+{
+	if (r->latest) {
+		restore_date_format(r->today - RESTORE_WINDOW_DAYS, from,
+		    RESTORE_DATE_LEN);
+		restore_date_format(r->today, to, RESTORE_DATE_LEN);
+	} else {
+		snprintf(from, RESTORE_DATE_LEN, "%s", r->date);
+		snprintf(to, RESTORE_DATE_LEN, "%s", r->date);
+	}
+}
+
 /* --dry-run: the exact commands; nothing connects, nothing runs. */
 static int
 restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
@@ -188,21 +212,31 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 		    json_string(folder));
 	} else if (r->latest)
 		fprintf(ctx->out, "dry run: would restore %s on %s from the newest "
-		    "backup of the last %d days (the probe below finds it) into a "
+		    "backup of the last %d days (the %s below finds it) into a "
 		    "new folder Restored-DATE; nothing was run\n", r->user,
-		    n->name, RESTORE_WINDOW_DAYS);
+		    n->name, RESTORE_WINDOW_DAYS, ctx->yes ? "command" : "probe");
 	else
 		fprintf(ctx->out, "dry run: would restore %s on %s from the backup "
 		    "of %s (%ld day%s old) into the new folder %s (%s-2, -3, ... "
 		    "if it exists); nothing was run\n", r->user, n->name, r->date,
 		    r->age, r->age == 1 ? "" : "s", folder, folder);
-	for (op = 0; op < MAILBOX_OP_COUNT; op++) {
+	for (op = 0; op <= MAILBOX_PROBE_RESTORE; op++) {
+		char from[RESTORE_DATE_LEN], to[RESTORE_DATE_LEN];
+
+		/* --yes: one command; else the probe, a question, the import. */
+		if (ctx->yes != (op == MAILBOX_PROBE_RESTORE))
+			continue;
 		/* The restore needs the date, which --latest finds on the node. */
 		if (op == MAILBOX_RESTORE && r->latest)
 			break;
 		if (op == MAILBOX_RESTORE) {
 			a.date = r->date;
 			a.folder = folder;
+		}
+		if (op == MAILBOX_PROBE_RESTORE) {
+			restore_window(r, from, to);
+			a.from = from;
+			a.to = to;
 		}
 		if (mailbox_command(ctx->cfg, n, (enum mailbox_op)op, &a, cmd,
 			sizeof cmd, cause, sizeof cause) == -1) {
@@ -223,32 +257,40 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 	return EXIT_OK;
 }
 
+/* Refuses a restore for want of a backup, listing the restorable ones. */
+static int
+restore_no_backup(struct cmd_ctx *ctx, const struct config_node *n,
+    const struct restore_req *r, const struct restore_backup *b, size_t nb)
+{
+	char list[160] = "";
+	size_t i, off = 0;
+
+	for (i = 0; i < nb && off < sizeof list; i++) {
+		if (restore_age_refused(r->today - b[i].day) == NULL)
+			off += (size_t)snprintf(list + off, sizeof list - off,
+			    "%s%s", off ? ", " : "", b[i].date);
+	}
+	if (r->latest)
+		return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup of the "
+		    "last %d days on %s; nothing was restored", r->user,
+		    RESTORE_WINDOW_DAYS, n->name);
+	return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup of %s on %s "
+	    "(%s%s); nothing was restored", r->user, r->date, n->name,
+	    off ? "restorable: " : "none restorable", list);
+}
+
 /* Finds the backup in the probe: the --date one, or the newest allowed. */
 static int
 restore_find_backup(struct cmd_ctx *ctx, const struct config_node *n,
     const struct mailbox_probe *p, struct restore_req *r, long *messages)
 {
 	const struct restore_backup *b = p->backups;
-	char list[160] = "";
-	size_t i, off = 0;
 	long k;
 
 	k = r->latest ? restore_pick_latest(b, p->nbackups, r->today) :
 			restore_find(b, p->nbackups, r->day);
-	if (k == -1) {
-		for (i = 0; i < p->nbackups && off < sizeof list; i++) {
-			if (restore_age_refused(r->today - b[i].day) == NULL)
-				off += (size_t)snprintf(list + off, sizeof list -
-				    off, "%s%s", off ? ", " : "", b[i].date);
-		}
-		if (r->latest)
-			return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup "
-			    "of the last %d days on %s; nothing was restored",
-			    r->user, RESTORE_WINDOW_DAYS, n->name);
-		return cmd_fail(ctx, EXIT_USAGE, "restore: %s has no backup of %s "
-		    "on %s (%s%s); nothing was restored", r->user, r->date,
-		    n->name, off ? "restorable: " : "none restorable", list);
-	}
+	if (k == -1)
+		return restore_no_backup(ctx, n, r, b, p->nbackups);
 	snprintf(r->date, sizeof r->date, "%s", b[k].date);
 	r->day = b[k].day;
 	r->age = r->today - b[k].day;
@@ -309,6 +351,106 @@ restore_run(struct cmd_ctx *ctx, struct ssh_conn *ssh,
 	return rc;
 }
 
+/* What the one-command restore shows when its import starts. */
+struct restore_once_arg {
+	struct cmd_ctx *ctx;
+	const struct restore_req *r;
+	const struct config_node *n;
+};
+
+static void
+restore_once_started(void *arg, const char *date, const char *folder,
+    long backup_messages)
+{
+	struct restore_once_arg *a = arg;
+	long day = 0;
+	char cause[128];
+
+	if (restore_job_watch != NULL && restore_job_watch->started != NULL)
+		restore_job_watch->started(restore_job_watch->arg, date, folder,
+		    backup_messages);
+	if (a->ctx->json)
+		return;
+	restore_date_parse(date, &day, cause, sizeof cause);
+	fprintf(a->ctx->out, "restore %s on %s from the backup of %s (%ld day%s "
+	    "old, %ld message%s) into the new folder %s\n", a->r->user,
+	    a->n->name, date, a->r->today - day, a->r->today - day == 1 ? "" :
+	    "s", backup_messages, backup_messages == 1 ? "" : "s", folder);
+	fflush(a->ctx->out);
+}
+
+/*
+ * --yes: nobody is shown a preview, so the node does the probe's checks
+ * and the import in one SSH command (MAILBOX_PROBE_RESTORE).
+ */
+static int
+restore_once(struct cmd_ctx *ctx, struct restore_req *r,
+    const struct config_node *n)
+{
+	struct restore_once_arg a = { ctx, r, n };
+	struct mailbox_watch w = { restore_once_started, &a };
+	struct sigaction sa, old_int, old_term;
+	char from[RESTORE_DATE_LEN], to[RESTORE_DATE_LEN], cause[512];
+	volatile int *cancel = restore_job_cancel;
+	struct mailbox_outcome o;
+	struct ssh_conn ssh;
+	long long t0 = clock_mono_ms();
+	long day;
+	int rc, code = EXIT_OK;
+
+	restore_window(r, from, to);
+	restore_cancel = 0;
+	if (cancel == NULL) {
+		cancel = (volatile int *)&restore_cancel;
+		if (ctx->out == stdout) {
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = restore_on_signal;
+			sigaction(SIGINT, &sa, &old_int);
+			sigaction(SIGTERM, &sa, &old_term);
+		}
+	}
+	ssh_init(&ssh, ctx->cfg, n);
+	rc = mailbox_probe_restore(&ssh, r->user, from, to, &w, cancel, &o,
+	    cause, sizeof cause);
+	if (cancel == (volatile int *)&restore_cancel && ctx->out == stdout) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	if (rc == -1) {
+		if (o.refused == MAILBOX_REFUSED_USER)
+			code = cmd_fail(ctx, EXIT_USAGE, "restore: %s; nothing was "
+			    "restored", cause);
+		else if (o.refused == MAILBOX_REFUSED_BACKUP)
+			code = restore_no_backup(ctx, n, r, o.backups, o.nbackups);
+		else if (o.folder[0] == '\0')
+			code = cmd_fail(ctx, o.refused == MAILBOX_REFUSED_FULL ?
+			    EXIT_FAILED : cmd_restore_ssh_code(&ssh), "restore: "
+			    "%s%s; nothing was restored", ssh.err ==
+			    SSH_E_CANCELLED ? "cancelled: " : "", cause);
+		else
+			code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: "
+			    "%s%s; the folder %s may hold part of the backup",
+			    ssh.err == SSH_E_CANCELLED ? "cancelled: " : "", cause,
+			    o.folder);
+		goto out;
+	}
+	snprintf(r->date, sizeof r->date, "%s", o.date);
+	if (restore_date_parse(o.date, &day, cause, sizeof cause) == 0) {
+		r->day = day;
+		r->age = r->today - day;
+	}
+	restore_result(ctx, r, n, o.folder, o.backup_messages, o.messages,
+	    clock_mono_ms() - t0);
+	if (o.backup_messages >= 0 && o.messages != o.backup_messages)
+		code = cmd_fail(ctx, EXIT_FAILED, "restore: %s holds %ld of the "
+		    "%ld messages of the backup of %s", o.folder, o.messages,
+		    o.backup_messages, o.date);
+out:
+	mailbox_outcome_free(&o);
+	ssh_close(&ssh);
+	return code;
+}
+
 static int
 cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -330,6 +472,8 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		return code;
 	if (ctx->dry_run)
 		return restore_dry_run(ctx, &r, n);
+	if (ctx->yes)
+		return restore_once(ctx, &r, n);
 
 	/* One read-only round trip: the user, the backups, the folders. */
 	t0 = clock_mono_ms();
@@ -364,12 +508,10 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    "(%s) into the new folder %s", r.user, n->name, r.date, age, folder);
 	if (!ctx->json)
 		fprintf(ctx->out, "%s\n", what);
-	if (!ctx->yes) {
-		/* Nobody waits at a prompt with the clock running. */
-		if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
-			goto out;
-		t0 = clock_mono_ms();
-	}
+	/* Nobody waits at a prompt with the clock running. */
+	if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
+		goto out;
+	t0 = clock_mono_ms();
 
 	if (restore_run(ctx, &ssh, &r, folder, &messages, cause,
 		sizeof cause) == -1) {

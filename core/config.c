@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "core/shell.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -664,6 +665,148 @@ load_nodes(struct cfgctx *ctx, json_t *root, struct config *cfg)
 	return 0;
 }
 
+static const char *const config_mbx_names[CONFIG_MBX_NTEMPLATES] = {
+	[CONFIG_MBX_PROBE] = "probe",
+	[CONFIG_MBX_RESTORE] = "restore",
+	[CONFIG_MBX_PROBE_RESTORE] = "probe_restore",
+	[CONFIG_MBX_STATUS] = "status",
+};
+
+static const char *const config_mbx_names_list[] = { "probe", "restore",
+	"probe_restore", "status", NULL };
+
+static const char *const config_mbx_vars_probe[] = { "config", "root",
+	"user", NULL };
+static const char *const config_mbx_vars_restore[] = { "config", "root",
+	"user", "backup", "date", "folder", NULL };
+static const char *const config_mbx_vars_probe_restore[] = { "config",
+	"root", "user", "from", "to", NULL };
+static const char *const config_mbx_vars_status[] = { "config", "user",
+	"folder", NULL };
+
+const char *
+config_mailbox_template_name(enum config_mailbox_template t)
+{
+	return config_mbx_names[t];
+}
+
+const char *const *
+config_mailbox_placeholders(enum config_mailbox_template t)
+{
+	switch (t) {
+	case CONFIG_MBX_PROBE:
+		return config_mbx_vars_probe;
+	case CONFIG_MBX_RESTORE:
+		return config_mbx_vars_restore;
+	case CONFIG_MBX_PROBE_RESTORE:
+		return config_mbx_vars_probe_restore;
+	case CONFIG_MBX_STATUS:
+	case CONFIG_MBX_NTEMPLATES:
+		break;
+	}
+	return config_mbx_vars_status;
+}
+
+/*
+ * Refuses doveadm sync and doveadm backup anywhere in a template: both
+ * write into their source, and a restore must never touch live mail.
+ */
+static const char *
+config_mbx_check_writes(const char *t)
+{
+	const char *p = t;
+
+	while ((p = strstr(p, "doveadm")) != NULL) {
+		const char *w = p + 7;
+
+		while (*w != '\0' && strchr(";|&\n", *w) == NULL) {
+			size_t n;
+
+			while (*w == ' ' || *w == '\t')
+				w++;
+			n = strcspn(w, " \t;|&\n");
+			if ((n == 4 && strncmp(w, "sync", 4) == 0) ||
+			    (n == 6 && strncmp(w, "backup", 6) == 0))
+				return "doveadm sync and doveadm backup write into "
+				       "their source; a restore uses doveadm import";
+			w += n;
+		}
+		p += 7;
+	}
+	return NULL;
+}
+
+/* A mailbox template: one line, known placeholders, no sync or backup. */
+static int
+load_mailbox_template(struct cfgctx *ctx, const struct config *cfg,
+    json_t *obj, enum config_mailbox_template t, char **out)
+{
+	const char *const *names = config_mailbox_placeholders(t);
+	const char *name = config_mbx_names[t], *why;
+	char path[96], cause[CONFIG_CAUSE_MAX];
+	size_t i;
+
+	snprintf(path, sizeof path, "mailbox.templates.%s", name);
+	if (get_string(ctx, "mailbox.templates", obj, name, NULL,
+		"a command template", out) == -1)
+		return -1;
+	if (*out == NULL)
+		return 0;
+	if ((*out)[0] == '\0')
+		return cfg_error(ctx, path, "empty; leave the key out for the "
+		    "Dovecot default");
+	for (i = 0; (*out)[i] != '\0'; i++) {
+		if ((unsigned char)(*out)[i] < 0x20 || (*out)[i] == 0x7f)
+			return cfg_error(ctx, path, "control characters are not "
+			    "accepted; write the command on one line");
+	}
+	if (shell_template_check(*out, names, cause, sizeof cause) == -1)
+		return cfg_error(ctx, path, "%s", cause);
+	if ((why = config_mbx_check_writes(*out)) != NULL)
+		return cfg_error(ctx, path, "%s", why);
+	if (strstr(*out, "{config}") == NULL)
+		return 0;
+	/* Without a value, {config} would fail every command on that node. */
+	for (i = 0; i < cfg->nnodes; i++) {
+		if (cfg->nodes[i].role == NODE_MAILBOX &&
+		    cfg->nodes[i].dovecot_config == NULL)
+			return cfg_error(ctx, path, "uses {config}, but mailbox "
+			    "node '%s' has no dovecot_config", cfg->nodes[i].name);
+	}
+	return 0;
+}
+
+static int
+load_mailbox(struct cfgctx *ctx, json_t *root, struct config *cfg)
+{
+	static const char *const keys[] = { "templates", "restore_timeout_s",
+		NULL };
+	struct config_mailbox *m = &cfg->mailbox;
+	json_t *obj = NULL, *v, *tobj = NULL;
+	int t;
+
+	m->restore_timeout_s = 6 * 3600;
+	if ((v = json_object_get(root, "mailbox")) == NULL)
+		return 0;
+	if (get_object(ctx, "mailbox", v, &obj) == -1 ||
+	    check_keys(ctx, "mailbox", obj, keys) == -1 ||
+	    get_int(ctx, "mailbox", obj, "restore_timeout_s", 10, 7 * 86400,
+		&m->restore_timeout_s) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "templates")) == NULL)
+		return 0;
+	if (get_object(ctx, "mailbox.templates", v, &tobj) == -1 ||
+	    check_keys(ctx, "mailbox.templates", tobj, config_mbx_names_list) ==
+		-1)
+		return -1;
+	for (t = 0; t < CONFIG_MBX_NTEMPLATES; t++) {
+		if (load_mailbox_template(ctx, cfg, tobj,
+			(enum config_mailbox_template)t, &m->templates[t]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Theme names become file names: no '.', so none can climb directories. */
 static const char *
 validate_theme_name(const char *s)
@@ -738,8 +881,8 @@ read_file(struct cfgctx *ctx, size_t *lenp)
 struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
-	static const char *const keys[] = { "redis", "ssh", "nodes", "ui",
-		NULL };
+	static const char *const keys[] = { "redis", "ssh", "nodes",
+		"mailbox", "ui", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -769,6 +912,7 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_redis(&ctx, root, &cfg->redis) == -1 ||
 	    load_ssh(&ctx, root, &cfg->ssh) == -1 ||
 	    load_nodes(&ctx, root, cfg) == -1 ||
+	    load_mailbox(&ctx, root, cfg) == -1 ||
 	    load_ui(&ctx, root, &cfg->ui) == -1) {
 		json_decref(root);
 		config_free(cfg);
@@ -816,6 +960,8 @@ config_free(struct config *cfg)
 		free(n->policy.accept_action);
 	}
 	free(cfg->nodes);
+	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
+		free(cfg->mailbox.templates[i]);
 	free(cfg->ui.theme);
 	free(cfg);
 }

@@ -76,6 +76,24 @@ struct config_node {
 	struct config_policy policy;
 };
 
+/*
+ * The remote commands of mailbox nodes (backends/mailbox.h), configurable
+ * as templates under mailbox.templates. Each may use only its own
+ * placeholders (config_mailbox_placeholders).
+ */
+enum config_mailbox_template {
+	CONFIG_MBX_PROBE,          /* "probe" */
+	CONFIG_MBX_RESTORE,        /* "restore" */
+	CONFIG_MBX_PROBE_RESTORE,  /* "probe_restore" */
+	CONFIG_MBX_STATUS,         /* "status" */
+	CONFIG_MBX_NTEMPLATES,
+};
+
+struct config_mailbox {
+	char *templates[CONFIG_MBX_NTEMPLATES]; /* NULL: the Dovecot default */
+	int restore_timeout_s;                  /* one import, at most */
+};
+
 struct config_ui {
 	char *theme;
 	int refresh_ms;
@@ -88,6 +106,7 @@ struct config {
 	struct config_ssh ssh;
 	struct config_node *nodes;
 	size_t nnodes;
+	struct config_mailbox mailbox;
 	struct config_ui ui;
 };
 
@@ -113,6 +132,17 @@ const struct config_node *config_node_find(const struct config *cfg,
     const char *name);
 
 const char *config_role_name(enum node_role role);
+
+/* The key of a mailbox template ("probe", "restore", ...). */
+const char *config_mailbox_template_name(enum config_mailbox_template t);
+
+/*
+ * The placeholders a mailbox template may use, NULL-terminated: probe
+ * {config} {root} {user}; restore {config} {root} {user} {backup} {date}
+ * {folder}; probe_restore {config} {root} {user} {from} {to}; status
+ * {config} {user} {folder}.
+ */
+const char *const *config_mailbox_placeholders(enum config_mailbox_template t);
 
 /*
  * Parses a policy listen address: "IPv4:port", "[IPv6]:port" (IP literals

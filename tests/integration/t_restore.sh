@@ -105,6 +105,7 @@ out=$("$B/mailnoc" restore alice --date "$D3" </dev/null 2>&1)
 expect_eq "without --yes and no terminal: refused" 2 $?
 expect_contains "after the preview" "into the new folder Restored-$D3" "$out"
 expect_eq "and no folder was made" "" "$(dove mbx1 mailbox list -u alice "Restored-*")"
+probes=$(grep -c mailnoc-probe "$CALLS")
 out=$("$B/mailnoc" restore alice --date "$D3" --yes --json)
 expect_eq "restore --yes exits 0" 0 $?
 expect_eq "the result names the folder and the count" "mbx1 Restored-$D3 13 13" \
@@ -197,15 +198,25 @@ jq --arg r "$LAB/mbx1/no-such-backups" \
 out=$("$B/mailnoc" --config "$CAN/noroot.json" restore alice --date "$D3" --yes 2>&1)
 expect_eq "a missing backup root: exit 1" 1 $?
 expect_contains "saying so" "the backup root '$LAB/mbx1/no-such-backups' is missing" "$out"
-expect_eq "these three ran the probe only" "3 0" \
-	"$(($(ncalls) - n0)) $(tail -n 3 "$CALLS" | grep -c import)"
+expect_eq "these three ran one command each, with --yes the checks and the import in one" \
+	3 "$(($(ncalls) - n0))"
+expect_eq "each of them was that one command" 3 \
+	"$(tail -n 3 "$CALLS" | grep -c "' mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' '[^']*'$")"
+# Without --yes the probe runs alone and nothing is asked of doveadm import.
+n1=$(ncalls)
+"$B/mailnoc" restore zed --date "$D3" </dev/null >/dev/null 2>&1
+expect_eq "without --yes: an unknown user is refused by the read-only probe" \
+	"2 1 0" "$? $(($(ncalls) - n1)) $(tail -n 1 "$CALLS" | grep -c import)"
 expect_eq "no folder for bob beyond the 28-day restore" "Restored-$D28" \
 	"$(dove mbx1 mailbox list -u bob 'Restored-*' | grep -v /)"
 
 # Never a sync or a doveadm backup: they write into their source.
 expect_eq "no remote command syncs" 0 "$(grep -c -E 'doveadm[^;]* (sync|backup) ' "$CALLS")"
 expect_eq "every import goes into a Restored- folder" "" \
-	"$(grep import "$CALLS" | grep -v "mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' 'Restored-")"
+	"$(grep import "$CALLS" | grep -v "mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' 'Restored-" |
+		grep -v 'f=Restored-$b; .* import -u "$3" -s "maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b" "$f" all;')"
+expect_eq "restores with --yes ran no probe: one SSH command each" \
+	$((probes + 1)) "$(grep -c mailnoc-probe "$CALLS")"
 
 # Failover: mbx1's agent stops, the cluster moves to mbx2, restores follow.
 tests/lab/agents stop mbx1 >/dev/null

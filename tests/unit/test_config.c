@@ -115,7 +115,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-duplicate-key.json", DIR "bad-duplicate-key.json:5:6: duplicate "
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
-	    "key; accepted: redis, ssh, nodes, ui" },
+	    "key; accepted: redis, ssh, nodes, mailbox, ui" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
@@ -185,6 +185,29 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-policy-mailbox.json", DIR "bad-policy-mailbox.json: "
 	    "nodes[0].policy: only gateways have a policy service; 'gw1' is a "
 	    "mailbox node" },
+	{ "bad-mailbox-placeholder.json", DIR "bad-mailbox-placeholder.json: "
+	    "mailbox.templates.probe: template 'doveadm -c {config} user {user} "
+	    "{folder}': unknown placeholder {folder}; known: {config}, {root}, "
+	    "{user}" },
+	{ "bad-mailbox-brace.json", DIR "bad-mailbox-brace.json: "
+	    "mailbox.templates.status: template 'doveadm mailbox status -u "
+	    "{user} messages {folde...': '{' at column 43 opens no placeholder "
+	    "{name}; write '{{' for a literal '{'" },
+	{ "bad-mailbox-key.json", DIR "bad-mailbox-key.json: "
+	    "mailbox.templates.import: unknown key; accepted: probe, restore, "
+	    "probe_restore, status" },
+	{ "bad-mailbox-sync.json", DIR "bad-mailbox-sync.json: "
+	    "mailbox.templates.restore: doveadm sync and doveadm backup write "
+	    "into their source; a restore uses doveadm import" },
+	{ "bad-mailbox-no-config.json", DIR "bad-mailbox-no-config.json: "
+	    "mailbox.templates.status: uses {config}, but mailbox node 'mbx1' "
+	    "has no dovecot_config" },
+	{ "bad-mailbox-newline.json", DIR "bad-mailbox-newline.json: "
+	    "mailbox.templates.status: control characters are not accepted; "
+	    "write the command on one line" },
+	{ "bad-mailbox-timeout.json", DIR "bad-mailbox-timeout.json: "
+	    "mailbox.restore_timeout_s: 0 is out of range; accepted: 10 to "
+	    "604800" },
 };
 
 static void
@@ -203,6 +226,41 @@ test_bad(void **state)
 			fail_msg("%s was accepted", path);
 		assert_string_equal(cause, bad_cases[i].message);
 	}
+}
+
+/* Mailbox templates: the configured ones replace the defaults one by one. */
+static void
+test_mailbox(void **state)
+{
+	char cause[CONFIG_CAUSE_MAX] = "";
+	struct config *cfg;
+	int i;
+
+	(void)state;
+	cfg = config_load(DIR "good-mailbox.json", cause, sizeof cause);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->mailbox.restore_timeout_s, 600);
+	assert_non_null(cfg->mailbox.templates[CONFIG_MBX_PROBE]);
+	assert_null(cfg->mailbox.templates[CONFIG_MBX_RESTORE]);
+	assert_null(cfg->mailbox.templates[CONFIG_MBX_PROBE_RESTORE]);
+	assert_string_equal(cfg->mailbox.templates[CONFIG_MBX_STATUS],
+	    "sudo -u vmail doveadm -c {config} mailbox status -u {user} "
+	    "messages {folder}");
+	config_free(cfg);
+
+	/* Without the key: six hours and every Dovecot default. */
+	cfg = config_load(DIR "good.json", cause, sizeof cause);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->mailbox.restore_timeout_s, 21600);
+	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
+		assert_null(cfg->mailbox.templates[i]);
+	config_free(cfg);
+
+	assert_string_equal(config_mailbox_template_name(CONFIG_MBX_PROBE_RESTORE),
+	    "probe_restore");
+	assert_string_equal(config_mailbox_placeholders(CONFIG_MBX_STATUS)[2],
+	    "folder");
+	assert_null(config_mailbox_placeholders(CONFIG_MBX_STATUS)[3]);
 }
 
 static void
@@ -456,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_sentinel),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_mailbox),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_policy),

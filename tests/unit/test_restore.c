@@ -498,6 +498,58 @@ test_templates(void **state)
 	assert_string_equal(cause, "'gw1' is not a mailbox node");
 }
 
+/* The one-command restore, the status count, and configured templates. */
+static void
+test_templates_more(void **state)
+{
+	struct mailbox_args a = { .user = "alice", .from = "2026-02-07",
+		.to = "2026-03-07" };
+	struct mailbox_args st = { .user = "alice",
+		.folder = "Restored-2026-03-07-2" };
+	char out[SHELL_CMD_MAX], cause[300];
+	int op;
+
+	(void)state;
+	setup_lab(STATE_ACTIVE, true, STATE_STANDBY, true);
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2],
+	    MAILBOX_PROBE_RESTORE, &a, out, sizeof out, cause, sizeof cause), 0);
+	/* Single braces are the script's own, doubled in the template. */
+	assert_non_null(strstr(out, "k() { n=${1%%-*}${1#*-}; "));
+	assert_non_null(strstr(out, "' mailnoc-restore "
+	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice' '2026-02-07' "
+	    "'2026-03-07'"));
+	assert_non_null(strstr(out, " import -u \"$3\" -s "));
+	assert_null(strstr(out, " sync "));
+	a.to = "2026-03-07'; reboot; '";
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2],
+	    MAILBOX_PROBE_RESTORE, &a, out, sizeof out, cause, sizeof cause), -1);
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
+	    &st, out, sizeof out, cause, sizeof cause), 0);
+	assert_string_equal(out, "sh -c 'doveadm -c \"$1\" mailbox status -u "
+	    "\"$2\" messages \"$3*\"' mailnoc-status "
+	    "'/etc/dovecot/dovecot.conf' 'alice' 'Restored-2026-03-07-2'");
+	st.folder = "INBOX";
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
+	    &st, out, sizeof out, cause, sizeof cause), -1);
+
+	/* A configured template replaces the default of its operation only. */
+	cfg.mailbox.templates[MAILBOX_STATUS] = (char *)"sudo -u vmail doveadm "
+	    "-c {config} mailbox status -u {user} messages {folder}";
+	st.folder = "Restored-2026-03-07";
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
+	    &st, out, sizeof out, cause, sizeof cause), 0);
+	assert_string_equal(out, "sudo -u vmail doveadm -c "
+	    "'/etc/dovecot/dovecot.conf' mailbox status -u 'alice' messages "
+	    "'Restored-2026-03-07'");
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
+	    &st, out, sizeof out, cause, sizeof cause), 0);
+	assert_non_null(strstr(out, "' mailnoc-probe "));
+	cfg.mailbox.templates[MAILBOX_STATUS] = NULL;
+	for (op = 0; op < MAILBOX_OP_COUNT; op++)
+		assert_string_equal(mailbox_op_name((enum mailbox_op)op),
+		    config_mailbox_template_name((enum config_mailbox_template)op));
+}
+
 static void
 test_status_parse(void **state)
 {
@@ -539,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_pick_node),
 		cmocka_unit_test(test_pick_clusters),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_templates_more),
 		cmocka_unit_test(test_status_parse),
 	};
 

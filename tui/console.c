@@ -501,7 +501,7 @@ static void
 console_take(struct console *c, struct worker_msg *m)
 {
 	if (m->kind == WMSG_BLOCKS || m->kind == WMSG_AGENCIES ||
-	    m->kind == WMSG_PERMITS) {
+	    m->kind == WMSG_PERMITS || m->kind == WMSG_AUDIT) {
 		console_take_policy(c, m);
 		return;
 	}

@@ -24,6 +24,7 @@ static const struct table_col audit_cols[AUDIT_NCOLS] = {
 
 struct audit_state {
 	struct table table;
+	struct table_col cols[AUDIT_NCOLS];
 	struct audit_list *list; /* NULL before the first fetch */
 	char error[256];
 };
@@ -31,8 +32,11 @@ struct audit_state {
 static void *
 audit_init(struct console *c)
 {
+	struct audit_state *st = xcalloc(1, sizeof *st);
+
 	(void)c;
-	return xcalloc(1, sizeof(struct audit_state));
+	memcpy(st->cols, audit_cols, sizeof st->cols);
+	return st;
 }
 
 static unsigned
@@ -117,7 +121,13 @@ audit_draw(void *state, struct console *c, int y, int h)
 		attrset(A_NORMAL);
 		return;
 	}
-	table_reset(&st->table, audit_cols, AUDIT_NCOLS);
+	/* A wide terminal: the command gets half of what is left over. */
+	st->cols[COL_CMD].width = audit_cols[COL_CMD].width;
+	if (COLS > 80)
+		st->cols[COL_CMD].width += (COLS - 80) / 2;
+	if (st->cols[COL_CMD].width > TABLE_CELL_MAX - 1)
+		st->cols[COL_CMD].width = TABLE_CELL_MAX - 1;
+	table_reset(&st->table, st->cols, AUDIT_NCOLS);
 	for (i = 0; i < st->list->n; i++) {
 		const struct audit_record *r = &st->list->v[i];
 

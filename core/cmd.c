@@ -430,18 +430,19 @@ cmd_run(const struct cmd *c, struct cmd_ctx *ctx)
 	char what[160];
 
 	ctx->cause[0] = '\0';
-	cmd_what(c, what, sizeof what);
-	if ((flags & CMD_UI_ONLY) && ctx->ui == NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "%s: only available in the "
-		    "console", what);
-	if ((flags & CMD_MUTATES) && ctx->read_only)
-		return cmd_refuse_read_only(ctx, what);
+	/* First, so that a refusal is printed as JSON when asked for. */
 	if (c->json)
 		ctx->json = true;
 	if (c->yes)
 		ctx->yes = true;
 	if (c->dry_run)
 		ctx->dry_run = true;
+	cmd_what(c, what, sizeof what);
+	if ((flags & CMD_UI_ONLY) && ctx->ui == NULL)
+		return cmd_fail(ctx, EXIT_USAGE, "%s: only available in the "
+		    "console", what);
+	if ((flags & CMD_MUTATES) && ctx->read_only)
+		return cmd_refuse_read_only(ctx, what);
 	return e->exec(c, ctx);
 }
 

@@ -673,7 +673,9 @@ console_draw_status(struct console *c)
 		attrset(theme_attr(c->message_error ? ROLE_ALERT : ROLE_STATUS));
 		mvaddnstr(y, 0, c->message, COLS);
 	} else {
-		const char *hint = c->views[c->current]->hint;
+		const struct view *v = c->views[c->current];
+		const char *hint = c->read_only && v->hint_read_only != NULL ?
+		    v->hint_read_only : v->hint;
 
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);

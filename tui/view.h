@@ -34,10 +34,14 @@ struct view {
 	void (*take)(void *state, struct console *c, struct worker_msg *m);
 	/* Esc: returns 1 when the view used it (closed something). */
 	int (*escape)(void *state);
+	/* The status line's y/N was answered y (console_confirm). */
+	void (*confirmed)(void *state, struct console *c);
 	/* The IP under the cursor, or NULL. */
 	const char *(*selected_ip)(void *state);
 	/* The status line's key hints; NULL: the console's own. */
 	const char *hint;
+	/* The hints in read-only mode; NULL: the same as hint. */
+	const char *hint_read_only;
 };
 
 extern const struct view view_overview;

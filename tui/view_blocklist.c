@@ -172,7 +172,8 @@ blocklist_draw(void *state, struct console *c, int y, int h)
 		snprintf(line, sizeof line, " %s", st->error);
 	} else if (st->list->n == 0) {
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_OK));
-		snprintf(line, sizeof line, " no IP is blocked; + blocks one");
+		snprintf(line, sizeof line, " no IP is blocked%s",
+		    c->read_only ? "" : "; + blocks one");
 	} else {
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_TITLE));
 		blocklist_summary(st, c->now, line, sizeof line);
@@ -231,4 +232,6 @@ const struct view view_blocklist = {
 	.selected_ip = blocklist_selected,
 	.hint = " + block  - unblock  x extend  / filter  ? help  "
 	    "1 overview  q quit",
+	.hint_read_only = " read-only: blocks are shown, not changed  "
+	    "/ filter  ? help  1 overview  q quit",
 };

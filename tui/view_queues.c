@@ -549,7 +549,7 @@ queues_act(struct queues_state *st, struct console *c, enum postfix_action a,
 	st->action = a;
 	st->confirm = refs;
 	st->nconfirm = n;
-	if (a == PF_DELETE && n > 100) {
+	if (confirm_typed((long)n, a == PF_DELETE, false)) {
 		snprintf(want, sizeof want, "%zu", n);
 		snprintf(question, sizeof question, "delete %zu messages (%s)? "
 		    "type %s: ", n, nodes, want);

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/confirm.h"
 #include "core/delay.h"
 #include "core/format.h"
 #include "core/qshape.h"

@@ -279,7 +279,19 @@ console_ask(struct console *c, const char *question, const char *line)
 static int
 ui_background(void *ui, const char *question, const char *line)
 {
-	return console_ask(ui, question, line);
+	struct console *c = ui;
+	char q[512], l[600];
+
+	if (!c->dry_run_pending)
+		return console_ask(c, question, line);
+	/* Commands rebuild their line: --dry-run must not be lost on the way. */
+	snprintf(q, sizeof q, "dry run (nothing will change): %s", question);
+	if ((size_t)snprintf(l, sizeof l, "%s --dry-run", line) >= sizeof l) {
+		console_message(c, true, "the command is too long to run from "
+		    "the console; use batch mode");
+		return EXIT_OK;
+	}
+	return console_ask(c, q, l);
 }
 
 void
@@ -320,8 +332,10 @@ console_run_cmd(struct console *c, const struct cmd *cmd)
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
+	c->dry_run_pending = cmd->dry_run;
 	if (cmd_exec(cmd, &ctx) != EXIT_OK)
 		console_message(c, true, "%s", ctx.cause);
+	c->dry_run_pending = false;
 }
 
 static void

@@ -82,6 +82,7 @@ struct console {
 	char confirm_want[32];       /* what must be typed */
 	char confirm_line[512];      /* a command to run when confirmed */
 	bool read_only;
+	bool dry_run_pending;        /* the command being run has --dry-run */
 	const char *read_only_why;   /* cmd_ctx.read_only_why */
 	bool utf8;                   /* the locale's charset is UTF-8 */
 	bool quit;

@@ -83,6 +83,13 @@ tui_keys Escape
 expect_screen "with nothing of ours left it says so or lists the rest" \
 	"blocked" 5
 
+# --dry-run typed in the console stays a dry run through the question.
+tui_keys : "block $IP --for 1h --reason dry --dry-run" Enter
+expect_screen "a dry run says so in its question" "dry run (nothing will change)" 5
+tui_keys y Enter
+expect_screen "and its result" "dry run: would block $IP" 10
+expect_eq "and nothing is blocked" 0 "$(rc exists "mailnoc:block:$IP")"
+
 # Without a row under the cursor x says why instead of prompting.
 tui_keys / no-such-ip Enter x
 expect_screen "x with no row selected explains" "no blocked IP selected" 3

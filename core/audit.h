@@ -8,12 +8,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/*
- * The dedup key of a record (under the configured prefix), set with the
- * record's stream ID when it is added; kept as long as the stream keeps
- * records. Belongs in core/keys.h once that file takes it.
- */
-#define KEY_AUDIT_ID        "audit:id:%s"
 #define AUDIT_KEEP_SECS     (60LL * 86400) /* the stream and the dedup keys */
 
 /* Fields of an audit stream entry; the JSON forms use the same names. */

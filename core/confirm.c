@@ -25,6 +25,8 @@ confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 	}
 	if (ctx->yes)
 		return CONFIRM_GO;
+	/* Each refusal below did nothing, by rule: the audit says so. */
+	ctx->refused = ctx->no_prompt || !isatty(STDIN_FILENO);
 	if (ctx->no_prompt)
 		return cmd_fail(ctx, EXIT_USAGE, "refusing to %s without --yes: "
 		    "a script does not ask; give --yes on the line or to batch",
@@ -44,5 +46,6 @@ confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcmp(line, want) == 0 || (!typed && strcmp(line, "yes") == 0))
 		return CONFIRM_GO;
+	ctx->refused = true;
 	return cmd_fail(ctx, EXIT_FAILED, "not confirmed; nothing was done");
 }

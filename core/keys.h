@@ -9,6 +9,8 @@
 #define KEY_NODE_ALIVE  "node:%s:alive"  /* STRING with EX: heartbeat */
 #define KEY_EVENTS      "events"         /* STREAM, fields EV_* below */
 #define KEY_AUDIT       "audit"          /* STREAM of console actions */
+#define KEY_AUDIT_ID    "audit:id:%s"    /* STRING: a record's stream ID, set
+                                          * when added (dedup of replays) */
 #define KEY_BLOCK       "block:%s"       /* HASH per blocked IP */
 #define KEY_BLOCKS      "blocks"         /* ZSET ip -> until */
 #define KEY_PERMIT      "permit"         /* HASH ip -> agency */

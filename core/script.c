@@ -151,6 +151,9 @@ script_exec(struct cmd_ctx *base, const struct script *s,
 	ctx.cause[0] = '\0';
 	ctx.snap = NULL;
 	ctx.no_prompt = true;
+	/* The audit records the line as written in the script. */
+	ctx.line = l->text;
+	ctx.via = "script";
 	if (base->json)
 		ctx.out = open_memstream(&out, &outlen);
 	code = cmd_exec(&l->cmd, &ctx);

@@ -40,6 +40,19 @@
 	D " mailbox list -u \"$3\" \"" RESTORE_FOLDER_PREFIX "*\"' mailnoc-probe"
 
 /*
+ * doveadm import, with a watchdog: a line "." every second, and when it
+ * cannot be written (the console cancelled and the channel is gone) the
+ * import is killed; sshd does not end a command whose channel closed.
+ * The sleeps hold no pipe, so the command ends as soon as the import.
+ * Braces are doubled: single ones are placeholders.
+ */
+#define T_IMPORT(D, USER, SRC, FOLDER) \
+	"trap \"\" PIPE; " D " import -u " USER " -s " SRC " " FOLDER " all & " \
+	"p=$!; (while sleep 1 >/dev/null 2>&1; do echo . || " \
+	"{{ kill $p; exit; }}; done) & w=$!; wait $p; r=$?; " \
+	"kill $w 2>/dev/null; echo \"" MAILBOX_IMPORT_EXIT "$r\"; "
+
+/*
  * The restore. $1 config, $2 user, $3 backup, $4 date, $5 folder.
  * import -s subscribes the new folders so that mail clients show them;
  * INDEX=MEMORY and CONTROL under the user's home (doveadm expands the ~)
@@ -47,9 +60,8 @@
  * read-only. Never sync or backup: those write into their source.
  */
 #define T_RESTORE(D) \
-	"sh -c '" D " import -u \"$2\" -s " \
-	"\"maildir:$3:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$4\" \"$5\" all; " \
-	"echo \"" MAILBOX_IMPORT_EXIT "$?\"; " \
+	"sh -c '" T_IMPORT(D, "\"$2\"", "\"maildir:$3:INDEX=MEMORY:" \
+	"CONTROL=~/.mailnoc-restore/$4\"", "\"$5\"") \
 	D " mailbox status -u \"$2\" messages \"$5*\"' mailnoc-restore"
 
 /*
@@ -80,14 +92,26 @@
 	"f=" RESTORE_FOLDER_PREFIX "$b; i=1; while t \"$f\"; do i=$((i+1)); " \
 	"[ $i -le 99 ] || exit 5; f=" RESTORE_FOLDER_PREFIX "$b-$i; done; " \
 	"echo \"" MAILBOX_RESTORE_LINE "$b $f $c\"; " \
-	D " import -u \"$3\" -s " \
-	"\"maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b\" \"$f\" all; " \
-	"echo \"" MAILBOX_IMPORT_EXIT "$?\"; " \
+	T_IMPORT(D, "\"$3\"", "\"maildir:$m:INDEX=MEMORY:" \
+	"CONTROL=~/.mailnoc-restore/$b\"", "\"$f\"") \
 	D " mailbox status -u \"$3\" messages \"$f*\"' mailnoc-restore"
 
-/* The messages in a folder and its children: $1 config, $2 user, $3 folder. */
+/*
+ * The messages in a folder and its children, while doveadm import fills
+ * them: $1 config, $2 user, $3 folder. The import commits once, at its
+ * end, so mailbox status says 0 until then; in a Maildir the messages
+ * already saved wait in tmp/, so the files in tmp/, new/ and cur/ are the
+ * progress. Other storage falls back to mailbox status. Prints "NAME
+ * messages=N" per mailbox, as mailbox status does.
+ */
 #define T_STATUS(D) \
-	"sh -c '" D " mailbox status -u \"$2\" messages \"$3*\"' mailnoc-status"
+	"sh -c '" D " mailbox list -u \"$2\" \"$3*\" | while IFS= read -r f; do " \
+	"case $f in \"$3\"|\"$3\"[!-0-9]*) ;; *) continue;; esac; " \
+	"p=$(" D " mailbox path -u \"$2\" \"$f\" 2>/dev/null); " \
+	"if [ -n \"$p\" ] && [ -d \"$p/tmp\" ]; then echo \"$f messages=$(find " \
+	"\"$p/tmp\" \"$p/new\" \"$p/cur\" -maxdepth 1 -type f 2>/dev/null | " \
+	"wc -l)\"; else " D " mailbox status -u \"$2\" messages \"$f\"; fi; " \
+	"done' mailnoc-status"
 
 #define D_CONFIG "doveadm -c \"$1\""
 #define D_PLAIN "doveadm"

@@ -95,6 +95,13 @@ struct cmd_ui {
 	const char *(*selected_ip)(void *ui);
 	/* queue SUBCOMMAND in the console: the queues view handles it. */
 	int (*queue)(void *ui, const struct cmd *c, char *cause, size_t len);
+	/*
+	 * backups and restore in the console: the restore view lists USER's
+	 * backups on a job thread (node: --node or NULL), then, with `date`
+	 * or `latest`, asks to restore that one. NULL hook: none.
+	 */
+	int (*restore)(void *ui, const char *user, const char *node,
+	    const char *date, bool latest, char *cause, size_t len);
 };
 
 struct cmd_ctx {

@@ -90,6 +90,20 @@ cmd_backups_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = cmd_restore_user(ctx, "backups", user)) != EXIT_OK)
 		return code;
+	/* The console never waits for a node: the restore view lists them. */
+	if (ctx->ui != NULL && ctx->ui->restore != NULL) {
+		const char *opt = cmd_option(c, "node");
+		const struct config_node *n;
+
+		if (opt != NULL && (n = config_node_find(ctx->cfg, opt)) == NULL)
+			return cmd_fail(ctx, EXIT_USAGE, "backups: unknown node "
+			    "'%.64s'; nothing was run", opt);
+		if (opt != NULL && n->role != NODE_MAILBOX)
+			return cmd_fail(ctx, EXIT_USAGE, "backups: '%s' is a "
+			    "gateway, not a mailbox node; nothing was run", opt);
+		return ctx->ui->restore(ctx->ui_data, user, opt, NULL, false,
+		    ctx->cause, sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_FAILED;
+	}
 	if ((node = cmd_restore_node(ctx, "backups", cmd_option(c, "node"),
 		 false, &code)) == NULL)
 		return code;

@@ -162,6 +162,12 @@ restore_in_console(struct cmd_ctx *ctx, const struct restore_req *r)
 {
 	char q[256], line[256];
 
+	/* The restore view shows the backups, asks with the preview, then
+	 * shows the import's progress. */
+	if (ctx->ui->restore != NULL)
+		return ctx->ui->restore(ctx->ui_data, r->user, r->node_opt,
+		    r->latest ? NULL : r->date, r->latest, ctx->cause,
+		    sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_FAILED;
 	snprintf(q, sizeof q, "restore %s from the %s%s into a new folder "
 	    "Restored-DATE on the active node? Live mail is not touched. "
 	    "y/N: ", r->user, r->latest ? "newest backup" : "backup of ",

@@ -20,6 +20,7 @@
 #include "tui/theme.h"
 #include "tui/view.h"
 #include "tui/view_queues.h"
+#include "tui/view_restore.h"
 
 /* Smaller than this, only the "terminal too small" line is drawn. */
 #define CONSOLE_MIN_COLS 40
@@ -87,7 +88,8 @@ ui_view(void *ui, const char *name, char *cause, size_t len)
 	if ((i = console_find_view(c, name)) == -1 ||
 	    strcmp(name, "help") == 0) {
 		snprintf(cause, len, "view: no view '%s'; use overview, "
-		    "clusters, queues, blocklist, agencies or audit", name);
+		    "clusters, queues, blocklist, agencies, audit or restore",
+		    name);
 		return -1;
 	}
 	c->current = i;
@@ -246,6 +248,21 @@ ui_queue(void *ui, const struct cmd *cmd, char *cause, size_t len)
 	    len);
 }
 
+static int
+ui_restore(void *ui, const char *user, const char *node, const char *date,
+    bool latest, char *cause, size_t len)
+{
+	struct console *c = ui;
+	int i = console_find_view(c, "restore");
+
+	if (view_restore_open(c->state[i], c, user, node, date, latest, cause,
+		len) == -1)
+		return -1;
+	c->current = i;
+	c->filter[0] = '\0';
+	return 0;
+}
+
 static const char *
 ui_selected_node(void *ui)
 {
@@ -316,6 +333,7 @@ static const struct cmd_ui console_ui = {
 	.quit = ui_quit,
 	.help = ui_help,
 	.queue = ui_queue,
+	.restore = ui_restore,
 	.background = ui_background,
 	.selected_node = ui_selected_node,
 	.selected_ip = ui_selected_ip,
@@ -381,7 +399,9 @@ console_confirm_key(struct console *c, int key)
 			    c->read_only);
 			snprintf(c->message, sizeof c->message, "%s: started",
 			    c->confirm_line);
-		} else if (yes)
+		} else if (yes && c->views[c->current]->confirmed != NULL)
+			c->views[c->current]->confirmed(c->state[c->current], c);
+		else if (yes)
 			view_queues_confirmed(c->state[CONSOLE_VIEW_QUEUES], c);
 		else {
 			snprintf(c->message, sizeof c->message, "not confirmed; "
@@ -515,7 +535,9 @@ static void
 console_take(struct console *c, struct worker_msg *m)
 {
 	if (m->kind == WMSG_BLOCKS || m->kind == WMSG_AGENCIES ||
-	    m->kind == WMSG_PERMITS || m->kind == WMSG_AUDIT) {
+	    m->kind == WMSG_PERMITS || m->kind == WMSG_AUDIT ||
+	    m->kind == WMSG_RESTORE_LIST || m->kind == WMSG_RESTORE_STEP ||
+	    m->kind == WMSG_RESTORE_DONE) {
 		console_take_policy(c, m);
 		return;
 	}
@@ -757,6 +779,7 @@ console_setup(struct console *c, const struct config *cfg,
 	c->views[4] = &view_blocklist;
 	c->views[5] = &view_agencies;
 	c->views[6] = &view_audit;
+	c->views[7] = &view_restore;
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;

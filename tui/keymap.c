@@ -25,6 +25,9 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "Right", "move in" },
 	{ "agencies", "b", "move out" },
 	{ "agencies", "Left", "move out" },
+	{ "restore", "u", "prompt backups" },
+	{ "restore", "Enter", "move in" },
+	{ "restore", "x", "move out" },
 };
 
 static const struct {
@@ -45,6 +48,8 @@ static const struct {
 	{ "5", "view agencies" },
 	{ "a", "view agencies" },
 	{ "6", "view audit" },
+	{ "7", "view restore" },
+	{ "R", "view restore" },
 	{ "w", "view audit" },
 	{ "t", "queue tag" },
 	{ "T", "queue tag --all" },

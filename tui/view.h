@@ -51,8 +51,9 @@ extern const struct view view_queues;
 extern const struct view view_blocklist;
 extern const struct view view_agencies;
 extern const struct view view_audit;
+extern const struct view view_restore;
 
-#define CONSOLE_NVIEWS 7
+#define CONSOLE_NVIEWS 8
 #define CONSOLE_VIEW_QUEUES 3
 
 struct console {

@@ -354,6 +354,10 @@ worker_msg_free(struct worker_msg *m)
 		audit_list_free(m->audit);
 		free(m->audit);
 	}
+	if (m->probe != NULL) {
+		mailbox_probe_free(m->probe);
+		free(m->probe);
+	}
 	for (i = 0; i < m->nlines; i++)
 		free(m->lines[i]);
 	free(m->lines);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "backends/audit_store.h"
+#include "backends/mailbox.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/config.h"
@@ -22,7 +23,19 @@ enum worker_msg_kind {
 	WMSG_BLOCKS,      /* the blocklist: blocks, or failed and text */
 	WMSG_AGENCIES,    /* agencies with volumes: agencies, or failed */
 	WMSG_PERMITS,     /* an agency's permits: agency, permits, or failed */
+	WMSG_RESTORE_LIST, /* a user's backups: probe, or failed and text */
+	WMSG_RESTORE_STEP, /* a restore began, or counted its folder: step */
+	WMSG_RESTORE_DONE, /* a restore ended: step, or failed and text */
 	WMSG_AUDIT,       /* the audit trail: audit, or failed and text */
+};
+
+/* How far a restore is (tui/restore_job.h). */
+struct worker_restore_step {
+	char date[RESTORE_DATE_LEN];     /* the backup */
+	char folder[RESTORE_FOLDER_MAX]; /* "" before the import began */
+	long total;                      /* the backup's messages; -1 unknown */
+	long count;                      /* in the folder now; -1 unknown */
+	long long ms;                    /* WMSG_RESTORE_DONE: how long */
 };
 
 /* What the Redis worker reads besides the snapshot: what a view shows. */
@@ -48,6 +61,8 @@ struct worker_msg {
 	struct permit_list *permits;   /* WMSG_PERMITS */
 	struct audit_list *audit;      /* WMSG_AUDIT */
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
+	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */
+	struct worker_restore_step step; /* WMSG_RESTORE_STEP, _DONE */
 	enum redis_err err;
 	char errstr[256];
 	enum redis_role role;  /* WMSG_SNAPSHOT: asked after each connect */

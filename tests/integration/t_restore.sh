@@ -214,7 +214,7 @@ expect_eq "no folder for bob beyond the 28-day restore" "Restored-$D28" \
 expect_eq "no remote command syncs" 0 "$(grep -c -E 'doveadm[^;]* (sync|backup) ' "$CALLS")"
 expect_eq "every import goes into a Restored- folder" "" \
 	"$(grep import "$CALLS" | grep -v "mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' 'Restored-" |
-		grep -v 'f=Restored-$b; .* import -u "$3" -s "maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b" "$f" all;')"
+		grep -v 'f=Restored-$b; .* import -u "$3" -s "maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b" "$f" all &')"
 expect_eq "restores with --yes ran no probe: one SSH command each" \
 	$((probes + 1)) "$(grep -c mailnoc-probe "$CALLS")"
 

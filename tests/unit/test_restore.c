@@ -432,9 +432,12 @@ test_templates(void **state)
 	setup_lab(STATE_ACTIVE, true, STATE_STANDBY, true);
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "sh -c 'doveadm -c \"$1\" import -u \"$2\" -s "
+	assert_string_equal(out, "sh -c 'trap \"\" PIPE; doveadm -c \"$1\" "
+	    "import -u \"$2\" -s "
 	    "\"maildir:$3:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$4\" \"$5\" "
-	    "all; echo \"import-exit $?\"; doveadm -c \"$1\" mailbox status -u "
+	    "all & p=$!; (while sleep 1 >/dev/null 2>&1; do echo . || { kill "
+	    "$p; exit; }; done) & w=$!; wait $p; r=$?; kill $w 2>/dev/null; "
+	    "echo \"import-exit $r\"; doveadm -c \"$1\" mailbox status -u "
 	    "\"$2\" messages \"$5*\"' mailnoc-restore "
 	    "'/etc/dovecot/dovecot.conf' 'alice' "
 	    "'/srv/backup/2026-03-07/alice/Maildir' '2026-03-07' "
@@ -525,9 +528,11 @@ test_templates_more(void **state)
 	    MAILBOX_PROBE_RESTORE, &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
 	    &st, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "sh -c 'doveadm -c \"$1\" mailbox status -u "
-	    "\"$2\" messages \"$3*\"' mailnoc-status "
-	    "'/etc/dovecot/dovecot.conf' 'alice' 'Restored-2026-03-07-2'");
+	assert_int_equal(strncmp(out, "sh -c 'doveadm -c \"$1\" mailbox list -u "
+	    "\"$2\" \"$3*\" | ", 46), 0);
+	assert_non_null(strstr(out, " mailbox path -u \"$2\" \"$f\" "));
+	assert_non_null(strstr(out, "' mailnoc-status "
+	    "'/etc/dovecot/dovecot.conf' 'alice' 'Restored-2026-03-07-2'"));
 	st.folder = "INBOX";
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
 	    &st, out, sizeof out, cause, sizeof cause), -1);

@@ -1,0 +1,271 @@
+/* Restore view jobs: the probe, the restore through the command table, and
+ * the count of the new folder while doveadm import fills it. */
+#include "tui/restore_job.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backends/mailbox.h"
+#include "backends/redis.h"
+#include "core/cmd.h"
+#include "core/cmd_restore.h"
+#include "core/exitcode.h"
+#include "core/model.h"
+#include "core/xalloc.h"
+
+/* How often the new folder is counted while the import runs. */
+#define RESTORE_JOB_POLL_MS 1000
+/* How often a waiting counter looks at its stop flag. */
+#define RESTORE_JOB_TICK_MS 50
+
+struct restore_job {
+	struct worker *w;
+	const struct config *cfg;
+	const struct config_node *node;
+	char user[RESTORE_USER_MAX + 1];
+	char *line;
+	bool read_only;
+	unsigned long generation;
+	volatile int *cancel;
+	/* The counter: its own thread and SSH connection. */
+	pthread_t counter;
+	bool counting;
+	volatile int stop;                /* the import ended */
+	struct worker_restore_step step;  /* set before the counter starts */
+};
+
+static void
+restore_job_start(void *(*fn)(void *), struct restore_job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	worker_job_begin(j->w);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, fn, j) != 0)
+		fn(j);
+	pthread_attr_destroy(&attr);
+}
+
+static struct worker_msg *
+restore_job_msg(const struct restore_job *j, enum worker_msg_kind kind)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+
+	m->kind = kind;
+	m->generation = j->generation;
+	snprintf(m->node, sizeof m->node, "%s", j->node->name);
+	return m;
+}
+
+static void
+restore_job_free(struct restore_job *j)
+{
+	worker_job_end(j->w);
+	free(j->line);
+	free(j);
+}
+
+static void *
+restore_job_list_main(void *arg)
+{
+	struct restore_job *j = arg;
+	struct worker_msg *m = restore_job_msg(j, WMSG_RESTORE_LIST);
+	struct ssh_conn ssh;
+
+	m->probe = xcalloc(1, sizeof *m->probe);
+	ssh_init(&ssh, j->cfg, j->node);
+	if (mailbox_probe(&ssh, j->user, m->probe, m->text,
+		sizeof m->text) == -1)
+		m->failed = 1;
+	else if (!m->probe->known) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "unknown user '%s' on %s",
+		    j->user, j->node->name);
+	}
+	ssh_close(&ssh);
+	if (m->failed) {
+		mailbox_probe_free(m->probe);
+		free(m->probe);
+		m->probe = NULL;
+	}
+	worker_post(j->w, m);
+	restore_job_free(j);
+	return NULL;
+}
+
+void
+restore_job_list(struct worker *w, const struct config *cfg,
+    const struct config_node *node, const char *user,
+    unsigned long generation)
+{
+	struct restore_job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	j->node = node;
+	snprintf(j->user, sizeof j->user, "%s", user);
+	j->generation = generation;
+	restore_job_start(restore_job_list_main, j);
+}
+
+/* Sleeps about ms, or less when the import ends. */
+static void
+restore_job_wait(const struct restore_job *j, int ms)
+{
+	struct timespec ts = { 0, RESTORE_JOB_TICK_MS * 1000000L };
+	int waited;
+
+	for (waited = 0; waited < ms && !j->stop; waited += RESTORE_JOB_TICK_MS)
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * Counts the new folder on a second connection: the import's own channel
+ * stays untouched, and a count that fails (before doveadm made the folder)
+ * is only skipped, never the restore's failure.
+ */
+static void *
+restore_job_count_main(void *arg)
+{
+	struct restore_job *j = arg;
+	struct ssh_conn ssh;
+	char cause[512];
+	long n;
+
+	ssh_init(&ssh, j->cfg, j->node);
+	while (!j->stop) {
+		n = mailbox_count(&ssh, j->user, j->step.folder, &j->stop, cause,
+		    sizeof cause);
+		if (n >= 0 && !j->stop) {
+			struct worker_msg *m = restore_job_msg(j, WMSG_RESTORE_STEP);
+
+			m->step = j->step;
+			m->step.count = n;
+			worker_post(j->w, m);
+		}
+		restore_job_wait(j, RESTORE_JOB_POLL_MS);
+	}
+	ssh_close(&ssh);
+	return NULL;
+}
+
+/* The import begins (on the job's thread, inside cmd_exec). */
+static void
+restore_job_started(void *arg, const char *date, const char *folder,
+    long backup_messages)
+{
+	struct restore_job *j = arg;
+	struct worker_msg *m = restore_job_msg(j, WMSG_RESTORE_STEP);
+
+	snprintf(j->step.date, sizeof j->step.date, "%s", date);
+	snprintf(j->step.folder, sizeof j->step.folder, "%s", folder);
+	j->step.total = backup_messages;
+	j->step.count = 0;
+	m->step = j->step;
+	worker_post(j->w, m);
+	if (!j->counting)
+		j->counting = pthread_create(&j->counter, NULL,
+		    restore_job_count_main, j) == 0;
+}
+
+/* Reads the result of restore --json into step. */
+static void
+restore_job_result(const char *out, struct worker_restore_step *step)
+{
+	json_t *o = json_loads(out, 0, NULL);
+	json_t *v;
+
+	if (o == NULL)
+		return;
+	if (json_is_string(v = json_object_get(o, "folder")))
+		snprintf(step->folder, sizeof step->folder, "%s",
+		    json_string_value(v));
+	if (json_is_string(v = json_object_get(o, "date")))
+		snprintf(step->date, sizeof step->date, "%s",
+		    json_string_value(v));
+	if (json_is_integer(v = json_object_get(o, "messages")))
+		step->count = (long)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(o, "backup_messages")))
+		step->total = (long)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(o, "elapsed_ms")))
+		step->ms = (long long)json_integer_value(v);
+	json_decref(o);
+}
+
+static void *
+restore_job_run_main(void *arg)
+{
+	struct restore_job *j = arg;
+	struct mailbox_watch watch = { restore_job_started, j };
+	struct worker_msg *m;
+	struct cmd_ctx ctx = { 0 };
+	struct cmd c;
+	char *out = NULL;
+	size_t outlen = 0;
+	int code;
+
+	j->step.total = -1;
+	j->step.count = -1;
+	ctx.cfg = j->cfg;
+	ctx.read_only = j->read_only;
+	ctx.yes = true; /* the console asked already */
+	ctx.json = true;
+	ctx.audit = true;
+	ctx.via = "console";
+	ctx.line = j->line;
+	ctx.out = open_memstream(&out, &outlen);
+	cmd_restore_watch(&watch, j->cancel);
+	if (cmd_parse_string(j->line, &c, ctx.cause, sizeof ctx.cause) == -1)
+		code = EXIT_USAGE;
+	else {
+		code = cmd_exec(&c, &ctx);
+		cmd_free(&c);
+	}
+	cmd_restore_watch(NULL, NULL);
+	fclose(ctx.out);
+	j->stop = 1;
+	if (j->counting)
+		pthread_join(j->counter, NULL);
+
+	m = restore_job_msg(j, WMSG_RESTORE_DONE);
+	m->step = j->step;
+	if (out != NULL)
+		restore_job_result(out, &m->step);
+	if (code != EXIT_OK) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx.cause);
+	}
+	free(out);
+	snapshot_free(ctx.snap);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	worker_post(j->w, m);
+	restore_job_free(j);
+	return NULL;
+}
+
+void
+restore_job_run(struct worker *w, const struct config *cfg,
+    const struct config_node *node, const char *user, const char *line,
+    bool read_only, unsigned long generation, volatile int *cancel)
+{
+	struct restore_job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	j->node = node;
+	snprintf(j->user, sizeof j->user, "%s", user);
+	j->line = xstrdup(line);
+	j->read_only = read_only;
+	j->generation = generation;
+	j->cancel = cancel;
+	restore_job_start(restore_job_run_main, j);
+}

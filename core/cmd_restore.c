@@ -309,6 +309,8 @@ restore_result(struct cmd_ctx *ctx, const struct restore_req *r,
     const struct config_node *n, const char *folder, long backup_messages,
     long messages, long long ms)
 {
+	cmd_said(ctx, "restored %ld message%s of %s from the backup of %s into "
+	    "%s", messages, messages == 1 ? "" : "s", r->user, r->date, folder);
 	if (ctx->json) {
 		json_t *o = json_object();
 
@@ -348,6 +350,7 @@ restore_run(struct cmd_ctx *ctx, struct ssh_conn *ssh,
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 	}
+	cmd_touch(ctx, ssh->node->name);
 	rc = mailbox_restore(ssh, r->user, r->date, folder,
 	    (volatile int *)&restore_cancel, messages, cause, len);
 	if (own) {
@@ -416,6 +419,7 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 		}
 	}
 	ssh_init(&ssh, ctx->cfg, n);
+	cmd_touch(ctx, n->name);
 	rc = mailbox_probe_restore(&ssh, r->user, from, to, &w, cancel, &o,
 	    cause, sizeof cause);
 	if (cancel == (volatile int *)&restore_cancel && ctx->out == stdout) {

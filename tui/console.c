@@ -765,21 +765,12 @@ console_setup(struct console *c, const struct config *cfg,
 {
 	const char *name = cli->theme ? cli->theme : cfg->ui.theme;
 	char cause[512];
-	int i;
 
 	memset(c, 0, sizeof *c);
 	c->cfg = cfg;
 	c->read_only = cli->read_only || cfg->ui.read_only;
 	c->read_only_why = cli->read_only ? CMD_RO_OPTION : cfg->ui.read_only ?
 	    CMD_RO_CONFIG : NULL;
-	c->views[0] = &view_overview;
-	c->views[1] = &view_clusters;
-	c->views[2] = &view_help;
-	c->views[3] = &view_queues;
-	c->views[4] = &view_blocklist;
-	c->views[5] = &view_agencies;
-	c->views[6] = &view_audit;
-	c->views[7] = &view_restore;
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;
@@ -794,9 +785,23 @@ console_setup(struct console *c, const struct config *cfg,
 		keymap_free(&c->keymap);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < CONSOLE_NVIEWS; i++)
-		c->state[i] = c->views[i]->init(c);
+	console_views_init(c);
 	return -1;
+}
+
+void
+console_views_init(struct console *c)
+{
+	static const struct view *const views[CONSOLE_NVIEWS] = {
+		&view_overview, &view_clusters, &view_help, &view_queues,
+		&view_blocklist, &view_agencies, &view_audit, &view_restore,
+	};
+	int i;
+
+	for (i = 0; i < CONSOLE_NVIEWS; i++) {
+		c->views[i] = views[i];
+		c->state[i] = views[i]->init(c);
+	}
 }
 
 static void

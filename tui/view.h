@@ -103,6 +103,9 @@ int console_ask(struct console *c, const char *question, const char *line);
 void console_confirm(struct console *c, const char *question,
     const char *want);
 
+/* Sets up every view and its state, in the order of CONSOLE_VIEW_*. */
+void console_views_init(struct console *c);
+
 /* Draws one frame: werase, every part, one doupdate. */
 void console_draw(struct console *c);
 

@@ -154,12 +154,7 @@ bench_terminal(const struct config *cfg, struct snapshot *snap,
 	set_term(scr);
 	memset(&c, 0, sizeof c);
 	c.cfg = cfg;
-	c.views[0] = &view_overview;
-	c.views[1] = &view_clusters;
-	c.views[2] = &view_help;
-	c.views[3] = &view_queues;
-	for (i = 0; i < CONSOLE_NVIEWS; i++)
-		c.state[i] = c.views[i]->init(&c);
+	console_views_init(&c);
 	c.snap = snap;
 	c.snap_mono_ms = clock_mono_ms();
 	do {

@@ -21,10 +21,10 @@ const char policy_redis_script[] =
 	"local flags = ARGV[5]\n"
 	"local eom = string.find(flags, 'e', 1, true)\n"
 	"local blocked, reason, till = 0, '', ''\n"
-	"if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+	"local b = redis.call('HMGET', KEYS[1], '" BF_REASON "', '" BF_UNTIL
+	    "')\n"
+	"if b[1] or b[2] then\n"
 	"  blocked = 1\n"
-	"  local b = redis.call('HMGET', KEYS[1], '" BF_REASON "', '"
-	    BF_UNTIL "')\n"
 	"  reason = b[1] or ''\n"
 	"  till = b[2] or ''\n"
 	"  if not eom then\n"
@@ -45,15 +45,29 @@ const char policy_redis_script[] =
 	    AF_MAX_RCPTS "', '" AF_MAX_PER_MIN "', '" AF_BULK_RCPTS "')\n"
 	"local m = tonumber(ARGV[4])\n"
 	"local vm = ARGV[2] .. 'vol:m:'\n"
-	"local msgs = tonumber(redis.call('HGET', vm .. ARGV[4], agency .. "
-	    "'|msgs') or '0') or 0\n"
-	"local rcpts = 0\n"
-	"for i = m - 9, m do\n"
-	"  rcpts = rcpts + (tonumber(redis.call('HGET', vm .. string.format("
+	"local cur = redis.call('HMGET', vm .. ARGV[4], agency .. '|msgs', "
+	    "agency .. '|rcpts')\n"
+	"local msgs = tonumber(cur[1] or '0') or 0\n"
+	"local rcpts = tonumber(cur[2] or '0') or 0\n"
+	/*
+	 * The nine minutes before this one do not change any more (every
+	 * agent sends its counts within 100 ms): their sum is made once a
+	 * minute per agency and kept in vol:b:{minute}, so a request reads
+	 * one field instead of nine.
+	 */
+	"local vb = ARGV[2] .. 'vol:b:' .. ARGV[4]\n"
+	"local prev = tonumber(redis.call('HGET', vb, agency) or '')\n"
+	"if not prev then\n"
+	"  prev = 0\n"
+	"  for i = m - 9, m - 1 do\n"
+	"    prev = prev + (tonumber(redis.call('HGET', vm .. string.format("
 	    "'%d', i), agency .. '|rcpts') or '0') or 0)\n"
+	"  end\n"
+	"  redis.call('HSET', vb, agency, prev)\n"
+	"  redis.call('EXPIRE', vb, 180)\n"
 	"end\n"
 	"return {blocked, reason, till, drain, agency, l[1] or '', l[2] or '', "
-	    "l[3] or '', msgs, rcpts}\n";
+	    "l[3] or '', msgs, rcpts + prev}\n";
 
 void
 policy_redis_init(struct policy_redis *pr, const struct config *cfg,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -392,6 +393,12 @@ server_accept(struct policy_server *ps, struct listener *l)
 				ps->refused_logged_at = clock_mono_ms();
 			}
 			continue;
+		}
+		if (l->addr->path == NULL) {
+			int on = 1;
+
+			/* One small answer per request: never wait for more. */
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 		}
 		c = xcalloc(1, sizeof *c);
 		c->kind = K_CONN;

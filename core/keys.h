@@ -18,6 +18,9 @@
 #define KEY_AGENCIES    "agencies"       /* SET of agency ids */
 #define KEY_VOL_MINUTE  "vol:m:%lld"     /* HASH agency|metric -> n */
 #define KEY_VOL_HOUR    "vol:h:%lld"     /* HASH agency|metric -> n */
+#define KEY_VOL_BULK    "vol:b:%lld"     /* HASH agency -> recipients in the
+                                          * 9 minutes before this one (the
+                                          * agents' cache, 180 s) */
 #define KEY_PERMIT_INFO "permit:%s"      /* HASH per permitted IP, PF_* */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */

@@ -221,6 +221,33 @@ check "vol:m:$m1 expires within 48 h ($ttl s)" test "$ttl" -gt 172000 -a "$ttl" 
 ttl=$(rcli TTL "${P}vol:h:$((m1 / 60))")
 check "vol:h expires within 60 days ($ttl s)" test "$ttl" -gt 5183000 -a "$ttl" -le 5184000
 
+# --- the bulk guidance: recipients of the last 10 minutes; those of the 9
+# minutes before this one are summed once a minute per agency (vol:b)
+B_IP=127.0.2.202
+B_AGENCY=t-bulk
+rcli SADD "${P}agencies" "$B_AGENCY" >/dev/null
+rcli HSET "${P}agency:$B_AGENCY" name "bulk test" bulk_rcpts 10 >/dev/null
+rcli HSET "${P}permit" "$B_IP" "$B_AGENCY" >/dev/null
+m=$(($(date +%s) / 60))
+rcli HINCRBY "${P}vol:m:$((m - 4))" "$B_AGENCY|rcpts" 9 >/dev/null
+out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=$B_IP\n\n")
+expect_eq "9 recipients 4 minutes ago and 1 more: at the bulk limit of 10, accepted" \
+	"action=DUNNO" "$out"
+m=$(($(date +%s) / 60))
+expect_eq "the sum of the minutes before is kept for the minute (vol:b)" 9 \
+	"$(rcli HGET "${P}vol:b:$m" "$B_AGENCY")"
+rcli HINCRBY "${P}vol:m:$m" "$B_AGENCY|rcpts" 1 >/dev/null
+out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=$B_IP\n\n")
+expect_contains "one more recipient this minute breaks it: deferred naming the guidance" \
+	"action=DEFER_IF_PERMIT" "$out"
+expect_contains "with the limit" "10" "$out"
+rcli DEL "${P}agency:$B_AGENCY" "${P}vol:b:$m" >/dev/null
+rcli SREM "${P}agencies" "$B_AGENCY" >/dev/null
+rcli HDEL "${P}permit" "$B_IP" >/dev/null
+for k in $(rcli --scan --pattern "${P}vol:m:*"); do
+	rcli HDEL "$k" "$B_AGENCY|rcpts" "$B_AGENCY|msgs" "$B_AGENCY|deferred" >/dev/null
+done
+
 # --- malformed requests get an answer, the agent lives
 out=$(ask "$GW1_PPORT" 'garbage\n\n')
 expect_eq "a line without '=' is answered" "action=DUNNO" "$out"

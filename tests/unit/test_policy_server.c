@@ -372,7 +372,10 @@ test_script_keys(void **state)
 	assert_non_null(strstr(policy_redis_script, "'" NF_DRAIN "'"));
 	/* 10 minutes of recipients: the bulk window. */
 	assert_int_equal(VOLUME_BULK_MINUTES, 10);
-	assert_non_null(strstr(policy_redis_script, "m - 9, m"));
+	assert_non_null(strstr(policy_redis_script, "m - 9, m - 1"));
+	snprintf(buf, sizeof buf, KEY_VOL_BULK, 0LL);
+	assert_string_equal(buf, "vol:b:0");
+	assert_non_null(strstr(policy_redis_script, "'vol:b:'"));
 }
 
 int

@@ -312,11 +312,19 @@ append_counts(struct policy_redis *pr)
 			    field, num);
 			n += 2;
 		}
-		snprintf(ttl, sizeof ttl, "%lld", VOLUME_MINUTE_TTL);
-		redisAppendCommand(ctx, "EXPIRE %s %s", mkey, ttl);
-		snprintf(ttl, sizeof ttl, "%lld", VOLUME_HOUR_TTL);
-		redisAppendCommand(ctx, "EXPIRE %s %s", hkey, ttl);
-		n += 2;
+		/* Once per key from this agent (again after a reconnect). */
+		if (c->minute != pr->expired_minute) {
+			snprintf(ttl, sizeof ttl, "%lld", VOLUME_MINUTE_TTL);
+			redisAppendCommand(ctx, "EXPIRE %s %s", mkey, ttl);
+			pr->expired_minute = c->minute;
+			n++;
+		}
+		if (c->minute / 60 != pr->expired_hour) {
+			snprintf(ttl, sizeof ttl, "%lld", VOLUME_HOUR_TTL);
+			redisAppendCommand(ctx, "EXPIRE %s %s", hkey, ttl);
+			pr->expired_hour = c->minute / 60;
+			n++;
+		}
 	}
 	return n;
 }
@@ -392,6 +400,8 @@ load_script(struct policy_redis *pr, char *cause, size_t causelen)
 	memcpy(pr->sha, reply->str, 40);
 	pr->sha[40] = '\0';
 	pr->loaded = pr->redis.connects;
+	/* A new connection may be a new Redis: set the TTLs again. */
+	pr->expired_minute = pr->expired_hour = -1;
 	freeReplyObject(reply);
 	return 0;
 }
@@ -517,6 +527,7 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
     size_t n, long long now_ms, char *cause, size_t causelen)
 {
 	size_t	 i, nretry = 0, *idx;
+	bool	 with_counts;
 	int	 rc = 0;
 
 	for (i = 0; i < n; i++) {
@@ -531,7 +542,12 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 	idx = xcalloc(n > 0 ? n : 1, sizeof *idx);
 	for (i = 0; i < n; i++)
 		idx[i] = i;
-	if (lookup_pass(pr, l, idx, n, true, now_ms, cause, causelen) == -1) {
+	with_counts = pr->ncounts > 0 && (pr->ncounts >= POLICY_COUNT_BATCH ||
+	    now_ms - pr->counts_sent_ms >= POLICY_COUNT_EVERY_MS);
+	if (with_counts)
+		pr->counts_sent_ms = now_ms;
+	if (lookup_pass(pr, l, idx, n, with_counts, now_ms, cause,
+	    causelen) == -1) {
 		free(idx);
 		goto fail;
 	}

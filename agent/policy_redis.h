@@ -14,6 +14,14 @@
 
 /* How many elements the script's reply has. */
 #define POLICY_REPLY_FIELDS	10
+/*
+ * Counts ride along with a pass at most this often (and at once when
+ * POLICY_COUNT_BATCH agency-minutes wait): with a few busy clients a pass
+ * carries one request, and counts sent with every one of them would double
+ * Redis's work.
+ */
+#define POLICY_COUNT_EVERY_MS	20
+#define POLICY_COUNT_BATCH	64
 /* Longest agency id taken from Redis. */
 #define POLICY_AGENCY_MAX	64
 
@@ -55,6 +63,9 @@ struct policy_redis {
 
 	struct policy_count		*counts;
 	size_t				 ncounts, counts_cap;
+	long long			 counts_sent_ms; /* last sent with a pass */
+	long long			 expired_minute; /* EXPIRE sent for its key */
+	long long			 expired_hour;
 
 	unsigned long long		 round_trips;
 	unsigned long long		 lost_counts;	/* increments dropped */

@@ -163,8 +163,9 @@ restore_in_console(struct cmd_ctx *ctx, const struct restore_req *r)
 	char q[256], line[256];
 
 	/* The restore view shows the backups, asks with the preview, then
-	 * shows the import's progress. */
-	if (ctx->ui->restore != NULL)
+	 * shows the import's progress; a dry run only says what it would
+	 * run, as a background job (which keeps --dry-run). */
+	if (ctx->ui->restore != NULL && !ctx->dry_run)
 		return ctx->ui->restore(ctx->ui_data, r->user, r->node_opt,
 		    r->latest ? NULL : r->date, r->latest, ctx->cause,
 		    sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_FAILED;
@@ -199,7 +200,8 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
     const struct config_node *n)
 {
 	struct mailbox_args a = { .user = r->user };
-	char folder[RESTORE_FOLDER_MAX], cmd[SHELL_CMD_MAX], cause[512];
+	char folder[RESTORE_FOLDER_MAX], cmd[SHELL_CMD_MAX], cause[512],
+	    summary[400] = "";
 	json_t *o = NULL, *cmds = NULL;
 	int op;
 
@@ -217,15 +219,17 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 		json_object_set_new(o, "folder", r->latest ? json_null() :
 		    json_string(folder));
 	} else if (r->latest)
-		fprintf(ctx->out, "dry run: would restore %s on %s from the newest "
-		    "backup of the last %d days (the %s below finds it) into a "
-		    "new folder Restored-DATE; nothing was run\n", r->user,
-		    n->name, RESTORE_WINDOW_DAYS, ctx->yes ? "command" : "probe");
+		snprintf(summary, sizeof summary, "dry run: would restore %s on %s "
+		    "from the newest backup of the last %d days (the %s above "
+		    "finds it) into a new folder Restored-DATE; nothing was run",
+		    r->user, n->name, RESTORE_WINDOW_DAYS, ctx->yes ? "command" :
+		    "probe");
 	else
-		fprintf(ctx->out, "dry run: would restore %s on %s from the backup "
-		    "of %s (%ld day%s old) into the new folder %s (%s-2, -3, ... "
-		    "if it exists); nothing was run\n", r->user, n->name, r->date,
-		    r->age, r->age == 1 ? "" : "s", folder, folder);
+		snprintf(summary, sizeof summary, "dry run: would restore %s on %s "
+		    "from the backup of %s (%ld day%s old) into the new folder %s "
+		    "(%s-2, -3, ... if it exists); nothing was run", r->user,
+		    n->name, r->date, r->age, r->age == 1 ? "" : "s", folder,
+		    folder);
 	for (op = 0; op <= MAILBOX_PROBE_RESTORE; op++) {
 		char from[RESTORE_DATE_LEN], to[RESTORE_DATE_LEN];
 
@@ -259,7 +263,9 @@ restore_dry_run(struct cmd_ctx *ctx, const struct restore_req *r,
 	if (ctx->json) {
 		json_object_set_new(o, "commands", cmds);
 		cmd_json_print(ctx, o);
-	}
+	} else
+		/* Last: the console shows a job's last line. */
+		fprintf(ctx->out, "%s\n", summary);
 	return EXIT_OK;
 }
 

@@ -314,6 +314,11 @@ ui_background(void *ui, const char *question, const char *line)
 void
 console_confirm(struct console *c, const char *question, const char *want)
 {
+	/* A question replaced unanswered is a no for its view. */
+	if (c->confirming && c->confirm_line[0] == '\0' &&
+	    c->confirm_owner == CONSOLE_VIEW_QUEUES)
+		view_queues_declined(c->state[CONSOLE_VIEW_QUEUES]);
+	c->confirm_owner = c->current;
 	c->confirm_line[0] = '\0';
 	c->prompting = true;
 	c->confirming = true;
@@ -399,11 +404,16 @@ console_confirm_key(struct console *c, int key)
 			    c->read_only);
 			snprintf(c->message, sizeof c->message, "%s: started",
 			    c->confirm_line);
-		} else if (yes && c->views[c->current]->confirmed != NULL)
-			c->views[c->current]->confirmed(c->state[c->current], c);
-		else if (yes)
+		} else if (yes && c->views[c->confirm_owner]->confirmed != NULL)
+			/* The view that asked answers, whichever is shown. */
+			c->views[c->confirm_owner]->confirmed(
+			    c->state[c->confirm_owner], c);
+		else if (yes && c->confirm_owner == CONSOLE_VIEW_QUEUES)
 			view_queues_confirmed(c->state[CONSOLE_VIEW_QUEUES], c);
 		else {
+			if (c->confirm_owner == CONSOLE_VIEW_QUEUES)
+				view_queues_declined(
+				    c->state[CONSOLE_VIEW_QUEUES]);
 			snprintf(c->message, sizeof c->message, "not confirmed; "
 			    "nothing was done");
 			c->message_error = false;

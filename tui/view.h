@@ -82,6 +82,7 @@ struct console {
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
 	char confirm_line[512];      /* a command to run when confirmed */
+	int confirm_owner;           /* the view that asked (its confirmed) */
 	bool read_only;
 	bool dry_run_pending;        /* the command being run has --dry-run */
 	const char *read_only_why;   /* cmd_ctx.read_only_why */

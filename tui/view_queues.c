@@ -9,6 +9,7 @@
 #include "core/confirm.h"
 #include "core/delay.h"
 #include "core/format.h"
+#include "core/policy_cmd.h"
 #include "core/qshape.h"
 #include "core/queue.h"
 #include "core/shell.h"
@@ -509,10 +510,22 @@ queues_confirm_free(struct queues_state *st)
 }
 
 void
+view_queues_declined(void *state)
+{
+	queues_confirm_free(state);
+}
+
+void
 view_queues_confirmed(void *state, struct console *c)
 {
 	struct queues_state *st = state;
 
+	if (st->nconfirm == 0) {
+		snprintf(c->message, sizeof c->message, "nothing waits for a "
+		    "confirmation; nothing was done");
+		c->message_error = false;
+		return;
+	}
 	jobs_act(&c->worker, c->cfg, st->action, st->confirm, st->nconfirm);
 	snprintf(c->message, sizeof c->message, "%s of %zu message%s sent to "
 	    "the gateways...", postfix_action_name(st->action), st->nconfirm,
@@ -657,6 +670,44 @@ queues_flush(struct queues_state *st, struct console *c, char *cause,
 	return console_ask(c, question, line);
 }
 
+/*
+ * A queue action typed with its own selection (NODE:ID, --filter, --queue,
+ * --node, --site) or --dry-run acts on exactly that, not on the tagged
+ * rows: asked first, then run as batch mode would on a background thread,
+ * which lists the gateways again and re-checks before acting.
+ */
+static int
+queues_as_typed(struct console *c, const struct cmd *cmd, char *cause,
+    size_t len)
+{
+	const char *words[CMD_MAX_ARGS * 2 + 3];
+	char line[512], question[600], names[CMD_MAX_ARGS][40];
+	size_t n = 0;
+	int i;
+
+	words[n++] = "queue";
+	for (i = 0; i < cmd->argc; i++)
+		words[n++] = cmd->argv[i];
+	for (i = 0; i < cmd->nopts; i++) {
+		snprintf(names[i], sizeof names[i], "--%s",
+		    cmd->opts[i].opt->name);
+		words[n++] = names[i];
+		if (cmd->opts[i].opt->has_value)
+			words[n++] = cmd->opts[i].value;
+	}
+	if (cmd->dry_run)
+		words[n++] = "--dry-run";
+	if (policy_cmd_line(line, sizeof line, words, n) == -1) {
+		snprintf(cause, len, "queue %s: the command is too long for the "
+		    "console; use batch mode", cmd->argv[0]);
+		return -1;
+	}
+	snprintf(question, sizeof question, "%s%s (the gateways are listed "
+	    "again first)? y/N: ", cmd->dry_run ? "dry run (nothing will "
+	    "change): " : "", line);
+	return console_ask(c, question, line);
+}
+
 int
 view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
     char *cause, size_t len)
@@ -740,6 +791,9 @@ view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
 		    queue_str(qs, m->id), cmd_option(cmd, "body") != NULL);
 		return 0;
 	}
+	if ((strcmp(sub, "flush") == 0 || postfix_action_parse(sub, &a) == 0) &&
+	    (cmd->argc > 1 || cmd->nopts > 0 || cmd->dry_run))
+		return queues_as_typed(c, cmd, cause, len);
 	if (strcmp(sub, "flush") == 0)
 		return queues_flush(st, c, cause, len);
 	if (postfix_action_parse(sub, &a) == 0)

@@ -17,6 +17,8 @@ int view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
     char *cause, size_t len);
 /* The user confirmed the pending action. */
 void view_queues_confirmed(void *state, struct console *c);
+/* The user declined it (or another question replaced it): forget it. */
+void view_queues_declined(void *state);
 /* Esc: closes a shown message. Returns 1 when it did. */
 int view_queues_escape(void *state);
 

@@ -242,6 +242,17 @@ restore_want(struct restore_view *st)
 	}
 	snprintf(st->table.cursor_key, sizeof st->table.cursor_key, "%s",
 	    p->backups[k].date);
+	/*
+	 * The listing may arrive while another view is shown or another
+	 * question waits: never ask over them; the cursor is on the backup.
+	 */
+	if (st->c->confirming || st->c->prompting ||
+	    st->c->views[st->c->current] != &view_restore) {
+		restore_status(st->c, false, "the backups of %s are listed in the "
+		    "restore view (R); Enter there restores the one of %s",
+		    st->user, p->backups[k].date);
+		return;
+	}
 	restore_ask(st, &p->backups[k]);
 }
 

@@ -92,7 +92,8 @@ policy_parse_count(const char *s, long long *out)
 		return -1;
 	errno = 0;
 	n = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
+	/* Beyond any real message: sums of them cannot overflow. */
+	if (errno != 0 || *end != '\0' || n > POLICY_COUNT_MAX)
 		return -1;
 	*out = n;
 	return 0;

@@ -9,6 +9,8 @@
 #define POLICY_LINE_MAX		2048
 /* Most attribute lines accepted in one request, known or not. */
 #define POLICY_ATTRS_MAX	100
+/* Largest recipient_count or size taken (a terabyte); more is malformed. */
+#define POLICY_COUNT_MAX	1000000000000LL
 /* Longest action written by policy_format_action, without "action=". */
 #define POLICY_ACTION_MAX	512
 

@@ -274,7 +274,9 @@ policy_redis_count(struct policy_redis *pr, const char *agency,
 		c->minute = minute;
 	}
 	for (i = 0; i < VOLUME_NMETRICS; i++)
-		c->n[i] += count[i];
+		/* Saturate: a count never wraps into a decrement. */
+		c->n[i] = count[i] > LLONG_MAX - c->n[i] ? LLONG_MAX :
+		    c->n[i] + count[i];
 }
 
 bool

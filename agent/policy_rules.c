@@ -102,7 +102,8 @@ policy_limits(const struct policy_request *req,
 		snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT agency "
 		    "%s may send %ld messages per minute, try again later",
 		    agency, f->max_msgs_per_minute);
-	} else if (bulk > 0 && f->rcpts_10min + pending > bulk) {
+	} else if (bulk > 0 && f->rcpts_10min > bulk - pending) {
+		/* (rcpts_10min + pending > bulk, without overflow) */
 		d->rule = POLICY_RULE_BULK;
 		snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT agency "
 		    "%s may send %ld recipients per %d minutes, split the "

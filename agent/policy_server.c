@@ -476,6 +476,13 @@ conn_write(struct conn *c)
 static void
 conn_answer(struct conn *c, const char *answer, size_t len)
 {
+	/* What was sent is gone: a slow reader never makes the buffer grow
+	 * beyond what it has not read. */
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
 	if (c->outlen + len > c->outcap) {
 		c->outcap = (c->outlen + len) * 2;
 		if (c->outcap < 1024)

@@ -118,13 +118,17 @@ static int
 store_tx_check(struct redis *r, redisReply **rep, size_t n)
 {
 	const redisReply *exec = rep[n - 1];
-	size_t i;
+	size_t i, queued = 0;
 
 	if (store_reply_errors(r, rep, n) == -1)
 		return -1;
 	if (exec->type == REDIS_REPLY_NIL)
 		return 1;
-	if (exec->type != REDIS_REPLY_ARRAY) {
+	/* One result per command queued: callers index into them. */
+	for (i = 0; i + 1 < n; i++)
+		queued += rep[i]->type == REDIS_REPLY_STATUS &&
+		    strcmp(rep[i]->str, "QUEUED") == 0;
+	if (exec->type != REDIS_REPLY_ARRAY || exec->elements != queued) {
 		r->err = RERR_REPLY;
 		snprintf(r->errstr, sizeof r->errstr, "redis: unexpected reply "
 		    "to EXEC");
@@ -350,6 +354,8 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	else
 		store_append(r, &n, "PERSIST %s", key);
 	store_append(r, &n, "ZADD %s %lld %s", blocks, until, canon);
+	/* The index forgets blocks that ended (listing never writes). */
+	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, what, now, detail);
 	store_append(r, &n, "EXEC");
@@ -428,6 +434,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_append(r, &n, "MULTI");
 	store_append(r, &n, "DEL %s", key);
 	store_append(r, &n, "ZREM %s %s", blocks, canon);
+	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " unblock " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, now, detail);
 	store_append(r, &n, "EXEC");
@@ -526,21 +533,20 @@ store_blocks_list(struct redis *r, long long now, struct block_list *out,
 	snprintf(live, sizeof live, "(%lld", now);
 
 	/*
-	 * Round trip 1: clean expired entries (a read-only user may not: its
-	 * NOPERM is ignored, the ranges below skip them anyway), then the
-	 * temporary blocks by end and the permanent ones.
+	 * Round trip 1: the temporary blocks still in force, by end, and the
+	 * permanent ones. Listing writes nothing (a read-only console lists
+	 * too): the index drops ended blocks when a block is written.
 	 */
-	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "ZRANGEBYSCORE %s %s +inf", blocks, live);
 	store_append(r, &n, "ZRANGEBYSCORE %s 0 0", blocks);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, what);
-	if (store_reply_errors(r, rep + 1, 2) == -1) {
+	if (store_reply_errors(r, rep, 2) == -1) {
 		store_free_replies(rep, n);
 		return store_redis_fail(r, cause, len, what);
 	}
+	store_members(rep[0], &ips, &nips);
 	store_members(rep[1], &ips, &nips);
-	store_members(rep[2], &ips, &nips);
 	store_free_replies(rep, n);
 	out->v = xcalloc(nips + 1, sizeof *out->v);
 	if (nips == 0)
@@ -903,6 +909,28 @@ store_str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* WATCH agency:{id} of every id: one command. Returns 0, or -1 (r->err). */
+static int
+store_watch_agencies(struct redis *r, const char *const *ids, size_t n)
+{
+	char (*keys)[STORE_KEY_MAX] = xcalloc(n, sizeof *keys);
+	const char **argv = xcalloc(n + 1, sizeof *argv);
+	redisReply *x;
+	size_t i;
+
+	argv[0] = "WATCH";
+	for (i = 0; i < n; i++)
+		argv[i + 1] = redis_key(r->cfg, keys[i], sizeof keys[i],
+		    KEY_AGENCY, ids[i]);
+	x = redis_commandv(r, (int)n + 1, argv, NULL);
+	free(argv);
+	free(keys);
+	if (x == NULL)
+		return -1;
+	freeReplyObject(x);
+	return 0;
+}
+
 int
 store_permit_import_counted(struct redis *r, const struct permit_row *rows,
     size_t n, const char *who, long long now, size_t *added,
@@ -914,7 +942,7 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 	const char **ids = NULL, **argv = NULL, *why;
 	size_t i, nids = 0, q = 0, nadd = 0, nrep = 0;
 	redisReply **rep = NULL, *cur = NULL;
-	bool *exists = NULL;
+	bool *exists = NULL, watching = false;
 	int rc = -1;
 
 	if (n == 0)
@@ -960,6 +988,12 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 		}
 		free(sorted);
 	}
+	/* An agency removed between this check and EXEC aborts the import. */
+	if (store_watch_agencies(r, ids, nids) == -1) {
+		store_redis_fail(r, cause, len, head);
+		goto out;
+	}
+	watching = true;
 	exists = xcalloc(nids, sizeof *exists);
 	if (store_agencies_exist(r, ids, nids, exists, cause, len) == -1)
 		goto out;
@@ -997,7 +1031,15 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 		store_redis_fail(r, cause, len, head);
 		goto out;
 	}
-	if (store_tx_check(r, rep, q) != 0) {
+	watching = false;	/* EXEC ends the WATCH */
+	switch (store_tx_check(r, rep, q)) {
+	case 0:
+		break;
+	case 1:
+		store_refuse(r, cause, len, "%s: an agency changed meanwhile; "
+		    "nothing was imported, try again", head);
+		goto out;
+	default:
 		store_redis_fail(r, cause, len, head);
 		goto out;
 	}
@@ -1007,6 +1049,8 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 		*replaced = nrep;
 	rc = 0;
 out:
+	if (watching)
+		store_unwatch(r);
 	if (rep != NULL)
 		store_free_replies(rep, q);
 	if (cur != NULL)

@@ -125,7 +125,8 @@ int	store_unblock(struct redis *r, const char *ip, const char *who,
 int	store_block_get(struct redis *r, const char *ip, struct block_entry *out,
 	    char *cause, size_t len);
 
-/* Lists the blocks in force at `now`, removing expired index entries. */
+/* Lists the blocks in force at `now`; writes nothing (block and unblock
+ * drop ended blocks from the index). */
 int	store_blocks_list(struct redis *r, long long now, struct block_list *out,
 	    char *cause, size_t len);
 void	block_list_free(struct block_list *l);

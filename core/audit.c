@@ -371,6 +371,24 @@ audit_write_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
+/* True when the file is not empty and does not end with a newline. */
+static bool
+audit_ends_torn(const char *path)
+{
+	char last;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	bool torn = false;
+
+	if (fd == -1)
+		return false;
+	if ((end = lseek(fd, 0, SEEK_END)) > 0 &&
+	    pread(fd, &last, 1, end - 1) == 1)
+		torn = last != '\n';
+	close(fd);
+	return torn;
+}
+
 int
 audit_spool_append(const char *path, const struct audit_record *r,
     char *cause, size_t len)
@@ -393,7 +411,11 @@ audit_spool_append(const char *path, const struct audit_record *r,
 	}
 	/* A file made by hand or an older umask: only its owner reads it. */
 	fchmod(fd, 0600);
-	if (audit_write_all(fd, text, strlen(text)) == -1 ||
+	/* A line cut short by a crash must not swallow this record. */
+	if (audit_ends_torn(path) &&
+	    audit_write_all(fd, "\n", 1) == -1)
+		rc = -1;
+	if (rc == -1 || audit_write_all(fd, text, strlen(text)) == -1 ||
 	    audit_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
 		snprintf(cause, len, "cannot write '%s': %s", path,
 		    strerror(errno));

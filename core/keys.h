@@ -27,10 +27,11 @@
 
 /* Fields of block:{ip}. The hash has an EXPIRE at `until` when the block is
  * temporary, so an expired block is simply absent; the blocks ZSET holds the
- * same until as score (0 = permanent) and is cleaned of expired members by
- * the console. A block and its index are written in one MULTI/EXEC. The
- * agent only increments hits/last_hit of a block that exists (atomically,
- * in its script), so counting never resurrects an expired block. */
+ * same until as score (0 = permanent) and is cleaned of expired members
+ * when the console writes a block (listing writes nothing). A block and its
+ * index are written in one MULTI/EXEC. The agent only increments
+ * hits/last_hit of a block that exists (atomically, in its script), so
+ * counting never resurrects an expired block. */
 #define BF_REASON       "reason"         /* free text, no control characters */
 #define BF_WHO          "who"            /* user@host that blocked */
 #define BF_SINCE        "since"          /* epoch seconds */

@@ -374,6 +374,30 @@ test_replay_rejected_and_bad(void **state)
 	assert_string_equal(fake.cmds[1], "r3");
 }
 
+/* A line cut short by a crash costs only itself: the next record starts on
+ * a line of its own and is replayed. */
+static void
+test_spool_torn_line(void **state)
+{
+	struct audit_record a;
+	struct audit_replay rep;
+	char path[256], cause[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"torn", f);
+	fclose(f);
+	record(&a, "r1", "ok");
+	assert_int_equal(audit_spool_append(path, &a, cause, sizeof cause), 0);
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 1);
+	assert_int_equal(rep.bad, 1);
+	assert_string_equal(fake.cmds[0], "r1");
+}
+
 /* Another console replaying holds the lock: this one leaves it alone. */
 static void
 test_replay_busy(void **state)
@@ -440,6 +464,8 @@ main(void)
 		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_spool_path),
+		cmocka_unit_test_setup_teardown(test_spool_torn_line, setup,
+		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_spool_permissions, setup,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_submit_spools_then_replays,

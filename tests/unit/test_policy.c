@@ -1,5 +1,6 @@
 /* Unit tests of the policy protocol reader, the answer and the decision table. */
 #include <setjmp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -290,6 +291,9 @@ static const struct {
 	  "attribute 'size' is not a count" },
 	{ "request=smtpd_access_policy\nclient_address=192.0.2.1\n"
 	  "size=\n\n", "attribute 'size' is not a count" },
+	{ "request=smtpd_access_policy\nclient_address=192.0.2.1\n"
+	  "recipient_count=1000000000001\n\n",
+	  "attribute 'recipient_count' is not a count" },
 };
 
 static void
@@ -698,6 +702,13 @@ test_rule_bulk(void **state)
 	f.rcpts_10min = 1000000;
 	policy_decide(&req, &f, &d);
 	assert_int_equal(d.rule, POLICY_RULE_ACCEPT);
+
+	/* Huge figures never wrap into an accept. */
+	f.bulk_rcpts = 0;
+	f.rcpts_10min = LLONG_MAX;
+	req.recipient_count = POLICY_COUNT_MAX;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_BULK);
 }
 
 static void

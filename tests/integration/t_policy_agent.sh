@@ -295,6 +295,19 @@ check "and says so" grep -q "policy: redis answers again" "$LOG1"
 out=$("$TRAFFIC" --gw gw1 --from-ip "$NOPERMIT" -n 1 --to-domain accept.test 2>&1)
 expect_contains "the unregistered address is refused again" "is not registered for relay" "$out"
 
+# --- a hung redis (stopped, the connection open): the command timeout
+# (2 s in the lab) bounds the wait, then the fail action, well within
+# smtpd's policy timeout
+RPID=$(ss -Hltnp "sport = :$REDIS_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+kill -STOP "$RPID"
+t0=$(date +%s%N)
+out=$(ask "$GW1_PPORT" "${REQ}client_address=$NOPERMIT\n\n")
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -CONT "$RPID"
+expect_eq "with redis hung the agent answers the fail action" "action=DUNNO" "$out"
+check "within the command timeout and a little ($ms ms < 3000)" test "$ms" -lt 3000
+check "and decides again once redis runs" wait_until 15 refused
+
 # --- counters at exit
 "$AGENTS" stop gw1 gw2 >/dev/null
 line=$(grep 'policy: stopping:' "$LOG1" | tail -n 1)

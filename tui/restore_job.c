@@ -41,15 +41,7 @@ struct restore_job {
 static void
 restore_job_start(void *(*fn)(void *), struct restore_job *j)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-
-	worker_job_begin(j->w);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, fn, j) != 0)
-		fn(j);
-	pthread_attr_destroy(&attr);
+	worker_job_spawn(j->w, fn, j);
 }
 
 static struct worker_msg *

@@ -363,3 +363,17 @@ worker_msg_free(struct worker_msg *m)
 	free(m->lines);
 	free(m);
 }
+
+void
+worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	worker_job_begin(w);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, fn, arg) != 0)
+		fn(arg);
+	pthread_attr_destroy(&attr);
+}

@@ -98,6 +98,12 @@ void worker_post(struct worker *w, struct worker_msg *m);
 
 /* A background job starts or ends: a stopped worker outlives its jobs. */
 void worker_job_begin(struct worker *w);
+
+/*
+ * Runs fn(arg) on a detached thread counted as a job (worker_job_begin;
+ * fn ends it), or here and now when no thread can be made.
+ */
+void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
 
 /* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */

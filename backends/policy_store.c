@@ -283,7 +283,7 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	size_t n = 0, first;
 	int found, rc;
 
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot %s '%s': %s", what,
 		    ip, why);
 	snprintf(head, sizeof head, "cannot %s '%s'", what, canon);
@@ -387,7 +387,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	size_t n = 0;
 	int found, indexed, rc;
 
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot unblock '%s': %s",
 		    ip, why);
 	snprintf(head, sizeof head, "cannot unblock '%s'", canon);
@@ -462,7 +462,7 @@ store_block_get(struct redis *r, const char *ip, struct block_entry *out,
 	size_t n = 0;
 	int found;
 
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot look up '%s': %s",
 		    ip, why);
 	if (redis_ensure(r) == -1)
@@ -495,7 +495,7 @@ store_members(const redisReply *z, char ***ips, size_t *n)
 	for (i = 0; i < z->elements; i++) {
 		const char *s = store_str(z->element[i]);
 
-		if (s == NULL || policy_input_ip(s, canon, sizeof canon) != NULL ||
+		if (s == NULL || validate_ip_canon(s, canon, sizeof canon) != NULL ||
 		    strcmp(s, canon) != 0)
 			continue;
 		*ips = xreallocarray(*ips, *n + 1, sizeof **ips);
@@ -631,7 +631,7 @@ store_permit_get(struct redis *r, const char *ip, struct permit_entry *out,
 
 	memset(out, 0, sizeof *out);
 	out->expected = -1;
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot look up '%s': %s",
 		    ip, why);
 	if (redis_ensure(r) == -1)
@@ -705,7 +705,7 @@ store_permits_list(struct redis *r, const char *agency,
 		struct permit_entry *p = &out->v[out->n];
 
 		if (ip == NULL || ag == NULL || validate_name(ag) != NULL ||
-		    policy_input_ip(ip, canon, sizeof canon) != NULL ||
+		    validate_ip_canon(ip, canon, sizeof canon) != NULL ||
 		    strcmp(ip, canon) != 0)
 			continue;
 		if (agency != NULL && strcmp(agency, ag) != 0)
@@ -810,7 +810,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
 	size_t n = 0;
 	int rc;
 
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot permit '%s': %s", ip,
 		    why);
 	snprintf(head, sizeof head, "cannot permit '%s'", canon);
@@ -850,7 +850,7 @@ store_permit_remove(struct redis *r, const char *ip, char *cause, size_t len)
 	size_t n = 0;
 	int rc, removed;
 
-	if ((why = policy_input_ip(ip, canon, sizeof canon)) != NULL)
+	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot remove the permit of "
 		    "'%s': %s", ip, why);
 	snprintf(head, sizeof head, "cannot remove the permit of '%s'", canon);
@@ -952,7 +952,7 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 	for (i = 0; i < n; i++) {
 		const struct permit_row *w = &rows[i];
 
-		if ((why = policy_input_ip(w->ip, ips[i], sizeof ips[i])) != NULL) {
+		if ((why = validate_ip_canon(w->ip, ips[i], sizeof ips[i])) != NULL) {
 			store_refuse(r, cause, len, "%s: line %d: ip '%s': %s",
 			    head, w->line, w->ip, why);
 			goto out;

@@ -13,6 +13,7 @@
 #include "core/exitcode.h"
 #include "core/policy_cmd.h"
 #include "core/policy_input.h"
+#include "core/validate.h"
 
 static const struct cmd_option cmd_block_options[] = {
 	{ "for", 1, "how long: 30s, 15m, 2h, 7d, 1w or 1h30m (at most 365d)" },
@@ -51,7 +52,7 @@ block_ip(const struct cmd *c, struct cmd_ctx *ctx, bool selected, char *ip,
 	if (arg == NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "%s: which IP? usage: %s IP",
 		    name, name);
-	if ((why = policy_input_ip(arg, ip, len)) != NULL)
+	if ((why = validate_ip_canon(arg, ip, len)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "cannot %s '%s': %s", name, arg,
 		    why);
 	return EXIT_OK;

@@ -58,7 +58,7 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 	struct redis *r;
 	int code, had;
 
-	if ((why = policy_input_ip(c->argv[1], ip, sizeof ip)) != NULL)
+	if ((why = validate_ip_canon(c->argv[1], ip, sizeof ip)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "cannot permit '%s': %s",
 		    c->argv[1], why);
 	if ((code = permit_agency_arg(ctx, "add", agency)) != EXIT_OK)
@@ -143,7 +143,7 @@ permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 	const char *why;
 	int code, rc;
 
-	if ((why = policy_input_ip(c->argv[1], ip, sizeof ip)) != NULL)
+	if ((why = validate_ip_canon(c->argv[1], ip, sizeof ip)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "cannot remove the permit of "
 		    "'%s': %s", c->argv[1], why);
 	if (ctx->ui != NULL) {

@@ -299,7 +299,7 @@ csv_row(const char *buf, const size_t *off, int n, const int *col,
 		snprintf(row->agency, sizeof row->agency, "%s", v[COL_AGENCY]);
 	if (v[COL_IP][0] == '\0')
 		csv_problem(msg, len, "the ip is empty");
-	else if ((why = policy_input_ip(v[COL_IP], row->ip, sizeof row->ip))
+	else if ((why = validate_ip_canon(v[COL_IP], row->ip, sizeof row->ip))
 	    != NULL)
 		csv_problem(msg, len, "ip '%.45s': %s",
 		    policy_input_sanitize(shown, sizeof shown, v[COL_IP]), why);

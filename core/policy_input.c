@@ -1,77 +1,12 @@
-/* Checks of client IPs, free text and counts typed for blocks and permits. */
+/* Checks of free text and counts typed for blocks, permits and agencies
+ * (client IPs: validate_ip_canon in core/validate.c). */
 #include "core/policy_input.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/validate.h"
-
-static int
-is_range_char(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F') || c == '.' || c == ':' || c == '-' ||
-	    c == ' ';
-}
-
-const char *
-policy_input_ip(const char *s, char *out, size_t len)
-{
-	static const char accepted[] = "use a single IPv4 or IPv6 address, "
-	    "such as 192.0.2.10 or 2001:db8::10";
-	unsigned char a[16];
-	size_t i, n = strlen(s);
-
-	if (n == 0)
-		return accepted;
-	if (strchr(s, '/') != NULL)
-		return "only single addresses are accepted, not ranges (CIDR "
-		       "prefixes); give each address";
-	if (strchr(s, '*') != NULL || strchr(s, '?') != NULL)
-		return "only single addresses are accepted, not wildcards; "
-		       "give each address";
-	if (strchr(s, '%') != NULL)
-		return "an address with a zone index ('%...') is a link-local "
-		       "address, not a relay client; give a global address";
-	if (strchr(s, '-') != NULL && strspn(s, "0123456789abcdefABCDEF.:- ")
-	    == n)
-		return "only single addresses are accepted, not ranges; give "
-		       "each address";
-	if (inet_pton(AF_INET, s, a) == 1) {
-		if (memcmp(a, "\0\0\0\0", 4) == 0)
-			return "0.0.0.0 is not a client address";
-		if (inet_ntop(AF_INET, a, out, (socklen_t)len) == NULL)
-			return accepted;
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, a) == 1) {
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
-			0, 0, 0, 0xff, 0xff };
-		static const unsigned char zero[16] = { 0 };
-
-		if (memcmp(a, zero, 16) == 0)
-			return ":: is not a client address";
-		/* Postfix names an IPv4 client in IPv4 form. */
-		if (memcmp(a, mapped, 12) == 0) {
-			if (inet_ntop(AF_INET, a + 12, out, (socklen_t)len) ==
-			    NULL)
-				return accepted;
-			return NULL;
-		}
-		if (inet_ntop(AF_INET6, a, out, (socklen_t)len) == NULL)
-			return accepted;
-		return NULL;
-	}
-	for (i = 0; i < n && is_range_char((unsigned char)s[i]); i++)
-		;
-	if (i < n && strchr(s, ':') == NULL && validate_host(s) == NULL)
-		return "host names are not accepted; give the client's IP "
-		       "address";
-	return accepted;
-}
 
 /* Length of the UTF-8 character at s (1-4), or 0 when it is not one. */
 static size_t

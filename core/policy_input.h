@@ -1,5 +1,5 @@
 /* What operators give the block, permit and agency commands, checked once
- * where it enters: client IPs, free text, counts. */
+ * where it enters: free text, counts (client IPs: validate_ip_canon). */
 #ifndef MAILNOC_POLICY_INPUT_H
 #define MAILNOC_POLICY_INPUT_H
 
@@ -7,16 +7,6 @@
 
 /* The longest free text (reasons, names, contacts, applications), bytes. */
 #define POLICY_TEXT_MAX	200
-
-/*
- * Checks that `s` is one client address, IPv4 or IPv6, and writes its
- * canonical text form into out (lower case, IPv6 compressed, an IPv4-mapped
- * IPv6 address as plain IPv4), as Postfix names clients. Returns NULL, or a
- * static reason to append to "cannot block 'X': ": ranges (CIDR, a-b),
- * wildcards, host names, zone indexes and the unspecified address are
- * refused, each with its own reason.
- */
-const char	*policy_input_ip(const char *s, char *out, size_t len);
 
 /*
  * Checks free text: valid UTF-8, no control characters, 1 to max bytes

@@ -28,26 +28,13 @@ validate_name(const char *s)
 	return NULL;
 }
 
-const char *
-validate_ip(const char *s)
-{
-	unsigned char buf[16];
-
-	if (strchr(s, '/') != NULL)
-		return "only single addresses are accepted, not ranges";
-	if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
-		return NULL;
-	return "use a single IPv4 or IPv6 address";
-}
-
-const char *
-validate_host(const char *s)
+/* RFC 1123 labels: NULL when s is a host name, else the reason. */
+static const char *
+validate_hostname(const char *s)
 {
 	static const char accepted[] = "use a host name or an IP address";
 	size_t i, len = strlen(s), label = 0;
 
-	if (validate_ip(s) == NULL)
-		return NULL;
 	if (len == 0 || len > 253)
 		return accepted;
 	for (i = 0; i < len; i++) {
@@ -69,6 +56,76 @@ validate_host(const char *s)
 	if (label == 0 || s[len - 1] == '-')
 		return accepted;
 	return NULL;
+}
+
+const char *
+validate_ip_canon(const char *s, char *out, size_t len)
+{
+	static const char accepted[] = "use a single IPv4 or IPv6 address, "
+	    "such as 192.0.2.10 or 2001:db8::10";
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+	static const unsigned char zero[16] = { 0 };
+	unsigned char a[16];
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return accepted;
+	if (strchr(s, '/') != NULL)
+		return "only single addresses are accepted, not ranges (CIDR "
+		       "prefixes); give each address";
+	if (strchr(s, '*') != NULL || strchr(s, '?') != NULL)
+		return "only single addresses are accepted, not wildcards; "
+		       "give each address";
+	if (strchr(s, '%') != NULL)
+		return "an address with a zone index ('%...') is a link-local "
+		       "address, not a relay client; give a global address";
+	if (strchr(s, '-') != NULL && strspn(s, "0123456789abcdefABCDEF.:- ")
+	    == n)
+		return "only single addresses are accepted, not ranges; give "
+		       "each address";
+	if (inet_pton(AF_INET, s, a) == 1) {
+		if (memcmp(a, zero, 4) == 0)
+			return "0.0.0.0 is not a client address";
+		return inet_ntop(AF_INET, a, out, (socklen_t)len) == NULL ?
+		    accepted : NULL;
+	}
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		if (memcmp(a, zero, 16) == 0)
+			return ":: is not a client address";
+		/* Postfix names an IPv4 client in IPv4 form. */
+		if (memcmp(a, mapped, 12) == 0)
+			return inet_ntop(AF_INET, a + 12, out,
+			    (socklen_t)len) == NULL ? accepted : NULL;
+		return inet_ntop(AF_INET6, a, out, (socklen_t)len) == NULL ?
+		    accepted : NULL;
+	}
+	if (strchr(s, ':') == NULL &&
+	    strspn(s, "0123456789.") != n && validate_hostname(s) == NULL)
+		return "host names are not accepted; give the client's IP "
+		       "address";
+	return accepted;
+}
+
+const char *
+validate_ip(const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return validate_ip_canon(s, buf, sizeof buf);
+}
+
+const char *
+validate_host(const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+
+	/* Any literal address is a host to connect to (:: and 0.0.0.0 too). */
+	if (validate_ip_canon(s, buf, sizeof buf) == NULL ||
+	    inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return NULL;
+	return validate_hostname(s);
 }
 
 const char *

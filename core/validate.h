@@ -14,7 +14,14 @@
 const char *validate_name(const char *s);
 /* A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
 const char *validate_host(const char *s);
-/* A single IPv4 or IPv6 address; ranges and prefixes are refused. */
+/*
+ * A single client address, IPv4 or IPv6; writes its canonical text form to
+ * out (lower case, IPv6 compressed, IPv4-mapped IPv6 as plain IPv4), as
+ * Postfix names clients. Ranges (CIDR, a-b), wildcards, host names, zone
+ * indexes and the unspecified address are refused, each with its reason.
+ */
+const char *validate_ip_canon(const char *s, char *out, size_t len);
+/* The same check without the canonical form. */
 const char *validate_ip(const char *s);
 /* A POSIX user name: 1-32 of [a-z0-9._-], not starting with '-' or '.'. */
 const char *validate_user(const char *s);

@@ -262,12 +262,13 @@ static const struct {
 	  "no 'client_address' attribute" },
 	{ "request=smtpd_access_policy\nclient_address=192.0.2.0/24\n\n",
 	  "invalid client_address '192.0.2.0/24': only single addresses are "
-	  "accepted, not ranges" },
+	  "accepted, not ranges (CIDR prefixes); give each address" },
 	{ "request=smtpd_access_policy\nclient_address=unknown\n\n",
-	  "invalid client_address 'unknown': use a single IPv4 or IPv6 "
-	  "address" },
+	  "invalid client_address 'unknown': host names are not accepted; "
+	  "give the client's IP address" },
 	{ "request=smtpd_access_policy\nclient_address=\n\n",
-	  "invalid client_address '': use a single IPv4 or IPv6 address" },
+	  "invalid client_address '': use a single IPv4 or IPv6 address, such "
+	  "as 192.0.2.10 or 2001:db8::10" },
 	{ "request=smtpd_access_policy\nGET / HTTP/1.0\n"
 	  "client_address=192.0.2.1\n\n",
 	  "line without '=': 'GET / HTTP/1.0'" },

@@ -11,6 +11,7 @@
 
 #include "core/duration.h"
 #include "core/policy_input.h"
+#include "core/validate.h"
 
 static long long
 secs_of(const char *s)
@@ -70,7 +71,7 @@ test_duration_format(void **state)
 static const char *
 ip_of(const char *s, char *out)
 {
-	const char *why = policy_input_ip(s, out, 46);
+	const char *why = validate_ip_canon(s, out, 46);
 
 	return why != NULL ? why : out;
 }
@@ -136,7 +137,7 @@ test_ip_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
-		const char *why = policy_input_ip(refusals[i].ip, out, sizeof out);
+		const char *why = validate_ip_canon(refusals[i].ip, out, sizeof out);
 
 		if (why == NULL)
 			fail_msg("'%s' was accepted", refusals[i].ip);

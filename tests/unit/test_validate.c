@@ -27,9 +27,16 @@ test_ip(void **state)
 	assert_null(validate_ip("127.0.1.10"));
 	assert_null(validate_ip("2001:db8::1"));
 	assert_string_equal(validate_ip("10.0.0.0/8"),
-	    "only single addresses are accepted, not ranges");
+	    "only single addresses are accepted, not ranges (CIDR prefixes); "
+	    "give each address");
 	assert_string_equal(validate_ip("10.0.0.256"),
-	    "use a single IPv4 or IPv6 address");
+	    "use a single IPv4 or IPv6 address, such as 192.0.2.10 or "
+	    "2001:db8::10");
+	assert_non_null(validate_ip("0.0.0.0"));
+	assert_null(validate_host("0.0.0.0"));
+	assert_null(validate_host("::1"));
+	assert_null(validate_host("gw1.mail.example.gov"));
+	assert_non_null(validate_host("gw1;rm"));
 	assert_non_null(validate_ip("10.0.0"));
 	assert_non_null(validate_ip("1.2.3.4'"));
 	assert_non_null(validate_ip(""));

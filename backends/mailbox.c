@@ -208,7 +208,7 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 		mailbox_check_path };
 	if (a->user != NULL)
 		vars[n++] = (struct shell_var){ "user", a->user,
-			restore_check_user };
+			validate_mail_user };
 	if (a->date != NULL)
 		vars[n++] = (struct shell_var){ "date", a->date,
 			restore_check_date };
@@ -219,7 +219,7 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 		vars[n++] = (struct shell_var){ "to", a->to, restore_check_date };
 	if (a->user != NULL && a->date != NULL) {
 		/* Checked parts only: shell_expand checks the whole again. */
-		if ((why = restore_check_user(a->user)) != NULL ||
+		if ((why = validate_mail_user(a->user)) != NULL ||
 		    (why = restore_check_date(a->date)) != NULL) {
 			snprintf(cause, causelen, "cannot build the backup path "
 			    "of '%.64s' on '%.16s': %s", a->user, a->date, why);

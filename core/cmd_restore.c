@@ -14,6 +14,7 @@
 #include "core/confirm.h"
 #include "core/exitcode.h"
 #include "core/restore.h"
+#include "core/validate.h"
 #include "core/shell.h"
 
 static const struct cmd_option cmd_restore_options[] = {
@@ -46,7 +47,7 @@ restore_on_signal(int sig)
 int
 cmd_restore_user(struct cmd_ctx *ctx, const char *name, const char *user)
 {
-	const char *why = restore_check_user(user);
+	const char *why = validate_mail_user(user);
 	char shown[80];
 	size_t i;
 

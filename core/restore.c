@@ -4,31 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int
-restore_is_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-const char *
-restore_check_user(const char *s)
-{
-	static const char accepted[] = "use 1-64 letters, digits, '.', '_', "
-	    "'-', '+' or '@', not starting with '-' or '.', without '..'";
-	size_t i, len = strlen(s);
-
-	if (len == 0 || len > RESTORE_USER_MAX || s[0] == '-' || s[0] == '.' ||
-	    strstr(s, "..") != NULL)
-		return accepted;
-	for (i = 0; i < len; i++) {
-		if (!restore_is_alnum((unsigned char)s[i]) &&
-		    strchr("._-+@", s[i]) == NULL)
-			return accepted;
-	}
-	return NULL;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (y, 1-12, 1-31). */
 static long
 restore_days_from_civil(long y, int m, int d)

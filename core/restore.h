@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "core/validate.h"
 #include "core/model.h"
 
 /*
@@ -18,7 +19,7 @@
  */
 #define RESTORE_WINDOW_DAYS 28
 /* Longest mailbox user name accepted. */
-#define RESTORE_USER_MAX 64
+#define RESTORE_USER_MAX VALIDATE_MAIL_USER_MAX
 /* "YYYY-MM-DD" and its NUL. */
 #define RESTORE_DATE_LEN 11
 /* Every restore goes into a new folder "Restored-YYYY-MM-DD[-N]". */
@@ -27,14 +28,6 @@
 /* The most restores of one date into one mailbox (-2 ... -99). */
 #define RESTORE_FOLDER_MAX_SUFFIX 99
 
-/*
- * A mailbox user name as Dovecot's userdb knows it, and a path component of
- * the backup layout ROOT/DATE/USER: 1-64 of letters, digits, '.', '_', '-',
- * '+' and '@', not starting with '-' or '.', without "..". Refuses '/',
- * quotes, spaces and control characters. Validator style (core/validate.h):
- * returns NULL when accepted, else what is accepted.
- */
-const char *restore_check_user(const char *s);
 
 /* A calendar date written YYYY-MM-DD that exists. Validator style. */
 const char *restore_check_date(const char *s);

@@ -148,6 +148,24 @@ validate_user(const char *s)
 }
 
 const char *
+validate_mail_user(const char *s)
+{
+	static const char accepted[] = "use 1-64 letters, digits, '.', '_', "
+	    "'-', '+' or '@', not starting with '-' or '.', without '..'";
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > VALIDATE_MAIL_USER_MAX || s[0] == '-' ||
+	    s[0] == '.' || strstr(s, "..") != NULL)
+		return accepted;
+	for (i = 0; i < len; i++) {
+		if (!is_alnum((unsigned char)s[i]) &&
+		    strchr("._-+@", s[i]) == NULL)
+			return accepted;
+	}
+	return NULL;
+}
+
+const char *
 validate_path(const char *s)
 {
 	const char *p;

@@ -25,6 +25,13 @@ const char *validate_ip_canon(const char *s, char *out, size_t len);
 const char *validate_ip(const char *s);
 /* A POSIX user name: 1-32 of [a-z0-9._-], not starting with '-' or '.'. */
 const char *validate_user(const char *s);
+/*
+ * A mail user as the mailbox nodes' userdb names it: 1-64 letters, digits,
+ * '.', '_', '-', '+' and '@', not starting with '-' or '.', without "..";
+ * never '/', quotes, spaces or control characters.
+ */
+#define VALIDATE_MAIL_USER_MAX 64
+const char *validate_mail_user(const char *s);
 /* An absolute path without control characters, quotes or '..' parts. */
 const char *validate_path(const char *s);
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */

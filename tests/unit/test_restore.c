@@ -12,6 +12,7 @@
 #include "backends/mailbox.h"
 #include "core/shell.h"
 #include "core/restore.h"
+#include "core/validate.h"
 
 static long
 day_of(const char *s)
@@ -29,38 +30,38 @@ test_user(void **state)
 	char long_name[RESTORE_USER_MAX + 2];
 
 	(void)state;
-	assert_null(restore_check_user("alice"));
-	assert_null(restore_check_user("a.b-c_d"));
-	assert_null(restore_check_user("alice@agency.example.gov"));
-	assert_null(restore_check_user("Bob+tag"));
-	assert_null(restore_check_user("a"));
+	assert_null(validate_mail_user("alice"));
+	assert_null(validate_mail_user("a.b-c_d"));
+	assert_null(validate_mail_user("alice@agency.example.gov"));
+	assert_null(validate_mail_user("Bob+tag"));
+	assert_null(validate_mail_user("a"));
 	memset(long_name, 'a', RESTORE_USER_MAX);
 	long_name[RESTORE_USER_MAX] = '\0';
-	assert_null(restore_check_user(long_name));
+	assert_null(validate_mail_user(long_name));
 	long_name[RESTORE_USER_MAX] = 'a';
 	long_name[RESTORE_USER_MAX + 1] = '\0';
-	assert_non_null(restore_check_user(long_name));
+	assert_non_null(validate_mail_user(long_name));
 
-	assert_non_null(restore_check_user(""));
-	assert_non_null(restore_check_user("a/b"));
-	assert_non_null(restore_check_user("/etc"));
-	assert_non_null(restore_check_user(".."));
-	assert_non_null(restore_check_user("a..b"));
-	assert_non_null(restore_check_user(".alice"));
-	assert_non_null(restore_check_user("-alice"));
-	assert_non_null(restore_check_user("--help"));
-	assert_non_null(restore_check_user("al ice"));
-	assert_non_null(restore_check_user("alice'"));
-	assert_non_null(restore_check_user("ali\"ce"));
-	assert_non_null(restore_check_user("a`b`"));
-	assert_non_null(restore_check_user("a$b"));
-	assert_non_null(restore_check_user("a;b"));
-	assert_non_null(restore_check_user("a\nb"));
-	assert_non_null(restore_check_user("a\tb"));
-	assert_non_null(restore_check_user("a\x7f"));
-	assert_non_null(restore_check_user("a*"));
+	assert_non_null(validate_mail_user(""));
+	assert_non_null(validate_mail_user("a/b"));
+	assert_non_null(validate_mail_user("/etc"));
+	assert_non_null(validate_mail_user(".."));
+	assert_non_null(validate_mail_user("a..b"));
+	assert_non_null(validate_mail_user(".alice"));
+	assert_non_null(validate_mail_user("-alice"));
+	assert_non_null(validate_mail_user("--help"));
+	assert_non_null(validate_mail_user("al ice"));
+	assert_non_null(validate_mail_user("alice'"));
+	assert_non_null(validate_mail_user("ali\"ce"));
+	assert_non_null(validate_mail_user("a`b`"));
+	assert_non_null(validate_mail_user("a$b"));
+	assert_non_null(validate_mail_user("a;b"));
+	assert_non_null(validate_mail_user("a\nb"));
+	assert_non_null(validate_mail_user("a\tb"));
+	assert_non_null(validate_mail_user("a\x7f"));
+	assert_non_null(validate_mail_user("a*"));
 	/* One line saying what is accepted. */
-	assert_null(strchr(restore_check_user("a/b"), '\n'));
+	assert_null(strchr(validate_mail_user("a/b"), '\n'));
 }
 
 static void

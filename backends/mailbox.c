@@ -238,31 +238,6 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 	return shell_sudo(out, len, cfg->ssh.sudo, cause, causelen);
 }
 
-/* What a remote command wrote on stderr, as one line. */
-static void
-mailbox_stderr(const struct ssh_result *res, char *buf, size_t len)
-{
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	if (res->errout == NULL)
-		return;
-	for (i = 0; i < res->errlen && n + 1 < len; i++) {
-		char ch = res->errout[i];
-
-		if (ch == '\n' && i + 1 < res->errlen && n + 3 < len) {
-			buf[n++] = ';';
-			buf[n++] = ' ';
-			continue;
-		}
-		buf[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
-		    (unsigned char)ch < 0x20 ? '?' : ch;
-	}
-	while (n > 0 && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-}
-
 /* Builds and runs `op`; the exit status is the caller's to judge. */
 static int
 mailbox_run(struct ssh_conn *c, enum mailbox_op op,
@@ -290,7 +265,7 @@ mailbox_failed(struct ssh_conn *c, enum mailbox_op op,
 {
 	char said[300];
 
-	mailbox_stderr(res, said, sizeof said);
+	ssh_result_said(res, said, sizeof said);
 	if (res->signal[0] != '\0')
 		snprintf(cause, causelen, "%s: %s was killed by signal %s%s%s",
 		    c->node->name, mailbox_op_name(op), res->signal,
@@ -559,7 +534,7 @@ mailbox_import(struct ssh_conn *c, enum mailbox_op op,
 			    "said something else than expected", c->node->name);
 		goto out;
 	}
-	mailbox_stderr(&res, said, sizeof said);
+	ssh_result_said(&res, said, sizeof said);
 	if (!ra->started && res.signal[0] == '\0') {
 		/* MAILBOX_PROBE_RESTORE ended before the import. */
 		rc = -1;

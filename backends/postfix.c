@@ -77,26 +77,6 @@ postfix_command(struct ssh_conn *c, const char *tmpl, const char *name,
 	    causelen) == -1 ? -1 : 0;
 }
 
-/* One line of what a remote command wrote on stderr, for messages. */
-static void
-postfix_stderr(const struct ssh_result *res, char *buf, size_t len)
-{
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	if (res->errout == NULL)
-		return;
-	for (i = 0; i < res->errlen && n + 1 < len; i++) {
-		char ch = res->errout[i];
-
-		buf[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
-		    (unsigned char)ch < 0x20 ? '?' : ch;
-	}
-	while (n > 0 && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-}
-
 /* Runs a command; a nonzero exit is an error with the command's words. */
 static int
 postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
@@ -111,7 +91,7 @@ postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
 		return -1;
 	}
 	if (res->status != 0) {
-		postfix_stderr(res, said, sizeof said);
+		ssh_result_said(res, said, sizeof said);
 		snprintf(cause, causelen, "%s: '%s' failed (%s%s%d)%s%s",
 		    c->node->name, cmd, res->signal[0] ? "signal " : "exit ",
 		    res->signal[0] ? res->signal : "",
@@ -393,7 +373,7 @@ postfix_ids_by_client(struct ssh_conn *c, const char *ip, char ***out,
 	} else if (res.status == 0 || (res.status == 1 && res.errlen == 0)) {
 		rc = 0;		/* grep's 1 with nothing said: no messages */
 	} else {
-		postfix_stderr(&res, said, sizeof said);
+		ssh_result_said(&res, said, sizeof said);
 		snprintf(cause, causelen, "%s: '%s' failed (exit %d)%s%s",
 		    c->node->name, cmd, res.status, said[0] ? ": " : "", said);
 		rc = -1;

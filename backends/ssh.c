@@ -1167,3 +1167,27 @@ fail:
 	res->elapsed_ms = clock_mono_ms() - start;
 	return -1;
 }
+
+void
+ssh_result_said(const struct ssh_result *res, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (res->errout == NULL)
+		return;
+	for (i = 0; i < res->errlen && n + 1 < len; i++) {
+		unsigned char ch = (unsigned char)res->errout[i];
+
+		if (ch == '\n' && i + 1 < res->errlen && n + 3 < len) {
+			buf[n++] = ';';
+			buf[n++] = ' ';
+			continue;
+		}
+		buf[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
+		    ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}

@@ -108,6 +108,12 @@ void ssh_close(struct ssh_conn *c);
 
 void ssh_result_free(struct ssh_result *res);
 
+/*
+ * What a command wrote on stderr, as one line for a message: lines joined
+ * with "; ", control characters shown as '?'. Empty when it said nothing.
+ */
+void ssh_result_said(const struct ssh_result *res, char *buf, size_t len);
+
 /* The batch-mode exit code for c->err (core/exitcode.h). */
 int ssh_exit_code(const struct ssh_conn *c);
 

@@ -530,10 +530,31 @@ test_exec_misuse(void **state)
 	fixture_free(f);
 }
 
+/* stderr as one line: lines joined, controls shown, nothing for nothing. */
+static void
+test_result_said(void **state)
+{
+	char err[] = "postsuper: fatal: bad\tID\nsecond\x1b[31m line\n";
+	struct ssh_result res;
+	char buf[64];
+
+	(void)state;
+	memset(&res, 0, sizeof res);
+	ssh_result_said(&res, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	res.errout = err;
+	res.errlen = strlen(err);
+	ssh_result_said(&res, buf, sizeof buf);
+	assert_string_equal(buf, "postsuper: fatal: bad ID; second?[31m line");
+	ssh_result_said(&res, buf, 10);
+	assert_string_equal(buf, "postsuper");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_said),
 		cmocka_unit_test(test_lines_split),
 		cmocka_unit_test(test_lines_bytewise),
 		cmocka_unit_test(test_lines_nul_and_null_reader),

@@ -6,7 +6,6 @@
 
 #include "core/format.h"
 #include "core/xalloc.h"
-#include "tui/human.h"
 #include "tui/sparkline.h"
 #include "tui/table.h"
 #include "tui/view.h"
@@ -163,15 +162,15 @@ agencies_row(struct agencies_state *st, const struct console *c,
 	struct table_row *r = table_add(&st->list, a->id, agencies_role(c, a));
 
 	snprintf(r->cell[AC_ID], TABLE_CELL_MAX, "%s", a->id);
-	human_count(a->hour[VOLUME_MSGS], r->cell[AC_MSG_H], TABLE_CELL_MAX);
-	human_count(a->day[VOLUME_MSGS], r->cell[AC_MSG_D], TABLE_CELL_MAX);
-	human_count(a->day[VOLUME_RCPTS], r->cell[AC_RCPT_D], TABLE_CELL_MAX);
-	human_bytes(a->day[VOLUME_BYTES], r->cell[AC_BYTES_D], TABLE_CELL_MAX);
-	human_count(a->day[VOLUME_REJECTED], r->cell[AC_REJ_D],
+	format_count(a->hour[VOLUME_MSGS], r->cell[AC_MSG_H], TABLE_CELL_MAX);
+	format_count(a->day[VOLUME_MSGS], r->cell[AC_MSG_D], TABLE_CELL_MAX);
+	format_count(a->day[VOLUME_RCPTS], r->cell[AC_RCPT_D], TABLE_CELL_MAX);
+	format_bytes(a->day[VOLUME_BYTES], r->cell[AC_BYTES_D], TABLE_CELL_MAX);
+	format_count(a->day[VOLUME_REJECTED], r->cell[AC_REJ_D],
 	    TABLE_CELL_MAX);
-	human_count(a->day[VOLUME_DEFERRED], r->cell[AC_DEF_D],
+	format_count(a->day[VOLUME_DEFERRED], r->cell[AC_DEF_D],
 	    TABLE_CELL_MAX);
-	human_share(a->day[VOLUME_MSGS], a->daily, r->cell[AC_TODAY],
+	format_share(a->day[VOLUME_MSGS], a->daily, r->cell[AC_TODAY],
 	    TABLE_CELL_MAX);
 	/* The sparkline is drawn over the row: a cell holds bytes, and
 	 * block elements take three a column. */
@@ -212,11 +211,11 @@ agencies_matrix_line(int y, const char *label, const long long *v)
 {
 	char n[5][16], line[128];
 
-	human_count(v[VOLUME_MSGS], n[0], sizeof n[0]);
-	human_count(v[VOLUME_RCPTS], n[1], sizeof n[1]);
-	human_bytes(v[VOLUME_BYTES], n[2], sizeof n[2]);
-	human_count(v[VOLUME_REJECTED], n[3], sizeof n[3]);
-	human_count(v[VOLUME_DEFERRED], n[4], sizeof n[4]);
+	format_count(v[VOLUME_MSGS], n[0], sizeof n[0]);
+	format_count(v[VOLUME_RCPTS], n[1], sizeof n[1]);
+	format_bytes(v[VOLUME_BYTES], n[2], sizeof n[2]);
+	format_count(v[VOLUME_REJECTED], n[3], sizeof n[3]);
+	format_count(v[VOLUME_DEFERRED], n[4], sizeof n[4]);
 	snprintf(line, sizeof line, " %-11s %7s %8s %8s %8s %8s", label, n[0],
 	    n[1], n[2], n[3], n[4]);
 	mvaddnstr(y, 0, line, COLS);
@@ -258,7 +257,7 @@ agencies_detail(const struct agency *a, struct console *c, int y)
 	attrset(theme_attr(role));
 	if (a->daily > 0)
 		snprintf(line, sizeof line, "   today %s of the declared",
-		    human_share(a->day[VOLUME_MSGS], a->daily, share,
+		    format_share(a->day[VOLUME_MSGS], a->daily, share,
 		    sizeof share));
 	else
 		snprintf(line, sizeof line, "   no daily volume declared");
@@ -354,7 +353,7 @@ agencies_permit_row(struct agencies_state *st, const struct console *c,
 	snprintf(r->cell[PC_APP], TABLE_CELL_MAX, "%s", p->app[0] ? p->app :
 	    "-");
 	if (p->expected >= 0)
-		human_count(p->expected, r->cell[PC_EXPECTED], TABLE_CELL_MAX);
+		format_count(p->expected, r->cell[PC_EXPECTED], TABLE_CELL_MAX);
 	else
 		snprintf(r->cell[PC_EXPECTED], TABLE_CELL_MAX, "-");
 	if (!p->blocked)
@@ -368,7 +367,7 @@ agencies_permit_row(struct agencies_state *st, const struct console *c,
 		localtime_r(&t, &tm);
 		strftime(at, sizeof at, "%H:%M", &tm);
 		snprintf(r->cell[PC_STATE], TABLE_CELL_MAX, "blocked until %s "
-		    "(%s)", at, human_left(p->block_until, c->now, left,
+		    "(%s)", at, format_left(p->block_until, c->now, left,
 		    sizeof left));
 	}
 	format_age(p->since > 0 ? (long)(c->now - p->since) : -1,

@@ -4,7 +4,6 @@
 
 #include "core/format.h"
 #include "core/xalloc.h"
-#include "tui/human.h"
 #include "tui/table.h"
 #include "tui/view.h"
 
@@ -107,7 +106,7 @@ blocklist_summary(const struct blocklist_state *st, long long now, char *buf,
 	else
 		snprintf(buf, len, " %zu blocked: %zu for a time, %zu permanent; "
 		    "the next ends in %s", st->list->n, st->list->n - perm, perm,
-		    human_left(st->list->v[0].until, now, left, sizeof left));
+		    format_left(st->list->v[0].until, now, left, sizeof left));
 }
 
 static void
@@ -132,7 +131,7 @@ blocklist_row(struct blocklist_state *st, struct console *c,
 	snprintf(r->cell[COL_WHO], TABLE_CELL_MAX, "%s", e->who);
 	format_age(e->since > 0 ? (long)(c->now - e->since) : -1,
 	    r->cell[COL_SINCE], TABLE_CELL_MAX);
-	human_left(e->until, c->now, r->cell[COL_UNTIL], TABLE_CELL_MAX);
+	format_left(e->until, c->now, r->cell[COL_UNTIL], TABLE_CELL_MAX);
 	format_count(e->hits, r->cell[COL_HITS], TABLE_CELL_MAX);
 	format_age(e->last_hit > 0 ? (long)(c->now - e->last_hit) : -1,
 	    r->cell[COL_LAST], TABLE_CELL_MAX);

@@ -124,7 +124,7 @@ audit_store_submit(struct redis *r, struct audit_record *rec, char *cause,
 	bool have;
 
 	if (rec->redis_user[0] == '\0' && r->cfg->redis.user != NULL)
-		audit_line(rec->redis_user, sizeof rec->redis_user,
+		validate_sanitize(rec->redis_user, sizeof rec->redis_user,
 		    r->cfg->redis.user);
 	have = audit_spool_path(path, sizeof path, why, sizeof why) == 0;
 	audit_store_writer(&w, r);
@@ -144,7 +144,7 @@ audit_store_entry(const redisReply *e, struct audit_record *rec)
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
-	audit_line(rec->stream_id, sizeof rec->stream_id, e->element[0]->str);
+	validate_sanitize(rec->stream_id, sizeof rec->stream_id, e->element[0]->str);
 	f = e->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = f->element[i]->str, *v = f->element[i + 1]->str;
@@ -153,31 +153,31 @@ audit_store_entry(const redisReply *e, struct audit_record *rec)
 		    f->element[i + 1]->type != REDIS_REPLY_STRING)
 			continue;
 		if (strcmp(name, AUF_ID) == 0)
-			audit_line(rec->id, sizeof rec->id, v);
+			validate_sanitize(rec->id, sizeof rec->id, v);
 		else if (strcmp(name, AUF_AT) == 0)
 			rec->at_ms = strtoll(v, NULL, 10);
 		else if (strcmp(name, AUF_USER) == 0)
-			audit_line(rec->user, sizeof rec->user, v);
+			validate_sanitize(rec->user, sizeof rec->user, v);
 		else if (strcmp(name, AUF_SSH_CLIENT) == 0)
-			audit_line(rec->ssh_client, sizeof rec->ssh_client, v);
+			validate_sanitize(rec->ssh_client, sizeof rec->ssh_client, v);
 		else if (strcmp(name, AUF_HOST) == 0)
-			audit_line(rec->host, sizeof rec->host, v);
+			validate_sanitize(rec->host, sizeof rec->host, v);
 		else if (strcmp(name, AUF_TTY) == 0)
-			audit_line(rec->tty, sizeof rec->tty, v);
+			validate_sanitize(rec->tty, sizeof rec->tty, v);
 		else if (strcmp(name, AUF_VIA) == 0)
-			audit_line(rec->via, sizeof rec->via, v);
+			validate_sanitize(rec->via, sizeof rec->via, v);
 		else if (strcmp(name, AUF_REDIS_USER) == 0)
-			audit_line(rec->redis_user, sizeof rec->redis_user, v);
+			validate_sanitize(rec->redis_user, sizeof rec->redis_user, v);
 		else if (strcmp(name, AUF_CMD) == 0)
-			audit_line(rec->cmd, sizeof rec->cmd, v);
+			validate_sanitize(rec->cmd, sizeof rec->cmd, v);
 		else if (strcmp(name, AUF_NODES) == 0)
-			audit_line(rec->nodes, sizeof rec->nodes, v);
+			validate_sanitize(rec->nodes, sizeof rec->nodes, v);
 		else if (strcmp(name, AUF_EXIT) == 0)
 			rec->exit_code = atoi(v);
 		else if (strcmp(name, AUF_RESULT) == 0)
-			audit_line(rec->result, sizeof rec->result, v);
+			validate_sanitize(rec->result, sizeof rec->result, v);
 		else if (strcmp(name, AUF_SAID) == 0)
-			audit_line(rec->said, sizeof rec->said, v);
+			validate_sanitize(rec->said, sizeof rec->said, v);
 		else if (strcmp(name, AUF_SPOOLED) == 0)
 			rec->spooled = strcmp(v, "1") == 0;
 	}

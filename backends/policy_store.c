@@ -209,7 +209,7 @@ store_text(char *dst, size_t len, const redisReply *v)
 {
 	const char *s = store_str(v);
 
-	policy_input_sanitize(dst, len, s != NULL ? s : "");
+	validate_sanitize(dst, len, s != NULL ? s : "");
 }
 
 /* Fills a block from HMGET BLOCK_HMGET; returns 1 when it exists. */
@@ -287,11 +287,11 @@ store_block(struct redis *r, const char *ip, const char *reason,
 		return store_refuse(r, cause, len, "cannot %s '%s': %s", what,
 		    ip, why);
 	snprintf(head, sizeof head, "cannot %s '%s'", what, canon);
-	if ((reason != NULL || !extend) && (why = policy_input_text(
+	if ((reason != NULL || !extend) && (why = validate_text(
 	    reason != NULL ? reason : "", STORE_TEXT_MAX - 1)) != NULL)
 		return store_refuse(r, cause, len, "%s: the reason is not "
 		    "accepted: %s", head, why);
-	if (who == NULL || policy_input_text(who, STORE_WHO_MAX - 1) != NULL)
+	if (who == NULL || validate_text(who, STORE_WHO_MAX - 1) != NULL)
 		return store_refuse(r, cause, len, "%s: who blocks is not "
 		    "known", head);
 	if (until != 0 && until <= now)
@@ -391,7 +391,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 		return store_refuse(r, cause, len, "cannot unblock '%s': %s",
 		    ip, why);
 	snprintf(head, sizeof head, "cannot unblock '%s'", canon);
-	if (who == NULL || policy_input_text(who, STORE_WHO_MAX - 1) != NULL)
+	if (who == NULL || validate_text(who, STORE_WHO_MAX - 1) != NULL)
 		return store_refuse(r, cause, len, "%s: who unblocks is not "
 		    "known", head);
 	if (redis_ensure(r) == -1)
@@ -783,7 +783,7 @@ store_permit_check(const char *agency, const char *app, long long expected,
 		    agency, why);
 		return buf;
 	}
-	if (app != NULL && app[0] != '\0' && (why = policy_input_text(app,
+	if (app != NULL && app[0] != '\0' && (why = validate_text(app,
 	    STORE_TEXT_MAX - 1)) != NULL) {
 		snprintf(buf, len, "the application is not accepted: %s", why);
 		return buf;
@@ -792,7 +792,7 @@ store_permit_check(const char *agency, const char *app, long long expected,
 		snprintf(buf, len, "the expected volume is negative");
 		return buf;
 	}
-	if (who == NULL || policy_input_text(who, STORE_WHO_MAX - 1) != NULL) {
+	if (who == NULL || validate_text(who, STORE_WHO_MAX - 1) != NULL) {
 		snprintf(buf, len, "who permits is not known");
 		return buf;
 	}
@@ -1089,12 +1089,12 @@ store_agency_check(const struct agency *a, int fields, bool create,
 		snprintf(buf, len, "nothing to change");
 		return buf;
 	}
-	if ((fields & AGENCY_NAME) && (why = policy_input_text(a->name,
+	if ((fields & AGENCY_NAME) && (why = validate_text(a->name,
 	    STORE_TEXT_MAX - 1)) != NULL) {
 		snprintf(buf, len, "the name is not accepted: %s", why);
 		return buf;
 	}
-	if ((fields & AGENCY_CONTACT) && (why = policy_input_text(a->contact,
+	if ((fields & AGENCY_CONTACT) && (why = validate_text(a->contact,
 	    STORE_TEXT_MAX - 1)) != NULL) {
 		snprintf(buf, len, "the contact is not accepted: %s", why);
 		return buf;

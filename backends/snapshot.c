@@ -169,20 +169,6 @@ field_value(const redisReply *fields, const char *name)
 	return "";
 }
 
-/* Copies printable ASCII only: event text is shown on a terminal. */
-static void
-copy_printable(char *dst, size_t len, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] != '\0' && i + 1 < len; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	dst[i] = '\0';
-}
-
 static void
 events_parse(struct snapshot *s, const redisReply *r)
 {
@@ -201,14 +187,14 @@ events_parse(struct snapshot *s, const redisReply *r)
 		    e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		f = e->element[1];
-		copy_printable(ev->id, sizeof ev->id, e->element[0]->str);
-		copy_printable(ev->type, sizeof ev->type, field_value(f, EV_TYPE));
-		copy_printable(ev->node, sizeof ev->node, field_value(f, EV_NODE));
-		copy_printable(ev->cluster, sizeof ev->cluster,
+		validate_sanitize(ev->id, sizeof ev->id, e->element[0]->str);
+		validate_sanitize(ev->type, sizeof ev->type, field_value(f, EV_TYPE));
+		validate_sanitize(ev->node, sizeof ev->node, field_value(f, EV_NODE));
+		validate_sanitize(ev->cluster, sizeof ev->cluster,
 		    field_value(f, EV_CLUSTER));
-		copy_printable(ev->from, sizeof ev->from, field_value(f, EV_FROM));
-		copy_printable(ev->to, sizeof ev->to, field_value(f, EV_TO));
-		copy_printable(ev->detail, sizeof ev->detail,
+		validate_sanitize(ev->from, sizeof ev->from, field_value(f, EV_FROM));
+		validate_sanitize(ev->to, sizeof ev->to, field_value(f, EV_TO));
+		validate_sanitize(ev->detail, sizeof ev->detail,
 		    field_value(f, EV_DETAIL));
 		if (parse_long(field_value(f, EV_AT), 0, 1L << 40, &l) == 0)
 			ev->at = l;

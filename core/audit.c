@@ -29,20 +29,6 @@ static struct {
 static pthread_once_t audit_origin_once = PTHREAD_ONCE_INIT;
 static unsigned long audit_counter;
 
-char *
-audit_line(char *dst, size_t len, const char *src)
-{
-	size_t i;
-
-	if (len == 0)
-		return dst;
-	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < len; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' :
-		    src[i];
-	dst[i] = '\0';
-	return dst;
-}
-
 void
 audit_ssh_client(const char *env, char *buf, size_t len)
 {
@@ -75,7 +61,7 @@ audit_origin_init(void)
 		user = res->pw_name;
 	if (user == NULL || user[0] == '\0')
 		user = getenv("USER");
-	audit_line(audit_origin.user, sizeof audit_origin.user,
+	validate_sanitize(audit_origin.user, sizeof audit_origin.user,
 	    user != NULL && user[0] != '\0' ? user : "unknown");
 	ssh = getenv("SSH_CONNECTION");
 	if (ssh == NULL || ssh[0] == '\0')
@@ -85,11 +71,11 @@ audit_origin_init(void)
 	if (gethostname(audit_origin.host, sizeof audit_origin.host) == -1)
 		snprintf(audit_origin.host, sizeof audit_origin.host, "unknown");
 	audit_origin.host[sizeof audit_origin.host - 1] = '\0';
-	audit_line(audit_origin.host, sizeof audit_origin.host,
+	validate_sanitize(audit_origin.host, sizeof audit_origin.host,
 	    audit_origin.host);
 	if (ttyname_r(STDIN_FILENO, tty, sizeof tty) == 0 ||
 	    ttyname_r(STDERR_FILENO, tty, sizeof tty) == 0)
-		audit_line(audit_origin.tty, sizeof audit_origin.tty, tty);
+		validate_sanitize(audit_origin.tty, sizeof audit_origin.tty, tty);
 }
 
 void
@@ -207,7 +193,7 @@ audit_json_get(const json_t *o, const char *name, char *buf, size_t len)
 {
 	const char *s = json_string_value(json_object_get(o, name));
 
-	audit_line(buf, len, s != NULL ? s : "");
+	validate_sanitize(buf, len, s != NULL ? s : "");
 }
 
 int
@@ -248,7 +234,7 @@ audit_record_from_json(const json_t *o, struct audit_record *r, char *cause,
 		off += (size_t)snprintf(r->nodes + off, sizeof r->nodes - off,
 		    "%s%s", off ? "," : "", s);
 	}
-	audit_line(r->nodes, sizeof r->nodes, r->nodes);
+	validate_sanitize(r->nodes, sizeof r->nodes, r->nodes);
 	if (r->id[0] == '\0' || r->at_ms < 0 || r->cmd[0] == '\0' ||
 	    r->result[0] == '\0') {
 		snprintf(cause, len, "an audit record needs %s",

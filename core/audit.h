@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/validate.h"
+
 #define AUDIT_KEEP_SECS     (60LL * 86400) /* the stream and the dedup keys */
 
 /* Fields of an audit stream entry; the JSON forms use the same names. */
@@ -65,8 +67,6 @@ void audit_ssh_client(const char *env, char *buf, size_t len);
 /* The result word of an exit code: ok, failed, refused or dry-run. */
 const char *audit_result(int exit_code, bool dry_run, bool refused);
 
-/* Copies `src` as one line: control characters become '?'. Returns dst. */
-char *audit_line(char *dst, size_t len, const char *src);
 
 /* "2026-01-02T03:04:05.678Z" for epoch ms. Returns buf. */
 char *audit_time_iso(long long ms, char *buf, size_t len);

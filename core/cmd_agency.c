@@ -48,7 +48,7 @@ agency_options(const struct cmd *c, struct cmd_ctx *ctx, const char *sub,
 		switch (1 << i) {
 		case AGENCY_NAME:
 		case AGENCY_CONTACT:
-			if ((why = policy_input_text(v, POLICY_TEXT_MAX)) != NULL)
+			if ((why = validate_text(v, POLICY_TEXT_MAX)) != NULL)
 				return cmd_fail(ctx, EXIT_USAGE, "agency %s: --%s "
 				    "is not accepted: %s", sub,
 				    agency_option_names[i], why);

@@ -112,12 +112,12 @@ cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 	if (ctx->via != NULL)
 		snprintf(rec.via, sizeof rec.via, "%s", ctx->via);
 	if (ctx->line != NULL)
-		audit_line(rec.cmd, sizeof rec.cmd, ctx->line);
+		validate_sanitize(rec.cmd, sizeof rec.cmd, ctx->line);
 	else {
 		audit_cmd_line(c, rec.cmd, sizeof rec.cmd);
-		audit_line(rec.cmd, sizeof rec.cmd, rec.cmd);
+		validate_sanitize(rec.cmd, sizeof rec.cmd, rec.cmd);
 	}
-	audit_line(rec.nodes, sizeof rec.nodes, ctx->touched);
+	validate_sanitize(rec.nodes, sizeof rec.nodes, ctx->touched);
 	rec.exit_code = code;
 	snprintf(rec.result, sizeof rec.result, "%s", audit_result(code,
 	    ctx->dry_run || c->dry_run, refused));
@@ -126,11 +126,11 @@ cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 		char both[sizeof rec.said];
 
 		snprintf(both, sizeof both, "%s; %s", ctx->said, ctx->cause);
-		audit_line(rec.said, sizeof rec.said, both);
+		validate_sanitize(rec.said, sizeof rec.said, both);
 	} else if (code != EXIT_OK && ctx->cause[0] != '\0')
-		audit_line(rec.said, sizeof rec.said, ctx->cause);
+		validate_sanitize(rec.said, sizeof rec.said, ctx->cause);
 	else if (ctx->said[0] != '\0')
-		audit_line(rec.said, sizeof rec.said, ctx->said);
+		validate_sanitize(rec.said, sizeof rec.said, ctx->said);
 	else if (ctx->dry_run || c->dry_run)
 		snprintf(rec.said, sizeof rec.said, "dry run: nothing was done");
 	if (ctx->redis == NULL) {

@@ -93,7 +93,7 @@ block_reason(const struct cmd *c, struct cmd_ctx *ctx, bool required,
 			    "the events)", name);
 		return EXIT_OK;
 	}
-	if ((why = policy_input_text(*reason, POLICY_TEXT_MAX)) != NULL)
+	if ((why = validate_text(*reason, POLICY_TEXT_MAX)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "%s: --reason is not accepted: "
 		    "%s", name, why);
 	return EXIT_OK;

@@ -63,7 +63,7 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 		    c->argv[1], why);
 	if ((code = permit_agency_arg(ctx, "add", agency)) != EXIT_OK)
 		return code;
-	if (app != NULL && (why = policy_input_text(app, POLICY_TEXT_MAX)) !=
+	if (app != NULL && (why = validate_text(app, POLICY_TEXT_MAX)) !=
 	    NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "permit add: --app is not "
 		    "accepted: %s", why);

@@ -293,7 +293,7 @@ csv_row(const char *buf, const size_t *off, int n, const int *col,
 		csv_problem(msg, len, "the agency is empty");
 	else if ((why = validate_name(v[COL_AGENCY])) != NULL)
 		csv_problem(msg, len, "agency '%.40s' is not an agency id: %s",
-		    policy_input_sanitize(shown, sizeof shown, v[COL_AGENCY]),
+		    validate_sanitize(shown, sizeof shown, v[COL_AGENCY]),
 		    why);
 	else
 		snprintf(row->agency, sizeof row->agency, "%s", v[COL_AGENCY]);
@@ -302,14 +302,14 @@ csv_row(const char *buf, const size_t *off, int n, const int *col,
 	else if ((why = validate_ip_canon(v[COL_IP], row->ip, sizeof row->ip))
 	    != NULL)
 		csv_problem(msg, len, "ip '%.45s': %s",
-		    policy_input_sanitize(shown, sizeof shown, v[COL_IP]), why);
+		    validate_sanitize(shown, sizeof shown, v[COL_IP]), why);
 	if (v[COL_EXPECTED][0] != '\0' && policy_input_number(v[COL_EXPECTED],
 	    0, 1000000000000LL, &row->expected) == -1)
 		csv_problem(msg, len, "expected_volume '%.20s' is not a whole "
 		    "number of messages per day (0 or more, or empty)",
-		    policy_input_sanitize(shown, sizeof shown,
+		    validate_sanitize(shown, sizeof shown,
 		    v[COL_EXPECTED]));
-	if (v[COL_APP][0] != '\0' && (why = policy_input_text(v[COL_APP],
+	if (v[COL_APP][0] != '\0' && (why = validate_text(v[COL_APP],
 	    POLICY_TEXT_MAX)) != NULL)
 		csv_problem(msg, len, "application: %s", why);
 	else

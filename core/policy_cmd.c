@@ -47,7 +47,7 @@ policy_cmd_who(char *buf, size_t len)
 	host[sizeof host - 1] = '\0';
 	snprintf(who, sizeof who, "%s@%s", user != NULL && user[0] != '\0' ?
 	    user : "unknown", host);
-	policy_input_sanitize(buf, len, who);
+	validate_sanitize(buf, len, who);
 }
 
 int

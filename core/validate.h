@@ -52,4 +52,19 @@ const char *validate_queue_id(const char *s);
 /* A Redis key prefix: 1-64 printable characters, no spaces or quotes. */
 const char *validate_key_prefix(const char *s);
 
+/* The longest free text (reasons, names, contacts, applications), bytes. */
+#define VALIDATE_TEXT_MAX 200
+/*
+ * Free text: valid UTF-8, no control characters, 1 to max bytes (empty is
+ * refused too). Returns NULL or a static reason.
+ */
+const char *validate_text(const char *s, size_t max);
+/*
+ * Copies text from outside (Redis, a node, the environment) for a terminal
+ * or JSON: control characters and bytes that are not UTF-8 become '?', a
+ * cut never splits a character; src NULL is "", dst may be src. Returns
+ * dst.
+ */
+char *validate_sanitize(char *dst, size_t len, const char *src);
+
 #endif

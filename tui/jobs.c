@@ -142,7 +142,7 @@ jobs_audit_act(const struct job *j, const struct queues *q)
 			    qn->failed ? qn->cause : qn->done.said[0] ?
 			    qn->done.said : "none of them was still queued");
 	}
-	audit_line(rec.said, sizeof rec.said, rec.said);
+	validate_sanitize(rec.said, sizeof rec.said, rec.said);
 	rec.exit_code = failed ? EXIT_FAILED : EXIT_OK;
 	snprintf(rec.result, sizeof rec.result, "%s", audit_result(
 	    rec.exit_code, false, false));

@@ -134,7 +134,7 @@ test_origin(void **state)
 	assert_string_equal(buf, "");
 	audit_ssh_client(NULL, buf, sizeof buf);
 	assert_string_equal(buf, "");
-	audit_line(buf, sizeof buf, "a\nb\x1b[2J");
+	validate_sanitize(buf, sizeof buf, "a\nb\x1b[2J");
 	assert_string_equal(buf, "a?b?[2J");
 }
 

@@ -151,24 +151,24 @@ test_text(void **state)
 	char big[202];
 
 	(void)state;
-	assert_null(policy_input_text("spam run to yahoo", 200));
-	assert_null(policy_input_text("Departamento de Tránsito", 200));
-	assert_string_equal(policy_input_text("", 200), "it is empty");
-	assert_string_equal(policy_input_text("a\tb", 200), "control "
+	assert_null(validate_text("spam run to yahoo", 200));
+	assert_null(validate_text("Departamento de Tránsito", 200));
+	assert_string_equal(validate_text("", 200), "it is empty");
+	assert_string_equal(validate_text("a\tb", 200), "control "
 	    "characters (tabs, new lines, escapes) are not accepted");
-	assert_string_equal(policy_input_text("a\x1b[31m", 200), "control "
+	assert_string_equal(validate_text("a\x1b[31m", 200), "control "
 	    "characters (tabs, new lines, escapes) are not accepted");
-	assert_string_equal(policy_input_text("caf\xe9", 200), "it is not "
+	assert_string_equal(validate_text("caf\xe9", 200), "it is not "
 	    "valid UTF-8 text");
 	/* C1 controls and overlong forms are not text either. */
-	assert_non_null(policy_input_text("a\xc2\x9b", 200));
-	assert_non_null(policy_input_text("\xc0\xaf", 200));
+	assert_non_null(validate_text("a\xc2\x9b", 200));
+	assert_non_null(validate_text("\xc0\xaf", 200));
 	memset(big, 'x', 200);
 	big[200] = '\0';
-	assert_null(policy_input_text(big, 200));
+	assert_null(validate_text(big, 200));
 	big[200] = 'x';
 	big[201] = '\0';
-	assert_string_equal(policy_input_text(big, 200), "it is longer than "
+	assert_string_equal(validate_text(big, 200), "it is longer than "
 	    "200 characters");
 }
 
@@ -196,14 +196,14 @@ test_sanitize(void **state)
 	char b[8];
 
 	(void)state;
-	assert_string_equal(policy_input_sanitize(b, sizeof b, "ok"), "ok");
-	assert_string_equal(policy_input_sanitize(b, sizeof b, "a\x1b[m"),
+	assert_string_equal(validate_sanitize(b, sizeof b, "ok"), "ok");
+	assert_string_equal(validate_sanitize(b, sizeof b, "a\x1b[m"),
 	    "a?[m");
-	assert_string_equal(policy_input_sanitize(b, sizeof b, "\xff"), "?");
+	assert_string_equal(validate_sanitize(b, sizeof b, "\xff"), "?");
 	/* A cut never splits a character: "aaaaa" + 3-byte char = 8 bytes. */
-	assert_string_equal(policy_input_sanitize(b, sizeof b,
+	assert_string_equal(validate_sanitize(b, sizeof b,
 	    "aaaaa\xe2\x82\xac"), "aaaaa");
-	assert_string_equal(policy_input_sanitize(b, sizeof b,
+	assert_string_equal(validate_sanitize(b, sizeof b,
 	    "aaaa\xe2\x82\xac"), "aaaa\xe2\x82\xac");
 }
 

@@ -316,6 +316,13 @@ cmd_show_view(struct cmd_ctx *ctx, const char *view)
 		   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
+bool
+cmd_in_console(const struct cmd_ctx *ctx)
+{
+	return ctx->ui != NULL || (ctx->via != NULL &&
+	    strcmp(ctx->via, "console") == 0);
+}
+
 int
 cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)
 {

@@ -227,6 +227,12 @@ void cmd_json_print(struct cmd_ctx *ctx, json_t *o);
 int cmd_show_view(struct cmd_ctx *ctx, const char *view);
 
 /* Fails the command: sets ctx->cause and returns `code`. */
+/*
+ * True when the command runs for the console (its job threads): stderr and
+ * signals belong to curses then, and output goes to the status line.
+ */
+bool cmd_in_console(const struct cmd_ctx *ctx);
+
 int cmd_fail(struct cmd_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

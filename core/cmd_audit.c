@@ -139,7 +139,7 @@ cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 	}
 	rc = audit_store_submit(ctx->redis, &rec, cause, sizeof cause);
 	/* A console job's stderr belongs to curses. */
-	if (rc == AUDIT_LOST && ctx->out == stdout)
+	if (rc == AUDIT_LOST && !cmd_in_console(ctx))
 		fprintf(stderr, "mailnoc: audit: %s\n", cause);
 }
 

@@ -333,10 +333,10 @@ permit_report(struct cmd_ctx *ctx, const char *path,
 		if (i == 0)
 			snprintf(first, sizeof first, "%s: %s", where,
 			    csv->errors[i].msg);
-		if (policy_cmd_to_stderr(ctx))
+		if (!cmd_in_console(ctx))
 			fprintf(stderr, "%s: %s\n", where, csv->errors[i].msg);
 	}
-	if (policy_cmd_to_stderr(ctx))
+	if (!cmd_in_console(ctx))
 		return cmd_fail(ctx, EXIT_FAILED, "permit import: %s: %zu "
 		    "error%s; nothing was imported", path, csv->nerrors,
 		    csv->nerrors == 1 ? "" : "s");

@@ -347,7 +347,7 @@ restore_run(struct cmd_ctx *ctx, struct ssh_conn *ssh,
 {
 	struct sigaction sa, old_int, old_term;
 	/* A console job shares the process with curses: no handlers there. */
-	bool own = ctx->out == stdout;
+	bool own = !cmd_in_console(ctx);
 	int rc;
 
 	restore_cancel = 0;
@@ -418,7 +418,7 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 	restore_cancel = 0;
 	if (cancel == NULL) {
 		cancel = (volatile int *)&restore_cancel;
-		if (ctx->out == stdout) {
+		if (!cmd_in_console(ctx)) {
 			memset(&sa, 0, sizeof sa);
 			sa.sa_handler = restore_on_signal;
 			sigaction(SIGINT, &sa, &old_int);
@@ -429,7 +429,8 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 	cmd_touch(ctx, n->name);
 	rc = mailbox_probe_restore(&ssh, r->user, from, to, &w, cancel, &o,
 	    cause, sizeof cause);
-	if (cancel == (volatile int *)&restore_cancel && ctx->out == stdout) {
+	if (cancel == (volatile int *)&restore_cancel &&
+	    !cmd_in_console(ctx)) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}

@@ -250,11 +250,6 @@ policy_cmd_permits_print(FILE *f, const struct permit_list *l)
 	policy_table_print(&t, f);
 }
 
-bool
-policy_cmd_to_stderr(const struct cmd_ctx *ctx)
-{
-	return ctx->out == stdout;
-}
 
 void
 policy_table_init(struct policy_table *t, size_t ncols, unsigned right,

@@ -44,11 +44,6 @@ json_t		*policy_cmd_block_json(const struct block_entry *b,
 json_t		*policy_cmd_permit_json(const struct permit_entry *p);
 json_t		*policy_cmd_agency_json(const struct agency *a, bool volumes);
 
-/*
- * Whether row errors (CSV lines) go to stderr: yes in batch mode; a console
- * job's output is collected in memory and stderr belongs to curses.
- */
-bool		 policy_cmd_to_stderr(const struct cmd_ctx *ctx);
 
 /* Prints permits as a table: IP, agency, application, state, ... */
 void		 policy_cmd_permits_print(FILE *f, const struct permit_list *l);

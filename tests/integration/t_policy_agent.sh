@@ -39,8 +39,10 @@ cleanup() {
 	port_up "$REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
 	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$T_IP" "${P}agency:$T_AGENCY" >/dev/null
 	rcli ZREM "${P}blocks" "$BLOCK_IP" "$T_IP" >/dev/null
-	rcli HDEL "${P}permit" "$T_IP" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
+	rcli HDEL "${P}permit" "$T_IP" "127.0.2.202" >/dev/null
+	rcli HDEL "${P}node:gw1" drain >/dev/null
+	rcli DEL "${P}agency:t-bulk" >/dev/null
+	rcli SREM "${P}agencies" "$T_AGENCY" t-bulk >/dev/null
 	for k in $(rcli --scan --pattern "${P}vol:*"); do
 		for m in msgs rcpts bytes rejected deferred; do
 			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
@@ -241,6 +243,29 @@ out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=$B_IP\n\n")
 expect_contains "one more recipient this minute breaks it: deferred naming the guidance" \
 	"action=DEFER_IF_PERMIT" "$out"
 expect_contains "with the limit" "10" "$out"
+# --- messages per minute: the agency's count of this minute
+rcli HSET "${P}agency:$B_AGENCY" bulk_rcpts -1 max_per_minute 5 >/dev/null
+m=$(($(date +%s) / 60))
+rcli HINCRBY "${P}vol:m:$m" "$B_AGENCY|msgs" 5 >/dev/null
+out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=$B_IP\n\n")
+if [ "$m" = "$(($(date +%s) / 60))" ]; then
+	expect_eq "5 messages this minute, the limit 5: deferred naming it" \
+		"action=DEFER_IF_PERMIT agency $B_AGENCY may send 5 messages per minute, try again later" "$out"
+else
+	ok "messages per minute: skipped, the minute turned meanwhile"
+fi
+
+# --- draining: the console's flag on the node, read with every request
+rcli HSET "${P}node:gw1" drain 1 >/dev/null
+out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=127.0.1.10\n\n")
+expect_contains "a draining gateway tells clients to try another" \
+	"action=451 4.3.2" "$out"
+out=$(ASK_N=1 ask "$GW2_SOCK" "${REQ}client_address=127.0.1.10\n\n")
+expect_eq "the other gateway is not draining" "action=DUNNO" "$out"
+rcli HDEL "${P}node:gw1" drain >/dev/null
+out=$(ASK_N=1 ask "$GW1_PPORT" "${REQ}client_address=127.0.1.10\n\n")
+expect_eq "undrained, it accepts again" "action=DUNNO" "$out"
+
 rcli DEL "${P}agency:$B_AGENCY" "${P}vol:b:$m" >/dev/null
 rcli SREM "${P}agencies" "$B_AGENCY" >/dev/null
 rcli HDEL "${P}permit" "$B_IP" >/dev/null

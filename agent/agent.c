@@ -59,6 +59,7 @@ struct agent {
 	char disk_logged[CONFIG_CAUSE_MAX];
 	char queue_logged[CONFIG_CAUSE_MAX];
 	char mta_logged[CONFIG_CAUSE_MAX];
+	unsigned long persist_checked; /* r->connects when last asked */
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -395,6 +396,27 @@ agent_mono_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * Once per connection (a failover may bring another server): says in the
+ * log when a restart of this Redis would lose what the agents write. An
+ * agent user that may not ask is the documented production case: silent.
+ */
+static void
+agent_check_persistence(struct agent *a)
+{
+	char msg[512];
+
+	if (a->persist_checked == a->redis.connects)
+		return;
+	a->persist_checked = a->redis.connects;
+	if (redis_check_persistence(&a->redis, msg, sizeof msg) ==
+	    REDIS_PERSIST_RISK)
+		log_msg("warning: redis at %s:%d: %s", a->redis.host,
+		    a->redis.port, msg);
+	else if (a->o->verbose)
+		log_msg("redis persistence: %s", msg);
+}
+
 /* One heartbeat. Returns 0 when it was published, -1 otherwise. */
 static int
 agent_beat(struct agent *a)
@@ -423,6 +445,7 @@ agent_beat(struct agent *a)
 		log_msg("heartbeat published again to redis at %s:%d",
 		    r->host, r->port);
 	a->redis_logged = RERR_NONE;
+	agent_check_persistence(a);
 	if (a->hs.evented)
 		log_msg("role change: %s (event added)",
 		    node_state_name(hb.state));

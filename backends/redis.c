@@ -349,3 +349,137 @@ redis_exit_code(const struct redis *r)
 	}
 	return EXIT_FAILED;
 }
+
+/* Every kind of write mailnoc and mailnocd make, as the AOF holds them. */
+static const char *const persist_probe[][6] = {
+	{ "MULTI" },
+	{ "EXEC" },
+	{ "HSET", "%s", "f", "v" },
+	{ "HINCRBY", "%s", "f", "1" },
+	{ "HDEL", "%s", "f" },
+	{ "SET", "%s", "v" },
+	{ "DEL", "%s" },
+	{ "EXPIRE", "%s", "1" },
+	{ "ZADD", "%s", "1", "m" },
+	{ "ZREM", "%s", "m" },
+	{ "SADD", "%s", "m" },
+	{ "SREM", "%s", "m" },
+	{ "XADD", "%s", "*", "f", "v" },
+	{ "XTRIM", "%s", "MINID", "0" },
+};
+#define PERSIST_PROBES (sizeof persist_probe / sizeof persist_probe[0])
+
+const char *
+redis_persist_name(enum redis_persist p)
+{
+	switch (p) {
+	case REDIS_PERSIST_OK:
+		return "ok";
+	case REDIS_PERSIST_RISK:
+		return "risk";
+	case REDIS_PERSIST_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* Appends ACL DRYRUN default <probe i> to the pipeline. */
+static void
+redis_append_dryrun(struct redis *r, size_t i, const char *key)
+{
+	const char *argv[9];
+	int argc = 0;
+	size_t j;
+
+	argv[argc++] = "ACL";
+	argv[argc++] = "DRYRUN";
+	argv[argc++] = "default";
+	for (j = 0; j < 6 && persist_probe[i][j] != NULL; j++)
+		argv[argc++] = strcmp(persist_probe[i][j], "%s") == 0 ? key :
+		    persist_probe[i][j];
+	redisAppendCommandArgv(r->ctx, argc, argv, NULL);
+}
+
+enum redis_persist
+redis_check_persistence(struct redis *r, char *msg, size_t len)
+{
+	redisReply *rep[2 + PERSIST_PROBES];
+	const redisReply *aof;
+	enum redis_err saved = r->err;
+	enum redis_persist res = REDIS_PERSIST_UNKNOWN;
+	char key[300], savedstr[sizeof r->errstr];
+	const char *user = r->cfg->redis.user ? r->cfg->redis.user : "default";
+	size_t i, n = 0;
+
+	snprintf(savedstr, sizeof savedstr, "%s", r->errstr);
+	if (redis_ensure(r) == -1) {
+		snprintf(msg, len, "not checked: %s", r->errstr);
+		goto out;
+	}
+	redis_key(r->cfg, key, sizeof key, KEY_ACL_PROBE);
+	redisAppendCommand(r->ctx, "CONFIG GET appendonly");
+	redisAppendCommand(r->ctx, "CONFIG GET appendfsync");
+	for (i = 0; i < PERSIST_PROBES; i++)
+		redis_append_dryrun(r, i, key);
+	n = 2 + PERSIST_PROBES;
+	if (redis_read_replies(r, n, rep) == -1) {
+		snprintf(msg, len, "not checked: %s", r->errstr);
+		n = 0;
+		goto out;
+	}
+	aof = rep[0];
+	if (aof->type == REDIS_REPLY_ERROR || aof->elements != 2 ||
+	    aof->element[1]->type != REDIS_REPLY_STRING) {
+		snprintf(msg, len, "not checked: user '%s' may not run CONFIG "
+		    "GET and ACL DRYRUN (an admin user can)", user);
+		goto out;
+	}
+	if (strcmp(aof->element[1]->str, "yes") != 0) {
+		res = REDIS_PERSIST_RISK;
+		snprintf(msg, len, "the append-only file is off: a restart loses "
+		    "every write since the last snapshot; set 'appendonly yes' "
+		    "and 'appendfsync everysec' in redis.conf");
+		goto out;
+	}
+	for (i = 0; i < PERSIST_PROBES; i++) {
+		const redisReply *d = rep[2 + i];
+
+		if (d->type == REDIS_REPLY_ERROR) {
+			char said[128];
+
+			snprintf(msg, len, "not checked: ACL DRYRUN as user '%s' "
+			    "answered '%s'", user, validate_sanitize(said,
+			    sizeof said, d->str));
+			goto out;
+		}
+		if (d->type == REDIS_REPLY_STATUS && strcmp(d->str, "OK") == 0)
+			continue;
+		res = REDIS_PERSIST_RISK;
+		snprintf(msg, len, "the 'default' user may not run %s, and "
+		    "Redis 7.0 replays the append-only file's transactions and "
+		    "scripts as 'default': a restart drops them (blocks, audit, "
+		    "events); put 'user default off resetpass ~* &* +@all' in "
+		    "the ACL file (clients still get NOAUTH)",
+		    persist_probe[i][0]);
+		goto out;
+	}
+	res = REDIS_PERSIST_OK;
+	if (rep[1]->type == REDIS_REPLY_ARRAY && rep[1]->elements == 2 &&
+	    rep[1]->element[1]->type == REDIS_REPLY_STRING &&
+	    strcmp(rep[1]->element[1]->str, "no") == 0)
+		snprintf(msg, len, "append-only file on, replayable; "
+		    "'appendfsync no' leaves the flush to the kernel "
+		    "(everysec risks about a second of writes)");
+	else
+		snprintf(msg, len, "append-only file on (appendfsync %s), "
+		    "replayable after a restart",
+		    rep[1]->type == REDIS_REPLY_ARRAY && rep[1]->elements == 2 &&
+		    rep[1]->element[1]->type == REDIS_REPLY_STRING ?
+		    rep[1]->element[1]->str : "?");
+out:
+	for (i = 0; i < n; i++)
+		freeReplyObject(rep[i]);
+	r->err = saved;
+	snprintf(r->errstr, sizeof r->errstr, "%s", savedstr);
+	return res;
+}

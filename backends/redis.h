@@ -81,6 +81,28 @@ enum redis_role {
  */
 enum redis_role redis_probe_role(struct redis *r);
 
+/* What redis_check_persistence found. */
+enum redis_persist {
+	REDIS_PERSIST_OK,      /* append-only file on, its replay keeps writes */
+	REDIS_PERSIST_RISK,    /* a restart would lose writes: msg says why */
+	REDIS_PERSIST_UNKNOWN, /* the user may not ask, or Redis did not answer */
+};
+
+/*
+ * Asks whether the writes mailnoc makes survive a restart: CONFIG GET
+ * appendonly, then ACL DRYRUN of MULTI, EXEC and each kind of write under
+ * the prefix as the `default` user, because Redis 7.0 replays the
+ * append-only file's transactions with default's permissions and drops
+ * every MULTI/EXEC and script write the user may not run. Fills msg with
+ * one line: what was found and, for a risk, exactly what to change. One
+ * round trip; changes nothing; leaves r->err as it was.
+ */
+enum redis_persist redis_check_persistence(struct redis *r, char *msg,
+    size_t len);
+
+/* Its short name: "ok", "risk" or "unknown". */
+const char *redis_persist_name(enum redis_persist p);
+
 /* The batch-mode exit code for r->err (core/exitcode.h). */
 int redis_exit_code(const struct redis *r);
 

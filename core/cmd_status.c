@@ -17,7 +17,9 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	enum cluster_health worst = HEALTH_OK;
 	long queue[Q_COUNT] = { 0 };
 	const struct snapshot *s;
+	enum redis_persist persist;
 	size_t i, q, n, alive = 0;
+	char persist_msg[512];
 	long long now;
 	int code;
 
@@ -26,6 +28,8 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
+	persist = redis_check_persistence(ctx->redis, persist_msg,
+	    sizeof persist_msg);
 	now = s->taken_ms / 1000;
 	n = cluster_collect(s, now, cl, MAX_CLUSTERS);
 	for (i = 0; i < n; i++) {
@@ -59,6 +63,9 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		json_object_set_new(o, "blocks", json_integer(s->nblocks));
 		json_object_set_new(o, "permits", json_integer(s->npermits));
 		json_object_set_new(o, "agencies", json_integer(s->nagencies));
+		json_object_set_new(o, "persistence", json_pack("{s:s,s:s}",
+		    "state", redis_persist_name(persist), "detail",
+		    persist_msg));
 		cmd_json_print(ctx, o);
 		return EXIT_OK;
 	}
@@ -73,6 +80,8 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    queue[Q_DEFERRED], queue[Q_HOLD], queue[Q_CORRUPT]);
 	fprintf(ctx->out, "blocks %ld, relay permits %ld, agencies %ld\n",
 	    s->nblocks, s->npermits, s->nagencies);
+	fprintf(ctx->out, "redis persistence%s: %s\n",
+	    persist == REDIS_PERSIST_RISK ? " AT RISK" : "", persist_msg);
 	return EXIT_OK;
 }
 

@@ -110,6 +110,5 @@ config_show(const struct config *cfg, FILE *f)
 	}
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");
-	fprintf(f, "%d problem%s found\n", problems, problems == 1 ? "" : "s");
 	return problems;
 }

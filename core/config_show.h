@@ -9,7 +9,8 @@
 /*
  * Prints what the configuration describes, one fact a line, and checks what
  * can be checked locally (password, key and known_hosts files readable).
- * Returns the number of problems found.
+ * Returns the number of problems found; the caller adds what it checks
+ * beyond the files and prints the count.
  */
 int config_show(const struct config *cfg, FILE *f);
 

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "backends/redis.h"
 #include "core/batch.h"
 #include "core/cli.h"
 #include "core/cmd.h"
@@ -11,6 +12,28 @@
 #include "core/config_show.h"
 #include "core/exitcode.h"
 #include "core/version.h"
+
+/*
+ * Asks Redis whether what mailnoc writes survives its restart. A Redis that
+ * cannot be reached is said, not counted: the configuration may be right.
+ */
+static int
+mailnoc_check_redis(const struct config *cfg, FILE *f)
+{
+	enum redis_persist p;
+	struct redis r;
+	char msg[512];
+
+	redis_init(&r, cfg);
+	p = redis_check_persistence(&r, msg, sizeof msg);
+	redis_close(&r);
+	if (p == REDIS_PERSIST_RISK) {
+		fprintf(f, "  problem: redis persistence: %s\n", msg);
+		return 1;
+	}
+	fprintf(f, "redis persistence: %s\n", msg);
+	return 0;
+}
 
 int
 mailnoc_main(int argc, char **argv,
@@ -49,6 +72,9 @@ mailnoc_main(int argc, char **argv,
 	}
 	if (cli.check_config) {
 		problems = config_show(cfg, stdout);
+		problems += mailnoc_check_redis(cfg, stdout);
+		printf("%d problem%s found\n", problems,
+		    problems == 1 ? "" : "s");
 		config_free(cfg);
 		return problems == 0 ? EXIT_OK : EXIT_USAGE;
 	}

@@ -3,7 +3,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/xalloc.h"
 
 static int
 is_alnum(int c)
@@ -265,15 +270,20 @@ validate_queue_id(const char *s)
 	       "3Pt2mN2VXxznjll)";
 }
 
-/* Length of the UTF-8 character at s (1-4), or 0 when it is not one. */
+/*
+ * Length of the UTF-8 character at s (1-4), or 0 when it is not one; its
+ * code point in *cp. C1 controls are characters here: callers decide.
+ */
 static size_t
-utf8_char(const unsigned char *s)
+utf8_decode(const unsigned char *s, unsigned long *cp)
 {
 	size_t n, i;
 	unsigned long c;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) {
 		n = 2;
 		c = s[0] & 0x1f;
@@ -295,8 +305,33 @@ utf8_char(const unsigned char *s)
 	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
 	    (c >= 0xd800 && c <= 0xdfff))
 		return 0;
-	/* C1 controls. */
-	if (c >= 0x80 && c < 0xa0)
+	*cp = c;
+	return n;
+}
+
+/*
+ * Characters that change how the text around them reads without showing
+ * themselves: C1 controls, the bidirectional controls (U+202E turns
+ * "gpj.exe" into "exe.jpg") and the zero-width ones (an address with a
+ * U+200B in it looks like another).
+ */
+static bool
+utf8_invisible(unsigned long c)
+{
+	return (c >= 0x80 && c < 0xa0) || c == 0x061c || c == 0x180e ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0xfeff;
+}
+
+/* Length of the visible UTF-8 character at s (1-4), or 0. */
+static size_t
+utf8_char(const unsigned char *s)
+{
+	unsigned long c;
+	size_t n;
+
+	if ((n = utf8_decode(s, &c)) == 0 || utf8_invisible(c))
 		return 0;
 	return n;
 }
@@ -316,8 +351,13 @@ validate_text(const char *s, size_t max)
 		if (*p < 0x20 || *p == 0x7f)
 			return "control characters (tabs, new lines, escapes) "
 			       "are not accepted";
-		if ((n = utf8_char(p)) == 0)
-			return "it is not valid UTF-8 text";
+		if ((n = utf8_char(p)) == 0) {
+			unsigned long c;
+
+			return utf8_decode(p, &c) == 0 ? "it is not valid "
+			    "UTF-8 text" : "invisible characters (bidirectional "
+			    "and zero-width controls) are not accepted";
+		}
 		p += n;
 	}
 	return NULL;
@@ -326,25 +366,35 @@ validate_text(const char *s, size_t max)
 char *
 validate_sanitize(char *dst, size_t len, const char *src)
 {
-	const unsigned char *p = (const unsigned char *)(src != NULL ? src : "");
-	size_t o = 0, n;
+	const unsigned char *p;
+	char esc[12], *copy = NULL;
+	unsigned long c;
+	size_t o = 0, n, e;
 
 	if (len == 0)
 		return dst;
+	/* Escapes are longer than what they stand for: never overtake src. */
+	if (src != NULL && dst == src)
+		src = copy = xstrdup(src);
+	p = (const unsigned char *)(src != NULL ? src : "");
 	while (*p != '\0') {
-		if (*p < 0x20 || *p == 0x7f || (n = utf8_char(p)) == 0) {
-			if (o + 1 >= len)
-				break;
-			dst[o++] = '?';
-			p++;
-			continue;
-		}
-		if (o + n >= len)
+		if ((n = utf8_decode(p, &c)) == 0 || c < 0x20 || c == 0x7f) {
+			e = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+			n = 1;
+		} else if (utf8_invisible(c))
+			e = (size_t)snprintf(esc, sizeof esc, "\\u%04lx", c);
+		else
+			e = 0;
+		if (o + (e > 0 ? e : n) >= len)
 			break;
-		memmove(dst + o, p, n);	/* dst may be src */
-		o += n;
+		if (e > 0)
+			memcpy(dst + o, esc, e);
+		else
+			memcpy(dst + o, p, n);
+		o += e > 0 ? e : n;
 		p += n;
 	}
 	dst[o] = '\0';
+	free(copy);
 	return dst;
 }

@@ -55,15 +55,17 @@ const char *validate_key_prefix(const char *s);
 /* The longest free text (reasons, names, contacts, applications), bytes. */
 #define VALIDATE_TEXT_MAX 200
 /*
- * Free text: valid UTF-8, no control characters, 1 to max bytes (empty is
- * refused too). Returns NULL or a static reason.
+ * Free text: valid UTF-8, no control characters, no bidirectional or
+ * zero-width controls, 1 to max bytes (empty is refused too). Returns NULL
+ * or a static reason.
  */
 const char *validate_text(const char *s, size_t max);
 /*
- * Copies text from outside (Redis, a node, the environment) for a terminal
- * or JSON: control characters and bytes that are not UTF-8 become '?', a
- * cut never splits a character; src NULL is "", dst may be src. Returns
- * dst.
+ * Copies text from outside (Redis, a node, DNS, the environment) for a
+ * terminal, JSON or a log: control characters and bytes that are not UTF-8
+ * become visible escapes ("\x1b"), C1, bidirectional and zero-width
+ * controls too ("\u202e"); a cut never splits a character or an escape;
+ * src NULL is "", dst may be src. Returns dst.
  */
 char *validate_sanitize(char *dst, size_t len, const char *src);
 

@@ -135,7 +135,7 @@ test_origin(void **state)
 	audit_ssh_client(NULL, buf, sizeof buf);
 	assert_string_equal(buf, "");
 	validate_sanitize(buf, sizeof buf, "a\nb\x1b[2J");
-	assert_string_equal(buf, "a?b?[2J");
+	assert_string_equal(buf, "a\\x0ab\\x1b[2J");
 }
 
 static void

@@ -198,13 +198,46 @@ test_sanitize(void **state)
 	(void)state;
 	assert_string_equal(validate_sanitize(b, sizeof b, "ok"), "ok");
 	assert_string_equal(validate_sanitize(b, sizeof b, "a\x1b[m"),
-	    "a?[m");
-	assert_string_equal(validate_sanitize(b, sizeof b, "\xff"), "?");
+	    "a\\x1b[m");
+	assert_string_equal(validate_sanitize(b, sizeof b, "\xff"), "\\xff");
+	/* An escape that does not fit is left out whole. */
+	assert_string_equal(validate_sanitize(b, sizeof b, "abcd\x01"),
+	    "abcd");
 	/* A cut never splits a character: "aaaaa" + 3-byte char = 8 bytes. */
 	assert_string_equal(validate_sanitize(b, sizeof b,
 	    "aaaaa\xe2\x82\xac"), "aaaaa");
 	assert_string_equal(validate_sanitize(b, sizeof b,
 	    "aaaa\xe2\x82\xac"), "aaaa\xe2\x82\xac");
+}
+
+/* Bidirectional and zero-width controls show as what they are. */
+static void
+test_sanitize_invisible(void **state)
+{
+	char b[64];
+
+	(void)state;
+	/* U+202E RIGHT-TO-LEFT OVERRIDE: "gpj.exe" would read "exe.jpg". */
+	assert_string_equal(validate_sanitize(b, sizeof b,
+	    "x\xe2\x80\xaegpj.exe"), "x\\u202egpj.exe");
+	/* U+200B ZERO WIDTH SPACE inside an address. */
+	assert_string_equal(validate_sanitize(b, sizeof b,
+	    "ad\xe2\x80\x8bmin@x"), "ad\\u200bmin@x");
+	assert_string_equal(validate_sanitize(b, sizeof b, "\xef\xbb\xbf" "a"),
+	    "\\ufeff" "a");
+	/* C1 control U+0085, and a letter that must stay: U+00E9. */
+	assert_string_equal(validate_sanitize(b, sizeof b, "\xc2\x85\xc3\xa9"),
+	    "\\u0085\xc3\xa9");
+	/* In place, where escapes grow the text. */
+	snprintf(b, sizeof b, "%s", "\x1b]0;pwned\x07");
+	assert_string_equal(validate_sanitize(b, sizeof b, b),
+	    "\\x1b]0;pwned\\x07");
+	/* Typed text with them is refused, saying why. */
+	assert_non_null(validate_text("a\xe2\x80\xae" "b", 200));
+	assert_string_equal(validate_text("a\xe2\x80\x8b" "b", 200),
+	    "invisible characters (bidirectional and zero-width controls) are "
+	    "not accepted");
+	assert_null(validate_text("caf\xc3\xa9", 200));
 }
 
 int
@@ -218,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

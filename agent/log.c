@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/validate.h"
+
 static int log_fd = STDERR_FILENO;
 static char log_ident[64] = "mailnocd";
 
@@ -36,7 +38,7 @@ log_open(const char *path, const char *ident, char *cause, size_t causelen)
 void
 log_msg(const char *fmt, ...)
 {
-	char line[1024], stamp[40];
+	char line[1024], msg[1024], stamp[40];
 	struct timespec ts;
 	struct tm tm;
 	size_t off;
@@ -52,8 +54,10 @@ log_msg(const char *fmt, ...)
 	if (off >= sizeof line)
 		off = sizeof line - 1;
 	va_start(ap, fmt);
-	vsnprintf(line + off, sizeof line - off, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Lines carry data from Redis and clients: no escapes reach a tty. */
+	validate_sanitize(line + off, sizeof line - off, msg);
 	off = strlen(line);
 	if (off == sizeof line - 1)
 		off--;

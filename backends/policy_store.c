@@ -110,6 +110,49 @@ store_reply_errors(struct redis *r, redisReply **rep, size_t n)
 }
 
 /*
+ * As store_reply_errors, but a key of the wrong type is left for the caller
+ * to show as one malformed entry instead of failing the whole listing.
+ */
+static int
+store_reply_errors_but_type(struct redis *r, redisReply **rep, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rep[i]->type == REDIS_REPLY_ERROR &&
+		    !redis_wrongtype(rep[i])) {
+			redis_set_reply_error(r, rep[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Names a key of the wrong type among the first n replies (the keys in the
+ * same order) as the reason a listing cannot be made; 0 when none.
+ */
+static int
+store_index_type(struct redis *r, redisReply **rep, size_t n,
+    const char *const *keys, const char *type, char *cause, size_t len,
+    const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!redis_wrongtype(rep[i]))
+			continue;
+		r->err = RERR_REPLY;
+		snprintf(r->errstr, sizeof r->errstr, "key %s is not %s",
+		    keys[i], type);
+		snprintf(cause, len, "%s: key %s is not %s (fix or delete it "
+		    "in Redis)", what, keys[i], type);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Checks the replies of MULTI, the queued commands and EXEC (the last).
  * Returns 0 when it ran, 1 when a WATCHed key changed so nothing ran, -1
  * with r->err set (a NOPERM while queuing is reported before EXECABORT).
@@ -541,6 +584,11 @@ store_blocks_list(struct redis *r, long long now, struct block_list *out,
 	store_append(r, &n, "ZRANGEBYSCORE %s 0 0", blocks);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, what);
+	if (store_index_type(r, rep, 1, (const char *const[]){ blocks },
+	    "a sorted set", cause, len, what) == -1) {
+		store_free_replies(rep, n);
+		return -1;
+	}
 	if (store_reply_errors(r, rep, 2) == -1) {
 		store_free_replies(rep, n);
 		return store_redis_fail(r, cause, len, what);
@@ -568,7 +616,7 @@ store_blocks_list(struct redis *r, long long now, struct block_list *out,
 		store_free_strings(ips, nips);
 		return store_redis_fail(r, cause, len, what);
 	}
-	if (store_reply_errors(r, rep, n) == -1) {
+	if (store_reply_errors_but_type(r, rep, n) == -1) {
 		store_free_replies(rep, n);
 		store_free_strings(ips, nips);
 		return store_redis_fail(r, cause, len, what);
@@ -577,9 +625,17 @@ store_blocks_list(struct redis *r, long long now, struct block_list *out,
 		struct block_entry *b = &out->v[out->n];
 		const redisReply *p = rep[nips];
 
-		/* Gone since the index was read, or expired meanwhile. */
-		if (!store_block_parse(b, ips[i], rep[i]) ||
+		if (redis_wrongtype(rep[i])) {
+			memset(b, 0, sizeof *b);
+			snprintf(b->ip, sizeof b->ip, "%s", ips[i]);
+			snprintf(b->malformed, sizeof b->malformed, "key %s is "
+			    "not a hash", redis_key(r->cfg, key, sizeof key,
+			    KEY_BLOCK, ips[i]));
+			snprintf(b->reason, sizeof b->reason, "MALFORMED: %s",
+			    b->malformed);
+		} else if (!store_block_parse(b, ips[i], rep[i]) ||
 		    (b->until != 0 && b->until <= now))
+			/* Gone since the index was read, or expired meanwhile. */
 			continue;
 		if (p->type == REDIS_REPLY_ARRAY && p->elements == nips)
 			store_agency_of(b->agency, sizeof b->agency,
@@ -1337,7 +1393,12 @@ store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 	store_append(r, &n, "HVALS %s", permit);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, what);
-	if (store_reply_errors(r, rep, n) == -1) {
+	if (store_index_type(r, rep, 1, (const char *const[]){ set }, "a set",
+	    cause, len, what) == -1) {
+		store_free_replies(rep, n);
+		return -1;
+	}
+	if (store_reply_errors_but_type(r, rep, n) == -1) {
 		store_free_replies(rep, n);
 		return store_redis_fail(r, cause, len, what);
 	}
@@ -1419,7 +1480,7 @@ store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 		q = 0;
 		goto out;
 	}
-	if (store_reply_errors(r, rep, q) == -1) {
+	if (store_reply_errors_but_type(r, rep, q) == -1) {
 		store_redis_fail(r, cause, len, what);
 		goto out;
 	}
@@ -1439,6 +1500,13 @@ store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 		struct agency *a = &out->v[out->n++];
 
 		store_agency_parse(a, ids[i], rep[i]);
+		if (redis_wrongtype(rep[i])) {
+			snprintf(a->malformed, sizeof a->malformed, "key %s is "
+			    "not a hash", redis_key(r->cfg, key, sizeof key,
+			    KEY_AGENCY, ids[i]));
+			snprintf(a->name, sizeof a->name, "MALFORMED: %s",
+			    a->malformed);
+		}
 		for (k = 0; permits->type == REDIS_REPLY_ARRAY &&
 		     k < permits->elements; k++) {
 			const char *s = store_str(permits->element[k]);

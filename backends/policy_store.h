@@ -29,6 +29,7 @@ struct block_entry {
 	long long hits;      /* requests refused by this block */
 	long long last_hit;  /* epoch seconds, 0: never */
 	char agency[STORE_ID_MAX]; /* the IP's permit, "" when none */
+	char malformed[STORE_TEXT_MAX]; /* why its hash cannot be read */
 };
 
 struct block_list {
@@ -70,6 +71,7 @@ struct agency {
 	bool over_bulk;                    /* rcpts_10min > bulk limit */
 	long long spark_minutes[STORE_SPARK_MINUTES]; /* msgs, oldest first */
 	long long spark_hours[STORE_SPARK_HOURS];     /* msgs, oldest first */
+	char malformed[STORE_TEXT_MAX]; /* why its hash cannot be read */
 };
 
 struct agency_list {

@@ -218,12 +218,22 @@ redis_close(struct redis *r)
 void
 redis_set_reply_error(struct redis *r, const redisReply *reply)
 {
+	char said[200];
+
+	validate_sanitize(said, sizeof said, reply->str);
 	if (strncmp(reply->str, "NOPERM", 6) == 0)
 		redis_fail(r, RERR_DENIED, "permission denied for redis user "
 		    "'%s': %s", r->cfg->redis.user ? r->cfg->redis.user :
-		    "default", reply->str);
+		    "default", said);
 	else
-		redis_fail(r, RERR_REPLY, "redis: %s", reply->str);
+		redis_fail(r, RERR_REPLY, "redis: %s", said);
+}
+
+bool
+redis_wrongtype(const redisReply *reply)
+{
+	return reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "WRONGTYPE", 9) == 0;
 }
 
 /* A lost connection: close it so the next call reconnects. */

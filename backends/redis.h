@@ -4,6 +4,7 @@
 
 #include <hiredis.h>
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "core/config.h"
 
@@ -108,5 +109,12 @@ int redis_exit_code(const struct redis *r);
 
 /* Sets err/errstr from an error reply (NOPERM is RERR_DENIED). */
 void redis_set_reply_error(struct redis *r, const redisReply *reply);
+
+/*
+ * Whether a reply is WRONGTYPE: one key holds another type than the schema
+ * says. Callers show that entry as malformed; it is never a reason to fail
+ * a whole listing, and never "unreachable".
+ */
+bool redis_wrongtype(const redisReply *reply);
 
 #endif

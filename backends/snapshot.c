@@ -132,10 +132,16 @@ node_field(struct node_status *n, size_t field, const char *v)
 
 static void
 node_parse(struct node_status *n, const redisReply *hash,
-    const redisReply *alive)
+    const redisReply *alive, const char *prefix)
 {
 	size_t i;
 
+	n->alive = alive->type == REDIS_REPLY_INTEGER && alive->integer == 1;
+	if (redis_wrongtype(hash)) {
+		snprintf(n->malformed, sizeof n->malformed, "key %snode:%s is "
+		    "not a hash", prefix, n->name);
+		return;
+	}
 	if (hash->type != REDIS_REPLY_ARRAY || hash->elements != NODE_NFIELDS)
 		return;
 	for (i = 0; i < NODE_NFIELDS; i++) {
@@ -146,7 +152,6 @@ node_parse(struct node_status *n, const redisReply *hash,
 		n->seen = true;
 		node_field(n, i, v->str);
 	}
-	n->alive = alive->type == REDIS_REPLY_INTEGER && alive->integer == 1;
 }
 
 static int
@@ -288,6 +293,59 @@ snapshot_query_free(struct snapshot_query *q)
 	memset(q, 0, sizeof *q);
 }
 
+/* Names the first shared key whose reply says it has the wrong type. */
+static void
+snapshot_problems(struct snapshot *s, const char *prefix, redisReply **rep,
+    size_t nn)
+{
+	static const char *const what[][2] = {
+		{ KEY_NODES, "a set" }, { KEY_EVENTS, "a stream" },
+		{ KEY_AGENCIES, "a set" }, { KEY_BLOCKS, "a sorted set" },
+		{ KEY_PERMIT, "a hash" },
+	};
+	const redisReply *r[5] = { rep[0], rep[1 + 2 * nn], rep[2 + 2 * nn],
+		rep[3 + 2 * nn], rep[4 + 2 * nn] };
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		if (!redis_wrongtype(r[i]))
+			continue;
+		snprintf(s->problem, sizeof s->problem, "key %s%s is not %s: "
+		    "its figures are left out", prefix, what[i][0],
+		    what[i][1]);
+		return;
+	}
+}
+
+/*
+ * The nodes fetched only because the nodes set named them, and named no
+ * more: removed by an operator, they leave the views at this refresh.
+ */
+static void
+snapshot_dropped(struct snapshot *s, const struct snapshot_query *q,
+    const redisReply *set)
+{
+	size_t i, j, keep = q->nconfigured;
+
+	for (i = q->nconfigured; i < q->nnames && i < s->nnodes; i++) {
+		for (j = 0; j < set->elements; j++) {
+			if (set->element[j]->type == REDIS_REPLY_STRING &&
+			    strcmp(set->element[j]->str, q->names[i]) == 0)
+				break;
+		}
+		if (j < set->elements) {
+			if (keep != i)
+				s->nodes[keep] = s->nodes[i];
+			keep++;
+			continue;
+		}
+		s->dropped = xreallocarray(s->dropped, s->ndropped + 1,
+		    sizeof *s->dropped);
+		s->dropped[s->ndropped++] = xstrdup(q->names[i]);
+	}
+	s->nnodes = keep;
+}
+
 struct snapshot *
 snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 {
@@ -311,8 +369,13 @@ snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 		free(rep);
 		return NULL;
 	}
+	/*
+	 * A key of the wrong type spoils only what it holds (a node's row, a
+	 * count); any other error (NOPERM) concerns the whole snapshot.
+	 */
 	for (i = 0; i < ncmd; i++) {
-		if (rep[i]->type == REDIS_REPLY_ERROR) {
+		if (rep[i]->type == REDIS_REPLY_ERROR &&
+		    !redis_wrongtype(rep[i])) {
 			redis_set_reply_error(r, rep[i]);
 			for (j = 0; j < ncmd; j++)
 				freeReplyObject(rep[j]);
@@ -339,8 +402,9 @@ snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 			n->configured = true;
 		} else
 			snprintf(n->name, sizeof n->name, "%s", q->names[i]);
-		node_parse(n, rep[1 + 2 * i], rep[2 + 2 * i]);
+		node_parse(n, rep[1 + 2 * i], rep[2 + 2 * i], cfg->redis.prefix);
 	}
+	snapshot_problems(s, cfg->redis.prefix, rep, nn);
 
 	/* Members of the nodes set we did not fetch: next time we will. */
 	if (rep[0]->type == REDIS_REPLY_ARRAY) {
@@ -362,6 +426,7 @@ snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 			    sizeof *s->unknown);
 			s->unknown[s->nunknown++] = xstrdup(m->str);
 		}
+		snapshot_dropped(s, q, rep[0]);
 		free(names);
 	}
 	events_parse(s, rep[1 + 2 * nn]);

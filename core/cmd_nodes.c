@@ -56,6 +56,9 @@ cmd_nodes_json(const struct snapshot *s, long long now)
 		json_object_set_new(o, "disk_pct", json_count(n->disk_pct));
 		json_object_set_new(o, "version", json_string(n->version));
 		json_object_set_new(o, "mta_version", json_string(n->mta_version));
+		if (n->malformed[0] != '\0')
+			json_object_set_new(o, "malformed",
+			    json_string(n->malformed));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -98,7 +101,9 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "%-10s %-7s %-8s %-8s %5s", n->name,
 		    config_role_name(n->role), n->cluster,
 		    node_state_name(n->alive ? n->state : STATE_DOWN), beat);
-		if (n->role == NODE_GATEWAY) {
+		if (n->malformed[0] != '\0')
+			fprintf(ctx->out, " malformed: %s\n", n->malformed);
+		else if (n->role == NODE_GATEWAY) {
 			for (q = 0; q < Q_COUNT; q++)
 				format_count(n->queue[q], v[q], sizeof v[q]);
 			fprintf(ctx->out, " %6s %6s %6s %6s %6s %6s\n",

@@ -63,6 +63,9 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		json_object_set_new(o, "blocks", json_integer(s->nblocks));
 		json_object_set_new(o, "permits", json_integer(s->npermits));
 		json_object_set_new(o, "agencies", json_integer(s->nagencies));
+		if (s->problem[0] != '\0')
+			json_object_set_new(o, "problem",
+			    json_string(s->problem));
 		json_object_set_new(o, "persistence", json_pack("{s:s,s:s}",
 		    "state", redis_persist_name(persist), "detail",
 		    persist_msg));
@@ -80,6 +83,8 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    queue[Q_DEFERRED], queue[Q_HOLD], queue[Q_CORRUPT]);
 	fprintf(ctx->out, "blocks %ld, relay permits %ld, agencies %ld\n",
 	    s->nblocks, s->npermits, s->nagencies);
+	if (s->problem[0] != '\0')
+		fprintf(ctx->out, "malformed: %s\n", s->problem);
 	fprintf(ctx->out, "redis persistence%s: %s\n",
 	    persist == REDIS_PERSIST_RISK ? " AT RISK" : "", persist_msg);
 	return EXIT_OK;

@@ -72,6 +72,9 @@ snapshot_free(struct snapshot *s)
 	for (i = 0; i < s->nunknown; i++)
 		free(s->unknown[i]);
 	free(s->unknown);
+	for (i = 0; i < s->ndropped; i++)
+		free(s->dropped[i]);
+	free(s->dropped);
 	free(s);
 }
 

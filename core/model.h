@@ -43,6 +43,7 @@ struct node_status {
 	char last_backup[11];  /* YYYY-MM-DD or "" */
 	char version[32];
 	char mta_version[32];
+	char malformed[96];    /* why its hash cannot be read, "" when fine */
 };
 
 struct event {
@@ -68,6 +69,9 @@ struct snapshot {
 	long npermits;
 	char **unknown;       /* names in the nodes set not yet fetched */
 	size_t nunknown;
+	char **dropped;       /* fetched names no longer in the nodes set */
+	size_t ndropped;
+	char problem[160];    /* a shared key of the wrong type, "" when none */
 };
 
 const char *node_state_name(enum node_state s);

@@ -129,6 +129,8 @@ policy_cmd_block_json(const struct block_entry *b, long long now)
 	json_object_set_new(o, "last_hit", b->last_hit == 0 ? json_null() :
 	    json_integer(b->last_hit));
 	json_object_set_new(o, "agency", policy_cmd_json_str(b->agency));
+	if (b->malformed[0] != '\0')
+		json_object_set_new(o, "malformed", json_string(b->malformed));
 	return o;
 }
 
@@ -188,6 +190,8 @@ policy_cmd_agency_json(const struct agency *a, bool volumes)
 	json_object_set_new(o, "bulk_rcpts", a->bulk_rcpts < 0 ? json_null() :
 	    json_integer(a->bulk_rcpts));
 	json_object_set_new(o, "permits", json_integer((json_int_t)a->npermits));
+	if (a->malformed[0] != '\0')
+		json_object_set_new(o, "malformed", json_string(a->malformed));
 	if (!volumes)
 		return o;
 	json_object_set_new(o, "minute", policy_cmd_metrics(a->minute));

@@ -572,6 +572,7 @@ console_take(struct console *c, struct worker_msg *m)
 		if (!c->redis_down)
 			c->down_since_ms = clock_mono_ms();
 		c->redis_down = true;
+		c->redis_refused = m->err == RERR_DENIED || m->err == RERR_REPLY;
 		snprintf(c->redis_err, sizeof c->redis_err, "%s", m->errstr);
 	}
 	worker_msg_free(m);
@@ -681,8 +682,9 @@ console_draw_banner(struct console *c, int y)
 		snprintf(age, sizeof age, "data from %lds ago", data_age);
 	else
 		snprintf(age, sizeof age, "no data yet");
-	snprintf(line, sizeof line, " REDIS UNREACHABLE for %llds: %s; %s, "
-	    "retrying", (clock_mono_ms() - c->down_since_ms) / 1000,
+	snprintf(line, sizeof line, " REDIS %s for %llds: %s; %s, "
+	    "retrying", c->redis_refused ? "REFUSES THE REFRESH" :
+	    "UNREACHABLE", (clock_mono_ms() - c->down_since_ms) / 1000,
 	    c->redis_err, age);
 	attrset(theme_attr(ROLE_BANNER));
 	mvhline(y, 0, ' ', COLS);

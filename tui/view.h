@@ -65,6 +65,7 @@ struct console {
 	long long snap_mono_ms;      /* when snap arrived */
 	bool redis_down;
 	char redis_err[256];
+	bool redis_refused;   /* Redis answered, with an error: not unreachable */
 	long long down_since_ms;     /* monotonic */
 	const struct view *views[CONSOLE_NVIEWS];
 	void *state[CONSOLE_NVIEWS];

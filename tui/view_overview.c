@@ -191,7 +191,11 @@ overview_draw(void *state, struct console *c, int y, int h)
 			overview_drain(st, n, r->cell[10], TABLE_CELL_MAX);
 		else
 			overview_undrain(st, n->name);
-		if (!n->seen) {
+		if (n->malformed[0] != '\0') {
+			r->span = 5;
+			snprintf(r->cell[5], TABLE_CELL_MAX, "MALFORMED: %s",
+			    n->malformed);
+		} else if (!n->seen) {
 			r->span = 5;
 			snprintf(r->cell[5], TABLE_CELL_MAX, "no heartbeat ever "
 			    "seen from this node");

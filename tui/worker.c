@@ -44,17 +44,29 @@ worker_post(struct worker *w, struct worker_msg *m)
 		return;
 }
 
-/* Returns 1 when the snapshot named nodes the query did not ask for. */
+/*
+ * Returns 1 when the snapshot named nodes the query did not ask for, or
+ * found nodes asked for gone from the nodes set: the query changes.
+ */
 static int
 worker_learn(struct worker_extra *x, const struct snapshot *s)
 {
-	size_t i;
+	size_t i, j, keep;
 
+	for (j = 0; j < s->ndropped; j++) {
+		for (i = keep = 0; i < x->n; i++) {
+			if (strcmp(x->names[i], s->dropped[j]) == 0)
+				free(x->names[i]);
+			else
+				x->names[keep++] = x->names[i];
+		}
+		x->n = keep;
+	}
 	for (i = 0; i < s->nunknown; i++) {
 		x->names = xreallocarray(x->names, x->n + 1, sizeof *x->names);
 		x->names[x->n++] = xstrdup(s->unknown[i]);
 	}
-	return s->nunknown > 0;
+	return s->nunknown > 0 || s->ndropped > 0;
 }
 
 static struct worker_msg *

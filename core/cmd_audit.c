@@ -281,8 +281,9 @@ audit_since(const char *s, long long now_ms, long long *ms)
 	return -1;
 }
 
+/* `folded`: one line per action, so a started line has no end (yet). */
 static void
-audit_print_table(FILE *f, const struct audit_list *l)
+audit_print_table(FILE *f, const struct audit_list *l, bool folded)
 {
 	static const char *const header[] = { "TIME (UTC)", "WHO", "FROM",
 		"RESULT", "NODES", "COMMAND", "SAID" };
@@ -315,7 +316,7 @@ audit_print_table(FILE *f, const struct audit_list *l)
 		row[3] = result;
 		row[4] = r->nodes[0] ? r->nodes : "-";
 		row[5] = r->cmd;
-		row[6] = r->said[0] ? r->said : strcmp(r->phase,
+		row[6] = r->said[0] ? r->said : folded && strcmp(r->phase,
 		    AUDIT_STARTED) == 0 ? AUDIT_NO_END : "-";
 		policy_table_add(&t, row);
 	}
@@ -377,7 +378,7 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "no audit record%s\n", since != NULL ||
 		    user != NULL ? " matches" : " yet");
 	else
-		audit_print_table(ctx->out, &l);
+		audit_print_table(ctx->out, &l, !records);
 	audit_list_free(&l);
 	return EXIT_OK;
 }

@@ -23,7 +23,7 @@ static const char audit_script[] =
 	"redis.call('SET', KEYS[2], id, 'EX', ARGV[1])\n"
 	"return id\n";
 
-#define AUDIT_NARGS 40
+#define AUDIT_NARGS 48
 
 static void
 audit_store_field(const char **argv, size_t *n, const char *name,
@@ -71,11 +71,15 @@ audit_store_write(void *redis, const struct audit_record *rec, char *cause,
 	audit_store_field(argv, &n, AUF_REDIS_USER, rec->redis_user, true);
 	audit_store_field(argv, &n, AUF_CMD, rec->cmd, false);
 	audit_store_field(argv, &n, AUF_NODES, rec->nodes, false);
-	audit_store_field(argv, &n, AUF_EXIT, code, false);
+	/* A started record has no exit code yet. */
+	audit_store_field(argv, &n, AUF_EXIT, rec->exit_code >= 0 ? code : "",
+	    true);
 	audit_store_field(argv, &n, AUF_RESULT, rec->result, false);
 	audit_store_field(argv, &n, AUF_SAID, rec->said, false);
 	if (rec->spooled)
 		audit_store_field(argv, &n, AUF_SPOOLED, "1", false);
+	audit_store_field(argv, &n, AUF_ACTION, rec->action, true);
+	audit_store_field(argv, &n, AUF_PHASE, rec->phase, true);
 	reply = redis_commandv(r, (int)n, argv, NULL);
 	if (reply != NULL) {
 		/* The new entry's ID, or nil: the id was written before. */
@@ -140,6 +144,7 @@ audit_store_entry(const redisReply *e, struct audit_record *rec)
 
 	memset(rec, 0, sizeof *rec);
 	rec->at_ms = -1;
+	rec->exit_code = -1;
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY)
@@ -180,7 +185,12 @@ audit_store_entry(const redisReply *e, struct audit_record *rec)
 			validate_sanitize(rec->said, sizeof rec->said, v);
 		else if (strcmp(name, AUF_SPOOLED) == 0)
 			rec->spooled = strcmp(v, "1") == 0;
+		else if (strcmp(name, AUF_ACTION) == 0)
+			validate_sanitize(rec->action, sizeof rec->action, v);
+		else if (strcmp(name, AUF_PHASE) == 0)
+			validate_sanitize(rec->phase, sizeof rec->phase, v);
 	}
+	audit_record_defaults(rec);
 	return rec->id[0] != '\0' && rec->at_ms >= 0 ? 0 : -1;
 }
 

@@ -118,6 +118,34 @@ audit_record_init(struct audit_record *r, long long now_ms)
 	audit_make_id(r->id, sizeof r->id, r->host, now_ms);
 }
 
+void
+audit_record_start(struct audit_record *r)
+{
+	snprintf(r->action, sizeof r->action, "%s", r->id);
+	snprintf(r->phase, sizeof r->phase, AUDIT_STARTED);
+	snprintf(r->result, sizeof r->result, AUDIT_STARTED);
+	r->exit_code = -1;
+}
+
+void
+audit_record_finish(struct audit_record *done,
+    const struct audit_record *started, long long now_ms)
+{
+	audit_record_init(done, now_ms);
+	/* Who and from where: as when it started, on whichever thread. */
+	snprintf(done->user, sizeof done->user, "%s", started->user);
+	snprintf(done->ssh_client, sizeof done->ssh_client, "%s",
+	    started->ssh_client);
+	snprintf(done->host, sizeof done->host, "%s", started->host);
+	snprintf(done->tty, sizeof done->tty, "%s", started->tty);
+	snprintf(done->via, sizeof done->via, "%s", started->via);
+	snprintf(done->redis_user, sizeof done->redis_user, "%s",
+	    started->redis_user);
+	snprintf(done->cmd, sizeof done->cmd, "%s", started->cmd);
+	snprintf(done->action, sizeof done->action, "%s", started->action);
+	snprintf(done->phase, sizeof done->phase, AUDIT_COMPLETED);
+}
+
 const char *
 audit_result(int exit_code, bool dry_run, bool refused)
 {
@@ -178,10 +206,17 @@ audit_record_json(const struct audit_record *r)
 	json_object_set_new(o, AUF_REDIS_USER, audit_json_str(r->redis_user));
 	json_object_set_new(o, AUF_CMD, json_string(r->cmd));
 	json_object_set_new(o, AUF_NODES, nodes);
-	json_object_set_new(o, AUF_EXIT, json_integer(r->exit_code));
+	json_object_set_new(o, AUF_EXIT, r->exit_code >= 0 ?
+	    json_integer(r->exit_code) : json_null());
 	json_object_set_new(o, AUF_RESULT, json_string(r->result));
 	json_object_set_new(o, AUF_SAID, json_string(r->said));
 	json_object_set_new(o, AUF_SPOOLED, json_boolean(r->spooled));
+	json_object_set_new(o, AUF_ACTION, json_string(r->action[0] ?
+	    r->action : r->id));
+	json_object_set_new(o, AUF_PHASE, json_string(r->phase[0] ? r->phase :
+	    AUDIT_COMPLETED));
+	if (r->started_ms > 0)
+		json_object_set_new(o, "started_at", json_integer(r->started_ms));
 	if (r->stream_id[0] != '\0')
 		json_object_set_new(o, "stream_id", json_string(r->stream_id));
 	return o;
@@ -194,6 +229,16 @@ audit_json_get(const json_t *o, const char *name, char *buf, size_t len)
 	const char *s = json_string_value(json_object_get(o, name));
 
 	validate_sanitize(buf, len, s != NULL ? s : "");
+}
+
+void
+audit_record_defaults(struct audit_record *r)
+{
+	/* Written before actions had two records: one record, one action. */
+	if (r->action[0] == '\0')
+		snprintf(r->action, sizeof r->action, "%s", r->id);
+	if (strcmp(r->phase, AUDIT_STARTED) != 0)
+		snprintf(r->phase, sizeof r->phase, AUDIT_COMPLETED);
 }
 
 int
@@ -219,6 +264,8 @@ audit_record_from_json(const json_t *o, struct audit_record *r, char *cause,
 	audit_json_get(o, AUF_RESULT, r->result, sizeof r->result);
 	audit_json_get(o, AUF_SAID, r->said, sizeof r->said);
 	audit_json_get(o, "stream_id", r->stream_id, sizeof r->stream_id);
+	audit_json_get(o, AUF_ACTION, r->action, sizeof r->action);
+	audit_json_get(o, AUF_PHASE, r->phase, sizeof r->phase);
 	at = json_object_get(o, AUF_AT);
 	r->at_ms = json_is_integer(at) ? json_integer_value(at) : -1;
 	v = json_object_get(o, AUF_EXIT);
@@ -235,6 +282,7 @@ audit_record_from_json(const json_t *o, struct audit_record *r, char *cause,
 		    "%s%s", off ? "," : "", s);
 	}
 	validate_sanitize(r->nodes, sizeof r->nodes, r->nodes);
+	audit_record_defaults(r);
 	if (r->id[0] == '\0' || r->at_ms < 0 || r->cmd[0] == '\0' ||
 	    r->result[0] == '\0') {
 		snprintf(cause, len, "an audit record needs %s",
@@ -596,13 +644,88 @@ audit_submit(const char *path, const struct audit_writer *w,
 		return AUDIT_IN_STREAM;
 	if (strcmp(r->result, "refused") == 0)
 		return AUDIT_DROPPED;
-	if (path == NULL)
+	if (path == NULL) {
+		snprintf(why, sizeof why, "%s", cause);
+		snprintf(cause, len, "%s; no spool file: set HOME or "
+		    "MAILNOC_AUDIT_FILE", why);
 		return AUDIT_LOST;
+	}
 	r->spooled = true;
 	if (audit_spool_append(path, r, why, sizeof why) == -1) {
+		char stream[256];
+
 		r->spooled = false;
-		snprintf(cause, len, "the audit record is lost: %s", why);
+		/* Both reasons: the operator has two things to fix. */
+		snprintf(stream, sizeof stream, "%s", cause);
+		snprintf(cause, len, "%s; %s", stream, why);
 		return AUDIT_LOST;
 	}
 	return AUDIT_SPOOLED;
+}
+
+bool
+audit_may_start(int outcome, bool required)
+{
+	return outcome != AUDIT_LOST || !required;
+}
+
+/* Sorts indices of records by action, then position (qsort_r's argument). */
+static int
+audit_fold_cmp(const void *a, const void *b, void *arg)
+{
+	const struct audit_record *v = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(v[i].action, v[j].action);
+
+	if (c != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+size_t
+audit_fold(struct audit_record *v, size_t n)
+{
+	size_t *ix, i, k, out = 0;
+	bool *drop;
+
+	if (n == 0)
+		return 0;
+	ix = xcalloc(n, sizeof *ix);
+	drop = xcalloc(n, sizeof *drop);
+	for (i = 0; i < n; i++)
+		ix[i] = i;
+	qsort_r(ix, n, sizeof *ix, audit_fold_cmp, v);
+	for (i = 0; i < n; i = k) {
+		size_t started = n, done = n, m;
+
+		for (k = i; k < n && strcmp(v[ix[k]].action, v[ix[i]].action) ==
+		     0; k++)
+			;
+		if (v[ix[i]].action[0] == '\0')
+			continue;
+		for (m = i; m < k; m++) {
+			const struct audit_record *r = &v[ix[m]];
+
+			if (strcmp(r->phase, AUDIT_STARTED) == 0) {
+				if (started == n)
+					started = ix[m];
+			} else if (done == n)
+				done = ix[m];
+		}
+		if (started == n || done == n)
+			continue;
+		v[done].started_ms = v[started].at_ms;
+		v[done].spooled |= v[started].spooled;
+		drop[started] = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (drop[i])
+			continue;
+		if (out != i)
+			v[out] = v[i];
+		out++;
+	}
+	free(ix);
+	free(drop);
+	return out;
 }

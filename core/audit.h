@@ -28,6 +28,15 @@
 #define AUF_RESULT      "result"      /* ok | failed | refused | dry-run */
 #define AUF_SAID        "said"        /* the backend's answer, one line */
 #define AUF_SPOOLED     "spooled"     /* "1": came through the spool file */
+#define AUF_ACTION      "action"      /* the id of the action: the same in its
+                                         started and its completed record */
+#define AUF_PHASE       "phase"       /* started | completed */
+
+#define AUDIT_STARTED   "started"     /* phase, and the result of that record */
+#define AUDIT_COMPLETED "completed"
+/* What a reader says of a started record without its completed one. */
+#define AUDIT_NO_END    "no end recorded: still running, or cut short " \
+	"(killed, a crash)"
 
 #define AUDIT_CMD_MAX   1024
 #define AUDIT_SAID_MAX  512
@@ -48,7 +57,10 @@ struct audit_record {
 	char result[16];
 	char said[AUDIT_SAID_MAX];
 	bool spooled;
+	char action[128];    /* the action's id; old records: their own id */
+	char phase[16];      /* AUDIT_STARTED or AUDIT_COMPLETED */
 	char stream_id[48];  /* as read from the stream; "" otherwise */
+	long long started_ms; /* (audit_fold) when its action started; 0 */
 };
 
 /*
@@ -56,6 +68,21 @@ struct audit_record {
  * where from (local user, $SSH_CONNECTION or $SSH_CLIENT, host, tty).
  */
 void audit_record_init(struct audit_record *r, long long now_ms);
+
+/*
+ * Makes `r` (from audit_record_init) the started record of a new action:
+ * its id is the action's, phase and result "started", no exit code (-1).
+ * The caller fills cmd and via.
+ */
+void audit_record_start(struct audit_record *r);
+
+/*
+ * Makes `done` the completed record of the action `started` began, made
+ * at `now_ms`: a new id, the same action, origin, via and command. The
+ * caller fills nodes, exit, result and said.
+ */
+void audit_record_finish(struct audit_record *done,
+    const struct audit_record *started, long long now_ms);
 
 /* A new id "host-pid-ms-counter-random"; unique across hosts and threads. */
 void audit_make_id(char *buf, size_t len, const char *host, long long ms);
@@ -71,7 +98,8 @@ const char *audit_result(int exit_code, bool dry_run, bool refused);
 /* "2026-01-02T03:04:05.678Z" for epoch ms. Returns buf. */
 char *audit_time_iso(long long ms, char *buf, size_t len);
 
-/* The record as a JSON object (nodes as an array; absent fields null). */
+/* The record as a JSON object (nodes as an array; absent fields null; exit
+ * null before the action ended; started_at when audit_fold found it). */
 json_t *audit_record_json(const struct audit_record *r);
 
 /*
@@ -80,6 +108,10 @@ json_t *audit_record_json(const struct audit_record *r);
  */
 int audit_record_from_json(const json_t *o, struct audit_record *r,
     char *cause, size_t len);
+
+/* Fills what a record read back lacks: an older record is its own action,
+ * completed; an unknown phase reads as completed. */
+void audit_record_defaults(struct audit_record *r);
 
 /* What a writer answers for one record. */
 enum audit_write {
@@ -142,9 +174,28 @@ enum audit_outcome {
  * Replays the spool, then writes `r`. A record the writer did not take is
  * appended to the spool (marked spooled), except a refusal: it changed
  * nothing and is written only when the stream takes it. Returns an enum
- * audit_outcome; `cause` says why it was not written.
+ * audit_outcome; `cause` says why it was not written (AUDIT_LOST: why
+ * neither the stream nor the spool took it, both in one line).
  */
 int audit_submit(const char *path, const struct audit_writer *w,
     struct audit_record *r, char *cause, size_t len);
+
+/*
+ * May an action go ahead after its started record came out as `outcome`
+ * (enum audit_outcome)? Only AUDIT_LOST stops it, and only when the audit
+ * is `required` (audit.required).
+ */
+bool audit_may_start(int outcome, bool required);
+
+/*
+ * Folds the records of each action into one line, in place: a completed
+ * record takes the time of its started record (started_ms) and the started
+ * record goes (the line is marked spooled when either record came through
+ * the spool); a started record without its completed one stays, so an
+ * action still running or cut short (killed, a crash) shows as "started".
+ * Records without an action (older ones) stay as they are. The order of
+ * the others is kept. Returns the new count.
+ */
+size_t audit_fold(struct audit_record *v, size_t n);
 
 #endif

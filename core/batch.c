@@ -15,10 +15,14 @@ static void
 batch_error(const struct cmd_ctx *ctx, int code)
 {
 	fprintf(stderr, "mailnoc: %s\n", ctx->cause);
-	if (ctx->json) {
+	/* A lost audit record after a success: its JSON said so already. */
+	if (ctx->json && !(code == EXIT_AUDIT_LOST && ctx->audit_lost_said)) {
 		json_t *o = json_pack("{s:s,s:i}", "error", ctx->cause, "exit",
 		    code);
 
+		if (ctx->audit_lost[0] != '\0')
+			json_object_set_new(o, "audit_lost",
+			    json_string(ctx->audit_lost));
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);

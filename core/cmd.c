@@ -304,6 +304,15 @@ cmd_option(const struct cmd *c, const char *name)
 void
 cmd_json_print(struct cmd_ctx *ctx, json_t *o)
 {
+	json_t *prev = ctx->json_held;
+
+	/* The last object may yet have to say that the audit record is lost. */
+	if (ctx->json_hold) {
+		ctx->json_held = o;
+		if (prev == NULL)
+			return;
+		o = prev;
+	}
 	json_dumpf(o, ctx->out, JSON_COMPACT);
 	fputc('\n', ctx->out);
 	json_decref(o);
@@ -460,9 +469,10 @@ cmd_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	ctx->refused = false;
 	ctx->touched[0] = ctx->said[0] = '\0';
+	cmd_audit_before(c, ctx);
 	code = cmd_run(c, ctx);
 	if (ctx->audit)
-		cmd_audit_after(c, ctx, code);
+		code = cmd_audit_after(c, ctx, code);
 	return code;
 }
 

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "core/audit.h"
 #include "core/config.h"
 
 struct redis;
@@ -127,6 +128,14 @@ struct cmd_ctx {
 	bool refused;          /* ended by a refusal (not confirmed, no --yes) */
 	char touched[256];     /* the nodes it touched: cmd_touch */
 	char said[512];        /* what the backend said, one line: cmd_said */
+	/* Kept by cmd_exec and cmd_begin (core/cmd_audit.c). */
+	const struct cmd *running;  /* the command cmd_exec runs */
+	bool begun;                 /* its started record went out (or is lost) */
+	struct audit_record started; /* that record: the completed one follows */
+	char audit_lost[512];       /* why a record of it is lost; "" */
+	bool json_hold;             /* cmd_json_print keeps the last object... */
+	json_t *json_held;          /* ...to print it after the audit */
+	bool audit_lost_said;       /* the loss is in the JSON printed */
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -198,11 +207,30 @@ void cmd_said(struct cmd_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * After a command ran (cmd_exec calls it when ctx->audit is set): writes the
- * audit record of a command that changes the service, and otherwise replays
- * the audit spool when the command reached Redis (core/cmd_audit.c).
+ * The change is about to be made: writes the "started" audit record of the
+ * command cmd_exec runs (once; nothing for reads, dry runs, the console's
+ * UI thread, or without ctx->audit). Call it after the checks and the
+ * question, right before the first change; confirm_batch calls it when it
+ * answers CONFIRM_GO. Returns EXIT_OK, or EXIT_AUDIT_REFUSED with
+ * ctx->cause set when neither Redis nor the spool file took the record and
+ * audit.required is on: then change nothing. With audit.required off the
+ * loss is kept in ctx->audit_lost and the change goes ahead.
  */
-void cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code);
+int cmd_begin(struct cmd_ctx *ctx);
+
+/* Before a command runs (cmd_exec calls it): clears what cmd_begin keeps. */
+void cmd_audit_before(const struct cmd *c, struct cmd_ctx *ctx);
+
+/*
+ * After a command ran (cmd_exec calls it when ctx->audit is set): writes the
+ * audit record of a command that changes the service — the completed record
+ * of what cmd_begin started — and otherwise replays the audit spool when
+ * the command reached Redis (core/cmd_audit.c). Prints the JSON object the
+ * command printed last, with "audit_lost" when a record is lost. Returns
+ * `code`, or EXIT_AUDIT_LOST with ctx->cause set when the command succeeded
+ * but a record of it is lost (a failure keeps its code; its cause says it).
+ */
+int cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code);
 
 /* Prints the command list (batch `help`), generated from the table. */
 void cmd_print_help(FILE *f, bool read_only);
@@ -220,7 +248,8 @@ void cmd_print_usage(FILE *f, const struct cmd_entry *e);
 /* Writes "name usage" into buf. */
 void cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len);
 
-/* Prints `o` as one line of compact JSON and releases it. */
+/* Prints `o` as one line of compact JSON and releases it. While a change
+ * is audited, the last object waits for cmd_audit_after. */
 void cmd_json_print(struct cmd_ctx *ctx, json_t *o);
 
 /* In the console, switches to `view`; returns an exit code. */

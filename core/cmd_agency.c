@@ -170,6 +170,8 @@ agency_put(const struct cmd *c, struct cmd_ctx *ctx, bool create)
 	    "change", id);
 	if ((r = policy_cmd_redis(ctx, cause, &code)) == NULL)
 		return code;
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	cmd_touch(ctx, "redis");
 	if (store_agency_put(r, &a, fields, create, cause, sizeof cause) == -1 ||
 	    store_agency_get(r, id, &now_a, cause, sizeof cause) == -1)

@@ -24,6 +24,8 @@ static const struct cmd_option cmd_audit_options[] = {
 	    "date (2026-01-02, 2026-01-02T15:04, UTC)" },
 	{ "user", 1, "only what this local user did" },
 	{ "limit", 1, "at most this many records (100)" },
+	{ "records", 0, "every record as written: an action's started and "
+	    "completed records apart" },
 	{ NULL, 0, NULL },
 };
 
@@ -83,39 +85,151 @@ audit_cmd_line(const struct cmd *c, char *buf, size_t len)
 		audit_join_word(buf, len, &off, "--dry-run");
 }
 
+/* A change run here (batch mode, a script line, a console job) whose
+ * records this process writes; a prompt or a console key is not the
+ * command it begins, and the console's UI thread leaves it to the job. */
+static bool
+cmd_audited(const struct cmd *c, const struct cmd_ctx *ctx)
+{
+	return ctx->audit && ctx->cfg != NULL && ctx->ui == NULL &&
+	    (cmd_flags(c) & CMD_MUTATES) &&
+	    !(c->entry->flags & (CMD_ARG_COMMAND | CMD_UI_ONLY));
+}
+
+/* The via and the command line of a record of `c`. */
+static void
+audit_fill(const struct cmd *c, const struct cmd_ctx *ctx,
+    struct audit_record *rec)
+{
+	if (ctx->via != NULL)
+		snprintf(rec->via, sizeof rec->via, "%s", ctx->via);
+	if (ctx->line != NULL)
+		validate_sanitize(rec->cmd, sizeof rec->cmd, ctx->line);
+	else {
+		audit_cmd_line(c, rec->cmd, sizeof rec->cmd);
+		validate_sanitize(rec->cmd, sizeof rec->cmd, rec->cmd);
+	}
+}
+
+static struct redis *
+audit_redis(struct cmd_ctx *ctx)
+{
+	if (ctx->redis == NULL) {
+		ctx->redis = xmalloc(sizeof *ctx->redis);
+		redis_init(ctx->redis, ctx->cfg);
+	}
+	return ctx->redis;
+}
+
 void
+cmd_audit_before(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	ctx->running = c;
+	ctx->begun = false;
+	ctx->audit_lost[0] = '\0';
+	ctx->audit_lost_said = false;
+	ctx->json_held = NULL;
+	ctx->json_hold = cmd_audited(c, ctx);
+}
+
+int
+cmd_begin(struct cmd_ctx *ctx)
+{
+	const struct cmd *c = ctx->running;
+	struct audit_record *rec = &ctx->started;
+	char cause[512];
+	int rc;
+
+	if (c == NULL || ctx->begun || ctx->dry_run || c->dry_run ||
+	    !cmd_audited(c, ctx))
+		return EXIT_OK;
+	audit_record_init(rec, clock_wall_ms());
+	audit_fill(c, ctx, rec);
+	audit_record_start(rec);
+	rc = audit_store_submit(audit_redis(ctx), rec, cause, sizeof cause);
+	if (!audit_may_start(rc, ctx->cfg->audit.required)) {
+		const struct cmd_sub *s = c->argc > 0 ?
+		    cmd_sub_find(c->entry, c->argv[0]) : NULL;
+
+		/* Not begun: there is no started record to complete. */
+		return cmd_fail(ctx, EXIT_AUDIT_REFUSED, "%s%s%s: refused, nothing "
+		    "was done: its audit record can be written nowhere (%s); "
+		    "see audit.required", c->entry->name, s ? " " : "",
+		    s ? s->name : "", cause);
+	}
+	ctx->begun = true;
+	if (rc == AUDIT_LOST)
+		snprintf(ctx->audit_lost, sizeof ctx->audit_lost, "%s", cause);
+	return EXIT_OK;
+}
+
+/* Prints the JSON the command printed last, saying a lost record. */
+static void
+audit_json_release(struct cmd_ctx *ctx)
+{
+	json_t *o = ctx->json_held;
+
+	ctx->json_hold = false;
+	ctx->json_held = NULL;
+	if (o == NULL)
+		return;
+	if (ctx->audit_lost[0] != '\0' && json_is_object(o)) {
+		json_object_set_new(o, "audit_lost",
+		    json_string(ctx->audit_lost));
+		ctx->audit_lost_said = true;
+	}
+	cmd_json_print(ctx, o);
+}
+
+/* Says the loss of a record in the command's outcome. */
+static int
+audit_say_lost(struct cmd_ctx *ctx, int code)
+{
+	char was[sizeof ctx->cause];
+
+	if (ctx->audit_lost[0] == '\0')
+		return code;
+	snprintf(was, sizeof was, "%s", code != EXIT_OK ? ctx->cause :
+	    ctx->said);
+	if (code == EXIT_OK)
+		code = EXIT_AUDIT_LOST;
+	/* One line, the loss first: a status line may show only that. */
+	snprintf(ctx->cause, sizeof ctx->cause, "the audit record is lost; "
+	    "%s%s%s", was, was[0] ? "; " : "",
+	    ctx->audit_lost);
+	return code;
+}
+
+int
 cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 {
-	const struct cmd_entry *e = c->entry;
 	struct audit_record rec;
 	struct audit_replay rep;
 	char cause[512];
 	bool refused = ctx->refused || code == EXIT_DENIED;
 	int rc;
 
-	if (ctx->cfg == NULL)
-		return;
-	/* A prompt or a console key is not the command it begins. */
-	if (!(cmd_flags(c) & CMD_MUTATES) ||
-	    (e->flags & (CMD_ARG_COMMAND | CMD_UI_ONLY))) {
-		if (ctx->redis != NULL && ctx->redis->ctx != NULL)
+	if (!cmd_audited(c, ctx)) {
+		if (ctx->cfg != NULL && ctx->ui == NULL && ctx->redis != NULL &&
+		    ctx->redis->ctx != NULL)
 			audit_store_replay(ctx->redis, &rep, cause, sizeof cause);
-		return;
+		return code;
 	}
-	/* In the console, the job that runs it after the question records it. */
-	if (ctx->ui != NULL)
-		return;
-	/* Bad arguments: nothing was tried. */
-	if (code == EXIT_USAGE && !refused)
-		return;
-	audit_record_init(&rec, clock_wall_ms());
-	if (ctx->via != NULL)
-		snprintf(rec.via, sizeof rec.via, "%s", ctx->via);
-	if (ctx->line != NULL)
-		validate_sanitize(rec.cmd, sizeof rec.cmd, ctx->line);
+	/* Bad arguments: nothing was tried. Refused for its record: nothing
+	 * was done, and no place would take a record of that either. */
+	if (!ctx->begun && ((code == EXIT_USAGE && !refused) ||
+	    code == EXIT_AUDIT_REFUSED)) {
+		audit_json_release(ctx);
+		return code;
+	}
+	if (ctx->begun)
+		audit_record_finish(&rec, &ctx->started, clock_wall_ms());
 	else {
-		audit_cmd_line(c, rec.cmd, sizeof rec.cmd);
-		validate_sanitize(rec.cmd, sizeof rec.cmd, rec.cmd);
+		/* Nothing began: a refusal, a dry run, nothing to do. */
+		audit_record_init(&rec, clock_wall_ms());
+		audit_fill(c, ctx, &rec);
+		snprintf(rec.action, sizeof rec.action, "%s", rec.id);
+		snprintf(rec.phase, sizeof rec.phase, AUDIT_COMPLETED);
 	}
 	validate_sanitize(rec.nodes, sizeof rec.nodes, ctx->touched);
 	rec.exit_code = code;
@@ -133,14 +247,11 @@ cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 		validate_sanitize(rec.said, sizeof rec.said, ctx->said);
 	else if (ctx->dry_run || c->dry_run)
 		snprintf(rec.said, sizeof rec.said, "dry run: nothing was done");
-	if (ctx->redis == NULL) {
-		ctx->redis = xmalloc(sizeof *ctx->redis);
-		redis_init(ctx->redis, ctx->cfg);
-	}
-	rc = audit_store_submit(ctx->redis, &rec, cause, sizeof cause);
-	/* A console job's stderr belongs to curses. */
-	if (rc == AUDIT_LOST && !cmd_in_console(ctx))
-		fprintf(stderr, "mailnoc: audit: %s\n", cause);
+	rc = audit_store_submit(audit_redis(ctx), &rec, cause, sizeof cause);
+	if (rc == AUDIT_LOST && ctx->audit_lost[0] == '\0')
+		snprintf(ctx->audit_lost, sizeof ctx->audit_lost, "%s", cause);
+	audit_json_release(ctx);
+	return audit_say_lost(ctx, code);
 }
 
 /* --since: a duration back from now, or a UTC date. Returns epoch ms. */
@@ -170,8 +281,9 @@ audit_since(const char *s, long long now_ms, long long *ms)
 	return -1;
 }
 
+/* `folded`: one line per action, so a started line has no end (yet). */
 static void
-audit_print_table(FILE *f, const struct audit_list *l)
+audit_print_table(FILE *f, const struct audit_list *l, bool folded)
 {
 	static const char *const header[] = { "TIME (UTC)", "WHO", "FROM",
 		"RESULT", "NODES", "COMMAND", "SAID" };
@@ -192,15 +304,20 @@ audit_print_table(FILE *f, const struct audit_list *l)
 		snprintf(from, sizeof from, "%s%s%s", r->ssh_client[0] ?
 		    r->ssh_client : "", r->ssh_client[0] && r->tty[0] ? " " : "",
 		    r->tty[0] ? r->tty : r->ssh_client[0] ? "" : r->via);
-		snprintf(result, sizeof result, "%s %d%s", r->result,
-		    r->exit_code, r->spooled ? " (spooled)" : "");
+		if (r->exit_code >= 0)
+			snprintf(result, sizeof result, "%s %d%s", r->result,
+			    r->exit_code, r->spooled ? " (spooled)" : "");
+		else
+			snprintf(result, sizeof result, "%s%s", r->result,
+			    r->spooled ? " (spooled)" : "");
 		row[0] = when;
 		row[1] = who;
 		row[2] = from;
 		row[3] = result;
 		row[4] = r->nodes[0] ? r->nodes : "-";
 		row[5] = r->cmd;
-		row[6] = r->said[0] ? r->said : "-";
+		row[6] = r->said[0] ? r->said : folded && strcmp(r->phase,
+		    AUDIT_STARTED) == 0 ? AUDIT_NO_END : "-";
 		policy_table_add(&t, row);
 	}
 	policy_table_print(&t, f);
@@ -215,8 +332,9 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	struct audit_list l;
 	struct redis *r;
 	char cause[512], *end;
+	bool records = cmd_option(c, "records") != NULL;
 	long n;
-	size_t i;
+	size_t i, want;
 	int code;
 
 	if (since != NULL && audit_since(since, clock_wall_ms(),
@@ -239,8 +357,17 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, "cannot read the audit trail", &code)) ==
 	    NULL)
 		return code;
+	want = q.limit;
+	/* Most actions have two records: read enough for `want` lines. */
+	if (!records)
+		q.limit *= 2;
 	if (audit_store_list(r, &q, &l, cause, sizeof cause) == -1)
 		return cmd_fail(ctx, redis_exit_code(r), "%s", cause);
+	if (!records) {
+		l.n = audit_fold(l.v, l.n);
+		if (l.n > want)
+			l.n = want;
+	}
 	if (ctx->json) {
 		json_t *a = json_array();
 
@@ -251,7 +378,7 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "no audit record%s\n", since != NULL ||
 		    user != NULL ? " matches" : " yet");
 	else
-		audit_print_table(ctx->out, &l);
+		audit_print_table(ctx->out, &l, !records);
 	audit_list_free(&l);
 	return EXIT_OK;
 }

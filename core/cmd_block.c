@@ -275,6 +275,8 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	snprintf(head, sizeof head, "cannot block '%s'", ip);
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	cmd_touch(ctx, "redis");
 	if (store_block(r, ip, reason, who, now, s.secs ? now + s.secs : 0,
 	    false, &b, cause, sizeof cause) == -1)
@@ -323,6 +325,8 @@ cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	cmd_touch(ctx, "redis");
 	if ((rc = store_unblock(r, ip, who, now, &was, cause,
 	    sizeof cause)) == -1)
@@ -378,6 +382,8 @@ cmd_extend_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	cmd_touch(ctx, "redis");
 	if (store_block(r, ip, reason, who, now, s.secs ? now + s.secs : 0,
 	    true, &b, cause, sizeof cause) == -1)

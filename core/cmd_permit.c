@@ -104,6 +104,8 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
 		return code;
 	policy_cmd_who(who, sizeof who);
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	cmd_touch(ctx, "redis");
 	if ((had = store_permit_get(r, ip, &prev, cause, sizeof cause)) == -1 ||
 	    store_permit_add(r, ip, agency, app, expected, who, now, cause,

@@ -414,6 +414,8 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 	long day;
 	int rc, code = EXIT_OK;
 
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
 	restore_window(r, from, to);
 	restore_cancel = 0;
 	if (cancel == NULL) {

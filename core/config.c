@@ -838,6 +838,22 @@ load_ui(struct cfgctx *ctx, json_t *root, struct config_ui *ui)
 	return 0;
 }
 
+static int
+load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
+{
+	static const char *const keys[] = { "required", NULL };
+	json_t *obj = NULL, *v;
+
+	a->required = true;
+	if ((v = json_object_get(root, "audit")) == NULL)
+		return 0;
+	if (get_object(ctx, "audit", v, &obj) == -1 ||
+	    check_keys(ctx, "audit", obj, keys) == -1 ||
+	    get_bool(ctx, "audit", obj, "required", &a->required) == -1)
+		return -1;
+	return 0;
+}
+
 /* Reads a whole regular file of at most CONFIG_MAX_BYTES. */
 static char *
 read_file(struct cfgctx *ctx, size_t *lenp)
@@ -882,7 +898,7 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", NULL };
+		"mailbox", "ui", "audit", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -913,7 +929,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_ssh(&ctx, root, &cfg->ssh) == -1 ||
 	    load_nodes(&ctx, root, cfg) == -1 ||
 	    load_mailbox(&ctx, root, cfg) == -1 ||
-	    load_ui(&ctx, root, &cfg->ui) == -1) {
+	    load_ui(&ctx, root, &cfg->ui) == -1 ||
+	    load_audit(&ctx, root, &cfg->audit) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;

@@ -100,6 +100,10 @@ struct config_ui {
 	bool read_only;
 };
 
+struct config_audit {
+	bool required; /* refuse a change whose started record is lost */
+};
+
 struct config {
 	char *path;
 	struct config_redis redis;
@@ -108,6 +112,7 @@ struct config {
 	size_t nnodes;
 	struct config_mailbox mailbox;
 	struct config_ui ui;
+	struct config_audit audit;
 };
 
 /*

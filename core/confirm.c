@@ -23,8 +23,9 @@ confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 		fprintf(ctx->out, "dry run: would %s; nothing was done\n", what);
 		return CONFIRM_DRY_RUN;
 	}
+	/* Going ahead: the audit's started record first (cmd_begin). */
 	if (ctx->yes)
-		return CONFIRM_GO;
+		return cmd_begin(ctx);
 	/* Each refusal below did nothing, by rule: the audit says so. */
 	ctx->refused = ctx->no_prompt || !isatty(STDIN_FILENO);
 	if (ctx->no_prompt)
@@ -45,7 +46,7 @@ confirm_batch(struct cmd_ctx *ctx, const char *what, long count, bool typed)
 		line[0] = '\0';
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcmp(line, want) == 0 || (!typed && strcmp(line, "yes") == 0))
-		return CONFIRM_GO;
+		return cmd_begin(ctx);
 	ctx->refused = true;
 	return cmd_fail(ctx, EXIT_FAILED, "not confirmed; nothing was done");
 }

@@ -27,7 +27,9 @@ bool confirm_typed(long count, bool irreversible, bool whole);
  * returns CONFIRM_GO; in a script (ctx->no_prompt) or without a terminal on
  * standard input it refuses; on
  * a terminal it asks for y (or for the `count` typed out when `typed`).
- * Returns CONFIRM_GO, CONFIRM_DRY_RUN, or an exit code with ctx->cause set.
+ * Before CONFIRM_GO it writes the started audit record (cmd_begin).
+ * Returns CONFIRM_GO, CONFIRM_DRY_RUN, or an exit code with ctx->cause set
+ * (EXIT_AUDIT_REFUSED when the audit record can be written nowhere).
  */
 int confirm_batch(struct cmd_ctx *ctx, const char *what, long count,
     bool typed);

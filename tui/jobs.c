@@ -109,24 +109,56 @@ jobs_list_queues(struct worker *w, const struct config *cfg,
 	return n;
 }
 
-/* The audit record of a queue action from the queues view: it runs here,
- * not through cmd_exec, so it is written here, on this thread. */
+/*
+ * The started record of a queue action from the queues view: it runs here,
+ * not through cmd_exec, so its records are written here, on this thread.
+ * Returns 0, or -1 with `cause` set when it may not start (audit.required);
+ * `lost` says why a record is lost ("" when none is).
+ */
+static int
+jobs_audit_begin(const struct job *j, struct audit_record *rec, char *lost,
+    size_t llen, char *cause, size_t len)
+{
+	struct redis r;
+	size_t i, off;
+	int rc;
+
+	lost[0] = '\0';
+	audit_record_init(rec, clock_wall_ms());
+	snprintf(rec->via, sizeof rec->via, "console");
+	off = (size_t)snprintf(rec->cmd, sizeof rec->cmd, "queue %s",
+	    postfix_action_name(j->action));
+	for (i = 0; i < j->nrefs && off < sizeof rec->cmd; i++)
+		off += (size_t)snprintf(rec->cmd + off, sizeof rec->cmd - off,
+		    " %s", j->refs[i]);
+	audit_record_start(rec);
+	redis_init(&r, j->cfg);
+	rc = audit_store_submit(&r, rec, lost, llen);
+	redis_close(&r);
+	if (!audit_may_start(rc, j->cfg->audit.required)) {
+		snprintf(cause, len, "queue %s: refused, nothing was done: its "
+		    "audit record can be written nowhere (%s); see "
+		    "audit.required", postfix_action_name(j->action), lost);
+		return -1;
+	}
+	if (rc != AUDIT_LOST)
+		lost[0] = '\0';
+	return 0;
+}
+
+/* The completed record of that action; `lost` as for jobs_audit_begin. */
 static void
-jobs_audit_act(const struct job *j, const struct queues *q)
+jobs_audit_act(const struct job *j, const struct queues *q,
+    const struct audit_record *started, char *lost, size_t llen)
 {
 	struct audit_record rec;
 	struct redis r;
-	size_t i, off, soff = 0;
-	char cause[256];
+	size_t i, soff = 0;
+	char cause[512];
 	bool failed = false;
 
-	audit_record_init(&rec, clock_wall_ms());
-	snprintf(rec.via, sizeof rec.via, "console");
-	off = (size_t)snprintf(rec.cmd, sizeof rec.cmd, "queue %s",
-	    postfix_action_name(j->action));
-	for (i = 0; i < j->nrefs && off < sizeof rec.cmd; i++)
-		off += (size_t)snprintf(rec.cmd + off, sizeof rec.cmd - off,
-		    " %s", j->refs[i]);
+	(void)j;
+	audit_record_finish(&rec, started, clock_wall_ms());
 	for (i = 0; i < q->n; i++) {
 		const struct queues_node *qn = &q->nodes[i];
 		size_t have = strlen(rec.nodes);
@@ -147,7 +179,9 @@ jobs_audit_act(const struct job *j, const struct queues *q)
 	snprintf(rec.result, sizeof rec.result, "%s", audit_result(
 	    rec.exit_code, false, false));
 	redis_init(&r, j->cfg);
-	audit_store_submit(&r, &rec, cause, sizeof cause);
+	if (audit_store_submit(&r, &rec, cause, sizeof cause) == AUDIT_LOST &&
+	    lost[0] == '\0')
+		snprintf(lost, llen, "%s", cause);
 	redis_close(&r);
 }
 
@@ -156,14 +190,23 @@ jobs_act_main(void *arg)
 {
 	struct job *j = arg;
 	struct worker_msg *m = xcalloc(1, sizeof *m);
+	struct audit_record started;
 	struct queues q;
 	size_t i, k, off = 0;
-	char cause[256];
+	char cause[512], lost[512];
 
 	m->kind = WMSG_ACTION_DONE;
 	if (queues_open(&q, j->cfg, NULL, NULL, cause, sizeof cause) == -1) {
 		m->failed = 1;
 		snprintf(m->text, sizeof m->text, "%s", cause);
+		goto out;
+	}
+	/* The record before the act: refused, nothing is done. */
+	if (jobs_audit_begin(j, &started, lost, sizeof lost, cause,
+		sizeof cause) == -1) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", cause);
+		queues_close(&q);
 		goto out;
 	}
 	for (i = 0; i < j->nrefs; i++) {
@@ -183,7 +226,13 @@ jobs_act_main(void *arg)
 		}
 	}
 	queues_act(&q, j->action);
-	jobs_audit_act(j, &q);
+	jobs_audit_act(j, &q, &started, lost, sizeof lost);
+	/* audit.required off: the status line says the loss first. */
+	if (lost[0] != '\0') {
+		m->failed = 1;
+		off = (size_t)snprintf(m->text, sizeof m->text, "audit record "
+		    "lost (%s)", lost);
+	}
 	for (k = 0; k < q.n && off < sizeof m->text; k++) {
 		struct queues_node *qn = &q.nodes[k];
 

@@ -66,6 +66,8 @@ audit_take(void *state, struct console *c, struct worker_msg *m)
 	}
 	st->list = m->audit;
 	m->audit = NULL;
+	/* One line per action: its final result, or "started" without one. */
+	st->list->n = audit_fold(st->list->v, st->list->n);
 }
 
 static enum theme_role
@@ -73,7 +75,8 @@ audit_role(const struct audit_record *r)
 {
 	if (strcmp(r->result, "failed") == 0)
 		return ROLE_ALERT;
-	if (strcmp(r->result, "refused") == 0)
+	if (strcmp(r->result, "refused") == 0 ||
+	    strcmp(r->phase, AUDIT_STARTED) == 0)
 		return ROLE_WARN;
 	if (strcmp(r->result, "dry-run") == 0)
 		return ROLE_DIM;
@@ -101,7 +104,8 @@ audit_row(struct audit_state *st, struct console *c,
 	    r->nodes : "-");
 	snprintf(row->cell[COL_CMD], TABLE_CELL_MAX, "%s", r->cmd);
 	snprintf(row->cell[COL_SAID], TABLE_CELL_MAX, "%s", r->said[0] ?
-	    r->said : "-");
+	    r->said : strcmp(r->phase, AUDIT_STARTED) == 0 ? AUDIT_NO_END :
+	    "-");
 }
 
 static void

@@ -2,6 +2,9 @@
 # The Audit view: block an IP from the blocklist view, then 6 (or w) shows
 # the record the background job wrote: who, the command, ok, what the store
 # said; a change made meanwhile by batch mode appears at the next refresh.
+# With Redis stopped and the spool on a read-only mount, a hold from the
+# queues view is refused on the status line and nothing is held; with
+# audit.required off it is done and the status line says the record is lost.
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
@@ -20,7 +23,15 @@ unblock_all() {
 unblock_all
 # Only this test's records: what the screen shows is unambiguous.
 rc del mailnoc:audit >/dev/null
-trap 'unblock_all; tui_stop; rm -rf "$T"' EXIT INT TERM
+port_up() { ss -Hltn "sport = :$LAB_REDIS_PORT" 2>/dev/null | grep -q .; }
+cleanup() {
+	tui_stop
+	mountpoint -q "$T/ro" && umount "$T/ro"
+	port_up || tests/lab/up >/dev/null 2>&1
+	unblock_all
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
 
 t0=$(($(date +%s) * 1000))
 tui_start 160 30
@@ -60,4 +71,43 @@ tui_keys "e2e-audit" Enter
 expect_screen "the filter keeps the matching record" "reason e2e-audit" 5
 tui_screen | grep -qF "unblock $IP --yes"
 expect_eq "and hides the others" 1 $?
+
+# --- Redis stopped, the spool read-only: the record comes before the act.
+tui_stop
+pq() { postqueue -c "$LAB/gw1/etc" -j; }
+count_in() { pq | jq -r "select(.queue_name == \"$1\") | .queue_id" | wc -l; }
+postsuper -c "$LAB/gw1/etc" -d ALL >/dev/null 2>&1
+tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 2 --to-domain yahoo.test >/dev/null
+for i in $(seq 100); do
+	[ "$(count_in deferred)" = 2 ] && break
+	sleep 0.2
+done
+expect_eq "two deferred messages on gw1" 2 "$(count_in deferred)"
+mkdir -p "$T/rosrc" "$T/ro"
+mount --bind "$T/rosrc" "$T/ro" && mount -o remount,bind,ro "$T/ro"
+export MAILNOC_AUDIT_FILE="$T/ro/state/audit.jsonl"
+rc shutdown >/dev/null 2>&1
+for i in $(seq 50); do port_up || break; sleep 0.1; done
+tui_start 160 30
+tui_keys 3
+expect_screen "the queues view lists them without Redis" "2 of 2 messages" 15
+tui_keys T H
+expect_screen "H asks before holding" "hold 2 messages" 5
+tui_keys y Enter
+expect_screen "the status line says it is refused" "refused, nothing was done" 15
+expect_eq "and nothing is held" 2 "$(count_in deferred)"
+tui_stop
+jq '. + {audit: {required: false}}' "$MAILNOC_CONFIG" > "$T/optional.json"
+MAILNOC_CONFIG=$T/optional.json tui_start 160 30
+tui_keys 3
+expect_screen "audit.required off: the queues view" "2 of 2 messages" 15
+tui_keys T H
+expect_screen "H asks" "hold 2 messages" 5
+tui_keys y Enter
+expect_screen "the status line says the record is lost" "audit record lost" 15
+expect_eq "and the hold is done" 2 "$(count_in hold)"
+tui_stop
+umount "$T/ro"
+tests/lab/up >/dev/null 2>&1
+postsuper -c "$LAB/gw1/etc" -d ALL >/dev/null 2>&1
 finish

@@ -12,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include "backends/redis.h"
 #include "core/audit.h"
+#include "core/cmd.h"
+#include "core/config.h"
 #include "core/exitcode.h"
 #include "tmpdir.h"
 
@@ -21,6 +24,8 @@
 static struct fake {
 	char ids[FAKE_MAX][128];
 	char cmds[FAKE_MAX][64];
+	char phases[FAKE_MAX][16];
+	char actions[FAKE_MAX][128];
 	bool spooled[FAKE_MAX];
 	int n;
 	int calls;
@@ -52,6 +57,8 @@ fake_write(void *arg, const struct audit_record *r, char *cause, size_t len)
 	assert_true(fake.n < FAKE_MAX);
 	snprintf(fake.ids[fake.n], sizeof fake.ids[0], "%s", r->id);
 	snprintf(fake.cmds[fake.n], sizeof fake.cmds[0], "%s", r->cmd);
+	snprintf(fake.phases[fake.n], sizeof fake.phases[0], "%s", r->phase);
+	snprintf(fake.actions[fake.n], sizeof fake.actions[0], "%s", r->action);
 	fake.spooled[fake.n] = r->spooled;
 	fake.n++;
 	return AUDIT_WRITTEN;
@@ -455,6 +462,305 @@ test_denied(void **state)
 	    AUDIT_LOST);
 }
 
+/* An action's two records: the started one, then its completed one. */
+static void
+test_start_finish(void **state)
+{
+	struct audit_record s, d, back;
+	char cause[256];
+	json_t *o;
+
+	(void)state;
+	audit_record_init(&s, 1767323045678LL);
+	snprintf(s.cmd, sizeof s.cmd, "queue hold gw1:AAA --yes");
+	snprintf(s.via, sizeof s.via, "console");
+	audit_record_start(&s);
+	assert_string_equal(s.action, s.id);
+	assert_string_equal(s.phase, AUDIT_STARTED);
+	assert_string_equal(s.result, AUDIT_STARTED);
+	assert_int_equal(s.exit_code, -1);
+	/* Not ended yet: no exit code in its JSON, and it reads back so. */
+	o = audit_record_json(&s);
+	assert_true(json_is_null(json_object_get(o, "exit")));
+	assert_string_equal(json_string_value(json_object_get(o, "phase")),
+	    "started");
+	assert_int_equal(audit_record_from_json(o, &back, cause, sizeof cause),
+	    0);
+	assert_int_equal(back.exit_code, -1);
+	assert_string_equal(back.action, s.id);
+	assert_string_equal(back.phase, AUDIT_STARTED);
+	json_decref(o);
+
+	audit_record_finish(&d, &s, 1767323049000LL);
+	assert_string_not_equal(d.id, s.id);
+	assert_string_equal(d.action, s.id);
+	assert_string_equal(d.phase, AUDIT_COMPLETED);
+	assert_string_equal(d.cmd, s.cmd);
+	assert_string_equal(d.via, "console");
+	assert_int_equal(d.at_ms, 1767323049000LL);
+
+	/* A record from before: its own action, completed. */
+	o = json_pack("{s:s,s:I,s:s,s:s,s:i}", "id", "old-1", "at",
+	    (json_int_t)5, "cmd", "block 127.0.2.9", "result", "ok", "exit", 0);
+	assert_int_equal(audit_record_from_json(o, &back, cause, sizeof cause),
+	    0);
+	assert_string_equal(back.action, "old-1");
+	assert_string_equal(back.phase, AUDIT_COMPLETED);
+	json_decref(o);
+}
+
+/* Redis away: both records wait in the spool, in order; back: each is in
+ * the stream once, started before completed, however often it replays. */
+static void
+test_pair_spooled_once(void **state)
+{
+	struct audit_record s, d;
+	struct audit_replay rep;
+	char path[256], saved[300], cmd[700], cause[256];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+	snprintf(saved, sizeof saved, "%s/saved.jsonl", dir);
+	fake.fail_from = 1;
+	record(&s, "queue hold gw1:AAA --yes", "ok");
+	audit_record_start(&s);
+	assert_int_equal(audit_submit(path, &writer, &s, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	assert_true(audit_may_start(AUDIT_SPOOLED, true));
+	audit_record_finish(&d, &s, 1767323049000LL);
+	snprintf(d.result, sizeof d.result, "ok");
+	d.exit_code = 0;
+	assert_int_equal(audit_submit(path, &writer, &d, cause, sizeof cause),
+	    AUDIT_SPOOLED);
+	assert_int_equal(lines_in(path), 2);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, saved);
+	assert_int_equal(system(cmd), 0);
+
+	fake.fail_from = 0;
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(fake.n, 2);
+	assert_string_equal(fake.phases[0], AUDIT_STARTED);
+	assert_string_equal(fake.phases[1], AUDIT_COMPLETED);
+	assert_string_equal(fake.actions[0], fake.actions[1]);
+	assert_true(fake.spooled[0] && fake.spooled[1]);
+	assert_int_equal(access(path, F_OK), -1);
+	/* A replay cut short before the file was rewritten: the same lines. */
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", saved, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
+	    sizeof cause), 0);
+	assert_int_equal(rep.written, 2);
+	assert_int_equal(fake.n, 2);
+}
+
+/* Neither the stream nor the spool takes it: lost, both reasons said; a
+ * required audit stops the action, an optional one lets it go. */
+static void
+test_lost_refuses(void **state)
+{
+	struct audit_record s;
+	char path[256], file[256], cause[512];
+	FILE *f;
+	int rc;
+
+	(void)state;
+	/* Root ignores modes: a path under a regular file cannot be made. */
+	snprintf(file, sizeof file, "%s/not-a-dir", dir);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	snprintf(path, sizeof path, "%s/state/audit.jsonl", file);
+	fake.fail_from = 1;
+	record(&s, "block 127.0.2.9 --for 1m --reason x --yes", "ok");
+	audit_record_start(&s);
+	rc = audit_submit(path, &writer, &s, cause, sizeof cause);
+	assert_int_equal(rc, AUDIT_LOST);
+	assert_false(s.spooled);
+	assert_non_null(strstr(cause, "redis is unreachable"));
+	assert_non_null(strstr(cause, "not-a-dir"));
+	assert_null(strchr(cause, '\n'));
+	assert_false(audit_may_start(rc, true));
+	assert_true(audit_may_start(rc, false));
+	assert_true(audit_may_start(AUDIT_IN_STREAM, true));
+	assert_int_equal(fake.n, 0);
+}
+
+static void
+fold_rec(struct audit_record *r, const char *action, const char *phase,
+    long long at)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->id, sizeof r->id, "%s-%s", action, phase);
+	snprintf(r->action, sizeof r->action, "%s", action);
+	snprintf(r->phase, sizeof r->phase, "%s", phase);
+	snprintf(r->result, sizeof r->result, "%s", strcmp(phase,
+	    AUDIT_STARTED) == 0 ? AUDIT_STARTED : "ok");
+	r->at_ms = at;
+}
+
+/* One line per action, newest first: its final result and when it
+ * started; an action never completed stays visible as started. */
+static void
+test_fold(void **state)
+{
+	struct audit_record v[8];
+	size_t n;
+
+	(void)state;
+	fold_rec(&v[0], "B", AUDIT_COMPLETED, 90);
+	fold_rec(&v[1], "A", AUDIT_COMPLETED, 80);
+	/* Replayed late: a started record can arrive after its end. */
+	fold_rec(&v[2], "E", AUDIT_STARTED, 75);
+	fold_rec(&v[3], "B", AUDIT_STARTED, 70);
+	fold_rec(&v[4], "C", AUDIT_STARTED, 60);
+	fold_rec(&v[5], "A", AUDIT_STARTED, 50);
+	fold_rec(&v[6], "E", AUDIT_COMPLETED, 76);
+	v[2].spooled = true;
+	/* A record written before actions had two: alone, as it was. */
+	fold_rec(&v[7], "D", AUDIT_COMPLETED, 40);
+	n = audit_fold(v, 8);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[0].action, "B");
+	assert_int_equal(v[0].started_ms, 70);
+	assert_string_equal(v[1].action, "A");
+	assert_int_equal(v[1].started_ms, 50);
+	assert_string_equal(v[2].action, "C");
+	assert_string_equal(v[2].phase, AUDIT_STARTED);
+	assert_int_equal(v[2].started_ms, 0);
+	assert_string_equal(v[3].action, "E");
+	assert_string_equal(v[3].phase, AUDIT_COMPLETED);
+	assert_int_equal(v[3].started_ms, 75);
+	assert_true(v[3].spooled);
+	assert_string_equal(v[4].action, "D");
+	assert_int_equal(v[4].started_ms, 0);
+	assert_int_equal(audit_fold(v, 0), 0);
+}
+
+/* The command flow with Redis away (a port nobody listens on): the change
+ * runs only when its started record has a place. */
+static int flow_acted;
+
+static int
+flow_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	int code;
+
+	(void)c;
+	if ((code = cmd_begin(ctx)) != EXIT_OK)
+		return code;
+	flow_acted++;
+	cmd_touch(ctx, "redis");
+	cmd_said(ctx, "did the thing");
+	cmd_json_print(ctx, json_pack("{s:b}", "done", 1));
+	return EXIT_OK;
+}
+
+static const struct cmd_entry flow_entry = {
+	.name = "flowtest", .usage = "", .help = "a change", .min_args = 0,
+	.max_args = 0, .flags = CMD_MUTATES, .exec = flow_exec,
+};
+
+static struct config *
+flow_config(bool required)
+{
+	char path[256], cause[256];
+	struct config *cfg;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "{ \"redis\": { \"host\": \"127.0.0.1\", \"port\": 1, "
+	    "\"connect_timeout_ms\": 300, \"command_timeout_ms\": 300 },\n"
+	    "  \"nodes\": [ { \"name\": \"gw1\", \"role\": \"gateway\", "
+	    "\"cluster\": \"gw\" } ],\n  \"audit\": { \"required\": %s } }\n",
+	    required ? "true" : "false");
+	fclose(f);
+	cfg = config_load(path, cause, sizeof cause);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static int
+flow_run(struct config *cfg, char **out, bool *said_in_json,
+    char *cause, size_t len)
+{
+	struct cmd_ctx ctx = { 0 };
+	struct cmd c;
+	size_t outlen = 0;
+	int code;
+
+	memset(&c, 0, sizeof c);
+	c.entry = &flow_entry;
+	c.json = true;
+	ctx.cfg = cfg;
+	ctx.audit = true;
+	ctx.out = open_memstream(out, &outlen);
+	code = cmd_exec(&c, &ctx);
+	fclose(ctx.out);
+	*said_in_json = ctx.audit_lost_said;
+	snprintf(cause, len, "%s", ctx.cause);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	return code;
+}
+
+static void
+test_flow(void **state)
+{
+	char spool[256], file[256], cause[512], *out = NULL;
+	struct config *cfg;
+	bool said;
+	FILE *f;
+	int code;
+
+	(void)state;
+	snprintf(file, sizeof file, "%s/not-a-dir", dir);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	snprintf(spool, sizeof spool, "%s/audit.jsonl", file);
+	setenv("MAILNOC_AUDIT_FILE", spool, 1);
+
+	/* Required (the default): refused with one line, nothing done. */
+	cfg = flow_config(true);
+	flow_acted = 0;
+	code = flow_run(cfg, &out, &said, cause, sizeof cause);
+	assert_int_equal(code, EXIT_AUDIT_REFUSED);
+	assert_int_equal(flow_acted, 0);
+	assert_non_null(strstr(cause, "flowtest: refused, nothing was done"));
+	assert_non_null(strstr(cause, "not-a-dir"));
+	assert_null(strchr(cause, '\n'));
+	assert_string_equal(out, "");
+	free(out);
+	config_free(cfg);
+
+	/* Not required: it runs, and the loss is in the JSON and the code. */
+	cfg = flow_config(false);
+	code = flow_run(cfg, &out, &said, cause, sizeof cause);
+	assert_int_equal(code, EXIT_AUDIT_LOST);
+	assert_int_equal(flow_acted, 1);
+	assert_true(said);
+	assert_non_null(strstr(out, "\"done\":true"));
+	assert_non_null(strstr(out, "\"audit_lost\":"));
+	assert_non_null(strstr(cause, "the audit record is lost; did the "
+	    "thing; "));
+	free(out);
+
+	/* A spool that works: the change runs, both records wait there. */
+	snprintf(spool, sizeof spool, "%s/ok/audit.jsonl", dir);
+	setenv("MAILNOC_AUDIT_FILE", spool, 1);
+	code = flow_run(cfg, &out, &said, cause, sizeof cause);
+	assert_int_equal(code, EXIT_OK);
+	assert_int_equal(flow_acted, 2);
+	assert_null(strstr(out, "audit_lost"));
+	assert_int_equal(lines_in(spool), 2);
+	free(out);
+	config_free(cfg);
+	unsetenv("MAILNOC_AUDIT_FILE");
+}
+
 int
 main(void)
 {
@@ -479,6 +785,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replay_busy, setup,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_denied, setup,
+		    teardown_dir),
+		cmocka_unit_test(test_start_finish),
+		cmocka_unit_test_setup_teardown(test_pair_spooled_once, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_lost_refuses, setup,
+		    teardown_dir),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test_setup_teardown(test_flow, setup,
 		    teardown_dir),
 	};
 

@@ -56,6 +56,8 @@ test_good(void **state)
 	assert_null(config_node_find(cfg, "mbx9"));
 	assert_string_equal(cfg->ui.theme, "light");
 	assert_int_equal(cfg->ui.refresh_ms, 2000);
+	/* The audit is required unless the operator says otherwise. */
+	assert_true(cfg->audit.required);
 	config_free(cfg);
 }
 
@@ -115,7 +117,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-duplicate-key.json", DIR "bad-duplicate-key.json:5:6: duplicate "
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
-	    "key; accepted: redis, ssh, nodes, mailbox, ui" },
+	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
@@ -140,6 +142,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-gateway-backup.json", DIR "bad-gateway-backup.json: "
 	    "nodes[0].backup_root: only mailbox nodes have this; 'gw1' is a "
 	    "gateway" },
+	{ "bad-audit-required.json", DIR "bad-audit-required.json: "
+	    "audit.required: expected true or false, got a string" },
+	{ "bad-audit-key.json", DIR "bad-audit-key.json: audit.spool: "
+	    "unknown key; accepted: required" },
 	{ "bad-refresh-type.json", DIR "bad-refresh-type.json: ui.refresh_ms: "
 	    "expected an integer from 100 to 60000, got a number with a "
 	    "fraction" },
@@ -351,6 +357,7 @@ test_policy(void **state)
 	(void)state;
 	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
 	assert_non_null(cfg);
+	assert_false(cfg->audit.required);
 	p = &cfg->nodes[0].policy;
 	assert_int_equal(p->nlisten, 3);
 	assert_string_equal(p->listen[0].host, "127.0.0.1");

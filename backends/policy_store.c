@@ -167,11 +167,17 @@ store_tx_check(struct redis *r, redisReply **rep, size_t n)
 		return -1;
 	if (exec->type == REDIS_REPLY_NIL)
 		return 1;
-	/* One result per command queued: callers index into them. */
-	for (i = 0; i + 1 < n; i++)
+	/*
+	 * Every command between MULTI and EXEC was QUEUED, and EXEC holds one
+	 * result for each: callers index into them, so a server that answers
+	 * otherwise (a hostile one, or anyone on a clear-text link) must not
+	 * get that far.
+	 */
+	for (i = 1; i + 1 < n; i++)
 		queued += rep[i]->type == REDIS_REPLY_STATUS &&
 		    strcmp(rep[i]->str, "QUEUED") == 0;
-	if (exec->type != REDIS_REPLY_ARRAY || exec->elements != queued) {
+	if (n < 2 || queued != n - 2 || exec->type != REDIS_REPLY_ARRAY ||
+	    exec->elements != queued) {
 		r->err = RERR_REPLY;
 		snprintf(r->errstr, sizeof r->errstr, "redis: unexpected reply "
 		    "to EXEC");

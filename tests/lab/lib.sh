@@ -37,6 +37,40 @@ lab_init() {
     LAB_RE="${LAB//./\\.}([^A-Za-z0-9._-]|\$)"
 }
 
+# The lab directory is made by root, mode 711 (the postfix, dovecot and mail
+# users must pass through it; nobody else may list or change it), with the
+# marker .mailnoc-lab holding the boot it was made in. Root runs programs
+# (postfix -c DIR stop reads DIR/main.cf) and kills pids from pid files in
+# it only when it is that; a directory anyone else could have prepared in
+# the shared /tmp is refused.
+lab_boot_id() { cat /proc/sys/kernel/random/boot_id; }
+
+# lab_state -> none | ours (made by root in this boot) | stale (made by root
+# in an earlier boot: nothing of it runs) | "foreign: WHY"
+lab_state() {
+    local owner mode m=$LAB/.mailnoc-lab
+    if [ ! -e "$LAB" ] && [ ! -L "$LAB" ]; then echo none; return; fi
+    if [ -L "$LAB" ] || [ ! -d "$LAB" ]; then
+        echo "foreign: it is not a directory"; return
+    fi
+    read -r owner mode < <(stat -c '%u %a' "$LAB")
+    if [ "$owner" != 0 ]; then echo "foreign: it is owned by uid $owner, not root"; return; fi
+    # 711 as made; an older lab (755) is root's too: only writable is wrong
+    if [ $((8#$mode & 8#022)) != 0 ]; then
+        echo "foreign: its mode is $mode, writable by others than root"; return
+    fi
+    if [ -L "$m" ] || [ ! -f "$m" ] || [ "$(stat -c %u "$m")" != 0 ]; then
+        echo "foreign: it has no .mailnoc-lab marker made by root"; return
+    fi
+    if [ "$(head -c 64 "$m")" = "$(lab_boot_id)" ]; then echo ours; else echo stale; fi
+}
+
+# Creates the lab directory, which must not exist.
+lab_create() {
+    mkdir -m 711 "$LAB" || die "cannot create $LAB"
+    lab_boot_id > "$LAB/.mailnoc-lab"
+}
+
 # Serialise up/down (and up's own teardown) on one lock. The lock file is
 # this directory's `ports` file, so nothing is left behind in /tmp.
 lab_lock() {
@@ -70,13 +104,15 @@ lab_pids() {
     pid=$$
     while [ -n "$pid" ] && [ "$pid" != 0 ]; do skip[$pid]=1; pid=${ppid_of[$pid]:-}; done
     skip[$BASHPID]=1; skip[1]=1
-    # pid files (the lab's own and the daemons')
-    for f in "$LAB"/run/*.pid "$LAB"/*/run/*.pid "$LAB"/*/spool/pid/master.pid \
-             "$LAB"/redis/redis.pid; do
-        [ -f "$f" ] || continue
-        read -r line 2>/dev/null < "$f" || continue
-        [[ $line =~ ^[0-9]+$ ]] && [ -d "/proc/$line" ] && keep[$line]=1
-    done
+    # pid files (the lab's own and the daemons'), only in a lab of this boot
+    if [ "$(lab_state)" = ours ]; then
+        for f in "$LAB"/run/*.pid "$LAB"/*/run/*.pid "$LAB"/*/spool/pid/master.pid \
+                 "$LAB"/redis/redis.pid; do
+            [ -f "$f" ] || continue
+            read -r line 2>/dev/null < "$f" || continue
+            [[ $line =~ ^[0-9]+$ ]] && [ -d "/proc/$line" ] && keep[$line]=1
+        done
+    fi
     # command lines mentioning the lab directory
     for f in /proc/[0-9]*/cmdline; do
         pid=${f#/proc/}; pid=${pid%/cmdline}
@@ -119,21 +155,24 @@ lab_pids() {
 # Stop every lab process and remove the lab directory and the lab's entries
 # in /etc/postfix/main.cf. Safe to run when nothing is running.
 lab_teardown() {
-    local d pid pids i
-    if [ -e "$LAB" ] && [ ! -f "$LAB/.mailnoc-lab" ] &&
-       [ -n "$(ls -A "$LAB" 2>/dev/null)" ]; then
-        die "$LAB exists but is not a mailnoc lab (no .mailnoc-lab marker); not touching it"
+    local d pid pids i state
+    state=$(lab_state)
+    case "$state" in
+        foreign*) die "$LAB is not a lab made by root in this boot (${state#foreign: }); not touching it: remove it yourself or set MAILNOC_LAB_DIR" ;;
+    esac
+    # Graceful stops first, so daemons flush and exit in order; a lab of an
+    # earlier boot has nothing running and its pid files name others.
+    if [ "$state" = ours ]; then
+        for d in "$LAB"/gw*/etc; do
+            [ -f "$d/main.cf" ] || continue
+            timeout 15 postfix -c "$d" stop >/dev/null 2>&1 || true
+        done
+        for d in "$LAB"/mbx*/run/master.pid "$LAB"/redis/redis.pid "$LAB"/run/*.pid; do
+            [ -f "$d" ] || continue
+            read -r pid 2>/dev/null < "$d" || continue
+            [[ $pid =~ ^[0-9]+$ ]] && [ "$pid" -gt 1 ] && kill -TERM "$pid" 2>/dev/null || true
+        done
     fi
-    # Graceful stops first, so daemons flush and exit in order.
-    for d in "$LAB"/gw*/etc; do
-        [ -f "$d/main.cf" ] || continue
-        timeout 15 postfix -c "$d" stop >/dev/null 2>&1 || true
-    done
-    for d in "$LAB"/mbx*/run/master.pid "$LAB"/redis/redis.pid "$LAB"/run/*.pid; do
-        [ -f "$d" ] || continue
-        read -r pid 2>/dev/null < "$d" || continue
-        [[ $pid =~ ^[0-9]+$ ]] && [ "$pid" -gt 1 ] && kill -TERM "$pid" 2>/dev/null || true
-    done
     # Then everything else that still references the lab.
     for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
         pids=$(lab_pids)

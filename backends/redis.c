@@ -1,6 +1,7 @@
 /* The Redis connection: one per thread, reconnecting with back-off. */
 #include "backends/redis.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,49 @@ ms_to_tv(int ms)
 	return tv;
 }
 
+/*
+ * hiredis 0.14's reader allocates an array reply's element table as soon as
+ * it reads the count: "*1000000000" from a hostile server (or anyone on a
+ * clear-text link) would be an 8 GB calloc. Every connection's reader goes
+ * through this check first; the largest array mailnoc asks for (an HMGET of
+ * every agency's metrics, a listing of every block) is far below it.
+ */
+static redisReplyObjectFunctions redis_fn_default, redis_fn_capped;
+static pthread_once_t redis_fn_once = PTHREAD_ONCE_INIT;
+static const redisReplyObjectFunctions *redis_fn_seen;
+/* The count refused on this thread's connection, for its error message. */
+static __thread long long redis_refused_count;
+
+static void *
+redis_create_array(const redisReadTask *task, int elements)
+{
+	if (elements < 0 || elements > REDIS_MAX_ELEMENTS) {
+		redis_refused_count = elements;
+		return NULL; /* the reader fails the connection */
+	}
+	return redis_fn_default.createArray(task, elements);
+}
+
+static void
+redis_fn_init(void)
+{
+	redis_fn_default = *redis_fn_seen;
+	redis_fn_capped = redis_fn_default;
+	redis_fn_capped.createArray = redis_create_array;
+}
+
+/* Puts the element cap in front of c's reader. */
+static void
+redis_cap_reader(redisContext *c)
+{
+	if (c->reader == NULL || c->reader->fn == NULL ||
+	    c->reader->fn == &redis_fn_capped)
+		return;
+	redis_fn_seen = c->reader->fn;
+	pthread_once(&redis_fn_once, redis_fn_init);
+	c->reader->fn = &redis_fn_capped;
+}
+
 /* Opens a TCP connection with both timeouts applied. */
 static redisContext *
 redis_open(struct redis *r, const char *host, int port)
@@ -65,6 +109,7 @@ redis_open(struct redis *r, const char *host, int port)
 		redisFree(c);
 		return NULL;
 	}
+	redis_cap_reader(c);
 	if (redisSetTimeout(c, ms_to_tv(cr->command_timeout_ms)) != REDIS_OK) {
 		redis_fail(r, RERR_UNREACHABLE, "cannot set the timeout on "
 		    "%s:%d: %s", host, port, c->errstr);
@@ -240,8 +285,15 @@ redis_wrongtype(const redisReply *reply)
 static void
 redis_lost(struct redis *r)
 {
-	redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d: %s", r->host, r->port,
-	    r->ctx->errstr[0] ? r->ctx->errstr : "connection lost");
+	if (redis_refused_count != 0)
+		redis_fail(r, RERR_REPLY, "redis at %s:%d: a reply announced "
+		    "%lld elements (at most %d are read); connection dropped",
+		    r->host, r->port, redis_refused_count, REDIS_MAX_ELEMENTS);
+	else
+		redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d: %s", r->host,
+		    r->port, r->ctx->errstr[0] ? r->ctx->errstr :
+		    "connection lost");
+	redis_refused_count = 0;
 	redis_close(r);
 	r->next_try_ms = clock_mono_ms() + r->backoff_ms;
 }

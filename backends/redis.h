@@ -16,6 +16,13 @@ enum redis_err {
 	RERR_REPLY,       /* Redis answered with another error */
 };
 
+/*
+ * The most elements one array reply may announce: a server that announces
+ * more loses the connection ("out of memory" in hiredis's words) before
+ * anything is allocated for them.
+ */
+#define REDIS_MAX_ELEMENTS (4 * 1024 * 1024)
+
 /* One connection, owned by one thread. */
 struct redis {
 	const struct config *cfg;

@@ -151,6 +151,22 @@ test_remove_exec_count(void **state)
 	assert_non_null(strstr(cause, "unexpected reply to EXEC"));
 }
 
+/*
+ * An EXEC that announces a billion results: refused before hiredis would
+ * allocate 8 GB for them, and said as such (not as Redis unreachable).
+ */
+static void
+test_remove_huge_array(void **state)
+{
+	static const char bad[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n*1000000000\r\n";
+	char cause[256] = "";
+
+	(void)state;
+	assert_int_equal(remove_against(bad, sizeof bad - 1, cause,
+	    sizeof cause), -1);
+	assert_non_null(strstr(cause, "a reply announced 1000000000 elements"));
+}
+
 int
 main(void)
 {
@@ -158,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_remove_well_formed),
 		cmocka_unit_test(test_remove_short_exec),
 		cmocka_unit_test(test_remove_exec_count),
+		cmocka_unit_test(test_remove_huge_array),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

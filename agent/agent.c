@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,6 +536,8 @@ agent_main(int argc, char **argv)
 	struct agent a;
 	int rc;
 
+	/* The Redis password will be in memory: no core dump, no ptrace. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if ((rc = agent_parse(argc, argv, &o)) != -1)
 		return rc;
 	if (o.node == NULL) {

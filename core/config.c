@@ -1039,8 +1039,10 @@ config_redis_password(const struct config *cfg, char *buf, size_t len,
     char *cause, size_t causelen)
 {
 	const struct config_redis *r = &cfg->redis;
+	struct stat st;
 	size_t n;
 	FILE *f;
+	int c;
 
 	if (r->password_env != NULL) {
 		const char *v = getenv(r->password_env);
@@ -1065,14 +1067,39 @@ config_redis_password(const struct config *cfg, char *buf, size_t len,
 		    r->password_file, strerror(errno));
 		return -1;
 	}
+	/* A secret others may read, or someone else may rewrite, is none. */
+	if (fstat(fileno(f), &st) == 0 && st.st_uid != geteuid() &&
+	    st.st_uid != 0) {
+		snprintf(cause, causelen, "redis password: '%s' belongs to uid "
+		    "%u, not to this user or root", r->password_file,
+		    (unsigned)st.st_uid);
+		fclose(f);
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+		snprintf(cause, causelen, "redis password: '%s' may be read by "
+		    "others (mode %03o); chmod 600 it", r->password_file,
+		    (unsigned)(st.st_mode & 0777));
+		fclose(f);
+		return -1;
+	}
 	if (fgets(buf, (int)len, f) == NULL) {
 		snprintf(cause, causelen, "redis password: '%s' is empty",
 		    r->password_file);
 		fclose(f);
 		return -1;
 	}
-	fclose(f);
 	n = strcspn(buf, "\r\n");
+	/* Cut at the buffer with more to come: refused, never shortened. */
+	if (buf[n] == '\0' && n + 1 == len && (c = fgetc(f)) != EOF &&
+	    c != '\n' && c != '\r') {
+		memset(buf, 0, len);
+		snprintf(cause, causelen, "redis password: the first line of "
+		    "'%s' is longer than %zu bytes", r->password_file, len - 1);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
 	buf[n] = '\0';
 	if (n == 0) {
 		snprintf(cause, causelen, "redis password: '%s' starts with an "

@@ -31,7 +31,7 @@ config_show(const struct config *cfg, FILE *f)
 {
 	const struct config_redis *r = &cfg->redis;
 	const struct config_ssh *s = &cfg->ssh;
-	char pw[256], cause[CONFIG_CAUSE_MAX];
+	char pw[512], cause[CONFIG_CAUSE_MAX];
 	size_t i, gateways = 0;
 	int problems = 0, rc;
 

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 
 #include "backends/redis.h"
 #include "core/batch.h"
@@ -45,6 +46,8 @@ mailnoc_main(int argc, char **argv,
 	struct cli cli;
 	int problems, rc;
 
+	/* The Redis password will be in memory: no core dump, no ptrace. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (cli_parse(argc, argv, &cli, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;

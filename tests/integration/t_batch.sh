@@ -39,7 +39,7 @@ expect_eq "a garbled load is null" null "$(echo "$out" | jq -r '.[0].load1')"
 
 # A wrong password: exit 4 and the server's reason.
 sed "s#$LAB/secrets/admin.pass#$LAB/bad.pass#" "$MAILNOC_CONFIG" > "$LAB/bad.json"
-echo wrong > "$LAB/bad.pass"
+(umask 077; echo wrong > "$LAB/bad.pass")
 out=$("$B/mailnoc" --config "$LAB/bad.json" status 2>&1)
 expect_eq "a refused password exits 4" 4 $?
 expect_contains "saying who was refused" "refused user 'admin'" "$out"

@@ -234,7 +234,7 @@ expect_eq "the state is unknown" unknown "$(rcli HGET mailnoc-t-hb:node:mbx2 sta
 rcli DEL mailnoc-t-hb:node:mbx2 mailnoc-t-hb:node:mbx2:alive mailnoc-t-hb:nodes >/dev/null
 
 # --- the smallest ACL an agent needs, as docs/mailnocd.md gives it
-od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$TMP/agent.pass"
+(umask 077; od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$TMP/agent.pass")
 rcli ACL SETUSER mailnoc-t-agent reset on ">$(cat "$TMP/agent.pass")" \
 	resetchannels -@all +hget +hmget +hset +hdel +set +sadd +xadd +multi \
 	+exec '~mailnoc-t-hb:node:*' '~mailnoc-t-hb:nodes' '~mailnoc-t-hb:events' \

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "core/cli.h"
 #include "core/config.h"
+#include "core/mailnoc.h"
 
 #define DIR "tests/unit/config/"
 
@@ -347,6 +349,94 @@ test_password(void **state)
 	config_free(cfg);
 }
 
+/* Writes a config naming `pwfile` as the password file; loads it. */
+static struct config *
+password_config(const char *d, const char *pwfile)
+{
+	char path[256], cause[CONFIG_CAUSE_MAX];
+	struct config *cfg;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/config.json", d);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "{ \"redis\": { \"host\": \"127.0.0.1\", \"password_file\": "
+	    "\"%s\" },\n  \"nodes\": [ { \"name\": \"gw1\", \"role\": "
+	    "\"gateway\", \"cluster\": \"gw\" } ] }\n", pwfile);
+	fclose(f);
+	cfg = config_load(path, cause, sizeof cause);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void
+write_secret(const char *path, mode_t mode, const char *text)
+{
+	FILE *f;
+
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The password file: mode, owner and length are checked, never cut. */
+static void
+test_password_file(void **state)
+{
+	char d[] = "/tmp/mailnoc-unit-pw-XXXXXX", pwfile[300], cause[256];
+	char pw[16], cmd[64];
+	struct config *cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(d));
+	snprintf(pwfile, sizeof pwfile, "%s/redis.pass", d);
+	cfg = password_config(d, pwfile);
+
+	write_secret(pwfile, 0600, "s3cret\n");
+	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
+	    sizeof cause), 1);
+	assert_string_equal(pw, "s3cret");
+
+	write_secret(pwfile, 0644, "s3cret\n");
+	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
+	    sizeof cause), -1);
+	assert_non_null(strstr(cause, "may be read by others (mode 644); "
+	    "chmod 600 it"));
+
+	/* 15 bytes fill the buffer exactly: kept; 16 would be cut: refused. */
+	write_secret(pwfile, 0400, "123456789012345\n");
+	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
+	    sizeof cause), 1);
+	assert_string_equal(pw, "123456789012345");
+	write_secret(pwfile, 0600, "1234567890123456\n");
+	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
+	    sizeof cause), -1);
+	assert_non_null(strstr(cause, "is longer than 15 bytes"));
+
+	if (geteuid() == 0) {
+		write_secret(pwfile, 0600, "s3cret\n");
+		assert_int_equal(chown(pwfile, 65534, 65534), 0);
+		assert_int_equal(config_redis_password(cfg, pw, sizeof pw,
+		    cause, sizeof cause), -1);
+		assert_non_null(strstr(cause, "belongs to uid 65534"));
+	}
+	config_free(cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Secrets in memory: mailnoc makes itself undumpable before it loads any. */
+static void
+test_undumpable(void **state)
+{
+	char *argv[] = { "mailnoc", "--version", NULL };
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_DUMPABLE, 1), 0);
+	assert_int_equal(mailnoc_main(2, argv, NULL), 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE), 0);
+}
+
 static void
 test_policy(void **state)
 {
@@ -524,6 +614,8 @@ main(void)
 		cmocka_unit_test(test_mailbox),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_password_file),
+		cmocka_unit_test(test_undumpable),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_action),
 		cmocka_unit_test(test_listen_parse),

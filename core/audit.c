@@ -369,7 +369,8 @@ audit_spool_open(const char *path, int flags, int op)
 	int fd, tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		if ((fd = open(path, flags | O_CLOEXEC, 0600)) == -1)
+		/* Never through a link: the spool may sit in a shared dir. */
+		if ((fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
 			return -1;
 		if (flock(fd, op) == -1) {
 			int e = errno;
@@ -410,7 +411,7 @@ static bool
 audit_ends_torn(const char *path)
 {
 	char last;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	off_t end;
 	bool torn = false;
 
@@ -499,8 +500,10 @@ audit_spool_rewrite(const char *path, const char *text, size_t n,
 	int fd;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		 0600)) == -1) {
+	/* A new file of our own: a leftover (or a planted link) goes first. */
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		 O_NOFOLLOW, 0600)) == -1) {
 		snprintf(cause, len, "cannot create '%s': %s", tmp,
 		    strerror(errno));
 		return -1;
@@ -531,8 +534,8 @@ audit_spool_bad(const char *path, const char *line, size_t n)
 	int fd;
 
 	snprintf(bad, sizeof bad, "%s.bad", path);
-	if ((fd = open(bad, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		 0600)) == -1)
+	if ((fd = open(bad, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		 O_NOFOLLOW, 0600)) == -1)
 		return;
 	if (audit_write_all(fd, line, n) == 0)
 		audit_write_all(fd, "\n", 1);

@@ -233,6 +233,24 @@ test_spool_permissions(void **state)
 	assert_int_equal(lines_in(path), 1);
 }
 
+/* A spool that is a symbolic link is never written through. */
+static void
+test_spool_symlink(void **state)
+{
+	struct audit_record r;
+	char path[256], target[256], cause[256];
+	struct stat st;
+
+	(void)state;
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	snprintf(path, sizeof path, "%s/linked.jsonl", dir);
+	assert_int_equal(symlink(target, path), 0);
+	record(&r, "block 127.0.2.91", "ok");
+	assert_int_equal(audit_spool_append(path, &r, cause, sizeof cause), -1);
+	assert_int_equal(stat(target, &st), -1);
+	unlink(path);
+}
+
 /* Redis away: the record goes to the file; back: replayed once, file gone. */
 static void
 test_submit_spools_then_replays(void **state)
@@ -773,6 +791,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spool_torn_line, setup,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_spool_permissions, setup,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_spool_symlink, setup,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_submit_spools_then_replays,
 		    setup, teardown_dir),

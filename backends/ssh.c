@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/exitcode.h"
+#include "core/validate.h"
 #include "core/xalloc.h"
 
 #define SSH_IO_CHUNK 32768
@@ -1079,8 +1080,10 @@ ssh_finish(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_deadline *d,
 	libssh2_channel_get_exit_signal(ch, &sig, &siglen, NULL, NULL, NULL,
 	    NULL);
 	if (sig != NULL) {
+		/* The node names the signal: it is shown, so it is escaped. */
 		snprintf(res->signal, sizeof res->signal, "%.*s", (int)siglen,
 		    sig);
+		validate_sanitize(res->signal, sizeof res->signal, res->signal);
 		res->status = -1;
 		libssh2_free(c->session, sig);
 	}
@@ -1185,9 +1188,11 @@ ssh_result_said(const struct ssh_result *res, char *buf, size_t len)
 			continue;
 		}
 		buf[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
-		    ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		    (char)ch;
 	}
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	buf[n] = '\0';
+	/* What else the node wrote (escapes, C1, bidi) shows as escapes. */
+	validate_sanitize(buf, len, buf);
 }

@@ -545,9 +545,15 @@ test_result_said(void **state)
 	res.errout = err;
 	res.errlen = strlen(err);
 	ssh_result_said(&res, buf, sizeof buf);
-	assert_string_equal(buf, "postsuper: fatal: bad ID; second?[31m line");
+	assert_string_equal(buf,
+	    "postsuper: fatal: bad ID; second\\x1b[31m line");
 	ssh_result_said(&res, buf, 10);
 	assert_string_equal(buf, "postsuper");
+	/* C1 CSI (OSC 52 and the like start so) and a bidi override. */
+	res.errout = "a\xc2\x9b" "2J b\xe2\x80\xae" "c";
+	res.errlen = strlen(res.errout);
+	ssh_result_said(&res, buf, sizeof buf);
+	assert_string_equal(buf, "a\\u009b2J b\\u202ec");
 }
 
 int

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 
 #include "backends/redis.h"
+#include "core/clock.h"
 #include "core/cmd.h"
 #include "core/exitcode.h"
 #include "core/model.h"
+#include "core/role_cache.h"
 #include "core/xalloc.h"
 
 static void
@@ -46,7 +48,7 @@ batch_read_only(struct cmd_ctx *ctx, const struct cli *cli, bool probe)
 void
 batch_probe(struct cmd_ctx *ctx)
 {
-	static char why[160];
+	static char why[160], pending[400];
 
 	if (ctx->cfg == NULL)
 		return;
@@ -54,11 +56,37 @@ batch_probe(struct cmd_ctx *ctx)
 		ctx->redis = xmalloc(sizeof *ctx->redis);
 		redis_init(ctx->redis, ctx->cfg);
 	}
-	if (redis_probe_role(ctx->redis) == REDIS_ROLE_READ_ONLY) {
-		ctx->read_only = true;
-		ctx->read_only_why = cmd_read_only_acl(ctx->cfg->redis.user, why,
-		    sizeof why);
+	ctx->role_pending = false;
+	switch (redis_probe_role(ctx->redis)) {
+	case REDIS_ROLE_WRITE:
+		role_cache_put(ctx->cfg->redis.user, true, clock_wall_ms() / 1000);
+		return;
+	case REDIS_ROLE_READ_ONLY:
+		role_cache_put(ctx->cfg->redis.user, false,
+		    clock_wall_ms() / 1000);
+		break;
+	case REDIS_ROLE_UNKNOWN:
+		/* Redis away: what a probe confirmed lately, or nothing. */
+		switch (role_cache_get(ctx->cfg->redis.user,
+		    clock_wall_ms() / 1000)) {
+		case 1:
+			return;
+		case 0:
+			break;
+		default:
+			snprintf(pending, sizeof pending, "cannot confirm that "
+			    "the Redis user '%s' may change the service (%s)",
+			    ctx->cfg->redis.user ? ctx->cfg->redis.user :
+			    "default", ctx->redis->errstr);
+			ctx->role_pending = true;
+			ctx->role_why = pending;
+			return;
+		}
+		break;
 	}
+	ctx->read_only = true;
+	ctx->read_only_why = cmd_read_only_acl(ctx->cfg->redis.user, why,
+	    sizeof why);
 }
 
 int

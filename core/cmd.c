@@ -400,7 +400,7 @@ cmd_flags(const struct cmd *c)
 }
 
 /* "queue hold", "block" (for a prompt: the command it begins). */
-static void
+void
 cmd_what(const struct cmd *c, char *buf, size_t len)
 {
 	const struct cmd_entry *e = c->entry;
@@ -430,6 +430,18 @@ cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what)
 	    ctx->read_only_why);
 }
 
+int
+cmd_may_change(struct cmd_ctx *ctx, const char *what)
+{
+	if (ctx->read_only)
+		return cmd_refuse_read_only(ctx, what);
+	if (ctx->role_pending)
+		return cmd_fail(ctx, EXIT_UNREACHABLE, "%s: refused, nothing was "
+		    "done: %s", what, ctx->role_why != NULL ? ctx->role_why :
+		    "the Redis user's role is not confirmed yet");
+	return EXIT_OK;
+}
+
 const char *
 cmd_read_only_acl(const char *user, char *buf, size_t len)
 {
@@ -457,8 +469,8 @@ cmd_run(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((flags & CMD_UI_ONLY) && ctx->ui == NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "%s: only available in the "
 		    "console", what);
-	if ((flags & CMD_MUTATES) && ctx->read_only)
-		return cmd_refuse_read_only(ctx, what);
+	if ((flags & CMD_MUTATES) && (ctx->read_only || ctx->role_pending))
+		return cmd_may_change(ctx, what);
 	return e->exec(c, ctx);
 }
 

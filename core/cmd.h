@@ -112,6 +112,13 @@ struct cmd_ctx {
 	bool dry_run;
 	bool read_only;
 	const char *read_only_why; /* "--read-only", ...; NULL: not said */
+	/*
+	 * The Redis user's role is not confirmed yet (the console before its
+	 * first probe) or could not be (Redis away, nothing remembered): what
+	 * changes the service is refused, saying role_why. Roles fail closed.
+	 */
+	bool role_pending;
+	const char *role_why;
 	bool no_prompt;        /* a script: never ask, refuse without --yes */
 	FILE *out;
 	struct redis *redis;   /* batch mode: opened on first use */
@@ -182,6 +189,8 @@ const struct cmd_sub *cmd_sub_find(const struct cmd_entry *e,
  * prompt (CMD_ARG_COMMAND), those of the command line it begins.
  */
 int cmd_flags(const struct cmd *c);
+/* The command and its subcommand as an error message names them. */
+void cmd_what(const struct cmd *c, char *buf, size_t len);
 
 /* The flags of the command a line begins with ("block ", "queue hold"). */
 int cmd_line_flags(const char *line);
@@ -191,6 +200,12 @@ int cmd_line_flags(const char *line);
  * why. Returns EXIT_DENIED with ctx->cause set.
  */
 int cmd_refuse_read_only(struct cmd_ctx *ctx, const char *what);
+
+/*
+ * Refuses `what` (exit 4 or 3) when the session may not change the service:
+ * read-only, or its role not confirmed. Returns EXIT_OK otherwise.
+ */
+int cmd_may_change(struct cmd_ctx *ctx, const char *what);
 
 /* Why read-only, as cmd_ctx.read_only_why says it. */
 #define CMD_RO_OPTION "--read-only"

@@ -140,8 +140,17 @@ cmd_begin(struct cmd_ctx *ctx)
 	char cause[512];
 	int rc;
 
-	if (c == NULL || ctx->begun || ctx->dry_run || c->dry_run ||
-	    !cmd_audited(c, ctx))
+	if (c == NULL || ctx->begun || ctx->dry_run || c->dry_run)
+		return EXIT_OK;
+	/* Asked and answered: the session may have lost its rights since. */
+	if ((cmd_flags(c) & CMD_MUTATES) && (ctx->read_only ||
+	    ctx->role_pending)) {
+		char what[160];
+
+		cmd_what(c, what, sizeof what);
+		return cmd_may_change(ctx, what);
+	}
+	if (!cmd_audited(c, ctx))
 		return EXIT_OK;
 	audit_record_init(rec, clock_wall_ms());
 	audit_fill(c, ctx, rec);

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/cluster.h"
 #include "core/exitcode.h"
+#include "core/role_cache.h"
 #include "core/xalloc.h"
 #include "tui/jobs.h"
 #include "tui/theme.h"
@@ -25,6 +26,9 @@
 /* Smaller than this, only the "terminal too small" line is drawn. */
 #define CONSOLE_MIN_COLS 40
 #define CONSOLE_MIN_LINES 8
+
+/* Why the session is read-only while its role is not confirmed. */
+static char console_role_pending[320];
 
 static volatile sig_atomic_t console_signalled;
 
@@ -528,16 +532,49 @@ static void
 console_role(struct console *c, enum redis_role role)
 {
 	static char why[160];
+	bool ours = c->read_only_why == why ||
+	    c->read_only_why == console_role_pending;
 
-	if (role == REDIS_ROLE_READ_ONLY && !c->read_only) {
+	if (role == REDIS_ROLE_UNKNOWN)
+		return;
+	role_cache_put(c->cfg->redis.user, role == REDIS_ROLE_WRITE,
+	    clock_wall_ms() / 1000);
+	if (role == REDIS_ROLE_READ_ONLY && (!c->read_only || ours)) {
 		c->read_only = true;
 		c->read_only_why = cmd_read_only_acl(c->cfg->redis.user, why,
 		    sizeof why);
-	} else if (role == REDIS_ROLE_WRITE && c->read_only &&
-	    c->read_only_why == why) {
-		/* Another user or a new master after a failover. */
+	} else if (role == REDIS_ROLE_WRITE && c->read_only && ours) {
+		/* Confirmed; or another user, or a new master after a failover. */
 		c->read_only = false;
 		c->read_only_why = NULL;
+	}
+}
+
+/*
+ * Redis is away before the role was ever confirmed: what a probe confirmed
+ * lately on this machine stands in; without it the session stays read-only
+ * (roles fail closed), saying why.
+ */
+static void
+console_role_unconfirmed(struct console *c, const char *err)
+{
+	static char acl[160];
+
+	if (c->read_only_why != console_role_pending)
+		return;
+	switch (role_cache_get(c->cfg->redis.user, clock_wall_ms() / 1000)) {
+	case 1:
+		c->read_only = false;
+		c->read_only_why = NULL;
+		break;
+	case 0:
+		c->read_only_why = cmd_read_only_acl(c->cfg->redis.user, acl,
+		    sizeof acl);
+		break;
+	default:
+		snprintf(console_role_pending, sizeof console_role_pending,
+		    "role not confirmed (%s)", err);
+		break;
 	}
 }
 
@@ -574,6 +611,7 @@ console_take(struct console *c, struct worker_msg *m)
 		c->redis_down = true;
 		c->redis_refused = m->err == RERR_DENIED || m->err == RERR_REPLY;
 		snprintf(c->redis_err, sizeof c->redis_err, "%s", m->errstr);
+		console_role_unconfirmed(c, m->errstr);
 	}
 	worker_msg_free(m);
 }
@@ -783,6 +821,13 @@ console_setup(struct console *c, const struct config *cfg,
 	c->read_only = cli->read_only || cfg->ui.read_only;
 	c->read_only_why = cli->read_only ? CMD_RO_OPTION : cfg->ui.read_only ?
 	    CMD_RO_CONFIG : NULL;
+	/* Roles fail closed: nothing changes until Redis says who we are. */
+	if (!c->read_only) {
+		snprintf(console_role_pending, sizeof console_role_pending,
+		    "the Redis user's role is not confirmed yet");
+		c->read_only = true;
+		c->read_only_why = console_role_pending;
+	}
 	if (theme_load(name, theme, cause, sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;

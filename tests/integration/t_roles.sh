@@ -97,4 +97,35 @@ expect_eq "and Redis is unchanged" 0 "$(rc exists "mailnoc:block:$IP")"
 out=$("$B" block "$IP" --for 1h --reason roles --dry-run 2>&1)
 expect_eq "admin: block --dry-run is not refused" 0 $?
 expect_eq "the probe left no key behind" 0 "$(rc exists mailnoc:acl-probe)"
+
+# Roles fail closed: with Redis unreachable (the lab's dead port) and no
+# role confirmed on this machine, nothing that changes the service runs,
+# SSH actions included; a role confirmed lately stands in for the probe.
+ID=$(tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 1 --to-domain yahoo.test --ids 2>/dev/null | head -1)
+check "a fresh deferred message on gw1 ($ID)" [ -n "$ID" ]
+held() { "$B" queue list --json --node gw1 --queue hold 2>/dev/null | jq -r "select(.queue_id == \"$ID\") | .queue_id"; }
+jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$NOC" > "$T/noc-dead.json"
+jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$MAILNOC_CONFIG" > "$T/admin-dead.json"
+export MAILNOC_AUDIT_FILE="$T/state1/audit.jsonl"
+out=$("$B" --config "$T/noc-dead.json" queue hold "gw1:$ID" --yes 2>&1)
+expect_eq "noc, Redis away, role never confirmed: queue hold exits 3" 3 $?
+expect_contains "saying the role cannot be confirmed" \
+	"queue hold: refused, nothing was done: cannot confirm that the Redis user 'noc' may change the service" "$out"
+expect_eq "the message is not on hold" "" "$(held)"
+out=$("$B" --config "$T/admin-dead.json" queue hold "gw1:$ID" --yes 2>&1)
+expect_eq "admin, Redis away, role never confirmed here: refused too (exit 3)" 3 $?
+expect_eq "and the message is not on hold" "" "$(held)"
+"$B" --config "$NOC" block "$IP" --for 1h --reason roles >/dev/null 2>&1
+out=$("$B" --config "$T/noc-dead.json" queue hold "gw1:$ID" --yes 2>&1)
+expect_eq "noc, once confirmed read-only, Redis away: refused as read-only (exit 4)" 4 $?
+expect_contains "  because of the ACL" "$WHY" "$out"
+check "the confirmed role is kept privately" test "$(stat -c %a "$T/state1/role-noc")" = 600
+"$B" block "$IP" --for 1h --reason roles --dry-run >/dev/null 2>&1
+out=$("$B" --config "$T/admin-dead.json" queue hold "gw1:$ID" --yes 2>&1)
+expect_eq "admin, confirmed lately, Redis away: the hold runs" 0 $?
+expect_eq "the message is on hold" "$ID" "$(held)"
+check "its audit record waits in the spool" test -s "$MAILNOC_AUDIT_FILE"
+"$B" queue release "gw1:$ID" --yes >/dev/null 2>&1
+expect_eq "released again" "" "$(held)"
+unset MAILNOC_AUDIT_FILE
 finish

@@ -3,27 +3,56 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/audit.h"
 
-/* PATH of the file for `user`, next to the audit spool; -1 if none. */
+/*
+ * The directory: $MAILNOC_STATE_DIR, $XDG_STATE_HOME/mailnoc or
+ * ~/.local/state/mailnoc. Not the audit spool's: a spool on a full or
+ * read-only disk must not also lose the role.
+ */
+static int
+role_cache_dir(char *buf, size_t len)
+{
+	const char *d = getenv("MAILNOC_STATE_DIR"), *home;
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
+
+	if (d != NULL && d[0] == '/') {
+		snprintf(buf, len, "%s", d);
+		return 0;
+	}
+	if ((d = getenv("XDG_STATE_HOME")) != NULL && d[0] == '/') {
+		snprintf(buf, len, "%s/mailnoc", d);
+		return 0;
+	}
+	home = getenv("HOME");
+	if (home == NULL || home[0] != '/') {
+		if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) != 0 ||
+		    res == NULL || res->pw_dir[0] != '/')
+			return -1;
+		home = res->pw_dir;
+	}
+	snprintf(buf, len, "%s/.local/state/mailnoc", home);
+	return 0;
+}
+
+/* PATH of the file for `user`; -1 if there is no place for it. */
 static int
 role_cache_path(const char *user, char *buf, size_t len)
 {
-	char spool[4096], cause[256], *slash;
+	char dir[4096];
 	const char *u = user != NULL ? user : "default";
 	size_t off, i;
 
-	if (audit_spool_path(spool, sizeof spool, cause, sizeof cause) == -1 ||
-	    (slash = strrchr(spool, '/')) == NULL)
+	if (role_cache_dir(dir, sizeof dir) == -1)
 		return -1;
-	*slash = '\0';
-	off = (size_t)snprintf(buf, len, "%s/role-", spool);
+	off = (size_t)snprintf(buf, len, "%s/role-", dir);
 	/* ACL user names are free text to Redis: keep the file name plain. */
 	for (i = 0; u[i] != '\0' && off + 1 < len && i < 64; i++)
 		buf[off++] = (u[i] >= 'a' && u[i] <= 'z') ||

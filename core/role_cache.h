@@ -16,8 +16,9 @@
 int role_cache_get(const char *user, long long now);
 
 /*
- * Remembers what a probe confirmed, in the audit spool's directory
- * (role-USER, mode 0600). Failing to write it changes nothing else.
+ * Remembers what a probe confirmed, in role-USER (mode 0600) under
+ * $MAILNOC_STATE_DIR, $XDG_STATE_HOME/mailnoc or ~/.local/state/mailnoc.
+ * Failing to write it changes nothing else.
  */
 void role_cache_put(const char *user, bool may_write, long long now);
 

@@ -6,6 +6,12 @@
 # made in an earlier boot is removed without running anything from it.
 . "$(dirname "$0")/../lib.sh"
 EVIL=/tmp/mnl-evil-$$
+# Ports of their own: down also stops whatever listens on the lab's ports,
+# and the shared lab of the other tests is running.
+export LAB_REDIS_PORT=29379 LAB_SSH_PORT=29222 LAB_GW1_SMTP_PORT=29525 \
+	LAB_GW2_SMTP_PORT=29526 LAB_SINK_ACCEPT_PORT=29527 \
+	LAB_SINK_THROTTLE_PORT=29528 LAB_DEAD_PORT=29529 \
+	LAB_GW1_POLICY_PORT=29531 LAB_GW2_POLICY_PORT=29532
 T=$(mktemp -d)
 chmod 755 "$T"
 sleep 300 &

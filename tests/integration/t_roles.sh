@@ -106,7 +106,7 @@ check "a fresh deferred message on gw1 ($ID)" [ -n "$ID" ]
 held() { "$B" queue list --json --node gw1 --queue hold 2>/dev/null | jq -r "select(.queue_id == \"$ID\") | .queue_id"; }
 jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$NOC" > "$T/noc-dead.json"
 jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$MAILNOC_CONFIG" > "$T/admin-dead.json"
-export MAILNOC_AUDIT_FILE="$T/state1/audit.jsonl"
+export MAILNOC_AUDIT_FILE="$T/state1/audit.jsonl" MAILNOC_STATE_DIR="$T/state1"
 out=$("$B" --config "$T/noc-dead.json" queue hold "gw1:$ID" --yes 2>&1)
 expect_eq "noc, Redis away, role never confirmed: queue hold exits 3" 3 $?
 expect_contains "saying the role cannot be confirmed" \
@@ -127,5 +127,5 @@ expect_eq "the message is on hold" "$ID" "$(held)"
 check "its audit record waits in the spool" test -s "$MAILNOC_AUDIT_FILE"
 "$B" queue release "gw1:$ID" --yes >/dev/null 2>&1
 expect_eq "released again" "" "$(held)"
-unset MAILNOC_AUDIT_FILE
+unset MAILNOC_AUDIT_FILE MAILNOC_STATE_DIR
 finish

@@ -15,6 +15,11 @@ enum redis_err {
 	RERR_REPLY,       /* Redis answered with another error */
 };
 
+/* Waits before a reconnect: the first, doubled after each failure up to the
+ * second. */
+#define REDIS_BACKOFF_MIN_MS 250
+#define REDIS_BACKOFF_MAX_MS 8000
+
 /* One connection, owned by one thread. */
 struct redis {
 	const struct config *cfg;

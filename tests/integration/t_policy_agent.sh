@@ -383,7 +383,8 @@ during=$(awk -v a="$t_stop" -v b="$t_cont" '$1 > a + 0.2 && $1 < b - 0.2 {
 set -- $during
 check "while redis was stopped: the fail action ($1 answers, $2 others)" test "$1" -gt 300 -a "$2" -eq 0
 last=$(tail -n 1 "$TMP/stream" | cut -d' ' -f3-)
-expect_eq "and after SIGCONT from redis again" \
+back=$(awk -v b="$t_cont" '$1 > b && $3 == "action=REJECT" { printf "%.1f", $1 - b; exit }' "$TMP/stream")
+expect_eq "and after SIGCONT from redis again (the first ${back:-?} s after it)" \
 	"action=REJECT $NOPERMIT is not registered for relay" "$last"
 expect_eq "the hang is logged once, as a timeout" 1 "$(tail -n "+$log_from" "$LOG1" |
 	grep -c "policy: cannot ask redis: redis at .* gave no answer within 50 ms; answering 'DUNNO'")"

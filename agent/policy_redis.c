@@ -368,7 +368,6 @@ counts_done(struct policy_redis *pr, redisReply **replies, size_t n)
 		}
 		freeReplyObject(replies[i]);
 	}
-	pr->ncounts = 0;
 }
 
 /* The counts were sent but the replies never came: they may be lost. */

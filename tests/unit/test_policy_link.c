@@ -24,6 +24,7 @@
 #include "agent/policy_redis.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/volume.h"
 
 #define SHA	"0123456789abcdef0123456789abcdef01234567"
 /* What the script answers for a permitted address of agency dmv. */
@@ -136,6 +137,47 @@ test_link_answers(void **state)
 	assert_int_equal(pr.owed, 0);
 	assert_int_equal(pr.round_trips, 1);
 	policy_redis_release(&l, 1);
+	policy_redis_free(&pr);
+	close(peer);
+}
+
+/* Counts ride with a pass at most every POLICY_COUNT_EVERY_MS: a pass
+ * without them leaves them pending; the next one carries them. */
+static void
+test_link_counts_ride(void **state)
+{
+	struct policy_redis	pr;
+	struct policy_lookup	l;
+	struct policy_request	req;
+	long long		c[VOLUME_NMETRICS] = { 1, 3, 100, 0, 0 };
+	char			cause[256];
+	long long		ms;
+	int			peer;
+
+	(void)state;
+	link_fake(&pr, &peer);
+	/* The lookups' clock is lookup_one's fixed 1800000000000. */
+	pr.counts_sent_ms = 1800000000000LL;
+	policy_redis_count(&pr, "parks", c, 1800000000000LL);
+	peer_say(peer, PERMITTED);
+	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
+	    0);
+	policy_redis_release(&l, 1);
+	assert_null(strstr(peer_heard(peer), "HINCRBY"));
+	assert_true(policy_redis_pending(&pr));
+
+	pr.counts_sent_ms -= POLICY_COUNT_EVERY_MS;
+	/* 3 metrics x (vol:m, vol:h) + 2 EXPIREs, then the lookup. */
+	peer_say(peer, ":1\r\n:3\r\n:100\r\n:1\r\n:3\r\n:100\r\n"
+	    ":1\r\n:1\r\n" PERMITTED);
+	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
+	    0);
+	assert_true(l.facts.redis_ok);
+	policy_redis_release(&l, 1);
+	assert_non_null(strstr(peer_heard(peer), "parks|rcpts"));
+	assert_false(policy_redis_pending(&pr));
+	assert_int_equal(pr.lost_counts, 0);
+	assert_int_equal(pr.owed, 0);
 	policy_redis_free(&pr);
 	close(peer);
 }
@@ -490,6 +532,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_answers),
+		cmocka_unit_test(test_link_counts_ride),
 		cmocka_unit_test(test_link_timeout_owed),
 		cmocka_unit_test(test_link_overdue_dropped),
 		cmocka_unit_test(test_link_idle_ping),

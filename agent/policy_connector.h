@@ -30,8 +30,8 @@ struct policy_connector *policy_connector_start(const struct config *cfg,
     const char *script, char *cause, size_t causelen);
 
 /*
- * A descriptor that is readable while a connection waits to be taken (an
- * eventfd: poll or epoll it; policy_connector_take clears it).
+ * A descriptor that becomes readable after each attempt, made or failed
+ * (an eventfd: poll or epoll it; policy_connector_take clears it).
  */
 int	policy_connector_fd(const struct policy_connector *pc);
 
@@ -54,8 +54,9 @@ bool	policy_connector_take(struct policy_connector *pc,
 	    struct policy_link *link, char *cause, size_t causelen);
 
 /*
- * Stops the thread (an attempt under way ends within its timeouts), frees
- * a connection nobody took and frees pc. NULL is accepted.
+ * Stops the thread, waiting for an attempt under way (bounded by the
+ * connect and command timeouts), frees a connection nobody took and frees
+ * pc. NULL is accepted.
  */
 void	policy_connector_stop(struct policy_connector *pc);
 

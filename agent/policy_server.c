@@ -894,8 +894,8 @@ server_run(void *arg)
 		char	cause[256];
 
 		if (policy_redis_flush(&ps->pr, cause, sizeof cause) == -1)
-			log_msg("policy: stopping with volume counts not "
-			    "written: %s", cause);
+			log_msg("policy: stopping with volume counts that "
+			    "may not be written: %s", cause);
 	}
 	server_stats(ps, true);
 	return NULL;

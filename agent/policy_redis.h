@@ -136,7 +136,8 @@ long long policy_redis_tend_in(const struct policy_redis *pr,
  * Returns 0, or -1 with `cause` set when Redis could not be asked at all:
  * no connection, replies of an earlier exchange still owed, the connection
  * broke or gave no answer within the timeout (then no facts are known; the
- * counts stay pending unless they were sent). Waits at most timeout_ms.
+ * counts stay pending unless they were sent). Waits for Redis at most
+ * timeout_ms (plus what is left of an idle PING's, for its answer).
  */
 int	policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 	    size_t n, long long now_ms, char *cause, size_t causelen);

@@ -2,13 +2,16 @@
 #include "agent/policy_redis.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/log.h"
+#include "core/clock.h"
 #include "core/keys.h"
 #include "core/xalloc.h"
 
@@ -77,6 +80,8 @@ policy_redis_init(struct policy_redis *pr, const struct config *cfg,
 	redis_init(&pr->redis, cfg);
 	pr->cfg = cfg;
 	pr->node = node;
+	pr->timeout_ms = node->policy.redis_timeout_ms;
+	snprintf(pr->away, sizeof pr->away, "not connected to redis yet");
 	redis_key(cfg, pr->permit_key, sizeof pr->permit_key, KEY_PERMIT);
 	redis_key(cfg, pr->node_key, sizeof pr->node_key, KEY_NODE,
 	    node->name);
@@ -363,79 +368,353 @@ counts_done(struct policy_redis *pr, redisReply **replies, size_t n)
 		}
 		freeReplyObject(replies[i]);
 	}
-	pr->ncounts = 0;
 }
 
 /* The counts were sent but the replies never came: they may be lost. */
 static void
-counts_lost(struct policy_redis *pr)
+counts_lost(struct policy_redis *pr, unsigned long long n)
 {
-	unsigned long long	n = pending_increments(pr);
-
 	if (n > 0)
 		log_msg("policy: %llu volume increments may be lost: the "
 		    "connection to redis broke after they were sent", n);
 	pr->lost_counts += n;
-	pr->ncounts = 0;
 }
 
-/* Loads the script after a (re)connect. */
+/* ------------------------------------------------------------ the link */
+
+void
+policy_redis_adopt(struct policy_redis *pr, struct policy_link *link)
+{
+	int	fl;
+
+	policy_redis_drop(pr, "replaced");
+	pr->redis.ctx = link->ctx;
+	link->ctx = NULL;
+	snprintf(pr->redis.host, sizeof pr->redis.host, "%s", link->host);
+	pr->redis.port = link->port;
+	pr->redis.connects++;
+	/* Every wait is our own poll() with a deadline from here on. */
+	fl = fcntl(pr->redis.ctx->fd, F_GETFL);
+	if (fl != -1)
+		fcntl(pr->redis.ctx->fd, F_SETFL, fl | O_NONBLOCK);
+	pr->redis.ctx->flags &= ~REDIS_BLOCK;
+	memcpy(pr->sha, link->sha, sizeof pr->sha);
+	pr->away[0] = '\0';
+	pr->last_io = clock_mono_ms();
+	/* A new connection may be a new Redis: set the TTLs again. */
+	pr->expired_minute = pr->expired_hour = -1;
+}
+
+bool
+policy_redis_connected(const struct policy_redis *pr)
+{
+	return pr->redis.ctx != NULL;
+}
+
+int
+policy_redis_fd(const struct policy_redis *pr)
+{
+	return pr->redis.ctx != NULL ? pr->redis.ctx->fd : -1;
+}
+
+void
+policy_redis_set_away(struct policy_redis *pr, const char *cause)
+{
+	if (pr->redis.ctx == NULL)
+		snprintf(pr->away, sizeof pr->away, "%s", cause);
+}
+
+void
+policy_redis_drop(struct policy_redis *pr, const char *cause)
+{
+	if (pr->redis.ctx == NULL)
+		return;
+	counts_lost(pr, pr->owed_increments);
+	redis_close(&pr->redis);
+	pr->owed = 0;
+	pr->owed_increments = 0;
+	snprintf(pr->away, sizeof pr->away, "%s", cause);
+}
+
+/* The connection broke: drops it with hiredis's reason. */
+static int
+link_broke(struct policy_redis *pr, char *cause, size_t causelen)
+{
+	snprintf(cause, causelen, "redis at %s:%d: %s", pr->redis.host,
+	    pr->redis.port, pr->redis.ctx->errstr[0] ?
+	    pr->redis.ctx->errstr : "connection lost");
+	policy_redis_drop(pr, cause);
+	return -1;
+}
+
+/* Waits for fd to be ready for `events` until `deadline` (mono ms; a past
+ * one only looks). Returns 1 ready, 0 not by then. */
+static int
+link_wait(int fd, short events, long long deadline)
+{
+	struct pollfd	pfd;
+	long long	wait;
+	int		rc;
+
+	for (;;) {
+		wait = deadline - clock_mono_ms();
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, wait > 0 ? (int)wait : 0);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		/* An error or a hang-up is "ready": the read or write says. */
+		return rc != 0;
+	}
+}
+
+/* Writes what is appended by `deadline`; -1 (dropped) with `cause` set. */
+static int
+link_write(struct policy_redis *pr, long long deadline, char *cause,
+    size_t causelen)
+{
+	redisContext	*ctx = pr->redis.ctx;
+	int		 done = 0;
+
+	for (;;) {
+		if (redisBufferWrite(ctx, &done) != REDIS_OK)
+			return link_broke(pr, cause, causelen);
+		if (done)
+			return 0;
+		if (!link_wait(ctx->fd, POLLOUT, deadline)) {
+			/* Half a command went out: the link is unusable. */
+			snprintf(cause, causelen, "redis at %s:%d took no "
+			    "requests within %d ms", pr->redis.host,
+			    pr->redis.port, pr->timeout_ms);
+			policy_redis_drop(pr, cause);
+			return -1;
+		}
+	}
+}
+
+/*
+ * Reads up to n replies into out[] (NULL: they are freed) until `deadline`.
+ * Returns how many were read, or -1 (dropped, `cause` set, out[] freed).
+ */
+static long
+link_read(struct policy_redis *pr, redisReply **out, size_t n,
+    long long deadline, char *cause, size_t causelen)
+{
+	redisContext	*ctx = pr->redis.ctx;
+	void		*reply;
+	size_t		 got = 0, i;
+
+	while (got < n) {
+		if (redisGetReplyFromReader(ctx, &reply) != REDIS_OK)
+			goto broke;
+		if (reply != NULL) {
+			if (out != NULL)
+				out[got] = reply;
+			else
+				freeReplyObject(reply);
+			got++;
+			continue;
+		}
+		if (!link_wait(ctx->fd, POLLIN, deadline))
+			break;
+		if (redisBufferRead(ctx) != REDIS_OK)
+			goto broke;
+	}
+	if (got > 0)
+		pr->last_io = clock_mono_ms();
+	return (long)got;
+broke:
+	for (i = 0; out != NULL && i < got; i++) {
+		freeReplyObject(out[i]);
+		out[i] = NULL;
+	}
+	return link_broke(pr, cause, causelen);
+}
+
+/*
+ * Reads the owed replies that come by `deadline`. Returns 0 when none is
+ * owed any more, or -1 with `cause` set (still owed, or dropped).
+ */
+static int
+link_settle(struct policy_redis *pr, long long deadline, char *cause,
+    size_t causelen)
+{
+	long	got;
+
+	if (pr->redis.ctx == NULL) {
+		snprintf(cause, causelen, "%s", pr->away[0] ? pr->away :
+		    "not connected to redis");
+		return -1;
+	}
+	if (pr->owed == 0)
+		return 0;
+	if ((got = link_read(pr, NULL, pr->owed, deadline, cause,
+	    causelen)) == -1)
+		return -1;
+	pr->owed -= (size_t)got;
+	if (pr->owed == 0) {
+		/* Late, but applied. */
+		pr->owed_increments = 0;
+		return 0;
+	}
+	snprintf(cause, causelen, "redis at %s:%d gave no answer for %lld ms",
+	    pr->redis.host, pr->redis.port, clock_mono_ms() - pr->owed_since);
+	return -1;
+}
+
+/* Waits before a pass for owed replies still within their own time. */
+static int
+link_ready(struct policy_redis *pr, char *cause, size_t causelen)
+{
+	return link_settle(pr, pr->owed_until, cause, causelen);
+}
+
+/*
+ * Sends what is appended and reads n replies into replies[], waiting at
+ * most timeout_ms. Returns 0, or -1 with `cause` set and no reply kept:
+ * dropped, or (the link kept) the replies not read are owed. `increments`
+ * counts volume increments among the first `k` commands.
+ */
+static int
+link_exchange(struct policy_redis *pr, redisReply **replies, size_t n,
+    size_t k, unsigned long long increments, char *cause, size_t causelen)
+{
+	long long	now = clock_mono_ms(), deadline = now + pr->timeout_ms;
+	long		got;
+	size_t		i;
+
+	pr->round_trips++;
+	if (link_write(pr, deadline, cause, causelen) == -1) {
+		counts_lost(pr, increments);
+		return -1;
+	}
+	if ((got = link_read(pr, replies, n, deadline, cause,
+	    causelen)) == -1) {
+		counts_lost(pr, increments);
+		return -1;
+	}
+	if ((size_t)got == n)
+		return 0;
+	pr->owed = n - (size_t)got;
+	pr->owed_since = now;
+	pr->owed_until = deadline;
+	pr->owed_increments += (size_t)got < k ? increments : 0;
+	for (i = 0; i < (size_t)got; i++) {
+		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+	snprintf(cause, causelen, "redis at %s:%d gave no answer within %d ms",
+	    pr->redis.host, pr->redis.port, pr->timeout_ms);
+	return -1;
+}
+
+int
+policy_redis_tend(struct policy_redis *pr, long long now, char *cause,
+    size_t causelen)
+{
+	char	why[256];
+	long	got;
+
+	if (pr->redis.ctx == NULL)
+		return 0;
+	if (pr->owed > 0) {
+		if (link_settle(pr, 0, why, sizeof why) == 0)
+			return 0;
+		if (pr->redis.ctx == NULL) {
+			snprintf(cause, causelen, "%s", why);
+			return -1;
+		}
+		if (now - pr->owed_since < pr->cfg->redis.command_timeout_ms)
+			return 0;
+		snprintf(cause, causelen, "redis at %s:%d gave no answer for "
+		    "%lld ms", pr->redis.host, pr->redis.port,
+		    now - pr->owed_since);
+		policy_redis_drop(pr, cause);
+		return -1;
+	}
+	/* Nothing is owed: anything to read is a closed connection. */
+	if (link_wait(pr->redis.ctx->fd, POLLIN, 0)) {
+		if (redisBufferRead(pr->redis.ctx) != REDIS_OK)
+			return link_broke(pr, cause, causelen);
+		if ((got = link_read(pr, NULL, 1, 0, cause, causelen)) == -1)
+			return -1;
+		if (got > 0) {
+			snprintf(cause, causelen, "redis at %s:%d sent a "
+			    "reply nobody asked for", pr->redis.host,
+			    pr->redis.port);
+			policy_redis_drop(pr, cause);
+			return -1;
+		}
+	}
+	if (now - pr->last_io < POLICY_REDIS_PING_MS)
+		return 0;
+	redisAppendCommand(pr->redis.ctx, "PING");
+	if (link_write(pr, now + pr->timeout_ms, cause, causelen) == -1)
+		return -1;
+	pr->owed = 1;
+	pr->owed_since = now;
+	pr->owed_until = now + pr->timeout_ms;
+	/* Not again before the answer or the drop. */
+	pr->last_io = now;
+	return 0;
+}
+
+long long
+policy_redis_tend_in(const struct policy_redis *pr, long long now)
+{
+	long long	due;
+
+	if (pr->redis.ctx == NULL)
+		return -1;
+	if (pr->owed > 0)
+		due = pr->owed_since + pr->cfg->redis.command_timeout_ms;
+	else
+		due = pr->last_io + POLICY_REDIS_PING_MS;
+	return due > now ? due - now : 0;
+}
+
+/* ------------------------------------------------------------ passes */
+
+/* Loads the script again after NOSCRIPT. */
 static int
 load_script(struct policy_redis *pr, char *cause, size_t causelen)
 {
-	redisReply	*reply;
+	redisReply	*reply = NULL;
 
-	reply = redis_command(&pr->redis, "SCRIPT LOAD %s",
+	redisAppendCommand(pr->redis.ctx, "SCRIPT LOAD %s",
 	    policy_redis_script);
-	pr->round_trips++;
-	if (reply == NULL) {
-		snprintf(cause, causelen, "cannot load the policy script: %s",
-		    pr->redis.errstr);
+	if (link_exchange(pr, &reply, 1, 0, 0, cause, causelen) == -1)
 		return -1;
-	}
 	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
 		snprintf(cause, causelen, "cannot load the policy script: "
+		    "%s", reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "SCRIPT LOAD gave no SHA1");
 		freeReplyObject(reply);
 		return -1;
 	}
 	memcpy(pr->sha, reply->str, 40);
 	pr->sha[40] = '\0';
-	pr->loaded = pr->redis.connects;
-	/* A new connection may be a new Redis: set the TTLs again. */
-	pr->expired_minute = pr->expired_hour = -1;
 	freeReplyObject(reply);
-	return 0;
-}
-
-int
-policy_redis_connect(struct policy_redis *pr, char *cause, size_t causelen)
-{
-	if (redis_ensure(&pr->redis) == -1) {
-		snprintf(cause, causelen, "%s", pr->redis.errstr);
-		return -1;
-	}
-	if (pr->loaded != pr->redis.connects || pr->sha[0] == '\0')
-		return load_script(pr, cause, causelen);
 	return 0;
 }
 
 int
 policy_redis_flush(struct policy_redis *pr, char *cause, size_t causelen)
 {
-	redisReply	**replies;
-	size_t		  n;
+	redisReply		**replies;
+	unsigned long long	  inc;
+	size_t			  n;
 
 	if (pr->ncounts == 0)
 		return 0;
-	if (policy_redis_connect(pr, cause, causelen) == -1)
+	if (link_ready(pr, cause, causelen) == -1)
 		return -1;
+	inc = pending_increments(pr);
 	n = append_counts(pr);
+	pr->ncounts = 0;
 	replies = xcalloc(n, sizeof *replies);
-	pr->round_trips++;
-	if (redis_read_replies(&pr->redis, n, (redisReply **)replies) == -1) {
-		snprintf(cause, causelen, "%s", pr->redis.errstr);
-		counts_lost(pr);
+	if (link_exchange(pr, replies, n, n, inc, cause, causelen) == -1) {
 		free(replies);
 		return -1;
 	}
@@ -494,30 +773,37 @@ is_noscript(const redisReply *r)
 	    strncmp(r->str, "NOSCRIPT", 8) == 0;
 }
 
+static bool
+is_readonly(const redisReply *r)
+{
+	return r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "READONLY", 8) == 0;
+}
+
 /* Sends the lookups of idx[0..n) (and the counts when with_counts). */
 static int
 lookup_pass(struct policy_redis *pr, struct policy_lookup *l, size_t *idx,
     size_t n, bool with_counts, long long now_ms, char *cause,
     size_t causelen)
 {
-	redisReply	**replies;
-	size_t		  i, k = 0;
+	redisReply		**replies;
+	unsigned long long	  inc = 0;
+	size_t			  i, k = 0;
 
-	if (with_counts)
+	if (with_counts) {
+		inc = pending_increments(pr);
 		k = append_counts(pr);
+		pr->ncounts = 0;
+	}
 	for (i = 0; i < n; i++)
 		append_lookup(pr, &l[idx[i]], now_ms);
 	replies = xcalloc(k + n, sizeof *replies);
-	pr->round_trips++;
-	if (redis_read_replies(&pr->redis, k + n, replies) == -1) {
-		snprintf(cause, causelen, "%s", pr->redis.errstr);
-		if (with_counts)
-			counts_lost(pr);
+	if (link_exchange(pr, replies, k + n, k, inc, cause,
+	    causelen) == -1) {
 		free(replies);
 		return -1;
 	}
-	if (with_counts)
-		counts_done(pr, replies, k);
+	counts_done(pr, replies, k);
 	for (i = 0; i < n; i++)
 		l[idx[i]].reply = replies[k + i];
 	free(replies);
@@ -529,7 +815,7 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
     size_t n, long long now_ms, char *cause, size_t causelen)
 {
 	size_t	 i, nretry = 0, *idx;
-	bool	 with_counts;
+	bool	 with_counts, readonly = false;
 	int	 rc = 0;
 
 	for (i = 0; i < n; i++) {
@@ -539,7 +825,7 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 	}
 	if (n == 0)
 		return policy_redis_flush(pr, cause, causelen);
-	if (policy_redis_connect(pr, cause, causelen) == -1)
+	if (link_ready(pr, cause, causelen) == -1)
 		goto fail;
 	idx = xcalloc(n > 0 ? n : 1, sizeof *idx);
 	for (i = 0; i < n; i++)
@@ -575,9 +861,18 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 				lookup_fail(&l[i], "no reply");
 			continue;
 		}
+		readonly = readonly || is_readonly(l[i].reply);
 		if (policy_redis_parse(l[i].reply, &l[i].facts, l[i].cause,
 		    sizeof l[i].cause) == -1)
 			l[i].facts.redis_ok = false;
+	}
+	/* A master demoted by a failover: the connector asks Sentinel. */
+	if (readonly && pr->redis.ctx != NULL) {
+		char	why[256];
+
+		snprintf(why, sizeof why, "redis at %s:%d is a replica now",
+		    pr->redis.host, pr->redis.port);
+		policy_redis_drop(pr, why);
 	}
 	return rc;
 fail:

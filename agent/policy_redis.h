@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "agent/policy.h"
+#include "agent/policy_connector.h"
 #include "agent/policy_rules.h"
 #include "backends/redis.h"
 #include "core/config.h"
@@ -24,6 +25,8 @@
 #define POLICY_COUNT_BATCH	64
 /* Longest agency id taken from Redis. */
 #define POLICY_AGENCY_MAX	64
+/* An idle connection is checked with a PING this often. */
+#define POLICY_REDIS_PING_MS	1000
 
 /*
  * The script that gathers one request's facts (docs/mailnocd.md).
@@ -52,12 +55,26 @@ struct policy_count {
 	long long	n[VOLUME_NMETRICS];
 };
 
+/*
+ * The serving thread's connection. It never connects by itself: a ready
+ * connection is handed over (policy_redis_adopt, from the connector
+ * thread), and every exchange on it is bounded by the node's
+ * policy.redis_timeout_ms. Replies that do not come within that time are
+ * owed: until they come, requests fail at once; when they have not come
+ * within redis.command_timeout_ms, the connection is dropped.
+ */
 struct policy_redis {
-	struct redis			 redis;	/* this thread's own */
+	struct redis			 redis;	/* ctx, host, port, connects */
 	const struct config		*cfg;
 	const struct config_node	*node;
+	int				 timeout_ms;
 	char				 sha[41];
-	unsigned long			 loaded;	/* redis.connects at load */
+	char				 away[256];	/* why no connection */
+	size_t				 owed;		/* replies still to come */
+	long long			 owed_since;	/* mono ms */
+	long long			 owed_until;	/* a pass waits till then */
+	unsigned long long		 owed_increments; /* counts among them */
+	long long			 last_io;	/* mono ms of a reply */
 	char				 permit_key[160];
 	char				 node_key[160];
 
@@ -77,20 +94,50 @@ void	policy_redis_init(struct policy_redis *pr, const struct config *cfg,
 void	policy_redis_free(struct policy_redis *pr);
 
 /*
- * Connects (with redis_ensure's back-off) and loads the script after each
- * new connection. Returns 0, or -1 with `cause` set.
+ * Takes over a ready connection (its script loaded) and makes its socket
+ * non-blocking; a connection still held is closed first.
  */
-int	policy_redis_connect(struct policy_redis *pr, char *cause,
-	    size_t causelen);
+void	policy_redis_adopt(struct policy_redis *pr, struct policy_link *link);
+
+/* Closes the connection (if any); `cause` says why for the next lookups.
+ * Counts sent on it and not confirmed are logged as maybe lost. */
+void	policy_redis_drop(struct policy_redis *pr, const char *cause);
+
+/* True while a connection is held (usable or waiting for owed replies). */
+bool	policy_redis_connected(const struct policy_redis *pr);
+
+/* The held connection's socket, or -1. */
+int	policy_redis_fd(const struct policy_redis *pr);
+
+/* Says why there is no connection (the next lookups' cause). */
+void	policy_redis_set_away(struct policy_redis *pr, const char *cause);
+
+/*
+ * Looks after the connection between passes, never waiting: reads owed
+ * replies that came, drops the connection when they are overdue
+ * (redis.command_timeout_ms), when it broke or when Redis sent what was not
+ * asked, and sends a PING when it was idle for POLICY_REDIS_PING_MS (its
+ * reply is owed like any other). Returns 0, or -1 with `cause` set when the
+ * connection was dropped now.
+ */
+int	policy_redis_tend(struct policy_redis *pr, long long now_mono,
+	    char *cause, size_t causelen);
+
+/* Milliseconds until policy_redis_tend has work (0 or more), or -1. */
+long long policy_redis_tend_in(const struct policy_redis *pr,
+	    long long now_mono);
 
 /*
  * Looks up the facts of n requests: the pending counts and one EVALSHA per
- * request in one pipeline, one round trip (plus SCRIPT LOAD after a
- * (re)connect, and once more after NOSCRIPT). Every lookup's facts are
- * filled; a lookup whose reply was an error or garbage has
- * facts.redis_ok false and `cause` set. Returns 0, or -1 with `cause` set
- * when Redis could not be asked at all (then no facts are known; the
- * counts stay pending unless they were sent).
+ * request in one pipeline, one round trip (plus SCRIPT LOAD and once more
+ * after NOSCRIPT). Every lookup's facts are filled; a lookup whose reply
+ * was an error or garbage has facts.redis_ok false and `cause` set; a
+ * READONLY reply (a master demoted by a failover) drops the connection.
+ * Returns 0, or -1 with `cause` set when Redis could not be asked at all:
+ * no connection, replies of an earlier exchange still owed, the connection
+ * broke or gave no answer within the timeout (then no facts are known; the
+ * counts stay pending unless they were sent). Waits for Redis at most
+ * timeout_ms (plus what is left of an idle PING's, for its answer).
  */
 int	policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 	    size_t n, long long now_ms, char *cause, size_t causelen);
@@ -106,8 +153,9 @@ void	policy_redis_count(struct policy_redis *pr, const char *agency,
 bool	policy_redis_pending(const struct policy_redis *pr);
 
 /*
- * Writes the pending counts now, in one round trip. Returns 0, or -1 with
- * `cause` set (the counts stay pending when nothing was sent).
+ * Writes the pending counts now, in one round trip, waiting at most
+ * timeout_ms. Returns 0, or -1 with `cause` set (the counts stay pending
+ * when nothing was sent).
  */
 int	policy_redis_flush(struct policy_redis *pr, char *cause,
 	    size_t causelen);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "agent/log.h"
 #include "agent/policy.h"
+#include "agent/policy_connector.h"
 #include "agent/policy_redis.h"
 #include "agent/policy_rules.h"
 #include "core/clock.h"
@@ -29,8 +31,11 @@
 #define EVENTS_MAX	256
 #define ACCEPTS_MAX	64	/* per listener per pass */
 #define MALFORMED_LOGS	10	/* lines per minute, then a summary */
+/* At start, requests wait this long at most for the first connection. */
+#define START_WAIT_MS	1000
 
-enum kind { K_WAKE, K_LISTEN, K_CONN };
+/* K_LINK: the connector has news; K_REDIS: the connection is readable. */
+enum kind { K_WAKE, K_LISTEN, K_CONN, K_LINK, K_REDIS };
 
 struct listener {
 	enum kind	 kind;
@@ -74,6 +79,7 @@ struct policy_server {
 	bool				 started;
 
 	struct policy_redis		 pr;
+	struct policy_connector		*pc;	/* reconnects off this thread */
 	size_t				 nconns;
 	unsigned long			 next_id;
 	struct conn			*touched;	/* this pass */
@@ -244,6 +250,7 @@ server_free(struct policy_server *ps)
 		close(ps->ep);
 	if (ps->wake != -1)
 		close(ps->wake);
+	policy_connector_stop(ps->pc);
 	policy_redis_free(&ps->pr);
 	free(ps->items);
 	free(ps->lookups);
@@ -587,6 +594,52 @@ outage_end(struct policy_server *ps)
 	    ps->outage_answers);
 }
 
+/* After any exchange: a connection that is gone is an outage, and the
+ * connector is asked for a new one. */
+static void
+server_check_link(struct policy_server *ps)
+{
+	if (policy_redis_connected(&ps->pr))
+		return;
+	outage_start(ps, ps->pr.away);
+	policy_connector_want(ps->pc);
+}
+
+/* The connector has news: a ready connection, or why there is none. */
+static void
+server_link(struct policy_server *ps)
+{
+	static enum kind	 redis_kind = K_REDIS;
+	struct policy_link	 link;
+	struct epoll_event	 ev;
+	char			 cause[256];
+
+	if (!policy_connector_take(ps->pc, &link, cause, sizeof cause)) {
+		policy_redis_set_away(&ps->pr, cause);
+		server_check_link(ps);
+		return;
+	}
+	policy_redis_adopt(&ps->pr, &link);
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	ev.data.ptr = &redis_kind;
+	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
+	    &ev) == -1)
+		log_msg("policy: epoll_ctl: %s", strerror(errno));
+	outage_end(ps);
+}
+
+/* Checks an idle connection, reads late replies, drops a dead one. */
+static void
+server_tend(struct policy_server *ps)
+{
+	char	cause[256];
+
+	if (policy_redis_tend(&ps->pr, clock_mono_ms(), cause,
+	    sizeof cause) == -1)
+		server_check_link(ps);
+}
+
 /* One bad reply is not an outage: logged when new, else once a minute. */
 static void
 log_bad_reply(struct policy_server *ps, const struct policy_lookup *l,
@@ -677,8 +730,9 @@ server_decide(struct policy_server *ps)
 		conn_answer(it->conn, answer, (size_t)len);
 		conn_touch(ps, it->conn);
 	}
-	if (nl > 0 && rc == 0)
+	if (nl > 0 && rc == 0 && policy_redis_connected(&ps->pr))
 		outage_end(ps);
+	server_check_link(ps);
 	if (nl > 0)
 		policy_redis_release(ps->lookups, nl);
 	for (i = 0; i < ps->nitems; i++)
@@ -698,6 +752,7 @@ server_flush_counts(struct policy_server *ps)
 
 	if (policy_redis_flush(&ps->pr, cause, sizeof cause) == -1)
 		outage_start(ps, cause);
+	server_check_link(ps);
 	if (policy_redis_pending(&ps->pr))
 		ps->counts_since = clock_mono_ms();
 	else
@@ -747,6 +802,9 @@ server_timeout(struct policy_server *ps)
 		if (t == -1 || due < t)
 			t = due;
 	}
+	due = policy_redis_tend_in(&ps->pr, now);
+	if (due != -1 && (t == -1 || due < t))
+		t = due;
 	return (int)t;
 }
 
@@ -756,17 +814,17 @@ server_run(void *arg)
 	struct policy_server	*ps = arg;
 	struct epoll_event	 evs[EVENTS_MAX];
 	struct conn		*c, *next, *again;
-	bool			 stop = false;
+	struct pollfd		 pfd;
+	bool			 stop = false, tend;
 	int			 n, i;
 
 	ps->stats_at = clock_mono_ms();
-	/* Connect and load the script before the first request. */
-	{
-		char	cause[256];
-
-		if (policy_redis_connect(&ps->pr, cause, sizeof cause) == -1)
-			outage_start(ps, cause);
-	}
+	/* The first attempt's result (normally a few ms) before the first
+	 * request; requests that come meanwhile wait in the listen queue. */
+	pfd.fd = policy_connector_fd(ps->pc);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, START_WAIT_MS) == 1)
+		server_link(ps);
 	while (!stop) {
 		n = epoll_wait(ps->ep, evs, EVENTS_MAX, server_timeout(ps));
 		if (n == -1 && errno != EINTR) {
@@ -774,11 +832,16 @@ server_run(void *arg)
 			break;
 		}
 		ps->touched = NULL;
+		tend = policy_redis_tend_in(&ps->pr, clock_mono_ms()) == 0;
 		for (i = 0; i < n; i++) {
 			enum kind *k = evs[i].data.ptr;
 
 			if (*k == K_WAKE) {
 				stop = true;
+			} else if (*k == K_LINK) {
+				server_link(ps);
+			} else if (*k == K_REDIS) {
+				tend = true;
 			} else if (*k == K_LISTEN) {
 				server_accept(ps, (struct listener *)k);
 			} else {
@@ -793,6 +856,8 @@ server_run(void *arg)
 		}
 		if (stop)
 			break;
+		if (tend)
+			server_tend(ps);
 		again = ps->again;
 		ps->again = NULL;
 		for (c = again; c != NULL; c = next) {
@@ -825,8 +890,13 @@ server_run(void *arg)
 	}
 	while (ps->all != NULL)
 		conn_close(ps, ps->all);
-	if (policy_redis_pending(&ps->pr))
-		server_flush_counts(ps);
+	if (policy_redis_pending(&ps->pr)) {
+		char	cause[256];
+
+		if (policy_redis_flush(&ps->pr, cause, sizeof cause) == -1)
+			log_msg("policy: stopping with volume counts that "
+			    "may not be written: %s", cause);
+	}
 	server_stats(ps, true);
 	return NULL;
 }
@@ -836,10 +906,25 @@ server_run(void *arg)
 int
 policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 {
-	sigset_t	all, old;
-	int		rc;
-	size_t		i;
+	struct epoll_event	 ev;
+	static enum kind	 link_kind = K_LINK;
+	sigset_t		 all, old;
+	int			 rc;
+	size_t			 i;
 
+	ps->pc = policy_connector_start(ps->cfg, policy_redis_script, cause,
+	    causelen);
+	if (ps->pc == NULL)
+		return -1;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = &link_kind;
+	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
+	    &ev) == -1) {
+		snprintf(cause, causelen, "cannot start the policy service: "
+		    "%s", strerror(errno));
+		return -1;
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&ps->thread, NULL, server_run, ps);

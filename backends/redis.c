@@ -11,9 +11,6 @@
 #include "core/keys.h"
 #include "core/validate.h"
 
-#define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 8000
-
 static void
 redis_fail(struct redis *r, enum redis_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -34,7 +31,7 @@ redis_init(struct redis *r, const struct config *cfg)
 {
 	memset(r, 0, sizeof *r);
 	r->cfg = cfg;
-	r->backoff_ms = BACKOFF_MIN_MS;
+	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
 }
 
 static struct timeval
@@ -229,13 +226,13 @@ redis_connect(struct redis *r)
 		redis_close(r);
 		goto fail;
 	}
-	r->backoff_ms = BACKOFF_MIN_MS;
+	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
 	r->connects++;
 	return 0;
 fail:
 	r->next_try_ms = clock_mono_ms() + r->backoff_ms;
-	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-							     r->backoff_ms * 2;
+	r->backoff_ms = r->backoff_ms * 2 > REDIS_BACKOFF_MAX_MS ?
+	    REDIS_BACKOFF_MAX_MS : r->backoff_ms * 2;
 	return -1;
 }
 

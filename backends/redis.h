@@ -23,6 +23,11 @@ enum redis_err {
  */
 #define REDIS_MAX_ELEMENTS (4 * 1024 * 1024)
 
+/* Waits before a reconnect: the first, doubled after each failure up to the
+ * second. */
+#define REDIS_BACKOFF_MIN_MS 250
+#define REDIS_BACKOFF_MAX_MS 8000
+
 /* One connection, owned by one thread. */
 struct redis {
 	const struct config *cfg;

@@ -490,7 +490,7 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
     struct config_node *n)
 {
 	static const char *const keys[] = { "listen", "fail_action",
-		"accept_action", "max_clients", NULL };
+		"accept_action", "max_clients", "redis_timeout_ms", NULL };
 	struct config_policy *p = &n->policy;
 	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
 	json_t *v, *pobj = NULL, *list, *item;
@@ -499,6 +499,7 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	p->fail_action = xstrdup("DUNNO");
 	p->accept_action = xstrdup("DUNNO");
 	p->max_clients = 1024;
+	p->redis_timeout_ms = 50;
 	if ((v = json_object_get(obj, "policy")) == NULL)
 		return 0;
 	join_path(path, sizeof path, parent, "policy");
@@ -515,7 +516,9 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 		config_policy_action_check, "a policy action",
 		&p->accept_action) == -1 ||
 	    get_int(ctx, path, pobj, "max_clients", 1, 65536,
-		&p->max_clients) == -1)
+		&p->max_clients) == -1 ||
+	    get_int(ctx, path, pobj, "redis_timeout_ms", 5, 10000,
+		&p->redis_timeout_ms) == -1)
 		return -1;
 	join_path(sub, sizeof sub, path, "listen");
 	list = json_object_get(pobj, "listen");

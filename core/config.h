@@ -60,6 +60,7 @@ struct config_policy {
 	char *fail_action;   /* answer when Redis cannot be asked */
 	char *accept_action; /* answer when no rule refuses */
 	int max_clients;     /* concurrent connections */
+	int redis_timeout_ms; /* a pass's wait for Redis, then fail_action */
 };
 
 struct config_node {

@@ -104,8 +104,9 @@ config_show(const struct config *cfg, FILE *f)
 				fprintf(f, "%s %s", j ? "," : "",
 				    n->policy.listen[j].text);
 			fprintf(f, "; Redis away: %s; accept: %s; at most %d "
-			    "clients\n", n->policy.fail_action,
-			    n->policy.accept_action, n->policy.max_clients);
+			    "clients; Redis answers within %d ms\n",
+			    n->policy.fail_action, n->policy.accept_action,
+			    n->policy.max_clients, n->policy.redis_timeout_ms);
 		}
 	}
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,

@@ -1,12 +1,15 @@
 #!/bin/sh
-# Sentinel: the console finds the master through Sentinel and follows a
-# failover. Its own three servers on loopback, stopped at the end.
+# Sentinel: the console and the agent's policy service find the master
+# through Sentinel and follow a failover. Its own three servers (and one
+# agent) on loopback, stopped at the end.
 . "$(dirname "$0")/../lib.sh"
 B=$MAILNOC_BIN
-M=16401 R=16402 S=16403
+M=16401 R=16402 S=16403 PP=16404
 T=$(mktemp -d /tmp/mailnoc-sentinel-XXXXXX)
+APID=
 
 stop_all() {
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
 	for p in $S $R $M; do
 		redis-cli -p $p shutdown nosave >/dev/null 2>&1
 	done
@@ -45,8 +48,30 @@ cat > "$T/config.json" <<EOC
                             { "host": "127.0.0.1", "port": $S } ],
              "master_name": "lab", "connect_timeout_ms": 500 },
   "ssh": { "agent": true },
-  "nodes": [ { "name": "gw1", "role": "gateway", "cluster": "gw", "ssh_host": "127.0.0.1" } ] }
+  "nodes": [ { "name": "gw1", "role": "gateway", "cluster": "gw", "ssh_host": "127.0.0.1" },
+             { "name": "gw9", "role": "gateway", "cluster": "gw", "ssh_host": "127.0.0.1",
+               "policy": { "listen": [ "127.0.0.1:$PP" ] } } ] }
 EOC
+
+# ask IP: the policy service's answer for a relay request from IP (3 s at most).
+ask() {
+	perl -e '
+		use IO::Socket::INET;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 0;
+		print $s "request=smtpd_access_policy\nprotocol_state=RCPT\n" .
+			"client_address=$ARGV[1]\n\n";
+		local $SIG{ALRM} = sub { exit 0 }; alarm 3;
+		while (defined(my $l = <$s>)) { chomp $l; last if $l eq ""; print "$l\n" }' "$PP" "$1"
+}
+wait_for() {   # wait_for SECONDS EXPECTED IP
+	w_i=0
+	while [ "$w_i" -lt "$(($1 * 5))" ]; do
+		[ "$(ask "$3")" = "$2" ] && return 0
+		sleep 0.2
+		w_i=$((w_i + 1))
+	done
+	return 1
+}
 now=$(date +%s)
 redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
 redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
@@ -55,6 +80,11 @@ for i in $(seq 50); do
 	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
 	sleep 0.1
 done
+
+"$B/mailnocd" -c "$T/config.json" --node gw9 --log "$T/agent.log" &
+APID=$!
+check "through sentinel the policy service asks the master" wait_for 10 \
+	"action=REJECT 127.0.9.1 is not registered for relay" 127.0.9.1
 
 out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
 expect_contains "through sentinel (the first one is dead), status reads the master" "\"port\":$M" "$out"
@@ -73,6 +103,12 @@ out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
 expect_contains "after the failover the console follows to the new master" "\"port\":$R" "$out"
 out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
 expect_contains "and reads the same data there" '"deferred":7' "$out"
+redis-cli -p $R hset mailnoc:block:127.0.9.1 reason "on the new master" until 0 >/dev/null
+check "the policy service follows to the new master by itself" wait_for 20 \
+	"action=REJECT 127.0.9.1 is blocked: on the new master" 127.0.9.1
+check "and said it lost the old one and found the new one" sh -c \
+	"grep -q 'policy: cannot ask redis' '$T/agent.log' &&
+	 grep -q 'policy: redis answers again at 127.0.0.1:$R' '$T/agent.log'"
 
 redis-cli -p $S shutdown nosave >/dev/null 2>&1
 redis-cli -p $R shutdown nosave >/dev/null 2>&1

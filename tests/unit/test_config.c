@@ -189,7 +189,7 @@ static const struct bad_case bad_cases[] = {
 	    "action: control characters would break the policy protocol" },
 	{ "bad-policy-key.json", DIR "bad-policy-key.json: "
 	    "nodes[0].policy.max_connections: unknown key; accepted: listen, "
-	    "fail_action, accept_action, max_clients" },
+	    "fail_action, accept_action, max_clients, redis_timeout_ms" },
 	{ "bad-policy-mailbox.json", DIR "bad-policy-mailbox.json: "
 	    "nodes[0].policy: only gateways have a policy service; 'gw1' is a "
 	    "mailbox node" },
@@ -462,6 +462,7 @@ test_policy(void **state)
 	    "DEFER_IF_PERMIT policy service unavailable");
 	assert_string_equal(p->accept_action, "OK");
 	assert_int_equal(p->max_clients, 200);
+	assert_int_equal(p->redis_timeout_ms, 80);
 	/* Defaults. */
 	p = &cfg->nodes[1].policy;
 	assert_int_equal(p->nlisten, 1);
@@ -469,6 +470,7 @@ test_policy(void **state)
 	assert_string_equal(p->fail_action, "DUNNO");
 	assert_string_equal(p->accept_action, "DUNNO");
 	assert_int_equal(p->max_clients, 1024);
+	assert_int_equal(p->redis_timeout_ms, 50);
 	/* No policy object: no policy service. */
 	assert_int_equal(cfg->nodes[2].policy.nlisten, 0);
 	config_free(cfg);

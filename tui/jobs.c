@@ -118,7 +118,7 @@ jobs_audit_act(const struct job *j, const struct queues *q)
 	struct redis r;
 	size_t i, off, soff = 0;
 	char cause[256];
-	bool failed = false;
+	bool failed = false, partial = false;
 
 	audit_record_init(&rec, clock_wall_ms());
 	snprintf(rec.via, sizeof rec.via, "console");
@@ -136,6 +136,7 @@ jobs_audit_act(const struct job *j, const struct queues *q)
 		snprintf(rec.nodes + have, sizeof rec.nodes - have, "%s%s",
 		    have ? "," : "", qn->node->name);
 		failed |= qn->failed != 0;
+		partial |= qn->partial;
 		if (soff < sizeof rec.said)
 			soff += (size_t)snprintf(rec.said + soff, sizeof rec.said -
 			    soff, "%s%s: %s", soff ? "; " : "", qn->node->name,
@@ -144,8 +145,8 @@ jobs_audit_act(const struct job *j, const struct queues *q)
 	}
 	validate_sanitize(rec.said, sizeof rec.said, rec.said);
 	rec.exit_code = failed ? EXIT_FAILED : EXIT_OK;
-	snprintf(rec.result, sizeof rec.result, "%s", audit_result(
-	    rec.exit_code, false, false));
+	snprintf(rec.result, sizeof rec.result, "%s", partial ?
+	    AUDIT_RESULT_PARTIAL : audit_result(rec.exit_code, false, false));
 	redis_init(&r, j->cfg);
 	audit_store_submit(&r, &rec, cause, sizeof cause);
 	redis_close(&r);

@@ -1,0 +1,154 @@
+#!/bin/sh
+# Actions cut short say what they did: gw2's sshd session is frozen
+# (SIGSTOP) while its postsuper holds a few thousand messages; mailnoc finds
+# the node silent by its keepalives, lists gw2's queue again on a new
+# connection and reports per node how many were held (text, --json, the
+# audit record with result "partial", exit 1). Then a restore whose session
+# freezes is ended by the progress watchdog, saying what was imported.
+# The cleanup thaws every process it froze and removes the test's mail, even
+# when the test stops early.
+. "$(dirname "$0")/../lib.sh"
+. tests/lab/ports
+B=$MAILNOC_BIN
+LAB=$(dirname "$MAILNOC_CONFIG")
+CFG0=$MAILNOC_CONFIG
+T=$LAB/partial
+N=3000
+pq() { postqueue -c "$LAB/$1/etc" -j; }
+# 1681 -> 1,681, as mailnoc writes counts.
+fmt() { echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
+	r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+	print s r }'; }
+count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l | tr -d ' '; }
+
+# The sshd process serving a connection: the first sshd above pid $1.
+sshd_of() {
+	p=$1
+	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+		[ "$(ps -o comm= -p "$p")" = sshd ] && { echo "$p"; return 0; }
+		p=$(ps -o ppid= -p "$p" | tr -d ' ')
+	done
+	return 1
+}
+
+frozen=""
+cleanup() {
+	for p in $frozen; do kill -CONT "$p" 2>/dev/null; done
+	frozen=""
+	[ -f "$T/authorized_keys.orig" ] &&
+		cp "$T/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+	postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
+	[ -n "${RESTORED:-}" ] &&
+		doveadm -c "$LAB/mbx1/dovecot.conf" mailbox delete -r -s -u "$RUSER" \
+			"$RESTORED" >/dev/null 2>&1
+	rm -rf "${BIGBACKUP:-/nonexistent}"
+}
+trap 'cleanup' EXIT
+trap 'cleanup; exit 1' INT TERM
+
+# A key whose commands pass through a gate: before a postsuper (or a
+# restore) it writes its pid and waits a moment, so the test can freeze the
+# sshd session serving it at a known point: after the command started,
+# before postsuper has done anything.
+rm -rf "$T"
+install -d -m 755 "$T"
+ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
+cat > "$T/gate" <<EOF
+#!/bin/sh
+case "\$SSH_ORIGINAL_COMMAND" in
+*postsuper*|*mailnoc-restore*)
+	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
+	sleep 1 ;;
+esac
+exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
+EOF
+chmod 755 "$T/gate"
+cp "$LAB/ssh/authorized_keys" "$T/authorized_keys.orig"
+printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
+	"$T/gate" "$(cat "$T/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+# Keepalives every 2 s: a frozen session is found within about 4 s.
+jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
+	"$CFG0" > "$T/mailnoc.json"
+MAILNOC_CONFIG=$T/mailnoc.json
+export MAILNOC_CONFIG
+
+# Waits for the gate's pid file, then freezes the sshd session above it.
+freeze_gate() {
+	for i in $(seq 200); do
+		[ -s "$T/gate.pid" ] && break
+		sleep 0.02
+	done
+	s=$(sshd_of "$(cat "$T/gate.pid" 2>/dev/null)") || return 1
+	kill -STOP "$s" && frozen="$frozen $s"
+	echo "$s"
+}
+
+# --- a hold cut short ----------------------------------------------------
+postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
+tests/lab/bulk --gw gw2 -n "$N" -q
+expect_eq "gw2 holds $N deferred messages" "$N" "$(count_in gw2 deferred)"
+
+# thaw: SIGCONT, then release what was held (all of it, at last).
+thaw() {
+	for p in $frozen; do kill -CONT "$p"; done
+	frozen=""
+	sleep 1
+	postsuper -c "$LAB/gw2/etc" -H ALL >/dev/null 2>&1
+	for i in $(seq 50); do
+		[ "$(count_in gw2 hold)" = 0 ] && break
+		sleep 0.2
+	done
+	expect_eq "$1: after the thaw everything is released" 0 "$(count_in gw2 hold)"
+}
+
+# hold_cut MODE [--json]: holds gw2's deferred mail, freezing its session.
+hold_cut() {
+	mode=$1
+	shift
+	rm -f "$T/gate.pid"
+	t0=$(date +%s)
+	"$B/mailnoc" queue hold --queue deferred --node gw2 --yes "$@" \
+		> "$T/hold.out" 2> "$T/hold.err" &
+	mp=$!
+	s=$(freeze_gate)
+	check "$mode: the sshd session serving postsuper is frozen" [ -n "$s" ]
+	wait $mp
+	rc=$?
+	took=$(($(date +%s) - t0))
+	# While the session is still frozen the queue cannot change under us.
+	held=$(count_in gw2 hold)
+	deferred=$(count_in gw2 deferred)
+	expect_eq "$mode: the hold cut short exits 1" 1 "$rc"
+	check "$mode: it ends within 15 s, not at the command timeout ($took s)" \
+		[ "$took" -le 15 ]
+	check "$mode: part of the mail was held ($held of $N)" \
+		[ "$held" -gt 0 -a "$held" -lt "$N" ]
+	expect_eq "$mode: held and deferred add up" "$N" "$((held + deferred))"
+	text="gw2: $(fmt "$held") of $(fmt "$N") held before the node stopped answering; $(fmt "$deferred") still deferred"
+	err=$(cat "$T/hold.err")
+	expect_contains "$mode: the error says what was done" "$text" "$err"
+	expect_contains "$mode: and why the node was given up" \
+		"no reply to a keepalive" "$err"
+	rec=$("$B/mailnoc" audit --json --limit 20 |
+		jq -c '[.[] | select(.cmd | test("^queue hold"))][0]')
+	expect_eq "$mode: the audit record: partial, exit 1" "partial 1" \
+		"$(echo "$rec" | jq -r '"\(.result) \(.exit)"')"
+	expect_contains "$mode: the audit record holds the counts" "$text" \
+		"$(echo "$rec" | jq -r .said)"
+}
+
+hold_cut json --json
+out=$(head -n 1 "$T/hold.out")
+expect_eq "json: gw2 is partial, with the held count" "true $held $N" \
+	"$(echo "$out" | jq -r '.nodes[0] | "\(.partial) \(.after.done) \(.after.asked)"')"
+expect_eq "json: the rest still deferred" "$deferred" \
+	"$(echo "$out" | jq -r '.nodes[0].after.still.deferred')"
+expect_contains "json: what cut it short" "no reply to a keepalive" \
+	"$(echo "$out" | jq -r '.nodes[0].after.lost')"
+thaw json
+
+hold_cut text
+expect_eq "text: standard output says what was done" "$text" "$(cat "$T/hold.out")"
+thaw text
+
+finish

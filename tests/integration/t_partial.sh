@@ -38,10 +38,17 @@ cleanup() {
 	[ -f "$T/authorized_keys.orig" ] &&
 		cp "$T/authorized_keys.orig" "$LAB/ssh/authorized_keys"
 	postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
-	[ -n "${RESTORED:-}" ] &&
-		doveadm -c "$LAB/mbx1/dovecot.conf" mailbox delete -r -s -u "$RUSER" \
-			"$RESTORED" >/dev/null 2>&1
+	if [ -n "${RESTORED:-}" ]; then
+		sleep 1
+		doveadm -c "$LAB/mbx1/dovecot.conf" mailbox list -u "$RUSER" \
+			"$RESTORED*" 2>/dev/null | sort -r | while IFS= read -r f; do
+			doveadm -c "$LAB/mbx1/dovecot.conf" mailbox delete -s \
+				-u "$RUSER" "$f" >/dev/null 2>&1
+		done
+	fi
 	rm -rf "${BIGBACKUP:-/nonexistent}"
+	[ -z "${started:-}" ] || tests/lab/agents stop $started >/dev/null 2>&1
+	started=""
 }
 trap 'cleanup' EXIT
 trap 'cleanup; exit 1' INT TERM
@@ -150,5 +157,69 @@ thaw json
 hold_cut text
 expect_eq "text: standard output says what was done" "$text" "$(cat "$T/hold.out")"
 thaw text
+postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
+
+# --- a restore whose session freezes: the progress watchdog --------------
+# A backup of carol with M messages, on a day that has none, so that the
+# import runs long enough to be frozen in the middle.
+M=8000
+RUSER=carol
+started=""
+for n in mbx1 mbx2; do
+	tests/lab/agents status "$n" >/dev/null 2>&1 || started="$started $n"
+done
+tests/lab/agents start mbx1 mbx2 >/dev/null
+for k in $(seq 5 27); do
+	D=$(date -d "$(date +%Y-%m-%d) - $k days" +%Y-%m-%d)
+	[ -e "$LAB/mbx1/backup/$D" ] || break
+done
+BIGBACKUP=$LAB/mbx1/backup/$D
+md=$BIGBACKUP/$RUSER/Maildir
+install -d "$md/cur" "$md/new" "$md/tmp"
+i=0
+while [ $i -lt $M ]; do
+	i=$((i + 1))
+	printf 'From: big@lab.mailnoc.test\nTo: %s@lab.mailnoc.test\nSubject: big %d\nMessage-ID: <big-%s-%d@lab.mailnoc.test>\n\nbody %d\n' \
+		"$RUSER" $i "$D" $i $i > "$md/cur/1700000000.M${i}P1.lab:2,S"
+done
+chown -R mail:mail "$BIGBACKUP"
+RESTORED=Restored-$D
+# The watchdog after 3 s; keepalives at their default (15 s) come later.
+jq '.ssh.progress_timeout_s = 3 | .ssh.keepalive_s = 15' "$T/mailnoc.json" \
+	> "$T/watchdog.json"
+for i in $(seq 60); do
+	"$B/mailnoc" --config "$T/watchdog.json" nodes --json 2>/dev/null |
+		jq -e '.[] | select(.name == "mbx1" and .alive)' >/dev/null && break
+	sleep 0.5
+done
+t0=$(date +%s)
+"$B/mailnoc" --config "$T/watchdog.json" restore "$RUSER" --date "$D" --yes \
+	> "$T/restore.out" 2> "$T/restore.err" &
+mp=$!
+s=""
+# mailnoc prints its line when the node says the import begins: then the
+# session is frozen in the middle of the import.
+for i in $(seq 500); do
+	grep -q "^restore $RUSER on mbx1" "$T/restore.out" && break
+	sleep 0.02
+done
+p=$(pgrep -f "mailnoc-restore" | head -n 1)
+s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
+check "the sshd session serving the import is frozen" [ -n "$s" ]
+wait $mp
+rc=$?
+took=$(($(date +%s) - t0))
+err=$(cat "$T/restore.err")
+expect_eq "the frozen restore exits 3" 3 "$rc"
+check "it ends by the watchdog within 10 s ($took s)" [ "$took" -le 10 ]
+expect_contains "the error names the watchdog" \
+	"no progress for 3 s while running the command: nothing came from the command (ssh.progress_timeout_s)" "$err"
+so_far=$(echo "$err" | sed -n "s/.*; so far \([0-9,]*\) of the $(fmt $M) messages of the backup had arrived in the folder $RESTORED on mbx1.*/\1/p" | tr -d ,)
+check "and says what was imported so far, and where ($so_far)" \
+	[ -n "$so_far" ] && [ "$so_far" -le "$M" ]
+check "the import was cut short (it had not ended)" \
+	[ -n "$so_far" ] && ! grep -q "restored $M" "$T/restore.out"
+for p in $frozen; do kill -CONT "$p"; done
+frozen=""
 
 finish

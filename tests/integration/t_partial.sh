@@ -47,6 +47,8 @@ cleanup() {
 		done
 	fi
 	rm -rf "${BIGBACKUP:-/nonexistent}"
+	[ -n "${draining:-}" ] &&
+		"$B/mailnoc" undrain "$draining" --yes >/dev/null 2>&1
 	[ -z "${started:-}" ] || tests/lab/agents stop $started >/dev/null 2>&1
 	started=""
 }
@@ -79,15 +81,16 @@ jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 MAILNOC_CONFIG=$T/mailnoc.json
 export MAILNOC_CONFIG
 
-# Waits for the gate's pid file, then freezes the sshd session above it.
+# Waits for the gate's pid file, then freezes the sshd session above it
+# (not in a subshell: $frozen must keep it for the thaw).
 freeze_gate() {
+	s=""
 	for i in $(seq 200); do
 		[ -s "$T/gate.pid" ] && break
 		sleep 0.02
 	done
-	s=$(sshd_of "$(cat "$T/gate.pid" 2>/dev/null)") || return 1
+	s=$(sshd_of "$(cat "$T/gate.pid" 2>/dev/null)") || { s=""; return 1; }
 	kill -STOP "$s" && frozen="$frozen $s"
-	echo "$s"
 }
 
 # --- a hold cut short ----------------------------------------------------
@@ -98,6 +101,8 @@ expect_eq "gw2 holds $N deferred messages" "$N" "$(count_in gw2 deferred)"
 # thaw: SIGCONT, then release what was held (all of it, at last).
 thaw() {
 	for p in $frozen; do kill -CONT "$p"; done
+	check "$1: the session runs again" [ -n "$frozen" ] &&
+		! ps -o stat= -p $frozen | grep -q '^T'
 	frozen=""
 	sleep 1
 	postsuper -c "$LAB/gw2/etc" -H ALL >/dev/null 2>&1
@@ -117,8 +122,9 @@ hold_cut() {
 	"$B/mailnoc" queue hold --queue deferred --node gw2 --yes "$@" \
 		> "$T/hold.out" 2> "$T/hold.err" &
 	mp=$!
-	s=$(freeze_gate)
-	check "$mode: the sshd session serving postsuper is frozen" [ -n "$s" ]
+	freeze_gate
+	check "$mode: the sshd session serving postsuper is frozen" \
+		[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]
 	wait $mp
 	rc=$?
 	took=$(($(date +%s) - t0))
@@ -205,7 +211,8 @@ for i in $(seq 500); do
 done
 p=$(pgrep -f "mailnoc-restore" | head -n 1)
 s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
-check "the sshd session serving the import is frozen" [ -n "$s" ]
+check "the sshd session serving the import is frozen" \
+	[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]
 wait $mp
 rc=$?
 took=$(($(date +%s) - t0))
@@ -220,6 +227,38 @@ check "and says what was imported so far, and where ($so_far)" \
 check "the import was cut short (it had not ended)" \
 	[ -n "$so_far" ] && ! grep -q "restored $M" "$T/restore.out"
 for p in $frozen; do kill -CONT "$p"; done
+check "the restore's session runs again" [ -n "$frozen" ] &&
+	! ps -o stat= -p $frozen | grep -q '^T'
 frozen=""
+
+# --- a drain that makes no progress: the same watchdog -------------------
+# gw2's mail is for dead.test: the flush cannot deliver it, the queue never
+# shrinks, and the drain gives up after 3 s instead of its 60 s timeout.
+for n in gw2; do
+	tests/lab/agents status "$n" >/dev/null 2>&1 || started="$started $n"
+done
+tests/lab/agents start gw2 >/dev/null
+postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
+tests/lab/bulk --gw gw2 -n 20 -q
+for i in $(seq 60); do
+	q=$("$B/mailnoc" nodes --json | jq -r '.[] | select(.name == "gw2" and .alive) | .queues.deferred')
+	[ "$q" = 20 ] && break
+	sleep 0.5
+done
+expect_eq "gw2's heartbeat counts 20 deferred" 20 "$q"
+draining=gw2
+t0=$(date +%s)
+out=$("$B/mailnoc" --config "$T/watchdog.json" drain gw2 --yes --timeout 60 2>&1)
+rc=$?
+took=$(($(date +%s) - t0))
+expect_eq "the stalled drain exits 1" 1 "$rc"
+check "it gives up by the watchdog, not the timeout ($took s)" [ "$took" -le 20 ]
+expect_contains "and says how much left so far" \
+	"drain: no progress for 3s (ssh.progress_timeout_s): 0 messages left gw2 so far, 20 still there; it stays draining" "$out"
+"$B/mailnoc" undrain gw2 --yes >/dev/null
+draining=""
+
+expect_eq "no sshd session of the lab is left stopped" "" \
+	"$(ps -eo stat=,ppid= | awk -v p="$(cat "$LAB/run/sshd.pid")" '$2 == p && $1 ~ /^T/')"
 
 finish

@@ -209,7 +209,7 @@ for i in $(seq 500); do
 	grep -q "^restore $RUSER on mbx1" "$T/restore.out" && break
 	sleep 0.02
 done
-p=$(pgrep -f "mailnoc-restore" | head -n 1)
+p=$(pgrep -n -f "mailnoc-restore")
 s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
 check "the sshd session serving the import is frozen" \
 	[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]

@@ -207,6 +207,7 @@ queues_recheck(struct queues *q, struct queues_node *qn,
 	snprintf(af->why, sizeof af->why, "%s",
 	    qn->ssh.err == SSH_E_TIMEOUT ? "the command timed out" :
 	    qn->ssh.err == SSH_E_CANCELLED ? "it was cancelled" :
+	    qn->ssh.err == SSH_E_EXEC ? "the SSH channel failed" :
 	    "the node stopped answering");
 	if (quick.ssh.command_timeout_ms > QUEUES_RECHECK_MS)
 		quick.ssh.command_timeout_ms = QUEUES_RECHECK_MS;
@@ -331,6 +332,7 @@ queues_run(struct queues *q, int what, enum postfix_action a,
 	for (i = 0; i < q->n; i++) {
 		jobs[i] = (struct queues_job){ q, &q->nodes[i], what, a, site };
 		q->nodes[i].failed = 0;
+		q->nodes[i].cut = q->nodes[i].partial = false;
 		started[i] = pthread_create(&t[i], NULL, queues_thread,
 				 &jobs[i]) == 0;
 		if (!started[i])

@@ -582,8 +582,10 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 
 			if (qn->nids == 0 || (qn->failed && !qn->cut))
 				continue;
-			if (qn->cut)
-				fprintf(ctx->out, "%s\n", qn->failed ? qn->cause :
+			if (qn->cut && qn->failed)
+				fprintf(ctx->out, "%s\n", qn->cause);
+			else if (qn->cut)
+				fprintf(ctx->out, "%s: %s\n", qn->node->name,
 				    qn->done.said);
 			else
 				fprintf(ctx->out, "%s: %zu of %zu still queued; "

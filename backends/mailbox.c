@@ -13,6 +13,8 @@
 #define MAILBOX_EX_NOUSER 67
 /* The probe's exit code when the backup root is missing. */
 #define MAILBOX_EX_NOROOT 3
+/* The count after a restore was cut short: a new connection, not long. */
+#define MAILBOX_RECOUNT_MS 10000
 /* The line between the probe's backups and its folders. */
 #define MAILBOX_PROBE_SEP "--"
 /* The line after the import in MAILBOX_RESTORE, with its exit status. */
@@ -522,8 +524,17 @@ mailbox_import(struct ssh_conn *c, enum mailbox_op op,
 		longer.ssh.command_timeout_ms = limit > 0x7fffffff ? 0x7fffffff :
 		    (int)limit;
 	c->cfg = &longer;
+	/*
+	 * The import prints a line every second while it runs (T_IMPORT), so
+	 * a silence of ssh.progress_timeout_s means the session, the node or
+	 * the script stopped: ended then, not after hours.
+	 */
+	c->stall_ms = saved->ssh.progress_timeout_s * 1000;
+	c->stall_knob = "ssh.progress_timeout_s";
 	rc = mailbox_run(c, op, args, mailbox_restore_line, ra, &res, cancel,
 	    cause, causelen);
+	c->stall_ms = 0;
+	c->stall_knob = NULL;
 	c->cfg = saved;
 	if (ra->import_exit == -1 || res.signal[0] != '\0' || res.status != 0)
 		o->messages = -1;
@@ -671,4 +682,20 @@ mailbox_count(struct ssh_conn *c, const char *user, const char *folder,
 	}
 	ssh_result_free(&res);
 	return o.messages < 0 ? 0 : o.messages;
+}
+
+long
+mailbox_recount(const struct config *cfg, const struct config_node *node,
+    const char *user, const char *folder, char *cause, size_t causelen)
+{
+	struct config quick = *cfg;
+	struct ssh_conn c;
+	long n;
+
+	if (quick.ssh.command_timeout_ms > MAILBOX_RECOUNT_MS)
+		quick.ssh.command_timeout_ms = MAILBOX_RECOUNT_MS;
+	ssh_init(&c, &quick, node);
+	n = mailbox_count(&c, user, folder, NULL, cause, causelen);
+	ssh_close(&c);
+	return n;
 }

@@ -144,12 +144,22 @@ long mailbox_count(struct ssh_conn *c, const char *user, const char *folder,
     volatile int *cancel, char *cause, size_t causelen);
 
 /*
+ * mailbox_count on a new connection whose command timeout is at most 10 s:
+ * what a restore that was cut short (the old connection is not trusted)
+ * has put into `folder` so far. Returns the count, or -1 with `cause`.
+ */
+long mailbox_recount(const struct config *cfg, const struct config_node *node,
+    const char *user, const char *folder, char *cause, size_t causelen);
+
+/*
  * Imports every message of the user's backup of `date` into the new
  * `folder` and counts what arrived there (the folder and its children).
  * The backup is opened with in-memory indexes and control files under the
  * user's home, so nothing is written into it. Anything on stderr is a
  * failure: doveadm import may exit 0 after an error. Cancelled within
- * SSH_CANCEL_POLL_MS of *cancel becoming nonzero. Returns 0 with
+ * SSH_CANCEL_POLL_MS of *cancel becoming nonzero, and after
+ * ssh.progress_timeout_s without a line from the node (the import prints
+ * one every second while it runs). Returns 0 with
  * *messages set, or -1 with `cause` set (*messages: what was counted, -1
  * if nothing was).
  */

@@ -7,7 +7,12 @@
 #include <string.h>
 
 #include "core/exitcode.h"
+#include "core/format.h"
 #include "core/xalloc.h"
+
+/* The new listing after an action was cut short: a short timeout, so that
+ * a node that still says nothing is reported at once. */
+#define QUEUES_RECHECK_MS 10000
 
 int
 queues_open(struct queues *q, const struct config *cfg, const char *node,
@@ -86,6 +91,155 @@ queues_list_one(struct queues *q, struct queues_node *qn)
 	return 0;
 }
 
+static const char *const queues_done_word[] = {
+	[PF_HOLD] = "held",
+	[PF_RELEASE] = "released",
+	[PF_REQUEUE] = "requeued",
+	[PF_DELETE] = "deleted",
+};
+
+void
+queues_after_count(const struct queue_set *qs, uint32_t node,
+    enum postfix_action a, const char *const *ids, size_t nids,
+    struct queues_after *af)
+{
+	const struct queue_msg *m;
+	size_t i;
+	bool done;
+
+	af->checked = true;
+	af->asked = (long)nids;
+	af->done = af->gone = 0;
+	memset(af->still, 0, sizeof af->still);
+	for (i = 0; i < nids; i++) {
+		m = queue_set_lookup(qs, node, ids[i]);
+		if (m == NULL) {
+			/* Requeued mail gets a new ID; deleted mail has none. */
+			if (a == PF_REQUEUE || a == PF_DELETE)
+				af->done++;
+			else
+				af->gone++;
+			continue;
+		}
+		done = (a == PF_HOLD && m->queue == Q_HOLD) ||
+		    (a == PF_RELEASE && m->queue != Q_HOLD);
+		if (done)
+			af->done++;
+		else if (m->queue < QUEUE_KINDS)
+			af->still[m->queue]++;
+	}
+}
+
+char *
+queues_after_text(const struct queues_after *af, enum postfix_action a,
+    char *buf, size_t len)
+{
+	const char *why = af->why[0] != '\0' ? af->why :
+	    "the node stopped answering";
+	char n1[32], n2[32];
+	size_t off, k;
+	bool first = true;
+
+	if (!af->checked) {
+		snprintf(buf, len, "%s during the %s of %s message%s, and its "
+		    "queue could not be listed again: %s; list it before "
+		    "repeating the %s", why, postfix_action_name(a),
+		    format_grouped(af->asked, n1, sizeof n1),
+		    af->asked == 1 ? "" : "s", af->cause, postfix_action_name(a));
+		return buf;
+	}
+	if (af->done == af->asked)
+		off = (size_t)snprintf(buf, len, "all %s %s, but %s before "
+		    "postsuper said so (listed again)", format_grouped(af->asked,
+		    n1, sizeof n1), queues_done_word[a], why);
+	else if (af->done == 0)
+		off = (size_t)snprintf(buf, len, "none of the %s %s %s before "
+		    "%s", format_grouped(af->asked, n1, sizeof n1),
+		    af->asked == 1 ? "was" : "were", queues_done_word[a], why);
+	else
+		off = (size_t)snprintf(buf, len, "%s of %s %s before %s",
+		    format_grouped(af->done, n1, sizeof n1),
+		    format_grouped(af->asked, n2, sizeof n2),
+		    queues_done_word[a], why);
+	for (k = 0; k < QUEUE_KINDS; k++) {
+		if (af->still[k] == 0 || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s %s%s",
+		    first ? "; " : ", ", format_grouped(af->still[k], n1,
+		    sizeof n1), first ? "still " : "", k == Q_HOLD ? "on hold" :
+		    queue_kind_name((unsigned)k));
+		first = false;
+	}
+	if (af->gone > 0 && off < len)
+		snprintf(buf + off, len - off, "; %s no longer queued",
+		    format_grouped(af->gone, n1, sizeof n1));
+	return buf;
+}
+
+/* Whether a failed command may have done part of its work. */
+static bool
+queues_was_cut(const struct ssh_conn *c)
+{
+	return c->err == SSH_E_CONNECT || c->err == SSH_E_TIMEOUT ||
+	    c->err == SSH_E_CANCELLED || c->err == SSH_E_EXEC;
+}
+
+/*
+ * The node stopped answering during the action: lists its queue again on a
+ * new connection (the old one is not trusted), with a short timeout, and
+ * says what was done. A node where all of it was done is not failed.
+ */
+static void
+queues_recheck(struct queues *q, struct queues_node *qn,
+    enum postfix_action a, const char *const *ids, size_t nids)
+{
+	struct queues_after *af = &qn->after;
+	struct postfix_listing l;
+	struct config quick = *q->cfg;
+	struct ssh_conn c;
+	struct queue_set *qs = queue_set_new();
+	char cause[512], text[512];
+	uint32_t idx;
+
+	memset(af, 0, sizeof *af);
+	af->asked = (long)nids;
+	snprintf(af->lost, sizeof af->lost, "%s", qn->ssh.errstr);
+	snprintf(af->why, sizeof af->why, "%s",
+	    qn->ssh.err == SSH_E_TIMEOUT ? "the command timed out" :
+	    qn->ssh.err == SSH_E_CANCELLED ? "it was cancelled" :
+	    qn->ssh.err == SSH_E_EXEC ? "the SSH channel failed" :
+	    "the node stopped answering");
+	if (quick.ssh.command_timeout_ms > QUEUES_RECHECK_MS)
+		quick.ssh.command_timeout_ms = QUEUES_RECHECK_MS;
+	memset(&l, 0, sizeof l);
+	ssh_init(&c, &quick, qn->node);
+	if (queue_set_add_node(qs, qn->node->name, &idx, cause,
+		sizeof cause) == -1 ||
+	    postfix_list(&c, qs, idx, &l, NULL, cause, sizeof cause) == -1)
+		snprintf(af->cause, sizeof af->cause, "%s", cause);
+	else
+		queues_after_count(qs, idx, a, ids, nids, af);
+	ssh_close(&c);
+	queue_set_free(qs);
+	qn->cut = true;
+	queues_after_text(af, a, text, sizeof text);
+	if (af->checked && af->done == af->asked) {
+		/* All done: only postsuper's report was lost. */
+		qn->failed = 0;
+		qn->done.count = af->done;
+		snprintf(qn->done.said, sizeof qn->done.said, "%s", text);
+		return;
+	}
+	if (af->checked) {
+		qn->done.count = af->done;
+		qn->partial = af->done > 0;
+		/* Part of it done is not "unreachable": the action ran. */
+		if (qn->partial)
+			qn->exit_code = EXIT_FAILED;
+	}
+	snprintf(qn->cause, sizeof qn->cause, "%s: %s", qn->node->name, text);
+}
+
 static void
 queues_act_one(struct queues *q, struct queues_node *qn,
     enum postfix_action a)
@@ -112,8 +266,11 @@ queues_act_one(struct queues *q, struct queues_node *qn,
 		}
 	}
 	if (qn->present > 0 && postfix_act(&qn->ssh, a, still, qn->present,
-				   &qn->done, cause, sizeof cause) == -1)
+				   &qn->done, cause, sizeof cause) == -1) {
 		queues_fail(qn, cause);
+		if (queues_was_cut(&qn->ssh))
+			queues_recheck(q, qn, a, still, qn->present);
+	}
 	free(still);
 }
 
@@ -175,6 +332,7 @@ queues_run(struct queues *q, int what, enum postfix_action a,
 	for (i = 0; i < q->n; i++) {
 		jobs[i] = (struct queues_job){ q, &q->nodes[i], what, a, site };
 		q->nodes[i].failed = 0;
+		q->nodes[i].cut = q->nodes[i].partial = false;
 		started[i] = pthread_create(&t[i], NULL, queues_thread,
 				 &jobs[i]) == 0;
 		if (!started[i])

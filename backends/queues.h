@@ -2,12 +2,29 @@
 #ifndef MAILNOC_QUEUES_H
 #define MAILNOC_QUEUES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "backends/postfix.h"
 #include "backends/ssh.h"
 #include "core/config.h"
 #include "core/queue.h"
+
+/*
+ * What a listing made after an action was cut short found of the IDs it was
+ * given: the node stopped answering (or the command timed out, or was
+ * cancelled) before postsuper said what it had done.
+ */
+struct queues_after {
+	bool checked;              /* listed again; else `cause` says why not */
+	long asked;                /* IDs postsuper was given */
+	long done;                 /* in the state the action leads to */
+	long still[QUEUE_KINDS];   /* not done, by the queue they are in */
+	long gone;                 /* hold, release: no longer queued */
+	char why[64];              /* "the node stopped answering", ... */
+	char lost[512];            /* the SSH error that cut it short */
+	char cause[256];           /* why it could not be listed */
+};
 
 struct queues_node {
 	const struct config_node *node;
@@ -23,6 +40,10 @@ struct queues_node {
 	size_t nids;
 	size_t present;               /* of those, still queued at re-check */
 	struct postfix_done done;
+	/* Cut short (failed set too): what a new listing found was done. */
+	bool partial;                 /* some of it done, some not */
+	bool cut;                     /* the command was cut short */
+	struct queues_after after;
 };
 
 struct queues {
@@ -52,8 +73,32 @@ size_t queues_list(struct queues *q);
 struct queue_set *queues_merge(struct queues *q);
 
 /*
+ * Counts what became of `ids` in node `node` of a listing made after `a`
+ * was cut short: for hold, the IDs in the hold queue are done; for
+ * release, those listed outside it; for requeue (a requeued message gets
+ * a new queue ID) and delete, those no longer listed. The rest are counted
+ * by the queue they are in; hold and release count the unlisted as gone.
+ */
+void queues_after_count(const struct queue_set *qs, uint32_t node,
+    enum postfix_action a, const char *const *ids, size_t nids,
+    struct queues_after *af);
+
+/*
+ * One line for a node whose action was cut short: "1,681 of 3,060 held
+ * before the node stopped answering; 1,379 still deferred", or why nothing
+ * could be said ("... could not list the queue again: CAUSE"). Returns buf.
+ */
+char *queues_after_text(const struct queues_after *af, enum postfix_action a,
+    char *buf, size_t len);
+
+/*
  * Runs `a` on the IDs given per node (nodes[i].ids): first lists the node
  * again and keeps only the IDs still queued, then one postsuper per node.
+ * When a node stops answering (or the command times out or is cancelled)
+ * before postsuper reports, its queue is listed again at once on a new
+ * connection with a short timeout, and nodes[i].after says what was done
+ * (nodes[i].cut; nodes[i].partial when some of it was): a node where all
+ * of it was done does not count as failed, one with some or none does.
  * Returns the number of nodes that failed.
  */
 size_t queues_act(struct queues *q, enum postfix_action a);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -24,6 +25,8 @@
 #define SSH_IO_CHUNK 32768
 /* libssh2_session_free gives up after this many EAGAINs (it leaks then). */
 #define SSH_FREE_TRIES 8
+/* Longest single poll while keepalives or the progress watchdog run. */
+#define SSH_WATCH_POLL_MS 500
 
 /* What a wait is bounded by, and what to say when it runs out. */
 struct ssh_deadline {
@@ -72,6 +75,47 @@ static void
 ssh_library_init(void)
 {
 	ssh_init_rc = libssh2_init(0);
+}
+
+/*
+ * libssh2's own recv, and a note of when the node last sent anything: the
+ * only way to see a keepalive's reply, which libssh2 1.10 reads and drops.
+ */
+static LIBSSH2_RECV_FUNC(ssh_recv)
+{
+	struct ssh_conn *c = *abstract;
+	ssize_t n = recv(socket, buffer, length, flags);
+
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n > 0 && c != NULL) {
+		c->heard_ms = clock_mono_ms();
+		c->asked_ms = 0;
+	}
+	return n;
+}
+
+int
+ssh_keepalive_interval(int keepalive_s)
+{
+	if (keepalive_s <= 0)
+		return 0;
+	return keepalive_s < 2 ? 2 : keepalive_s;
+}
+
+bool
+ssh_peer_silent(long long asked_ms, long long now_ms, int keepalive_s)
+{
+	int interval = ssh_keepalive_interval(keepalive_s);
+
+	return interval > 0 && asked_ms > 0 &&
+	    now_ms - asked_ms >= (long long)interval * 1000;
+}
+
+bool
+ssh_stalled(long long progress_ms, long long now_ms, int stall_ms)
+{
+	return stall_ms > 0 && now_ms - progress_ms >= stall_ms;
 }
 
 static const char *
@@ -193,7 +237,8 @@ ssh_exit_code(const struct ssh_conn *c)
  * passed (try again), or -1 with err set.
  */
 static int
-ssh_wait_fd(struct ssh_conn *c, const struct ssh_deadline *d, short events)
+ssh_wait_fd(struct ssh_conn *c, const struct ssh_deadline *d, short events,
+    int slice_ms)
 {
 	struct pollfd pfd;
 	long long left;
@@ -207,6 +252,8 @@ ssh_wait_fd(struct ssh_conn *c, const struct ssh_deadline *d, short events)
 		    "(%s)", d->ms, d->what, d->knob);
 	if (d->cancel != NULL && left > SSH_CANCEL_POLL_MS)
 		left = SSH_CANCEL_POLL_MS;
+	if (slice_ms > 0 && left > slice_ms)
+		left = slice_ms;
 	pfd.fd = c->fd;
 	pfd.events = events;
 	pfd.revents = 0;
@@ -217,15 +264,40 @@ ssh_wait_fd(struct ssh_conn *c, const struct ssh_deadline *d, short events)
 }
 
 /*
+ * Fails a command that made no progress for c->stall_ms, or whose node
+ * left a keepalive unanswered for an interval. Returns 0 or -1.
+ */
+static int
+ssh_watch(struct ssh_conn *c, const struct ssh_deadline *d)
+{
+	long long now = clock_mono_ms();
+	int interval = ssh_keepalive_interval(c->cfg->ssh.keepalive_s);
+
+	if (ssh_stalled(c->progress_ms, now, c->stall_ms))
+		return ssh_fail(c, SSH_E_TIMEOUT, "no progress for %d %s %s: "
+		    "nothing came from the command (%s)", c->stall_ms % 1000 ?
+		    c->stall_ms : c->stall_ms / 1000, c->stall_ms % 1000 ? "ms" :
+		    "s", d->what, c->stall_knob != NULL ? c->stall_knob :
+		    "progress watchdog");
+	if (c->up && ssh_peer_silent(c->asked_ms, now, c->cfg->ssh.keepalive_s))
+		return ssh_fail(c, SSH_E_CONNECT, "the node stopped answering "
+		    "%s: no reply to a keepalive for %d s (ssh.keepalive_s)",
+		    d->what, interval);
+	return 0;
+}
+
+/*
  * Waits for the direction libssh2 is blocked on. Returns 0 or -1. A command
  * that is silent for long gets keepalives, so that no firewall drops the
- * idle link under it; never while a packet is half sent, which the
- * keepalive would push out ahead of its owner.
+ * idle link under it and a node that stopped answering is found (each asks
+ * for a reply); never while a packet is half sent, which the keepalive
+ * would push out ahead of its owner.
  */
 static int
 ssh_wait(struct ssh_conn *c, const struct ssh_deadline *d)
 {
-	int dir = libssh2_session_block_directions(c->session), next;
+	int dir = libssh2_session_block_directions(c->session), next = 0;
+	int interval = ssh_keepalive_interval(c->cfg->ssh.keepalive_s);
 	short events = 0;
 
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
@@ -234,13 +306,23 @@ ssh_wait(struct ssh_conn *c, const struct ssh_deadline *d)
 		events |= POLLOUT;
 	if (events == 0)
 		events = POLLIN;
-	if (c->up && c->cfg->ssh.keepalive_s > 0 &&
-	    (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) == 0)
-		libssh2_keepalive_send(c->session, &next);
-	return ssh_wait_fd(c, d, events) == -1 ? -1 : 0;
+	if (c->up && interval > 0 &&
+	    (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) == 0 &&
+	    libssh2_keepalive_send(c->session, &next) == 0 &&
+	    next == interval && c->ka_sent_s != (long long)time(NULL)) {
+		/* One went just now (libssh2 says so only by the interval). */
+		c->ka_sent_s = (long long)time(NULL);
+		if (c->asked_ms == 0)
+			c->asked_ms = clock_mono_ms();
+	}
+	if (ssh_watch(c, d) == -1)
+		return -1;
+	return ssh_wait_fd(c, d, events, interval > 0 || c->stall_ms > 0 ?
+	    SSH_WATCH_POLL_MS : 0) == -1 ? -1 : 0;
 }
 
-/* Checks the deadline and *cancel between steps that made progress. */
+/* Checks the deadline, *cancel and the watchdogs between steps that made
+ * progress. */
 static int
 ssh_check(struct ssh_conn *c, const struct ssh_deadline *d)
 {
@@ -249,7 +331,7 @@ ssh_check(struct ssh_conn *c, const struct ssh_deadline *d)
 	if (clock_mono_ms() >= d->at)
 		return ssh_fail(c, SSH_E_TIMEOUT, "timed out after %d ms %s "
 		    "(%s)", d->ms, d->what, d->knob);
-	return 0;
+	return ssh_watch(c, d);
 }
 
 /* Opens the TCP connection into c->fd, trying each address in turn. */
@@ -283,7 +365,7 @@ ssh_tcp(struct ssh_conn *c, struct ssh_deadline *d)
 				    strerror(errno));
 				goto next;
 			}
-			while ((rc = ssh_wait_fd(c, d, POLLOUT)) == 0)
+			while ((rc = ssh_wait_fd(c, d, POLLOUT, 0)) == 0)
 				;
 			if (rc == -1)
 				goto fail;
@@ -727,10 +809,13 @@ ssh_open(struct ssh_conn *c, struct ssh_deadline *d)
 	pthread_once(&ssh_once, ssh_library_init);
 	if (ssh_init_rc != 0)
 		return ssh_fail(c, SSH_E_CONNECT, "cannot initialise libssh2");
-	if ((c->session = libssh2_session_init_ex(NULL, NULL, NULL, NULL)) ==
+	if ((c->session = libssh2_session_init_ex(NULL, NULL, NULL, c)) ==
 	    NULL)
 		return ssh_fail(c, SSH_E_CONNECT, "cannot create an SSH session");
 	libssh2_session_set_blocking(c->session, 0);
+	libssh2_session_callback_set(c->session, LIBSSH2_CALLBACK_RECV,
+	    (void *)ssh_recv);
+	c->heard_ms = c->asked_ms = c->ka_sent_s = 0;
 
 	/* known_hosts first: a missing file fails before any traffic. */
 	if (ssh_known_load(c, &known) == -1)
@@ -761,9 +846,12 @@ ssh_open(struct ssh_conn *c, struct ssh_deadline *d)
 	ssh_known_free(&known);
 	if (ssh_auth(c, d) == -1)
 		goto fail;
-	/* No reply wanted: nothing would read it while the link is idle. */
+	/*
+	 * Replies wanted: without one, a frozen peer is never noticed. While
+	 * the link is idle they wait in the socket until the next command.
+	 */
 	if (c->cfg->ssh.keepalive_s > 0)
-		libssh2_keepalive_config(c->session, 0,
+		libssh2_keepalive_config(c->session, 1,
 		    (unsigned)c->cfg->ssh.keepalive_s);
 	c->up = true;
 	c->connects++;
@@ -786,6 +874,7 @@ ssh_connect(struct ssh_conn *c, volatile int *cancel)
 	d.knob = "ssh.connect_timeout_ms";
 	d.what = "while connecting";
 	d.cancel = cancel;
+	c->progress_ms = clock_mono_ms();
 	return ssh_open(c, &d);
 }
 
@@ -798,6 +887,9 @@ ssh_keepalive(struct ssh_conn *c, int *next_s)
 	if (c->session == NULL || c->cfg->ssh.keepalive_s <= 0)
 		return 0;
 	rc = libssh2_keepalive_send(c->session, next_s);
+	if (rc == 0 && *next_s == ssh_keepalive_interval(
+	    c->cfg->ssh.keepalive_s))
+		c->ka_sent_s = (long long)time(NULL);
 	if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
 		ssh_fail(c, SSH_E_CONNECT, "keepalive failed: %s",
 		    ssh_liberr(c));
@@ -1018,6 +1110,7 @@ ssh_pump(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, struct ssh_deadline *d,
 			n = libssh2_channel_read(ch, buf, sizeof buf);
 			if (n > 0) {
 				res->outbytes += (unsigned long long)n;
+				c->progress_ms = clock_mono_ms();
 				if (ssh_lines_feed(lines, buf, (size_t)n,
 				    on_line, arg, cause, sizeof cause) == -1)
 					return ssh_fail(c, lines->aborted ?
@@ -1117,6 +1210,9 @@ ssh_exec(struct ssh_conn *c, const char *command, const char *input,
 	d.knob = "ssh.command_timeout_ms";
 	d.what = "while running the command";
 	d.cancel = cancel;
+	/* Only what this command asks counts: an idle link read nothing. */
+	c->progress_ms = start;
+	c->asked_ms = 0;
 
 	for (attempt = 0;; attempt++) {
 		reused = c->session != NULL;

@@ -39,6 +39,18 @@ struct ssh_conn {
 	bool up;                   /* logged in and not known to be broken */
 	long long connect_ms;      /* how long the last connect took */
 	unsigned long connects;    /* successful connects so far */
+	/*
+	 * The progress watchdog of the next ssh_exec, set by the caller (0:
+	 * off): a command whose stdout stays silent for stall_ms fails with
+	 * SSH_E_TIMEOUT, "no progress for N s ... (stall_knob)".
+	 */
+	int stall_ms;
+	const char *stall_knob;
+	/* Kept by the backend (monotonic ms; 0: never). */
+	long long heard_ms;        /* bytes last came from the node */
+	long long asked_ms;        /* a keepalive waits for its reply since */
+	long long ka_sent_s;       /* when the last keepalive went (time()) */
+	long long progress_ms;     /* stdout last came, or the command began */
 	enum ssh_err err;
 	char errstr[512];
 };
@@ -98,7 +110,11 @@ int ssh_exec(struct ssh_conn *c, const char *command, const char *input,
 /*
  * Sends a keepalive when ssh.keepalive_s have passed since the last one; an
  * idle owner calls it at least every *next_s seconds (0: disabled or
- * closed). ssh_exec sends them itself while a command is silent. Returns 0, or -1 with err set and the connection closed.
+ * closed). ssh_exec sends them itself while it waits, every one asking for
+ * a reply: a node that sends nothing back (a reply or anything else) within
+ * the interval is taken as gone, so a dead or frozen peer ends the command
+ * within about twice the interval with SSH_E_CONNECT ("the node stopped
+ * answering ..."). Returns 0, or -1 with err set and the connection closed.
  */
 int ssh_keepalive(struct ssh_conn *c, int *next_s);
 
@@ -113,6 +129,24 @@ void ssh_result_free(struct ssh_result *res);
  * with "; ", control characters shown as '?'. Empty when it said nothing.
  */
 void ssh_result_said(const struct ssh_result *res, char *buf, size_t len);
+
+/*
+ * The interval libssh2 keeps for ssh.keepalive_s (it turns 1 into 2), in
+ * seconds; 0 when keepalives are off.
+ */
+int ssh_keepalive_interval(int keepalive_s);
+
+/*
+ * Whether a node that was sent a keepalive asking for a reply at asked_ms
+ * (0: none waits) has failed to answer by now_ms: nothing came back for one
+ * interval. The keepalive goes at most one interval after the node fell
+ * silent, so it is found within about two.
+ */
+bool ssh_peer_silent(long long asked_ms, long long now_ms, int keepalive_s);
+
+/* Whether a command whose output last came at progress_ms has made no
+ * progress for stall_ms by now_ms (stall_ms 0: never). */
+bool ssh_stalled(long long progress_ms, long long now_ms, int stall_ms);
 
 /* The batch-mode exit code for c->err (core/exitcode.h). */
 int ssh_exit_code(const struct ssh_conn *c);

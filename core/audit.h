@@ -25,7 +25,8 @@
 #define AUF_CMD         "cmd"         /* the command line as run */
 #define AUF_NODES       "nodes"       /* comma-separated; JSON: array */
 #define AUF_EXIT        "exit"        /* exit code */
-#define AUF_RESULT      "result"      /* ok | failed | refused | dry-run */
+#define AUF_RESULT      "result"      /* ok | failed | refused | dry-run |
+                                         partial */
 #define AUF_SAID        "said"        /* the backend's answer, one line */
 #define AUF_SPOOLED     "spooled"     /* "1": came through the spool file */
 #define AUF_ACTION      "action"      /* the id of the action: the same in its
@@ -90,6 +91,10 @@ void audit_make_id(char *buf, size_t len, const char *host, long long ms);
 /* The SSH client address from an $SSH_CONNECTION or $SSH_CLIENT value
  * (its first word, when it is an IP address); "" otherwise. */
 void audit_ssh_client(const char *env, char *buf, size_t len);
+
+/* The result of an action cut short with part of it done (what was and
+ * was not done is in `said`). */
+#define AUDIT_RESULT_PARTIAL "partial"
 
 /* The result word of an exit code: ok, failed, refused or dry-run. */
 const char *audit_result(int exit_code, bool dry_run, bool refused);

@@ -133,6 +133,7 @@ struct cmd_ctx {
 	const char *via;       /* "console" for its jobs; NULL: "batch" */
 	const char *line;      /* the line as run; NULL: rebuilt from the cmd */
 	bool refused;          /* ended by a refusal (not confirmed, no --yes) */
+	bool partial;          /* cut short with part of it done: "partial" */
 	char touched[256];     /* the nodes it touched: cmd_touch */
 	char said[512];        /* what the backend said, one line: cmd_said */
 	/* Kept by cmd_exec and cmd_begin (core/cmd_audit.c). */

@@ -242,8 +242,9 @@ cmd_audit_after(const struct cmd *c, struct cmd_ctx *ctx, int code)
 	}
 	validate_sanitize(rec.nodes, sizeof rec.nodes, ctx->touched);
 	rec.exit_code = code;
-	snprintf(rec.result, sizeof rec.result, "%s", audit_result(code,
-	    ctx->dry_run || c->dry_run, refused));
+	snprintf(rec.result, sizeof rec.result, "%s", ctx->partial &&
+	    !refused ? AUDIT_RESULT_PARTIAL : audit_result(code, ctx->dry_run ||
+	    c->dry_run, refused));
 	/* What was done before it failed, then why it failed. */
 	if (code != EXIT_OK && ctx->cause[0] != '\0' && ctx->said[0] != '\0') {
 		char both[sizeof rec.said];

@@ -13,6 +13,7 @@
 #include "core/cmd.h"
 #include "core/confirm.h"
 #include "core/exitcode.h"
+#include "core/format.h"
 #include "core/keys.h"
 #include "core/xalloc.h"
 
@@ -147,6 +148,34 @@ drain_progress(FILE *f, const char *node, long start, long left, long secs)
 	fflush(f);
 }
 
+/*
+ * The progress watchdog: the queue has not shrunk for ssh.progress_timeout_s
+ * (a destination that refuses everything, an agent whose heartbeat
+ * stopped). Says how much left the node so far.
+ */
+static int
+drain_stalled(struct cmd_ctx *ctx, const struct config_node *n, long start,
+    long left, long long secs)
+{
+	char a[32], b[32];
+
+	if (left < 0)
+		return cmd_fail(ctx, EXIT_FAILED, "drain: no progress for %llds "
+		    "(ssh.progress_timeout_s): %s's queue cannot be read from its "
+		    "heartbeat (is its agent running?); it stays draining",
+		    secs, n->name);
+	if (start < 0)
+		return cmd_fail(ctx, EXIT_FAILED, "drain: no progress for %llds "
+		    "(ssh.progress_timeout_s): %s still holds %s message%s; it "
+		    "stays draining", secs, n->name, format_grouped(left, b,
+		    sizeof b), left == 1 ? "" : "s");
+	return cmd_fail(ctx, EXIT_FAILED, "drain: no progress for %llds "
+	    "(ssh.progress_timeout_s): %s message%s left %s so far, %s still "
+	    "there; it stays draining", secs, format_grouped(start > left ?
+	    start - left : 0, a, sizeof a), start - left == 1 ? "" : "s",
+	    n->name, format_grouped(left, b, sizeof b));
+}
+
 static int
 cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -154,8 +183,8 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const struct config_node *n;
 	struct sigaction sa, old_int, old_term;
 	struct ssh_conn ssh;
-	long timeout = 300, start, left;
-	long long t0;
+	long timeout = 300, start, left, least;
+	long long t0, moved, stall;
 	char cause[512], *end;
 	int code = EXIT_OK;
 
@@ -203,16 +232,30 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	drain_interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	t0 = clock_mono_ms();
-	start = drain_remaining(ctx->redis, n);
+	t0 = moved = clock_mono_ms();
+	start = least = drain_remaining(ctx->redis, n);
+	stall = (long long)ctx->cfg->ssh.progress_timeout_s * 1000;
 	for (;;) {
-		long secs = (long)((clock_mono_ms() - t0) / 1000);
+		long long now = clock_mono_ms();
+		long secs = (long)((now - t0) / 1000);
 
 		left = drain_remaining(ctx->redis, n);
 		if (isatty(STDERR_FILENO))
 			drain_progress(stderr, n->name, start, left, secs);
 		if (left == 0)
 			break;
+		/* Progress: the queue is smaller than it ever was. */
+		if (left >= 0 && (least < 0 || left < least)) {
+			least = left;
+			moved = now;
+		}
+		if (stall > 0 && now - moved >= stall && !drain_interrupted &&
+		    secs < timeout) {
+			if (isatty(STDERR_FILENO))
+				fputc('\n', stderr);
+			code = drain_stalled(ctx, n, start, left, stall / 1000);
+			break;
+		}
 		if (drain_interrupted || secs >= timeout) {
 			if (isatty(STDERR_FILENO))
 				fputc('\n', stderr);

@@ -94,7 +94,11 @@ queue_filter_build(struct cmd_ctx *ctx, const struct cmd *c,
 	return EXIT_OK;
 }
 
-/* Reports nodes that failed on stderr; returns the worst exit code. */
+/*
+ * Reports nodes that failed on stderr, but for actions cut short (their
+ * text goes into the command's one-line cause); returns the worst exit
+ * code.
+ */
 static int
 queue_report_failures(const struct queues *q)
 {
@@ -111,7 +115,9 @@ queue_report_failures(const struct queues *q)
 			    qn->listing.first_bad);
 		if (!qn->failed)
 			continue;
-		fprintf(stderr, "mailnoc: %s\n", qn->cause);
+		/* A cut's counts go into the cause; here what cut it. */
+		fprintf(stderr, "mailnoc: %s\n", qn->cut ? qn->after.lost :
+		    qn->cause);
 		if (code == EXIT_OK || qn->exit_code == EXIT_UNREACHABLE)
 			code = qn->exit_code;
 	}
@@ -386,6 +392,75 @@ queue_audit(struct cmd_ctx *ctx, const struct queues *q, bool all)
 	cmd_said(ctx, "%s", said);
 }
 
+/* A node's result for --json; "after" when the action was cut short. */
+static json_t *
+queue_node_json(const struct queues_node *qn)
+{
+	const struct queues_after *af = &qn->after;
+	json_t *o, *after, *still;
+	size_t k;
+
+	o = json_pack("{s:s,s:I,s:I,s:I,s:s,s:s?}", "node", qn->node->name,
+	    "requested", (json_int_t)qn->nids, "present",
+	    (json_int_t)qn->present, "done", (json_int_t)qn->done.count, "said",
+	    qn->done.said, "error", qn->failed ? qn->cause : NULL);
+	if (!qn->cut)
+		return o;
+	json_object_set_new(o, "partial", json_boolean(qn->partial));
+	after = json_object();
+	json_object_set_new(after, "why", json_string(af->why));
+	json_object_set_new(after, "lost", json_string(af->lost));
+	json_object_set_new(after, "checked", json_boolean(af->checked));
+	json_object_set_new(after, "asked", json_integer(af->asked));
+	if (af->checked) {
+		still = json_object();
+		for (k = 0; k < QUEUE_KINDS; k++) {
+			if (af->still[k] > 0)
+				json_object_set_new(still, queue_kind_name(
+				    (unsigned)k), json_integer(af->still[k]));
+		}
+		json_object_set_new(after, "done", json_integer(af->done));
+		json_object_set_new(after, "still", still);
+		json_object_set_new(after, "gone", json_integer(af->gone));
+	} else
+		json_object_set_new(after, "error", json_string(af->cause));
+	json_object_set_new(o, "after", after);
+	return o;
+}
+
+/*
+ * The command's cause when nodes failed: what each node cut short did, in
+ * full (it is the answer the operator needs), then whether others failed.
+ */
+static void
+queue_cut_cause(struct cmd_ctx *ctx, const struct queues *q, const char *verb)
+{
+	size_t i, off;
+	bool other = false, cut = false;
+
+	off = (size_t)snprintf(ctx->cause, sizeof ctx->cause, "queue %s: ",
+	    verb);
+	for (i = 0; i < q->n; i++) {
+		const struct queues_node *qn = &q->nodes[i];
+
+		if (!qn->failed)
+			continue;
+		if (!qn->cut) {
+			other = true;
+			continue;
+		}
+		ctx->partial |= qn->partial;
+		if (off < sizeof ctx->cause)
+			off += (size_t)snprintf(ctx->cause + off,
+			    sizeof ctx->cause - off, "%s%s", cut ? "; " : "",
+			    qn->cause);
+		cut = true;
+	}
+	if (other && off < sizeof ctx->cause)
+		snprintf(ctx->cause + off, sizeof ctx->cause - off, "%sfailed on "
+		    "some gateways (see above)", cut ? "; " : "");
+}
+
 static int
 queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 {
@@ -497,12 +572,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 
 			if (qn->nids == 0)
 				continue;
-			json_array_append_new(nodes, json_pack("{s:s,s:I,s:I,s:I,"
-			    "s:s,s:s?}", "node", qn->node->name, "requested",
-			    (json_int_t)qn->nids, "present",
-			    (json_int_t)qn->present, "done",
-			    (json_int_t)qn->done.count, "said", qn->done.said,
-			    "error", qn->failed ? qn->cause : NULL));
+			json_array_append_new(nodes, queue_node_json(qn));
 		}
 		json_object_set_new(o, "nodes", nodes);
 		cmd_json_print(ctx, o);
@@ -510,16 +580,22 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 		for (i = 0; i < q.n; i++) {
 			const struct queues_node *qn = &q.nodes[i];
 
-			if (qn->nids == 0 || qn->failed)
+			if (qn->nids == 0 || (qn->failed && !qn->cut))
 				continue;
-			fprintf(ctx->out, "%s: %zu of %zu still queued; postfix "
-			    "says: %s\n", qn->node->name, qn->present, qn->nids,
-			    qn->done.said[0] ? qn->done.said : "nothing");
+			if (qn->cut && qn->failed)
+				fprintf(ctx->out, "%s\n", qn->cause);
+			else if (qn->cut)
+				fprintf(ctx->out, "%s: %s\n", qn->node->name,
+				    qn->done.said);
+			else
+				fprintf(ctx->out, "%s: %zu of %zu still queued; "
+				    "postfix says: %s\n", qn->node->name,
+				    qn->present, qn->nids, qn->done.said[0] ?
+				    qn->done.said : "nothing");
 		}
 	}
 	if ((code = queue_report_failures(&q)) != EXIT_OK)
-		snprintf(ctx->cause, sizeof ctx->cause, "queue %s: failed on "
-		    "some gateways (see above)", verb);
+		queue_cut_cause(ctx, &q, verb);
 out:
 	free(rows);
 	queue_set_free(all);

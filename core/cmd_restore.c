@@ -13,6 +13,7 @@
 #include "core/cmd_restore.h"
 #include "core/confirm.h"
 #include "core/exitcode.h"
+#include "core/format.h"
 #include "core/restore.h"
 #include "core/validate.h"
 #include "core/shell.h"
@@ -367,6 +368,39 @@ restore_run(struct cmd_ctx *ctx, struct ssh_conn *ssh,
 	return rc;
 }
 
+/*
+ * A restore that failed after its import began (the node stopped answering,
+ * the progress watchdog, a cancel): says why, and what the new folder holds
+ * now, counted on a new connection.
+ */
+static int
+restore_cut(struct cmd_ctx *ctx, const struct ssh_conn *ssh,
+    const struct config_node *n, const char *user, const char *folder,
+    long backup_messages, const char *cause)
+{
+	const char *pre = ssh->err == SSH_E_CANCELLED ? "cancelled: " : "";
+	char why[300], got[32], of[64] = "";
+	int code = cmd_restore_ssh_code(ssh);
+	long k;
+
+	k = mailbox_recount(ctx->cfg, n, user, folder, why, sizeof why);
+	if (k < 0)
+		return cmd_fail(ctx, code, "restore: %s%s; the folder %s on %s "
+		    "may hold part of the backup (it could not be counted: %s)",
+		    pre, cause, folder, n->name, why);
+	if (backup_messages >= 0) {
+		snprintf(of, sizeof of, " of the ");
+		format_grouped(backup_messages, of + strlen(of),
+		    sizeof of - strlen(of));
+	}
+	cmd_said(ctx, "imported %ld message%s into %s before it stopped", k,
+	    k == 1 ? "" : "s", folder);
+	return cmd_fail(ctx, code, "restore: %s%s; so far %s%s message%s of "
+	    "the backup had arrived in the folder %s on %s", pre, cause,
+	    format_grouped(k, got, sizeof got), of, (backup_messages >= 0 ?
+	    backup_messages : k) == 1 ? "" : "s", folder, n->name);
+}
+
 /* What the one-command restore shows when its import starts. */
 struct restore_once_arg {
 	struct cmd_ctx *ctx;
@@ -442,16 +476,23 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 			    "restored", cause);
 		else if (o.refused == MAILBOX_REFUSED_BACKUP)
 			code = restore_no_backup(ctx, n, r, o.backups, o.nbackups);
+		else if (o.folder[0] == '\0' && o.refused == MAILBOX_REFUSED_NONE &&
+		    ssh.connects > 0 && (ssh.err == SSH_E_CONNECT ||
+		    ssh.err == SSH_E_TIMEOUT || ssh.err == SSH_E_CANCELLED))
+			/* Cut short before the node said which folder. */
+			code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: "
+			    "%s%s; the node may have begun the import before it "
+			    "said so: look for a new Restored- folder of %s on %s",
+			    ssh.err == SSH_E_CANCELLED ? "cancelled: " : "", cause,
+			    r->user, n->name);
 		else if (o.folder[0] == '\0')
 			code = cmd_fail(ctx, o.refused == MAILBOX_REFUSED_FULL ?
 			    EXIT_FAILED : cmd_restore_ssh_code(&ssh), "restore: "
 			    "%s%s; nothing was restored", ssh.err ==
 			    SSH_E_CANCELLED ? "cancelled: " : "", cause);
 		else
-			code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: "
-			    "%s%s; the folder %s may hold part of the backup",
-			    ssh.err == SSH_E_CANCELLED ? "cancelled: " : "", cause,
-			    o.folder);
+			code = restore_cut(ctx, &ssh, n, r->user, o.folder,
+			    o.backup_messages, cause);
 		goto out;
 	}
 	snprintf(r->date, sizeof r->date, "%s", o.date);
@@ -535,9 +576,8 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if (restore_run(ctx, &ssh, &r, folder, &messages, cause,
 		sizeof cause) == -1) {
-		code = cmd_fail(ctx, cmd_restore_ssh_code(&ssh), "restore: %s%s; "
-		    "the folder %s may hold part of the backup", ssh.err ==
-		    SSH_E_CANCELLED ? "cancelled: " : "", cause, folder);
+		code = restore_cut(ctx, &ssh, n, r.user, folder, backup_messages,
+		    cause);
 		goto out;
 	}
 	restore_result(ctx, &r, n, folder, backup_messages, messages,

@@ -312,7 +312,7 @@ load_ssh(struct cfgctx *ctx, json_t *root, struct config_ssh *s)
 {
 	static const char *const keys[] = { "user", "key_file", "agent",
 		"known_hosts", "connect_timeout_ms", "command_timeout_ms",
-		"keepalive_s", "sudo", NULL };
+		"keepalive_s", "progress_timeout_s", "sudo", NULL };
 	const char *home = getenv("HOME"), *login = getenv("USER");
 	char buf[1100];
 	json_t *obj = NULL, *v;
@@ -325,6 +325,7 @@ load_ssh(struct cfgctx *ctx, json_t *root, struct config_ssh *s)
 	s->connect_timeout_ms = 5000;
 	s->command_timeout_ms = 30000;
 	s->keepalive_s = 15;
+	s->progress_timeout_s = 60;
 
 	if ((v = json_object_get(root, "ssh")) == NULL) {
 		s->agent = true;
@@ -345,6 +346,8 @@ load_ssh(struct cfgctx *ctx, json_t *root, struct config_ssh *s)
 		&s->command_timeout_ms) == -1 ||
 	    get_int(ctx, "ssh", obj, "keepalive_s", 0, 3600,
 		&s->keepalive_s) == -1 ||
+	    get_int(ctx, "ssh", obj, "progress_timeout_s", 0, 86400,
+		&s->progress_timeout_s) == -1 ||
 	    get_bool(ctx, "ssh", obj, "sudo", &s->sudo) == -1)
 		return -1;
 	if (s->key_file == NULL && json_object_get(obj, "agent") == NULL)

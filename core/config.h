@@ -39,6 +39,7 @@ struct config_ssh {
 	int connect_timeout_ms;
 	int command_timeout_ms;
 	int keepalive_s;
+	int progress_timeout_s; /* a restore or drain with no progress ends */
 	bool sudo;
 };
 

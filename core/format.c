@@ -48,6 +48,27 @@ format_bytes(long long n, char *buf, size_t len)
 }
 
 char *
+format_grouped(long long n, char *buf, size_t len)
+{
+	char digits[32], out[48];
+	size_t nd, i, o = 0;
+
+	if (n < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	nd = (size_t)snprintf(digits, sizeof digits, "%lld", n);
+	for (i = 0; i < nd; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	snprintf(buf, len, "%s", out);
+	return buf;
+}
+
+char *
 format_count(long long n, char *buf, size_t len)
 {
 	static const char units[] = "kMGT";

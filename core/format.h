@@ -14,6 +14,10 @@ char *format_bytes(long long n, char *buf, size_t len);
 /* "987", "1.2k", "5k", "12k", "3.4M", "1.2G"; "-" below 0. Returns buf. */
 char *format_count(long long n, char *buf, size_t len);
 
+/* "987", "1,681", "1,234,567": every digit, thousands grouped by commas;
+ * "-" below 0. Returns buf. */
+char *format_grouped(long long n, char *buf, size_t len);
+
 /*
  * The time left until `until` (epoch seconds) at `now`: "permanent" for 0,
  * "expired" when it has passed, else "42s", "12m", "5h07m", "3d04h".

@@ -155,7 +155,7 @@ jobs_audit_act(const struct job *j, const struct queues *q,
 	struct redis r;
 	size_t i, soff = 0;
 	char cause[512];
-	bool failed = false;
+	bool failed = false, partial = false;
 
 	(void)j;
 	audit_record_finish(&rec, started, clock_wall_ms());
@@ -168,6 +168,7 @@ jobs_audit_act(const struct job *j, const struct queues *q,
 		snprintf(rec.nodes + have, sizeof rec.nodes - have, "%s%s",
 		    have ? "," : "", qn->node->name);
 		failed |= qn->failed != 0;
+		partial |= qn->partial;
 		if (soff < sizeof rec.said)
 			soff += (size_t)snprintf(rec.said + soff, sizeof rec.said -
 			    soff, "%s%s: %s", soff ? "; " : "", qn->node->name,
@@ -176,8 +177,8 @@ jobs_audit_act(const struct job *j, const struct queues *q,
 	}
 	validate_sanitize(rec.said, sizeof rec.said, rec.said);
 	rec.exit_code = failed ? EXIT_FAILED : EXIT_OK;
-	snprintf(rec.result, sizeof rec.result, "%s", audit_result(
-	    rec.exit_code, false, false));
+	snprintf(rec.result, sizeof rec.result, "%s", partial ?
+	    AUDIT_RESULT_PARTIAL : audit_result(rec.exit_code, false, false));
 	redis_init(&r, j->cfg);
 	if (audit_store_submit(&r, &rec, cause, sizeof cause) == AUDIT_LOST &&
 	    lost[0] == '\0')

@@ -73,7 +73,8 @@ audit_take(void *state, struct console *c, struct worker_msg *m)
 static enum theme_role
 audit_role(const struct audit_record *r)
 {
-	if (strcmp(r->result, "failed") == 0)
+	if (strcmp(r->result, "failed") == 0 ||
+	    strcmp(r->result, AUDIT_RESULT_PARTIAL) == 0)
 		return ROLE_ALERT;
 	if (strcmp(r->result, "refused") == 0 ||
 	    strcmp(r->phase, AUDIT_STARTED) == 0)

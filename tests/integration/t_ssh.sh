@@ -214,6 +214,40 @@ check "within the connect timeout (took $took ms)" [ "$took" -ge 900 -a "$took" 
 run back gw1 echo back
 expect_eq "after SIGCONT sshd answers again" back "$(out back)"
 
+# Keepalives ask for a reply: a silent command on a live node runs on, one
+# whose session freezes ends within about twice the interval (1 s: libssh2
+# makes it 2), long before the command timeout.
+config ka '.ssh.keepalive_s = 1 | .ssh.command_timeout_ms = 60000'
+run quiet --config "$T/ka.json" gw1 sh -c 'sleep 7; echo woke'
+expect_eq "a command silent for 7 s with 2 s keepalives runs to its end" \
+	"0 woke" "$code $(out quiet)"
+t0=$(now_ms)
+# A duration of its own, so that no other sleep is taken for it.
+nap=31.$$
+"$X" --config "$T/ka.json" gw1 sleep "$nap" > "$T/frozen.out" 2> "$T/frozen.err" &
+xp=$!
+for i in $(seq 250); do
+	sp=$(pgrep -n -x -f "sleep $nap")
+	[ -n "$sp" ] && break
+	sleep 0.02
+done
+# The sshd session above it (its parent, or the shell's parent).
+fz=$sp
+while [ -n "$fz" ] && [ "$(ps -o comm= -p "$fz")" != sshd ]; do
+	fz=$(ps -o ppid= -p "$fz" | tr -d ' ')
+done
+[ -n "$fz" ] && [ "$fz" != "$SSHD_PID" ] && kill -STOP "$fz"
+wait "$xp"
+code=$?
+took=$(($(now_ms) - t0))
+[ -n "$fz" ] && [ "$fz" != "$SSHD_PID" ] && kill -CONT "$fz"
+[ -n "$sp" ] && kill "$sp" 2>/dev/null
+expect_eq "a frozen session: exit 3" 3 "$code"
+expect_eq "the node stopped answering" \
+	"ssh_exec: $ADDR: the node stopped answering while running the command: no reply to a keepalive for 2 s (ssh.keepalive_s)" \
+	"$(result frozen)"
+check "within about twice the interval (took $took ms)" [ "$took" -lt 8000 ]
+
 run cancel --cancel-after 300 gw1 sleep 10
 expect_eq "cancelled: exit 1" 1 "$code"
 expect_eq "saying so" "ssh_exec: $ADDR: cancelled while running the command" \

@@ -216,6 +216,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-mailbox-timeout.json", DIR "bad-mailbox-timeout.json: "
 	    "mailbox.restore_timeout_s: 0 is out of range; accepted: 10 to "
 	    "604800" },
+	{ "bad-ssh-progress.json", DIR "bad-ssh-progress.json: "
+	    "ssh.progress_timeout_s: -1 is out of range; accepted: 0 to "
+	    "86400" },
 };
 
 static void
@@ -260,6 +263,7 @@ test_mailbox(void **state)
 	cfg = config_load(DIR "good.json", cause, sizeof cause);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 21600);
+	assert_int_equal(cfg->ssh.progress_timeout_s, 60);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		assert_null(cfg->mailbox.templates[i]);
 	config_free(cfg);

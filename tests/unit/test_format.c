@@ -88,6 +88,22 @@ test_age(void **state)
 	assert_string_equal(format_age(3 * 86400, b, sizeof b), "3d");
 }
 
+static void
+test_grouped(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(format_grouped(0, b, sizeof b), "0");
+	assert_string_equal(format_grouped(987, b, sizeof b), "987");
+	assert_string_equal(format_grouped(1000, b, sizeof b), "1,000");
+	assert_string_equal(format_grouped(1681, b, sizeof b), "1,681");
+	assert_string_equal(format_grouped(123456, b, sizeof b), "123,456");
+	assert_string_equal(format_grouped(1234567, b, sizeof b), "1,234,567");
+	assert_string_equal(format_grouped(-1, b, sizeof b), "-");
+	assert_string_equal(format_grouped(1234567, b, 4), "1,2");
+}
+
 int
 main(void)
 {
@@ -95,6 +111,7 @@ main(void)
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_grouped),
 		cmocka_unit_test(test_left),
 		cmocka_unit_test(test_share),
 	};

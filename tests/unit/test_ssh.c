@@ -556,6 +556,55 @@ test_result_said(void **state)
 	assert_string_equal(buf, "a\\u009b2J b\\u202ec");
 }
 
+/* Keepalives ask for a reply; one unanswered for an interval is a loss. */
+static void
+test_peer_silent(void **state)
+{
+	(void)state;
+	assert_int_equal(ssh_keepalive_interval(0), 0);
+	assert_int_equal(ssh_keepalive_interval(1), 2); /* as libssh2 does */
+	assert_int_equal(ssh_keepalive_interval(15), 15);
+	/* Nothing asked, or keepalives off: never silent. */
+	assert_false(ssh_peer_silent(0, 1000000, 15));
+	assert_false(ssh_peer_silent(1000, 1000000, 0));
+	/* Asked at 10 s: answered in time until 25 s, gone from then on. */
+	assert_false(ssh_peer_silent(10000, 24999, 15));
+	assert_true(ssh_peer_silent(10000, 25000, 15));
+	/* keepalive_s 1 waits the 2 s libssh2 really uses. */
+	assert_false(ssh_peer_silent(10000, 11500, 1));
+	assert_true(ssh_peer_silent(10000, 12000, 1));
+}
+
+static void
+test_stalled(void **state)
+{
+	(void)state;
+	assert_false(ssh_stalled(1000, 1000000, 0));
+	assert_false(ssh_stalled(1000, 60999, 60000));
+	assert_true(ssh_stalled(1000, 61000, 60000));
+}
+
+/* The progress watchdog ends a command that says nothing, whatever the
+ * (longer) timeouts allow. */
+static void
+test_exec_stalled(void **state)
+{
+	struct fixture *f = fixture_new(1, 5000, 5000);
+	struct ssh_result res;
+
+	(void)state;
+	f->c.stall_ms = 300;
+	f->c.stall_knob = "ssh.progress_timeout_s";
+	assert_int_equal(ssh_exec(&f->c, "true", NULL, 0, collect_line, NULL,
+	    &res, NULL), -1);
+	assert_err(f, SSH_E_TIMEOUT, "no progress for 300 ms during the SSH "
+	    "handshake: nothing came from the command (ssh.progress_timeout_s)");
+	assert_true(res.elapsed_ms >= 290 && res.elapsed_ms < 1500);
+	assert_int_equal(ssh_exit_code(&f->c), EXIT_UNREACHABLE);
+	ssh_result_free(&res);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -575,6 +624,9 @@ main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_not_ssh),
 		cmocka_unit_test(test_exec_misuse),
+		cmocka_unit_test(test_peer_silent),
+		cmocka_unit_test(test_stalled),
+		cmocka_unit_test(test_exec_stalled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

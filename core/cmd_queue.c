@@ -1,10 +1,12 @@
 /* queue: list, summarize, show and act on the mail queues of the gateways. */
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backends/postfix.h"
 #include "backends/queues.h"
@@ -28,6 +30,8 @@ static const struct cmd_option cmd_queue_options[] = {
 	{ "limit", 1, "list: at most this many rows" },
 	{ "reasons", 0, "summary: add the delay reasons by domain and class" },
 	{ "body", 0, "show: the body too, not only the headers" },
+	{ "raw", 0, "show: the message's bytes as they are, escapes unshown "
+	    "(refused when the output is a terminal)" },
 	{ "site", 1, "flush: only the mail for this destination" },
 	{ "all", 0, "tag (console): every row the filter shows" },
 	{ "range", 0, "tag (console): first press marks, second tags the rows "
@@ -321,12 +325,34 @@ queue_summary(const struct cmd *c, struct cmd_ctx *ctx)
 }
 
 static int
-queue_print_line(void *arg, const char *line, size_t len)
+queue_print_raw(void *arg, const char *line, size_t len)
 {
 	FILE *f = arg;
 
 	fwrite(line, 1, len, f);
 	fputc('\n', f);
+	return 0;
+}
+
+/*
+ * A message's headers and body come from whoever sent it: escape
+ * sequences, C1 and bidi controls are printed as visible escapes (an
+ * embedded NUL as \x00), so a Subject cannot retitle or clear the
+ * operator's terminal or write to its clipboard.
+ */
+static int
+queue_print_line(void *arg, const char *line, size_t len)
+{
+	char *safe = validate_sanitize_mem(line, len, true);
+
+	/*
+	 * A message's headers and body come from whoever sent it: escape
+	 * sequences, C1 and bidi controls show as visible escapes, so a
+	 * Subject cannot retitle or clear the operator's terminal.
+	 */
+	fputs(safe, arg);
+	fputc('\n', arg);
+	free(safe);
 	return 0;
 }
 
@@ -336,15 +362,22 @@ queue_show(const struct cmd *c, struct cmd_ctx *ctx)
 	struct queue_ref ref;
 	struct ssh_conn ssh;
 	char cause[512];
+	bool raw;
 	int code;
 
 	if (c->argc != 2)
 		return cmd_fail(ctx, EXIT_USAGE, "queue show: give one NODE:ID");
 	if ((code = queue_ref_parse(ctx, c->argv[1], &ref)) != EXIT_OK)
 		return code;
+	raw = cmd_option(c, "raw") != NULL;
+	if (raw && isatty(fileno(ctx->out)))
+		return cmd_fail(ctx, EXIT_USAGE, "queue show --raw: refused on a "
+		    "terminal: the message's bytes may hold escape sequences; "
+		    "send it to a file or a pipe");
 	ssh_init(&ssh, ctx->cfg, config_node_find(ctx->cfg, ref.node));
 	if (postfix_show(&ssh, ref.id, cmd_option(c, "body") != NULL,
-		queue_print_line, ctx->out, cause, sizeof cause) == -1) {
+		raw ? queue_print_raw : queue_print_line, ctx->out, cause,
+		sizeof cause) == -1) {
 		code = ssh.err != SSH_E_NONE ? ssh_exit_code(&ssh) : EXIT_FAILED;
 		ssh_close(&ssh);
 		return cmd_fail(ctx, code, "%s", cause);

@@ -125,7 +125,7 @@ shell_walk(const char *tmpl, const struct shell_var *vars, size_t nvars,
 	const struct shell_var *var;
 	const char *accepted;
 	size_t i = 0, j, k, n = 0, namelen;
-	int c, q;
+	int c, q, squote = 0, dquote = 0, bslash = 0;
 
 	if (out != NULL && len > 0)
 		out[0] = '\0';
@@ -137,6 +137,15 @@ shell_walk(const char *tmpl, const struct shell_var *vars, size_t nvars,
 	}
 	while (tmpl[i] != '\0') {
 		c = (unsigned char)tmpl[i];
+		/* Where the shell would be reading: a value is quoted whole. */
+		if (bslash)
+			bslash = 0;
+		else if (c == '\\' && squote == 0)
+			bslash = 1;
+		else if (c == '\'' && dquote == 0)
+			squote ^= 1;
+		else if (c == '"' && squote == 0)
+			dquote ^= 1;
 		if ((c == '{' || c == '}') && tmpl[i + 1] == c)
 			i++;
 		else if (c == '}') {
@@ -161,6 +170,15 @@ shell_walk(const char *tmpl, const struct shell_var *vars, size_t nvars,
 			}
 			memcpy(name, tmpl + i + 1, namelen);
 			name[namelen] = '\0';
+			if (squote || dquote) {
+				snprintf(cause, causelen, "template '%s': "
+				    "placeholder {%s} at column %zu is inside "
+				    "quotes; write it bare: its value is "
+				    "shell-quoted already",
+				    shell_show(tmpl, shown, sizeof shown), name,
+				    i + 1);
+				goto fail;
+			}
 			var = NULL;
 			for (k = 0; vars != NULL && k < nvars; k++) {
 				if (strcmp(vars[k].name, name) == 0) {

@@ -398,3 +398,31 @@ validate_sanitize(char *dst, size_t len, const char *src)
 	free(copy);
 	return dst;
 }
+
+char *
+validate_sanitize_mem(const char *src, size_t len, bool keep_tabs)
+{
+	size_t cap = len * 6 + 1, off = 0, o = 0, n;
+	char *out = xmalloc(cap), *seg = xmalloc(len + 1);
+
+	/* Cut at NULs (and tabs, when kept) that the string form cannot hold. */
+	while (off <= len) {
+		for (n = 0; off + n < len && src[off + n] != '\0' &&
+		     !(keep_tabs && src[off + n] == '\t'); n++)
+			;
+		memcpy(seg, src + off, n);
+		seg[n] = '\0';
+		validate_sanitize(out + o, cap - o, seg);
+		o += strlen(out + o);
+		if (off + n < len && o + 5 < cap) {
+			if (src[off + n] == '\t')
+				out[o++] = '\t';
+			else
+				o += (size_t)snprintf(out + o, cap - o, "\\x00");
+		}
+		off += n + 1;
+	}
+	out[o] = '\0';
+	free(seg);
+	return out;
+}

@@ -3,6 +3,7 @@
 #ifndef MAILNOC_VALIDATE_H
 #define MAILNOC_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -68,5 +69,11 @@ const char *validate_text(const char *s, size_t max);
  * src NULL is "", dst may be src. Returns dst.
  */
 char *validate_sanitize(char *dst, size_t len, const char *src);
+/*
+ * The same for `len` bytes that may hold NULs (shown as "\\x00"), such as
+ * a line of a queued message; tabs are kept as they are when keep_tabs.
+ * Returns a new string (free it).
+ */
+char *validate_sanitize_mem(const char *src, size_t len, bool keep_tabs);
 
 #endif

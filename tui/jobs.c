@@ -15,6 +15,7 @@
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"
+#include "core/validate.h"
 
 struct job {
 	char *line;
@@ -344,16 +345,11 @@ jobs_show_line(void *arg, const char *line, size_t len)
 {
 	struct worker_msg *m = arg;
 	char *copy;
-	size_t i;
 
 	if (m->nlines >= 100000)
 		return 0;
 	/* Shown on a terminal: nothing that could be an escape sequence. */
-	copy = xmalloc(len + 1);
-	for (i = 0; i < len; i++)
-		copy[i] = (unsigned char)line[i] < 0x20 && line[i] != '\t' ?
-		    '?' : line[i];
-	copy[len] = '\0';
+	copy = validate_sanitize_mem(line, len, true);
 	m->lines = xreallocarray(m->lines, m->nlines + 1, sizeof *m->lines);
 	m->lines[m->nlines++] = copy;
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -240,6 +241,27 @@ test_sanitize_invisible(void **state)
 	assert_null(validate_text("caf\xc3\xa9", 200));
 }
 
+/* Bytes with NULs and tabs, as a line of a queued message comes. */
+static void
+test_sanitize_mem(void **state)
+{
+	static const char line[] = "Subject: a\x1b]0;OWNED\x07\tb\0c\xc2\x9b";
+	char *s;
+
+	(void)state;
+	s = validate_sanitize_mem(line, sizeof line - 1, true);
+	assert_string_equal(s, "Subject: a\\x1b]0;OWNED\\x07\tb\\x00c"
+	    "\\u009b");
+	free(s);
+	s = validate_sanitize_mem(line, sizeof line - 1, false);
+	assert_string_equal(s, "Subject: a\\x1b]0;OWNED\\x07\\x09b\\x00c"
+	    "\\u009b");
+	free(s);
+	s = validate_sanitize_mem("", 0, true);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -252,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_sanitize_invisible),
+		cmocka_unit_test(test_sanitize_mem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -324,10 +324,33 @@ test_queue_id(void **state)
 	    "long queue ID (such as 3Pt2mN2VXxznjll)");
 }
 
+/* A placeholder inside quotes would be quoted twice (and unquoted). */
+static void
+test_placeholder_in_quotes(void **state)
+{
+	static const char *const names[] = { "user", "date", NULL };
+	char cause[512];
+
+	(void)state;
+	assert_int_equal(shell_template_check("doveadm import -u '{user}' x",
+	    names, cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "placeholder {user} at column 20 is "
+	    "inside quotes; write it bare"));
+	assert_int_equal(shell_template_check("echo \"at {date}\"", names,
+	    cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "{date}"));
+	/* Quotes that close before it, and escaped quotes, are fine. */
+	assert_int_equal(shell_template_check("echo 'x' {user} \\' {date}",
+	    names, cause, sizeof cause), 0);
+	assert_int_equal(shell_template_check("echo \"it's\" {user}", names,
+	    cause, sizeof cause), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_placeholder_in_quotes),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_refused),
 		cmocka_unit_test(test_expand),

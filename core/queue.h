@@ -145,7 +145,8 @@ queue_str(const struct queue_set *qs, uint32_t id)
 static inline const struct queue_rcpt *
 queue_msg_rcpts(const struct queue_set *qs, const struct queue_msg *m)
 {
-	return qs->rcpts + m->rcpt;
+	/* A set of messages without one recipient has no array at all. */
+	return qs->rcpts != NULL ? qs->rcpts + m->rcpt : NULL;
 }
 
 /* The first non-empty delay reason of the message's recipients, or 0. */

@@ -58,4 +58,23 @@ fi
 tui_keys 4 +
 expect_screen "admin: + opens the block prompt" ":block" 5
 tui_keys Escape
+tui_stop
+
+# Roles fail closed: Redis unreachable (the lab's dead port) and no role
+# confirmed on this machine: admin's console changes nothing, saying why.
+T=$(mktemp -d)
+jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$MAILNOC_CONFIG" > "$T/dead.json"
+MAILNOC_STATE_DIR=$T/state
+export MAILNOC_STATE_DIR
+tui_start 100 24 --config "$T/dead.json"
+expect_screen "Redis away, role never confirmed: READ-ONLY" "READ-ONLY" 10
+tui_keys 4 +
+expect_screen "+ says the role is not confirmed" \
+	"block: refused, read-only: role not confirmed" 5
+tui_keys 1 d
+expect_screen "d (drain, over SSH) is refused the same way" \
+	"drain: refused, read-only: role not confirmed" 5
+tui_stop
+unset MAILNOC_STATE_DIR
+rm -rf "$T"
 finish

@@ -1,7 +1,8 @@
 /* Fuzzes the overview's reply parser (snapshot_parse) with a fake Redis
  * reply tree built from the input (fuzz_reply.h): a byte for the number of
  * configured nodes, one for the extra nodes, then one reply per command of
- * the pipeline. */
+ * the pipeline. What it keeps must be in range and free of control
+ * characters. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,9 +11,53 @@
 #include "backends/snapshot.h"
 #include "core/config.h"
 #include "core/model.h"
+#include "core/validate.h"
 #include "tests/fuzz/fuzz_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			__builtin_trap();
+}
+
+static void
+check(const struct snapshot *s)
+{
+	const struct node_status *n;
+	size_t i, q;
+
+	for (i = 0; i < s->nnodes; i++) {
+		n = &s->nodes[i];
+		for (q = 0; q < Q_COUNT; q++)
+			if (n->queue[q] < -1)
+				__builtin_trap();
+		if (n->disk_pct < -1 || n->disk_pct > 100 ||
+		    n->interval < 0 || n->interval > 3600 ||
+		    n->oldest_age < -1 || n->updated_at < 0 ||
+		    (n->load1 != -1 && !(n->load1 >= 0 && n->load1 < 1e6)))
+			__builtin_trap();
+		check_text(n->cluster);
+		check_text(n->last_backup);
+		check_text(n->version);
+		check_text(n->mta_version);
+	}
+	for (i = 0; i < s->nevents; i++) {
+		check_text(s->events[i].id);
+		check_text(s->events[i].type);
+		check_text(s->events[i].node);
+		check_text(s->events[i].cluster);
+		check_text(s->events[i].from);
+		check_text(s->events[i].to);
+		check_text(s->events[i].detail);
+	}
+	for (i = 0; i < s->nunknown; i++)
+		if (validate_name(s->unknown[i]) != NULL)
+			__builtin_trap();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < q.ncmd; i++)
 		rep[i] = fuzz_reply(&in, 0, 1);
 	s = snapshot_parse(&cfg, &q, rep);
+	check(s);
 	snapshot_free(s);
 	for (i = 0; i < q.ncmd; i++)
 		fuzz_reply_free(rep[i]);

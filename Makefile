@@ -142,7 +142,7 @@ fuzz: $(addprefix $(FZ)/,$(FUZZERS))
 			-artifact_prefix=$(FZ)/crash/$$n- $(FZ)/corpus/$$n \
 			tests/fuzz/corpus/$$n >$(FZ)/$$t.log 2>&1 \
 			|| { tail -40 $(FZ)/$$t.log; exit 1; }; \
-		grep -E '^#[0-9]+ +DONE' $(FZ)/$$t.log; done
+		grep -E '^#[0-9]+[[:space:]]+DONE' $(FZ)/$$t.log; done
 
 test: deps
 	@$(MAKE) --no-print-directory all check

@@ -19,5 +19,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_tmp_write(path, data, size);
 	if ((cfg = config_load(path, cause, sizeof cause)) != NULL)
 		config_free(cfg);
+	unlink(path);
 	return 0;
 }

@@ -52,6 +52,10 @@ static const char *const pq_member_names[PQ_MEMBERS] = {
 
 static int
 pq_fail(struct pq *pq, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+pq_fail(struct pq *pq, const char *fmt, ...)
 {
 	va_list ap;
 

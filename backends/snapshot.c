@@ -350,7 +350,7 @@ struct snapshot *
 snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 {
 	const struct config *cfg = r->cfg;
-	size_t i, j, nn = q->nnames, ncmd = q->ncmd;
+	size_t i, j, ncmd = q->ncmd;
 	struct snapshot *s;
 	redisReply **rep;
 
@@ -383,6 +383,20 @@ snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 			return NULL;
 		}
 	}
+
+	s = snapshot_parse(cfg, q, rep);
+	for (i = 0; i < ncmd; i++)
+		freeReplyObject(rep[i]);
+	free(rep);
+	return s;
+}
+
+struct snapshot *
+snapshot_parse(const struct config *cfg, const struct snapshot_query *q,
+    redisReply *const *rep)
+{
+	size_t i, nn = q->nnames;
+	struct snapshot *s;
 
 	s = xcalloc(1, sizeof *s);
 	s->taken_ms = clock_wall_ms();
@@ -433,8 +447,5 @@ snapshot_fetch(struct redis *r, const struct snapshot_query *q)
 	s->nagencies = integer_of(rep[2 + 2 * nn]);
 	s->nblocks = integer_of(rep[3 + 2 * nn]);
 	s->npermits = integer_of(rep[4 + 2 * nn]);
-	for (i = 0; i < ncmd; i++)
-		freeReplyObject(rep[i]);
-	free(rep);
 	return s;
 }

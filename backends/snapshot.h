@@ -39,4 +39,13 @@ void snapshot_query_free(struct snapshot_query *q);
 struct snapshot *snapshot_fetch(struct redis *r,
     const struct snapshot_query *q);
 
+/*
+ * Builds the snapshot from the replies of `q`'s pipeline (q->ncmd of them,
+ * in order, none an error), as snapshot_fetch does after reading them.
+ * Never fails: a reply of the wrong type or a value that does not validate
+ * is left as "not reported". The replies stay the caller's.
+ */
+struct snapshot *snapshot_parse(const struct config *cfg,
+    const struct snapshot_query *q, redisReply *const *rep);
+
 #endif

@@ -99,6 +99,8 @@ validate_ip_canon(const char *s, char *out, size_t len)
 		if (memcmp(a, zero, 16) == 0)
 			return ":: is not a client address";
 		/* Postfix names an IPv4 client in IPv4 form. */
+		if (memcmp(a, mapped, 12) == 0 && memcmp(a + 12, zero, 4) == 0)
+			return "0.0.0.0 is not a client address";
 		if (memcmp(a, mapped, 12) == 0)
 			return inet_ntop(AF_INET, a + 12, out,
 			    (socklen_t)len) == NULL ? accepted : NULL;

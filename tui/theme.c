@@ -293,7 +293,7 @@ theme_parse(const char *text, const char *filename, struct theme *t,
 	unsigned int seen[ROLE_COUNT] = { 0 };
 	bool missing[ROLE_COUNT];
 	char line[THEME_LINE_MAX + 1], list[256];
-	const char *p = text, *eol;
+	const char *p = text, *eol, *next;
 	size_t n, nmissing = 0;
 	int r;
 
@@ -302,6 +302,7 @@ theme_parse(const char *text, const char *filename, struct theme *t,
 		ctx.line++;
 		eol = strchr(p, '\n');
 		n = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		next = eol != NULL ? eol + 1 : p + n;
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > THEME_LINE_MAX)
@@ -311,7 +312,7 @@ theme_parse(const char *text, const char *filename, struct theme *t,
 		line[n] = '\0';
 		if (theme_parse_line(&ctx, line, &new, seen) != 0)
 			return -1;
-		p = eol != NULL ? eol + 1 : p + n;
+		p = next;
 	}
 
 	ctx.line = 0;

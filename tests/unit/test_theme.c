@@ -193,6 +193,12 @@ test_parse_good(void **state)
 	assert_int_equal(t.role[ROLE_HEADER].bg8, COLOR_BLUE);
 	assert_int_equal(t.role[ROLE_HEADER].bg256, 24);
 
+	/* A CRLF file whose last line lost its LF (this used to hang). */
+	snprintf(text, sizeof text, "%sok = green default\r\n"
+	    "warn = yellow default\r", rest);
+	parse_ok(text, &t);
+	assert_int_equal(t.role[ROLE_WARN].fg8, COLOR_YELLOW);
+
 	/* A line of exactly THEME_LINE_MAX characters is accepted. */
 	memset(text, '#', THEME_LINE_MAX);
 	snprintf(text + THEME_LINE_MAX, sizeof text - THEME_LINE_MAX, "\n%s",

@@ -33,6 +33,9 @@ test_ip(void **state)
 	    "use a single IPv4 or IPv6 address, such as 192.0.2.10 or "
 	    "2001:db8::10");
 	assert_non_null(validate_ip("0.0.0.0"));
+	/* Its IPv4-mapped form too: it would be stored as 0.0.0.0. */
+	assert_string_equal(validate_ip("::ffff:0:0"),
+	    "0.0.0.0 is not a client address");
 	assert_null(validate_host("0.0.0.0"));
 	assert_null(validate_host("::1"));
 	assert_null(validate_host("gw1.mail.example.gov"));

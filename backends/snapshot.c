@@ -295,8 +295,8 @@ snapshot_query_free(struct snapshot_query *q)
 
 /* Names the first shared key whose reply says it has the wrong type. */
 static void
-snapshot_problems(struct snapshot *s, const char *prefix, redisReply **rep,
-    size_t nn)
+snapshot_problems(struct snapshot *s, const char *prefix,
+    redisReply *const *rep, size_t nn)
 {
 	static const char *const what[][2] = {
 		{ KEY_NODES, "a set" }, { KEY_EVENTS, "a stream" },

@@ -104,11 +104,12 @@ check: unit unit-san fuzz-regress
 
 # Fuzzing (docs/fuzzing.md): one libFuzzer target per parser of outside
 # input, built with clang in build/fuzz. `make fuzz` runs each for FUZZ_TIME
-# seconds on a working corpus in build/fuzz/corpus seeded from
+# seconds (FUZZ_JOBS at a time) on a working corpus in build/fuzz/corpus seeded from
 # tests/fuzz/corpus; fuzz-regress (part of check) runs each over its seeds.
 FZ        := $(B)/fuzz
 FUZZ_CC   ?= clang-14
 FUZZ_TIME ?= 600
+FUZZ_JOBS ?= 1
 FUZZFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined -Wno-unknown-warning-option
 FUZZERS   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -134,15 +135,7 @@ fuzz-regress: $(addprefix $(FZ)/,$(FUZZERS))
 			{ cat $(FZ)/$$t.regress.log; exit 1; }; done
 
 fuzz: $(addprefix $(FZ)/,$(FUZZERS))
-	@set -e; for t in $(FUZZERS); do n=$${t#fuzz_}; \
-		mkdir -p $(FZ)/corpus/$$n $(FZ)/crash; \
-		echo "== $$t for $(FUZZ_TIME) s (log: $(FZ)/$$t.log)"; \
-		$(FZ)/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 \
-			-print_final_stats=1 -close_fd_mask=3 \
-			-artifact_prefix=$(FZ)/crash/$$n- $(FZ)/corpus/$$n \
-			tests/fuzz/corpus/$$n >$(FZ)/$$t.log 2>&1 \
-			|| { tail -40 $(FZ)/$$t.log; exit 1; }; \
-		grep -E '^#[0-9]+[[:space:]]+DONE' $(FZ)/$$t.log; done
+	@tests/fuzz/run $(FZ) $(FUZZ_TIME) $(FUZZ_JOBS) $(FUZZERS)
 
 test: deps
 	@$(MAKE) --no-print-directory all check

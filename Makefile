@@ -14,7 +14,8 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
 BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. \
-	-DMAILNOC_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS))
+	-DMAILNOC_DATADIR='"$(DATADIR)"' -DMAILNOC_SRCDIR='"$(CURDIR)"' \
+	$(shell pkg-config --cflags $(PKGS))
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread

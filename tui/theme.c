@@ -419,6 +419,20 @@ theme_valid_name(const char *name)
 	return true;
 }
 
+/* Whether this program is a binary built in the source tree (build/...). */
+static bool
+theme_in_source_tree(void)
+{
+	char exe[PATH_MAX];
+	size_t n = strlen(MAILNOC_SRCDIR);
+	ssize_t got;
+
+	if ((got = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return false;
+	exe[got] = '\0';
+	return strncmp(exe, MAILNOC_SRCDIR, n) == 0 && exe[n] == '/';
+}
+
 int
 theme_load(const char *name_or_path, struct theme *t, char *cause,
     size_t len)
@@ -441,7 +455,13 @@ theme_load(const char *name_or_path, struct theme *t, char *cause,
 	dirs[ndirs] = getenv("MAILNOC_THEME_DIR");
 	if (dirs[ndirs] != NULL && dirs[ndirs][0] != '\0')
 		ndirs++;
-	dirs[ndirs++] = "themes";
+	/*
+	 * Never the current directory: whoever controls it would choose what
+	 * the console draws. The source tree's themes, for a binary built in
+	 * it; then where make install puts them.
+	 */
+	if (theme_in_source_tree())
+		dirs[ndirs++] = MAILNOC_SRCDIR "/themes";
 	dirs[ndirs++] = MAILNOC_DATADIR "/themes";
 
 	for (i = 0; i < ndirs; i++) {

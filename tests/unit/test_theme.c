@@ -1,6 +1,7 @@
 /* Unit tests of the theme parser, the theme lookup and the colour choice. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,11 +344,29 @@ test_lookup(void **state)
 	assert_int_equal(t.role[ROLE_ALERT].fg8, COLOR_BLUE);
 	assert_int_equal(t.role[ROLE_ALERT].fg256, 33);
 
-	/* Then ./themes. */
+	/* Then the source tree's themes (this test is built in it). */
 	assert_int_equal(theme_load("light", &t, cause, sizeof cause), 0);
-	assert_int_equal(theme_load("themes/light.theme", &shipped_light,
-	    cause, sizeof cause), 0);
+	assert_int_equal(theme_load(MAILNOC_SRCDIR "/themes/light.theme",
+	    &shipped_light, cause, sizeof cause), 0);
 	assert_memory_equal(&t, &shipped_light, sizeof t);
+
+	/* Never the current directory: its themes/ is not looked at. */
+	{
+		char cwd[PATH_MAX], sub[300];
+
+		assert_non_null(getcwd(cwd, sizeof cwd));
+		snprintf(sub, sizeof sub, "%s/themes", dir);
+		assert_int_equal(mkdir(sub, 0700), 0);
+		snprintf(path, sizeof path, "%s/light.theme", sub);
+		write_file(path, "alert = purpel default\n", 23);
+		assert_int_equal(chdir(dir), 0);
+		assert_int_equal(theme_load("light", &t, cause, sizeof cause),
+		    0);
+		assert_memory_equal(&t, &shipped_light, sizeof t);
+		assert_int_equal(chdir(cwd), 0);
+		unlink(path);
+		rmdir(sub);
+	}
 
 	/* The first file found is used, even when it is bad. */
 	snprintf(path, sizeof path, "%s/default.theme", dir);
@@ -361,17 +380,19 @@ test_lookup(void **state)
 	/* Nowhere: the error says where it looked. */
 	assert_int_equal(theme_load("nosuch", &t, cause, sizeof cause), -1);
 	snprintf(expect, sizeof expect, "cannot find theme 'nosuch': looked in "
-	    "%s/nosuch.theme, themes/nosuch.theme, " MAILNOC_DATADIR
-	    "/themes/nosuch.theme", dir);
+	    "%s/nosuch.theme, " MAILNOC_SRCDIR "/themes/nosuch.theme, "
+	    MAILNOC_DATADIR "/themes/nosuch.theme", dir);
 	assert_string_equal(cause, expect);
 	setenv("MAILNOC_THEME_DIR", "", 1);
 	assert_int_equal(theme_load("nosuch", &t, cause, sizeof cause), -1);
 	assert_string_equal(cause, "cannot find theme 'nosuch': looked in "
-	    "themes/nosuch.theme, " MAILNOC_DATADIR "/themes/nosuch.theme");
+	    MAILNOC_SRCDIR "/themes/nosuch.theme, " MAILNOC_DATADIR
+	    "/themes/nosuch.theme");
 	unsetenv("MAILNOC_THEME_DIR");
 	assert_int_equal(theme_load("nosuch", &t, cause, sizeof cause), -1);
 	assert_string_equal(cause, "cannot find theme 'nosuch': looked in "
-	    "themes/nosuch.theme, " MAILNOC_DATADIR "/themes/nosuch.theme");
+	    MAILNOC_SRCDIR "/themes/nosuch.theme, " MAILNOC_DATADIR
+	    "/themes/nosuch.theme");
 
 	/* Names are checked before they become paths. */
 	assert_int_equal(theme_load("de fault", &t, cause, sizeof cause), -1);

@@ -17,6 +17,7 @@
 #include "core/cmd.h"
 #include "core/config.h"
 #include "core/exitcode.h"
+#include "test_config_file.h"
 #include "tmpdir.h"
 
 /* The fake stream: ids it holds, and how it answers. */
@@ -682,21 +683,10 @@ static const struct cmd_entry flow_entry = {
 static struct config *
 flow_config(bool required)
 {
-	char path[256], cause[256];
-	struct config *cfg;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/config.json", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "{ \"redis\": { \"host\": \"127.0.0.1\", \"port\": 1, "
-	    "\"connect_timeout_ms\": 300, \"command_timeout_ms\": 300 },\n"
-	    "  \"nodes\": [ { \"name\": \"gw1\", \"role\": \"gateway\", "
-	    "\"cluster\": \"gw\" } ],\n  \"audit\": { \"required\": %s } }\n",
-	    required ? "true" : "false");
-	fclose(f);
-	cfg = config_load(path, cause, sizeof cause);
-	assert_non_null(cfg);
-	return cfg;
+	return test_config_file(dir, required ? "\"audit\": { \"required\": "
+	    "true }" : "\"audit\": { \"required\": false }", "\"host\": "
+	    "\"127.0.0.1\", \"port\": 1, \"connect_timeout_ms\": 300, "
+	    "\"command_timeout_ms\": 300");
 }
 
 static int

@@ -15,6 +15,8 @@
 #include "core/config.h"
 #include "core/mailnoc.h"
 
+#include "test_config_file.h"
+
 #define DIR "tests/unit/config/"
 
 static void
@@ -353,23 +355,12 @@ test_password(void **state)
 	config_free(cfg);
 }
 
-/* Writes a config naming `pwfile` as the password file; loads it. */
+/* A config naming `pwfile` as the password file. */
 static struct config *
 password_config(const char *d, const char *pwfile)
 {
-	char path[256], cause[CONFIG_CAUSE_MAX];
-	struct config *cfg;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/config.json", d);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "{ \"redis\": { \"host\": \"127.0.0.1\", \"password_file\": "
-	    "\"%s\" },\n  \"nodes\": [ { \"name\": \"gw1\", \"role\": "
-	    "\"gateway\", \"cluster\": \"gw\" } ] }\n", pwfile);
-	fclose(f);
-	cfg = config_load(path, cause, sizeof cause);
-	assert_non_null(cfg);
-	return cfg;
+	return test_config_file(d, "", "\"host\": \"127.0.0.1\", "
+	    "\"password_file\": \"%s\"", pwfile);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "backends/redis.h"
 #include "core/config.h"
 
+#include "test_config_file.h"
 #include "tmpdir.h"
 
 struct fake {
@@ -75,20 +76,9 @@ fake_stop(struct fake *f)
 static struct config *
 fake_config(int port)
 {
-	char path[256], cause[256];
-	struct config *cfg;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/config.json", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "{ \"redis\": { \"host\": \"127.0.0.1\", \"port\": %d, "
-	    "\"connect_timeout_ms\": 1000, \"command_timeout_ms\": 1000 },\n"
-	    "  \"nodes\": [ { \"name\": \"gw1\", \"role\": \"gateway\", "
-	    "\"cluster\": \"gw\" } ] }\n", port);
-	fclose(f);
-	cfg = config_load(path, cause, sizeof cause);
-	assert_non_null(cfg);
-	return cfg;
+	return test_config_file(dir, "", "\"host\": \"127.0.0.1\", \"port\": "
+	    "%d, \"connect_timeout_ms\": 1000, \"command_timeout_ms\": 1000",
+	    port);
 }
 
 /* Runs store_permit_remove against `reply`; returns its result. */

@@ -30,9 +30,10 @@ allow_add(struct policy_peers *pp, size_t *cap, const char *text)
 
 	if (config_net_parse(text, &n, cause, sizeof cause) == -1)
 		return;
+	/* Once: an address inside a network already listed is left out. */
 	for (i = 0; i < pp->nallow; i++) {
-		if (pp->allow[i].bits == n.bits &&
-		    memcmp(pp->allow[i].addr, n.addr, sizeof n.addr) == 0) {
+		if (pp->allow[i].bits <= n.bits &&
+		    config_net_match(&pp->allow[i], n.addr)) {
 			config_net_free(&n);
 			return;
 		}

@@ -68,6 +68,7 @@ struct conn {
 	bool			 tcp;		/* peer is counted */
 	unsigned char		 peer[POLICY_PEER_LEN];
 	bool			 busy;		/* a request or answer under way */
+	bool			 spoke;		/* sent a byte since accepted */
 	long long		 busy_since;	/* mono ms */
 	long long		 progress_at;	/* accepted, a request, a write */
 	bool			 listed;	/* on this pass's list */
@@ -640,7 +641,9 @@ server_accept(struct policy_server *ps, struct listener *l)
 		c->tcp = tcp;
 		if (tcp)
 			memcpy(c->peer, peer, sizeof c->peer);
-		c->progress_at = clock_mono_ms();
+		/* Postfix connects to ask: its request is due at once. */
+		c->progress_at = c->busy_since = clock_mono_ms();
+		c->busy = true;
 		policy_reader_init(&c->reader);
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
@@ -678,6 +681,7 @@ conn_read(struct conn *c)
 		n = read(c->fd, c->in + c->inlen, INBUF - c->inlen);
 		if (n > 0) {
 			c->inlen += (size_t)n;
+			c->spoke = true;
 			continue;
 		}
 		if (n == 0)
@@ -1002,7 +1006,7 @@ static void
 conn_note_busy(struct conn *c, long long now)
 {
 	bool	busy = policy_reader_busy(&c->reader) || c->inlen > c->inoff ||
-	    c->outlen > c->outoff;
+	    c->outlen > c->outoff || !c->spoke;
 
 	if (busy && !c->busy)
 		c->busy_since = now;
@@ -1011,10 +1015,10 @@ conn_note_busy(struct conn *c, long long now)
 
 /*
  * Frees the slots of connections that hold them for nothing: idle for
- * idle_timeout_s (Postfix closes its own after max_idle), or with a
- * request begun or answers unread and no progress for request_timeout_s
- * (Postfix gives up on a request after its timeout: such a peer is not
- * waiting for us).
+ * idle_timeout_s (Postfix closes its own after max_idle), or silent since
+ * they connected, with a request begun or answers unread, and no progress
+ * for request_timeout_s (Postfix connects to ask, writes a request at once
+ * and gives up on it after its timeout: such a peer is not waiting for us).
  */
 static void
 server_sweep(struct policy_server *ps, long long now)
@@ -1048,7 +1052,8 @@ server_sweep(struct policy_server *ps, long long now)
 			log_msg("policy: closed a connection from %s: %s for "
 			    "%d s (request_timeout_s)%s", text,
 			    c->outlen > c->outoff ? "its answers unread" :
-			    "a request unfinished", p->request_timeout_s,
+			    c->spoke ? "a request unfinished" : "no request",
+			    p->request_timeout_s,
 			    ratelog_more(quiet, more, sizeof more));
 		}
 		conn_close(ps, c);

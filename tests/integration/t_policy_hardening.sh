@@ -99,8 +99,9 @@ ask() {
 REQ='request=smtpd_access_policy\nprotocol_name=ESMTP\n'
 
 # clients PORT REPORT-AT-SECONDS GROUP...: opens every group's connections
-# in order, each GROUP being COUNT:FROM-ADDRESS:half|full (half sends a
-# request without its end, full a whole one), keeps them, and at each
+# in order, each GROUP being COUNT:FROM-ADDRESS:half|full|none (half sends
+# a request without its end, full a whole one, none nothing), keeps them,
+# and at each
 # report time (a comma list of seconds since the start) prints one line
 # per group: "T GROUP answered=A closed=C open=O".
 clients() {
@@ -117,7 +118,8 @@ clients() {
 				my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
 					LocalAddr => $from) or die "connect: $!\n";
 				$s->blocking(0);
-				syswrite($s, $mode eq "full" ? $full : $half);
+				syswrite($s, $mode eq "full" ? $full : $half)
+					unless $mode eq "none";
 				push @c, { g => $g, s => $s, st => "open", buf => "" };
 			}
 			sleep 0.2;
@@ -238,29 +240,31 @@ stop_private
 private '. + { max_clients: 50, max_clients_per_peer: 40, request_timeout_s: 2,
 	allow: [ "127.0.0.1", "127.0.0.3" ] }'
 check "a private agent starts with max_clients 50 on :$HPORT" port_up "$HPORT"
-clients "$HPORT" 1.5,9 40:127.0.0.1:half 1:127.0.0.1:full 10:127.0.0.3:half \
-	1:127.0.0.3:full 1:127.0.0.2:full > "$TMP/clients"
+clients "$HPORT" 1.5,9 40:127.0.0.1:half 1:127.0.0.1:full 5:127.0.0.3:half \
+	5:127.0.0.3:none 1:127.0.0.3:full 1:127.0.0.2:full > "$TMP/clients"
 expect_eq "at first: 40 half requests from 127.0.0.1 hold their slots" \
 	"1.5 40:127.0.0.1:half answered=0 closed=0 open=40" "$(grep '^1.5 40:' "$TMP/clients")"
 expect_eq "a 41st connection from 127.0.0.1 is closed at once (max_clients_per_peer 40)" \
 	"1.5 1:127.0.0.1:full answered=0 closed=1 open=0" "$(grep '^1.5 1:127.0.0.1:' "$TMP/clients")"
-expect_eq "10 half requests from 127.0.0.3 take the last slots" \
-	"1.5 10:127.0.0.3:half answered=0 closed=0 open=10" "$(grep '^1.5 10:' "$TMP/clients")"
+expect_eq "5 half requests and 5 silent connections from 127.0.0.3 take the last slots" \
+	"1.5 5:127.0.0.3:half answered=0 closed=0 open=5
+1.5 5:127.0.0.3:none answered=0 closed=0 open=5" "$(grep '^1.5 5:' "$TMP/clients")"
 expect_eq "the 51st connection is closed at once (max_clients 50)" \
 	"1.5 1:127.0.0.3:full answered=0 closed=1 open=0" "$(grep '^1.5 1:127.0.0.3:' "$TMP/clients")"
 expect_eq "127.0.0.2, not on the allow-list, is closed at once" \
 	"1.5 1:127.0.0.2:full answered=0 closed=1 open=0" "$(grep '^1.5 1:127.0.0.2:' "$TMP/clients")"
 expect_eq "within 9 s the server freed all 40 half requests of 127.0.0.1 (request_timeout_s 2)" \
 	"9 40:127.0.0.1:half answered=0 closed=40 open=0" "$(grep '^9 40:' "$TMP/clients")"
-expect_eq "and the 10 of 127.0.0.3" \
-	"9 10:127.0.0.3:half answered=0 closed=10 open=0" "$(grep '^9 10:' "$TMP/clients")"
+expect_eq "and the 10 of 127.0.0.3, silent ones too" \
+	"9 5:127.0.0.3:half answered=0 closed=5 open=0
+9 5:127.0.0.3:none answered=0 closed=5 open=0" "$(grep '^9 5:' "$TMP/clients")"
 out=$(ask "$HPORT" "${REQ}protocol_state=RCPT\nclient_address=$T_IP\n\n")
 expect_eq "then a request is answered again" "action=DUNNO" "$out"
 check "the refused peer is logged" grep -q \
 	"policy: refused a connection from 127.0.0.2 on 127.0.0.1:$HPORT: not on the allow-list (policy.allow)" "$TMP/agent.log"
 check "the peer at its cap is logged" grep -q \
 	"policy: 127.0.0.1 holds 40 connections, the limit (max_clients_per_peer): refusing more from it" "$TMP/agent.log"
-check "the freed slots are logged once" test "$(grep -c 'a request unfinished for 2 s (request_timeout_s)' "$TMP/agent.log")" -eq 1
+check "the freed slots are logged once" test "$(grep -c 'for 2 s (request_timeout_s)' "$TMP/agent.log")" -eq 1
 check "the agent lives" kill -0 "$HPID"
 stop_private
 line=$(grep 'policy: stopping:' "$TMP/agent.log" | tail -n 1)

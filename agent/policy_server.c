@@ -116,7 +116,6 @@ struct policy_server {
 	unsigned long long		 accepted, refused;
 	unsigned long long		 denied, peer_refused, accept_pauses;
 	unsigned long long		 idle_closed, stuck_closed;
-	long long			 sweep_at;
 	unsigned long long		 stats_decisions, stats_trips;
 	long long			 stats_at;
 	/* Log state. */
@@ -131,6 +130,7 @@ struct policy_server {
 	char				 bad_reply[160]; /* last logged */
 	long long			 bad_reply_at;
 	long long			 counts_since;	/* mono ms, 0: none */
+	long long			 sweep_at;	/* timeouts checked */
 };
 
 static void
@@ -154,7 +154,7 @@ ratelog_due(struct ratelog *r, long long now, unsigned long long *quiet)
 	return true;
 }
 
-/* " (N more since the last line)" or "". */
+/* " (N more since the last such line)" or "". */
 static const char *
 ratelog_more(unsigned long long quiet, char *buf, size_t len)
 {

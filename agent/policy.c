@@ -167,6 +167,7 @@ policy_parse_line(struct policy_request *req, char *line, size_t len)
 static void
 policy_finish(struct policy_request *req)
 {
+	char		 canon[64];
 	const char	*why;
 
 	if (req->malformed)
@@ -183,10 +184,52 @@ policy_finish(struct policy_request *req)
 		policy_malformed(req, "no 'client_address' attribute");
 		return;
 	}
-	if ((why = validate_ip(req->client_address)) != NULL) {
+	if ((why = validate_ip_canon(req->client_address, canon,
+	    sizeof canon)) != NULL) {
 		policy_malformed(req, "invalid client_address '%.46s': %s",
 		    req->client_address, why);
+		return;
 	}
+	/* The form the console writes keys in: 2001:DB8::1 is 2001:db8::1,
+	 * ::ffff:192.0.2.1 is 192.0.2.1. */
+	if (strcmp(canon, req->client_address) != 0) {
+		free(req->client_address);
+		req->client_address = xstrdup(canon);
+	}
+}
+
+void
+policy_request_cap(struct policy_request *req, long long max_rcpts,
+    long long max_size)
+{
+	bool	eom;
+
+	if (req->malformed)
+		return;
+	if (req->recipient_count > max_rcpts) {
+		policy_malformed(req, "recipient_count %lld is more than "
+		    "Postfix sends (policy.max_recipient_count %lld)",
+		    req->recipient_count, max_rcpts);
+		return;
+	}
+	if (req->size <= max_size)
+		return;
+	eom = req->protocol_state != NULL &&
+	    strcmp(req->protocol_state, "END-OF-MESSAGE") == 0;
+	if (eom) {
+		policy_malformed(req, "size %lld is more than Postfix accepts "
+		    "(policy.max_message_size %lld)", req->size, max_size);
+		return;
+	}
+	/* Before the end of the message, size is the client's SIZE= claim:
+	 * not a reason to skip the permit check, and never counted. */
+	req->size = -1;
+}
+
+bool
+policy_reader_busy(const struct policy_reader *r)
+{
+	return r->len > 0 || r->discarding || r->req.nattrs > 0;
 }
 
 void

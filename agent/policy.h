@@ -33,7 +33,7 @@ struct policy_request {
 	char		*queue_id;
 	char		*sender;
 	char		*recipient;
-	char		*client_address; /* checked with validate_ip */
+	char		*client_address; /* checked, canonical (validate_ip_canon) */
 	char		*client_name;
 	char		*reverse_client_name;
 	char		*instance;	/* same value for every state of a message */
@@ -77,6 +77,24 @@ void	policy_reader_free(struct policy_reader *r);
  */
 size_t	policy_reader_feed(struct policy_reader *r, const char *buf,
 	    size_t len, struct policy_request *out, bool *done);
+
+/*
+ * True while the reader holds part of a request: a line without its
+ * newline, or attribute lines without the empty line that ends them.
+ */
+bool	policy_reader_busy(const struct policy_reader *r);
+
+/*
+ * Applies the limits of what Postfix can send to a parsed request: a
+ * recipient_count above max_rcpts (Postfix's smtpd_recipient_limit bounds
+ * it), or at END-OF-MESSAGE a size above max_size (message_size_limit),
+ * makes it malformed, so that it is neither counted nor decided on. Before
+ * END-OF-MESSAGE the size is the client's own SIZE= claim: one above
+ * max_size is dropped (size -1), the request stays valid. A request that
+ * is already malformed is left alone.
+ */
+void	policy_request_cap(struct policy_request *req, long long max_rcpts,
+	    long long max_size);
 
 /* The policy_context that marks Internet mail to our own domains. */
 #define POLICY_CONTEXT_INBOUND	"inbound"

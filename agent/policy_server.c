@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +23,7 @@
 #include "agent/log.h"
 #include "agent/policy.h"
 #include "agent/policy_connector.h"
+#include "agent/policy_peers.h"
 #include "agent/policy_redis.h"
 #include "agent/policy_rules.h"
 #include "core/clock.h"
@@ -42,6 +44,14 @@ struct listener {
 	int		 fd;
 	const struct config_listen *addr;
 	bool		 unlink_at_stop;
+	bool		 paused;	/* out of the epoll set */
+	long long	 resume_at;	/* mono ms */
+};
+
+/* A log line at most once a minute; what was left out is counted. */
+struct ratelog {
+	long long		 at;	/* mono ms of the last line */
+	unsigned long long	 quiet;	/* not logged since */
 };
 
 struct conn {
@@ -55,6 +65,12 @@ struct conn {
 	char			*out;
 	size_t			 outoff, outlen, outcap;
 	bool			 eof, dead;
+	bool			 tcp;		/* peer is counted */
+	unsigned char		 peer[POLICY_PEER_LEN];
+	bool			 busy;		/* a request or answer under way */
+	bool			 spoke;		/* sent a byte since accepted */
+	long long		 busy_since;	/* mono ms */
+	long long		 progress_at;	/* accepted, a request, a write */
 	bool			 listed;	/* on this pass's list */
 	bool			 waiting;	/* on the again list */
 	struct conn		*next;		/* this pass's list */
@@ -72,6 +88,9 @@ struct policy_server {
 	const struct config		*cfg;
 	const struct config_node	*node;
 	bool				 verbose;
+	int				 max_clients; /* as the limit allows */
+	unsigned long long		 fd_limit;	/* RLIMIT_NOFILE */
+	struct policy_peers		 peers;
 	struct listener			*ls;
 	size_t				 nls;
 	int				 ep, wake;
@@ -95,6 +114,8 @@ struct policy_server {
 	/* Counters. */
 	unsigned long long		 decisions, fail_answers, malformed;
 	unsigned long long		 accepted, refused;
+	unsigned long long		 denied, peer_refused, accept_pauses;
+	unsigned long long		 idle_closed, stuck_closed;
 	unsigned long long		 stats_decisions, stats_trips;
 	long long			 stats_at;
 	/* Log state. */
@@ -104,10 +125,44 @@ struct policy_server {
 	int				 malformed_logged;
 	unsigned long long		 malformed_quiet;
 	long long			 refused_logged_at;
+	struct ratelog			 denied_log, peer_log, pause_log;
+	struct ratelog			 stuck_log;
 	char				 bad_reply[160]; /* last logged */
 	long long			 bad_reply_at;
 	long long			 counts_since;	/* mono ms, 0: none */
+	long long			 sweep_at;	/* timeouts checked */
 };
+
+static void
+ratelog_init(struct ratelog *r)
+{
+	r->at = -60000;
+	r->quiet = 0;
+}
+
+/* True when a line may be logged now; *quiet says how many were not. */
+static bool
+ratelog_due(struct ratelog *r, long long now, unsigned long long *quiet)
+{
+	if (now - r->at < 60000) {
+		r->quiet++;
+		return false;
+	}
+	*quiet = r->quiet;
+	r->quiet = 0;
+	r->at = now;
+	return true;
+}
+
+/* " (N more since the last such line)" or "". */
+static const char *
+ratelog_more(unsigned long long quiet, char *buf, size_t len)
+{
+	if (quiet == 0)
+		return "";
+	snprintf(buf, len, " (%llu more since the last such line)", quiet);
+	return buf;
+}
 
 /* ------------------------------------------------------------ sockets */
 
@@ -252,10 +307,57 @@ server_free(struct policy_server *ps)
 		close(ps->wake);
 	policy_connector_stop(ps->pc);
 	policy_redis_free(&ps->pr);
+	policy_peers_free(&ps->peers);
 	free(ps->items);
 	free(ps->lookups);
 	free(ps->lookup_item);
 	free(ps);
+}
+
+/*
+ * Raises the soft descriptor limit to the hard one and makes max_clients
+ * fit in it: a listener that runs out of descriptors cannot even refuse
+ * the connections waiting on it.
+ */
+static int
+server_fd_limit(struct policy_server *ps, char *cause, size_t causelen)
+{
+	const struct config_policy	*p = &ps->node->policy;
+	struct rlimit			 rl, want;
+	unsigned long long		 keep, room;
+
+	ps->max_clients = p->max_clients;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+		want = rl;
+		/* The kernel's own ceiling (fs.nr_open) is 1048576 by default. */
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 :
+		    rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	ps->fd_limit = (unsigned long long)rl.rlim_cur;
+	keep = POLICY_SERVER_FD_RESERVE + p->nlisten;
+	room = ps->fd_limit > keep ? ps->fd_limit - keep : 0;
+	if (room < 1) {
+		snprintf(cause, causelen, "cannot start the policy service: "
+		    "the descriptor limit (ulimit -n) is %llu and the agent "
+		    "keeps %llu for itself: no room for a client; raise the "
+		    "hard limit", ps->fd_limit, keep);
+		return -1;
+	}
+	if (room < (unsigned long long)p->max_clients) {
+		ps->max_clients = (int)room;
+		log_msg("policy: max_clients %d lowered to %d: the descriptor "
+		    "limit (ulimit -n, the hard limit) is %llu and the agent "
+		    "keeps %llu for itself; raise the hard limit (systemd: "
+		    "LimitNOFILE=) to serve more", p->max_clients,
+		    ps->max_clients, ps->fd_limit, keep);
+	}
+	return 0;
 }
 
 struct policy_server *
@@ -273,7 +375,19 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 	ps->verbose = verbose;
 	ps->ep = ps->wake = -1;
 	policy_redis_init(&ps->pr, cfg, node);
+	ratelog_init(&ps->denied_log);
+	ratelog_init(&ps->peer_log);
+	ratelog_init(&ps->pause_log);
+	ratelog_init(&ps->stuck_log);
 	ps->ls = xcalloc(p->nlisten, sizeof *ps->ls);
+	if (server_fd_limit(ps, cause, causelen) == -1) {
+		server_free(ps);
+		return NULL;
+	}
+	policy_peers_init(&ps->peers, cfg, node, (size_t)ps->max_clients,
+	    cause, causelen);
+	if (cause[0] != '\0')
+		log_msg("policy: %s", cause);
 	if ((ps->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (ps->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		snprintf(cause, causelen, "cannot start the policy service: "
@@ -367,29 +481,136 @@ conn_close(struct policy_server *ps, struct conn *c)
 		c->all_next->all_prev = c->all_prev;
 	epoll_ctl(ps->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	if (c->tcp)
+		policy_peers_remove(&ps->peers, c->peer);
 	policy_reader_free(&c->reader);
 	free(c->out);
 	free(c);
 	ps->nconns--;
 }
 
+/* Errors of one connection that accept(2) passes on: the next may work. */
+static bool
+accept_transient(int e)
+{
+	return e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM ||
+	    e == ENETDOWN || e == ENOPROTOOPT || e == EHOSTDOWN ||
+	    e == ENONET || e == EHOSTUNREACH || e == EOPNOTSUPP ||
+	    e == ENETUNREACH;
+}
+
+/*
+ * accept failed in a way that repeats while the listen queue stays
+ * readable (EMFILE above all): with a level-triggered epoll the loop would
+ * spin, so the listener leaves the set for a moment. Connections wait in
+ * the listen queue meanwhile.
+ */
+static void
+listener_pause(struct policy_server *ps, struct listener *l, int err)
+{
+	long long		now = clock_mono_ms();
+	unsigned long long	quiet;
+	char			more[80];
+
+	epoll_ctl(ps->ep, EPOLL_CTL_DEL, l->fd, NULL);
+	l->paused = true;
+	l->resume_at = now + POLICY_SERVER_PAUSE_MS;
+	ps->accept_pauses++;
+	if (ratelog_due(&ps->pause_log, now, &quiet))
+		log_msg("policy: cannot accept on %s: %s; not accepting for "
+		    "%d ms (%zu connections, descriptor limit %llu)%s",
+		    l->addr->text, strerror(err), POLICY_SERVER_PAUSE_MS,
+		    ps->nconns, ps->fd_limit,
+		    ratelog_more(quiet, more, sizeof more));
+}
+
+static void
+listeners_resume(struct policy_server *ps, long long now)
+{
+	struct epoll_event	ev;
+	size_t			i;
+
+	for (i = 0; i < ps->nls; i++) {
+		struct listener	*l = &ps->ls[i];
+
+		if (!l->paused || now < l->resume_at)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN;
+		ev.data.ptr = l;
+		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == 0)
+			l->paused = false;
+		else
+			l->resume_at = now + POLICY_SERVER_PAUSE_MS;
+	}
+}
+
+/* A TCP peer not on the allow-list: closed at once. */
+static void
+server_deny(struct policy_server *ps, struct listener *l,
+    const unsigned char *peer)
+{
+	long long		now = clock_mono_ms();
+	unsigned long long	quiet;
+	char			text[INET6_ADDRSTRLEN], more[80];
+
+	ps->denied++;
+	if (!ratelog_due(&ps->denied_log, now, &quiet))
+		return;
+	policy_peer_text(peer, text, sizeof text);
+	log_msg("policy: refused a connection from %s on %s: not on the "
+	    "allow-list (policy.allow)%s", text, l->addr->text,
+	    ratelog_more(quiet, more, sizeof more));
+}
+
+/* A TCP peer at max_clients_per_peer: closed at once. */
+static void
+server_peer_full(struct policy_server *ps, const unsigned char *peer)
+{
+	long long		now = clock_mono_ms();
+	unsigned long long	quiet;
+	char			text[INET6_ADDRSTRLEN], more[80];
+
+	ps->peer_refused++;
+	if (!ratelog_due(&ps->peer_log, now, &quiet))
+		return;
+	policy_peer_text(peer, text, sizeof text);
+	log_msg("policy: %s holds %d connections, the limit "
+	    "(max_clients_per_peer): refusing more from it%s", text,
+	    policy_peers_count(&ps->peers, peer),
+	    ratelog_more(quiet, more, sizeof more));
+}
+
 static void
 server_accept(struct policy_server *ps, struct listener *l)
 {
 	struct epoll_event	ev;
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	unsigned char		peer[POLICY_PEER_LEN] = { 0 };
 	struct conn		*c;
+	bool			tcp = l->addr->path == NULL;
 	int			fd, i;
 
 	for (i = 0; i < ACCEPTS_MAX; i++) {
-		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sslen = sizeof ss;
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_msg("policy: accept on %s: %s",
-				    l->addr->text, strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (accept_transient(errno))
+				continue;
+			listener_pause(ps, l, errno);
 			return;
 		}
-		if (ps->nconns >= (size_t)ps->node->policy.max_clients) {
+		if (tcp && (policy_peer_addr((struct sockaddr *)&ss,
+		    peer) == -1 || !policy_peers_allowed(&ps->peers, peer))) {
+			close(fd);
+			server_deny(ps, l, peer);
+			continue;
+		}
+		if (ps->nconns >= (size_t)ps->max_clients) {
 			/* Refused at once: smtpd uses its default_action. */
 			close(fd);
 			ps->refused++;
@@ -401,7 +622,13 @@ server_accept(struct policy_server *ps, struct listener *l)
 			}
 			continue;
 		}
-		if (l->addr->path == NULL) {
+		if (tcp && policy_peers_add(&ps->peers, peer,
+		    ps->node->policy.max_clients_per_peer) == -1) {
+			close(fd);
+			server_peer_full(ps, peer);
+			continue;
+		}
+		if (tcp) {
 			int on = 1;
 
 			/* One small answer per request: never wait for more. */
@@ -411,12 +638,20 @@ server_accept(struct policy_server *ps, struct listener *l)
 		c->kind = K_CONN;
 		c->fd = fd;
 		c->id = ++ps->next_id;
+		c->tcp = tcp;
+		if (tcp)
+			memcpy(c->peer, peer, sizeof c->peer);
+		/* Postfix connects to ask: its request is due at once. */
+		c->progress_at = c->busy_since = clock_mono_ms();
+		c->busy = true;
 		policy_reader_init(&c->reader);
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
 		ev.data.ptr = c;
 		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			log_msg("policy: epoll_ctl: %s", strerror(errno));
+			if (tcp)
+				policy_peers_remove(&ps->peers, peer);
 			policy_reader_free(&c->reader);
 			free(c);
 			close(fd);
@@ -446,6 +681,7 @@ conn_read(struct conn *c)
 		n = read(c->fd, c->in + c->inlen, INBUF - c->inlen);
 		if (n > 0) {
 			c->inlen += (size_t)n;
+			c->spoke = true;
 			continue;
 		}
 		if (n == 0)
@@ -468,6 +704,7 @@ conn_write(struct conn *c)
 		    MSG_NOSIGNAL);
 		if (n > 0) {
 			c->outoff += (size_t)n;
+			c->progress_at = clock_mono_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -533,8 +770,13 @@ conn_parse(struct policy_server *ps, struct conn *c)
 		it = item_new(ps);
 		it->conn = c;
 		it->req = req;
+		policy_request_cap(&it->req,
+		    ps->node->policy.max_recipient_count,
+		    ps->node->policy.max_message_size);
 		taken++;
 	}
+	if (taken > 0)
+		c->progress_at = clock_mono_ms();
 	if (c->inoff == c->inlen)
 		c->inoff = c->inlen = 0;
 	else if (taken == POLICY_SERVER_PER_CONN && !c->waiting) {
@@ -759,6 +1001,65 @@ server_flush_counts(struct policy_server *ps)
 		ps->counts_since = 0;
 }
 
+/* After a pass that touched c: is a request or an answer under way? */
+static void
+conn_note_busy(struct conn *c, long long now)
+{
+	bool	busy = policy_reader_busy(&c->reader) || c->inlen > c->inoff ||
+	    c->outlen > c->outoff || !c->spoke;
+
+	if (busy && !c->busy)
+		c->busy_since = now;
+	c->busy = busy;
+}
+
+/*
+ * Frees the slots of connections that hold them for nothing: idle for
+ * idle_timeout_s (Postfix closes its own after max_idle), or silent since
+ * they connected, with a request begun or answers unread, and no progress
+ * for request_timeout_s (Postfix connects to ask, writes a request at once
+ * and gives up on it after its timeout: such a peer is not waiting for us).
+ */
+static void
+server_sweep(struct policy_server *ps, long long now)
+{
+	const struct config_policy	*p = &ps->node->policy;
+	struct conn			*c, *next;
+	unsigned long long		 quiet;
+	long long			 from;
+	char				 text[INET6_ADDRSTRLEN], more[80];
+
+	ps->sweep_at = now;
+	for (c = ps->all; c != NULL; c = next) {
+		next = c->all_next;
+		if (!c->busy) {
+			if (now - c->progress_at < p->idle_timeout_s * 1000LL)
+				continue;
+			ps->idle_closed++;
+			conn_close(ps, c);
+			continue;
+		}
+		from = c->busy_since > c->progress_at ? c->busy_since :
+		    c->progress_at;
+		if (now - from < p->request_timeout_s * 1000LL)
+			continue;
+		ps->stuck_closed++;
+		if (ratelog_due(&ps->stuck_log, now, &quiet)) {
+			if (c->tcp)
+				policy_peer_text(c->peer, text, sizeof text);
+			else
+				snprintf(text, sizeof text, "a unix socket");
+			log_msg("policy: closed a connection from %s: %s for "
+			    "%d s (request_timeout_s)%s", text,
+			    c->outlen > c->outoff ? "its answers unread" :
+			    c->spoke ? "a request unfinished" : "no request",
+			    p->request_timeout_s,
+			    ratelog_more(quiet, more, sizeof more));
+		}
+		conn_close(ps, c);
+	}
+}
+
 static void
 server_stats(struct policy_server *ps, bool final)
 {
@@ -769,9 +1070,13 @@ server_stats(struct policy_server *ps, bool final)
 		log_msg("policy: stopping: %llu decisions, %llu redis round "
 		    "trips, %llu fail-action answers, %llu malformed, %llu "
 		    "connections (%llu refused), %llu volume increments "
-		    "lost", ps->decisions, ps->pr.round_trips,
+		    "lost; %llu peers not allowed, %llu over the per-peer "
+		    "limit, %llu closed idle, %llu closed stuck, %llu accept "
+		    "pauses", ps->decisions, ps->pr.round_trips,
 		    ps->fail_answers, ps->malformed, ps->accepted,
-		    ps->refused, ps->pr.lost_counts);
+		    ps->refused, ps->pr.lost_counts, ps->denied,
+		    ps->peer_refused, ps->idle_closed, ps->stuck_closed,
+		    ps->accept_pauses);
 		return;
 	}
 	log_msg("policy: %llu decisions (%.0f/s), %llu redis round trips in "
@@ -788,6 +1093,7 @@ static int
 server_timeout(struct policy_server *ps)
 {
 	long long	now = clock_mono_ms(), t = -1, due;
+	size_t		i;
 
 	if (ps->again != NULL)
 		return 0;
@@ -805,6 +1111,22 @@ server_timeout(struct policy_server *ps)
 	due = policy_redis_tend_in(&ps->pr, now);
 	if (due != -1 && (t == -1 || due < t))
 		t = due;
+	if (ps->nconns > 0) {
+		due = ps->sweep_at + POLICY_SERVER_SWEEP_MS - now;
+		if (due < 0)
+			due = 0;
+		if (t == -1 || due < t)
+			t = due;
+	}
+	for (i = 0; i < ps->nls; i++) {
+		if (!ps->ls[i].paused)
+			continue;
+		due = ps->ls[i].resume_at - now;
+		if (due < 0)
+			due = 0;
+		if (t == -1 || due < t)
+			t = due;
+	}
 	return (int)t;
 }
 
@@ -816,9 +1138,10 @@ server_run(void *arg)
 	struct conn		*c, *next, *again;
 	struct pollfd		 pfd;
 	bool			 stop = false, tend;
+	long long		 now;
 	int			 n, i;
 
-	ps->stats_at = clock_mono_ms();
+	ps->stats_at = ps->sweep_at = clock_mono_ms();
 	/* The first attempt's result (normally a few ms) before the first
 	 * request; requests that come meanwhile wait in the listen queue. */
 	pfd.fd = policy_connector_fd(ps->pc);
@@ -832,7 +1155,9 @@ server_run(void *arg)
 			break;
 		}
 		ps->touched = NULL;
-		tend = policy_redis_tend_in(&ps->pr, clock_mono_ms()) == 0;
+		now = clock_mono_ms();
+		listeners_resume(ps, now);
+		tend = policy_redis_tend_in(&ps->pr, now) == 0;
 		for (i = 0; i < n; i++) {
 			enum kind *k = evs[i].data.ptr;
 
@@ -873,6 +1198,7 @@ server_run(void *arg)
 		else if (ps->counts_since != 0 && clock_mono_ms() -
 		    ps->counts_since >= POLICY_SERVER_FLUSH_MS)
 			server_flush_counts(ps);
+		now = clock_mono_ms();
 		for (c = ps->touched; c != NULL; c = next) {
 			next = c->next;
 			c->listed = false;
@@ -881,9 +1207,14 @@ server_run(void *arg)
 			if (c->dead || (c->eof && c->inlen == c->inoff &&
 			    c->outlen == c->outoff))
 				conn_close(ps, c);
-			else
+			else {
+				conn_note_busy(c, now);
 				conn_events(ps, c);
+			}
 		}
+		if (ps->nconns > 0 && now - ps->sweep_at >=
+		    POLICY_SERVER_SWEEP_MS)
+			server_sweep(ps, now);
 		if (ps->verbose && clock_mono_ms() - ps->stats_at >=
 		    POLICY_SERVER_STATS_MS)
 			server_stats(ps, false);
@@ -909,6 +1240,8 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 	struct epoll_event	 ev;
 	static enum kind	 link_kind = K_LINK;
 	sigset_t		 all, old;
+	char			 allowed[512];
+	bool			 tcp;
 	int			 rc;
 	size_t			 i;
 
@@ -935,8 +1268,17 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 		return -1;
 	}
 	ps->started = true;
-	for (i = 0; i < ps->nls; i++)
+	tcp = false;
+	for (i = 0; i < ps->nls; i++) {
 		log_msg("policy service listening on %s", ps->ls[i].addr->text);
+		tcp = tcp || ps->ls[i].addr->path == NULL;
+	}
+	if (tcp) {
+		policy_peers_describe(&ps->peers, allowed, sizeof allowed);
+		log_msg("policy: TCP clients accepted from %s (%s)", allowed,
+		    ps->peers.defaulted ? "loopback and the gateways; set "
+		    "policy.allow to choose" : "policy.allow");
+	}
 	return 0;
 }
 

@@ -17,6 +17,14 @@
 #define POLICY_SERVER_FLUSH_MS	100
 /* With verbose, the counters are logged this often. */
 #define POLICY_SERVER_STATS_MS	10000
+/* Descriptors kept for the rest of the agent when max_clients is checked
+ * against the limit (about 14 in use, more while it connects or runs
+ * postqueue), plus one per listener. */
+#define POLICY_SERVER_FD_RESERVE 32
+/* A listener that cannot accept (out of descriptors) rests this long. */
+#define POLICY_SERVER_PAUSE_MS	250
+/* Connections are checked for the idle and request timeouts this often. */
+#define POLICY_SERVER_SWEEP_MS	1000
 
 struct policy_server;
 
@@ -24,8 +32,12 @@ struct policy_server;
  * Opens every listen address of node->policy: TCP with SO_REUSEADDR (IPv6
  * only for [..] addresses), unix sockets mode 0666 after removing a stale
  * socket file (only a socket nobody answers on; any other file is left
- * alone and refused). Nothing runs yet. Returns the server, or NULL with
- * `cause` set (and nothing left open).
+ * alone and refused). Raises the soft RLIMIT_NOFILE to the hard limit and
+ * lowers max_clients (logged) when the limit cannot hold that many
+ * connections besides POLICY_SERVER_FD_RESERVE; builds the TCP allow-list
+ * (policy_peers_init), logged once. Nothing runs yet. Returns the server,
+ * or NULL with `cause` set (and nothing left open), also when the limit
+ * leaves no room for a single client.
  */
 struct policy_server *policy_server_open(const struct config *cfg,
     const struct config_node *node, bool verbose, char *cause,

@@ -488,12 +488,150 @@ config_policy_action_check(const char *s)
 	return NULL;
 }
 
+void
+config_net_free(struct config_net *n)
+{
+	free(n->text);
+	memset(n, 0, sizeof *n);
+}
+
+static int
+net_error(char *cause, size_t causelen, const char *s, const char *why)
+{
+	snprintf(cause, causelen, "'%s' is not an address or a network: %s",
+	    s, why);
+	return -1;
+}
+
+int
+config_net_parse(const char *s, struct config_net *n, char *cause,
+    size_t causelen)
+{
+	static const char accepted[] = "use an IPv4 or IPv6 address, or a "
+	    "network such as 10.0.0.0/24 or 2001:db8::/64";
+	unsigned char a[16];
+	char host[64], *end;
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	long bits = -1;
+	int i, max;
+
+	memset(n, 0, sizeof *n);
+	if (hlen == 0 || hlen >= sizeof host)
+		return net_error(cause, causelen, s, accepted);
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return net_error(cause, causelen, s, "the prefix "
+			    "length after '/' is not a number");
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return net_error(cause, causelen, s, "the prefix "
+			    "length after '/' is not a number");
+	}
+	memset(n->addr, 0, sizeof n->addr);
+	if (inet_pton(AF_INET, host, a) == 1) {
+		n->addr[10] = n->addr[11] = 0xff;
+		memcpy(n->addr + 12, a, 4);
+		max = 32;
+		n->bits = 96 + (int)(bits == -1 ? 32 : bits);
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		memcpy(n->addr, a, 16);
+		max = 128;
+		n->bits = (int)(bits == -1 ? 128 : bits);
+	} else
+		return net_error(cause, causelen, s, accepted);
+	if (bits > max)
+		return net_error(cause, causelen, s, max == 32 ? "an IPv4 "
+		    "prefix has at most 32 bits" : "an IPv6 prefix has at "
+		    "most 128 bits");
+	for (i = n->bits; i < 128; i++) {
+		if (n->addr[i / 8] & (0x80 >> (i % 8)))
+			return net_error(cause, causelen, s, "bits are set "
+			    "after the prefix; write the network's first "
+			    "address");
+	}
+	n->text = xstrdup(s);
+	return 0;
+}
+
+bool
+config_net_match(const struct config_net *n, const unsigned char *addr)
+{
+	int whole = n->bits / 8, rest = n->bits % 8;
+	unsigned char mask;
+
+	if (memcmp(n->addr, addr, (size_t)whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (unsigned char)(0xff << (8 - rest));
+	return (n->addr[whole] & mask) == (addr[whole] & mask);
+}
+
+static int
+get_llong(struct cfgctx *ctx, const char *parent, json_t *obj,
+    const char *key, long long min, long long max, long long *out)
+{
+	char path[256];
+	json_t *v;
+
+	join_path(path, sizeof path, parent, key);
+	if ((v = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_integer(v))
+		return cfg_error(ctx, path,
+		    "expected an integer from %lld to %lld, got %s", min, max,
+		    json_kind(v));
+	if (json_integer_value(v) < min || json_integer_value(v) > max)
+		return cfg_error(ctx, path, "%" JSON_INTEGER_FORMAT
+		    " is out of range; accepted: %lld to %lld",
+		    json_integer_value(v), min, max);
+	*out = (long long)json_integer_value(v);
+	return 0;
+}
+
+static int
+load_policy_allow(struct cfgctx *ctx, const char *path, json_t *pobj,
+    struct config_policy *p)
+{
+	char sub[160], cause[CONFIG_CAUSE_MAX];
+	json_t *list, *item;
+	size_t i;
+
+	if ((list = json_object_get(pobj, "allow")) == NULL)
+		return 0;
+	join_path(sub, sizeof sub, path, "allow");
+	if (!json_is_array(list))
+		return cfg_error(ctx, sub, "expected an array of addresses or "
+		    "networks, got %s", json_kind(list));
+	/* An empty list is allowed: only the unix sockets serve then. */
+	p->allow = xcalloc(json_array_size(list) + 1, sizeof *p->allow);
+	json_array_foreach(list, i, item) {
+		snprintf(sub, sizeof sub, "%s.allow[%zu]", path, i);
+		if (!json_is_string(item))
+			return cfg_error(ctx, sub, "expected a string, got %s",
+			    json_kind(item));
+		if (strlen(json_string_value(item)) != json_string_length(item))
+			return cfg_error(ctx, sub, "contains a NUL character");
+		if (config_net_parse(json_string_value(item), &p->allow[i],
+		    cause, sizeof cause) == -1)
+			return cfg_error(ctx, sub, "%s", cause);
+		p->nallow = i + 1;
+	}
+	return 0;
+}
+
 static int
 load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
     struct config_node *n)
 {
 	static const char *const keys[] = { "listen", "fail_action",
-		"accept_action", "max_clients", "redis_timeout_ms", NULL };
+		"accept_action", "max_clients", "redis_timeout_ms", "allow",
+		"max_clients_per_peer", "idle_timeout_s", "request_timeout_s",
+		"max_recipient_count", "max_message_size", NULL };
 	struct config_policy *p = &n->policy;
 	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
 	json_t *v, *pobj = NULL, *list, *item;
@@ -503,6 +641,11 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	p->accept_action = xstrdup("DUNNO");
 	p->max_clients = 1024;
 	p->redis_timeout_ms = 50;
+	p->max_clients_per_peer = 512;
+	p->idle_timeout_s = 300;
+	p->request_timeout_s = 10;
+	p->max_recipient_count = 10000;
+	p->max_message_size = 1024LL * 1024 * 1024;
 	if ((v = json_object_get(obj, "policy")) == NULL)
 		return 0;
 	join_path(path, sizeof path, parent, "policy");
@@ -521,7 +664,18 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	    get_int(ctx, path, pobj, "max_clients", 1, 65536,
 		&p->max_clients) == -1 ||
 	    get_int(ctx, path, pobj, "redis_timeout_ms", 5, 10000,
-		&p->redis_timeout_ms) == -1)
+		&p->redis_timeout_ms) == -1 ||
+	    get_int(ctx, path, pobj, "max_clients_per_peer", 1, 65536,
+		&p->max_clients_per_peer) == -1 ||
+	    get_int(ctx, path, pobj, "idle_timeout_s", 1, 86400,
+		&p->idle_timeout_s) == -1 ||
+	    get_int(ctx, path, pobj, "request_timeout_s", 1, 3600,
+		&p->request_timeout_s) == -1 ||
+	    get_llong(ctx, path, pobj, "max_recipient_count", 1, 100000000,
+		&p->max_recipient_count) == -1 ||
+	    get_llong(ctx, path, pobj, "max_message_size", 1,
+		1000000000000LL, &p->max_message_size) == -1 ||
+	    load_policy_allow(ctx, path, pobj, p) == -1)
 		return -1;
 	join_path(sub, sizeof sub, path, "listen");
 	list = json_object_get(pobj, "listen");
@@ -979,6 +1133,9 @@ config_free(struct config *cfg)
 		for (j = 0; j < n->policy.nlisten; j++)
 			config_listen_free(&n->policy.listen[j]);
 		free(n->policy.listen);
+		for (j = 0; j < n->policy.nallow; j++)
+			config_net_free(&n->policy.allow[j]);
+		free(n->policy.allow);
 		free(n->policy.fail_action);
 		free(n->policy.accept_action);
 	}

@@ -54,6 +54,13 @@ struct config_listen {
 	char *path;  /* unix socket path, NULL for TCP */
 };
 
+/* An address or a network: IPv4 is kept IPv4-mapped (::ffff:a.b.c.d). */
+struct config_net {
+	char *text;              /* as written in the configuration */
+	unsigned char addr[16];  /* the bits after the prefix are zero */
+	int bits;                /* prefix length, 0-128 (IPv4: 96 + n) */
+};
+
 /* A gateway's policy service (mailnocd as check_policy_service). */
 struct config_policy {
 	struct config_listen *listen;
@@ -62,6 +69,14 @@ struct config_policy {
 	char *accept_action; /* answer when no rule refuses */
 	int max_clients;     /* concurrent connections */
 	int redis_timeout_ms; /* a pass's wait for Redis, then fail_action */
+	/* TCP peers that may connect; NULL: loopback and the gateways. */
+	struct config_net *allow;
+	size_t nallow;
+	int max_clients_per_peer; /* TCP connections from one address */
+	int idle_timeout_s;    /* no request for this long: closed */
+	int request_timeout_s; /* a request or its answer stuck this long */
+	long long max_recipient_count; /* more: not from Postfix, malformed */
+	long long max_message_size;    /* bytes; more at END-OF-MESSAGE too */
 };
 
 struct config_node {
@@ -169,6 +184,18 @@ void config_listen_free(struct config_listen *l);
  * characters. Returns NULL when accepted, or what is accepted.
  */
 const char *config_policy_action_check(const char *s);
+
+/*
+ * Parses an entry of policy.allow: an IPv4 or IPv6 address, or a network
+ * written ADDRESS/BITS with no bits set after the prefix. Returns 0, or -1
+ * with `cause` set. config_net_free frees what a successful parse holds.
+ */
+int config_net_parse(const char *s, struct config_net *n, char *cause,
+    size_t causelen);
+void config_net_free(struct config_net *n);
+
+/* True when addr (16 bytes, IPv4 mapped) is in n. */
+bool config_net_match(const struct config_net *n, const unsigned char *addr);
 
 /*
  * Reads the Redis password from the configured environment variable or file.

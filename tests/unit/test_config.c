@@ -191,7 +191,20 @@ static const struct bad_case bad_cases[] = {
 	    "action: control characters would break the policy protocol" },
 	{ "bad-policy-key.json", DIR "bad-policy-key.json: "
 	    "nodes[0].policy.max_connections: unknown key; accepted: listen, "
-	    "fail_action, accept_action, max_clients, redis_timeout_ms" },
+	    "fail_action, accept_action, max_clients, redis_timeout_ms, allow, "
+	    "max_clients_per_peer, idle_timeout_s, request_timeout_s, "
+	    "max_recipient_count, max_message_size" },
+	{ "bad-policy-allow.json", DIR "bad-policy-allow.json: "
+	    "nodes[0].policy.allow[1]: '10.0.0.1/8' is not an address or a "
+	    "network: bits are set after the prefix; write the network's "
+	    "first address" },
+	{ "bad-policy-allow-name.json", DIR "bad-policy-allow-name.json: "
+	    "nodes[0].policy.allow[0]: 'gw1.example' is not an address or a "
+	    "network: use an IPv4 or IPv6 address, or a network such as "
+	    "10.0.0.0/24 or 2001:db8::/64" },
+	{ "bad-policy-rcpts.json", DIR "bad-policy-rcpts.json: "
+	    "nodes[0].policy.max_recipient_count: 0 is out of range; "
+	    "accepted: 1 to 100000000" },
 	{ "bad-policy-mailbox.json", DIR "bad-policy-mailbox.json: "
 	    "nodes[0].policy: only gateways have a policy service; 'gw1' is a "
 	    "mailbox node" },
@@ -458,6 +471,18 @@ test_policy(void **state)
 	assert_string_equal(p->accept_action, "OK");
 	assert_int_equal(p->max_clients, 200);
 	assert_int_equal(p->redis_timeout_ms, 80);
+	assert_int_equal(p->max_clients_per_peer, 50);
+	assert_int_equal(p->idle_timeout_s, 600);
+	assert_int_equal(p->request_timeout_s, 5);
+	assert_true(p->max_recipient_count == 2000);
+	assert_true(p->max_message_size == 52428800);
+	assert_int_equal(p->nallow, 3);
+	assert_string_equal(p->allow[0].text, "127.0.0.1");
+	assert_int_equal(p->allow[0].bits, 128);
+	assert_string_equal(p->allow[1].text, "192.0.2.0/24");
+	assert_int_equal(p->allow[1].bits, 96 + 24);
+	assert_string_equal(p->allow[2].text, "2001:db8::/32");
+	assert_int_equal(p->allow[2].bits, 32);
 	/* Defaults. */
 	p = &cfg->nodes[1].policy;
 	assert_int_equal(p->nlisten, 1);
@@ -466,6 +491,12 @@ test_policy(void **state)
 	assert_string_equal(p->accept_action, "DUNNO");
 	assert_int_equal(p->max_clients, 1024);
 	assert_int_equal(p->redis_timeout_ms, 50);
+	assert_null(p->allow);
+	assert_int_equal(p->max_clients_per_peer, 512);
+	assert_int_equal(p->idle_timeout_s, 300);
+	assert_int_equal(p->request_timeout_s, 10);
+	assert_true(p->max_recipient_count == 10000);
+	assert_true(p->max_message_size == 1073741824);
 	/* No policy object: no policy service. */
 	assert_int_equal(cfg->nodes[2].policy.nlisten, 0);
 	config_free(cfg);

@@ -459,6 +459,127 @@ test_parse_garbage(void **state)
 	}
 }
 
+/* Keys are built from client_address: it must be the form the console
+ * stores (validate_ip_canon), whatever case or form Postfix sent. */
+static void
+test_parse_canonical_address(void **state)
+{
+	static const struct {
+		const char	*sent, *key;
+	} cases[] = {
+		{ "2001:DB8::1", "2001:db8::1" },
+		{ "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
+		{ "::ffff:1.2.3.4", "1.2.3.4" },
+		{ "::FFFF:192.0.2.10", "192.0.2.10" },
+		{ "192.0.2.10", "192.0.2.10" },
+	};
+	struct policy_request	req;
+	char			buf[256];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(buf, sizeof buf, "request=smtpd_access_policy\n"
+		    "client_address=%s\n\n", cases[i].sent);
+		parse_one(buf, &req);
+		assert_false(req.malformed);
+		assert_string_equal(req.client_address, cases[i].key);
+		policy_request_free(&req);
+	}
+}
+
+/* A count Postfix cannot send is not taken: one END-OF-MESSAGE with a
+ * trillion recipients must not put an agency over its bulk limit. */
+static void
+test_request_cap(void **state)
+{
+	struct policy_request	req;
+	struct policy_facts	f;
+	struct policy_decision	d;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.redis_ok = true;
+	f.agency = "tax";
+	parse_one("request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
+	    "client_address=192.0.2.10\nrecipient_count=1000000000000\n"
+	    "size=300\n\n", &req);
+	assert_false(req.malformed);
+	policy_request_cap(&req, 10000, 1073741824LL);
+	assert_true(req.malformed);
+	assert_string_equal(req.cause, "recipient_count 1000000000000 is more "
+	    "than Postfix sends (policy.max_recipient_count 10000)");
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_MALFORMED);
+	assert_true(d.count[VOLUME_RCPTS] == 0 && d.count[VOLUME_MSGS] == 0);
+	policy_request_free(&req);
+
+	/* At the cap: taken and counted. */
+	parse_one("request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
+	    "client_address=192.0.2.10\nrecipient_count=10000\n\n", &req);
+	policy_request_cap(&req, 10000, 1073741824LL);
+	assert_false(req.malformed);
+	policy_decide(&req, &f, &d);
+	assert_true(d.count[VOLUME_RCPTS] == 10000);
+	policy_request_free(&req);
+
+	/* A measured size over the cap at the end: not counted. */
+	parse_one("request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
+	    "client_address=192.0.2.10\nrecipient_count=1\n"
+	    "size=999999999999\n\n", &req);
+	policy_request_cap(&req, 10000, 1073741824LL);
+	assert_true(req.malformed);
+	assert_non_null(strstr(req.cause, "policy.max_message_size"));
+	policy_request_free(&req);
+
+	/* At RCPT the size is the client's SIZE= claim: dropped, and the
+	 * request is still decided (a claim must not skip the permit). */
+	parse_one("request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	    "client_address=192.0.2.10\nsize=999999999999\n\n", &req);
+	policy_request_cap(&req, 10000, 1073741824LL);
+	assert_false(req.malformed);
+	assert_int_equal(req.size, -1);
+	f.agency = NULL;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_NO_PERMIT);
+	policy_request_free(&req);
+
+	/* An earlier cause is kept. */
+	parse_one("request=smtpd_access_policy\nrecipient_count=99999\n\n",
+	    &req);
+	policy_request_cap(&req, 10000, 1073741824LL);
+	assert_string_equal(req.cause, "no 'client_address' attribute");
+	policy_request_free(&req);
+}
+
+/* The reader says when a request is under way (the partial-request
+ * timeout's test). */
+static void
+test_reader_busy(void **state)
+{
+	struct policy_reader	r;
+	struct policy_request	req;
+	bool			done;
+	const char		*s;
+
+	(void)state;
+	policy_reader_init(&r);
+	assert_false(policy_reader_busy(&r));
+	s = "request=smtpd";
+	policy_reader_feed(&r, s, strlen(s), &req, &done);
+	assert_false(done);
+	assert_true(policy_reader_busy(&r));
+	s = "_access_policy\n";
+	policy_reader_feed(&r, s, strlen(s), &req, &done);
+	assert_true(policy_reader_busy(&r));
+	s = "client_address=192.0.2.1\n\n";
+	policy_reader_feed(&r, s, strlen(s), &req, &done);
+	assert_true(done);
+	assert_false(policy_reader_busy(&r));
+	policy_request_free(&req);
+	policy_reader_free(&r);
+}
+
 static void
 test_format_action(void **state)
 {
@@ -917,6 +1038,9 @@ main(void)
 		cmocka_unit_test(test_parse_long_lines),
 		cmocka_unit_test(test_parse_too_many_attributes),
 		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_parse_canonical_address),
+		cmocka_unit_test(test_request_cap),
+		cmocka_unit_test(test_reader_busy),
 		cmocka_unit_test(test_format_action),
 		cmocka_unit_test(test_rule_accept),
 		cmocka_unit_test(test_rule_blocked),

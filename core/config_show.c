@@ -65,9 +65,10 @@ config_show(const struct config *cfg, FILE *f)
 	}
 
 	fprintf(f, "ssh: user %s, %s, known_hosts %s, timeouts %d ms connect, "
-	    "%d ms command, keepalive %d s, sudo %s\n", s->user,
-	    s->key_file ? "key file" : "ssh-agent", s->known_hosts,
+	    "%d ms command, keepalive %d s, no progress %d s%s, sudo %s\n",
+	    s->user, s->key_file ? "key file" : "ssh-agent", s->known_hosts,
 	    s->connect_timeout_ms, s->command_timeout_ms, s->keepalive_s,
+	    s->progress_timeout_s, s->progress_timeout_s == 0 ? " (off)" : "",
 	    s->sudo ? "yes" : "no");
 	if (s->key_file != NULL) {
 		fprintf(f, "  key file %s\n", s->key_file);
@@ -107,6 +108,19 @@ config_show(const struct config *cfg, FILE *f)
 			    "clients; Redis answers within %d ms\n",
 			    n->policy.fail_action, n->policy.accept_action,
 			    n->policy.max_clients, n->policy.redis_timeout_ms);
+			fprintf(f, "             peers:");
+			if (n->policy.nallow == 0)
+				fprintf(f, " loopback and the gateways");
+			for (j = 0; j < n->policy.nallow; j++)
+				fprintf(f, "%s %s", j ? "," : "",
+				    n->policy.allow[j].text);
+			fprintf(f, "; at most %d connections each; idle %d s, "
+			    "request %d s; at most %lld recipients, %lld "
+			    "bytes\n", n->policy.max_clients_per_peer,
+			    n->policy.idle_timeout_s,
+			    n->policy.request_timeout_s,
+			    n->policy.max_recipient_count,
+			    n->policy.max_message_size);
 		}
 	}
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,

@@ -40,7 +40,7 @@ TOOLS  := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
 .PHONY: all test check unit unit-san integration e2e bench install uninstall \
-	clean deps demo lab-up lab-down format tidy
+	clean deps demo lab-up lab-down format tidy deb
 
 all: $(B)/mailnoc $(B)/mailnocd
 
@@ -176,6 +176,10 @@ install: all
 	install -d $(DESTDIR)$(COMPDIR)
 	$(B)/mailnoc completion bash > $(DESTDIR)$(COMPDIR)/mailnoc
 	chmod 644 $(DESTDIR)$(COMPDIR)/mailnoc
+
+# Debian packages mailnoc and mailnocd into build/deb/ (docs/packaging.md).
+deb:
+	@scripts/deb
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd

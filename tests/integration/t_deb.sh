@@ -17,7 +17,8 @@ skip() {
 command -v dpkg-buildpackage >/dev/null 2>&1 || skip "no dpkg-buildpackage"
 for p in mailnoc mailnocd; do
 	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
-	*installed*) skip "package $p is installed here: not touching it" ;;
+	*" installed" | *config-files | *unpacked | *half-*)
+		skip "package $p is on this machine: not touching it" ;;
 	esac
 done
 user_before=$(getent passwd mailnocd || true)

@@ -20,6 +20,8 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
+# sd_notify (agent/notify.c): mailnocd only.
+LIBS_AGENT = $(shell pkg-config --libs libsystemd)
 LIBS_TEST  = $(shell pkg-config --libs cmocka)
 
 CORE_SRC  := $(wildcard core/*.c) $(wildcard backends/*.c)
@@ -38,7 +40,7 @@ TOOLS  := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
 .PHONY: all test check unit unit-san integration e2e bench install uninstall \
-	clean deps demo lab-up lab-down format tidy
+	clean deps demo lab-up lab-down format tidy deb
 
 all: $(B)/mailnoc $(B)/mailnocd
 
@@ -56,10 +58,10 @@ $(1)/libtui.a: $(call obj,$(1),$(TUI_SRC)) $(1)/tui/main.o
 	$$(AR) rcs $$@ $(call obj,$(1),$(TUI_SRC))
 
 $(1)/mailnoc: $(1)/tui/main.o $(1)/libtui.a $(1)/libcore.a
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
 
 $(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libcore.a
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE)
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_CORE) $$(LIBS_AGENT)
 
 $(1)/libagent.a: $(call obj,$(1),$(filter-out agent/main.c,$(AGENT_SRC)))
 	@mkdir -p $$(@D)
@@ -79,7 +81,7 @@ $(1)/tools/%: $(1)/tests/tools/%.o $(1)/libtui.a $(1)/libcore.a
 
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(BASEFLAGS) $(2) -c -o $$@ $$<
+	$$(CC) $$(CPPFLAGS) $$(BASEFLAGS) $(2) -c -o $$@ $$<
 endef
 
 $(eval $(call programs,$(B),$(CFLAGS)))
@@ -174,6 +176,10 @@ install: all
 	install -d $(DESTDIR)$(COMPDIR)
 	$(B)/mailnoc completion bash > $(DESTDIR)$(COMPDIR)/mailnoc
 	chmod 644 $(DESTDIR)$(COMPDIR)/mailnoc
+
+# Debian packages mailnoc and mailnocd into build/deb/ (docs/packaging.md).
+deb:
+	@scripts/deb
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd

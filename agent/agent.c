@@ -13,6 +13,7 @@
 
 #include "agent/heartbeat.h"
 #include "agent/log.h"
+#include "agent/notify.h"
 #include "agent/policy_server.h"
 #include "agent/probe.h"
 #include "agent/queue_scan.h"
@@ -469,25 +470,38 @@ agent_beat(struct agent *a)
 	return 0;
 }
 
-/* Sleeps until the monotonic time `until_ms`, or a signal. */
+/*
+ * Sleeps until the monotonic time `until_ms`, or a signal. With systemd's
+ * watchdog on (`watchdog_ms` > 0) it wakes that often to say the main loop
+ * is alive: an interval may be longer than WatchdogSec.
+ */
 static void
-agent_sleep(long long until_ms)
+agent_sleep(long long until_ms, long long watchdog_ms)
 {
 	struct timespec ts;
+	long long wake;
 
-	ts.tv_sec = until_ms / 1000;
-	ts.tv_nsec = (until_ms % 1000) * 1000000L;
-	while (!agent_signal &&
-	    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		;
+	for (;;) {
+		wake = until_ms;
+		if (watchdog_ms > 0 && clock_mono_ms() + watchdog_ms < wake)
+			wake = clock_mono_ms() + watchdog_ms;
+		ts.tv_sec = wake / 1000;
+		ts.tv_nsec = (wake % 1000) * 1000000L;
+		while (!agent_signal &&
+		    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR)
+			;
+		if (agent_signal || wake == until_ms)
+			return;
+		notify_watchdog();
+	}
 }
 
 static int
 agent_run(struct agent *a)
 {
-	long long next;
-	bool rebeat = false;
+	long long next, watchdog_ms;
+	bool rebeat = false, ready = false;
 	int rc;
 
 	log_msg("mailnocd %s: node %s (%s in cluster %s), heartbeat every %d "
@@ -505,9 +519,17 @@ agent_run(struct agent *a)
 		rc = agent_beat(a);
 		return rc == 0 ? EXIT_OK : redis_exit_code(&a->redis);
 	}
+	watchdog_ms = notify_watchdog_ms();
 	next = clock_mono_ms();
 	while (!agent_signal) {
 		agent_beat(a);
+		/* Ready once the first heartbeat was tried, published or not. */
+		if (!ready) {
+			notify_ready(a->node->name, a->o->interval);
+			ready = true;
+		}
+		if (watchdog_ms > 0)
+			notify_watchdog();
 		next += a->o->interval * 1000LL;
 		if (next < clock_mono_ms())
 			next = clock_mono_ms();
@@ -518,7 +540,7 @@ agent_run(struct agent *a)
 			continue;
 		}
 		rebeat = false;
-		agent_sleep(next);
+		agent_sleep(next, watchdog_ms);
 	}
 	/* Logged by agent_main, after the policy service's last words. */
 	return EXIT_OK;
@@ -591,6 +613,8 @@ agent_main(int argc, char **argv)
 		}
 	}
 	rc = agent_run(&a);
+	if (!o.once)
+		notify_stopping();
 	policy_server_stop(ps);
 	if (agent_signal && !o.once)
 		log_msg("stopping on signal %d; the alive key expires by "

@@ -79,7 +79,7 @@ expect_contains "the console finds the packaged theme 'light'" \
 check "man pages and completion are installed" [ -s \
 	/usr/share/man/man1/mailnoc.1.gz -a -s /usr/share/man/man8/mailnocd.8.gz \
 	-a -s /usr/share/bash-completion/completions/mailnoc ]
-out=$(/usr/sbin/mailnocd --node gw1 --check-config 2>&1)
+out=$(env -u MAILNOC_CONFIG /usr/sbin/mailnocd --node gw1 --check-config 2>&1)
 expect_contains "the example configuration in /etc/mailnoc is valid" \
 	"configuration /etc/mailnoc/config.json is valid" "$out"
 out=$(getent passwd mailnocd | cut -d: -f6,7)

@@ -53,10 +53,10 @@ acl_print_agent(FILE *f, const char *p, const char *node)
 	/* Volume counts, the script's reads and its vol:b cache. */
 	fprintf(f, " (~%svol:* +hget +hmget +hset +hincrby +expire)", p);
 	/* Relay permits and agency limits: read only. */
-	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%sagency:* +hget +hmget)", p,
-	    p);
+	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget)",
+	    p, p, "*");
 	/* Blocks: read, and the script's hits and last_hit. */
-	fprintf(f, " (~%sblock:* +hmget +hincrby +hset)\n", p);
+	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)\n", p, "*");
 }
 
 void

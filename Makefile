@@ -156,7 +156,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo
 
-lab-up:
+# The lab's Redis ACL file comes from `mailnoc acl`.
+lab-up: $(B)/mailnoc
 	@tests/lab/up
 
 lab-down:

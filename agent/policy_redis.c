@@ -19,27 +19,34 @@
  * Key names inside the script come from keys.h where they are plain
  * strings; "agency:" and "vol:m:" are the fixed parts of KEY_AGENCY and
  * KEY_VOL_MINUTE (tests/unit/test_policy_server.c checks they agree).
+ *
+ * The script declares no keys: Redis assumes a script reads and writes
+ * every key given to EVALSHA, so an agent's ACL user (which may only read
+ * `permit`) would be refused. The key names come as ARGV[6..8] and each
+ * redis.call is checked against the ACL on its own (docs/redis-schema.md,
+ * "ACL roles").
  */
 const char policy_redis_script[] =
+	"local kblock, kpermit, knode = ARGV[6], ARGV[7], ARGV[8]\n"
 	"local flags = ARGV[5]\n"
 	"local eom = string.find(flags, 'e', 1, true)\n"
 	"local blocked, reason, till = 0, '', ''\n"
-	"local b = redis.call('HMGET', KEYS[1], '" BF_REASON "', '" BF_UNTIL
+	"local b = redis.call('HMGET', kblock, '" BF_REASON "', '" BF_UNTIL
 	    "')\n"
 	"if b[1] or b[2] then\n"
 	"  blocked = 1\n"
 	"  reason = b[1] or ''\n"
 	"  till = b[2] or ''\n"
 	"  if not eom then\n"
-	"    redis.call('HINCRBY', KEYS[1], '" BF_HITS "', 1)\n"
-	"    redis.call('HSET', KEYS[1], '" BF_LAST_HIT "', ARGV[3])\n"
+	"    redis.call('HINCRBY', kblock, '" BF_HITS "', 1)\n"
+	"    redis.call('HSET', kblock, '" BF_LAST_HIT "', ARGV[3])\n"
 	"  end\n"
 	"end\n"
 	"local drain = 0\n"
-	"if redis.call('HGET', KEYS[3], '" NF_DRAIN "') == '1' then drain = 1 end\n"
+	"if redis.call('HGET', knode, '" NF_DRAIN "') == '1' then drain = 1 end\n"
 	"local agency = ''\n"
 	"if not string.find(flags, 'i', 1, true) then\n"
-	"  agency = redis.call('HGET', KEYS[2], ARGV[1]) or ''\n"
+	"  agency = redis.call('HGET', kpermit, ARGV[1]) or ''\n"
 	"end\n"
 	"if blocked == 1 or drain == 1 or agency == '' or eom then\n"
 	"  return {blocked, reason, till, drain, agency, '', '', '', 0, 0}\n"
@@ -754,15 +761,15 @@ append_lookup(struct policy_redis *pr, const struct policy_lookup *l,
 	flags[fl] = '\0';
 	argv[0] = "EVALSHA";
 	argv[1] = pr->sha;
-	argv[2] = "3";
-	argv[3] = bkey;
-	argv[4] = pr->permit_key;
-	argv[5] = pr->node_key;
-	argv[6] = req->client_address;
-	argv[7] = pr->cfg->redis.prefix;
-	argv[8] = now;
-	argv[9] = minute;
-	argv[10] = flags;
+	argv[2] = "0";
+	argv[3] = req->client_address;
+	argv[4] = pr->cfg->redis.prefix;
+	argv[5] = now;
+	argv[6] = minute;
+	argv[7] = flags;
+	argv[8] = bkey;
+	argv[9] = pr->permit_key;
+	argv[10] = pr->node_key;
 	redisAppendCommandArgv(pr->redis.ctx, 11, argv, NULL);
 }
 

@@ -86,7 +86,9 @@ expect_eq "two deferred messages on gw1" 2 "$(count_in deferred)"
 mkdir -p "$T/rosrc" "$T/ro"
 mount --bind "$T/rosrc" "$T/ro" && mount -o remount,bind,ro "$T/ro"
 export MAILNOC_AUDIT_FILE="$T/ro/state/audit.jsonl"
-rc shutdown >/dev/null 2>&1
+# SHUTDOWN is for no role of mailnoc: the lab's own superuser.
+redis-cli -p "$LAB_REDIS_PORT" --user lab --pass "$(cat "$LAB/secrets/lab.pass")" \
+	--no-auth-warning shutdown >/dev/null 2>&1
 for i in $(seq 50); do port_up || break; sleep 0.1; done
 tui_start 160 30
 tui_keys 3

@@ -24,9 +24,9 @@ tui_keys '?'
 expect_screen "? again goes back to the overview" "NODE     ROLE"
 
 # Redis goes away: a banner, the last data kept, no key pressed to recover.
-pw=$(cat "$LAB/secrets/admin.pass")
-redis-cli -p "$LAB_REDIS_PORT" --user admin --pass "$pw" --no-auth-warning \
-	shutdown >/dev/null 2>&1
+# SHUTDOWN is for no role of mailnoc: the lab's own superuser.
+redis-cli -p "$LAB_REDIS_PORT" --user lab --pass "$(cat "$LAB/secrets/lab.pass")" \
+	--no-auth-warning shutdown >/dev/null 2>&1
 expect_screen "stopping redis-server shows the banner" "REDIS UNREACHABLE" 10
 expect_screen "the last known nodes stay on the screen" "mbx2 "
 redis-server "$LAB/redis/redis.conf" >/dev/null 2>&1

@@ -132,7 +132,9 @@ id2=$(echo "$ids" | sed -n 2p)
 id3=$(echo "$ids" | sed -n 3p)
 id4=$(echo "$ids" | sed -n 4p)
 check "deferred messages to hold ($id $id2 $id3 $id4)" [ -n "$id4" ]
-rc shutdown >/dev/null 2>&1
+# SHUTDOWN is for no role of mailnoc: the lab's own superuser.
+redis-cli -p "$LAB_REDIS_PORT" --user lab --pass "$(cat "$LAB/secrets/lab.pass")" \
+	--no-auth-warning shutdown >/dev/null 2>&1
 for i in $(seq 50); do port_up || break; sleep 0.1; done
 check "redis-server is stopped" sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 line="queue hold gw1:$id --yes"

@@ -7,6 +7,8 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 NOC=$LAB/mailnoc-noc.json
 pw=$(cat "$LAB/secrets/admin.pass")
 rc() { redis-cli -p "$LAB_REDIS_PORT" --user admin --pass "$pw" --no-auth-warning "$@"; }
+# The lab's own superuser: CLIENT PAUSE and SHUTDOWN are for no role of mailnoc.
+lcli() { redis-cli -p "$LAB_REDIS_PORT" --user lab --pass "$(cat "$LAB/secrets/lab.pass")" --no-auth-warning "$@"; }
 
 now=$(date +%s)
 rc hset mailnoc:node:gw1 role gateway cluster gw state active q_incoming 1 \
@@ -47,18 +49,18 @@ rm -f "$LAB/bad.json" "$LAB/bad.pass"
 
 # A Redis that accepts the connection and never answers: the command
 # timeout ends it, with exit 3, in about command_timeout_ms.
-rc client pause 6000 all >/dev/null
+lcli client pause 6000 all >/dev/null
 t0=$(date +%s)
 out=$("$B/mailnoc" status 2>&1)
 code=$?
 t1=$(date +%s)
-rc client unpause >/dev/null 2>&1
+lcli client unpause >/dev/null 2>&1
 expect_eq "a hung redis exits 3" 3 "$code"
 check "within the command timeout (took $((t1 - t0)) s)" [ $((t1 - t0)) -le 4 ]
 expect_contains "with a one-line reason" "redis at 127.0.0.1:$LAB_REDIS_PORT" "$out"
 
 # redis-server stopped: exit 3 and a clear message, then it comes back.
-rc shutdown >/dev/null 2>&1
+lcli shutdown >/dev/null 2>&1
 sleep 0.3
 out=$("$B/mailnoc" status 2>&1)
 expect_eq "redis-server stopped: batch exits 3" 3 $?

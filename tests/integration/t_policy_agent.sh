@@ -34,6 +34,12 @@ rcli() {
 		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
 }
 
+# The lab's own superuser: SHUTDOWN is for no role of mailnoc.
+lcli() {
+	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h "$REDIS_HOST" \
+		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
+}
+
 cleanup() {
 	"$AGENTS" stop >/dev/null 2>&1
 	port_up "$REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
@@ -327,7 +333,7 @@ check "and logs malformed requests" grep -q "policy: malformed request answered 
 
 # --- redis down: mail still flows, logged once; redis back: decisions again
 log_from=$(($(wc -l < "$LOG1") + 1))
-rcli SHUTDOWN >/dev/null 2>&1
+lcli SHUTDOWN >/dev/null 2>&1
 check "redis is stopped" wait_until 5 sh -c "! ss -Hltn 'sport = :$REDIS_PORT' | grep -q ."
 t0=$(date +%s%N)
 out=$("$TRAFFIC" --gw gw1 --from-ip "$NOPERMIT" -n 3 --to-domain accept.test 2>&1)
@@ -392,7 +398,7 @@ expect_eq "the hang is logged once, as a timeout" 1 "$(tail -n "+$log_from" "$LO
 # --- redis restarted while the agent is idle: the periodic check finds the
 # dead connection and a new one is made before any request needs it
 log_from=$(($(wc -l < "$LOG1") + 1))
-rcli SHUTDOWN >/dev/null 2>&1
+lcli SHUTDOWN >/dev/null 2>&1
 check "redis is stopped again" wait_until 5 sh -c "! ss -Hltn 'sport = :$REDIS_PORT' | grep -q ."
 "$ROOT/tests/lab/up" >/dev/null 2>&1
 expect_eq "tests/lab/up restarts redis" 0 "$?"

@@ -1,0 +1,81 @@
+/* The Redis ACL lines of mailnoc's roles (docs/redis-schema.md, "ACL roles"). */
+#include "core/acl.h"
+
+#include "core/keys.h"
+#include "core/validate.h"
+
+/*
+ * Everything an agent runs, key by key (agent/heartbeat.c, the policy
+ * script and the counts in agent/policy_redis.c). A selector allows its
+ * commands on its keys only, so `SET` for the alive key cannot overwrite
+ * `nodes`, and `HINCRBY`/`HSET` for a block's hit counter come without
+ * `DEL`, `HDEL` or `EXPIRE` on blocks. Commands without keys go first.
+ */
+static const char *const acl_agent_keyless =
+    "-@all +ping +multi +exec +discard +evalsha +script|load";
+
+int
+acl_check(const char *prefix, const char *const *nodes, size_t nnodes,
+    char *cause, size_t len)
+{
+	const char *why;
+	size_t i;
+
+	if ((why = validate_key_prefix(prefix)) != NULL) {
+		snprintf(cause, len, "acl: prefix '%s' is not accepted: %s",
+		    prefix, why);
+		return -1;
+	}
+	for (i = 0; i < nnodes; i++) {
+		if ((why = validate_name(nodes[i])) != NULL) {
+			snprintf(cause, len, "acl: node name '%s' is not "
+			    "accepted: %s", nodes[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One agent user; `node` NULL: every node ("*"). */
+static void
+acl_print_agent(FILE *f, const char *p, const char *node)
+{
+	const char *n = node != NULL ? node : "*";
+
+	fprintf(f, "user %s%s%s on " ACL_PASSWORD_PLACEHOLDER
+	    " resetchannels %s", ACL_AGENT_USER, node != NULL ? "-" : "",
+	    node != NULL ? node : "", acl_agent_keyless);
+	/* The heartbeat: its node's hash, alive key, the set and events. */
+	fprintf(f, " (~%s" KEY_NODE " +hget +hmget +hset +hdel)", p, n);
+	fprintf(f, " (~%s" KEY_NODE_ALIVE " +set)", p, n);
+	fprintf(f, " (~%s" KEY_NODES " +sadd)", p);
+	fprintf(f, " (~%s" KEY_EVENTS " +xadd)", p);
+	/* Volume counts, the script's reads and its vol:b cache. */
+	fprintf(f, " (~%svol:* +hget +hmget +hset +hincrby +expire)", p);
+	/* Relay permits and agency limits: read only. */
+	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget)",
+	    p, p, "*");
+	/* Blocks: read, and the script's hits and last_hit. */
+	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)\n", p, "*");
+}
+
+void
+acl_print(FILE *f, const char *prefix, const char *const *nodes,
+    size_t nnodes)
+{
+	size_t i;
+
+	/* Redis 7.0 replays the append-only file as default: see the docs. */
+	fprintf(f, "user default off resetpass ~* &* +@all\n");
+	fprintf(f, "user noc on " ACL_PASSWORD_PLACEHOLDER " %%R~%s* "
+	    "resetchannels -@all +@read +@connection -@dangerous "
+	    "+@transaction\n", prefix);
+	/* CONFIG GET and ACL DRYRUN: the persistence check (status). */
+	fprintf(f, "user admin on " ACL_PASSWORD_PLACEHOLDER " ~%s* "
+	    "resetchannels +@all -@dangerous +config|get +acl|dryrun\n",
+	    prefix);
+	if (nnodes == 0)
+		acl_print_agent(f, prefix, NULL);
+	for (i = 0; i < nnodes; i++)
+		acl_print_agent(f, prefix, nodes[i]);
+}

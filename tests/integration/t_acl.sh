@@ -1,0 +1,104 @@
+#!/bin/sh
+# Least privilege in Redis: the lab's agents run under their own ACL users
+# (agent-NODE, the lines of `mailnoc acl`), which may write only their
+# node's keys, the counts and events, and only read blocks (but count their
+# hits), permits and agencies. t_policy.sh, t_policy_agent.sh and
+# t_heartbeat.sh show the policy service and the heartbeat working so.
+# Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
+. "$(dirname "$0")/../lib.sh"
+. tests/lab/ports
+B=$MAILNOC_BIN
+LAB=$(dirname "$MAILNOC_CONFIG")
+MAILNOC_LAB_DIR=$LAB
+export MAILNOC_LAB_DIR
+P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+IP=127.0.2.211        # a block this test owns (not permitted)
+PERMITTED=127.0.1.20  # seeded: health
+
+as() {   # USER ARGS...: redis-cli as that lab user
+	u=$1
+	shift
+	REDISCLI_AUTH=$(cat "$LAB/secrets/$u.pass") redis-cli -h 127.0.0.1 \
+		-p "$LAB_REDIS_PORT" --user "$u" --no-auth-warning "$@" 2>&1
+}
+# refused USER ARGS...: the command answers NOPERM (or, in a script, the
+# ACL's error) and nothing else.
+refused() {
+	r=$(as "$@")
+	case "$r" in
+	NOPERM*|*"can't run this command"*|*"no permissions to access"*) return 0 ;;
+	esac
+	echo "# $* answered: $r" >&2
+	return 1
+}
+
+cleanup() {
+	tests/lab/agents stop >/dev/null 2>&1
+	as admin DEL "${P}block:$IP" >/dev/null
+	as admin ZREM "${P}blocks" "$IP" >/dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- the ACL file is the generated one, with hashes, and nothing in clear
+acl=$(as lab ACL LIST)
+for u in noc admin agent-gw1 agent-gw2 agent-mbx1 agent-mbx2; do
+	check "redis has the user $u" sh -c "echo '$acl' | grep -q '^user $u on #'"
+done
+check "users.acl holds no password in clear" sh -c \
+	"! grep -qF -e \"\$(cat $LAB/secrets/admin.pass)\" -e \"\$(cat $LAB/secrets/agent-gw1.pass)\" $LAB/redis/users.acl"
+expect_eq "the agents' lines are those of 'mailnoc acl'" \
+	"$("$B/mailnoc" acl --prefix "$P" --node gw1 --node gw2 --node mbx1 --node mbx2 |
+		grep '^user agent-' | sed 's/#<sha256> //' | sort)" \
+	"$(grep '^user agent-' "$LAB/redis/users.acl" | sed 's/#[0-9a-f]\{64\} //' | sort)"
+
+# --- the running agents are connected as their own users
+tests/lab/agents start >/dev/null
+expect_eq "the agents run" 0 "$?"
+users=$(as lab CLIENT LIST | grep -o ' user=[^ ]*' | sort -u | tr '\n' ' ')
+for u in agent-gw1 agent-gw2 agent-mbx1 agent-mbx2; do
+	expect_contains "a connection of $u" "user=$u " "$users"
+done
+
+# --- what an agent's user may not do
+as admin HSET "${P}block:$IP" reason "t_acl" who t since 0 until 0 >/dev/null
+as admin ZADD "${P}blocks" 0 "$IP" >/dev/null
+check "agent-gw1 cannot DEL a block" refused agent-gw1 DEL "${P}block:$IP"
+check "nor UNLINK it" refused agent-gw1 UNLINK "${P}block:$IP"
+check "nor HDEL its reason" refused agent-gw1 HDEL "${P}block:$IP" reason until
+check "nor EXPIRE it" refused agent-gw1 EXPIRE "${P}block:$IP" 1
+check "nor remove it from the index" refused agent-gw1 ZREM "${P}blocks" "$IP"
+check "nor delete it in a script" refused agent-gw1 EVAL "return redis.call('DEL', ARGV[1])" 0 "${P}block:$IP"
+check "nor delete it in a loaded script" refused agent-gw1 EVALSHA \
+	"$(as admin SCRIPT LOAD "return redis.call('DEL', ARGV[1])")" 0 "${P}block:$IP"
+check "agent-gw1 cannot delete a permit" refused agent-gw1 HDEL "${P}permit" "$PERMITTED"
+check "nor DEL the permits" refused agent-gw1 DEL "${P}permit"
+check "nor add one" refused agent-gw1 HSET "${P}permit" 127.0.2.212 health
+check "nor change an agency's limits" refused agent-gw1 HSET "${P}agency:health" max_rcpts 0
+check "nor write another node's hash" refused agent-gw1 HSET "${P}node:gw2" state down
+check "nor its alive key" refused agent-gw1 SET "${P}node:gw2:alive" 1
+check "agent-mbx1 cannot write mbx2's hash" refused agent-mbx1 HSET "${P}node:mbx2" state active
+check "nor read it" refused agent-mbx1 HGET "${P}node:mbx2" state
+check "an agent cannot overwrite the nodes set" refused agent-gw1 SET "${P}nodes" x
+check "nor the events stream" refused agent-gw1 DEL "${P}events"
+check "nor write the audit trail" refused agent-gw1 XADD "${P}audit" '*' who agent
+check "nor read it" refused agent-gw1 XREVRANGE "${P}audit" + - COUNT 1
+check "nor flush the database" refused agent-gw1 FLUSHALL
+check "nor read the configuration" refused agent-gw1 CONFIG GET requirepass
+check "nor touch keys outside the prefix" refused agent-gw1 HGET other:permit x
+expect_eq "the block is still whole" "t_acl 0" \
+	"$(as admin HMGET "${P}block:$IP" reason until | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "and indexed" 0 "$(as admin ZSCORE "${P}blocks" "$IP")"
+
+# --- what it may: its own node, the counts and events, a block's hits
+expect_eq "agent-gw1 may write its node's hash" 1 "$(as agent-gw1 HSET "${P}node:gw1" t_acl 1)"
+as agent-gw1 HDEL "${P}node:gw1" t_acl >/dev/null
+expect_eq "and read a permit" health "$(as agent-gw1 HGET "${P}permit" "$PERMITTED")"
+expect_eq "and count a block's hits" 1 "$(as agent-gw1 HINCRBY "${P}block:$IP" hits 1)"
+
+# --- the policy service under agent-gw1: the block refuses and is counted
+out=$(tests/lab/traffic --gw gw1 --from-ip "$IP" -n 1 --to-domain accept.test 2>&1)
+expect_contains "the agent enforces the block" "$IP is blocked: t_acl" "$out"
+expect_eq "and counts the hit" 2 "$(as admin HGET "${P}block:$IP" hits)"
+check "with no ACL error in its log" sh -c "! grep -q -i -e noperm -e 'permission denied' '$LAB/agents/gw1.log'"
+finish

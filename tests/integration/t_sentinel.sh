@@ -4,7 +4,10 @@
 # agent) on loopback, stopped at the end.
 . "$(dirname "$0")/../lib.sh"
 B=$MAILNOC_BIN
-M=16401 R=16402 S=16403 PP=16404
+# Ports of its own: LAB_SENTINEL_BASE (default 16401) and the four after
+# it, so that two labs on one machine can run this test at the same time.
+BASE=${LAB_SENTINEL_BASE:-16401}
+M=$BASE R=$((BASE + 1)) S=$((BASE + 2)) PP=$((BASE + 3)) DEADS=$((BASE + 98))
 T=$(mktemp -d /tmp/mailnoc-sentinel-XXXXXX)
 APID=
 
@@ -44,7 +47,7 @@ for i in $(seq 50); do
 done
 
 cat > "$T/config.json" <<EOC
-{ "redis": { "sentinels": [ { "host": "127.0.0.1", "port": 16499 },
+{ "redis": { "sentinels": [ { "host": "127.0.0.1", "port": $DEADS },
                             { "host": "127.0.0.1", "port": $S } ],
              "master_name": "lab", "connect_timeout_ms": 500 },
   "ssh": { "agent": true },
@@ -93,7 +96,7 @@ expect_contains "nodes shows what the master holds" '"deferred":7' "$out"
 
 redis-cli -p $M shutdown nosave >/dev/null 2>&1
 moved=no
-for i in $(seq 150); do
+for i in $(seq 300); do
 	addr=$(redis-cli -p $S sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
 	if [ "$addr" = "$R" ]; then moved=yes; break; fi
 	sleep 0.1

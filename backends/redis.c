@@ -189,6 +189,18 @@ redis_login(struct redis *r)
 	else
 		reply = redisCommand(r->ctx, "AUTH %s", pw);
 	memset(pw, 0, sizeof pw);
+	/*
+	 * A stunnel client in front of Redis (docs/redis-schema.md, "Transport
+	 * security") accepts the connection and closes it when it cannot reach
+	 * the server or refuses its certificate: say where to look.
+	 */
+	if (reply == NULL && r->ctx->err == REDIS_ERR_EOF) {
+		redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d closed the "
+		    "connection before answering AUTH (a TLS tunnel in between "
+		    "that cannot reach or verify the server does that: see its "
+		    "log)", r->host, r->port);
+		return -1;
+	}
 	if (reply == NULL) {
 		redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d: %s", r->host,
 		    r->port, r->ctx->errstr);

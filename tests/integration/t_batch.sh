@@ -67,7 +67,7 @@ sleep 0.3
 out=$("$B/mailnoc" status 2>&1)
 expect_eq "redis-server stopped: batch exits 3" 3 $?
 expect_eq "with one clear line" \
-	"mailnoc: redis at 127.0.0.1:$LAB_REDIS_TUNNEL_PORT closed the connection before answering AUTH (a TLS tunnel in between that cannot reach or verify the server does that: see its log)" "$out"
+	"mailnoc: redis at 127.0.0.1:$LAB_REDIS_TUNNEL_PORT closed the connection before answering (a TLS tunnel in between that cannot reach or verify the server does that: see its log)" "$out"
 out=$("$B/mailnoc" status --json 2>/dev/null)
 expect_eq "--json also prints the error as JSON" 3 "$(echo "$out" | jq -r .exit)"
 redis-server "$LAB/redis/redis.conf" >/dev/null 2>&1

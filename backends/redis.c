@@ -1,6 +1,7 @@
 /* The Redis connection: one per thread, reconnecting with back-off. */
 #include "backends/redis.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,27 @@ redis_cap_reader(redisContext *c)
 	c->reader->fn = &redis_fn_capped;
 }
 
+/*
+ * A stunnel client in front of Redis (docs/redis-schema.md, "Transport
+ * security") accepts the connection, then closes it, by default with a
+ * reset, when it cannot reach the server or refuses its certificate: the
+ * reset may even arrive while the connect completes. Says where to look
+ * and returns true for such a connection; false for any other error.
+ * hiredis keeps only the text of errno.
+ */
+static bool
+redis_closed_at_once(struct redis *r, const redisContext *c,
+    const char *host, int port)
+{
+	if (c->err != REDIS_ERR_EOF && (c->err != REDIS_ERR_IO ||
+	    strcmp(c->errstr, strerror(ECONNRESET)) != 0))
+		return false;
+	redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d closed the connection "
+	    "before answering (a TLS tunnel in between that cannot reach or "
+	    "verify the server does that: see its log)", host, port);
+	return true;
+}
+
 /* Opens a TCP connection with both timeouts applied. */
 static redisContext *
 redis_open(struct redis *r, const char *host, int port)
@@ -101,8 +123,9 @@ redis_open(struct redis *r, const char *host, int port)
 		return NULL;
 	}
 	if (c->err) {
-		redis_fail(r, RERR_UNREACHABLE, "cannot connect to redis at "
-		    "%s:%d: %s", host, port, c->errstr);
+		if (!redis_closed_at_once(r, c, host, port))
+			redis_fail(r, RERR_UNREACHABLE, "cannot connect to "
+			    "redis at %s:%d: %s", host, port, c->errstr);
 		redisFree(c);
 		return NULL;
 	}
@@ -189,6 +212,8 @@ redis_login(struct redis *r)
 	else
 		reply = redisCommand(r->ctx, "AUTH %s", pw);
 	memset(pw, 0, sizeof pw);
+	if (reply == NULL && redis_closed_at_once(r, r->ctx, r->host, r->port))
+		return -1;
 	if (reply == NULL) {
 		redis_fail(r, RERR_UNREACHABLE, "redis at %s:%d: %s", r->host,
 		    r->port, r->ctx->errstr);

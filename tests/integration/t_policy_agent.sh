@@ -42,7 +42,7 @@ lcli() {
 
 cleanup() {
 	"$AGENTS" stop >/dev/null 2>&1
-	port_up "$REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
+	port_up "$LAB_REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
 	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$T_IP" "${P}agency:$T_AGENCY" >/dev/null
 	rcli ZREM "${P}blocks" "$BLOCK_IP" "$T_IP" >/dev/null
 	rcli HDEL "${P}permit" "$T_IP" "127.0.2.202" >/dev/null
@@ -334,7 +334,7 @@ check "and logs malformed requests" grep -q "policy: malformed request answered 
 # --- redis down: mail still flows, logged once; redis back: decisions again
 log_from=$(($(wc -l < "$LOG1") + 1))
 lcli SHUTDOWN >/dev/null 2>&1
-check "redis is stopped" wait_until 5 sh -c "! ss -Hltn 'sport = :$REDIS_PORT' | grep -q ."
+check "redis is stopped" wait_until 5 sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 t0=$(date +%s%N)
 out=$("$TRAFFIC" --gw gw1 --from-ip "$NOPERMIT" -n 3 --to-domain accept.test 2>&1)
 ms=$((($(date +%s%N) - t0) / 1000000))
@@ -399,7 +399,7 @@ expect_eq "the hang is logged once, as a timeout" 1 "$(tail -n "+$log_from" "$LO
 # dead connection and a new one is made before any request needs it
 log_from=$(($(wc -l < "$LOG1") + 1))
 lcli SHUTDOWN >/dev/null 2>&1
-check "redis is stopped again" wait_until 5 sh -c "! ss -Hltn 'sport = :$REDIS_PORT' | grep -q ."
+check "redis is stopped again" wait_until 5 sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 "$ROOT/tests/lab/up" >/dev/null 2>&1
 expect_eq "tests/lab/up restarts redis" 0 "$?"
 reconnected() { tail -n "+$log_from" "$LOG1" | grep -q "policy: redis answers again .* 0 requests got the fail action"; }

@@ -335,7 +335,7 @@ expect_eq "read-only mode refuses permit add before Redis" 4 $?
 expect_contains "saying why" "permit add: refused, read-only: --read-only" "$out"
 
 # ---------------------------------------------------------------- redis away
-sed "s/\"port\": $LAB_REDIS_PORT/\"port\": $LAB_DEAD_PORT/" "$MAILNOC_CONFIG" > "$TMP/dead.json"
+sed "s/\"port\": $LAB_REDIS_TUNNEL_PORT/\"port\": $LAB_DEAD_PORT/" "$MAILNOC_CONFIG" > "$TMP/dead.json"
 out=$("$B" --config "$TMP/dead.json" blocks 2>&1)
 expect_eq "redis unreachable: blocks exits 3" 3 $?
 out=$("$B" --config "$TMP/dead.json" block 192.0.2.61 --for 1h --reason x 2>&1)

@@ -88,7 +88,7 @@ sudoers_both(struct sudoers_buf *re, struct sudoers_buf *glob, char c)
 }
 
 /* Where sudo looks for a bare command name (Debian's secure_path). */
-static int
+static void
 sudoers_path(const char *name, char *out, size_t len)
 {
 	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin",
@@ -98,14 +98,13 @@ sudoers_path(const char *name, char *out, size_t len)
 	for (i = 0; dirs[i] != NULL; i++) {
 		snprintf(out, len, "%s/%s", dirs[i], name);
 		if (access(out, X_OK) == 0)
-			return 0;
+			return;
 	}
 	/* Not installed here (a console host): where Debian puts them. */
 	if (strncmp(name, "post", 4) == 0)
 		snprintf(out, len, "/usr/sbin/%s", name);
 	else
 		snprintf(out, len, "/usr/bin/%s", name);
-	return 0;
 }
 
 /*
@@ -119,7 +118,7 @@ static int
 sudoers_cmnd(const char *tmpl, const struct sudoers_var *vars, size_t nvars,
     char *out, size_t len, char *cause, size_t causelen)
 {
-	static struct sudoers_buf re, glob;
+	struct sudoers_buf re, glob;
 	char name[64], path[128];
 	const struct sudoers_var *var;
 	size_t i = 0, j, k, namelen;

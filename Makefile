@@ -197,4 +197,5 @@ tidy:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' -type f 2>/dev/null)
+# The compiler's dependency files; not the package build's tree (etc/sudoers.d).
+-include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

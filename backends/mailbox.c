@@ -257,6 +257,8 @@ mailbox_run(struct ssh_conn *c, enum mailbox_op op,
 		snprintf(cause, causelen, "%s", c->errstr);
 		return -1;
 	}
+	if (res->status != 0 && ssh_sudo_refused(c, cmd, res, cause, causelen))
+		return -1;
 	return 0;
 }
 

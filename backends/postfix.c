@@ -30,6 +30,15 @@
 #define T_BY_CLIENT "env LC_ALL=C grep -rlaP -e {pattern} {dir}/incoming " \
 	"{dir}/active {dir}/deferred"
 
+/* postfix_act's command; %s is the action's flag. */
+#define T_ACT "postsuper -c {config} %s -"
+#define T_ACT_LINE(flag) "postsuper -c {config} " flag " -"
+
+const char *const postfix_sudo_templates[] = {
+	T_ACT_LINE("-h"), T_ACT_LINE("-H"), T_ACT_LINE("-r"), T_ACT_LINE("-d"),
+	T_SHOW_HEAD, T_SHOW_ALL, T_BY_CLIENT, NULL,
+};
+
 static const struct {
 	const char *name;
 	const char *flag;
@@ -90,6 +99,8 @@ postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
 		snprintf(cause, causelen, "%s", c->errstr);
 		return -1;
 	}
+	if (res->status != 0 && ssh_sudo_refused(c, cmd, res, cause, causelen))
+		return -1;
 	if (res->status != 0) {
 		ssh_result_said(res, said, sizeof said);
 		snprintf(cause, causelen, "%s: '%s' failed (%s%s%d)%s%s",
@@ -232,8 +243,7 @@ postfix_act(struct ssh_conn *c, enum postfix_action a,
 		return -1;
 	}
 	/* "-" makes postsuper read the IDs from standard input. */
-	snprintf(tmpl, sizeof tmpl, "postsuper -c {config} %s -",
-	    postfix_actions[a].flag);
+	snprintf(tmpl, sizeof tmpl, T_ACT, postfix_actions[a].flag);
 	if (postfix_command(c, tmpl, NULL, NULL, NULL, cmd, sizeof cmd, cause,
 		causelen) == -1 ||
 	    shell_sudo(cmd, sizeof cmd, c->cfg->ssh.sudo, cause, causelen) == -1)
@@ -369,6 +379,8 @@ postfix_ids_by_client(struct ssh_conn *c, const char *ip, char ***out,
 	if (ssh_exec(c, cmd, NULL, 0, postfix_ids_line, &ids, &res, NULL) ==
 	    -1) {
 		snprintf(cause, causelen, "%s", c->errstr);
+		rc = -1;
+	} else if (ssh_sudo_refused(c, cmd, &res, cause, causelen)) {
 		rc = -1;
 	} else if (res.status == 0 || (res.status == 1 && res.errlen == 0)) {
 		rc = 0;		/* grep's 1 with nothing said: no messages */

@@ -37,6 +37,14 @@ struct postfix_done {
 	char said[512];        /* its report, one line */
 };
 
+/*
+ * The templates of the commands that run with sudo when ssh.sudo is set,
+ * NULL-terminated: what the sudoers drop-in (core/sudoers.h) must allow.
+ * Placeholders: {config} the node's postfix_config, {dir} its
+ * queue_directory, {id} a queue ID, {pattern} the client grep pattern.
+ */
+extern const char *const postfix_sudo_templates[];
+
 const char *postfix_action_name(enum postfix_action a);
 /* Returns 0 with *a set, or -1 for a name that is not an action. */
 int postfix_action_parse(const char *s, enum postfix_action *a);

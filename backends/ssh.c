@@ -1292,3 +1292,70 @@ ssh_result_said(const struct ssh_result *res, char *buf, size_t len)
 	/* What else the node wrote (escapes, C1, bidi) shows as escapes. */
 	validate_sanitize(buf, len, buf);
 }
+
+/* The command for a message: sudo's prefix, the quoted values and the
+ * config option that takes one left out ("postsuper -h -"). */
+static void
+ssh_command_words(const char *command, char *buf, size_t len)
+{
+	const char *p = command, *w;
+	size_t n = 0, wl;
+
+	buf[0] = '\0';
+	if (strncmp(p, "sudo -n ", 8) == 0)
+		p += 8;
+	while (*p != '\0') {
+		p += strspn(p, " ");
+		w = p;
+		if (*w == '\0')
+			break;
+		/* A quoted word runs to the next space outside quotes. */
+		for (; *p != '\0' && *p != ' '; p++) {
+			if (*p == '\'') {
+				p = strchr(p + 1, '\'');
+				if (p == NULL) {
+					p = w + strlen(w);
+					break;
+				}
+			}
+		}
+		wl = (size_t)(p - w);
+		if (*w == '\'')
+			continue;
+		if (wl == 2 && strncmp(w, "-c", 2) == 0 &&
+		    p[strspn(p, " ")] == '\'')
+			continue;
+		if (n + wl + 2 >= len)
+			break;
+		n += (size_t)snprintf(buf + n, len - n, "%s%.*s", n > 0 ? " " : "",
+		    (int)wl, w);
+	}
+	validate_sanitize(buf, len, buf);
+}
+
+bool
+ssh_sudo_refused(const struct ssh_conn *c, const char *command,
+    const struct ssh_result *res, char *cause, size_t len)
+{
+	char words[200];
+	const char *e = res->errout != NULL ? res->errout : "";
+
+	if (strncmp(command, "sudo -n ", 8) != 0 || res->signal[0] != '\0')
+		return false;
+	ssh_command_words(command, words, sizeof words);
+	if (res->status == 127 && strstr(e, "sudo") != NULL &&
+	    strstr(e, "not found") != NULL) {
+		snprintf(cause, len, "%s: sudo is not installed on the node "
+		    "(ssh.sudo is set): install it and the mailnoc sudoers "
+		    "drop-in", c->node->name);
+		return true;
+	}
+	/* sudo's own words: it ran nothing, so nothing else wrote them. */
+	if (res->status == 1 && (strncmp(e, "sudo: ", 6) == 0 ||
+	    strncmp(e, "Sorry, user ", 12) == 0)) {
+		snprintf(cause, len, "%s: sudo refused '%s': add the mailnoc "
+		    "sudoers drop-in", c->node->name, words);
+		return true;
+	}
+	return false;
+}

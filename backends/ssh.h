@@ -131,6 +131,16 @@ void ssh_result_free(struct ssh_result *res);
 void ssh_result_said(const struct ssh_result *res, char *buf, size_t len);
 
 /*
+ * Whether `command`, sent with "sudo -n" (ssh.sudo), was stopped by sudo on
+ * the node rather than run: sudo's refusal or password prompt, or no sudo
+ * at all. Then sets `cause` to one line that names the command without its
+ * values and what to add ("gw1: sudo refused 'postsuper -h -': add the
+ * mailnoc sudoers drop-in") and returns true; else false, cause untouched.
+ */
+bool ssh_sudo_refused(const struct ssh_conn *c, const char *command,
+    const struct ssh_result *res, char *cause, size_t len);
+
+/*
  * The interval libssh2 keeps for ssh.keepalive_s (it turns 1 into 2), in
  * seconds; 0 when keepalives are off.
  */

@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_acl_entry;
+extern const struct cmd_entry cmd_sudoers_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_view_entry;
@@ -59,6 +60,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_audit_entry,
 	&cmd_batch_entry,
 	&cmd_acl_entry,
+	&cmd_sudoers_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_view_entry,

@@ -54,7 +54,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 lab_ssh() {
 	ssh -n -i "$LAB/ssh/id_ed25519" -o UserKnownHostsFile="$LAB/ssh/known_hosts" \
 	    -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
-	    -p "$LAB_SSH_PORT" root@127.0.0.1 "$@"
+	    -p "$LAB_SSH_PORT" mailnoc@127.0.0.1 "$@"
 }
 
 # ---------------------------------------------------------------- the queue
@@ -108,7 +108,7 @@ while [ $i -lt "$RUNS" ]; do
 	"$RUN" postqueue -c "$CONF" -j >> "$TMP/t.postqueue"
 	"$RUN" ssh -n -i "$LAB/ssh/id_ed25519" -o UserKnownHostsFile="$LAB/ssh/known_hosts" \
 	    -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
-	    -p "$LAB_SSH_PORT" root@127.0.0.1 postqueue -c "$CONF" -j >> "$TMP/t.ssh"
+	    -p "$LAB_SSH_PORT" mailnoc@127.0.0.1 postqueue -c "$CONF" -j >> "$TMP/t.ssh"
 	"$RUN" -o "$TMP/qshape.out" qshape -c "$CONF" deferred >> "$TMP/t.qshape"
 	"$RUN" -o "$TMP/summary.out" "$MN" queue summary --node gw1 --queue deferred >> "$TMP/t.summary"
 	i=$((i + 1))

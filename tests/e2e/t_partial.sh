@@ -31,7 +31,8 @@ trap 'exit 1' INT TERM
 # The gate: before a postsuper it writes its pid and waits a second, so the
 # sshd session serving it can be frozen before postsuper has done anything.
 rm -rf "$T"
-install -d -m 755 "$T"
+# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
+install -d -m 755 -o mailnoc "$T"
 ssh-keygen -q -t ed25519 -N '' -C mailnoc-e2e-partial -f "$T/id_ed25519"
 cat > "$T/gate" <<EOF
 #!/bin/sh

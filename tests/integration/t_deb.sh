@@ -87,6 +87,9 @@ expect_eq "postinst made the mailnocd system user" \
 	"/nonexistent:/usr/sbin/nologin" "$out"
 U=/lib/systemd/system/mailnocd.service
 check "the unit is installed" [ -s "$U" ]
+check "the sudoers drop-in is /etc/sudoers.d/mailnoc, mode 0440" \
+	[ "$(stat -c %a /etc/sudoers.d/mailnoc 2>/dev/null)" = 440 ]
+check "visudo -c accepts it with the rest" visudo -c -q
 if command -v systemd-analyze >/dev/null 2>&1; then
 	out=$(systemd-analyze verify "$U" 2>&1)
 	rc=$?
@@ -110,15 +113,15 @@ for f in /usr/bin/mailnoc /usr/sbin/mailnocd /usr/share/mailnoc \
 done
 expect_eq "dpkg -r leaves no program, doc, man page or unit" "" "$left"
 check "dpkg -r keeps the configuration" [ -s /etc/mailnoc/config.json -a \
-	-s /etc/default/mailnocd ]
+	-s /etc/default/mailnocd -a -s /etc/sudoers.d/mailnoc ]
 expect_eq "the console is gone, the agent's configuration stays" \
 	"unknown ok not-installed deinstall ok config-files" \
 	"$(dpkg-query -W -f='${Status} ' mailnoc mailnocd | sed 's/ $//')"
 
 dpkg --purge mailnoc mailnocd >"$D/purge.out" 2>&1
 expect_eq "dpkg --purge exits 0" 0 $?
-check "dpkg --purge removes /etc/mailnoc and /etc/default/mailnocd" \
-	[ ! -e /etc/mailnoc -a ! -e /etc/default/mailnocd ]
+check "dpkg --purge removes /etc/mailnoc, /etc/default/mailnocd and the drop-in" \
+	[ ! -e /etc/mailnoc -a ! -e /etc/default/mailnocd -a ! -e /etc/sudoers.d/mailnoc ]
 expect_eq "nothing of either package is known to dpkg any more" "" \
 	"$(dpkg-query -W mailnoc mailnocd 2>/dev/null)"
 finish

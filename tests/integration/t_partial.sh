@@ -60,7 +60,8 @@ trap 'cleanup; exit 1' INT TERM
 # sshd session serving it at a known point: after the command started,
 # before postsuper has done anything.
 rm -rf "$T"
-install -d -m 755 "$T"
+# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
+install -d -m 755 -o mailnoc "$T"
 ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
 cat > "$T/gate" <<EOF
 #!/bin/sh

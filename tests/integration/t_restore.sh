@@ -10,6 +10,7 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 CFG0=$MAILNOC_CONFIG
 CAN=$LAB/restore-canary
 CALLS=$CAN/calls
+NOROOT_SUDOERS=/etc/sudoers.d/mailnoc-lab-$(printf '%s' "$LAB" | cksum | cut -d' ' -f1)-noroot
 
 day() { date -d "$(date +%Y-%m-%d) - $1 days" +%Y-%m-%d; }
 dove() { n=$1; shift; doveadm -c "$LAB/$n/dovecot.conf" "$@"; }
@@ -28,6 +29,8 @@ ncalls() { wc -l < "$CALLS" | tr -d ' '; }
 rm -rf "$CAN"
 install -d -m 755 "$CAN"
 : > "$CALLS"
+# The forced command runs as the lab's SSH user (mailnoc), which records.
+chmod 666 "$CALLS"
 ssh-keygen -q -t ed25519 -N '' -C mailnoc-restore-canary -f "$CAN/id_ed25519"
 cat > "$CAN/record" <<EOF
 #!/bin/sh
@@ -58,6 +61,7 @@ cleanup() {
 			rm -rf "$LAB/$n/mail/$u/.mailnoc-restore"
 		done
 	done
+	rm -f "$NOROOT_SUDOERS"
 	[ -f "$CAN/authorized_keys.orig" ] &&
 		cp "$CAN/authorized_keys.orig" "$LAB/ssh/authorized_keys"
 	[ "$(tr -d ' \n' < "$LAB/mbx2/role")" = active ] &&
@@ -138,7 +142,7 @@ expect_eq "neither reached a node" "$n0" "$(ncalls)"
 
 # --latest takes the newest backup; --dry-run shows the commands, runs none.
 out=$("$B/mailnoc" restore carol --latest --dry-run)
-expect_contains "dry run of --latest names the probe" "probe: sh -c 'doveadm -c" "$out"
+expect_contains "dry run of --latest names the probe" "probe: sudo -n sh -c 'doveadm -c" "$out"
 out=$("$B/mailnoc" restore carol --date "$D3" --dry-run --json)
 expect_contains "dry run shows the exact import" \
 	"mailnoc-restore '$LAB/mbx1/dovecot.conf' 'carol' '$LAB/mbx1/backup/$D3/carol/Maildir' '$D3' 'Restored-$D3'" \
@@ -195,9 +199,13 @@ expect_contains "listing the restorable ones" "alice has no backup of $D4 on mbx
 jq --arg r "$LAB/mbx1/no-such-backups" \
 	'.nodes |= map(if .name == "mbx1" then .backup_root = $r else . end)' \
 	"$MAILNOC_CONFIG" > "$CAN/noroot.json"
+# The node's sudoers allows that root too: what is missing is the directory.
+"$B/mailnoc" --config "$CAN/noroot.json" sudoers --node mbx1 > "$CAN/sudoers"
+install -m 440 "$CAN/sudoers" "$NOROOT_SUDOERS"
 out=$("$B/mailnoc" --config "$CAN/noroot.json" restore alice --date "$D3" --yes 2>&1)
 expect_eq "a missing backup root: exit 1" 1 $?
 expect_contains "saying so" "the backup root '$LAB/mbx1/no-such-backups' is missing" "$out"
+rm -f "$NOROOT_SUDOERS"
 expect_eq "these three ran one command each, with --yes the checks and the import in one" \
 	3 "$(($(ncalls) - n0))"
 expect_eq "each of them was that one command" 3 \

@@ -163,13 +163,13 @@ config key ".ssh.key_file = \"$T/other\""
 run key --config "$T/key.json" gw1 true
 expect_eq "a key that is not authorized: exit 3" 3 "$code"
 expect_eq "saying which key was refused" \
-	"ssh_exec: $ADDR: login as 'root' refused: key file '$T/other' was not accepted (is its public key in the node's authorized_keys? only ed25519 and ecdsa keys work)" \
+	"ssh_exec: $ADDR: login as 'mailnoc' refused: key file '$T/other' was not accepted (is its public key in the node's authorized_keys? only ed25519 and ecdsa keys work)" \
 	"$(result key)"
 config nokey ".ssh.key_file = \"$T/no-key\""
 run nokey --config "$T/nokey.json" gw1 true
 expect_eq "a missing key file: exit 3" 3 "$code"
 expect_eq "saying so" \
-	"ssh_exec: $ADDR: login as 'root' refused: cannot read key file '$T/no-key': No such file or directory" \
+	"ssh_exec: $ADDR: login as 'mailnoc' refused: cannot read key file '$T/no-key': No such file or directory" \
 	"$(result nokey)"
 if command -v ssh-agent >/dev/null 2>&1; then
 	config agent 'del(.ssh.key_file) | .ssh.agent = true'
@@ -177,7 +177,7 @@ if command -v ssh-agent >/dev/null 2>&1; then
 	ssh-add -q "$T/other" 2>/dev/null
 	run agent1 --config "$T/agent.json" gw1 true
 	expect_eq "ssh-agent with only a foreign key is refused" \
-		"ssh_exec: $ADDR: login as 'root' refused: none of ssh-agent's 1 key was accepted (is its public key in the node's authorized_keys? only ed25519 and ecdsa keys work)" \
+		"ssh_exec: $ADDR: login as 'mailnoc' refused: none of ssh-agent's 1 key was accepted (is its public key in the node's authorized_keys? only ed25519 and ecdsa keys work)" \
 		"$(result agent1)"
 	ssh-add -q "$LAB/ssh/id_ed25519" 2>/dev/null
 	run agent2 --config "$T/agent.json" gw1 echo agent

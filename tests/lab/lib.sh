@@ -35,6 +35,10 @@ lab_init() {
     # shellcheck source=ports
     . "$LAB_HERE/ports"
     LAB_RE="${LAB//./\\.}([^A-Za-z0-9._-]|\$)"
+    # The console's SSH user on the lab's node, and its sudoers drop-in (one
+    # per lab: no '.' in the name, or sudo skips the file).
+    LAB_SSH_USER=mailnoc
+    LAB_SUDOERS=/etc/sudoers.d/mailnoc-lab-$(printf '%s' "$LAB" | cksum | cut -d' ' -f1)
 }
 
 # The lab directory is made by root, mode 711 (the postfix, dovecot and mail
@@ -193,6 +197,7 @@ lab_teardown() {
         case "$d" in "$LAB"|"$LAB"/*) umount -l "$d" 2>/dev/null || warn "cannot unmount $d" ;; esac
     done < <(sort -r -k2 /proc/self/mounts)
     postfix_unregister
+    rm -f "$LAB_SUDOERS"
     rm -rf "$LAB"
     [ ! -e "$LAB" ] || die "could not remove $LAB"
 }

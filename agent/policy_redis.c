@@ -13,6 +13,7 @@
 #include "agent/log.h"
 #include "core/clock.h"
 #include "core/keys.h"
+#include "core/validate.h"
 #include "core/xalloc.h"
 
 /*
@@ -694,9 +695,11 @@ load_script(struct policy_redis *pr, char *cause, size_t causelen)
 	if (link_exchange(pr, &reply, 1, 0, 0, cause, causelen) == -1)
 		return -1;
 	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+		char said[200];
+
 		snprintf(cause, causelen, "cannot load the policy script: "
-		    "%s", reply->type == REDIS_REPLY_ERROR ? reply->str :
-		    "SCRIPT LOAD gave no SHA1");
+		    "%s", reply->type == REDIS_REPLY_ERROR ? validate_sanitize(
+		    said, sizeof said, reply->str) : "SCRIPT LOAD gave no SHA1");
 		freeReplyObject(reply);
 		return -1;
 	}

@@ -54,7 +54,6 @@ ms_to_tv(int ms)
  */
 static redisReplyObjectFunctions redis_fn_default, redis_fn_capped;
 static pthread_once_t redis_fn_once = PTHREAD_ONCE_INIT;
-static const redisReplyObjectFunctions *redis_fn_seen;
 /* The count refused on this thread's connection, for its error message. */
 static __thread long long redis_refused_count;
 
@@ -71,9 +70,16 @@ redis_create_array(const redisReadTask *task, int elements)
 static void
 redis_fn_init(void)
 {
-	redis_fn_default = *redis_fn_seen;
+	/* A reader of our own tells hiredis's default functions. */
+	redisReader *rd = redisReaderCreate();
+
+	if (rd != NULL && rd->fn != NULL)
+		redis_fn_default = *rd->fn;
+	if (rd != NULL)
+		redisReaderFree(rd);
 	redis_fn_capped = redis_fn_default;
-	redis_fn_capped.createArray = redis_create_array;
+	if (redis_fn_default.createArray != NULL)
+		redis_fn_capped.createArray = redis_create_array;
 }
 
 /* Puts the element cap in front of c's reader. */
@@ -83,8 +89,10 @@ redis_cap_reader(redisContext *c)
 	if (c->reader == NULL || c->reader->fn == NULL ||
 	    c->reader->fn == &redis_fn_capped)
 		return;
-	redis_fn_seen = c->reader->fn;
 	pthread_once(&redis_fn_once, redis_fn_init);
+	if (redis_fn_capped.createArray != redis_create_array ||
+	    c->reader->fn->createArray != redis_fn_default.createArray)
+		return; /* not hiredis's reader as we know it: leave it */
 	c->reader->fn = &redis_fn_capped;
 }
 
@@ -554,12 +562,16 @@ redis_check_persistence(struct redis *r, char *msg, size_t len)
 		snprintf(msg, len, "append-only file on, replayable; "
 		    "'appendfsync no' leaves the flush to the kernel "
 		    "(everysec risks about a second of writes)");
-	else
-		snprintf(msg, len, "append-only file on (appendfsync %s), "
-		    "replayable after a restart",
-		    rep[1]->type == REDIS_REPLY_ARRAY && rep[1]->elements == 2 &&
+	else {
+		char fsync[32];
+
+		validate_sanitize(fsync, sizeof fsync, rep[1]->type ==
+		    REDIS_REPLY_ARRAY && rep[1]->elements == 2 &&
 		    rep[1]->element[1]->type == REDIS_REPLY_STRING ?
 		    rep[1]->element[1]->str : "?");
+		snprintf(msg, len, "append-only file on (appendfsync %s), "
+		    "replayable after a restart", fsync);
+	}
 out:
 	for (i = 0; i < n; i++)
 		freeReplyObject(rep[i]);

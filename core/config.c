@@ -161,8 +161,8 @@ get_string(struct cfgctx *ctx, const char *parent, json_t *obj,
 }
 
 static int
-get_int(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
-    long min, long max, int *out)
+get_llong(struct cfgctx *ctx, const char *parent, json_t *obj,
+    const char *key, long long min, long long max, long long *out)
 {
 	char path[256];
 	json_t *v;
@@ -172,13 +172,25 @@ get_int(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
 		return 0;
 	if (!json_is_integer(v))
 		return cfg_error(ctx, path,
-		    "expected an integer from %ld to %ld, got %s", min, max,
+		    "expected an integer from %lld to %lld, got %s", min, max,
 		    json_kind(v));
 	if (json_integer_value(v) < min || json_integer_value(v) > max)
 		return cfg_error(ctx, path, "%" JSON_INTEGER_FORMAT
-		    " is out of range; accepted: %ld to %ld",
+		    " is out of range; accepted: %lld to %lld",
 		    json_integer_value(v), min, max);
-	*out = (int)json_integer_value(v);
+	*out = (long long)json_integer_value(v);
+	return 0;
+}
+
+static int
+get_int(struct cfgctx *ctx, const char *parent, json_t *obj, const char *key,
+    long min, long max, int *out)
+{
+	long long v = *out;
+
+	if (get_llong(ctx, parent, obj, key, min, max, &v) == -1)
+		return -1;
+	*out = (int)v;
 	return 0;
 }
 
@@ -569,28 +581,6 @@ config_net_match(const struct config_net *n, const unsigned char *addr)
 		return true;
 	mask = (unsigned char)(0xff << (8 - rest));
 	return (n->addr[whole] & mask) == (addr[whole] & mask);
-}
-
-static int
-get_llong(struct cfgctx *ctx, const char *parent, json_t *obj,
-    const char *key, long long min, long long max, long long *out)
-{
-	char path[256];
-	json_t *v;
-
-	join_path(path, sizeof path, parent, key);
-	if ((v = json_object_get(obj, key)) == NULL)
-		return 0;
-	if (!json_is_integer(v))
-		return cfg_error(ctx, path,
-		    "expected an integer from %lld to %lld, got %s", min, max,
-		    json_kind(v));
-	if (json_integer_value(v) < min || json_integer_value(v) > max)
-		return cfg_error(ctx, path, "%" JSON_INTEGER_FORMAT
-		    " is out of range; accepted: %lld to %lld",
-		    json_integer_value(v), min, max);
-	*out = (long long)json_integer_value(v);
-	return 0;
 }
 
 static int
@@ -1231,15 +1221,20 @@ config_redis_password(const struct config *cfg, char *buf, size_t len,
 		return -1;
 	}
 	/* A secret others may read, or someone else may rewrite, is none. */
-	if (fstat(fileno(f), &st) == 0 && st.st_uid != geteuid() &&
-	    st.st_uid != 0) {
+	if (fstat(fileno(f), &st) == -1) {
+		snprintf(cause, causelen, "redis password: cannot check '%s': "
+		    "%s", r->password_file, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		snprintf(cause, causelen, "redis password: '%s' belongs to uid "
 		    "%u, not to this user or root", r->password_file,
 		    (unsigned)st.st_uid);
 		fclose(f);
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+	if ((st.st_mode & 077) != 0) {
 		snprintf(cause, causelen, "redis password: '%s' may be read by "
 		    "others (mode %03o); chmod 600 it", r->password_file,
 		    (unsigned)(st.st_mode & 0777));

@@ -216,7 +216,8 @@ const char *
 validate_key_prefix(const char *s)
 {
 	static const char accepted[] = "use 1-64 printable characters without "
-	    "spaces, quotes, '*', '?' or '['";
+	    "spaces, quotes, '*', '?', '[', '(', ')', '%', '~' or '&' (the "
+	    "prefix goes into glob patterns and ACL selectors)";
 	size_t i, len = strlen(s);
 
 	if (len == 0 || len > 64)
@@ -224,7 +225,7 @@ validate_key_prefix(const char *s)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c <= 0x20 || c >= 0x7f || strchr("'\"*?[]\\", c) != NULL)
+		if (c <= 0x20 || c >= 0x7f || strchr("'\"*?[]\\()%~&", c) != NULL)
 			return accepted;
 	}
 	return NULL;

@@ -155,7 +155,12 @@ test_refused(void **state)
 	(void)state;
 	assert_int_equal(run("acl --prefix 'a*'", &out), EXIT_USAGE);
 	assert_string_equal(out, "acl: prefix 'a*' is not accepted: use 1-64 "
-	    "printable characters without spaces, quotes, '*', '?' or '['");
+	    "printable characters without spaces, quotes, '*', '?', '[', '(', "
+	    "')', '%', '~' or '&' (the prefix goes into glob patterns and ACL "
+	    "selectors)");
+	free(out);
+	/* A ')' would close the ACL selector the prefix is written into. */
+	assert_int_equal(run("acl --prefix 'a)'", &out), EXIT_USAGE);
 	free(out);
 	assert_int_equal(run("acl --node 'g(w'", &out), EXIT_USAGE);
 	assert_string_equal(out, "acl: node name 'g(w' is not accepted: use "

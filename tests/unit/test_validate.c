@@ -99,6 +99,8 @@ test_env_and_prefix(void **state)
 	assert_null(validate_key_prefix("mailnoc:"));
 	assert_non_null(validate_key_prefix("mail noc:"));
 	assert_non_null(validate_key_prefix("mail*"));
+	assert_non_null(validate_key_prefix("mail)"));
+	assert_non_null(validate_key_prefix("%W~x"));
 	assert_non_null(validate_key_prefix(""));
 }
 

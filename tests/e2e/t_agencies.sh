@@ -95,7 +95,7 @@ expect_screen "b goes back to the list" "over the bulk guidance" 5
 tui_keys Enter Escape
 expect_screen "Esc goes back too" "over the bulk guidance" 5
 tui_keys q
-expect_screen "q quits" "EXITED 0"
+expect_screen "q quits" "EXITED 0" 15
 
 export LANG=C LC_ALL=C
 tui_start 80 24

@@ -94,5 +94,5 @@ expect_eq "and nothing is blocked" 0 "$(rc exists "mailnoc:block:$IP")"
 tui_keys / no-such-ip Enter x
 expect_screen "x with no row selected explains" "no blocked IP selected" 3
 tui_keys Escape q
-expect_screen "q quits" "EXITED 0"
+expect_screen "q quits" "EXITED 0" 15
 finish

@@ -93,5 +93,5 @@ sleep 1
 expect_eq "no new Restored folder" "$n_before" "$(folders | wc -l)"
 
 tui_keys Escape q
-expect_screen "q quits" "EXITED 0" 5
+expect_screen "q quits" "EXITED 0" 15
 finish

@@ -54,5 +54,5 @@ tui_resize 80 24
 expect_screen "and the overview comes back" "NODE     ROLE"
 
 tui_keys q
-expect_screen "q quits with exit code 0" "EXITED 0"
+expect_screen "q quits with exit code 0" "EXITED 0" 15
 finish

@@ -56,7 +56,7 @@ check "the clock keeps ticking ($t1 -> $t2)" [ "$t1" != "$t2" ]
 expect_screen "the hung gateways are reported unreachable" "timed out" 15
 kill -CONT "$(cat "$LAB/run/sshd.pid")"
 tui_keys q
-expect_screen "q quits" "EXITED 0"
+expect_screen "q quits" "EXITED 0" 15
 rm -f "$LAB/short.json"
 for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
 tests/lab/agents stop >/dev/null

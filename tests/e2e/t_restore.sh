@@ -94,5 +94,5 @@ wait_gone "restored 13 messages" 3 || true
 check "Esc clears the result" sh -c '! tmux -L "$1" capture-pane -p -t "$1" | grep -q "restored 13 messages"' \
 	- "$E2E_SESSION"
 tui_keys Escape q
-expect_screen "q quits" "EXITED 0"
+expect_screen "q quits" "EXITED 0" 15
 finish

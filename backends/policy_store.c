@@ -217,8 +217,7 @@ store_append(struct redis *r, size_t *n, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (redisvAppendCommand(r->ctx, fmt, ap) != REDIS_OK) {
-		fprintf(stderr, "mailnoc: out of memory queuing a command\n");
-		abort();
+		xfatal("out of memory queuing a command");
 	}
 	va_end(ap);
 	(*n)++;
@@ -228,8 +227,7 @@ static void
 store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 {
 	if (redisAppendCommandArgv(r->ctx, argc, argv, NULL) != REDIS_OK) {
-		fprintf(stderr, "mailnoc: out of memory queuing a command\n");
-		abort();
+		xfatal("out of memory queuing a command");
 	}
 	(*n)++;
 }

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/queue.h"
+#include "core/queue_filter.h"
 
 #define NOW 1800000000LL
 

@@ -1355,40 +1355,59 @@ store_agency_volumes(struct agency *a, struct store_volumes *v,
 		    VOLUME_NMETRICS + VOLUME_MSGS];
 }
 
-int
-store_agencies_list(struct redis *r, long long now_ms, bool volumes,
-    struct agency_list *out, char *cause, size_t len)
-{
-	static const char what[] = "cannot list the agencies";
-	char key[STORE_KEY_MAX], permit[STORE_KEY_MAX], set[STORE_KEY_MAX];
-	char **ids = NULL, **fields = NULL, c2[160];
-	const char **argv = NULL;
-	long long *mvals = NULL, *hvals = NULL, last_m, last_h;
+/* What store_agencies_list reads, between its two round trips. */
+struct store_agency_query {
+	const char *what;         /* the cause's first words */
+	char **ids;               /* valid agency ids, sorted */
+	size_t nids;
+	redisReply *permits;      /* every permit's agency */
+	char **fields;            /* with volumes: every agency's metrics */
+	size_t nfields;
+	const char **argv;        /* HMGET key fields... */
+	char key[STORE_KEY_MAX];
+	long long *mvals, *hvals; /* the buckets' replies, as numbers */
 	struct store_volumes vol;
-	redisReply **rep = NULL;
-	size_t n = 0, nids = 0, nfields = 0, i, k, q = 0;
-	int hourly, m, rc = -1;
-	redisReply *permits = NULL;
+};
 
-	memset(out, 0, sizeof *out);
-	if (redis_ensure(r) == -1)
-		return store_redis_fail(r, cause, len, what);
+static void
+store_agency_query_free(struct store_agency_query *aq)
+{
+	if (aq->permits != NULL)
+		freeReplyObject(aq->permits);
+	if (aq->fields != NULL)
+		store_free_strings(aq->fields, aq->nfields);
+	store_free_strings(aq->ids, aq->nids);
+	free(aq->argv);
+	free(aq->mvals);
+	free(aq->hvals);
+}
+
+/*
+ * Round trip 1: the ids (names that do not validate are passed over), and
+ * every permit's agency to count them. Returns 0, or -1 with `cause`.
+ */
+static int
+store_agency_ids(struct redis *r, struct store_agency_query *aq, char *cause,
+    size_t len)
+{
+	char permit[STORE_KEY_MAX], set[STORE_KEY_MAX];
+	redisReply **rep;
+	size_t n = 0, i;
+
 	redis_key(r->cfg, set, sizeof set, KEY_AGENCIES);
 	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
-
-	/* Round trip 1: the ids, and every permit's agency to count them. */
 	store_append(r, &n, "SMEMBERS %s", set);
 	store_append(r, &n, "HVALS %s", permit);
 	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, what);
+		return store_redis_fail(r, cause, len, aq->what);
 	if (store_index_type(r, rep, 1, (const char *const[]){ set }, "a set",
-	    cause, len, what) == -1) {
+	    cause, len, aq->what) == -1) {
 		store_free_replies(rep, n);
 		return -1;
 	}
 	if (store_reply_errors_but_type(r, rep, n) == -1) {
 		store_free_replies(rep, n);
-		return store_redis_fail(r, cause, len, what);
+		return store_redis_fail(r, cause, len, aq->what);
 	}
 	for (i = 0; rep[0]->type == REDIS_REPLY_ARRAY && i < rep[0]->elements;
 	     i++) {
@@ -1396,129 +1415,188 @@ store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 
 		if (s == NULL || validate_name(s) != NULL)
 			continue;
-		ids = xreallocarray(ids, nids + 1, sizeof *ids);
-		ids[nids++] = xstrdup(s);
+		aq->ids = xreallocarray(aq->ids, aq->nids + 1,
+		    sizeof *aq->ids);
+		aq->ids[aq->nids++] = xstrdup(s);
 	}
-	permits = rep[1];
+	aq->permits = rep[1];
 	rep[1] = NULL;
 	store_free_replies(rep, n);
-	rep = NULL;
-	out->v = xcalloc(nids + 1, sizeof *out->v);
-	if (nids == 0) {
+	return 0;
+}
+
+/*
+ * The HMGET that asks a bucket for every agency's five metrics (its key
+ * filled in per bucket), and the buckets of the last hour and day. Returns
+ * 0, or -1 with `cause`.
+ */
+static int
+store_agency_volume_query(struct redis *r, struct store_agency_query *aq,
+    long long now_ms, char *cause, size_t len)
+{
+	char f[STORE_ID_MAX + 16], c2[160];
+	long long last_m, last_h;
+	size_t i, k;
+	int hourly, m;
+
+	aq->nfields = aq->nids * VOLUME_NMETRICS;
+	aq->fields = xcalloc(aq->nfields, sizeof *aq->fields);
+	for (i = 0; i < aq->nids; i++) {
+		for (m = 0; m < VOLUME_NMETRICS; m++) {
+			if (volume_field(f, sizeof f, aq->ids[i], m, c2,
+			    sizeof c2) == -1)
+				return store_refuse(r, cause, len, "%s: %s",
+				    aq->what, c2);
+			aq->fields[i * VOLUME_NMETRICS + m] = xstrdup(f);
+		}
+	}
+	aq->argv = xcalloc(aq->nfields + 2, sizeof *aq->argv);
+	aq->argv[0] = "HMGET";
+	aq->argv[1] = aq->key;
+	for (k = 0; k < aq->nfields; k++)
+		aq->argv[k + 2] = aq->fields[k];
+	volume_window_range(VOLUME_LAST_HOUR, now_ms, &hourly,
+	    &aq->vol.first_minute, &last_m);
+	volume_window_range(VOLUME_LAST_DAY, now_ms, &hourly,
+	    &aq->vol.first_hour, &last_h);
+	return 0;
+}
+
+/*
+ * Queues one HMGET per bucket (minutes of the last hour, then hours of the
+ * last day), counting them in *q. Returns 0, or -1 with `cause` and the
+ * connection closed (what was queued is dropped, so it stays in step).
+ */
+static int
+store_agency_send_buckets(struct redis *r, struct store_agency_query *aq,
+    size_t *q, char *cause, size_t len)
+{
+	char c2[160];
+	size_t i;
+	int bad;
+
+	for (i = 0; i < STORE_SPARK_MINUTES + STORE_SPARK_HOURS; i++) {
+		bad = i < STORE_SPARK_MINUTES ?
+		    volume_minute_key(aq->key, sizeof aq->key,
+			r->cfg->redis.prefix, (aq->vol.first_minute +
+			(long long)i) * 60000LL, c2, sizeof c2) :
+		    volume_hour_key(aq->key, sizeof aq->key,
+			r->cfg->redis.prefix, (aq->vol.first_hour +
+			(long long)(i - STORE_SPARK_MINUTES)) * 3600000LL, c2,
+			sizeof c2);
+		if (bad == -1) {
+			redis_close(r);
+			*q = 0;
+			return store_refuse(r, cause, len, "%s: %s", aq->what,
+			    c2);
+		}
+		store_append_argv(r, q, (int)aq->nfields + 2, aq->argv);
+	}
+	return 0;
+}
+
+/* Reads the buckets' replies (after the agencies' records) into numbers. */
+static void
+store_agency_read_buckets(struct store_agency_query *aq, redisReply **rep)
+{
+	size_t i, nf = aq->nfields;
+
+	aq->mvals = xcalloc(STORE_SPARK_MINUTES * nf, sizeof *aq->mvals);
+	aq->hvals = xcalloc(STORE_SPARK_HOURS * nf, sizeof *aq->hvals);
+	for (i = 0; i < STORE_SPARK_MINUTES; i++)
+		store_bucket(aq->mvals + i * nf, rep[aq->nids + i], nf);
+	for (i = 0; i < STORE_SPARK_HOURS; i++)
+		store_bucket(aq->hvals + i * nf,
+		    rep[aq->nids + STORE_SPARK_MINUTES + i], nf);
+	aq->vol.minute = aq->mvals;
+	aq->vol.hour = aq->hvals;
+	aq->vol.nfields = nf;
+}
+
+/* Fills agency i of the query from its record and the permits. */
+static void
+store_agency_fill(struct redis *r, struct store_agency_query *aq, size_t i,
+    const redisReply *record, struct agency *a)
+{
+	const redisReply *permits = aq->permits;
+	size_t k;
+
+	store_agency_parse(a, aq->ids[i], record);
+	if (redis_wrongtype(record)) {
+		snprintf(a->malformed, sizeof a->malformed, "key %s is not a "
+		    "hash", redis_key(r->cfg, aq->key, sizeof aq->key,
+		    KEY_AGENCY, aq->ids[i]));
+		snprintf(a->name, sizeof a->name, "MALFORMED: %s",
+		    a->malformed);
+	}
+	for (k = 0; permits->type == REDIS_REPLY_ARRAY &&
+	     k < permits->elements; k++) {
+		const char *s = store_str(permits->element[k]);
+
+		if (s != NULL && strcmp(s, aq->ids[i]) == 0)
+			a->npermits++;
+	}
+}
+
+int
+store_agencies_list(struct redis *r, long long now_ms, bool volumes,
+    struct agency_list *out, char *cause, size_t len)
+{
+	struct store_agency_query aq = { .what = "cannot list the agencies" };
+	redisReply **rep = NULL;
+	size_t i, q = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (redis_ensure(r) == -1)
+		return store_redis_fail(r, cause, len, aq.what);
+	if (store_agency_ids(r, &aq, cause, len) == -1)
+		goto out;
+	out->v = xcalloc(aq.nids + 1, sizeof *out->v);
+	if (aq.nids == 0) {
 		rc = 0;
 		goto out;
 	}
-	qsort(ids, nids, sizeof *ids, store_str_cmp);
+	qsort(aq.ids, aq.nids, sizeof *aq.ids, store_str_cmp);
 
 	/*
 	 * Round trip 2: every agency's record, then (with volumes) one HMGET
 	 * per minute bucket of the last hour and per hour bucket of the last
 	 * day, each asking for every agency's five metrics.
 	 */
-	if (volumes) {
-		nfields = nids * VOLUME_NMETRICS;
-		fields = xcalloc(nfields, sizeof *fields);
-		for (i = 0; i < nids; i++) {
-			for (m = 0; m < VOLUME_NMETRICS; m++) {
-				char f[STORE_ID_MAX + 16];
-
-				if (volume_field(f, sizeof f, ids[i], m, c2,
-				    sizeof c2) == -1) {
-					store_refuse(r, cause, len, "%s: %s",
-					    what, c2);
-					goto out;
-				}
-				fields[i * VOLUME_NMETRICS + m] = xstrdup(f);
-			}
-		}
-		argv = xcalloc(nfields + 2, sizeof *argv);
-		argv[0] = "HMGET";
-		argv[1] = key;
-		for (k = 0; k < nfields; k++)
-			argv[k + 2] = fields[k];
-		volume_window_range(VOLUME_LAST_HOUR, now_ms, &hourly,
-		    &vol.first_minute, &last_m);
-		volume_window_range(VOLUME_LAST_DAY, now_ms, &hourly,
-		    &vol.first_hour, &last_h);
-	}
-	for (i = 0; i < nids; i++)
+	if (volumes && store_agency_volume_query(r, &aq, now_ms, cause,
+	    len) == -1)
+		goto out;
+	for (i = 0; i < aq.nids; i++)
 		store_append(r, &q, "HMGET %s " AGENCY_HMGET, redis_key(r->cfg,
-		    key, sizeof key, KEY_AGENCY, ids[i]));
-	for (i = 0; volumes && i < STORE_SPARK_MINUTES + STORE_SPARK_HOURS;
-	     i++) {
-		int bad = i < STORE_SPARK_MINUTES ?
-		    volume_minute_key(key, sizeof key, r->cfg->redis.prefix,
-			(vol.first_minute + (long long)i) * 60000LL, c2,
-			sizeof c2) :
-		    volume_hour_key(key, sizeof key, r->cfg->redis.prefix,
-			(vol.first_hour + (long long)(i - STORE_SPARK_MINUTES)) *
-			3600000LL, c2, sizeof c2);
-
-		if (bad == -1) {
-			/* Drop what is queued: the connection stays in step. */
-			redis_close(r);
-			q = 0;
-			store_refuse(r, cause, len, "%s: %s", what, c2);
-			goto out;
-		}
-		store_append_argv(r, &q, (int)nfields + 2, argv);
-	}
+		    aq.key, sizeof aq.key, KEY_AGENCY, aq.ids[i]));
+	if (volumes && store_agency_send_buckets(r, &aq, &q, cause,
+	    len) == -1)
+		goto out;
 	if ((rep = store_read(r, q)) == NULL) {
-		store_redis_fail(r, cause, len, what);
-		q = 0;
+		store_redis_fail(r, cause, len, aq.what);
 		goto out;
 	}
 	if (store_reply_errors_but_type(r, rep, q) == -1) {
-		store_redis_fail(r, cause, len, what);
+		store_redis_fail(r, cause, len, aq.what);
 		goto out;
 	}
-	if (volumes) {
-		mvals = xcalloc(STORE_SPARK_MINUTES * nfields, sizeof *mvals);
-		hvals = xcalloc(STORE_SPARK_HOURS * nfields, sizeof *hvals);
-		for (i = 0; i < STORE_SPARK_MINUTES; i++)
-			store_bucket(mvals + i * nfields, rep[nids + i], nfields);
-		for (i = 0; i < STORE_SPARK_HOURS; i++)
-			store_bucket(hvals + i * nfields,
-			    rep[nids + STORE_SPARK_MINUTES + i], nfields);
-		vol.minute = mvals;
-		vol.hour = hvals;
-		vol.nfields = nfields;
-	}
-	for (i = 0; i < nids; i++) {
+	if (volumes)
+		store_agency_read_buckets(&aq, rep);
+	for (i = 0; i < aq.nids; i++) {
 		struct agency *a = &out->v[out->n++];
 
-		store_agency_parse(a, ids[i], rep[i]);
-		if (redis_wrongtype(rep[i])) {
-			snprintf(a->malformed, sizeof a->malformed, "key %s is "
-			    "not a hash", redis_key(r->cfg, key, sizeof key,
-			    KEY_AGENCY, ids[i]));
-			snprintf(a->name, sizeof a->name, "MALFORMED: %s",
-			    a->malformed);
-		}
-		for (k = 0; permits->type == REDIS_REPLY_ARRAY &&
-		     k < permits->elements; k++) {
-			const char *s = store_str(permits->element[k]);
-
-			if (s != NULL && strcmp(s, ids[i]) == 0)
-				a->npermits++;
-		}
+		store_agency_fill(r, &aq, i, rep[i], a);
 		if (volumes) {
-			vol.agency = i;
-			store_agency_volumes(a, &vol, now_ms);
+			aq.vol.agency = i;
+			store_agency_volumes(a, &aq.vol, now_ms);
 		}
 	}
 	rc = 0;
 out:
 	if (rep != NULL)
 		store_free_replies(rep, q);
-	if (permits != NULL)
-		freeReplyObject(permits);
-	if (fields != NULL)
-		store_free_strings(fields, nfields);
-	store_free_strings(ids, nids);
-	free(argv);
-	free(mvals);
-	free(hvals);
+	store_agency_query_free(&aq);
 	if (rc == -1)
 		agency_list_free(out);
 	return rc;

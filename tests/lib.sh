@@ -47,3 +47,58 @@ finish() {
 	echo "# $T_NAME: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# lab_env: the lab a test runs against, from MAILNOC_CONFIG and MAILNOC_BIN:
+# B (the binaries), ROOT (the tree), LAB (the lab directory, exported as
+# MAILNOC_LAB_DIR for the lab's scripts), AGENTS (tests/lab/agents) and
+# every LAB_*_PORT (tests/lab/ports).
+lab_env() {
+	B=$MAILNOC_BIN
+	ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+	LAB=$(dirname "$MAILNOC_CONFIG")
+	MAILNOC_LAB_DIR=$LAB
+	export MAILNOC_LAB_DIR MAILNOC_BIN
+	. "$ROOT/tests/lab/ports"
+	AGENTS=$ROOT/tests/lab/agents
+}
+
+# redis_env: the Redis of MAILNOC_CONFIG, for rcli: REDIS_HOST, REDIS_PORT,
+# REDIS_USER, REDIS_PASS_FILE and the key prefix P.
+redis_env() {
+	REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
+	REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
+	REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
+	REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
+	P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+}
+
+# rcli ARGS...: redis-cli as the configured user (after redis_env).
+rcli() {
+	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
+		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
+}
+
+# lcli ARGS...: redis-cli as the lab's own superuser on the plain port (after
+# lab_env), for what no role of mailnoc may do: SHUTDOWN, other prefixes,
+# ACL SETUSER.
+lcli() {
+	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
+		-p "$LAB_REDIS_PORT" --user lab --no-auth-warning "$@"
+}
+
+# port_up PORT: something listens on that TCP port.
+port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# wait_until SECONDS COMMAND...: runs the command every 0.2 s until it
+# succeeds (true) or SECONDS have passed (false).
+wait_until() {
+	w_limit=$(($1 * 5))
+	shift
+	w_i=0
+	while [ "$w_i" -lt "$w_limit" ]; do
+		if "$@"; then return 0; fi
+		sleep 0.2
+		w_i=$((w_i + 1))
+	done
+	return 1
+}

@@ -102,3 +102,22 @@ wait_until() {
 	done
 	return 1
 }
+
+# ssh_forced_key DIR SCRIPT COMMENT: a key of the test's own, DIR/id_ed25519,
+# that the lab's sshd lets run only SCRIPT (the command asked for is in its
+# SSH_ORIGINAL_COMMAND). The lab's authorized_keys is kept in
+# DIR/authorized_keys.orig for ssh_forced_key_undo.
+ssh_forced_key() {
+	ssh-keygen -q -t ed25519 -N '' -C "$3" -f "$1/id_ed25519"
+	chmod 755 "$2"
+	cp "$LAB/ssh/authorized_keys" "$1/authorized_keys.orig"
+	printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
+		"$2" "$(cat "$1/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+}
+
+# ssh_forced_key_undo DIR: the lab's authorized_keys as ssh_forced_key found
+# it (nothing when it did not run).
+ssh_forced_key_undo() {
+	[ ! -f "$1/authorized_keys.orig" ] ||
+		cp "$1/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+}

@@ -35,8 +35,7 @@ frozen=""
 cleanup() {
 	for p in $frozen; do kill -CONT "$p" 2>/dev/null; done
 	frozen=""
-	[ -f "$T/authorized_keys.orig" ] &&
-		cp "$T/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+	ssh_forced_key_undo "$T"
 	postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
 	if [ -n "${RESTORED:-}" ]; then
 		sleep 1
@@ -62,7 +61,6 @@ trap 'cleanup; exit 1' INT TERM
 rm -rf "$T"
 # The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
 install -d -m 755 -o mailnoc "$T"
-ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
 cat > "$T/gate" <<EOF
 #!/bin/sh
 case "\$SSH_ORIGINAL_COMMAND" in
@@ -72,10 +70,7 @@ case "\$SSH_ORIGINAL_COMMAND" in
 esac
 exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
 EOF
-chmod 755 "$T/gate"
-cp "$LAB/ssh/authorized_keys" "$T/authorized_keys.orig"
-printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
-	"$T/gate" "$(cat "$T/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+ssh_forced_key "$T" "$T/gate" mailnoc-partial
 # Keepalives every 2 s: a frozen session is found within about 4 s.
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"

@@ -121,3 +121,16 @@ ssh_forced_key_undo() {
 	[ ! -f "$1/authorized_keys.orig" ] ||
 		cp "$1/authorized_keys.orig" "$LAB/ssh/authorized_keys"
 }
+
+# rc ARGS...: redis-cli as the lab's admin on the plain port (LAB and
+# LAB_REDIS_PORT set).
+rc() {
+	REDISCLI_AUTH=$(cat "$LAB/secrets/admin.pass") redis-cli \
+		-p "$LAB_REDIS_PORT" --user admin --no-auth-warning "$@"
+}
+
+# unblock IP: the block of IP gone from Redis, as if it never was.
+unblock() {
+	rc del "mailnoc:block:$1" >/dev/null
+	rc zrem mailnoc:blocks "$1" >/dev/null
+}

@@ -134,3 +134,33 @@ unblock() {
 	rc del "mailnoc:block:$1" >/dev/null
 	rc zrem mailnoc:blocks "$1" >/dev/null
 }
+
+# ssh_gate_key DIR PATTERN COMMENT: ssh_forced_key through a gate, DIR/gate,
+# that before a command matching the case PATTERN writes its pid to
+# DIR/gate.pid and waits a second, so that a test can freeze the sshd session
+# serving it at a known point: the command started, nothing done yet. DIR
+# (made here, empty) belongs to the lab's SSH user, who runs the gate.
+ssh_gate_key() {
+	rm -rf "$1"
+	install -d -m 755 -o mailnoc "$1"
+	cat > "$1/gate" <<EOF
+#!/bin/sh
+case "\$SSH_ORIGINAL_COMMAND" in
+$2)
+	echo \$\$ > "$1/gate.pid.tmp" && mv "$1/gate.pid.tmp" "$1/gate.pid"
+	sleep 1 ;;
+esac
+exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
+EOF
+	ssh_forced_key "$1" "$1/gate" "$3"
+}
+
+# vol_forget AGENCY: the agency's counts gone from every volume bucket (after
+# redis_env).
+vol_forget() {
+	for k in $(rcli --scan --pattern "${P}vol:*"); do
+		for m in msgs rcpts bytes rejected deferred; do
+			rcli HDEL "$k" "$1|$m" >/dev/null
+		done
+	done
+}

@@ -27,21 +27,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The gate: before a postsuper it writes its pid and waits a second, so the
-# sshd session serving it can be frozen before postsuper has done anything.
-rm -rf "$T"
-# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
-install -d -m 755 -o mailnoc "$T"
-cat > "$T/gate" <<EOF
-#!/bin/sh
-case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*)
-	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
-	sleep 1 ;;
-esac
-exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
-EOF
-ssh_forced_key "$T" "$T/gate" mailnoc-e2e-partial
+# The gate: the sshd session serving a postsuper can be frozen before
+# postsuper has done anything.
+ssh_gate_key "$T" '*postsuper*' mailnoc-e2e-partial
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"
 MAILNOC_CONFIG=$T/mailnoc.json

@@ -58,19 +58,7 @@ trap 'cleanup; exit 1' INT TERM
 # restore) it writes its pid and waits a moment, so the test can freeze the
 # sshd session serving it at a known point: after the command started,
 # before postsuper has done anything.
-rm -rf "$T"
-# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
-install -d -m 755 -o mailnoc "$T"
-cat > "$T/gate" <<EOF
-#!/bin/sh
-case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*|*mailnoc-restore*)
-	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
-	sleep 1 ;;
-esac
-exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
-EOF
-ssh_forced_key "$T" "$T/gate" mailnoc-partial
+ssh_gate_key "$T" '*postsuper*|*mailnoc-restore*' mailnoc-partial
 # Keepalives every 2 s: a frozen session is found within about 4 s.
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"

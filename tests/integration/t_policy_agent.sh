@@ -28,11 +28,7 @@ cleanup() {
 	rcli HDEL "${P}node:gw1" drain >/dev/null
 	rcli DEL "${P}agency:t-bulk" >/dev/null
 	rcli SREM "${P}agencies" "$T_AGENCY" t-bulk >/dev/null
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
-		done
-	done
+	vol_forget "$T_AGENCY"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

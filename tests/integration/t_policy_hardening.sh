@@ -40,11 +40,7 @@ cleanup() {
 	rcli ZREM "${P}blocks" "$V6_BLOCK" >/dev/null
 	rcli HDEL "${P}permit" "$T_IP" >/dev/null
 	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
-		done
-	done
+	vol_forget "$T_AGENCY"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -267,6 +267,25 @@ bad_u:
 }
 
 /*
+ * Reads the digits of a fraction or an exponent at *p, one at least.
+ * Returns 0 with *p past them, or -1 with the cause.
+ */
+static int
+pq_digits(struct pq *pq, const char **p)
+{
+	const char *d = *p;
+
+	if (d >= pq->end || *d < '0' || *d > '9') {
+		pq->p = d;
+		return pq_expected(pq, "a digit");
+	}
+	while (d < pq->end && *d >= '0' && *d <= '9')
+		d++;
+	*p = d;
+	return 0;
+}
+
+/*
  * Reads a JSON number. *integer is false when it has a fraction or an
  * exponent, or does not fit in a long long (then *v is not set).
  */
@@ -301,28 +320,16 @@ pq_number(struct pq *pq, long long *v, bool *integer)
 	*integer = !overflow;
 	if (p < end && *p == '.') {
 		p++;
-		if (p >= end)
-			goto truncated;
-		if (*p < '0' || *p > '9') {
-			pq->p = p;
-			return pq_expected(pq, "a digit");
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		if (pq_digits(pq, &p) == -1)
+			return -1;
 		*integer = false;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= end)
-			goto truncated;
-		if (*p < '0' || *p > '9') {
-			pq->p = p;
-			return pq_expected(pq, "a digit");
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		if (pq_digits(pq, &p) == -1)
+			return -1;
 		*integer = false;
 	}
 	/* A number at the very end of the line cannot close the object. */
@@ -575,25 +582,6 @@ pq_integer(struct pq *pq, const char *name, long long *v)
 	return 0;
 }
 
-/* Quotes the start of a refused line for its cause. */
-static const char *
-pq_excerpt(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len && n + 4 < size && n < 24; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (i < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static int
 pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 {
@@ -607,8 +595,9 @@ pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 	if (pq->p >= pq->end)
 		return pq_fail(pq, "empty line");
 	if (*pq->p != '{')
-		return pq_fail(pq, "not a JSON object: '%s'", pq_excerpt(q,
-		    sizeof q, pq->p, (size_t)(pq->end - pq->p)));
+		/* Its first 24 bytes (a buffer of 28: queue_quote's limit). */
+		return pq_fail(pq, "not a JSON object: '%s'", queue_quote(q,
+		    28, pq->p, (size_t)(pq->end - pq->p)));
 	pq->p++;
 	pq_ws(pq);
 	if (pq->p < pq->end && *pq->p == '}') {

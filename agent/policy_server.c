@@ -545,40 +545,51 @@ listeners_resume(struct policy_server *ps, long long now)
 	}
 }
 
+/*
+ * Whether a refused peer is logged now (a line a minute at most, in `rl`):
+ * then `text` names the peer and `more` says how many went unlogged.
+ */
+static bool
+server_refusal_due(struct ratelog *rl, const unsigned char *peer, char *text,
+    size_t textlen, char *more, size_t morelen)
+{
+	unsigned long long	quiet;
+
+	if (!ratelog_due(rl, clock_mono_ms(), &quiet))
+		return false;
+	policy_peer_text(peer, text, textlen);
+	more[0] = '\0';
+	ratelog_more(quiet, more, morelen);
+	return true;
+}
+
 /* A TCP peer not on the allow-list: closed at once. */
 static void
 server_deny(struct policy_server *ps, struct listener *l,
     const unsigned char *peer)
 {
-	long long		now = clock_mono_ms();
-	unsigned long long	quiet;
-	char			text[INET6_ADDRSTRLEN], more[80];
+	char	text[INET6_ADDRSTRLEN], more[80];
 
 	ps->denied++;
-	if (!ratelog_due(&ps->denied_log, now, &quiet))
-		return;
-	policy_peer_text(peer, text, sizeof text);
-	log_msg("policy: refused a connection from %s on %s: not on the "
-	    "allow-list (policy.allow)%s", text, l->addr->text,
-	    ratelog_more(quiet, more, sizeof more));
+	if (server_refusal_due(&ps->denied_log, peer, text, sizeof text, more,
+	    sizeof more))
+		log_msg("policy: refused a connection from %s on %s: not on "
+		    "the allow-list (policy.allow)%s", text, l->addr->text,
+		    more);
 }
 
 /* A TCP peer at max_clients_per_peer: closed at once. */
 static void
 server_peer_full(struct policy_server *ps, const unsigned char *peer)
 {
-	long long		now = clock_mono_ms();
-	unsigned long long	quiet;
-	char			text[INET6_ADDRSTRLEN], more[80];
+	char	text[INET6_ADDRSTRLEN], more[80];
 
 	ps->peer_refused++;
-	if (!ratelog_due(&ps->peer_log, now, &quiet))
-		return;
-	policy_peer_text(peer, text, sizeof text);
-	log_msg("policy: %s holds %d connections, the limit "
-	    "(max_clients_per_peer): refusing more from it%s", text,
-	    policy_peers_count(&ps->peers, peer),
-	    ratelog_more(quiet, more, sizeof more));
+	if (server_refusal_due(&ps->peer_log, peer, text, sizeof text, more,
+	    sizeof more))
+		log_msg("policy: %s holds %d connections, the limit "
+		    "(max_clients_per_peer): refusing more from it%s", text,
+		    policy_peers_count(&ps->peers, peer), more);
 }
 
 static void

@@ -175,6 +175,18 @@ probe_trim(char *s)
 	s[end - start] = '\0';
 }
 
+/* Runs a program that prints one value; out gets it, trimmed. */
+static int
+probe_value(char *const argv[], char *out, size_t len, char *cause,
+    size_t causelen)
+{
+	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
+	    causelen) == -1)
+		return -1;
+	probe_trim(out);
+	return 0;
+}
+
 int
 probe_postconf(const char *config_dir, const char *param, char *out,
     size_t len, char *cause, size_t causelen)
@@ -183,11 +195,7 @@ probe_postconf(const char *config_dir, const char *param, char *out,
 
 	argv[2] = (char *)config_dir;
 	argv[4] = (char *)param;
-	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
-	    causelen) == -1)
-		return -1;
-	probe_trim(out);
-	return 0;
+	return probe_value(argv, out, len, cause, causelen);
 }
 
 int
@@ -203,11 +211,7 @@ probe_doveconf(const char *config, const char *param, char *out, size_t len,
 		argv[4] = (char *)param;
 	} else
 		argv[2] = (char *)param;
-	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
-	    causelen) == -1)
-		return -1;
-	probe_trim(out);
-	return 0;
+	return probe_value(argv, out, len, cause, causelen);
 }
 
 int

@@ -442,6 +442,17 @@ queue_filter_match(const struct queue_set *qs, const struct queue_filter *f,
 	return true;
 }
 
+bool
+queue_filter_pick(const struct queue_set *qs, const struct queue_msg *m,
+    unsigned queues, int node, const struct queue_filter *f, long long now)
+{
+	if ((queues & QUEUE_BIT(m->queue)) == 0)
+		return false;
+	if (node >= 0 && m->node != (uint32_t)node)
+		return false;
+	return f == NULL || queue_filter_match(qs, f, m, now);
+}
+
 size_t
 queue_select(const struct queue_set *qs, const struct queue_filter *f,
     long long now, uint32_t **rows)

@@ -62,6 +62,12 @@ int queue_filter_parse(struct queue_filter *f, const char *expr, char *cause,
 bool queue_filter_match(const struct queue_set *qs,
     const struct queue_filter *f, const struct queue_msg *m, long long now);
 /*
+ * True when the message is in one of `queues` (a QUEUE_BIT mask), on `node`
+ * (-1: any) and matches `f` (NULL: all) at `now`: what a report counts.
+ */
+bool queue_filter_pick(const struct queue_set *qs, const struct queue_msg *m,
+    unsigned queues, int node, const struct queue_filter *f, long long now);
+/*
  * Sets *rows to a new array of the indices of matching messages (in set
  * order; NULL filter: all) and returns how many.
  */

@@ -1,5 +1,6 @@
 /* Queued messages for the unit tests of the queue model and its reports,
- * each written as a line of text. Include after cmocka.h. */
+ * each written as a line of text. Include after cmocka.h; a test uses what
+ * it needs of it. */
 #ifndef MAILNOC_TEST_QUEUE_MSG_H
 #define MAILNOC_TEST_QUEUE_MSG_H
 
@@ -10,7 +11,7 @@
 #include "core/queue.h"
 
 /* A new set that knows one node, gw1 (its index in *node). */
-static struct queue_set *
+static __attribute__((unused)) struct queue_set *
 queue_msg_set(uint32_t *node)
 {
 	struct queue_set *qs = queue_set_new();
@@ -27,7 +28,7 @@ queue_msg_set(uint32_t *node)
  * stands for the empty address. Returns queue_set_add's result, with
  * `cause` (256 bytes) set on -1.
  */
-static int
+static __attribute__((unused)) int
 queue_msg_add(struct queue_set *qs, uint32_t node, unsigned queue,
     const char *id, long long arrival, long long size, const char *sender,
     const char *rcpts, const char *sep, char *cause)

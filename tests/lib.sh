@@ -164,3 +164,32 @@ vol_forget() {
 		done
 	done
 }
+
+# pq GW: gateway GW's queue as postqueue -j lists it (LAB set).
+pq() { postqueue -c "$LAB/$1/etc" -j; }
+
+# count_in GW QUEUE: how many messages GW holds in QUEUE.
+count_in() {
+	pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l |
+		tr -d ' '
+}
+
+# deferred_are N1 N2: gw1 and gw2 hold N1 and N2 deferred messages.
+deferred_are() {
+	[ "$(count_in gw1 deferred)" = "$1" ] &&
+		[ "$(count_in gw2 deferred)" = "$2" ]
+}
+
+# queues_clear: both gateways' queues emptied.
+queues_clear() {
+	for gw in gw1 gw2; do
+		postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1
+	done
+}
+
+# thousands N: N as mailnoc writes counts (1681 -> 1,681).
+thousands() {
+	echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
+		r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+		print s r }'
+}

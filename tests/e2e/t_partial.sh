@@ -8,12 +8,6 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 CFG0=$MAILNOC_CONFIG
 T=$LAB/e2e-partial
 N=3000
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-# 1681 -> 1,681, as mailnoc writes counts.
-fmt() { echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
-	r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
-	print s r }'; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l | tr -d ' '; }
 
 frozen=""
 cleanup() {
@@ -36,7 +30,7 @@ MAILNOC_CONFIG=$T/mailnoc.json
 export MAILNOC_CONFIG
 
 tests/lab/agents start >/dev/null
-for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+queues_clear
 tests/lab/bulk --gw gw2 -n "$N" -q
 expect_eq "gw2 holds $N deferred messages" "$N" "$(count_in gw2 deferred)"
 
@@ -64,7 +58,7 @@ expect_screen "the status line says what was done" \
 held=$(count_in gw2 hold)
 screen=$(tui_screen)
 expect_contains "with the counts of the queue" \
-	"gw2: $(fmt "$held") of 3,000 held before the node stopped answering; $(fmt "$((N - held))") still deferred" \
+	"gw2: $(thousands "$held") of 3,000 held before the node stopped answering; $(thousands "$((N - held))") still deferred" \
 	"$screen"
 rec=$("$MAILNOC_BIN/mailnoc" audit --json --limit 20 |
 	jq -c '[.[] | select(.via == "console" and (.cmd | test("^queue hold")))][0]')

@@ -155,13 +155,25 @@ EOF
 	ssh_forced_key "$1" "$1/gate" "$3"
 }
 
-# vol_forget AGENCY: the agency's counts gone from every volume bucket (after
-# redis_env).
-vol_forget() {
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$1|$m" >/dev/null
+# agency_forget ID...: the agencies gone from Redis with their counts in
+# every volume bucket (after redis_env).
+agency_forget() {
+	for a; do
+		rcli DEL "${P}agency:$a" >/dev/null
+		rcli SREM "${P}agencies" "$a" >/dev/null
+		for k in $(rcli --scan --pattern "${P}vol:*"); do
+			for m in msgs rcpts bytes rejected deferred; do
+				rcli HDEL "$k" "$a|$m" >/dev/null
+			done
 		done
+	done
+}
+
+# block_forget IP...: the blocks gone from Redis (after redis_env).
+block_forget() {
+	for ip; do
+		rcli DEL "${P}block:$ip" >/dev/null
+		rcli ZREM "${P}blocks" "$ip" >/dev/null
 	done
 }
 

@@ -22,13 +22,10 @@ BLOCK_IP=127.0.1.11     # permitted (tax) in the seeded data
 cleanup() {
 	"$AGENTS" stop >/dev/null 2>&1
 	port_up "$LAB_REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
-	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$T_IP" "${P}agency:$T_AGENCY" >/dev/null
-	rcli ZREM "${P}blocks" "$BLOCK_IP" "$T_IP" >/dev/null
+	block_forget "$BLOCK_IP" "$T_IP"
 	rcli HDEL "${P}permit" "$T_IP" "127.0.2.202" >/dev/null
 	rcli HDEL "${P}node:gw1" drain >/dev/null
-	rcli DEL "${P}agency:t-bulk" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" t-bulk >/dev/null
-	vol_forget "$T_AGENCY"
+	agency_forget "$T_AGENCY" t-bulk
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

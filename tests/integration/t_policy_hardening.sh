@@ -36,11 +36,9 @@ stop_private() {
 cleanup() {
 	stop_private
 	"$AGENTS" stop >/dev/null 2>&1
-	rcli DEL "${P}agency:$T_AGENCY" "${P}block:$V6_BLOCK" >/dev/null
-	rcli ZREM "${P}blocks" "$V6_BLOCK" >/dev/null
+	block_forget "$V6_BLOCK"
 	rcli HDEL "${P}permit" "$T_IP" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
-	vol_forget "$T_AGENCY"
+	agency_forget "$T_AGENCY"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

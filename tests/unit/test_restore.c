@@ -208,7 +208,21 @@ test_folder(void **state)
 		"Restored-2026-03-07-2/INBOX", "Restored-2026-03-07-3",
 		"Restored-2026-03-070" };
 	const char *other_date[] = { "Restored-2026-03-08/INBOX" };
+	/* The folders a user has, and the one a restore of 2026-03-07 gets. */
+	const struct {
+		const char	**have;
+		size_t		  n;
+		const char	 *want;
+	} chosen[] = {
+		{ none, 1, "Restored-2026-03-07" },
+		{ one, 3, "Restored-2026-03-07-2" },
+		{ child_only, 1, "Restored-2026-03-07-2" },
+		{ dot, 1, "Restored-2026-03-07-2" },
+		{ gap, 4, "Restored-2026-03-07-4" },
+		{ other_date, 1, "Restored-2026-03-07" },
+	};
 	char out[RESTORE_FOLDER_MAX], cause[200];
+	size_t i;
 
 	(void)state;
 	assert_true(restore_folder_owns("Restored-2026-03-07",
@@ -225,24 +239,12 @@ test_folder(void **state)
 	    "Restored-2026-03-07-22"));
 	assert_false(restore_folder_owns("Restored-2026-03-07", "INBOX"));
 
-	assert_int_equal(restore_folder_choose("2026-03-07", none, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07");
-	assert_int_equal(restore_folder_choose("2026-03-07", one, 3, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", child_only, 1,
-	    out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", dot, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", gap, 4, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-4");
-	assert_int_equal(restore_folder_choose("2026-03-07", other_date, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07");
+	for (i = 0; i < sizeof chosen / sizeof chosen[0]; i++) {
+		assert_int_equal(restore_folder_choose("2026-03-07",
+		    chosen[i].have, chosen[i].n, out, sizeof out, cause,
+		    sizeof cause), 0);
+		assert_string_equal(out, chosen[i].want);
+	}
 
 	assert_null(restore_check_folder("Restored-2026-03-07"));
 	assert_null(restore_check_folder("Restored-2026-03-07-2"));

@@ -232,6 +232,31 @@ store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 	(*n)++;
 }
 
+/*
+ * Ends the transaction queued since MULTI (n commands so far) with EXEC,
+ * sends it and checks the replies. Returns 0, or -1 with `cause` "head:
+ * why"; when a WATCHed key changed, why is `changed` (NULL: a failure like
+ * any other).
+ */
+static int
+store_exec(struct redis *r, size_t n, const char *head, const char *changed,
+    char *cause, size_t len)
+{
+	redisReply **rep;
+	int rc;
+
+	store_append(r, &n, "EXEC");
+	if ((rep = store_read(r, n)) == NULL)
+		return store_redis_fail(r, cause, len, head);
+	rc = store_tx_check(r, rep, n);
+	store_free_replies(rep, n);
+	if (rc == 1 && changed != NULL)
+		return store_refuse(r, cause, len, "%s: %s", head, changed);
+	if (rc != 0)
+		return store_redis_fail(r, cause, len, head);
+	return 0;
+}
+
 static const char *
 store_str(const redisReply *v)
 {
@@ -327,8 +352,8 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	    head[96];
 	struct block_entry cur, e;
 	redisReply **rep;
-	size_t n = 0, first;
-	int found, rc;
+	size_t n = 0;
+	int found;
 
 	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot %s '%s': %s", what,
@@ -389,7 +414,7 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	store_block_detail(detail, sizeof detail, what, &e, who);
 
 	/* Round trip 2: the hash, its expiry, the index and the event. */
-	first = n = 0;
+	n = 0;
 	store_append(r, &n, "MULTI");
 	if (!extend)
 		store_append(r, &n, "DEL %s", key);
@@ -405,17 +430,9 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, what, now, detail);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep + first, n - first);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: the block changed "
-		    "meanwhile (it expired or was lifted); nothing was changed",
-		    head);
+	if (store_exec(r, n, head, "the block changed meanwhile (it expired "
+	    "or was lifted); nothing was changed", cause, len) == -1)
+		return -1;
 	if (out != NULL)
 		*out = e;
 	return 0;
@@ -432,7 +449,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	redisReply **rep;
 	const char *why;
 	size_t n = 0;
-	int found, indexed, rc;
+	int found, indexed;
 
 	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot unblock '%s': %s",
@@ -484,16 +501,9 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " unblock " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, now, detail);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: the block changed "
-		    "meanwhile; look again with 'blocks'", head);
+	if (store_exec(r, n, head, "the block changed meanwhile; look again "
+	    "with 'blocks'", cause, len) == -1)
+		return -1;
 	if (was != NULL)
 		*was = cur;
 	return 1;
@@ -849,7 +859,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
     char *cause, size_t len)
 {
 	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], head[96], why2[160];
-	redisReply **rep, *x;
+	redisReply *x;
 	const char *why;
 	size_t n = 0;
 	int rc;
@@ -874,14 +884,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
 		    "exist; add it with 'agency add'", head, agency);
 	store_append(r, &n, "MULTI");
 	store_permit_queue(r, &n, canon, agency, app, expected, who, now);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc != 0)
-		return store_redis_fail(r, cause, len, head);
-	return 0;
+	return store_exec(r, n, head, NULL, cause, len);
 }
 
 int
@@ -1162,7 +1165,7 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 	redisReply **rep;
 	const char *why;
 	size_t n = 0;
-	int exists, rc;
+	int exists;
 
 	snprintf(head, sizeof head, "cannot %s agency '%.40s'", create ? "add" :
 	    "change", a->id);
@@ -1212,17 +1215,8 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 		store_append(r, &n, "HSET %s " AF_BULK_RCPTS " %ld", key,
 		    a->bulk_rcpts);
 	store_append(r, &n, "SADD %s %s", set, a->id);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: it changed meanwhile; "
-		    "nothing was written, try again", head);
-	return 0;
+	return store_exec(r, n, head, "it changed meanwhile; nothing was "
+	    "written, try again", cause, len);
 }
 
 /* Fills an agency from HMGET AGENCY_HMGET. */

@@ -341,15 +341,46 @@ store_block_detail(char *buf, size_t len, const char *type,
 		    b->reason);
 }
 
+/* The keys a change of one block touches. */
+struct store_block_keys {
+	char	block[STORE_KEY_MAX];	/* the block's hash */
+	char	blocks[STORE_KEY_MAX];	/* the index, by end */
+	char	events[STORE_KEY_MAX];
+	char	permit[STORE_KEY_MAX];	/* whose agency the IP is */
+};
+
+static void
+store_block_keys(struct redis *r, const char *canon,
+    struct store_block_keys *k)
+{
+	redis_key(r->cfg, k->block, sizeof k->block, KEY_BLOCK, canon);
+	redis_key(r->cfg, k->blocks, sizeof k->blocks, KEY_BLOCKS);
+	redis_key(r->cfg, k->events, sizeof k->events, KEY_EVENTS);
+	redis_key(r->cfg, k->permit, sizeof k->permit, KEY_PERMIT);
+}
+
+/*
+ * Queues what every change of a block ends with: the index forgets the
+ * blocks that ended (listing never writes), and the event `what`.
+ */
+static void
+store_block_event(struct redis *r, size_t *n, const struct store_block_keys *k,
+    const char *what, long long now, const char *detail)
+{
+	store_append(r, n, "ZREMRANGEBYSCORE %s (0 %lld", k->blocks, now);
+	store_append(r, n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
+	    " %lld " EV_DETAIL " %s", k->events, EVENTS_MAXLEN, what, now,
+	    detail);
+}
+
 int
 store_block(struct redis *r, const char *ip, const char *reason,
     const char *who, long long now, long long until, bool extend,
     struct block_entry *out, char *cause, size_t len)
 {
 	const char *what = extend ? "extend" : "block", *why;
-	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], blocks[STORE_KEY_MAX],
-	    events[STORE_KEY_MAX], permit[STORE_KEY_MAX], detail[600],
-	    head[96];
+	struct store_block_keys k;
+	char canon[STORE_IP_MAX], detail[600], head[96];
 	struct block_entry cur, e;
 	redisReply **rep;
 	size_t n = 0;
@@ -371,16 +402,13 @@ store_block(struct redis *r, const char *ip, const char *reason,
 		    "future", head);
 	if (redis_ensure(r) == -1)
 		return store_redis_fail(r, cause, len, head);
-	redis_key(r->cfg, key, sizeof key, KEY_BLOCK, canon);
-	redis_key(r->cfg, blocks, sizeof blocks, KEY_BLOCKS);
-	redis_key(r->cfg, events, sizeof events, KEY_EVENTS);
-	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
+	store_block_keys(r, canon, &k);
 
 	/* Round trip 1: the block as it is, and the IP's agency. */
 	if (extend)
-		store_append(r, &n, "WATCH %s", key);
-	store_append(r, &n, "HMGET %s " BLOCK_HMGET, key);
-	store_append(r, &n, "HGET %s %s", permit, canon);
+		store_append(r, &n, "WATCH %s", k.block);
+	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
+	store_append(r, &n, "HGET %s %s", k.permit, canon);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
 	if (store_reply_errors(r, rep, n) == -1) {
@@ -417,19 +445,17 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	n = 0;
 	store_append(r, &n, "MULTI");
 	if (!extend)
-		store_append(r, &n, "DEL %s", key);
+		store_append(r, &n, "DEL %s", k.block);
 	/* Every field, so that a block expiring meanwhile comes back whole. */
 	store_append(r, &n, "HSET %s " BF_REASON " %s " BF_WHO " %s " BF_SINCE
-	    " %lld " BF_UNTIL " %lld", key, e.reason, e.who, e.since, e.until);
+	    " %lld " BF_UNTIL " %lld", k.block, e.reason, e.who, e.since,
+	    e.until);
 	if (until != 0)
-		store_append(r, &n, "EXPIREAT %s %lld", key, until);
+		store_append(r, &n, "EXPIREAT %s %lld", k.block, until);
 	else
-		store_append(r, &n, "PERSIST %s", key);
-	store_append(r, &n, "ZADD %s %lld %s", blocks, until, canon);
-	/* The index forgets blocks that ended (listing never writes). */
-	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
-	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
-	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, what, now, detail);
+		store_append(r, &n, "PERSIST %s", k.block);
+	store_append(r, &n, "ZADD %s %lld %s", k.blocks, until, canon);
+	store_block_event(r, &n, &k, what, now, detail);
 	if (store_exec(r, n, head, "the block changed meanwhile (it expired "
 	    "or was lifted); nothing was changed", cause, len) == -1)
 		return -1;
@@ -442,9 +468,8 @@ int
 store_unblock(struct redis *r, const char *ip, const char *who,
     long long now, struct block_entry *was, char *cause, size_t len)
 {
-	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], blocks[STORE_KEY_MAX],
-	    events[STORE_KEY_MAX], permit[STORE_KEY_MAX], detail[600],
-	    head[96];
+	struct store_block_keys k;
+	char canon[STORE_IP_MAX], detail[600], head[96];
 	struct block_entry cur;
 	redisReply **rep;
 	const char *why;
@@ -460,15 +485,12 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 		    "known", head);
 	if (redis_ensure(r) == -1)
 		return store_redis_fail(r, cause, len, head);
-	redis_key(r->cfg, key, sizeof key, KEY_BLOCK, canon);
-	redis_key(r->cfg, blocks, sizeof blocks, KEY_BLOCKS);
-	redis_key(r->cfg, events, sizeof events, KEY_EVENTS);
-	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
+	store_block_keys(r, canon, &k);
 
-	store_append(r, &n, "WATCH %s", key);
-	store_append(r, &n, "HMGET %s " BLOCK_HMGET, key);
-	store_append(r, &n, "HGET %s %s", permit, canon);
-	store_append(r, &n, "ZSCORE %s %s", blocks, canon);
+	store_append(r, &n, "WATCH %s", k.block);
+	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
+	store_append(r, &n, "HGET %s %s", k.permit, canon);
+	store_append(r, &n, "ZSCORE %s %s", k.blocks, canon);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
 	if (store_reply_errors(r, rep, n) == -1) {
@@ -484,7 +506,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 		store_unwatch(r);
 		/* An expired block's index entry: clean it (a reader may not). */
 		if (indexed) {
-			redisReply *z = redis_command(r, "ZREM %s %s", blocks,
+			redisReply *z = redis_command(r, "ZREM %s %s", k.blocks,
 			    canon);
 
 			if (z != NULL)
@@ -496,11 +518,9 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_block_detail(detail, sizeof detail, "unblock", &cur, who);
 	n = 0;
 	store_append(r, &n, "MULTI");
-	store_append(r, &n, "DEL %s", key);
-	store_append(r, &n, "ZREM %s %s", blocks, canon);
-	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
-	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " unblock " EV_AT
-	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, now, detail);
+	store_append(r, &n, "DEL %s", k.block);
+	store_append(r, &n, "ZREM %s %s", k.blocks, canon);
+	store_block_event(r, &n, &k, "unblock", now, detail);
 	if (store_exec(r, n, head, "the block changed meanwhile; look again "
 	    "with 'blocks'", cause, len) == -1)
 		return -1;

@@ -12,6 +12,20 @@
 
 #include "agent/exec.h"
 
+/*
+ * Copies the n bytes at s into out as a string. Returns 0, or -1 when there
+ * are none or they do not fit in len.
+ */
+static int
+probe_copy(char *out, size_t len, const char *s, size_t n)
+{
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
 int
 probe_load(const char *path, char *buf, size_t len)
 {
@@ -28,12 +42,9 @@ probe_load(const char *path, char *buf, size_t len)
 		return -1;
 	text[got] = '\0';
 	n = strspn(text, "0123456789.");
-	if (n == 0 || n >= len || text[0] == '.' ||
-	    (text[n] != ' ' && text[n] != '\n'))
+	if (text[0] == '.' || (text[n] != ' ' && text[n] != '\n'))
 		return -1;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	return 0;
+	return probe_copy(buf, len, text, n);
 }
 
 int
@@ -130,11 +141,7 @@ probe_mail_root(const char *location, char *out, size_t len)
 	n = (size_t)(end - p);
 	while (n > 1 && p[n - 1] == '/')
 		n--;
-	if (n == 0 || n >= len)
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
+	return probe_copy(out, len, p, n);
 }
 
 void

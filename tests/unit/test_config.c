@@ -19,16 +19,27 @@
 
 #define DIR "tests/unit/config/"
 
+/* Loads DIR/name, which must load without a word. */
+static struct config *
+load(const char *name)
+{
+	char path[256], cause[CONFIG_CAUSE_MAX] = "";
+	struct config *cfg;
+
+	snprintf(path, sizeof path, DIR "%s", name);
+	if ((cfg = config_load(path, cause, sizeof cause)) == NULL)
+		fail_msg("%s does not load: %s", name, cause);
+	assert_string_equal(cause, "");
+	return cfg;
+}
+
 static void
 test_good(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
-	assert_string_equal(cause, "");
+	cfg = load("good.json");
 	assert_string_equal(cfg->redis.host, "127.0.0.1");
 	assert_int_equal(cfg->redis.port, 16379);
 	assert_string_equal(cfg->redis.user, "admin");
@@ -68,12 +79,10 @@ test_good(void **state)
 static void
 test_sentinel(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "sentinel.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("sentinel.json");
 	assert_null(cfg->redis.host);
 	assert_int_equal(cfg->redis.nsentinels, 2);
 	assert_string_equal(cfg->redis.sentinels[0].host, "10.1.0.5");
@@ -275,8 +284,7 @@ test_mailbox(void **state)
 	config_free(cfg);
 
 	/* Without the key: six hours and every Dovecot default. */
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 21600);
 	assert_int_equal(cfg->ssh.progress_timeout_s, 60);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
@@ -346,8 +354,7 @@ test_password(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	unsetenv("MAILNOC_TEST_PASSWORD");
 	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
 			     sizeof cause), -1);
@@ -359,8 +366,7 @@ test_password(void **state)
 	assert_string_equal(pw, "hunter2");
 	config_free(cfg);
 
-	cfg = config_load(DIR "sentinel.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("sentinel.json");
 	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
 			     sizeof cause), -1);
 	assert_string_equal(cause, "redis password: cannot open "

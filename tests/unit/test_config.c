@@ -397,35 +397,42 @@ write_secret(const char *path, mode_t mode, const char *text)
 static void
 test_password_file(void **state)
 {
+	/* A password file, and the password read or what the refusal says.
+	 * 15 bytes fill the buffer exactly: kept; 16 would be cut: refused. */
+	static const struct {
+		mode_t		 mode;
+		const char	*text;
+		const char	*want;
+		const char	*said;
+	} files[] = {
+		{ 0600, "s3cret\n", "s3cret", NULL },
+		{ 0644, "s3cret\n", NULL,
+		  "may be read by others (mode 644); chmod 600 it" },
+		{ 0400, "123456789012345\n", "123456789012345", NULL },
+		{ 0600, "1234567890123456\n", NULL, "is longer than 15 bytes" },
+	};
 	char d[] = "/tmp/mailnoc-unit-pw-XXXXXX", pwfile[300], cause[256];
 	char pw[16], cmd[64];
 	struct config *cfg;
+	size_t i;
 
 	(void)state;
 	assert_non_null(mkdtemp(d));
 	snprintf(pwfile, sizeof pwfile, "%s/redis.pass", d);
 	cfg = password_config(d, pwfile);
 
-	write_secret(pwfile, 0600, "s3cret\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), 1);
-	assert_string_equal(pw, "s3cret");
-
-	write_secret(pwfile, 0644, "s3cret\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), -1);
-	assert_non_null(strstr(cause, "may be read by others (mode 644); "
-	    "chmod 600 it"));
-
-	/* 15 bytes fill the buffer exactly: kept; 16 would be cut: refused. */
-	write_secret(pwfile, 0400, "123456789012345\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), 1);
-	assert_string_equal(pw, "123456789012345");
-	write_secret(pwfile, 0600, "1234567890123456\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), -1);
-	assert_non_null(strstr(cause, "is longer than 15 bytes"));
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		write_secret(pwfile, files[i].mode, files[i].text);
+		if (files[i].said == NULL) {
+			assert_int_equal(config_redis_password(cfg, pw,
+			    sizeof pw, cause, sizeof cause), 1);
+			assert_string_equal(pw, files[i].want);
+		} else {
+			assert_int_equal(config_redis_password(cfg, pw,
+			    sizeof pw, cause, sizeof cause), -1);
+			assert_non_null(strstr(cause, files[i].said));
+		}
+	}
 
 	if (geteuid() == 0) {
 		write_secret(pwfile, 0600, "s3cret\n");

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -177,44 +178,40 @@ listen_error(char *cause, size_t causelen, const char *addr, const char *what)
 static int
 listen_tcp(const struct config_listen *a, char *cause, size_t causelen)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	int			fd, on = 1, family;
+	struct addrinfo	hints, *ai;
+	char		port[8];
+	int		fd, on = 1, rc;
 
-	memset(&ss, 0, sizeof ss);
-	if (strchr(a->host, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		family = AF_INET6;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)a->port);
-		inet_pton(AF_INET6, a->host, &s6->sin6_addr);
-		len = sizeof *s6;
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		family = AF_INET;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)a->port);
-		inet_pton(AF_INET, a->host, &s4->sin_addr);
-		len = sizeof *s4;
+	/* The address is numeric (config_listen_parse): no lookup here. */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	snprintf(port, sizeof port, "%d", a->port);
+	if ((rc = getaddrinfo(a->host, port, &hints, &ai)) != 0) {
+		snprintf(cause, causelen, "cannot listen on '%s': %s", a->text,
+		    gai_strerror(rc));
+		return -1;
 	}
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return listen_error(cause, causelen, a->text, "socket");
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		listen_error(cause, causelen, a->text, "socket");
+		freeaddrinfo(ai);
+		return -1;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (family == AF_INET6)
+	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		listen_error(cause, causelen, a->text, "bind");
 		close(fd);
-		return -1;
-	}
-	if (listen(fd, 1024) == -1) {
+		fd = -1;
+	} else if (listen(fd, 1024) == -1) {
 		listen_error(cause, causelen, a->text, "listen");
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	freeaddrinfo(ai);
 	return fd;
 }
 

@@ -175,6 +175,19 @@ listen_error(char *cause, size_t causelen, const char *addr, const char *what)
 	return -1;
 }
 
+/* epoll_ctl on fd for `events`, the event's data the pointer `ptr`. */
+static int
+server_watch(struct policy_server *ps, int op, int fd, uint32_t events,
+    void *ptr)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(ps->ep, op, fd, &ev);
+}
+
 static int
 listen_tcp(const struct config_listen *a, char *cause, size_t causelen)
 {
@@ -363,7 +376,6 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 {
 	const struct config_policy	*p = &node->policy;
 	struct policy_server		*ps;
-	struct epoll_event		 ev;
 	size_t				 i;
 
 	ps = xcalloc(1, sizeof *ps);
@@ -392,14 +404,11 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 		server_free(ps);
 		return NULL;
 	}
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN;
 	{
 		static enum kind wake_kind = K_WAKE;
 
-		ev.data.ptr = &wake_kind;
+		server_watch(ps, EPOLL_CTL_ADD, ps->wake, EPOLLIN, &wake_kind);
 	}
-	epoll_ctl(ps->ep, EPOLL_CTL_ADD, ps->wake, &ev);
 	for (i = 0; i < p->nlisten; i++) {
 		const struct config_listen	*a = &p->listen[i];
 		struct listener			*l = &ps->ls[i];
@@ -414,9 +423,7 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 			return NULL;
 		}
 		l->unlink_at_stop = a->path != NULL;
-		ev.events = EPOLLIN;
-		ev.data.ptr = l;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1) {
+		if (server_watch(ps, EPOLL_CTL_ADD, l->fd, EPOLLIN, l) == -1) {
 			listen_error(cause, causelen, a->text, "epoll_ctl");
 			server_free(ps);
 			return NULL;
@@ -440,7 +447,6 @@ conn_touch(struct policy_server *ps, struct conn *c)
 static void
 conn_events(struct policy_server *ps, struct conn *c)
 {
-	struct epoll_event	ev;
 	uint32_t		want = 0;
 
 	if (!c->eof && !c->dead && c->inlen < INBUF &&
@@ -450,10 +456,7 @@ conn_events(struct policy_server *ps, struct conn *c)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
-	memset(&ev, 0, sizeof ev);
-	ev.events = want;
-	ev.data.ptr = c;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+	if (server_watch(ps, EPOLL_CTL_MOD, c->fd, want, c) == 0)
 		c->events = want;
 }
 
@@ -524,7 +527,6 @@ listener_pause(struct policy_server *ps, struct listener *l, int err)
 static void
 listeners_resume(struct policy_server *ps, long long now)
 {
-	struct epoll_event	ev;
 	size_t			i;
 
 	for (i = 0; i < ps->nls; i++) {
@@ -532,10 +534,7 @@ listeners_resume(struct policy_server *ps, long long now)
 
 		if (!l->paused || now < l->resume_at)
 			continue;
-		memset(&ev, 0, sizeof ev);
-		ev.events = EPOLLIN;
-		ev.data.ptr = l;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == 0)
+		if (server_watch(ps, EPOLL_CTL_ADD, l->fd, EPOLLIN, l) == 0)
 			l->paused = false;
 		else
 			l->resume_at = now + POLICY_SERVER_PAUSE_MS;
@@ -592,7 +591,6 @@ server_peer_full(struct policy_server *ps, const unsigned char *peer)
 static void
 server_accept(struct policy_server *ps, struct listener *l)
 {
-	struct epoll_event	ev;
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 	unsigned char		peer[POLICY_PEER_LEN] = { 0 };
@@ -653,10 +651,7 @@ server_accept(struct policy_server *ps, struct listener *l)
 		c->progress_at = c->busy_since = clock_mono_ms();
 		c->busy = true;
 		policy_reader_init(&c->reader);
-		memset(&ev, 0, sizeof ev);
-		ev.events = EPOLLIN;
-		ev.data.ptr = c;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		if (server_watch(ps, EPOLL_CTL_ADD, fd, EPOLLIN, c) == -1) {
 			log_msg("policy: epoll_ctl: %s", strerror(errno));
 			if (tcp)
 				policy_peers_remove(&ps->peers, peer);
@@ -861,7 +856,6 @@ server_link(struct policy_server *ps)
 {
 	static enum kind	 redis_kind = K_REDIS;
 	struct policy_link	 link;
-	struct epoll_event	 ev;
 	char			 cause[256];
 
 	if (!policy_connector_take(ps->pc, &link, cause, sizeof cause)) {
@@ -870,11 +864,8 @@ server_link(struct policy_server *ps)
 		return;
 	}
 	policy_redis_adopt(&ps->pr, &link);
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN | EPOLLRDHUP;
-	ev.data.ptr = &redis_kind;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
-	    &ev) == -1)
+	if (server_watch(ps, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
+	    EPOLLIN | EPOLLRDHUP, &redis_kind) == -1)
 		log_msg("policy: epoll_ctl: %s", strerror(errno));
 	outage_end(ps);
 }
@@ -1245,7 +1236,6 @@ server_run(void *arg)
 int
 policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 {
-	struct epoll_event	 ev;
 	static enum kind	 link_kind = K_LINK;
 	sigset_t		 all, old;
 	char			 allowed[512];
@@ -1257,11 +1247,8 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 	    causelen);
 	if (ps->pc == NULL)
 		return -1;
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN;
-	ev.data.ptr = &link_kind;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
-	    &ev) == -1) {
+	if (server_watch(ps, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
+	    EPOLLIN, &link_kind) == -1) {
 		snprintf(cause, causelen, "cannot start the policy service: "
 		    "%s", strerror(errno));
 		return -1;

@@ -83,6 +83,10 @@ struct maillog_follower {
 	char *buf;                     /* bytes [pos.offset, off_read) */
 	size_t buflen;
 	bool skipping;                 /* inside a line over the limit */
+	char tail[64];                 /* the last bytes read, before
+	                                  off_read: a file truncated and
+	                                  written again no longer has them */
+	int tail_len;
 	unsigned long long batch_lines;
 	long long batch_since;         /* mono ms of the batch's first line */
 
@@ -380,6 +384,7 @@ use_file(struct maillog_follower *f, int fd, const struct stat *st,
 	f->pos.head_len = 0;
 	maillog_head(fd, &f->pos.head, &f->pos.head_len);
 	f->off_read = offset;
+	f->tail_len = 0;
 }
 
 /*
@@ -753,6 +758,8 @@ split(struct maillog_follower *f)
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		if (f->skipping)
 			f->skipping = false;
+		else if (nl - p > MAILLOG_LINE_MAX)
+			warn(f, WARN_LONG, 1, NULL);
 		else
 			line(f, p, (size_t)(nl - p));
 		f->pos.offset += nl + 1 - p;
@@ -768,6 +775,28 @@ split(struct maillog_follower *f)
 	}
 	f->buflen = (size_t)(end - p);
 	memmove(f->buf, p, f->buflen);
+}
+
+/*
+ * Whether the file was truncated since the last read: shorter than what was
+ * read, or no longer holding the bytes last read where they were (a
+ * copytruncate followed by new lines before this look).
+ */
+static bool
+truncated(struct maillog_follower *f)
+{
+	struct stat st;
+	char b[sizeof f->tail];
+
+	if (fstat(f->fd, &st) == -1)
+		return false;
+	if ((long long)st.st_size < f->off_read)
+		return true;
+	if (f->tail_len == 0 || f->off_read < f->tail_len)
+		return false;
+	return pread(f->fd, b, (size_t)f->tail_len, f->off_read -
+	    f->tail_len) != f->tail_len || memcmp(b, f->tail,
+	    (size_t)f->tail_len) != 0;
 }
 
 /* Reads what is there. Returns bytes read, 0 at the end, -1 on error. */
@@ -788,6 +817,13 @@ read_some(struct maillog_follower *f)
 	}
 	f->off_read += n;
 	f->buflen += (size_t)n;
+	if (n > 0) {
+		size_t t = f->buflen < sizeof f->tail ? f->buflen :
+		    sizeof f->tail;
+
+		memcpy(f->tail, f->buf + f->buflen - t, t);
+		f->tail_len = (int)t;
+	}
 	if (f->pos.head_len == 0 && n > 0)
 		maillog_head(f->fd, &f->pos.head, &f->pos.head_len);
 	split(f);
@@ -813,13 +849,10 @@ finish_file(struct maillog_follower *f)
 static bool
 check_rotation(struct maillog_follower *f)
 {
-	struct stat st, cur;
+	struct stat st;
 	int fd;
 
-	if (fstat(f->fd, &cur) == -1)
-		return false;
-	if ((long long)cur.st_size < f->off_read || !head_matches(f->fd,
-	    &f->pos)) {
+	if (truncated(f) || !head_matches(f->fd, &f->pos)) {
 		if (flush(f) == -1)
 			return false;
 		log_msg("maillog: %s was truncated (copytruncate); reading it "
@@ -828,6 +861,7 @@ check_rotation(struct maillog_follower *f)
 		f->skipping = false;
 		f->pos.offset = 0;
 		f->off_read = 0;
+		f->tail_len = 0;
 		maillog_head(f->fd, &f->pos.head, &f->pos.head_len);
 		return true;
 	}
@@ -949,6 +983,13 @@ follow(void *arg)
 		at_end = false;
 		/* Backpressure: no more reading while a batch is unwritten. */
 		if (f->batch_lines < MAILLOG_BATCH_LINES) {
+			/* Truncated meanwhile: the bytes from here are not
+			 * the continuation of the last line read. */
+			if (truncated(f)) {
+				if (!check_rotation(f))
+					stopping(f, 1000);
+				continue;
+			}
 			n = read_some(f);
 			if (n == -1) {
 				close_file(f);

@@ -10,7 +10,7 @@
 #include "core/maillog_tally.h"
 
 /* Lines counted before a batch is written at the latest. */
-#define MAILLOG_BATCH_LINES	5000
+#define MAILLOG_BATCH_LINES	20000
 /* How often the follower looks for new lines and rotation (ms). */
 #define MAILLOG_POLL_MS		250
 /* How often the permits are read again (ms). */

@@ -280,7 +280,7 @@ qid(struct cur *c, char *out)
  * canonical form. Returns 0, or -1 when there is no valid address.
  */
 static int
-client(struct cur *c, char *ip)
+client(struct maillog_parser *mp, struct cur *c, char *ip)
 {
 	const char *open, *close;
 	char raw[64];
@@ -292,9 +292,16 @@ client(struct cur *c, char *ip)
 		return -1;
 	copy(raw, sizeof raw, open + 1, (size_t)(close - open - 1));
 	c->p = close + 1;
+	/* A client's lines come together: its address checked once. */
+	if (mp->ip_raw[0] != '\0' && strcmp(raw, mp->ip_raw) == 0) {
+		memcpy(ip, mp->ip_canon, sizeof mp->ip_canon);
+		return 0;
+	}
 	if (validate_ip_canon(strncmp(raw, "IPv6:", 5) == 0 ? raw + 5 : raw,
 	    ip, MAILLOG_IP_MAX + 1) != NULL)
 		return -1;
+	memcpy(mp->ip_raw, raw, sizeof raw);
+	memcpy(mp->ip_canon, ip, sizeof mp->ip_canon);
 	return 0;
 }
 
@@ -564,7 +571,8 @@ reject_tail(const char *p, const char *end, struct maillog_rec *r,
 
 /* smtpd: "reject: STAGE from NAME[IP]: CODE DSN text; from=<> to=<>". */
 static void
-smtpd_reject(struct cur *c, struct maillog_rec *r)
+smtpd_reject(struct maillog_parser *p, struct cur *c,
+    struct maillog_rec *r)
 {
 	const char *text, *text_end;
 	size_t n;
@@ -572,7 +580,7 @@ smtpd_reject(struct cur *c, struct maillog_rec *r)
 	r->kind = MAILLOG_BAD;
 	while (c->p < c->end && *c->p != ' ')
 		c->p++;
-	if (!lit(c, " from ") || client(c, r->ip) == -1)
+	if (!lit(c, " from ") || client(p, c, r->ip) == -1)
 		return;
 	while (c->p < c->end && *c->p != ' ')   /* ":" or ":port:" */
 		c->p++;
@@ -594,7 +602,8 @@ smtpd_reject(struct cur *c, struct maillog_rec *r)
 
 /* cleanup: "reject: header ... from NAME[IP]; from=<> to=<>: 5.7.1 text". */
 static void
-cleanup_reject(struct cur *c, struct maillog_rec *r)
+cleanup_reject(struct maillog_parser *p, struct cur *c,
+    struct maillog_rec *r)
 {
 	const char *f = find(c->p, c->end, " from "), *t, *d;
 	struct cur cc;
@@ -603,7 +612,7 @@ cleanup_reject(struct cur *c, struct maillog_rec *r)
 	if (f != NULL) {
 		cc.p = f + 6;
 		cc.end = c->end;
-		if (client(&cc, r->ip) == -1)
+		if (client(p, &cc, r->ip) == -1)
 			r->ip[0] = '\0';
 	}
 	if ((t = find(c->p, c->end, " to=<")) != NULL) {
@@ -629,17 +638,18 @@ cleanup_reject(struct cur *c, struct maillog_rec *r)
 /* ------------------------------------------------------------ daemons */
 
 static void
-do_smtpd(struct cur *c, struct maillog_rec *r)
+do_smtpd(struct maillog_parser *p, struct cur *c,
+    struct maillog_rec *r)
 {
 	int q;
 
 	if (lit(c, "connect from ")) {
-		r->kind = client(c, r->ip) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
+		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "NOQUEUE: ")) {
 		if (lit(c, "reject: "))
-			smtpd_reject(c, r);
+			smtpd_reject(p, c, r);
 		return;
 	}
 	if ((q = qid(c, r->qid)) != 1) {
@@ -647,17 +657,18 @@ do_smtpd(struct cur *c, struct maillog_rec *r)
 		return;
 	}
 	if (lit(c, "client=")) {
-		r->kind = client(c, r->ip) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
+		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "reject: "))
-		smtpd_reject(c, r);
+		smtpd_reject(p, c, r);
 	else if (lit(c, "hold: "))
 		r->kind = MAILLOG_HOLD;
 }
 
 static void
-do_cleanup(struct cur *c, struct maillog_rec *r)
+do_cleanup(struct maillog_parser *p, struct cur *c,
+    struct maillog_rec *r)
 {
 	int q;
 
@@ -666,16 +677,17 @@ do_cleanup(struct cur *c, struct maillog_rec *r)
 		return;
 	}
 	if (lit(c, "message-id=")) {
-		const char *p = c->p;
+		const char *id = c->p;
 
 		/* Message-IDs are often not in angle brackets. */
-		if (p < c->end && *p == '<' && angle(c, r, r->addr, false) == 0)
+		if (id < c->end && *id == '<' &&
+		    angle(c, r, r->addr, false) == 0)
 			;
 		else
-			copy(r->addr, sizeof r->addr, p, (size_t)(c->end - p));
+			copy(r->addr, sizeof r->addr, id, (size_t)(c->end - id));
 		r->kind = MAILLOG_MESSAGE_ID;
 	} else if (lit(c, "reject: ") || lit(c, "milter-reject: "))
-		cleanup_reject(c, r);
+		cleanup_reject(p, c, r);
 	else if (lit(c, "hold: "))
 		r->kind = MAILLOG_HOLD;
 }
@@ -863,9 +875,9 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 	copy(r->daemon, sizeof r->daemon, d, dn);
 
 	if (strcmp(r->daemon, "smtpd") == 0)
-		do_smtpd(&c, r);
+		do_smtpd(p, &c, r);
 	else if (strcmp(r->daemon, "cleanup") == 0)
-		do_cleanup(&c, r);
+		do_cleanup(p, &c, r);
 	else if (strcmp(r->daemon, "qmgr") == 0)
 		do_qmgr(&c, r);
 	else if (strcmp(r->daemon, "bounce") == 0)

@@ -90,6 +90,8 @@ struct maillog_parser {
 	int year, mon;           /* of now, local time */
 	int c_year, c_mon, c_day;
 	long long c_epoch;       /* local midnight of the cached day */
+	char ip_raw[64];         /* the last client address seen ... */
+	char ip_canon[MAILLOG_IP_MAX + 1]; /* ... and its canonical form */
 };
 
 /* Starts a parser; timestamps without a year get now's year, or the year

@@ -32,6 +32,7 @@ enum maillog_scope {
 
 /* One counter of one minute. */
 struct maillog_count {
+	unsigned long long h;   /* hash of scope, minute and field */
 	enum maillog_scope scope;
 	long long minute;       /* epoch minute */
 	char field[MAILLOG_DOMAIN_MAX + 128];
@@ -104,6 +105,12 @@ struct maillog_tally {
 	size_t nsuspects, suspects_cap;
 
 	struct maillog_stats stats;
+	/* The last deferral reasons and their delay classes: a provider
+	 * repeats its reason, classified once. */
+#define MAILLOG_REASONS 8
+	char reasons[MAILLOG_REASONS][512];
+	int reason_class[MAILLOG_REASONS];
+	unsigned next_reason;
 };
 
 /* Starts a tally for `node`; agency and group may be NULL. */

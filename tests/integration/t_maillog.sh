@@ -43,8 +43,15 @@ stop_agent() {   # [SIGNAL]
 	done
 	rm -f "$TMP/pid"
 }
+# The harvest and block events this test makes are removed at the end.
+EV_AFTER=$(rcli --json XREVRANGE "${P}events" + - COUNT 1 | jq -r '.[0][0] // empty')
+EV_AFTER=${EV_AFTER:+"($EV_AFTER"}
+EV_AFTER=${EV_AFTER:--}
 cleanup() {
 	stop_agent
+	for id in $(rcli --json XRANGE "${P}events" "$EV_AFTER" + | jq -r '.[][0]'); do
+		rcli XDEL "${P}events" "$id" >/dev/null
+	done
 	[ -d "$LOG" ] && rmdir "$LOG"
 	[ -f "$TMP/maillog.saved" ] && [ ! -e "$LOG" ] && mv "$TMP/maillog.saved" "$LOG"
 	rm -rf "$TMP"
@@ -260,11 +267,55 @@ snap
 check "once the file is back, it is followed again" settled
 expect_eq "from where it stopped" 1 $(( $(tot delivered) - t_delivered ))
 
-# --- 7. retention in the heartbeat
+# --- 7. a backlog of 300,000 lines: the policy service keeps answering
+awk -v n=1300 '{ l[NR] = $0 } END { for (i = 0; i < n; i++) for (j = 1; j <= NR; j++) print l[j] }' \
+	"$ROOT/tests/bench/data/maillog-lab" >> "$LOG"
+answered=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	a=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$POLICY_PORT"'
+		printf "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=127.0.0.1\nrecipient=u@accept.test\n\n" >&3
+		read -r l <&3; echo "$l"' 2>/dev/null)
+	case "$a" in action=*) answered=$((answered + 1)) ;; esac
+done
+expect_eq "the policy service answers while the backlog is read" 10 "$answered"
+check "the follower reads the backlog to its end" settled
+
+# --- 8. retention in the heartbeat
 sleep 2.5
 check "the heartbeat says the oldest kept log's age" \
 	test "$(rcli HGET "${P}node:gw1" log_age)" -ge 0
 check "no NOPERM in the agent's log (the ACL allows its writes)" \
 	sh -c "! grep -q NOPERM '$ALOG'"
+
+# --- 9. maillog.harvest.auto_block: the agent blocks the suspect itself
+# (a user with the console's block write: the lab's ACL is generated
+# without --auto-block, so the console's own user here).
+stop_agent TERM
+jq --arg u "$REDIS_USER" --arg f "$REDIS_PASS_FILE" '
+	.redis.user = $u | .redis.password_file = $f
+	| .maillog.harvest.auto_block = true | .maillog.harvest.block_s = 600' \
+	"$TMP/gw1.json" > "$TMP/gw1-auto.json"
+mv "$TMP/gw1-auto.json" "$TMP/gw1.json"
+HIP=127.0.3.78
+rcli DEL "${P}block:$HIP" "${P}suspect:$HIP" >/dev/null
+rcli ZREM "${P}blocks" "$HIP" >/dev/null
+start_agent
+"$LABT/harvest" --gw gw1 --from-ip "$HIP" -n 25 >/dev/null 2>&1
+settled
+i=0
+until [ "$(rcli EXISTS "${P}block:$HIP")" = 1 ] || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "the suspect is blocked" 1 "$(rcli EXISTS "${P}block:$HIP")"
+expect_eq "by the agent" "mailnocd@gw1" "$(rcli HGET "${P}block:$HIP" who)"
+expect_contains "and the reason says so" "automatic block: directory harvest suspect" \
+	"$(rcli HGET "${P}block:$HIP" reason)"
+check "for block_s (600 s)" test "$(rcli TTL "${P}block:$HIP")" -gt 500
+check "indexed in blocks" test -n "$(rcli ZSCORE "${P}blocks" "$HIP")"
+out=$("$LABT/traffic" --gw gw1 --from-ip "$HIP" -n 1 2>&1)
+expect_contains "the policy service refuses it" "$HIP is blocked" "$out"
+rcli DEL "${P}block:$HIP" "${P}suspect:$HIP" >/dev/null
+rcli ZREM "${P}blocks" "$HIP" >/dev/null
+rcli ZREM "${P}suspects" "$HIP" 127.0.3.77 >/dev/null
 
 finish

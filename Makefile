@@ -52,7 +52,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 # that layer's libraries only.
 UNIT_LAYER_core     := test_cluster test_delay test_format test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
-	test_volume
+	test_volume test_maillog
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \

@@ -101,6 +101,7 @@ struct maillog_follower {
 	unsigned long long stats_seen[MAILLOG_KINDS];
 	unsigned long long dropped_seen;
 	unsigned long long lost_batches;
+	bool unsure;                   /* a batch was sent, its reply lost */
 };
 
 /* ------------------------------------------------------------ warnings */
@@ -684,6 +685,22 @@ flush(struct maillog_follower *f)
 		warn(f, WARN_REDIS, 1, f->redis.errstr);
 		return -1;
 	}
+	/* The last try's EXEC may have run before the link broke: Redis's
+	 * position says whether it did. */
+	if (f->unsure) {
+		struct maillog_pos there = { 0, -1, 0, 0 };
+
+		if (pos_from_redis(f, &there) == -1 && f->redis.ctx == NULL)
+			return -1;
+		f->unsure = false;
+		if (there.ino == f->pos.ino && there.offset == f->pos.offset) {
+			maillog_tally_clear(&f->tally);
+			f->committed = f->pos;
+			f->batch_lines = 0;
+			maillog_pos_save(f->state_path, &f->pos);
+			return 0;
+		}
+	}
 	memset(&p, 0, sizeof p);
 	p.f = f;
 	append(&p, "MULTI");
@@ -696,6 +713,7 @@ flush(struct maillog_follower *f)
 	rep = xcalloc(p.n, sizeof *rep);
 	if (redis_read_replies(&f->redis, p.n, rep) == -1) {
 		free(rep);
+		f->unsure = true;
 		warn(f, WARN_REDIS, 1, f->redis.errstr);
 		return -1;
 	}

@@ -576,19 +576,13 @@ static void
 append_count(void *arg, const struct maillog_count *c)
 {
 	struct pipe *p = arg;
-	const char *s = maillog_scope_key(c->scope);
-	char key[200];
+	char key[200], g[2] = { c->gran, '\0' };
 
-	redis_key(p->f->cfg, key, sizeof key, KEY_LOG, s, "m", c->minute);
+	redis_key(p->f->cfg, key, sizeof key, KEY_LOG,
+	    maillog_scope_key(c->scope), g, c->bucket);
 	append(p, "HINCRBY %s %s %lld", key, c->field, c->n);
-	expire_once(p, key, VOLUME_MINUTE_TTL);
-	redis_key(p->f->cfg, key, sizeof key, KEY_LOG, s, "h", c->minute / 60);
-	append(p, "HINCRBY %s %s %lld", key, c->field, c->n);
-	expire_once(p, key, VOLUME_HOUR_TTL);
-	redis_key(p->f->cfg, key, sizeof key, KEY_LOG, s, "d",
-	    c->minute / 1440);
-	append(p, "HINCRBY %s %s %lld", key, c->field, c->n);
-	expire_once(p, key, VOLUME_HOUR_TTL);
+	expire_once(p, key, c->gran == 'm' ? VOLUME_MINUTE_TTL :
+	    VOLUME_HOUR_TTL);
 }
 
 static void

@@ -265,30 +265,25 @@ maillog_tally_client_of(const struct maillog_tally *t, const char *qid)
 /* ------------------------------------------------------------ counters */
 
 static uint64_t
-count_hash(enum maillog_scope s, long long minute, const char *field)
+count_hash(uint64_t fh, enum maillog_scope s, char gran, long long bucket)
 {
-	return hash_str(field, 1469598103934665603ULL ^
-	    ((uint64_t)minute * 31 + (uint64_t)s));
+	uint64_t h = fh ^ ((uint64_t)bucket * 0x9e3779b97f4a7c15ULL) ^
+	    ((uint64_t)(unsigned char)gran << 8) ^ (uint64_t)s;
+
+	return h * 1099511628211ULL;
 }
 
 static size_t
 count_slot_h(const struct maillog_count *v, size_t cap, enum maillog_scope s,
-    long long minute, const char *field, uint64_t h)
+    char gran, long long bucket, const char *field, uint64_t h)
 {
 	size_t i = h & (cap - 1);
 
 	while (v[i].used && (v[i].h != h || v[i].scope != s ||
-	    v[i].minute != minute || strcmp(v[i].field, field) != 0))
+	    v[i].gran != gran || v[i].bucket != bucket ||
+	    strcmp(v[i].field, field) != 0))
 		i = (i + 1) & (cap - 1);
 	return i;
-}
-
-static size_t
-count_slot(const struct maillog_count *v, size_t cap, enum maillog_scope s,
-    long long minute, const char *field)
-{
-	return count_slot_h(v, cap, s, minute, field, count_hash(s, minute,
-	    field));
 }
 
 static void
@@ -302,8 +297,8 @@ count_grow(struct maillog_tally *t)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].used)
 			t->counts[count_slot_h(t->counts, t->counts_cap,
-			    old[i].scope, old[i].minute, old[i].field,
-			    old[i].h)] = old[i];
+			    old[i].scope, old[i].gran, old[i].bucket,
+			    old[i].field, old[i].h)] = old[i];
 	}
 	free(old);
 }
@@ -350,13 +345,36 @@ bump(struct maillog_tally *t, enum maillog_scope s, long long time,
     long long n, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
+bump_one(struct maillog_tally *t, enum maillog_scope s, char gran,
+    long long bucket, const char *field, size_t len, uint64_t fh, long long n)
+{
+	struct maillog_count *c;
+	uint64_t h = count_hash(fh, s, gran, bucket);
+
+	if ((t->ncounts + 1) * 10 > t->counts_cap * 7)
+		count_grow(t);
+	c = &t->counts[count_slot_h(t->counts, t->counts_cap, s, gran, bucket,
+	    field, h)];
+	if (!c->used) {
+		c->used = true;
+		c->h = h;
+		c->scope = s;
+		c->gran = gran;
+		c->bucket = bucket;
+		memcpy(c->field, field, len + 1);
+		c->n = 0;
+		t->ncounts++;
+	}
+	c->n += n;
+}
+
+static void
 bump(struct maillog_tally *t, enum maillog_scope s, long long time,
     long long n, const char *fmt, ...)
 {
 	char field[sizeof t->counts[0].field];
 	long long minute = time >= 0 ? time / 60 : (time - 59) / 60;
-	struct maillog_count *c;
-	uint64_t h;
+	uint64_t fh;
 	va_list ap;
 	int len;
 
@@ -365,21 +383,12 @@ bump(struct maillog_tally *t, enum maillog_scope s, long long time,
 	va_end(ap);
 	if (len < 0)
 		return;
-	if ((t->ncounts + 1) * 10 > t->counts_cap * 7)
-		count_grow(t);
-	h = count_hash(s, minute, field);
-	c = &t->counts[count_slot_h(t->counts, t->counts_cap, s, minute, field,
-	    h)];
-	if (!c->used) {
-		c->used = true;
-		c->h = h;
-		c->scope = s;
-		c->minute = minute;
-		memcpy(c->field, field, (size_t)len + 1);
-		c->n = 0;
-		t->ncounts++;
-	}
-	c->n += n;
+	fh = hash_str(field, 1469598103934665603ULL);
+	bump_one(t, s, 'm', minute, field, (size_t)len, fh, n);
+	bump_one(t, s, 'h', minute >= 0 ? minute / 60 : (minute - 59) / 60,
+	    field, (size_t)len, fh, n);
+	bump_one(t, s, 'd', minute >= 0 ? minute / 1440 :
+	    (minute - 1439) / 1440, field, (size_t)len, fh, n);
 }
 
 void
@@ -409,8 +418,9 @@ long long
 maillog_tally_get(const struct maillog_tally *t, enum maillog_scope scope,
     long long minute, const char *field)
 {
-	const struct maillog_count *c = &t->counts[count_slot(t->counts,
-	    t->counts_cap, scope, minute, field)];
+	const struct maillog_count *c = &t->counts[count_slot_h(t->counts,
+	    t->counts_cap, scope, 'm', minute, field, count_hash(hash_str(field,
+	    1469598103934665603ULL), scope, 'm', minute))];
 
 	return c->used ? c->n : 0;
 }

@@ -30,11 +30,14 @@ enum maillog_scope {
 	MAILLOG_SCOPES,
 };
 
-/* One counter of one minute. */
+/* One counter of one bucket: a minute, an hour or a day. Each line's
+ * counters are added to all three, so that a batch spanning many minutes
+ * sends one increment per hour and day, not one per minute. */
 struct maillog_count {
-	unsigned long long h;   /* hash of scope, minute and field */
+	unsigned long long h;   /* hash of scope, granularity, bucket, field */
 	enum maillog_scope scope;
-	long long minute;       /* epoch minute */
+	char gran;              /* 'm', 'h' or 'd' */
+	long long bucket;       /* epoch minute, hour or day (UTC) */
 	char field[MAILLOG_DOMAIN_MAX + 128];
 	long long n;
 	bool used;
@@ -129,7 +132,7 @@ void maillog_tally_each(const struct maillog_tally *t,
 /* Forgets the batch's counters and suspects (they were written). */
 void maillog_tally_clear(struct maillog_tally *t);
 
-/* The batch's counter of scope/minute/field, 0 when absent (tests). */
+/* The batch's minute counter of scope/minute/field, 0 when absent. */
 long long maillog_tally_get(const struct maillog_tally *t,
     enum maillog_scope scope, long long minute, const char *field);
 

@@ -397,6 +397,25 @@ feed(struct maillog_tally *t, const char *line)
 
 #define M (NOW / 60)
 
+/* Sums a field's counters of one granularity over the batch. */
+struct gran_sum {
+	char gran;
+	const char *field;
+	long long n;
+	int buckets;
+};
+
+static void
+gran_add(void *arg, const struct maillog_count *c)
+{
+	struct gran_sum *g = arg;
+
+	if (c->gran == g->gran && strcmp(c->field, g->field) == 0) {
+		g->n += c->n;
+		g->buckets++;
+	}
+}
+
 static void
 test_tally_join(void **state)
 {
@@ -460,6 +479,22 @@ test_tally_join(void **state)
 	    "@Yahoo|d5"), 1);
 	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
 	    "gmail.test|delay_ms"), 0);
+	/* Each counter is in its minute, its hour and its day. */
+	{
+		struct gran_sum g = { 'h', "gw1|deferrals", 0, 0 };
+
+		maillog_tally_each(&t, gran_add, &g);
+		assert_int_equal(g.n, 2);
+		assert_int_equal(g.buckets, 1);
+		g.gran = 'd';
+		g.n = g.buckets = 0;
+		maillog_tally_each(&t, gran_add, &g);
+		assert_int_equal(g.n, 2);
+		g.gran = 'm';
+		g.n = g.buckets = 0;
+		maillog_tally_each(&t, gran_add, &g);
+		assert_int_equal(g.n, 2);
+	}
 	maillog_tally_clear(&t);
 	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_TOTAL, M,
 	    "gw1|delivered"), 0);

@@ -931,6 +931,8 @@ retention(struct maillog_follower *f)
 	if (f->oldest_at != 0 && clock_mono_ms() - f->oldest_at < 60000)
 		return;
 	f->oldest_at = clock_mono_ms();
+	/* The year of "Mmm dd" timestamps moves on with the clock. */
+	maillog_parser_init(&f->parser, clock_wall_ms() / 1000);
 	m = maillog_oldest_mtime(f->path);
 	pthread_mutex_lock(&f->lock);
 	f->oldest_mtime = m;

@@ -261,13 +261,11 @@ static const struct bad_case bad_cases[] = {
 static void
 test_maillog(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	const struct config_maillog_node *m;
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good-maillog.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-maillog.json");
 	m = &cfg->nodes[0].maillog;
 	assert_true(m->enabled);
 	assert_string_equal(m->file, "/var/log/postfix-gw1.log");
@@ -294,8 +292,7 @@ test_maillog(void **state)
 	assert_true(cfg->maillog.block_s == 0);
 	config_free(cfg);
 
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	assert_int_equal(cfg->maillog.harvest_threshold, 20);
 	assert_int_equal(cfg->maillog.harvest_window_s, 300);
 	assert_false(cfg->maillog.auto_block);
@@ -324,13 +321,11 @@ test_bad(void **state)
 static void
 test_mailbox(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 	int i;
 
 	(void)state;
-	cfg = config_load(DIR "good-mailbox.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-mailbox.json");
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 600);
 	assert_non_null(cfg->mailbox.templates[CONFIG_MBX_PROBE]);
 	assert_null(cfg->mailbox.templates[CONFIG_MBX_RESTORE]);
@@ -518,13 +513,11 @@ test_undumpable(void **state)
 static void
 test_policy(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	const struct config_policy *p;
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-policy.json");
 	assert_false(cfg->audit.required);
 	p = &cfg->nodes[0].policy;
 	assert_int_equal(p->nlisten, 3);

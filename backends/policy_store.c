@@ -998,97 +998,163 @@ store_watch_agencies(struct redis *r, const char *const *ids, size_t n)
 	return 0;
 }
 
-int
-store_permit_import_counted(struct redis *r, const struct permit_row *rows,
-    size_t n, const char *who, long long now, size_t *added,
-    size_t *replaced, char *cause, size_t len)
+/*
+ * Checks every row, its IP made canonical into ips[i] and its agency put in
+ * ids[i]. Returns 0, or -1 with `cause` naming the line.
+ */
+static int
+store_import_rows(struct redis *r, const struct permit_row *rows, size_t n,
+    const char *who, char (*ips)[STORE_IP_MAX], const char **ids,
+    const char *head, char *cause, size_t len)
 {
-	static const char head[] = "cannot import the permits";
-	char canon[STORE_IP_MAX], permit[STORE_KEY_MAX], why2[160];
-	char (*ips)[STORE_IP_MAX] = NULL;
-	const char **ids = NULL, **argv = NULL, *why;
-	size_t i, nids = 0, q = 0, nadd = 0, nrep = 0;
-	redisReply **rep = NULL, *cur = NULL;
-	bool *exists = NULL, watching = false;
-	int rc = -1;
+	char why2[160];
+	const char *why;
+	size_t i;
 
-	if (n == 0)
-		return store_refuse(r, cause, len, "%s: there are none", head);
-	ips = xcalloc(n, sizeof *ips);
-	ids = xcalloc(n, sizeof *ids);
 	for (i = 0; i < n; i++) {
 		const struct permit_row *w = &rows[i];
 
-		if ((why = validate_ip_canon(w->ip, ips[i], sizeof ips[i])) != NULL) {
-			store_refuse(r, cause, len, "%s: line %d: ip '%s': %s",
-			    head, w->line, w->ip, why);
-			goto out;
-		}
+		if ((why = validate_ip_canon(w->ip, ips[i],
+		    sizeof ips[i])) != NULL)
+			return store_refuse(r, cause, len, "%s: line %d: ip "
+			    "'%s': %s", head, w->line, w->ip, why);
 		if ((why = store_permit_check(w->agency, w->app, w->expected,
-		    who, why2, sizeof why2)) != NULL) {
-			store_refuse(r, cause, len, "%s: line %d: %s", head,
-			    w->line, why);
-			goto out;
-		}
+		    who, why2, sizeof why2)) != NULL)
+			return store_refuse(r, cause, len, "%s: line %d: %s",
+			    head, w->line, why);
 		ids[i] = w->agency;
 	}
-	/* Distinct agencies, and no IP twice (the CSV reader says which). */
+	return 0;
+}
+
+/* Sorts ids and keeps each once, in front; returns how many there are. */
+static size_t
+store_distinct(const char **ids, size_t n)
+{
+	size_t i, nids = 0;
+
 	qsort(ids, n, sizeof *ids, store_str_cmp);
 	for (i = 0; i < n; i++) {
 		if (nids == 0 || strcmp(ids[nids - 1], ids[i]) != 0)
 			ids[nids++] = ids[i];
 	}
-	{
-		const char **sorted = xcalloc(n, sizeof *sorted);
+	return nids;
+}
 
-		for (i = 0; i < n; i++)
-			sorted[i] = ips[i];
-		qsort(sorted, n, sizeof *sorted, store_str_cmp);
-		for (i = 1; i < n && strcmp(sorted[i - 1], sorted[i]) != 0; i++)
-			;
-		if (i < n) {
-			snprintf(canon, sizeof canon, "%s", sorted[i]);
-			free(sorted);
-			store_refuse(r, cause, len, "%s: ip %s is given twice",
-			    head, canon);
-			goto out;
-		}
-		free(sorted);
-	}
-	/* An agency removed between this check and EXEC aborts the import. */
-	if (store_watch_agencies(r, ids, nids) == -1) {
-		store_redis_fail(r, cause, len, head);
-		goto out;
-	}
-	watching = true;
+/* Copies an IP given twice into `twice` and returns true, or false. */
+static bool
+store_ip_twice(char (*ips)[STORE_IP_MAX], size_t n, char *twice, size_t size)
+{
+	const char **sorted = xcalloc(n, sizeof *sorted);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sorted[i] = ips[i];
+	qsort(sorted, n, sizeof *sorted, store_str_cmp);
+	for (i = 1; i < n && strcmp(sorted[i - 1], sorted[i]) != 0; i++)
+		;
+	if (i < n)
+		snprintf(twice, size, "%s", sorted[i]);
+	free(sorted);
+	return i < n;
+}
+
+/*
+ * WATCHes the agencies, so that one removed before EXEC aborts the import,
+ * and checks that each exists. Returns 0 (watching), or -1 with `cause`
+ * (not watching).
+ */
+static int
+store_import_agencies(struct redis *r, const char **ids, size_t nids,
+    const char *head, char *cause, size_t len)
+{
+	bool *exists;
+	size_t i;
+	int rc = 0;
+
+	if (store_watch_agencies(r, ids, nids) == -1)
+		return store_redis_fail(r, cause, len, head);
 	exists = xcalloc(nids, sizeof *exists);
 	if (store_agencies_exist(r, ids, nids, exists, cause, len) == -1)
-		goto out;
-	for (i = 0; i < nids; i++) {
-		if (!exists[i]) {
-			store_refuse(r, cause, len, "%s: agency '%s' does not "
-			    "exist; add it with 'agency add'", head, ids[i]);
-			goto out;
-		}
+		rc = -1;
+	for (i = 0; rc == 0 && i < nids; i++) {
+		if (!exists[i])
+			rc = store_refuse(r, cause, len, "%s: agency '%s' does "
+			    "not exist; add it with 'agency add'", head, ids[i]);
 	}
-	/* Which IPs have a permit already, for the report. */
+	free(exists);
+	if (rc == -1)
+		store_unwatch(r);
+	return rc;
+}
+
+/*
+ * Counts the IPs that have a permit already (*nrep) and the others (*nadd),
+ * for the report. Returns 0, or -1 with `cause`.
+ */
+static int
+store_import_count(struct redis *r, char (*ips)[STORE_IP_MAX], size_t n,
+    size_t *nadd, size_t *nrep, const char *head, char *cause, size_t len)
+{
+	char permit[STORE_KEY_MAX];
+	const char **argv;
+	redisReply *cur;
+	size_t i;
+
 	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
 	argv = xcalloc(n + 2, sizeof *argv);
 	argv[0] = "HMGET";
 	argv[1] = permit;
 	for (i = 0; i < n; i++)
 		argv[i + 2] = ips[i];
-	if ((cur = redis_commandv(r, (int)n + 2, argv, NULL)) == NULL) {
-		store_redis_fail(r, cause, len, head);
-		goto out;
-	}
+	cur = redis_commandv(r, (int)n + 2, argv, NULL);
+	free(argv);
+	if (cur == NULL)
+		return store_redis_fail(r, cause, len, head);
 	for (i = 0; i < n; i++) {
 		if (cur->type == REDIS_REPLY_ARRAY && i < cur->elements &&
 		    store_str(cur->element[i]) != NULL)
-			nrep++;
+			(*nrep)++;
 		else
-			nadd++;
+			(*nadd)++;
 	}
+	freeReplyObject(cur);
+	return 0;
+}
+
+int
+store_permit_import_counted(struct redis *r, const struct permit_row *rows,
+    size_t n, const char *who, long long now, size_t *added,
+    size_t *replaced, char *cause, size_t len)
+{
+	static const char head[] = "cannot import the permits";
+	char (*ips)[STORE_IP_MAX] = NULL, twice[STORE_IP_MAX];
+	const char **ids = NULL;
+	size_t i, nids, q = 0, nadd = 0, nrep = 0;
+	redisReply **rep = NULL;
+	bool watching = false;
+	int rc = -1;
+
+	if (n == 0)
+		return store_refuse(r, cause, len, "%s: there are none", head);
+	ips = xcalloc(n, sizeof *ips);
+	ids = xcalloc(n, sizeof *ids);
+	if (store_import_rows(r, rows, n, who, ips, ids, head, cause,
+	    len) == -1)
+		goto out;
+	/* Distinct agencies, and no IP twice (the CSV reader says which). */
+	nids = store_distinct(ids, n);
+	if (store_ip_twice(ips, n, twice, sizeof twice)) {
+		store_refuse(r, cause, len, "%s: ip %s is given twice", head,
+		    twice);
+		goto out;
+	}
+	if (store_import_agencies(r, ids, nids, head, cause, len) == -1)
+		goto out;
+	watching = true;
+	if (store_import_count(r, ips, n, &nadd, &nrep, head, cause,
+	    len) == -1)
+		goto out;
 	store_append(r, &q, "MULTI");
 	for (i = 0; i < n; i++)
 		store_permit_queue(r, &q, ips[i], rows[i].agency, rows[i].app,
@@ -1120,10 +1186,6 @@ out:
 		store_unwatch(r);
 	if (rep != NULL)
 		store_free_replies(rep, q);
-	if (cur != NULL)
-		freeReplyObject(cur);
-	free(argv);
-	free(exists);
 	free(ids);
 	free(ips);
 	return rc;

@@ -152,6 +152,65 @@ pq_special(uint64_t w)
 	    ((w - PQ_ONES * 0x20) & ~w & PQ_HIGHS)) != 0;
 }
 
+/* The character a one-letter escape stands for (\" \\ \/ \b \f \n \r \t), or
+ * -1. */
+static int
+pq_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+	case '/':
+		return c;
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	}
+	return -1;
+}
+
+/*
+ * Decodes the \uXXXX escape at *p (a surrogate pair: both) into UTF-8 at
+ * *o. Returns 0 with both moved past it, or -1 with the cause.
+ */
+static int
+pq_unicode(struct pq *pq, const unsigned char **p, char **o)
+{
+	const unsigned char *u = *p, *end = (const unsigned char *)pq->end;
+	unsigned cp, lo;
+
+	pq->p = (const char *)u;
+	if (end - u < 6)
+		return pq_truncated(pq);
+	if (pq_hex4(u + 2, &cp) != 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+		goto bad_u;
+	u += 6;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		/* A high surrogate: the low one must follow. */
+		if (end - u < 6)
+			return pq_truncated(pq);
+		if (u[0] != '\\' || u[1] != 'u' || pq_hex4(u + 2, &lo) != 0 ||
+		    lo < 0xdc00 || lo > 0xdfff)
+			goto bad_u;
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		u += 6;
+	}
+	*o = pq_utf8(*o, cp);
+	*p = u;
+	return 0;
+
+bad_u:
+	return pq_fail(pq, "bad JSON at byte %zu: bad \\u escape",
+	    (size_t)(pq->p - pq->start) + 1);
+}
+
 /*
  * Decodes the JSON string at the cursor (which is on its opening quote)
  * into the scratch area and NUL-terminates it. The decoded text is never
@@ -164,8 +223,8 @@ pq_string(struct pq *pq, const char **s, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)pq->p + 1;
 	const unsigned char *end = (const unsigned char *)pq->end;
-	unsigned cp, lo;
 	char *o = pq->out;
+	int c;
 
 	*s = o;
 	for (;;) {
@@ -200,70 +259,24 @@ pq_string(struct pq *pq, const char **s, size_t *len)
 			pq->p = (const char *)end;
 			return pq_truncated(pq);
 		}
-		switch (p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			*o++ = (char)p[1];
-			p += 2;
+		if (p[1] == 'u') {
+			if (pq_unicode(pq, &p, &o) == -1)
+				return -1;
 			continue;
-		case 'b':
-			*o++ = '\b';
-			p += 2;
-			continue;
-		case 'f':
-			*o++ = '\f';
-			p += 2;
-			continue;
-		case 'n':
-			*o++ = '\n';
-			p += 2;
-			continue;
-		case 'r':
-			*o++ = '\r';
-			p += 2;
-			continue;
-		case 't':
-			*o++ = '\t';
-			p += 2;
-			continue;
-		case 'u':
-			break;
-		default:
+		}
+		if ((c = pq_escape(p[1])) == -1) {
 			pq->p = (const char *)p;
 			return pq_fail(pq, "bad JSON at byte %zu: unknown "
 			    "escape", (size_t)(pq->p - pq->start) + 1);
 		}
-		pq->p = (const char *)p;
-		if (end - p < 6)
-			return pq_truncated(pq);
-		if (pq_hex4(p + 2, &cp) != 0)
-			goto bad_u;
-		p += 6;
-		if (cp >= 0xdc00 && cp <= 0xdfff)
-			goto bad_u;
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			/* A high surrogate: the low one must follow. */
-			if (end - p < 6)
-				return pq_truncated(pq);
-			if (p[0] != '\\' || p[1] != 'u' ||
-			    pq_hex4(p + 2, &lo) != 0 || lo < 0xdc00 ||
-			    lo > 0xdfff)
-				goto bad_u;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			p += 6;
-		}
-		o = pq_utf8(o, cp);
+		*o++ = (char)c;
+		p += 2;
 	}
 	*len = (size_t)(o - *s);
 	*o++ = '\0';
 	pq->out = o;
 	pq->p = (const char *)p + 1;
 	return 0;
-
-bad_u:
-	return pq_fail(pq, "bad JSON at byte %zu: bad \\u escape",
-	    (size_t)(pq->p - pq->start) + 1);
 }
 
 /*

@@ -595,11 +595,91 @@ pq_integer(struct pq *pq, const char *name, long long *v)
 	return 0;
 }
 
+/* Reads the value of the known member k into m (queue_name: *qname). */
+static int
+pq_member(struct pq *pq, unsigned k, struct queue_new *m,
+    struct pq_rcpts *rs, const char **qname, size_t *qlen)
+{
+	const char *s;
+	size_t len;
+
+	switch (k) {
+	case PQ_QUEUE_NAME:
+	case PQ_QUEUE_ID:
+	case PQ_SENDER:
+		if (*pq->p != '"')
+			return pq_fail(pq, "'%s' is not a string",
+			    pq_member_names[k]);
+		if (pq_string(pq, &s, &len) != 0)
+			return -1;
+		if (k == PQ_QUEUE_NAME) {
+			*qname = s;
+			*qlen = len;
+		} else if (k == PQ_QUEUE_ID) {
+			m->id = s;
+			m->idlen = len;
+		} else {
+			m->sender = s;
+			m->senderlen = len;
+		}
+		return 0;
+	case PQ_ARRIVAL_TIME:
+		return pq_integer(pq, "arrival_time", &m->arrival) != 0 ? -1 :
+		    0;
+	case PQ_MESSAGE_SIZE:
+		return pq_integer(pq, "message_size", &m->size) != 0 ? -1 : 0;
+	case PQ_FORCED_EXPIRE:
+		if (*pq->p != 't' && *pq->p != 'f')
+			return pq_fail(pq, "'forced_expire' is not true or "
+			    "false");
+		m->forced_expire = *pq->p == 't';
+		return pq_literal(pq, m->forced_expire ? "true" : "false") !=
+		    0 ? -1 : 0;
+	case PQ_RECIPIENTS:
+		return pq_recipients(pq, rs) != 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/*
+ * What must hold after the object: nothing but blanks, every member but
+ * forced_expire seen, a queue name that is one. Returns 0 with m->queue
+ * set, or -1.
+ */
+static int
+pq_complete(struct pq *pq, unsigned seen, const char *qname, size_t qlen,
+    struct queue_new *m)
+{
+	char q[48];
+	size_t i;
+	unsigned k;
+
+	pq_ws(pq);
+	if (pq->p < pq->end)
+		return pq_fail(pq, "text after the JSON object at byte %zu",
+		    (size_t)(pq->p - pq->start) + 1);
+	for (k = 0; k < PQ_MEMBERS; k++) {
+		if (k != PQ_FORCED_EXPIRE && (seen & (1u << k)) == 0)
+			return pq_fail(pq, "missing '%s'", pq_member_names[k]);
+	}
+	if (queue_kind_parse(qname, qlen, &m->queue) != 0) {
+		for (i = 0; i < qlen && i + 4 < sizeof q; i++) {
+			unsigned char c = (unsigned char)qname[i];
+
+			q[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		}
+		q[i] = '\0';
+		return pq_fail(pq, "unknown queue '%s': %s", q,
+		    QUEUE_KINDS_ACCEPTED);
+	}
+	return 0;
+}
+
 static int
 pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 {
-	const char *name, *qname = NULL, *s;
-	size_t len, qlen = 0, i;
+	const char *name, *qname = NULL;
+	size_t len, qlen = 0;
 	unsigned seen = 0, k;
 	char *mark, q[48];
 	int more;
@@ -635,71 +715,15 @@ pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 			return pq_fail(pq, "duplicate member '%s'",
 			    pq_member_names[k]);
 		seen |= 1u << k;
-		switch (k) {
-		case PQ_QUEUE_NAME:
-		case PQ_QUEUE_ID:
-		case PQ_SENDER:
-			if (*pq->p != '"')
-				return pq_fail(pq, "'%s' is not a string",
-				    pq_member_names[k]);
-			if (pq_string(pq, &s, &len) != 0)
-				return -1;
-			if (k == PQ_QUEUE_NAME) {
-				qname = s;
-				qlen = len;
-			} else if (k == PQ_QUEUE_ID) {
-				m->id = s;
-				m->idlen = len;
-			} else {
-				m->sender = s;
-				m->senderlen = len;
-			}
-			break;
-		case PQ_ARRIVAL_TIME:
-			if (pq_integer(pq, "arrival_time", &m->arrival) != 0)
-				return -1;
-			break;
-		case PQ_MESSAGE_SIZE:
-			if (pq_integer(pq, "message_size", &m->size) != 0)
-				return -1;
-			break;
-		case PQ_FORCED_EXPIRE:
-			if (*pq->p != 't' && *pq->p != 'f')
-				return pq_fail(pq, "'forced_expire' is not "
-				    "true or false");
-			m->forced_expire = *pq->p == 't';
-			if (pq_literal(pq, m->forced_expire ? "true" :
-			    "false") != 0)
-				return -1;
-			break;
-		case PQ_RECIPIENTS:
-			if (pq_recipients(pq, rs) != 0)
-				return -1;
-			break;
-		}
+		if (pq_member(pq, k, m, rs, &qname, &qlen) != 0)
+			return -1;
 	} while ((more = pq_next(pq, '}')) == 1);
 	if (more < 0)
 		return -1;
 
 done:
-	pq_ws(pq);
-	if (pq->p < pq->end)
-		return pq_fail(pq, "text after the JSON object at byte %zu",
-		    (size_t)(pq->p - pq->start) + 1);
-	for (k = 0; k < PQ_MEMBERS; k++) {
-		if (k != PQ_FORCED_EXPIRE && (seen & (1u << k)) == 0)
-			return pq_fail(pq, "missing '%s'", pq_member_names[k]);
-	}
-	if (queue_kind_parse(qname, qlen, &m->queue) != 0) {
-		for (i = 0; i < qlen && i + 4 < sizeof q; i++) {
-			unsigned char c = (unsigned char)qname[i];
-
-			q[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-		}
-		q[i] = '\0';
-		return pq_fail(pq, "unknown queue '%s': %s", q,
-		    QUEUE_KINDS_ACCEPTED);
-	}
+	if (pq_complete(pq, seen, qname, qlen, m) != 0)
+		return -1;
 	m->rcpts = rs->v;
 	m->nrcpts = rs->n;
 	return 0;

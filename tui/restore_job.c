@@ -12,7 +12,6 @@
 #include "backends/mailbox.h"
 #include "backends/redis.h"
 #include "cmd/cmd.h"
-#include "cmd/cmd_restore.h"
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"
@@ -206,20 +205,19 @@ restore_job_run_main(void *arg)
 	j->step.count = -1;
 	ctx.cfg = j->cfg;
 	ctx.read_only = j->read_only;
-	ctx.yes = true; /* the console asked already */
 	ctx.json = true;
 	ctx.audit = true;
 	ctx.via = "console";
-	ctx.line = j->line;
+	ctx.watch = &watch;
+	ctx.cancel = j->cancel;
 	ctx.out = open_memstream(&out, &outlen);
-	cmd_restore_watch(&watch, j->cancel);
 	if (cmd_parse_string(j->line, &c, ctx.cause, sizeof ctx.cause) == -1)
 		code = EXIT_USAGE;
 	else {
+		c.yes = true; /* the console asked already */
 		code = cmd_exec(&c, &ctx);
 		cmd_free(&c);
 	}
-	cmd_restore_watch(NULL, NULL);
 	fclose(ctx.out);
 	j->stop = 1;
 	if (j->counting)

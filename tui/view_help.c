@@ -62,6 +62,21 @@ help_move(void *state, const char *where)
 	return table_move(state, where);
 }
 
+/* help [COMMAND]: the lines about it. */
+static int
+help_command(void *state, struct console *c, const struct cmd *cmd,
+    bool shown, char *cause, size_t len)
+{
+	(void)state;
+	(void)shown;
+	(void)cause;
+	(void)len;
+	snprintf(c->help_topic, sizeof c->help_topic, "%s", cmd->argc ?
+	    cmd->argv[0] : "");
+	snprintf(c->filter, sizeof c->filter, "%s", c->help_topic);
+	return 0;
+}
+
 static void
 help_free(void *state)
 {
@@ -76,4 +91,6 @@ const struct view view_help = {
 	.draw = help_draw,
 	.cursor = help_move,
 	.free = help_free,
+	.command = help_command,
+	.overlay = true,
 };

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 
 #include "backends/snapshot.h"
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "core/xalloc.h"
 
 /* How many audit records the audit view shows. */
@@ -388,4 +390,66 @@ worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg)
 	if (pthread_create(&t, &attr, fn, arg) != 0)
 		fn(arg);
 	pthread_attr_destroy(&attr);
+}
+
+/* A command the console runs: the job owns its copy. */
+struct worker_cmd_job {
+	struct worker *w;
+	const struct config *cfg;
+	struct cmd cmd;
+	bool read_only;
+};
+
+static void *
+worker_command_main(void *arg)
+{
+	struct worker_cmd_job *j = arg;
+	struct worker_msg *m = worker_msg_new(WMSG_ACTION_DONE);
+	struct cmd_ctx ctx = { 0 };
+	char *out = NULL, *last;
+	size_t outlen = 0;
+	int code;
+
+	ctx.cfg = j->cfg;
+	ctx.read_only = j->read_only;
+	ctx.audit = true;
+	ctx.via = "console";
+	ctx.out = open_memstream(&out, &outlen);
+	code = cmd_exec(&j->cmd, &ctx);
+	fclose(ctx.out);
+	if (code != EXIT_OK) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx.cause);
+	} else if (out != NULL) {
+		/* The last line says how it ended. */
+		while (outlen > 0 && out[outlen - 1] == '\n')
+			out[--outlen] = '\0';
+		last = strrchr(out, '\n');
+		snprintf(m->text, sizeof m->text, "%s", last ? last + 1 : out);
+	}
+	free(out);
+	snapshot_free(ctx.snap);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	cmd_free(&j->cmd);
+	free(j);
+	return NULL;
+}
+
+void
+worker_command(struct worker *w, const struct config *cfg,
+    const struct cmd *c, bool read_only)
+{
+	struct worker_cmd_job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	cmd_copy(&j->cmd, c);
+	j->cmd.yes = true;
+	j->read_only = read_only;
+	worker_job_spawn(w, worker_command_main, j);
 }

@@ -10,6 +10,7 @@
 #include "backends/mailbox.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/model.h"
 #include "core/queue.h"
@@ -105,6 +106,15 @@ void worker_job_begin(struct worker *w);
  */
 void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
+
+/*
+ * Runs `c` (a copy is taken, with --yes: the console asked) through
+ * cmd_exec on a job thread, as batch mode would, audited "via console";
+ * ends with WMSG_ACTION_DONE holding its last line of output or its
+ * error. The one executor of what the console changes.
+ */
+void worker_command(struct worker *w, const struct config *cfg,
+    const struct cmd *c, bool read_only);
 
 /* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */
 struct worker_msg *worker_pop(struct worker *w);

@@ -139,6 +139,14 @@ fake_view(void *ui, const char *name, char *cause, size_t len)
 	return 0;
 }
 
+static int
+fake_show(void *ui, const char *name, const struct cmd *c, char *cause,
+    size_t len)
+{
+	(void)c;
+	return fake_view(ui, name, cause, len);
+}
+
 static void
 test_exec(void **state)
 {
@@ -149,6 +157,7 @@ test_exec(void **state)
 
 	(void)state;
 	ui.view = fake_view;
+	ui.show = fake_show;
 	/* Console-only commands are refused in batch mode. */
 	assert_int_equal(parse("quit", &c, cause), 0);
 	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);

@@ -89,7 +89,7 @@ test_typed_rule(void **state)
 }
 
 static void
-test_confirm_batch(void **state)
+test_cmd_confirm(void **state)
 {
 	struct cmd_ctx ctx = { 0 };
 	char *buf = NULL;
@@ -100,16 +100,16 @@ test_confirm_batch(void **state)
 	ctx.dry_run = true;
 	ctx.yes = true;
 	/* --dry-run wins over --yes: it says what, and does nothing. */
-	assert_int_equal(confirm_batch(&ctx, "delete 3 messages", 3, false),
+	assert_int_equal(cmd_confirm(&ctx, "delete 3 messages", 3, false),
 	    CONFIRM_DRY_RUN);
 	fflush(ctx.out);
 	assert_string_equal(buf, "dry run: would delete 3 messages; nothing "
 	    "was done\n");
 	ctx.dry_run = false;
-	assert_int_equal(confirm_batch(&ctx, "delete 300 messages", 300, true),
+	assert_int_equal(cmd_confirm(&ctx, "delete 300 messages", 300, true),
 	    CONFIRM_GO);
 	ctx.yes = false;
-	assert_int_equal(confirm_batch(&ctx, "delete 3 messages", 3, false),
+	assert_int_equal(cmd_confirm(&ctx, "delete 3 messages", 3, false),
 	    EXIT_USAGE);
 	assert_string_equal(ctx.cause, "refusing to delete 3 messages without "
 	    "--yes: standard input is not a terminal");
@@ -276,7 +276,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_rule),
-		cmocka_unit_test(test_confirm_batch),
+		cmocka_unit_test(test_cmd_confirm),
 		cmocka_unit_test(test_destructive),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_flags),

@@ -20,15 +20,6 @@ static char asked[512], job[1024], shown[64];
 static const char *selected;
 
 static int
-fake_background(void *ui, const char *question, const char *line)
-{
-	(void)ui;
-	snprintf(asked, sizeof asked, "%s", question);
-	snprintf(job, sizeof job, "%s", line);
-	return EXIT_OK;
-}
-
-static int
 fake_view(void *ui, const char *name, char *cause, size_t len)
 {
 	(void)ui;
@@ -40,17 +31,45 @@ fake_view(void *ui, const char *name, char *cause, size_t len)
 	return 0;
 }
 
-static const char *
-fake_selected_ip(void *ui)
+/* The console's question: the command it would run is printed. */
+static int
+fake_ask(void *ui, const char *question, const char *want,
+    const struct cmd *run)
 {
 	(void)ui;
-	return selected;
+	(void)want;
+	snprintf(asked, sizeof asked, "%s", question);
+	cmd_print(run, job, sizeof job);
+	return 0;
+}
+
+static int
+fake_show(void *ui, const char *name, const struct cmd *c, char *cause,
+    size_t len)
+{
+	(void)c;
+	return fake_view(ui, name, cause, len);
+}
+
+static int
+fake_selection(void *ui, const char *what, char ***out)
+{
+	(void)ui;
+	*out = NULL;
+	if (strcmp(what, "ip") != 0)
+		return -1;
+	if (selected == NULL)
+		return 0;
+	*out = calloc(1, sizeof **out);
+	(*out)[0] = strdup(selected);
+	return 1;
 }
 
 static const struct cmd_ui fake_ui = {
 	.view = fake_view,
-	.background = fake_background,
-	.selected_ip = fake_selected_ip,
+	.ask = fake_ask,
+	.show = fake_show,
+	.selection = fake_selection,
 };
 
 /* Runs a line in batch mode (no Redis: ctx->cfg is NULL); output in out. */
@@ -313,8 +332,8 @@ test_console(void **state)
 	    "printer\" --expected 300");
 	assert_int_equal(run_console("agency set dmv --bulk-rcpts none --daily "
 	    "5000", cause), EXIT_OK);
-	assert_string_equal(job, "agency set dmv --daily 5000 --bulk-rcpts "
-	    "none");
+	assert_string_equal(job, "agency set dmv --bulk-rcpts none --daily "
+	    "5000");
 }
 
 static void

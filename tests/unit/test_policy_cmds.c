@@ -51,11 +51,24 @@ fake_show(void *ui, const char *name, const struct cmd *c, char *cause,
 	return fake_view(ui, name, cause, len);
 }
 
+/* The queues view's tagged rows, sorted; NULL ends them. */
+static const char *const *tagged;
+
 static int
 fake_selection(void *ui, const char *what, char ***out)
 {
+	int n = 0;
+
 	(void)ui;
 	*out = NULL;
+	if (strcmp(what, "message") == 0 && tagged != NULL) {
+		while (tagged[n] != NULL)
+			n++;
+		*out = calloc((size_t)n + 1, sizeof **out);
+		for (n = 0; tagged[n] != NULL; n++)
+			(*out)[n] = strdup(tagged[n]);
+		return n;
+	}
 	if (strcmp(what, "ip") != 0)
 		return -1;
 	if (selected == NULL)
@@ -336,6 +349,40 @@ test_console(void **state)
 	    "5000");
 }
 
+/* A queue action from a key: the view's selection becomes NODE:ID
+ * arguments of the command the console asks about and then runs. */
+static void
+test_console_queue(void **state)
+{
+	static const char *const rows[] = { "gw1:4F1A52C3D9", "gw1:5A2B3C4D5E",
+		"gw2:6B7C8D9E0F", NULL };
+	char cause[512];
+
+	(void)state;
+	tagged = NULL;
+	assert_int_equal(run_console("queue hold", cause), EXIT_USAGE);
+	assert_string_equal(cause, "queue hold: open the queues view first "
+	    "(3)");
+	tagged = rows;
+	assert_int_equal(run_console("queue hold", cause), EXIT_OK);
+	assert_string_equal(asked, "hold 3 messages (gw1 2, gw2 1, e.g. "
+	    "gw1:4F1A52C3D9)? y/N: ");
+	assert_string_equal(job, "queue hold gw1:4F1A52C3D9 gw1:5A2B3C4D5E "
+	    "gw2:6B7C8D9E0F");
+	/* Deleting can not be undone: with more than 100 the count is typed. */
+	assert_int_equal(run_console("queue delete", cause), EXIT_OK);
+	assert_string_equal(asked, "delete 3 messages (gw1 2, gw2 1, e.g. "
+	    "gw1:4F1A52C3D9)? y/N: ");
+	/* flush: one message, or every gateway's whole queue. */
+	assert_int_equal(run_console("queue flush", cause), EXIT_OK);
+	assert_string_equal(job, "queue flush");
+	tagged = rows + 2;
+	assert_int_equal(run_console("queue flush", cause), EXIT_OK);
+	assert_string_equal(asked, "flush gw2:6B7C8D9E0F (postqueue -i)? y/N: ");
+	assert_string_equal(job, "queue flush gw2:6B7C8D9E0F");
+	tagged = NULL;
+}
+
 static void
 test_console_import(void **state)
 {
@@ -402,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_console_queue),
 		cmocka_unit_test(test_console_import),
 	};
 

@@ -208,6 +208,16 @@ restore_confirmed(void *state, struct console *c)
 	}
 }
 
+/* No (or another question replaced it): the preview and the question go. */
+static void
+restore_declined(void *state, struct console *c)
+{
+	struct restore_view *st = state;
+
+	(void)c;
+	st->asking = ASK_NONE;
+}
+
 static void
 restore_ask_cancel(struct restore_view *st)
 {
@@ -596,6 +606,7 @@ const struct view view_restore = {
 	.take = restore_take,
 	.escape = restore_escape,
 	.confirmed = restore_confirmed,
+	.declined = restore_declined,
 	.command = restore_command,
 	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
 	    "1 overview  q quit",

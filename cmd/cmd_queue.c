@@ -464,6 +464,31 @@ queue_node_json(const struct queues_node *qn)
 }
 
 /*
+ * Writes that nodes failed other than by a cut: in batch mode stderr said
+ * each one (queue_report_failures); in the console, which has no stderr to
+ * show, each one's cause.
+ */
+static void
+queue_others_cause(const struct cmd_ctx *ctx, const struct queues *q,
+    char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	if (!cmd_in_console(ctx)) {
+		snprintf(buf, len, "failed on some gateways (see above)");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < q->n && off < len; i++) {
+		const struct queues_node *qn = &q->nodes[i];
+
+		if (qn->failed && !qn->cut)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? "; " : "", qn->cause);
+	}
+}
+
+/*
  * The command's cause when nodes failed: what each node cut short did, in
  * full (it is the answer the operator needs), then whether others failed.
  */
@@ -491,9 +516,13 @@ queue_cut_cause(struct cmd_ctx *ctx, const struct queues *q, const char *verb)
 			    qn->cause);
 		cut = true;
 	}
-	if (other && off < sizeof ctx->cause)
-		snprintf(ctx->cause + off, sizeof ctx->cause - off, "%sfailed on "
-		    "some gateways (see above)", cut ? "; " : "");
+	if (other && off + 2 < sizeof ctx->cause) {
+		if (cut)
+			off += (size_t)snprintf(ctx->cause + off,
+			    sizeof ctx->cause - off, "; ");
+		queue_others_cause(ctx, q, ctx->cause + off,
+		    sizeof ctx->cause - off);
+	}
 }
 
 static int
@@ -703,9 +732,12 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 			    q.nodes[i].node->name, site ? " mail for " : "",
 			    site ? site : "");
 	}
-	if ((code = queue_report_failures(ctx, &q)) != EXIT_OK)
-		snprintf(ctx->cause, sizeof ctx->cause, "queue flush: failed on "
-		    "some gateways (see above)");
+	if ((code = queue_report_failures(ctx, &q)) != EXIT_OK) {
+		off = (size_t)snprintf(ctx->cause, sizeof ctx->cause, "queue "
+		    "flush: ");
+		queue_others_cause(ctx, &q, ctx->cause + off,
+		    sizeof ctx->cause - off);
+	}
 	queues_close(&q);
 	return code;
 }

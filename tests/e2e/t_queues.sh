@@ -49,6 +49,7 @@ expect_screen "with sshd stopped a new listing is under way" "listing" 5
 t1=$(tui_screen | head -n 1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]')
 tui_keys '?'
 expect_screen "keys still work while the node hangs" "WHAT IT DOES" 3
+expect_screen "? in the queues view lists its own keys first" "queue hold" 3
 tui_keys '?'
 sleep 1.5
 t2=$(tui_screen | head -n 1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9]')

@@ -384,7 +384,7 @@ console_confirm_key(struct console *c, int key)
 			/* The one executor: cmd_exec on a job thread. */
 			cmd_print(&c->confirm_cmd, c->message, sizeof c->message);
 			worker_command(&c->worker, c->cfg, &c->confirm_cmd,
-			    c->read_only);
+			    c->read_only, NULL);
 			snprintf(c->message + strlen(c->message),
 			    sizeof c->message - strlen(c->message), ": started");
 			c->message_error = false;

@@ -398,15 +398,36 @@ struct worker_cmd_job {
 	const struct config *cfg;
 	struct cmd cmd;
 	bool read_only;
+	struct worker_cmd_hooks hooks;
 };
+
+/* The default result: the last line of output, or the error. */
+static struct worker_msg *
+worker_command_done(int code, char *out, size_t outlen,
+    const struct cmd_ctx *ctx)
+{
+	struct worker_msg *m = worker_msg_new(WMSG_ACTION_DONE);
+	char *last;
+
+	if (code != EXIT_OK) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
+	} else if (out != NULL) {
+		while (outlen > 0 && out[outlen - 1] == '\n')
+			out[--outlen] = '\0';
+		last = strrchr(out, '\n');
+		snprintf(m->text, sizeof m->text, "%s", last ? last + 1 : out);
+	}
+	return m;
+}
 
 static void *
 worker_command_main(void *arg)
 {
 	struct worker_cmd_job *j = arg;
-	struct worker_msg *m = worker_msg_new(WMSG_ACTION_DONE);
+	struct worker_msg *m;
 	struct cmd_ctx ctx = { 0 };
-	char *out = NULL, *last;
+	char *out = NULL;
 	size_t outlen = 0;
 	int code;
 
@@ -414,19 +435,16 @@ worker_command_main(void *arg)
 	ctx.read_only = j->read_only;
 	ctx.audit = true;
 	ctx.via = "console";
+	ctx.json = j->hooks.json;
+	ctx.watch = j->hooks.watch;
+	ctx.cancel = j->hooks.cancel;
 	ctx.out = open_memstream(&out, &outlen);
 	code = cmd_exec(&j->cmd, &ctx);
 	fclose(ctx.out);
-	if (code != EXIT_OK) {
-		m->failed = 1;
-		snprintf(m->text, sizeof m->text, "%s", ctx.cause);
-	} else if (out != NULL) {
-		/* The last line says how it ended. */
-		while (outlen > 0 && out[outlen - 1] == '\n')
-			out[--outlen] = '\0';
-		last = strrchr(out, '\n');
-		snprintf(m->text, sizeof m->text, "%s", last ? last + 1 : out);
-	}
+	if (j->hooks.done != NULL)
+		m = j->hooks.done(j->hooks.arg, code, out != NULL ? out : "", &ctx);
+	else
+		m = worker_command_done(code, out, outlen, &ctx);
 	free(out);
 	snapshot_free(ctx.snap);
 	if (ctx.redis != NULL) {
@@ -442,7 +460,8 @@ worker_command_main(void *arg)
 
 void
 worker_command(struct worker *w, const struct config *cfg,
-    const struct cmd *c, bool read_only)
+    const struct cmd *c, bool read_only,
+    const struct worker_cmd_hooks *hooks)
 {
 	struct worker_cmd_job *j = xcalloc(1, sizeof *j);
 
@@ -451,5 +470,7 @@ worker_command(struct worker *w, const struct config *cfg,
 	cmd_copy(&j->cmd, c);
 	j->cmd.yes = true;
 	j->read_only = read_only;
+	if (hooks != NULL)
+		j->hooks = *hooks;
 	worker_job_spawn(w, worker_command_main, j);
 }

@@ -108,13 +108,31 @@ void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
 
 /*
- * Runs `c` (a copy is taken, with --yes: the console asked) through
- * cmd_exec on a job thread, as batch mode would, audited "via console";
- * ends with WMSG_ACTION_DONE holding its last line of output or its
- * error. The one executor of what the console changes.
+ * What a command job does besides running the command (NULL: nothing, and
+ * it ends with WMSG_ACTION_DONE holding its last line of output or its
+ * error).
+ */
+struct worker_cmd_hooks {
+	const struct mailbox_watch *watch; /* cmd_ctx's: a restore's progress */
+	volatile int *cancel;              /* cmd_ctx's: stops a restore */
+	bool json;                         /* the output is JSON */
+	/*
+	 * After cmd_exec returned `code`, on the job's thread: the message to
+	 * post (`out`: the command's output; ctx->cause its error).
+	 */
+	struct worker_msg *(*done)(void *arg, int code, const char *out,
+	    const struct cmd_ctx *ctx);
+	void *arg;
+};
+
+/*
+ * The one executor of what the console changes: runs `c` (a copy is taken,
+ * with --yes: the console asked) through cmd_exec on a job thread, as
+ * batch mode would, audited "via console", and posts its result.
  */
 void worker_command(struct worker *w, const struct config *cfg,
-    const struct cmd *c, bool read_only);
+    const struct cmd *c, bool read_only,
+    const struct worker_cmd_hooks *hooks);
 
 /* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */
 struct worker_msg *worker_pop(struct worker *w);

@@ -73,7 +73,7 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	/* The configured names, without Redis: shell completion asks. */
-	if (cmd_option(c, "names") != NULL && ctx->ui == NULL) {
+	if (cmd_option(c, "names") != NULL) {
 		for (i = 0; i < ctx->cfg->nnodes; i++)
 			fprintf(ctx->out, "%s\n", ctx->cfg->nodes[i].name);
 		return EXIT_OK;

@@ -203,8 +203,19 @@ test_table(void **state)
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 
+		const struct cmd_sub *sub;
+		int flags = e->flags;
+
 		assert_non_null(e->exec);
 		assert_non_null(e->help);
+		/*
+		 * What changes the service has a preparation: the console
+		 * asks and runs it off the UI thread, never its exec there.
+		 */
+		for (sub = e->subs; sub != NULL && sub->name != NULL; sub++)
+			flags |= sub->flags;
+		if ((flags & CMD_MUTATES) && !(e->flags & CMD_ARG_COMMAND))
+			assert_non_null(e->prepare);
 		for (j = 0; j < cmd_table_size; j++) {
 			if (i == j)
 				continue;

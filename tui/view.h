@@ -91,7 +91,6 @@ struct console {
 	size_t linelen;
 	char message[256];
 	bool message_error;
-	char help_topic[32];
 	char alert[256];             /* a provider throttling the gateways */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */

@@ -89,9 +89,8 @@ help_command(void *state, struct console *c, const struct cmd *cmd,
 	(void)shown;
 	(void)cause;
 	(void)len;
-	snprintf(c->help_topic, sizeof c->help_topic, "%s", cmd->argc ?
+	snprintf(c->filter, sizeof c->filter, "%s", cmd->argc ?
 	    cmd->argv[0] : "");
-	snprintf(c->filter, sizeof c->filter, "%s", c->help_topic);
 	return 0;
 }
 

@@ -58,7 +58,9 @@ jobs_list_main(void *arg)
 	l.batch_size = 2000;
 	ssh_init(&ssh, j->cfg, j->node);
 	queue_set_add_node(qs, j->node->name, &idx, cause, sizeof cause);
-	rc = postfix_list(&ssh, qs, idx, &l, NULL, cause, sizeof cause);
+	/* A quitting console stops the listing (worker_stop). */
+	rc = postfix_list(&ssh, qs, idx, &l, &j->w->closing, cause,
+	    sizeof cause);
 	ssh_close(&ssh);
 	m = xcalloc(1, sizeof *m);
 	m->kind = WMSG_QUEUE_DONE;

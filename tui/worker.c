@@ -15,6 +15,10 @@
 #include "core/exitcode.h"
 #include "core/xalloc.h"
 
+/* How long a quitting console waits for its jobs (a listing stops at
+ * once; an action under way may take this long). */
+#define WORKER_JOBS_WAIT_MS 3000
+
 /* How many audit records the audit view shows. */
 #define WORKER_AUDIT_ROWS 500
 
@@ -316,16 +320,28 @@ worker_job_end(struct worker *w)
 void
 worker_stop(struct worker *w)
 {
+	struct timespec tick = { 0, 20 * 1000000L };
 	struct worker_msg *m;
-	int jobs;
+	int jobs, waited;
 
 	if (!w->started)
 		return;
+	w->closing = 1;
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	while ((m = worker_pop(w)) != NULL)
+		worker_msg_free(m);
+	for (waited = 0; waited < WORKER_JOBS_WAIT_MS; waited += 20) {
+		pthread_mutex_lock(&w->lock);
+		jobs = w->jobs;
+		pthread_mutex_unlock(&w->lock);
+		if (jobs == 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
 	pthread_mutex_lock(&w->lock);

@@ -85,6 +85,7 @@ struct worker {
 	bool started;
 	bool closed;           /* the UI is gone: messages are dropped */
 	int jobs;              /* background jobs that may still post */
+	volatile int closing;  /* the console quits: a listing's cancel flag */
 };
 
 /* Starts the thread. Returns 0, or -1 with `cause` set. */
@@ -147,7 +148,11 @@ void worker_refresh(struct worker *w);
  */
 void worker_fetch(struct worker *w, unsigned what, const char *agency);
 
-/* Stops the thread and frees what is queued. */
+/*
+ * Stops the thread and frees what is queued; tells the jobs (w->closing)
+ * and gives them a few seconds to end, since what they read (the
+ * configuration) goes when the console returns.
+ */
 void worker_stop(struct worker *w);
 
 void worker_msg_free(struct worker_msg *m);

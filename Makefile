@@ -16,7 +16,10 @@ CFLAGS    ?= -O2 -g
 BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	-DMAILNOC_DATADIR='"$(DATADIR)"' -DMAILNOC_SRCDIR='"$(CURDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
-SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The test build also checks that the console's UI thread does no network
+# I/O (backends/uithread.h): the e2e suite runs it.
+SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-DMAILNOC_CHECK_UI_THREAD
 
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
@@ -54,7 +57,7 @@ UNIT_LAYER_core     := test_cluster test_delay test_duration test_format \
 	test_maillog test_permit_csv test_policy_input test_qshape test_queue \
 	test_shell test_validate test_volume test_xalloc
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
-	test_restore test_ssh
+	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 	test_docs test_policy_cmds test_sudoers
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme

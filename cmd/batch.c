@@ -111,6 +111,7 @@ batch_run(const struct config *cfg, const struct cli *cli)
 	batch_read_only(&ctx, cli, (cmd_flags(&c) & CMD_MUTATES) != 0);
 	if ((code = cmd_exec(&c, &ctx)) != EXIT_OK)
 		batch_error(&ctx, code);
+	cmd_free(&c);
 	snapshot_free(ctx.snap);
 	if (ctx.redis != NULL) {
 		redis_close(ctx.redis);

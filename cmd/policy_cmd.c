@@ -50,40 +50,6 @@ policy_cmd_who(char *buf, size_t len)
 	validate_sanitize(buf, len, who);
 }
 
-int
-policy_cmd_line(char *buf, size_t len, const char *const *words, size_t n)
-{
-	size_t i, off = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *w = words[i], *p;
-		int quote = w[0] == '\0' || strpbrk(w, " \t'\"\\") != NULL;
-
-		if (off + 1 >= len)
-			return -1;
-		if (i > 0)
-			buf[off++] = ' ';
-		if (quote)
-			buf[off++] = '"';
-		for (p = w; *p != '\0'; p++) {
-			if (off + 3 >= len)
-				return -1;
-			if (quote && (*p == '"' || *p == '\\'))
-				buf[off++] = '\\';
-			buf[off++] = *p;
-		}
-		if (quote) {
-			if (off + 1 >= len)
-				return -1;
-			buf[off++] = '"';
-		}
-	}
-	if (off >= len)
-		return -1;
-	buf[off] = '\0';
-	return 0;
-}
-
 char *
 policy_cmd_time(long long t, char *buf, size_t len)
 {

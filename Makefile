@@ -20,8 +20,9 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
-# sd_notify (agent/notify.c): mailnocd only.
-LIBS_AGENT = $(shell pkg-config --libs libsystemd)
+# sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
+# mailnocd only.
+LIBS_AGENT = $(shell pkg-config --libs libsystemd libmicrohttpd)
 LIBS_TEST  = $(shell pkg-config --libs cmocka)
 
 # The layers (docs/architecture.md), lowest first. A layer's code sees only
@@ -112,7 +113,7 @@ $(patsubst %,$(1)/tests/unit/%.o,$(UNIT_LAYER_$(3))): $(1)/tests/unit/%.o: tests
 
 $(addprefix $(1)/unit/,$(UNIT_LAYER_$(3))): $(1)/unit/%: $(1)/tests/unit/%.o $(addprefix $(1)/,$(LAYER_LIBS_$(3)))
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $(if $(filter tui,$(3)),$$(LIBS_TUI)) $$(LIBS_CORE)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $(if $(filter tui,$(3)),$$(LIBS_TUI)) $$(LIBS_CORE) $(if $(filter agent,$(3)),$$(LIBS_AGENT))
 endef
 
 # Binaries: the console links curses; core and agent never do.

@@ -121,10 +121,22 @@ test_agent_per_node(void **state)
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget) "
-	    "(~t:block:* +hmget +hincrby +hset)");
-	/* No key pattern of another node, nor of all nodes. */
+	    "(~t:block:* +hmget +hincrby +hset) "
+	    "(%R~t:node:* %R~t:nodes %R~t:events %R~t:agencies %R~t:blocks "
+	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
+	    "+hlen) "
+	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
+	    "+hgetall +incr +del +type +zadd +zremrangebyscore +expire)");
+	/* No key pattern of another node; all nodes only to read (the
+	 * alert rules). */
 	assert_null(strstr(l, "mbx1"));
-	assert_null(strstr(l, "node:*"));
+	assert_null(strstr(l, " ~t:node:*"));
+	assert_null(strstr(l, "(~t:node:*"));
+	s = selector(l, "%R~t:node:*");
+	assert_non_null(s);
+	assert_null(strstr(s, " ~"));
+	assert_null(strstr(s, "+hset"));
+	free(s);
 	/* Blocks: hits only, never delete, expire or drop a field. */
 	s = selector(l, "~t:block:*");
 	assert_non_null(s);

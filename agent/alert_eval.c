@@ -32,6 +32,13 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	int raised = 0, resolved = 0, rc;
 	size_t n;
 
+	/*
+	 * Not before the alive keys of nodes starting with this one could
+	 * exist (three intervals): a lab or a fleet starting together must
+	 * not raise each other as silent.
+	 */
+	if (ae->next_ms == 0)
+		ae->next_ms = now_ms + 3 * period * 1000LL;
 	if (now_ms < ae->next_ms)
 		return;
 	ae->next_ms = now_ms + period * 1000LL;

@@ -23,7 +23,8 @@ struct alert_eval {
 };
 
 /*
- * Runs the rules when due (every max(interval, ALERT_EVAL_MIN_S) seconds):
+ * Runs the rules when due (every max(interval, ALERT_EVAL_MIN_S) seconds,
+ * the first time three such periods after the start):
  * fetches the snapshot of every node in one round trip, evaluates it and
  * records the result under the lease (held 3 periods, so a dead holder
  * is replaced within that). Logs what changed and errors (once per

@@ -91,6 +91,10 @@ out=$("$B" check cluster mbx); rc=$?
 expect_eq "check cluster mbx exits 2 (CRITICAL)" 2 "$rc"
 expect_contains "... status line" "MAILNOC CLUSTER mbx CRITICAL - $active is silent" "$out"
 expect_contains "... perfdata" "| members=2 alive=1 active=1 alerts=2 acknowledged=0" "$out"
+"$B" --config "$NOC" check cluster mbx >/dev/null; rc=$?
+expect_eq "... the same with the read-only role" 2 "$rc"
+out=$("$B" --config "$NOC" alerts --json | jq -r '.[].kind' | sort | tr '\n' ' ')
+expect_eq "the read-only role lists the alerts" "cluster node-silent " "$out"
 "$B" check node "$active" >/dev/null; rc=$?
 expect_eq "check node $active exits 2" 2 "$rc"
 "$B" check node gw1 >/dev/null; rc=$?

@@ -1,6 +1,7 @@
 /* check: mailnoc as a Monitoring Plugin (Icinga, Nagios, Zabbix): one
  * status line with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
  * -- the one command whose exit codes are not batch mode's (docs/alerts.md). */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "core/exitcode.h"
 #include "core/keys.h"
 #include "core/model.h"
+#include "core/xalloc.h"
 
 #define CHECK_RAISE_MAX 256
 #define CHECK_TEXT_MAX  1024
@@ -132,9 +134,7 @@ static struct redis *
 check_redis(struct cmd_ctx *ctx)
 {
 	if (ctx->redis == NULL) {
-		ctx->redis = calloc(1, sizeof *ctx->redis);
-		if (ctx->redis == NULL)
-			return NULL;
+		ctx->redis = xcalloc(1, sizeof *ctx->redis);
 		redis_init(ctx->redis, ctx->cfg);
 	}
 	return redis_ensure(ctx->redis) == 0 ? ctx->redis : NULL;
@@ -411,8 +411,7 @@ check_redis_time(struct cmd_ctx *ctx, struct check *k)
 
 	if (r == NULL) {
 		k->state = CHECK_CRITICAL;
-		snprintf(k->text, sizeof k->text, "%s", ctx->redis != NULL ?
-		    ctx->redis->errstr : "out of memory");
+		snprintf(k->text, sizeof k->text, "%s", ctx->redis->errstr);
 		return check_print(ctx, k);
 	}
 	if ((pong = redis_command(r, "PING")) == NULL) {
@@ -451,7 +450,7 @@ cmd_check_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	struct alert_list l;
 	const struct snapshot *s;
 	struct redis *r;
-	char what[80], cause[512];
+	char what[80], cause[512], *p;
 	long long now = (long long)time(NULL);
 	int code;
 	bool needs_name;
@@ -475,14 +474,14 @@ cmd_check_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		    "a whole number");
 	snprintf(what, sizeof what, "%s%s%s", sub, name ? " " : "",
 	    name ? name : "");
-	for (size_t i = 0; what[i] != '\0' && what[i] != ' '; i++)
-		what[i] = (char)(what[i] - 'a' + 'A');
+	for (p = what; *p != '\0' && *p != ' '; p++)
+		*p = (char)toupper((unsigned char)*p);
 	k.what = what;
 	if (strcmp(sub, "redis") == 0)
 		return check_redis_time(ctx, &k);
 	if ((r = check_redis(ctx)) == NULL)
 		return check_unknown(ctx, &k, "cannot reach redis: %s",
-		    ctx->redis != NULL ? ctx->redis->errstr : "out of memory");
+		    ctx->redis->errstr);
 	if (alert_store_list(r, false, now, &l, cause, sizeof cause) == -1)
 		return check_unknown(ctx, &k, "%s", cause);
 	if (strcmp(sub, "alerts") == 0) {

@@ -76,6 +76,16 @@ expect_eq "check alerts: OK with everything running" "0" "$rc"
 expect_contains "... one status line with perfdata" \
 	"MAILNOC ALERTS OK - no alert wants attention | critical=0 warning=0" "$out"
 
+# --- Redis away: UNKNOWN, except for the check of Redis itself
+. "$ROOT/tests/lab/ports"
+jq --argjson p "$LAB_DEAD_PORT" '.redis.port = $p' "$MAILNOC_CONFIG" > "$LAB/t-alerts-dead.json"
+out=$("$B" --config "$LAB/t-alerts-dead.json" check cluster mbx); rc=$?
+expect_eq "check cluster with Redis away exits 3 (UNKNOWN)" 3 "$rc"
+expect_contains "... and says why" "MAILNOC CLUSTER mbx UNKNOWN - cannot reach redis" "$out"
+"$B" --config "$LAB/t-alerts-dead.json" check redis >/dev/null; rc=$?
+expect_eq "check redis with Redis away exits 2 (CRITICAL)" 2 "$rc"
+rm -f "$LAB/t-alerts-dead.json"
+
 # --- a mailbox node's agent stops, the cluster fails over
 active=mbx1; [ "$ROLE_MBX2" = active ] && active=mbx2
 "$AGENTS" stop "$active" >/dev/null

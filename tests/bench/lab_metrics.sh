@@ -3,7 +3,8 @@
 # metrics listener on and scraped every second, against the listener off.
 # A throw-away redis-server and mailnocd on loopback, the request mix of
 # build/bench/bench_policy (tests/bench/lab_policy.sh seeds the same data),
-# runs alternating off/on so that drift on a shared machine hits both.
+# runs alternating off/on (ABBA) so that drift on a shared machine hits
+# both. The counters are bumped either way: "off" has no listener.
 # docs/bench.md explains the figures; goal: on within 2 % of off.
 #
 # Environment: MAILNOC_BIN (default build) and
@@ -96,18 +97,32 @@ run() {   # off|on -> decisions per second of one run
 		done ) &
 		SCRAPER_PID=$!
 	fi
+	cpu0=$(cpu_ticks "$AGENT_PID")
 	line=$("$B/bench/bench_policy" "metrics-$1" "$AGENT_PORT" "$CLIENTS" \
 		"$SECONDS_RUN") || fail "bench_policy failed"
+	cpu1=$(cpu_ticks "$AGENT_PID")
 	[ -n "$SCRAPER_PID" ] && { kill "$SCRAPER_PID"; wait "$SCRAPER_PID" 2>/dev/null; SCRAPER_PID=; }
 	kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+	n=$(echo "$line" | tr ' ' '\n' | sed -n 's/^decisions=//p')
+	# The agent's CPU per decision (all its threads, the listener's too):
+	# less moved by other work on the machine than decisions per second.
+	awk -v t="$((cpu1 - cpu0))" -v n="$n" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { if (n > 0) printf "%.2f\n", t * 1e6 / hz / n }' >> "$TMP/cpu-$1"
 	echo "$line" | tr ' ' '\n' | sed -n 's/^per_s=//p'
 }
 
-echo "policy decisions/s, $CLIENTS clients, $SECONDS_RUN s per run, $ROUNDS rounds of off then on:"
-: > "$TMP/off"; : > "$TMP/on"; : > "$TMP/ratio"
+cpu_ticks() {   # PID -> utime + stime of the process, in clock ticks
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+echo "policy decisions/s, $CLIENTS clients, $SECONDS_RUN s per run, $ROUNDS rounds of off and on (ABBA):"
+: > "$TMP/off"; : > "$TMP/on"; : > "$TMP/ratio"; : > "$TMP/cpu-off"; : > "$TMP/cpu-on"
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	off=$(run off); on=$(run on)
+	# ABBA: off first in odd rounds, on first in even ones, so that what
+	# grows during the runs (Redis's counters) favours neither.
+	if [ $((r % 2)) = 1 ]; then off=$(run off); on=$(run on)
+	else on=$(run on); off=$(run off); fi
 	echo "  round $r: off $off/s, on (scraped every 1 s) $on/s"
 	echo "$off" >> "$TMP/off"; echo "$on" >> "$TMP/on"
 	awk -v a="$off" -v b="$on" 'BEGIN { if (a > 0) printf "%.4f\n", b / a }' >> "$TMP/ratio"
@@ -115,6 +130,8 @@ while [ $r -le "$ROUNDS" ]; do
 done
 [ -e "$TMP/scrape-failed" ] && echo "  scrapes failed: $(wc -l < "$TMP/scrape-failed")"
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+awk -v off="$(median "$TMP/cpu-off")" -v on="$(median "$TMP/cpu-on")" 'BEGIN {
+	printf "  agent CPU per decision, median: off %.2f us, on %.2f us: on/off %.3f (goal <= 1.02)\n", off, on, off ? on / off : 0 }'
 # The ratio of each round (neighbours in time) resists a machine whose
 # load moves between rounds better than the ratio of the medians.
 awk -v off="$(median "$TMP/off")" -v on="$(median "$TMP/on")" \

@@ -16,7 +16,8 @@
  * redis.call is checked on its own. ARGV: prefix, owner, lease seconds,
  * now, keep seconds, n, then n times kind, subject, severity, text.
  * A record of the wrong type (someone wrote over alert:{id}) gets a new
- * id rather than failing every later evaluation.
+ * id rather than failing every later evaluation; a new id skips keys that
+ * exist already, so the agents never need DEL.
  */
 const char alert_store_script[] =
 	"local p, owner, ttl, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
@@ -29,9 +30,10 @@ const char alert_store_script[] =
 	"redis.call('SET', klease, owner, 'EX', ttl)\n"
 	"local seen, raised, resolved = {}, 0, 0\n"
 	"local function new(k, kind, subj)\n"
-	"  local id = redis.call('INCR', p .. '" KEY_ALERTS_SEQ "')\n"
+	"  local id\n"
+	"  repeat id = redis.call('INCR', p .. '" KEY_ALERTS_SEQ "')\n"
+	"  until redis.call('TYPE', p .. 'alert:' .. id).ok == 'none'\n"
 	"  redis.call('HSET', kact, k, id)\n"
-	"  redis.call('DEL', p .. 'alert:' .. id)\n"
 	"  redis.call('HSET', p .. 'alert:' .. id, 'kind', kind, 'subject', "
 	    "subj, 'first_seen', now, 'state', 'active')\n"
 	"  raised = raised + 1\n"

@@ -120,13 +120,17 @@ test_agent_per_node(void **state)
 	    "(~t:nodes +sadd) "
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
-	    "(%R~t:permit %R~t:agency:* +hget +hmget) "
+	    "(%R~t:permit %R~t:agency:* +hget +hmget +hgetall) "
 	    "(~t:block:* +hmget +hincrby +hset) "
+	    "(~t:log:[tcap]:* +hincrby +expire) "
+	    "(~t:log:pos:gw1 +hset +hmget) "
+	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
+	    "(~t:suspects +zadd +zremrangebyscore) "
 	    "(%R~t:node:* %R~t:nodes %R~t:events %R~t:agencies %R~t:blocks "
 	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
 	    "+hlen) "
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
-	    "+hgetall +incr +del +type +zadd +zremrangebyscore +expire)");
+	    "+hgetall +incr +type +zadd +zremrangebyscore +expire)");
 	/* No key pattern of another node; all nodes only to read (the
 	 * alert rules). */
 	assert_null(strstr(l, "mbx1"));
@@ -155,6 +159,30 @@ test_agent_per_node(void **state)
 	s = strndup(l, (size_t)(strchr(l, '(') - l));
 	assert_null(strstr(s, "~"));
 	free(s);
+	free(l);
+	free(out);
+}
+
+/* maillog.harvest.auto_block: the agents get the console's block write. */
+static void
+test_agent_auto_block(void **state)
+{
+	char *out, *l;
+
+	(void)state;
+	assert_int_equal(run("acl --prefix t: --node gw1", &out), EXIT_OK);
+	l = user_line(out, "agent-gw1");
+	assert_null(strstr(l, "+del"));
+	/* blocks: read only (the alert rules count it), never written. */
+	assert_null(strstr(l, " ~t:blocks"));
+	assert_null(strstr(l, "(~t:blocks"));
+	free(l);
+	free(out);
+	assert_int_equal(run("acl --prefix t: --node gw1 --auto-block", &out),
+	    EXIT_OK);
+	l = user_line(out, "agent-gw1");
+	assert_non_null(strstr(l, " (~t:block:* +del +expireat +persist) "
+	    "(~t:blocks +zadd +zremrangebyscore)"));
 	free(l);
 	free(out);
 }
@@ -190,6 +218,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_agent_per_node),
+		cmocka_unit_test(test_agent_auto_block),
 		cmocka_unit_test(test_refused),
 	};
 

@@ -16,6 +16,10 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_clusters_entry;
 extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_ack_entry;
+extern const struct cmd_entry cmd_silence_entry;
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
@@ -46,6 +50,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_nodes_entry,
 	&cmd_clusters_entry,
 	&cmd_events_entry,
+	&cmd_alerts_entry,
+	&cmd_ack_entry,
+	&cmd_silence_entry,
+	&cmd_check_entry,
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,

@@ -694,6 +694,31 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/* metrics_listen: "PORT" (loopback), "IPv4:PORT" or "[IPv6]:PORT". */
+static int
+load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	char sub[160], cause[CONFIG_CAUSE_MAX], text[80];
+	const char *s;
+	json_t *v;
+
+	if ((v = json_object_get(obj, "metrics_listen")) == NULL)
+		return 0;
+	join_path(sub, sizeof sub, parent, "metrics_listen");
+	if (!json_is_string(v) || (s = json_string_value(v))[0] == '/' ||
+	    strlen(s) != json_string_length(v) || strlen(s) > 64)
+		return cfg_error(ctx, sub, "expected PORT (on 127.0.0.1), "
+		    "IPv4:PORT or [IPv6]:PORT");
+	if (strspn(s, "0123456789") == strlen(s))
+		snprintf(text, sizeof text, "127.0.0.1:%s", s);
+	else
+		snprintf(text, sizeof text, "%s", s);
+	if (config_listen_parse(text, &n->metrics, cause, sizeof cause) == -1)
+		return cfg_error(ctx, sub, "%s", cause);
+	return 0;
+}
+
 static const char *
 validate_start(const char *s)
 {
@@ -756,7 +781,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		NULL };
+		"metrics_listen", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -833,7 +858,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	if (n->role_file != NULL && n->role_command != NULL)
 		return cfg_error(ctx, path, "role_file and role_command are both "
 		    "set; use one");
-	if (load_maillog_node(ctx, path, obj, n) == -1)
+	if (load_maillog_node(ctx, path, obj, n) == -1 ||
+	    load_metrics(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -1277,6 +1303,7 @@ config_free(struct config *cfg)
 		for (j = 0; j < n->policy.nlisten; j++)
 			config_listen_free(&n->policy.listen[j]);
 		free(n->policy.listen);
+		config_listen_free(&n->metrics);
 		for (j = 0; j < n->policy.nallow; j++)
 			config_net_free(&n->policy.allow[j]);
 		free(n->policy.allow);

@@ -104,6 +104,9 @@ struct config_node {
 	char *role_command;   /* agent: command printing the role */
 	struct config_policy policy;
 	struct config_maillog_node maillog;
+	/* agent: the Prometheus /metrics listener; host NULL: none. A bare
+	 * port in the configuration binds 127.0.0.1. */
+	struct config_listen metrics;
 };
 
 /*

@@ -31,6 +31,17 @@
                                           * follower stands (LP_*) */
 #define KEY_SUSPECT     "suspect:%s"     /* HASH per harvest suspect IP */
 #define KEY_SUSPECTS    "suspects"       /* ZSET ip -> last_seen */
+#define KEY_ALERT       "alert:%lld"     /* HASH per alert, fields AF_* in
+                                          * core/alert.c (alert_field_names) */
+#define KEY_ALERTS      "alerts"         /* ZSET id -> last change, every
+                                          * alert kept (resolved: 60 days) */
+#define KEY_ALERTS_ACTIVE "alerts:active" /* HASH kind:subject -> id */
+#define KEY_ALERTS_SEQ  "alerts:seq"     /* STRING: the last id given */
+#define KEY_ALERTS_LEASE "alerts:lease"  /* STRING node EX: the agent that
+                                          * evaluates the rules now */
+#define KEY_SILENCE     "silence:%s:%s"  /* HASH kind, subject (or "*"),
+                                          * SF_*; EXPIREAT its until */
+#define KEY_SILENCES    "silences"       /* ZSET kind:subject -> until */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
 
@@ -47,6 +58,15 @@
 #define BF_UNTIL        "until"          /* epoch seconds, 0 = permanent */
 #define BF_HITS         "hits"           /* requests refused by this block */
 #define BF_LAST_HIT     "last_hit"       /* epoch seconds of the last one */
+
+/* Fields of silence:{kind}:{subject}. */
+#define SF_UNTIL        "until"          /* epoch seconds */
+#define SF_WHY          "why"
+#define SF_WHO          "who"
+#define SF_SINCE        "since"
+
+/* How long a resolved alert is kept: 60 days, as the audit. */
+#define ALERT_KEEP_S    (60LL * 86400)
 
 /* Fields of permit:{ip} (the permit HASH ip -> agency decides; this one
  * describes). */

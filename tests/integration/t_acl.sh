@@ -76,6 +76,13 @@ check "nor DEL the permits" refused agent-gw1 DEL "${P}permit"
 check "nor add one" refused agent-gw1 HSET "${P}permit" 127.0.2.212 health
 check "nor change an agency's limits" refused agent-gw1 HSET "${P}agency:health" max_rcpts 0
 check "nor write another node's hash" refused agent-gw1 HSET "${P}node:gw2" state down
+# The alert rules read every node; the records are the agents', the
+# acknowledgements and silences the console's.
+expect_eq "agent-gw1 may read another node's hash (the alert rules)" \
+	"$(as admin HMGET "${P}node:mbx1" role)" "$(as agent-gw1 HMGET "${P}node:mbx1" role)"
+check "but not write a silence" refused agent-gw1 HSET "${P}silence:cluster:mbx" until 1
+check "nor delete the audit trail from a script" refused agent-gw1 EVAL \
+	"return redis.call('DEL', ARGV[1])" 0 "${P}audit"
 check "nor its alive key" refused agent-gw1 SET "${P}node:gw2:alive" 1
 check "agent-mbx1 cannot write mbx2's hash" refused agent-mbx1 HSET "${P}node:mbx2" state active
 check "nor read it" refused agent-mbx1 HGET "${P}node:mbx2" state

@@ -125,7 +125,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
-	    "backup_root, role_file, role_command, policy, maillog" },
+	    "backup_root, role_file, role_command, policy, maillog, "
+	    "metrics_listen" },
 	{ "bad-no-nodes.json", DIR "bad-no-nodes.json: nodes: empty; at least "
 	    "one node is needed" },
 	{ "bad-node-name.json", DIR "bad-node-name.json: nodes[0].name: 'gw 1' "
@@ -194,6 +195,16 @@ static const struct bad_case bad_cases[] = {
 	    "fail_action, accept_action, max_clients, redis_timeout_ms, allow, "
 	    "max_clients_per_peer, idle_timeout_s, request_timeout_s, "
 	    "max_recipient_count, max_message_size" },
+	{ "bad-metrics-host.json", DIR "bad-metrics-host.json: "
+	    "nodes[0].metrics_listen: 'localhost:9187' is not a listen "
+	    "address: the host is not an IPv4 address; use an IP literal to "
+	    "bind" },
+	{ "bad-metrics-path.json", DIR "bad-metrics-path.json: "
+	    "nodes[0].metrics_listen: expected PORT (on 127.0.0.1), IPv4:PORT "
+	    "or [IPv6]:PORT" },
+	{ "bad-metrics-port.json", DIR "bad-metrics-port.json: "
+	    "nodes[0].metrics_listen: '127.0.0.1:70000' is not a listen "
+	    "address: the port is not a number from 1 to 65535" },
 	{ "bad-policy-allow.json", DIR "bad-policy-allow.json: "
 	    "nodes[0].policy.allow[1]: '10.0.0.1/8' is not an address or a "
 	    "network: bits are set after the prefix; write the network's "
@@ -512,6 +523,13 @@ test_policy(void **state)
 	(void)state;
 	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
 	assert_non_null(cfg);
+	/* metrics_listen: a bare port is loopback; absent, no listener. */
+	assert_string_equal(cfg->nodes[0].metrics.text, "127.0.0.1:9187");
+	assert_string_equal(cfg->nodes[0].metrics.host, "127.0.0.1");
+	assert_int_equal(cfg->nodes[0].metrics.port, 9187);
+	assert_string_equal(cfg->nodes[1].metrics.host, "::1");
+	assert_int_equal(cfg->nodes[1].metrics.port, 9188);
+	assert_null(cfg->nodes[2].metrics.host);
 	assert_false(cfg->audit.required);
 	p = &cfg->nodes[0].policy;
 	assert_int_equal(p->nlisten, 3);

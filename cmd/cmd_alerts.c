@@ -174,24 +174,46 @@ ack_id(const struct cmd *c, struct cmd_ctx *ctx, long long *id)
 	return EXIT_OK;
 }
 
+/* The ID and the note, checked: what ack's preparation and exec share. */
+static int
+ack_args(const struct cmd *c, struct cmd_ctx *ctx, long long *id)
+{
+	const char *note = cmd_option(c, "note"), *why;
+	int code;
+
+	if ((code = ack_id(c, ctx, id)) != EXIT_OK)
+		return code;
+	if (note != NULL && (why = validate_text(note, ALERT_TEXT_MAX - 1)) !=
+	    NULL)
+		return cmd_fail(ctx, EXIT_USAGE, "ack: --note is not accepted: "
+		    "%s", why);
+	return EXIT_OK;
+}
+
+static int
+cmd_ack_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	long long id;
+	int code;
+
+	if ((code = ack_args(c, ctx, &id)) == EXIT_OK)
+		snprintf(ask->question, sizeof ask->question,
+		    "acknowledge alert %lld", id);
+	return code;
+}
+
 static int
 cmd_ack_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	const char *note = cmd_option(c, "note"), *why;
+	const char *note = cmd_option(c, "note");
 	char who[ALERT_WHO_MAX], cause[512];
 	struct alert a;
 	struct redis *r;
 	long long id, now = (long long)time(NULL);
 	int code;
 
-	if ((code = ack_id(c, ctx, &id)) != EXIT_OK)
+	if ((code = ack_args(c, ctx, &id)) != EXIT_OK)
 		return code;
-	if (note != NULL && (why = validate_text(note, ALERT_TEXT_MAX - 1)) !=
-	    NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "ack: --note is not accepted: "
-		    "%s", why);
-	if (ctx->ui != NULL)
-		return alerts_console(ctx, "ack");
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:I}", "dry_run", 1,
@@ -247,22 +269,28 @@ silence_until(const char *s, long long *t)
 	return *t == -1 ? -1 : 0;
 }
 
+/* What silence's preparation and exec share: the arguments, checked. */
+struct silence_args {
+	char kind[ALERT_KIND_MAX];
+	char subject[ALERT_SUBJECT_MAX];
+	long long until;
+};
+
 static int
-cmd_silence_exec(const struct cmd *c, struct cmd_ctx *ctx)
+silence_args(const struct cmd *c, struct cmd_ctx *ctx, long long now,
+    struct silence_args *sa)
 {
 	const char *arg = c->argv[0], *f = cmd_option(c, "for"),
 	    *u = cmd_option(c, "until"), *reason = cmd_option(c, "reason"),
 	    *colon, *why;
-	char kind[ALERT_KIND_MAX], subject[ALERT_SUBJECT_MAX],
-	    who[ALERT_WHO_MAX], cause[512], t[32], d[32];
-	long long now = (long long)time(NULL), until, secs;
-	struct redis *r;
-	int code, k;
+	char *kind = sa->kind, *subject = sa->subject;
+	long long until, secs;
+	int k;
 
 	colon = strchr(arg, ':');
-	snprintf(kind, sizeof kind, "%.*s", colon != NULL ? (int)(colon - arg) :
+	snprintf(kind, sizeof sa->kind, "%.*s", colon != NULL ? (int)(colon - arg) :
 	    (int)strlen(arg), arg);
-	snprintf(subject, sizeof subject, "%s", colon != NULL ? colon + 1 :
+	snprintf(subject, sizeof sa->subject, "%s", colon != NULL ? colon + 1 :
 	    "*");
 	if ((k = alert_kind_find(kind)) < 0) {
 		char list[256] = "";
@@ -276,7 +304,7 @@ cmd_silence_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		    "'%s'; kinds: %s", kind, list);
 	}
 	if (colon != NULL && (subject[0] == '\0' || strlen(colon + 1) >=
-	    sizeof subject || (strcmp(subject, "*") != 0 &&
+	    sizeof sa->subject || (strcmp(subject, "*") != 0 &&
 	    validate_text(subject, ALERT_SUBJECT_MAX - 1) != NULL)))
 		return cmd_fail(ctx, EXIT_USAGE, "silence: the subject after "
 		    "'%s:' must be a %s name or '*'", kind, alert_kinds[k].subject);
@@ -307,8 +335,40 @@ cmd_silence_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((why = validate_text(reason, ALERT_TEXT_MAX - 1)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "silence: --reason is not "
 		    "accepted: %s", why);
-	if (ctx->ui != NULL)
-		return alerts_console(ctx, "silence");
+	sa->until = until;
+	return EXIT_OK;
+}
+
+static int
+cmd_silence_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	struct silence_args sa;
+	char d[32];
+	long long now = (long long)time(NULL);
+	int code;
+
+	if ((code = silence_args(c, ctx, now, &sa)) == EXIT_OK) {
+		duration_format(sa.until - now, d, sizeof d);
+		snprintf(ask->question, sizeof ask->question,
+		    "silence %s:%s for %s", sa.kind, sa.subject, d);
+	}
+	return code;
+}
+
+static int
+cmd_silence_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	const char *reason = cmd_option(c, "reason");
+	char who[ALERT_WHO_MAX], cause[512], t[32], d[32];
+	struct silence_args sa;
+	const char *kind = sa.kind, *subject = sa.subject;
+	long long now = (long long)time(NULL), until;
+	struct redis *r;
+	int code;
+
+	if ((code = silence_args(c, ctx, now, &sa)) != EXIT_OK)
+		return code;
+	until = sa.until;
 	policy_cmd_time(until, t, sizeof t);
 	duration_format(until - now, d, sizeof d);
 	if (ctx->dry_run) {
@@ -362,6 +422,7 @@ const struct cmd_entry cmd_ack_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_ack_prepare,
 	.exec = cmd_ack_exec,
 };
 
@@ -375,5 +436,6 @@ const struct cmd_entry cmd_silence_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_silence_prepare,
 	.exec = cmd_silence_exec,
 };

@@ -36,12 +36,12 @@ static const struct cmd_option cmd_check_options[] = {
 };
 
 static const struct cmd_sub cmd_check_subs[] = {
-	{ "alerts", "", 0 },
-	{ "cluster", "NAME", 0 },
-	{ "node", "NAME", 0 },
-	{ "queues", "", 0 },
-	{ "redis", "", 0 },
-	{ NULL, NULL, 0 },
+	{ "alerts", "", 0, NULL },
+	{ "cluster", "NAME", 0, NULL },
+	{ "node", "NAME", 0, NULL },
+	{ "queues", "", 0, NULL },
+	{ "redis", "", 0, NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 /* What one check found, printed as one line. */

@@ -18,7 +18,10 @@ BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS))
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
+# libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
+# pkg-config file on Debian 12 (libunbound.pc names libevent's).
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 # sd_notify (agent/notify.c): mailnocd only.
 LIBS_AGENT = $(shell pkg-config --libs libsystemd)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/dnsbl_watch.h"
 #include "agent/heartbeat.h"
 #include "agent/log.h"
 #include "agent/notify.h"
@@ -555,6 +556,7 @@ agent_main(int argc, char **argv)
 	const struct config_node *node;
 	struct config *cfg;
 	struct policy_server *ps = NULL;
+	struct dnsbl_watch bw;
 	struct agent a;
 	int rc;
 
@@ -612,9 +614,16 @@ agent_main(int argc, char **argv)
 			return EXIT_FAILED;
 		}
 	}
+	/* The block-list watch: its own thread, connection and resolver. */
+	memset(&bw, 0, sizeof bw);
+	if (!o.once && dnsbl_watch_wanted(cfg, node) &&
+	    dnsbl_watch_start(&bw, cfg, node, o.verbose, cause,
+	    sizeof cause) == -1)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
+	dnsbl_watch_stop(&bw);
 	policy_server_stop(ps);
 	if (agent_signal && !o.once)
 		log_msg("stopping on signal %d; the alive key expires by "

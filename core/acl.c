@@ -56,7 +56,11 @@ acl_print_agent(FILE *f, const char *p, const char *node)
 	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget)",
 	    p, p, "*");
 	/* Blocks: read, and the script's hits and last_hit. */
-	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)\n", p, "*");
+	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
+	/* The block-list watch: its gateway's hash, and the console's
+	 * request of a check (read only). */
+	fprintf(f, " (~%s" KEY_REP " +hgetall +hset +hdel)", p, n);
+	fprintf(f, " (%%R~%s" KEY_REP_CHECK " +get)\n", p);
 }
 
 void

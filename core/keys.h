@@ -22,6 +22,9 @@
                                           * 9 minutes before this one (the
                                           * agents' cache, 180 s) */
 #define KEY_PERMIT_INFO "permit:%s"      /* HASH per permitted IP, PF_* */
+#define KEY_REP         "rep:%s"         /* HASH per gateway: the block-list
+                                          * watch, fields IP|ZONE and RF_* */
+#define KEY_REP_CHECK   "rep:check"      /* STRING: id of a forced check */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
 
@@ -55,6 +58,16 @@
 #define AF_MAX_PER_MIN  "max_per_minute" /* messages per minute */
 #define AF_BULK_RCPTS   "bulk_rcpts"     /* recipients per 10 minutes */
 
+/* Fields of rep:{node}, written only by that gateway's agent. Each
+ * "IP|ZONE" field holds a JSON object (core/dnsbl.h, dnsbl_entry_json):
+ * state listed|clear|unknown, since, checked, code, reason, error, failed,
+ * ttl. Besides them, the last round: */
+#define RF_ROUND_AT     "round_at"       /* epoch seconds it ended */
+#define RF_ROUND_MS     "round_ms"       /* how long it took */
+#define RF_ROUND_CPU_US "round_cpu_us"   /* the agent's CPU for it */
+#define RF_QUERIES      "round_queries"  /* look-ups it made */
+#define RF_CHECK_ID     "check_id"       /* the rep:check it answered */
+
 /* Fields of node:{name}. Queue counts and ages are absent on mailbox nodes,
  * last_backup is absent on gateways. */
 #define NF_ROLE         "role"           /* gateway | mailbox */
@@ -76,7 +89,7 @@
 #define NF_DRAIN        "drain"          /* "1" when the console drains it */
 
 /* Fields of an events entry. */
-#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend */
+#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend | listed | delisted */
 #define EV_NODE         "node"
 #define EV_CLUSTER      "cluster"
 #define EV_FROM         "from"

@@ -121,7 +121,13 @@ test_agent_per_node(void **state)
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget) "
-	    "(~t:block:* +hmget +hincrby +hset)");
+	    "(~t:block:* +hmget +hincrby +hset) "
+	    "(~t:rep:gw1 +hgetall +hset +hdel) "
+	    "(%R~t:rep:check +get)");
+	/* The block-list watch writes its own gateway's hash only, and
+	 * only reads the console's request of a check. */
+	assert_null(strstr(l, "rep:*"));
+	assert_null(strstr(l, "(~t:rep:check"));
 	/* No key pattern of another node, nor of all nodes. */
 	assert_null(strstr(l, "mbx1"));
 	assert_null(strstr(l, "node:*"));

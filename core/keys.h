@@ -57,6 +57,8 @@
 #define AF_MAX_RCPTS    "max_rcpts"      /* recipients per message */
 #define AF_MAX_PER_MIN  "max_per_minute" /* messages per minute */
 #define AF_BULK_RCPTS   "bulk_rcpts"     /* recipients per 10 minutes */
+#define AF_DOMAINS      "domains"        /* sending domains, comma-separated
+                                          * (the SPF check); absent: none */
 
 /* Fields of rep:{node}, written only by that gateway's agent. Each
  * "IP|ZONE" field holds a JSON object (core/dnsbl.h, dnsbl_entry_json):

@@ -26,6 +26,8 @@ struct spf {
 	SPF_dns_server_t layer;
 	SPF_server_t *server;
 	char failure[DNSBL_ERROR_MAX]; /* the last look-up that got nothing */
+	char down[DNSBL_ERROR_MAX];    /* the resolver timed out: not asked
+	                                  again by this struct spf */
 };
 
 /* libspf2 prints warnings and notes to stderr: its messages come back in
@@ -96,6 +98,11 @@ spf_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	int i, n = 0;
 
 	(void)should_cache;
+	/* One timeout per run, not one per look-up of every pair. */
+	if (s->down[0] != '\0') {
+		snprintf(s->failure, sizeof s->failure, "%s", s->down);
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	}
 	memset(&q, 0, sizeof q);
 	q.name = domain;
 	q.type = (int)type;
@@ -106,6 +113,8 @@ spf_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	}
 	if (dns_query_error(&s->dns, &q, why, sizeof why) != NULL) {
 		snprintf(s->failure, sizeof s->failure, "%s", why);
+		if (q.timed_out)
+			snprintf(s->down, sizeof s->down, "%s", why);
 		dns_batch_free(&q, 1);
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}
@@ -196,6 +205,8 @@ spf_open(const struct config *cfg, char *cause, size_t len)
 		free(s);
 		return NULL;
 	}
+	/* Its comments name the receiving host: this is no MTA. */
+	SPF_server_set_rec_dom(s->server, "mailnoc");
 	return s;
 }
 
@@ -272,9 +283,9 @@ spf_evaluate(struct spf *s, const char *domain, const char *ip,
 		snprintf(out->result, sizeof out->result, "permerror");
 		break;
 	}
-	/* No answer is not "no record": none from a silent resolver is
-	 * temperror. */
-	if (s->failure[0] != '\0' && res == SPF_RESULT_NONE)
+	/* A look-up without an answer makes anything but a pass found
+	 * before it temperror: libspf2 says permerror or none for some. */
+	if (s->failure[0] != '\0' && res != SPF_RESULT_PASS)
 		snprintf(out->result, sizeof out->result, "temperror");
 	/* Errors first (what made it fail), then the comment. */
 	for (i = 0; resp != NULL && i < SPF_response_messages(resp); i++) {
@@ -293,10 +304,15 @@ spf_evaluate(struct spf *s, const char *domain, const char *ip,
 	if (s->failure[0] != '\0' && (strcmp(out->result, "temperror") == 0 ||
 	    reason[0] == '\0'))
 		snprintf(reason, sizeof reason, "%s", s->failure);
-	if (reason[0] == '\0' && resp != NULL &&
-	    SPF_response_get_smtp_comment(resp) != NULL)
-		snprintf(reason, sizeof reason, "%s",
-		    SPF_response_get_smtp_comment(resp));
+	/* libspf2's comment, without the receiving host it begins with. */
+	if (reason[0] == '\0' && res != SPF_RESULT_PASS && resp != NULL &&
+	    SPF_response_get_header_comment(resp) != NULL) {
+		const char *hc = SPF_response_get_header_comment(resp);
+
+		if (strncmp(hc, "mailnoc: ", 9) == 0)
+			hc += 9;
+		snprintf(reason, sizeof reason, "%s", hc);
+	}
 	validate_sanitize(out->reason, sizeof out->reason, reason);
 	if (strcmp(out->result, "pass") != 0)
 		spf_record(s, domain, out->record, sizeof out->record);

@@ -25,6 +25,8 @@ extern const struct cmd_entry cmd_blocks_entry;
 extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
+extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_audit_entry;
@@ -55,6 +57,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_permit_entry,
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
+	&cmd_reputation_entry,
+	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
 	&cmd_audit_entry,

@@ -24,6 +24,16 @@ dns_ctx_new(const struct config *cfg, char *cause, size_t len)
 	/* A thread, not a forked copy of a process holding secrets. */
 	if ((err = ub_ctx_async(ctx, 1)) != 0)
 		goto fail;
+	/*
+	 * libunbound's defaults keep a few dozen queries in flight: a round
+	 * of 8 addresses on 20 zones took 230 ms with 20 ms per answer,
+	 * 51 ms with these (tests/bench/lab_dnsbl.sh). 512 sockets at most
+	 * stay under the usual limit of 1024 open files.
+	 */
+	if ((err = ub_ctx_set_option(ctx, "outgoing-range:", "512")) != 0 ||
+	    (err = ub_ctx_set_option(ctx, "num-queries-per-thread:",
+	    "512")) != 0)
+		goto fail;
 	if (cfg->dns.host != NULL) {
 		snprintf(fwd, sizeof fwd, "%s@%d", cfg->dns.host, cfg->dns.port);
 		err = ub_ctx_set_fwd(ctx, fwd);

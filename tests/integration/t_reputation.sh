@@ -184,7 +184,22 @@ expect_eq "spf with unbound stopped: temperror, exit 3" "3 temperror temperror t
 	"$code $(jq -r '[.[0].checks[].result] | join(" ")' "$TMP/spf.json")"
 expect_contains "... the reason says the resolver is unreachable" "resolver unreachable" \
 	"$(jq -r '.[0].checks[0].reason' "$TMP/spf.json")"
-"$B" reputation --check --json > "$TMP/rep.json"
+"$B" reputation --check --json > "$TMP/rep.json" &
+check_pid=$!
+# While the agents' rounds wait for answers that do not come, their
+# policy services answer at once (the watch is a thread of its own).
+sleep 2.5
+ms=$(perl -MIO::Socket::INET -MTime::HiRes=time -e '
+	my $t = time;
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]", Timeout => 5) or die "connect: $!\n";
+	print $s "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.77\n" .
+		"sender=a\@x.example\nrecipient=b\@y.example\n\n";
+	local $SIG{ALRM} = sub { print "timeout\n"; exit 0 }; alarm 5;
+	while (defined(my $l = <$s>)) { last if $l eq "\n"; }
+	printf "%d\n", (time - $t) * 1000;' "$LAB_GW1_POLICY_PORT")
+check "gw1's policy service answers within 500 ms while its round hangs ($ms ms)" \
+	test "$ms" != timeout -a "${ms:-9999}" -lt 500
+wait "$check_pid"
 expect_eq "reputation with unbound stopped: no pair is 'not listed'" "0" \
 	"$(jq '[.entries[] | select(.state == "not listed")] | length' "$TMP/rep.json")"
 expect_eq "... the listing stands, the rest is unknown" "listed 5" \

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/validate.h"
 
@@ -191,6 +192,26 @@ dnsbl_state_name(enum dnsbl_state s)
 		break;
 	}
 	return "unknown";
+}
+
+int
+dnsbl_alert_format(const char *node, const struct dnsbl_entry *e,
+    long long now, char *buf, size_t len)
+{
+	time_t t = (time_t)e->since, n = (time_t)now;
+	struct tm tm, today;
+	char since[32];
+
+	if (e->state != DNSBL_LISTED)
+		return -1;
+	localtime_r(&t, &tm);
+	localtime_r(&n, &today);
+	strftime(since, sizeof since, tm.tm_yday == today.tm_yday &&
+	    tm.tm_year == today.tm_year ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
+	snprintf(buf, len, "%s %s listed on %s%s%s since %s", node, e->ip,
+	    e->zone, e->reason[0] ? ": " : "", e->reason, e->since > 0 ?
+	    since : "?");
+	return 0;
 }
 
 int

@@ -110,6 +110,15 @@ const char *dnsbl_entry_shown(const struct dnsbl_entry *e);
 
 const char *dnsbl_state_name(enum dnsbl_state s);
 
+/*
+ * The console's ALERT line for a listed pair of gateway `node`, e.g.
+ * "gw1 203.0.113.25 listed on bl.example.org: REASON since 14:02" (since
+ * in local time; a date when not today, relative to `now`). Returns -1
+ * and writes nothing when the pair is not listed.
+ */
+int dnsbl_alert_format(const char *node, const struct dnsbl_entry *e,
+    long long now, char *buf, size_t len);
+
 /* The hash field of a pair: "IP|ZONE". */
 int dnsbl_entry_field(const struct dnsbl_entry *e, char *buf, size_t len);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -232,6 +233,40 @@ test_json_round_trip(void **state)
 	assert_int_equal(back.since, 0);
 }
 
+static void
+test_alert(void **state)
+{
+	struct dnsbl_entry e;
+	char buf[512];
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	snprintf(e.ip, sizeof e.ip, "203.0.113.25");
+	snprintf(e.zone, sizeof e.zone, "bl.example");
+	assert_int_equal(dnsbl_alert_format("gw1", &e, 0, buf, sizeof buf), -1);
+	e.state = DNSBL_LISTED;
+	snprintf(e.reason, sizeof e.reason, "spam trap hits");
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = 126;
+	tm.tm_mon = 11;
+	tm.tm_mday = 5;
+	tm.tm_hour = 14;
+	tm.tm_min = 2;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	e.since = (long long)t;
+	assert_int_equal(dnsbl_alert_format("gw1", &e, (long long)t + 3600,
+	    buf, sizeof buf), 0);
+	assert_string_equal(buf, "gw1 203.0.113.25 listed on bl.example: "
+	    "spam trap hits since 14:02");
+	assert_int_equal(dnsbl_alert_format("gw1", &e, (long long)t +
+	    3 * 86400, buf, sizeof buf), 0);
+	assert_string_equal(buf, "gw1 203.0.113.25 listed on bl.example: "
+	    "spam trap hits since 2026-12-05 14:02");
+}
+
 int
 main(void)
 {
@@ -241,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_read_txt),
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

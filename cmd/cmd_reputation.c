@@ -143,6 +143,13 @@ cmd_reputation_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	size_t i, missing = 0;
 	int code = EXIT_OK;
 
+	/* The console does no network I/O on its UI thread: the check runs
+	 * as a job; the listing is the Reputation view's. */
+	if (ctx->ui != NULL && cmd_option(c, "check") != NULL)
+		return ctx->ui->background(ctx->ui_data, "ask every gateway "
+		    "for a block-list check now? y/N: ", "reputation --check");
+	if (ctx->ui != NULL)
+		return cmd_show_view(ctx, "reputation");
 	if ((r = policy_cmd_redis(ctx, "reputation", &code)) == NULL)
 		return code;
 	memset(&rep, 0, sizeof rep);

@@ -156,6 +156,18 @@ cmd_spf_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code, rc;
 
 	memset(&l, 0, sizeof l);
+	/* DNS look-ups: never on the console's UI thread. */
+	if (ctx->ui != NULL) {
+		char line[128];
+
+		snprintf(line, sizeof line, "spf%s%s", c->argc > 0 ? " " : "",
+		    c->argc > 0 ? c->argv[0] : "");
+		if (c->argc > 0 && validate_name(c->argv[0]) != NULL)
+			return cmd_fail(ctx, EXIT_USAGE, "spf: '%s' is not an "
+			    "agency id", c->argv[0]);
+		return ctx->ui->background(ctx->ui_data, "check the agencies' "
+		    "SPF records now (DNS look-ups)? y/N: ", line);
+	}
 	if ((r = policy_cmd_redis(ctx, "spf", &code)) == NULL)
 		return code;
 	if (c->argc > 0) {

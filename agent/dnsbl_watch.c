@@ -173,12 +173,16 @@ dnsbl_round(struct dnsbl_run *run)
 	run->round_cpu_us = dnsbl_cpu_us() - c0;
 	run->round_queries = run->dns.queries - q0;
 	run->dirty = true;
+	/* One line a round when asked, or when look-ups failed (the
+	 * first failure's reason; the others are in rep:NODE). */
+	for (i = 0; i < run->n && run->a[i].outcome != DNSBL_FOUND_FAILED; i++)
+		;
 	if (run->w->verbose || failed > 0)
 		log_msg("block-list round: %zu pairs, %zu listed, %zu failed%s%s"
 		    " in %lld ms (%lu look-ups, %lld us CPU)", run->n, listed,
-		    failed, failed ? ": " : "", failed ? run->a[0].outcome ==
-		    DNSBL_FOUND_FAILED ? run->a[0].error : "see the pairs" : "",
-		    run->round_ms, run->round_queries, run->round_cpu_us);
+		    failed, failed ? ", first: " : "", i < run->n ?
+		    run->a[i].error : "", run->round_ms, run->round_queries,
+		    run->round_cpu_us);
 }
 
 /* Writes every pair, the round and the pending events in one MULTI. */
@@ -197,7 +201,7 @@ dnsbl_publish(struct dnsbl_run *run)
 
 	redis_key(cfg, key, sizeof key, KEY_REP, node->name);
 	redis_key(cfg, events, sizeof events, KEY_EVENTS);
-	argv = xcalloc(2 + 2 * run->n + 10, sizeof *argv);
+	argv = xcalloc(12, sizeof *argv);
 	values = xcalloc(run->n + 1, sizeof *values);
 	for (i = 0; i < run->n; i++) {
 		json_t *j = dnsbl_entry_json(&run->e[i]);

@@ -53,6 +53,8 @@ entry() { jq -r --arg ip "$2" --arg z "$3" \
 	'.entries[] | select(.ip == $ip and .zone == $z) | '"$4" "$1"; }
 
 # ---------------------------------------------------------------- the watch
+dns_start
+for a in $AGENCIES; do rc del "${P}agency:$a" >/dev/null; rc srem "${P}agencies" "$a" >/dev/null; done
 echo "server:" > "$LAB/dns/extra.conf"
 ctl reload
 tests/lab/agents stop gw1 gw2 >/dev/null 2>&1

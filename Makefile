@@ -21,7 +21,10 @@ BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 	-DMAILNOC_CHECK_UI_THREAD
 
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
+# libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
+# pkg-config file on Debian 12 (libunbound.pc names libevent's).
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
@@ -54,7 +57,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
-UNIT_LAYER_core     := test_alert test_cluster test_delay test_format test_permit_csv \
+UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl test_format \
+	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
 	test_volume test_maillog
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \

@@ -16,6 +16,9 @@
 static void
 batch_error(const struct cmd_ctx *ctx, int code)
 {
+	/* check's status line said it all (its exit codes are its own). */
+	if (ctx->cause[0] == '\0')
+		return;
 	fprintf(stderr, "mailnoc: %s\n", ctx->cause);
 	/* A lost audit record after a success: its JSON said so already. */
 	if (ctx->json && !(code == EXIT_AUDIT_LOST && ctx->audit_lost_said)) {

@@ -16,6 +16,10 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_clusters_entry;
 extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_ack_entry;
+extern const struct cmd_entry cmd_silence_entry;
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
@@ -26,6 +30,8 @@ extern const struct cmd_entry cmd_blocks_entry;
 extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
+extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_audit_entry;
@@ -46,6 +52,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_nodes_entry,
 	&cmd_clusters_entry,
 	&cmd_events_entry,
+	&cmd_alerts_entry,
+	&cmd_ack_entry,
+	&cmd_silence_entry,
+	&cmd_check_entry,
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,
@@ -56,6 +66,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_permit_entry,
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
+	&cmd_reputation_entry,
+	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
 	&cmd_audit_entry,
@@ -647,7 +659,7 @@ cmd_prepared(const struct cmd *c, struct cmd_ctx *ctx, int flags)
 		code = c->entry->exec(&run, ctx);
 	else if (ask.view != NULL)
 		code = cmd_show(ctx, ask.view, &run);
-	else if (!(flags & CMD_MUTATES))
+	else if (!(flags & (CMD_MUTATES | CMD_JOB)))
 		code = c->entry->exec(&run, ctx);
 	else {
 		ctx->prepared = &run;

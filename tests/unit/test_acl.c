@@ -135,9 +135,26 @@ test_agent_per_node(void **state)
 	    "(~t:log:[tcap]:* +hincrby +expire) "
 	    "(~t:log:pos:gw1 +hset +hmget) "
 	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
-	    "(~t:suspects +zadd +zremrangebyscore)");
-	/* No key pattern of another node, nor of all nodes. */
-	assert_none_in(l, (const char *const[]){ "mbx1", "node:*", NULL });
+	    "(~t:suspects +zadd +zremrangebyscore) "
+	    "(%R~t:node:* %R~t:nodes %R~t:events %R~t:agencies %R~t:blocks "
+	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
+	    "+hlen) "
+	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
+	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
+	    "(~t:rep:gw1 +hgetall +hset +hdel) "
+	    "(%R~t:rep:check +get)");
+	/* The block-list watch writes its own gateway's hash only, and
+	 * only reads the console's request of a check. */
+	assert_none_in(l, (const char *const[]){ "rep:*", "(~t:rep:check",
+	    NULL });
+	/* No key pattern of another node; all nodes only to read (the
+	 * alert rules). */
+	assert_none_in(l, (const char *const[]){ "mbx1", " ~t:node:*",
+	    "(~t:node:*", NULL });
+	s = selector(l, "%R~t:node:*");
+	assert_non_null(s);
+	assert_none_in(s, (const char *const[]){ " ~", "+hset", NULL });
+	free(s);
 	/* Blocks: hits only, never delete, expire or drop a field. */
 	s = selector(l, "~t:block:*");
 	assert_non_null(s);
@@ -166,7 +183,9 @@ test_agent_auto_block(void **state)
 	(void)state;
 	assert_int_equal(run("acl --prefix t: --node gw1", &out), EXIT_OK);
 	l = user_line(out, "agent-gw1");
-	assert_none_in(l, (const char *const[]){ "+del", "t:blocks", NULL });
+	/* blocks: read only (the alert rules count it), never written. */
+	assert_none_in(l, (const char *const[]){ "+del", " ~t:blocks",
+	    "(~t:blocks", NULL });
 	free(l);
 	free(out);
 	assert_int_equal(run("acl --prefix t: --node gw1 --auto-block", &out),

@@ -21,15 +21,16 @@ void
 xfatal(const char *fmt, ...)
 {
 	int (*fn)(void) = atomic_exchange(&xalloc_fatal_hook, NULL);
+	char msg[1024];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	if (fn != NULL)
 		(void)fn();
-	fputs("mailnoc: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	/* One line in one write, even with another thread dying too. */
+	fprintf(stderr, "mailnoc: %s\n", msg);
 	abort();
 }
 

@@ -12,3 +12,15 @@ lab_ssh() {
 	    -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
 	    -p "$LAB_SSH_PORT" mailnoc@127.0.0.1 "$@"
 }
+
+# fail MESSAGE: the bench stops, saying why.
+fail() { echo "bench: $*"; exit 1; }
+
+# wait_port PORT: true once something listens on the TCP port (10 s at most).
+wait_port() {
+	i=0
+	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
+		i=$((i + 1)); [ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}

@@ -28,6 +28,7 @@
 #include "agent/policy_peers.h"
 #include "agent/policy_redis.h"
 #include "agent/policy_rules.h"
+#include "agent/thread.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 
@@ -1244,7 +1245,6 @@ int
 policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 {
 	static enum kind	 link_kind = K_LINK;
-	sigset_t		 all, old;
 	char			 allowed[512];
 	bool			 tcp;
 	int			 rc;
@@ -1260,10 +1260,7 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 		    "%s", strerror(errno));
 		return -1;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&ps->thread, NULL, server_run, ps);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&ps->thread, server_run, ps);
 	if (rc != 0) {
 		snprintf(cause, causelen, "cannot start the policy service: "
 		    "%s", strerror(rc));

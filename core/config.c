@@ -825,14 +825,14 @@ static const char *const config_mbx_names[CONFIG_MBX_NTEMPLATES] = {
 static const char *const config_mbx_names_list[] = { "probe", "restore",
 	"probe_restore", "status", NULL };
 
-static const char *const config_mbx_vars_probe[] = { "config", "root",
-	"user", NULL };
-static const char *const config_mbx_vars_restore[] = { "config", "root",
-	"user", "backup", "date", "folder", NULL };
-static const char *const config_mbx_vars_probe_restore[] = { "config",
-	"root", "user", "from", "to", NULL };
-static const char *const config_mbx_vars_status[] = { "config", "user",
-	"folder", NULL };
+static const char *const config_mbx_vars_probe[] = { "helper", "config",
+	"root", "user", NULL };
+static const char *const config_mbx_vars_restore[] = { "helper", "config",
+	"root", "user", "backup", "date", "folder", NULL };
+static const char *const config_mbx_vars_probe_restore[] = { "helper",
+	"config", "root", "user", "from", "to", NULL };
+static const char *const config_mbx_vars_status[] = { "helper", "config",
+	"user", "folder", NULL };
 
 const char *
 config_mailbox_template_name(enum config_mailbox_template t)
@@ -886,6 +886,23 @@ config_mbx_check_writes(const char *t)
 	return NULL;
 }
 
+/*
+ * The restore script's path: it is the command sudo matches, so a plain
+ * absolute path (no space: sudo's line is the words joined by spaces).
+ */
+static const char *
+validate_helper(const char *s)
+{
+	const char *why = validate_path(s);
+
+	if (why != NULL)
+		return why;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/._+-") != strlen(s))
+		return "use letters, digits and / . _ + - only";
+	return NULL;
+}
+
 /* A mailbox template: one line, known placeholders, no sync or backup. */
 static int
 load_mailbox_template(struct cfgctx *ctx, const struct config *cfg,
@@ -930,18 +947,21 @@ static int
 load_mailbox(struct cfgctx *ctx, json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = { "templates", "restore_timeout_s",
-		NULL };
+		"helper", NULL };
 	struct config_mailbox *m = &cfg->mailbox;
 	json_t *obj = NULL, *v, *tobj = NULL;
 	int t;
 
 	m->restore_timeout_s = 6 * 3600;
+	m->helper = xstrdup(CONFIG_MBX_HELPER);
 	if ((v = json_object_get(root, "mailbox")) == NULL)
 		return 0;
 	if (get_object(ctx, "mailbox", v, &obj) == -1 ||
 	    check_keys(ctx, "mailbox", obj, keys) == -1 ||
 	    get_int(ctx, "mailbox", obj, "restore_timeout_s", 10, 7 * 86400,
-		&m->restore_timeout_s) == -1)
+		&m->restore_timeout_s) == -1 ||
+	    get_string(ctx, "mailbox", obj, "helper", validate_helper,
+		"a script path", &m->helper) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "templates")) == NULL)
 		return 0;
@@ -1132,6 +1152,7 @@ config_free(struct config *cfg)
 	free(cfg->nodes);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
+	free(cfg->mailbox.helper);
 	free(cfg->ui.theme);
 	free(cfg);
 }

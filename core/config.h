@@ -106,8 +106,12 @@ enum config_mailbox_template {
 	CONFIG_MBX_NTEMPLATES,
 };
 
+/* Where the mailnocd package installs the restore script on a node. */
+#define CONFIG_MBX_HELPER "/usr/lib/mailnoc/restore-mailbox"
+
 struct config_mailbox {
 	char *templates[CONFIG_MBX_NTEMPLATES]; /* NULL: the Dovecot default */
+	char *helper;            /* {helper}: the nodes' restore script */
 	int restore_timeout_s;                  /* one import, at most */
 };
 

@@ -66,7 +66,7 @@ ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
 cat > "$T/gate" <<EOF
 #!/bin/sh
 case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*|*mailnoc-restore*)
+*postsuper*|*restore-mailbox*)
 	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
 	sleep 1 ;;
 esac
@@ -210,7 +210,7 @@ for i in $(seq 500); do
 	grep -q "^restore $RUSER on mbx1" "$T/restore.out" && break
 	sleep 0.02
 done
-p=$(pgrep -n -f "mailnoc-restore")
+p=$(pgrep -n -f "restore-mailbox")
 s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
 check "the sshd session serving the import is frozen" \
 	[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]

@@ -241,13 +241,38 @@ load_endpoint(struct cfgctx *ctx, const char *path, json_t *v,
 	return 0;
 }
 
+/* One of redis.tunnels: {host, port, local_port}. */
+static int
+load_tunnel(struct cfgctx *ctx, const char *path, json_t *v,
+    struct config_tunnel *t)
+{
+	static const char *const keys[] = { "host", "port", "local_port", NULL };
+	json_t *obj = NULL;
+
+	if (get_object(ctx, path, v, &obj) == -1 ||
+	    check_keys(ctx, path, obj, keys) == -1 ||
+	    require(ctx, path, obj, "host", "the master's address as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "port", "the master's port as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "local_port", "the port of the local "
+		"tunnel on 127.0.0.1") == -1 ||
+	    get_string(ctx, path, obj, "host", validate_host, "a host",
+		&t->host) == -1 ||
+	    get_int(ctx, path, obj, "port", 1, 65535, &t->port) == -1 ||
+	    get_int(ctx, path, obj, "local_port", 1, 65535, &t->local_port) ==
+		-1)
+		return -1;
+	return 0;
+}
+
 static int
 load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 {
 	static const char *const keys[] = { "host", "port", "sentinels",
-		"master_name", "user", "password_env", "password_file", "prefix",
+		"master_name", "tunnels", "user", "password_env", "password_file", "prefix",
 		"connect_timeout_ms", "command_timeout_ms", NULL };
-	json_t *obj = NULL, *v, *sentinels;
+	json_t *obj = NULL, *v, *sentinels, *tunnels;
 	size_t i;
 
 	r->port = 6379;
@@ -309,6 +334,25 @@ load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 			if (load_endpoint(ctx, path, v, &r->sentinels[i]) == -1)
 				return -1;
 		}
+		tunnels = json_object_get(obj, "tunnels");
+		if (tunnels != NULL && (!json_is_array(tunnels) ||
+		    json_array_size(tunnels) == 0))
+			return cfg_error(ctx, "redis.tunnels", "expected a "
+			    "non-empty array of {host, port, local_port}, got %s",
+			    json_kind(tunnels));
+		r->ntunnels = tunnels != NULL ? json_array_size(tunnels) : 0;
+		r->tunnels = xcalloc(r->ntunnels + 1, sizeof *r->tunnels);
+		for (i = 0; i < r->ntunnels; i++) {
+			char path[64];
+
+			snprintf(path, sizeof path, "redis.tunnels[%zu]", i);
+			if (load_tunnel(ctx, path, json_array_get(tunnels, i),
+				&r->tunnels[i]) == -1)
+				return -1;
+		}
+	} else if (json_object_get(obj, "tunnels") != NULL) {
+		return cfg_error(ctx, "redis.tunnels", "only used with "
+		    "sentinels; name the tunnel in redis.host and redis.port");
 	} else if (r->host == NULL) {
 		return cfg_error(ctx, "redis.host", "missing; expected a host "
 		    "name or address (or sentinels and master_name)");
@@ -1121,6 +1165,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->redis.nsentinels; i++)
 		free(cfg->redis.sentinels[i].host);
 	free(cfg->redis.sentinels);
+	for (i = 0; i < cfg->redis.ntunnels; i++)
+		free(cfg->redis.tunnels[i].host);
+	free(cfg->redis.tunnels);
 	free(cfg->redis.master_name);
 	free(cfg->redis.user);
 	free(cfg->redis.password_env);

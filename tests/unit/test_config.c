@@ -212,6 +212,12 @@ static const struct bad_case bad_cases[] = {
 	    "mailbox.templates.probe: template 'doveadm -c {config} user {user} "
 	    "{folder}': unknown placeholder {folder}; known: {helper}, {config}, "
 	    "{root}, {user}" },
+	{ "bad-redis-tunnels.json", DIR "bad-redis-tunnels.json: "
+	    "redis.tunnels: only used with sentinels; name the tunnel in "
+	    "redis.host and redis.port" },
+	{ "bad-redis-tunnel-port.json", DIR "bad-redis-tunnel-port.json: "
+	    "redis.tunnels[0].local_port: missing; expected the port of the "
+	    "local tunnel on 127.0.0.1" },
 	{ "bad-mailbox-helper.json", DIR "bad-mailbox-helper.json: "
 	    "mailbox.helper: '/usr/lib/mailnoc/restore mailbox' is not a script "
 	    "path: use letters, digits and / . _ + - only" },

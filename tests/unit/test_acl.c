@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "core/acl.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/exitcode.h"
 
 /* Runs `line` through the command table as batch mode would (no config). */

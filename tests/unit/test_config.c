@@ -13,7 +13,7 @@
 
 #include "core/cli.h"
 #include "core/config.h"
-#include "core/mailnoc.h"
+#include "cmd/mailnoc.h"
 
 #include "test_config_file.h"
 

@@ -445,9 +445,10 @@ mailbox_import(struct ssh_conn *c, enum mailbox_op op,
 		    (int)limit;
 	c->cfg = &longer;
 	/*
-	 * The import prints a line every second while it runs (T_IMPORT), so
-	 * a silence of ssh.progress_timeout_s means the session, the node or
-	 * the script stopped: ended then, not after hours.
+	 * The import prints a line every second while it runs (the restore
+	 * script's watchdog), so a silence of ssh.progress_timeout_s means the
+	 * session, the node or the script stopped: ended then, not after
+	 * hours.
 	 */
 	c->stall_ms = saved->ssh.progress_timeout_s * 1000;
 	c->stall_knob = "ssh.progress_timeout_s";

@@ -54,7 +54,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 # that layer's libraries only.
 UNIT_LAYER_core     := test_cluster test_delay test_format test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
-	test_volume
+	test_volume test_maillog
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
@@ -62,7 +62,7 @@ UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
-	test_policy_link test_policy_server
+	test_policy_link test_policy_server test_agent_maillog
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build

@@ -8,6 +8,8 @@
 static const struct cmd_option cmd_acl_options[] = {
 	{ "prefix", 1, "the key prefix (default mailnoc:)" },
 	{ "node", 1, "an agent user for this node only (repeat for each)" },
+	{ "auto-block", 0, "agents may block harvest suspects (implied by "
+	    "maillog.harvest.auto_block)" },
 	{ NULL, 0, NULL },
 };
 
@@ -31,7 +33,8 @@ cmd_acl_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	if (acl_check(prefix, nodes, n, ctx->cause, sizeof ctx->cause) == -1)
 		return EXIT_USAGE;
-	acl_print(ctx->out, prefix, nodes, n);
+	acl_print(ctx->out, prefix, nodes, n, cmd_option(c, "auto-block") !=
+	    NULL || (ctx->cfg != NULL && ctx->cfg->maillog.auto_block));
 	return EXIT_OK;
 }
 

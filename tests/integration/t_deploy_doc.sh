@@ -36,6 +36,13 @@ for p in mailnoc mailnocd; do
 done
 
 B=${LAB_DEPLOY_BASE:-16430}
+for p in $(seq "$B" $((B + 6))); do
+	if ss -Hltn "sport = :$p" | grep -q .; then
+		not_ok "port $p (LAB_DEPLOY_BASE $B ... +6) is in use: choose another LAB_DEPLOY_BASE"
+		finish
+		exit 1
+	fi
+done
 T=$(mktemp -d /tmp/mailnoc-deploy-XXXXXX)
 chmod 755 "$T"
 CK=$(printf '%s' "$T" | cksum | cut -d' ' -f1)

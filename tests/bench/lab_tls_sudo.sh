@@ -12,7 +12,7 @@
 #   BENCH_TLS_ROUNDS      plain/tunnel rounds, alternating (default 3)
 #   BENCH_SUDO_MESSAGES   messages held and released (default 2000)
 #   BENCH_SUDO_RUNS       hold/release cycles each way (default 5)
-#   BENCH_TLS_BASE        first of the four ports of its own (default 16990)
+#   BENCH_TLS_BASE        first of the four ports of its own (default 16986)
 #   BENCH_KEEP=1          leave the lab up
 set -u
 B=${MAILNOC_BIN:-build}
@@ -20,7 +20,7 @@ SECONDS_RUN=${BENCH_POLICY_SECONDS:-5}
 ROUNDS=${BENCH_TLS_ROUNDS:-3}
 NMSG=${BENCH_SUDO_MESSAGES:-2000}
 RUNS=${BENCH_SUDO_RUNS:-5}
-P=${BENCH_TLS_BASE:-16990}
+P=${BENCH_TLS_BASE:-16986}
 REDIS_PORT=$P TLS_PORT=$((P + 1)) TUNNEL_PORT=$((P + 2)) AGENT_PORT=$((P + 3))
 STUNNEL=$(command -v stunnel4 || command -v stunnel || true)
 

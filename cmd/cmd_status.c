@@ -24,8 +24,6 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	persist = redis_check_persistence(ctx->redis, persist_msg,
@@ -92,6 +90,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
+	.view = "overview",
 	.alias = NULL,
 	.usage = "",
 	.help = "summarize the service: health, nodes, queues, blocks",

@@ -52,7 +52,7 @@ trap 'cleanup; exit 1' INT TERM
 # restore) it writes its pid and waits a moment, so the test can freeze the
 # sshd session serving it at a known point: after the command started,
 # before postsuper has done anything.
-ssh_gate_key "$T" '*postsuper*|*mailnoc-restore*' mailnoc-partial
+ssh_gate_key "$T" '*postsuper*|*restore-mailbox*' mailnoc-partial
 # Keepalives every 2 s: a frozen session is found within about 4 s.
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"
@@ -176,6 +176,7 @@ for i in $(seq 60); do
 		jq -e '.[] | select(.name == "mbx1" and .alive)' >/dev/null && break
 	sleep 0.5
 done
+rm -f "$T/gate.pid"
 t0=$(date +%s)
 "$B/mailnoc" --config "$T/watchdog.json" restore "$RUSER" --date "$D" --yes \
 	> "$T/restore.out" 2> "$T/restore.err" &
@@ -187,7 +188,9 @@ for i in $(seq 500); do
 	grep -q "^restore $RUSER on mbx1" "$T/restore.out" && break
 	sleep 0.02
 done
-p=$(pgrep -n -f "mailnoc-restore")
+# The gate's pid is the shell running the restore script's sudo, alive for
+# the whole command (a pgrep for the script may catch a passing subshell).
+p=$(cat "$T/gate.pid" 2>/dev/null)
 s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
 check "the sshd session serving the import is frozen" \
 	[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]

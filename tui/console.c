@@ -836,10 +836,46 @@ console_teardown(struct console *c)
 	keymap_free(&c->keymap);
 }
 
+/*
+ * Quitting: every job reads the configuration, which goes when the console
+ * returns. Listings and a restore stop at once (the worker's closing flag,
+ * the views' ticks); an action under way is never cut short, so the
+ * console waits for it, saying so; a hung node ends at its SSH timeouts.
+ */
+static void
+console_wait_jobs(struct console *c)
+{
+	const struct config_ssh *ssh = &c->cfg->ssh;
+	long long most = (long long)ssh->connect_timeout_ms +
+	    ssh->command_timeout_ms;
+	struct worker_msg *m;
+	struct pollfd pfd;
+	int jobs, i;
+
+	c->worker.closing = 1;
+	while ((jobs = worker_jobs(&c->worker)) > 0) {
+		for (i = 0; i < CONSOLE_NVIEWS; i++) {
+			if (c->views[i]->tick != NULL)
+				c->views[i]->tick(c->state[i], c);
+		}
+		c->prompting = c->confirming = false;
+		console_message(c, false, "quitting: waiting for %d action%s to "
+		    "end (a hung node times out within %llds)", jobs,
+		    jobs == 1 ? "" : "s", (most + 999) / 1000);
+		console_draw(c);
+		pfd.fd = worker_fd(&c->worker);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) == -1 && errno != EINTR)
+			break;
+		while ((m = worker_pop(&c->worker)) != NULL)
+			console_take(c, m);
+	}
+}
+
 int
 console_run(const struct config *cfg, const struct cli *cli)
 {
-	/* Static: a job still talking to a node may outlive this call. */
+	/* Static, as the worker's jobs post to it until the very end. */
 	static struct console c;
 	struct theme theme;
 	struct sigaction sa;
@@ -904,6 +940,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 			break;
 		console_draw(&c);
 	}
+	console_wait_jobs(&c);
 	endwin();
 	console_teardown(&c);
 	return EXIT_OK;

@@ -583,6 +583,16 @@ restore_escape(void *state)
 	return 0;
 }
 
+/* The console quits: a running import stops, its folder stays. */
+static void
+restore_tick(void *state, struct console *c)
+{
+	struct restore_view *st = state;
+
+	if (st->running && c->worker.closing)
+		restore_view_cancel = 1;
+}
+
 static void
 restore_free(void *state)
 {
@@ -608,6 +618,7 @@ const struct view view_restore = {
 	.confirmed = restore_confirmed,
 	.declined = restore_declined,
 	.command = restore_command,
+	.tick = restore_tick,
 	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
 	    "1 overview  q quit",
 };

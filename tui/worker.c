@@ -15,10 +15,6 @@
 #include "core/exitcode.h"
 #include "core/xalloc.h"
 
-/* How long a quitting console waits for its jobs (a listing stops at
- * once; an action under way may take this long). */
-#define WORKER_JOBS_WAIT_MS 3000
-
 /* How many audit records the audit view shows. */
 #define WORKER_AUDIT_ROWS 500
 
@@ -317,12 +313,22 @@ worker_job_end(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+int
+worker_jobs(struct worker *w)
+{
+	int jobs;
+
+	pthread_mutex_lock(&w->lock);
+	jobs = w->jobs;
+	pthread_mutex_unlock(&w->lock);
+	return jobs;
+}
+
 void
 worker_stop(struct worker *w)
 {
 	struct timespec tick = { 0, 20 * 1000000L };
 	struct worker_msg *m;
-	int jobs, waited;
 
 	if (!w->started)
 		return;
@@ -334,25 +340,18 @@ worker_stop(struct worker *w)
 	pthread_join(w->thread, NULL);
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
-	for (waited = 0; waited < WORKER_JOBS_WAIT_MS; waited += 20) {
-		pthread_mutex_lock(&w->lock);
-		jobs = w->jobs;
-		pthread_mutex_unlock(&w->lock);
-		if (jobs == 0)
-			break;
+	/* Every job reads the configuration: none may outlive it. */
+	while (worker_jobs(w) > 0) {
+		while ((m = worker_pop(w)) != NULL)
+			worker_msg_free(m);
 		nanosleep(&tick, NULL);
 	}
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
 	pthread_mutex_lock(&w->lock);
 	w->closed = true;
-	jobs = w->jobs;
 	pthread_mutex_unlock(&w->lock);
 	w->started = false;
-	/* A job still talking to a node keeps the lock and pipe alive; the
-	 * process ends soon and takes them with it. */
-	if (jobs > 0)
-		return;
 	close(w->wake[0]);
 	close(w->wake[1]);
 	pthread_mutex_destroy(&w->lock);

@@ -108,6 +108,9 @@ void worker_job_begin(struct worker *w);
 void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
 
+/* How many background jobs are still running. */
+int worker_jobs(struct worker *w);
+
 /*
  * What a command job does besides running the command (NULL: nothing, and
  * it ends with WMSG_ACTION_DONE holding its last line of output or its
@@ -150,8 +153,10 @@ void worker_fetch(struct worker *w, unsigned what, const char *agency);
 
 /*
  * Stops the thread and frees what is queued; tells the jobs (w->closing)
- * and gives them a few seconds to end, since what they read (the
- * configuration) goes when the console returns.
+ * and waits for every one of them to end, since what they read (the
+ * configuration) goes when the console returns. A job that talks to a
+ * hung node ends at its SSH timeouts; the console waits first, saying so
+ * (console_run), so this wait is short.
  */
 void worker_stop(struct worker *w);
 

@@ -32,6 +32,7 @@ extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_acl_entry;
@@ -66,6 +67,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agencies_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
+	&cmd_cancel_entry,
 	&cmd_audit_entry,
 	&cmd_batch_entry,
 	&cmd_acl_entry,

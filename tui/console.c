@@ -271,6 +271,30 @@ ui_quit(void *ui)
 	return EXIT_OK;
 }
 
+/* Forgets the command a question would have run. */
+static void
+console_confirm_drop(struct console *c)
+{
+	if (c->confirm_run)
+		cmd_free(&c->confirm_cmd);
+	c->confirm_run = false;
+}
+
+/* Asks on the status line; only ui_ask, i.e. cmd_confirm, asks. */
+static void
+console_confirm(struct console *c, const char *question, const char *want)
+{
+	console_confirm_drop(c);
+	c->confirm_owner = c->current;
+	c->prompting = true;
+	c->confirming = true;
+	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
+	snprintf(c->message, sizeof c->message, "%s", question);
+	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
+	c->line[0] = '\0';
+	c->linelen = 0;
+}
+
 /* Asks; answered `want`, runs `run` off the UI thread (cmd_confirm). */
 static int
 ui_ask(void *ui, const char *question, const char *want,
@@ -282,34 +306,6 @@ ui_ask(void *ui, const char *question, const char *want,
 	cmd_copy(&c->confirm_cmd, run);
 	c->confirm_run = true;
 	return 0;
-}
-
-/* Forgets the command a question would have run. */
-static void
-console_confirm_drop(struct console *c)
-{
-	if (c->confirm_run)
-		cmd_free(&c->confirm_cmd);
-	c->confirm_run = false;
-}
-
-void
-console_confirm(struct console *c, const char *question, const char *want)
-{
-	const struct view *owner = c->views[c->confirm_owner];
-
-	/* A question replaced unanswered is a no for its view. */
-	if (c->confirming && !c->confirm_run && owner->declined != NULL)
-		owner->declined(c->state[c->confirm_owner], c);
-	console_confirm_drop(c);
-	c->confirm_owner = c->current;
-	c->prompting = true;
-	c->confirming = true;
-	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
-	snprintf(c->message, sizeof c->message, "%s", question);
-	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
-	c->line[0] = '\0';
-	c->linelen = 0;
 }
 
 static const struct cmd_ui console_ui = {
@@ -324,10 +320,11 @@ static const struct cmd_ui console_ui = {
 	.selection = ui_selection,
 };
 
-static void
-console_run_cmd(struct console *c, const struct cmd *cmd)
+int
+console_exec(struct console *c, const struct cmd *cmd)
 {
 	struct cmd_ctx ctx = { 0 };
+	int code;
 
 	ctx.cfg = c->cfg;
 	ctx.read_only = c->read_only;
@@ -335,8 +332,46 @@ console_run_cmd(struct console *c, const struct cmd *cmd)
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
-	if (cmd_exec(cmd, &ctx) != EXIT_OK)
+	if ((code = cmd_exec(cmd, &ctx)) != EXIT_OK)
 		console_message(c, true, "%s", ctx.cause);
+	return code;
+}
+
+static void
+console_run_cmd(struct console *c, const struct cmd *cmd)
+{
+	console_exec(c, cmd);
+}
+
+/*
+ * The answer was yes: the one executor, cmd_exec on a job thread (the view
+ * that asked may follow the job). A console-only command changes only the
+ * console: it runs here, with --yes, and goes to its view.
+ */
+static void
+console_confirmed(struct console *c)
+{
+	const struct view *owner = c->views[c->confirm_owner];
+	struct worker_cmd_hooks hooks;
+	struct cmd run;
+
+	cmd_copy(&run, &c->confirm_cmd);
+	console_confirm_drop(c);
+	run.yes = true;
+	if (cmd_flags(&run) & CMD_UI_ONLY) {
+		console_exec(c, &run);
+		cmd_free(&run);
+		return;
+	}
+	memset(&hooks, 0, sizeof hooks);
+	cmd_print(&run, c->message, sizeof c->message);
+	worker_command(&c->worker, c->cfg, &run, c->read_only,
+	    owner->job != NULL && owner->job(c->state[c->confirm_owner], c,
+		&run, &hooks) ? &hooks : NULL);
+	snprintf(c->message + strlen(c->message), sizeof c->message -
+	    strlen(c->message), ": started");
+	c->message_error = false;
+	cmd_free(&run);
 }
 
 static void
@@ -372,8 +407,6 @@ static void
 console_confirm_key(struct console *c, int key)
 {
 	if (key == 27 || key == '\n' || key == '\r' || key == KEY_ENTER) {
-		const struct view *owner = c->views[c->confirm_owner];
-		void *state = c->state[c->confirm_owner];
 		bool yes = key != 27 && (strcmp(c->line, c->confirm_want) == 0 ||
 		    (strcmp(c->confirm_want, "y") == 0 &&
 			strcasecmp(c->line, "yes") == 0));
@@ -381,23 +414,12 @@ console_confirm_key(struct console *c, int key)
 		c->prompting = c->confirming = false;
 		c->message[0] = '\0';
 		if (yes && c->confirm_run) {
-			/* The one executor: cmd_exec on a job thread. */
-			cmd_print(&c->confirm_cmd, c->message, sizeof c->message);
-			worker_command(&c->worker, c->cfg, &c->confirm_cmd,
-			    c->read_only, NULL);
-			snprintf(c->message + strlen(c->message),
-			    sizeof c->message - strlen(c->message), ": started");
-			c->message_error = false;
-		} else if (yes && owner->confirmed != NULL)
-			/* The view that asked answers, whichever is shown. */
-			owner->confirmed(state, c);
-		else {
-			if (!c->confirm_run && owner->declined != NULL)
-				owner->declined(state, c);
-			snprintf(c->message, sizeof c->message, "not confirmed; "
-			    "nothing was done");
-			c->message_error = false;
+			console_confirmed(c);
+			return;
 		}
+		snprintf(c->message, sizeof c->message, "not confirmed; nothing "
+		    "was done");
+		c->message_error = false;
 		console_confirm_drop(c);
 		return;
 	}

@@ -184,6 +184,22 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 	out[0] = '\0';
 	for (p = text; *p != '\0' && off + 1 < len; ) {
+		if (strncmp(p, "#{", 2) == 0 && strncmp(p, "#{ip}", 5) != 0 &&
+		    (n = (int)strcspn(p + 2, "}")) > 0 && p[2 + n] == '}') {
+			/* #{what}: the shown view's selection of `what`. */
+			char what[32];
+
+			snprintf(what, sizeof what, "%.*s", n, p + 2);
+			if ((n = ui_selection(c, what, &ip)) <= 0) {
+				cmd_selection_free(ip, n);
+				snprintf(cause, causelen, "no %s selected here", what);
+				return -1;
+			}
+			off += (size_t)snprintf(out + off, len - off, "%s", ip[0]);
+			cmd_selection_free(ip, n);
+			p += strcspn(p, "}") + 1;
+			continue;
+		}
 		if (strncmp(p, "#{ip}", 5) == 0) {
 			if ((n = ui_selection(c, "ip", &ip)) <= 0) {
 				cmd_selection_free(ip, n);
@@ -206,15 +222,31 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 /*
  * prompt NAME opens NAME's own prompt, whose whole line is its one argument
- * ("prompt filter"); a TEXT holding a space opens the command line with
- * TEXT already typed ("prompt 'block '"), #{ip} expanded.
+ * ("prompt filter"); a TEXT ending in a space opens the command line with
+ * TEXT already typed ("prompt 'block '"); another TEXT holding a space
+ * opens a prompt whose whole line is the last word of TEXT's command
+ * ("prompt 'ack #{alert} --note'"). #{ip} and #{WHAT} (the shown view's
+ * selection) are expanded.
  */
 static int
 ui_prompt(void *ui, const char *prefix)
 {
 	struct console *c = ui;
 	char cause[256];
+	size_t n = strlen(prefix);
 
+	if (n > 0 && strchr(prefix, ' ') != NULL && prefix[n - 1] != ' ') {
+		if (console_expand(c, prefix, c->prompt_cmd, sizeof c->prompt_cmd,
+			cause, sizeof cause) == -1) {
+			console_message(c, true, "%s", cause);
+			c->prompt_cmd[0] = '\0';
+			return EXIT_OK;
+		}
+		c->prompting = true;
+		c->line[0] = '\0';
+		c->linelen = 0;
+		return EXIT_OK;
+	}
 	if (strchr(prefix, ' ') != NULL) {
 		if (console_expand(c, prefix, c->line, sizeof c->line, cause,
 			sizeof cause) == -1) {
@@ -380,6 +412,27 @@ console_run_line(struct console *c)
 	char cause[512];
 	struct cmd cmd;
 
+	if (strchr(c->prompt_cmd, ' ') != NULL) {
+		/* The typed text is the last word, spaces and all. */
+		char full[sizeof c->prompt_cmd + 2 * sizeof c->line + 4];
+		size_t off;
+		const char *p;
+
+		off = (size_t)snprintf(full, sizeof full, "%s \"", c->prompt_cmd);
+		for (p = c->line; *p != '\0' && off + 3 < sizeof full; p++) {
+			if (*p == '"' || *p == '\\')
+				full[off++] = '\\';
+			full[off++] = *p;
+		}
+		snprintf(full + off, sizeof full - off, "\"");
+		if (cmd_parse_string(full, &cmd, cause, sizeof cause) == -1) {
+			console_message(c, true, "%s", cause);
+			return;
+		}
+		console_run_cmd(c, &cmd);
+		cmd_free(&cmd);
+		return;
+	}
 	if (c->prompt_cmd[0] != '\0') {
 		/* The typed text is one argument, spaces and all. */
 		char *argv[2] = { c->prompt_cmd, c->line };
@@ -517,7 +570,8 @@ console_fetch(struct console *c)
 
 	if (v->fetch != NULL)
 		what = v->fetch(c->state[c->current], &agency);
-	worker_fetch(&c->worker, what, agency);
+	/* The header's ALERT line reads the alerts whatever is shown. */
+	worker_fetch(&c->worker, what | FETCH_ALERTS, agency);
 }
 
 /* The Redis ACL's answer decides, unless --read-only or the config did. */
@@ -580,6 +634,14 @@ console_take(struct console *c, struct worker_msg *m)
 		c->message_error = m->failed;
 		if (c->views[c->current]->fetch != NULL)
 			worker_refresh(&c->worker);
+	}
+	if (m->kind == WMSG_ALERTS && m->alerts != NULL) {
+		if (c->alerts != NULL) {
+			alert_list_free(c->alerts);
+			free(c->alerts);
+		}
+		c->alerts = m->alerts;
+		m->alerts = NULL;
 	}
 	if (m->kind != WMSG_SNAPSHOT) {
 		console_take_views(c, m);
@@ -681,20 +743,68 @@ console_draw_header(struct console *c)
 	attrset(A_NORMAL);
 }
 
+/*
+ * The most severe alert that counts (active, not acknowledged, not
+ * silenced; critical before warning, then the oldest), or NULL; *others:
+ * how many more count.
+ */
+static const struct alert *
+console_worst_alert(const struct console *c, size_t *others)
+{
+	const struct alert *worst = NULL, *a;
+	size_t i, n = 0;
+
+	*others = 0;
+	if (c->alerts == NULL)
+		return NULL;
+	for (i = 0; i < c->alerts->n; i++) {
+		a = &c->alerts->v[i];
+		if (!alert_counts(a, c->now))
+			continue;
+		n++;
+		if (worst == NULL || a->severity > worst->severity ||
+		    (a->severity == worst->severity &&
+			a->first_seen < worst->first_seen))
+			worst = a;
+	}
+	*others = n > 0 ? n - 1 : 0;
+	return worst;
+}
+
 /* Returns the number of lines the banner took. */
 static int
 console_draw_banner(struct console *c, int y)
 {
 	char line[512], age[32];
 	long data_age = console_data_age(c);
+	size_t others;
 
 	if (!c->redis_down && c->snap != NULL) {
-		if (c->alert[0] == '\0')
+		const struct alert *worst = console_worst_alert(c, &others);
+
+		if (worst != NULL) {
+			snprintf(line, sizeof line, "%s", worst->malformed[0] ?
+			    worst->malformed : worst->text);
+			if (others > 0)
+				snprintf(age, sizeof age, "  +%zu more (!)", others);
+			else
+				age[0] = '\0';
+		} else if (c->alert[0] == '\0')
 			return 0;
-		attrset(theme_attr(ROLE_ALERT));
+		attrset(theme_attr(worst != NULL && worst->severity ==
+		    ALERT_WARNING ? ROLE_WARN : ROLE_ALERT));
 		mvhline(y, 0, ' ', COLS);
 		mvaddnstr(y, 0, " ALERT ", COLS);
-		addnstr(c->alert, COLS - getcurx(stdscr));
+		if (worst == NULL) {
+			addnstr(c->alert, COLS - getcurx(stdscr));
+		} else {
+			/* The count stays in sight: the text gives way. */
+			int room = COLS - getcurx(stdscr) - (int)strlen(age);
+
+			addnstr(line, room > 0 ? room : 0);
+			mvaddnstr(y, COLS - (int)strlen(age) > 0 ? COLS -
+			    (int)strlen(age) : 0, age, COLS);
+		}
 		attrset(A_NORMAL);
 		return 1;
 	}
@@ -855,6 +965,10 @@ console_teardown(struct console *c)
 		c->views[i]->free(c->state[i]);
 	snapshot_free(c->snap);
 	snapshot_free(c->prev);
+	if (c->alerts != NULL) {
+		alert_list_free(c->alerts);
+		free(c->alerts);
+	}
 	keymap_free(&c->keymap);
 }
 

@@ -70,7 +70,7 @@ struct view {
 	"3 queues  q quit"
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 8
+#define CONSOLE_NVIEWS 9
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {
@@ -90,12 +90,14 @@ struct console {
 	int previous;                /* to return to after help */
 	char filter[128];
 	bool prompting;
-	char prompt_cmd[32];         /* "" for a command line */
+	char prompt_cmd[96];         /* "" for a command line; with a space,
+	                                the line is its last word */
 	char line[256];
 	size_t linelen;
 	char message[256];
 	bool message_error;
 	char alert[256];             /* a provider throttling the gateways */
+	struct alert_list *alerts;   /* the active alerts; NULL before */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
 	struct cmd confirm_cmd;      /* the command to run when confirmed... */

@@ -126,6 +126,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	if (what & FETCH_ALERTS) {
+		m = worker_msg_new(WMSG_ALERTS);
+		m->alerts = xcalloc(1, sizeof *m->alerts);
+		if (alert_store_list(r, false, now_ms / 1000, m->alerts, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->alerts);
+			m->alerts = NULL;
+		}
+		worker_post(w, m);
+	}
 	if (what & FETCH_AUDIT) {
 		struct audit_query q = { 0, NULL, WORKER_AUDIT_ROWS };
 
@@ -382,6 +393,10 @@ worker_msg_free(struct worker_msg *m)
 	if (m->audit != NULL) {
 		audit_list_free(m->audit);
 		free(m->audit);
+	}
+	if (m->alerts != NULL) {
+		alert_list_free(m->alerts);
+		free(m->alerts);
 	}
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);

@@ -96,6 +96,24 @@ expect_screen "Enter on the cluster alert opens the clusters view" \
 	"mailnoc | Clusters" 5
 expect_screen "... filtered to the cluster" "filter: mbx" 3
 
+# s silences the cursor's alert: its kind and subject typed, the rest ours.
+tui_keys '!'
+expect_screen "! goes back to the Alerts view" "mailnoc | Alerts" 5
+tui_keys Escape G s
+expect_screen "s types the silence of the cursor's alert" \
+	":silence cluster:mbx --for" 3
+tui_keys "2h --reason 'planned work'" Enter
+expect_screen "the silence is asked like any change" \
+	"silence cluster:mbx for 2h? y/N" 5
+tui_keys y Enter
+expect_screen "silenced: the row says for how long" "silenced 1h5" 15
+expect_screen "none counts now" "2 active alerts, 0 not taken" 10
+check "... and the header's ALERT line is gone" sh -c '! tmux -L "$1" capture-pane -p -t "$1" | grep -q "ALERT "' \
+	- "$E2E_SESSION"
+tui_keys '?'
+expect_screen "? lists the Alerts view's keys" "ack #{alert} --note" 5
+tui_keys '?'
+
 # The noc role: the view, but no ack.
 tui_stop
 tui_start 80 24 --config "$NOC"

@@ -34,6 +34,7 @@ extern const struct cmd_entry cmd_reputation_entry;
 extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_acl_entry;
@@ -70,6 +71,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
+	&cmd_cancel_entry,
 	&cmd_audit_entry,
 	&cmd_batch_entry,
 	&cmd_acl_entry,

@@ -2,13 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alert.h"
 #include "core/format.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
 #include "tui/view.h"
-
-/* A deferred queue this large, or growing, wants a look. */
-#define OVERVIEW_DEFERRED_WARN 1000
 
 /* 80 columns: 66 for the fixed columns, the rest for INFO. */
 static const struct table_col overview_cols[] = {
@@ -119,7 +117,7 @@ overview_role(const struct console *c, const struct node_status *n,
 	    n->state == STATE_UNKNOWN)
 		return ROLE_WARN;
 	if (n->role == NODE_GATEWAY && n->queue[Q_DEFERRED] >= 0 &&
-	    (n->queue[Q_DEFERRED] >= OVERVIEW_DEFERRED_WARN ||
+	    (n->queue[Q_DEFERRED] >= ALERT_DEFERRED_WARNING ||
 		(was != NULL && was->queue[Q_DEFERRED] >= 0 &&
 		    n->queue[Q_DEFERRED] > 2 * was->queue[Q_DEFERRED] + 100)))
 		return ROLE_WARN;

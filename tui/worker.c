@@ -15,10 +15,6 @@
 #include "core/exitcode.h"
 #include "core/xalloc.h"
 
-/* How long a quitting console waits for its jobs (a listing stops at
- * once; an action under way may take this long). */
-#define WORKER_JOBS_WAIT_MS 3000
-
 /* How many audit records the audit view shows. */
 #define WORKER_AUDIT_ROWS 500
 
@@ -127,6 +123,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 			permit_list_free(m->permits);
 			free(m->permits);
 			m->permits = NULL;
+		}
+		worker_post(w, m);
+	}
+	if (what & FETCH_ALERTS) {
+		m = worker_msg_new(WMSG_ALERTS);
+		m->alerts = xcalloc(1, sizeof *m->alerts);
+		if (alert_store_list(r, false, now_ms / 1000, m->alerts, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->alerts);
+			m->alerts = NULL;
 		}
 		worker_post(w, m);
 	}
@@ -317,12 +324,22 @@ worker_job_end(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+int
+worker_jobs(struct worker *w)
+{
+	int jobs;
+
+	pthread_mutex_lock(&w->lock);
+	jobs = w->jobs;
+	pthread_mutex_unlock(&w->lock);
+	return jobs;
+}
+
 void
 worker_stop(struct worker *w)
 {
 	struct timespec tick = { 0, 20 * 1000000L };
 	struct worker_msg *m;
-	int jobs, waited;
 
 	if (!w->started)
 		return;
@@ -334,25 +351,18 @@ worker_stop(struct worker *w)
 	pthread_join(w->thread, NULL);
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
-	for (waited = 0; waited < WORKER_JOBS_WAIT_MS; waited += 20) {
-		pthread_mutex_lock(&w->lock);
-		jobs = w->jobs;
-		pthread_mutex_unlock(&w->lock);
-		if (jobs == 0)
-			break;
+	/* Every job reads the configuration: none may outlive it. */
+	while (worker_jobs(w) > 0) {
+		while ((m = worker_pop(w)) != NULL)
+			worker_msg_free(m);
 		nanosleep(&tick, NULL);
 	}
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
 	pthread_mutex_lock(&w->lock);
 	w->closed = true;
-	jobs = w->jobs;
 	pthread_mutex_unlock(&w->lock);
 	w->started = false;
-	/* A job still talking to a node keeps the lock and pipe alive; the
-	 * process ends soon and takes them with it. */
-	if (jobs > 0)
-		return;
 	close(w->wake[0]);
 	close(w->wake[1]);
 	pthread_mutex_destroy(&w->lock);
@@ -383,6 +393,10 @@ worker_msg_free(struct worker_msg *m)
 	if (m->audit != NULL) {
 		audit_list_free(m->audit);
 		free(m->audit);
+	}
+	if (m->alerts != NULL) {
+		alert_list_free(m->alerts);
+		free(m->alerts);
 	}
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);

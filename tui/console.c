@@ -667,12 +667,15 @@ console_draw_banner(struct console *c, int y)
 	long data_age = console_data_age(c);
 
 	if (!c->redis_down && c->snap != NULL) {
-		if (c->alert[0] == '\0')
+		if (c->alert[0] == '\0' && c->harvest[0] == '\0')
 			return 0;
 		attrset(theme_attr(ROLE_ALERT));
 		mvhline(y, 0, ' ', COLS);
 		mvaddnstr(y, 0, " ALERT ", COLS);
 		addnstr(c->alert, COLS - getcurx(stdscr));
+		if (c->alert[0] != '\0' && c->harvest[0] != '\0')
+			addnstr("; ", COLS - getcurx(stdscr));
+		addnstr(c->harvest, COLS - getcurx(stdscr));
 		attrset(A_NORMAL);
 		return 1;
 	}

@@ -21,6 +21,9 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "blocklist", "+", "prompt \"block \"" },
 	{ "blocklist", "-", "unblock" },
 	{ "blocklist", "x", "prompt \"extend #{ip} --for \"" },
+	{ "blocklist", "Tab", "move section" },
+	{ "blocklist", "h", "prompt \"block #{ip} --for 1d --reason "
+	    "'directory harvest suspect'\"" },
 	{ "agencies", "Enter", "move in" },
 	{ "agencies", "Right", "move in" },
 	{ "agencies", "b", "move out" },

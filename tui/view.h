@@ -92,6 +92,7 @@ struct console {
 	char message[256];
 	bool message_error;
 	char alert[256];             /* a provider throttling the gateways */
+	char harvest[256];           /* a directory harvest suspect */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
 	struct cmd confirm_cmd;      /* a command to run when confirmed... */

@@ -393,3 +393,30 @@ ml_retention_short(long log_age, int want_days)
 {
 	return log_age >= 0 && log_age < (long)want_days * 86400L;
 }
+
+size_t
+ml_retention_line(const struct snapshot *s, char *buf, size_t len)
+{
+	size_t i, off = 0, nshort = 0, said = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nnodes && off < len; i++) {
+		const struct node_status *n = &s->nodes[i];
+
+		if (n->log_age < 0)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s %ldd",
+		    said++ ? ", " : "mail log kept: ", n->name,
+		    n->log_age / 86400);
+		nshort += ml_retention_short(n->log_age, ML_RETENTION_DAYS);
+	}
+	if (nshort == 0 || off >= len)
+		return nshort;
+	off += (size_t)snprintf(buf + off, len - off, "; fewer than %d days on",
+	    ML_RETENTION_DAYS);
+	for (i = 0, said = 0; i < s->nnodes && off < len; i++)
+		if (ml_retention_short(s->nodes[i].log_age, ML_RETENTION_DAYS))
+			off += (size_t)snprintf(buf + off, len - off, "%s %s",
+			    said++ ? "," : "", s->nodes[i].name);
+	return nshort;
+}

@@ -13,6 +13,7 @@
 #include "core/delay.h"
 #include "core/maillog_parse.h"
 #include "core/maillog_tally.h"
+#include "core/model.h"
 
 /* One provider domain, or a group ("@Yahoo"), over the window read. */
 struct ml_provider {
@@ -116,5 +117,12 @@ json_t *ml_suspect_json(const struct ml_suspect *s);
  * and whether they are fewer than `want_days`. */
 #define ML_RETENTION_DAYS 60
 bool ml_retention_short(long log_age, int want_days);
+
+/*
+ * The nodes' retention in one line: "mail log kept: gw1 61d, gw2 3d;
+ * fewer than 60 days on gw2", or "" when no node reports one. Returns the
+ * number of nodes keeping too little.
+ */
+size_t ml_retention_line(const struct snapshot *s, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,8 @@ SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man
 DATADIR   := $(PREFIX)/share/mailnoc
 COMPDIR   := $(PREFIX)/share/bash-completion/completions
+# The nodes' restore script (mailbox.helper; /usr/lib/mailnoc in the package).
+LIBDIR    := $(PREFIX)/lib/mailnoc
 
 CC        ?= cc
 PKGS      := ncursesw libssh2 jansson hiredis
@@ -21,7 +23,10 @@ BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 	-DMAILNOC_CHECK_UI_THREAD
 
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
+# libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
+# pkg-config file on Debian 12 (libunbound.pc names libevent's).
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
@@ -54,7 +59,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
-UNIT_LAYER_core     := test_alert test_maillog_report test_cluster test_delay test_format test_permit_csv \
+UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl test_format \
+	test_maillog_report test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
 	test_volume test_maillog
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
@@ -249,6 +255,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/themes
 	install -m 755 $(B)/mailnoc $(DESTDIR)$(BINDIR)/mailnoc
 	install -m 755 $(B)/mailnocd $(DESTDIR)$(SBINDIR)/mailnocd
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 755 packaging/restore-mailbox $(DESTDIR)$(LIBDIR)/restore-mailbox
 	if ls themes/*.theme >/dev/null 2>&1; then \
 		install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
 	if ls docs/*.1 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man1; \
@@ -266,7 +274,7 @@ deb:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/mailnoc.1 $(DESTDIR)$(MANDIR)/man8/mailnocd.8
 	rm -f $(DESTDIR)$(COMPDIR)/mailnoc
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "agent/alert_eval.h"
+#include "agent/dnsbl_watch.h"
 #include "agent/heartbeat.h"
 #include "agent/log.h"
 #include "agent/maillog.h"
@@ -569,6 +570,7 @@ agent_main(int argc, char **argv)
 	struct config *cfg;
 	struct policy_server *ps = NULL;
 	struct metrics_server *ms = NULL;
+	struct dnsbl_watch bw;
 	struct agent a;
 	int rc;
 
@@ -640,10 +642,17 @@ agent_main(int argc, char **argv)
 	    (a.ml = maillog_start(cfg, node, o.verbose, cause,
 	    sizeof cause)) == NULL)
 		log_msg("%s", cause);
+	/* The block-list watch: its own thread, connection and resolver. */
+	memset(&bw, 0, sizeof bw);
+	if (!o.once && dnsbl_watch_wanted(cfg, node) &&
+	    dnsbl_watch_start(&bw, cfg, node, o.verbose, cause,
+	    sizeof cause) == -1)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
 	metrics_stop(ms);
+	dnsbl_watch_stop(&bw);
 	policy_server_stop(ps);
 	maillog_stop(a.ml);
 	if (agent_signal && !o.once)

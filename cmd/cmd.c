@@ -32,6 +32,8 @@ extern const struct cmd_entry cmd_blocks_entry;
 extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
+extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_audit_entry;
@@ -68,6 +70,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_permit_entry,
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
+	&cmd_reputation_entry,
+	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
 	&cmd_audit_entry,
@@ -659,7 +663,7 @@ cmd_prepared(const struct cmd *c, struct cmd_ctx *ctx, int flags)
 		code = c->entry->exec(&run, ctx);
 	else if (ask.view != NULL)
 		code = cmd_show(ctx, ask.view, &run);
-	else if (!(flags & CMD_MUTATES))
+	else if (!(flags & (CMD_MUTATES | CMD_JOB)))
 		code = c->entry->exec(&run, ctx);
 	else {
 		ctx->prepared = &run;

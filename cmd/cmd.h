@@ -25,6 +25,9 @@ enum cmd_flag {
 	CMD_ARG_COMMAND = 0x40, /* argument 1 begins a command line (prompt):
 	                           it mutates when that command does */
 	CMD_NO_CONFIG = 0x80,   /* runs without a configuration (help) */
+	CMD_JOB = 0x100,        /* slow or networked though it changes
+	                           nothing: the console asks (the prepare's
+	                           question) and runs it as a job */
 };
 
 /* A subcommand (argument 1): its own flags add to the entry's. */

@@ -23,14 +23,17 @@ static const struct cmd_option cmd_agency_options[] = {
 	{ "max-per-minute", 1, "add, set: messages per minute (0: no limit)" },
 	{ "bulk-rcpts", 1, "add, set: recipients per 10 minutes (default "
 	    "1000; none: no bulk limit)" },
+	{ "domains", 1, "add, set: sending domains, comma-separated, for the "
+	    "SPF check (none: no domain)" },
 	{ NULL, 0, NULL },
 };
 
 /* The options in the order of enum agency_field's bits. */
 static const char *const agency_option_names[] = {
 	"name", "contact", "daily", "max-rcpts", "max-per-minute", "bulk-rcpts",
+	"domains",
 };
-#define AGENCY_NOPTIONS 6
+#define AGENCY_NOPTIONS 7
 
 /* Reads the options into a; returns an exit code, *fields what was given. */
 static int
@@ -87,6 +90,16 @@ agency_options(const struct cmd *c, struct cmd_ctx *ctx, const char *sub,
 				    sub, v);
 			a->bulk_rcpts = (long)n;
 			break;
+		case AGENCY_DOMAINS: {
+			char bad[200];
+
+			if (strcmp(v, "none") != 0 && policy_input_domains(v,
+			    a->domains, sizeof a->domains, bad,
+			    sizeof bad) != NULL)
+				return cmd_fail(ctx, EXIT_USAGE, "agency %s: "
+				    "--domains is not accepted: %s", sub, bad);
+			break;
+		}
 		}
 	}
 	return EXIT_OK;
@@ -134,7 +147,7 @@ agency_check(const struct cmd *c, struct cmd_ctx *ctx, bool create,
 	if (!create && *fields == 0)
 		return cmd_fail(ctx, EXIT_USAGE, "agency set: nothing to change; "
 		    "give --name, --contact, --daily, --max-rcpts, "
-		    "--max-per-minute or --bulk-rcpts");
+		    "--max-per-minute, --bulk-rcpts or --domains");
 	return EXIT_OK;
 }
 
@@ -369,6 +382,8 @@ agency_show(const struct cmd *c, struct cmd_ctx *ctx)
 	else
 		fprintf(ctx->out, "bulk limit:      %ld recipients per 10 "
 		    "minutes\n", a.bulk_rcpts);
+	fprintf(ctx->out, "domains:         %s\n", a.domains[0] ? a.domains :
+	    "-");
 	fprintf(ctx->out, "relay permits:   %zu\n", pl.n);
 	if (pl.n > 0) {
 		fputc('\n', ctx->out);
@@ -388,11 +403,11 @@ struct agency_sub {
 
 static const struct agency_sub agency_subs[] = {
 	{ "add", "agency add ID --name TEXT [--contact TEXT] [--daily N] "
-	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none]", 1,
-	    true, agency_add },
+	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none] "
+	    "[--domains D,D|none]", 1, true, agency_add },
 	{ "set", "agency set ID [--name TEXT] [--contact TEXT] [--daily N] "
-	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none]", 1,
-	    true, agency_set },
+	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none] "
+	    "[--domains D,D|none]", 1, true, agency_set },
 	{ "list", "agency list", 0, false, agency_list },
 	{ "show", "agency show ID", 1, false, agency_show },
 };

@@ -13,6 +13,7 @@
 #include "core/exitcode.h"
 #include "core/permit_csv.h"
 #include "cmd/policy_cmd.h"
+#include "cmd/spf_cmd.h"
 #include "core/policy_input.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
@@ -340,6 +341,7 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 	struct redis *r;
 	char cause[512], who[STORE_WHO_MAX], *data;
 	size_t len, added = 0, replaced = 0, i, k;
+	json_t *warnings;
 	int code;
 
 	if ((data = permit_read_file(path, &len, cause, sizeof cause)) == NULL)
@@ -401,11 +403,14 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		cmd_said(ctx, "%s: %zu permits imported: %zu added, %zu "
 		    "replaced", path, csv.nrows, added, replaced);
 	}
+	/* Agencies whose SPF does not pass from every gateway: warned. */
+	warnings = json_array();
+	spf_cmd_import_warnings(ctx, r, csv.rows, csv.nrows, warnings);
 	if (ctx->json)
-		cmd_json_print(ctx, json_pack("{s:s,s:I,s:I,s:I,s:b}", "file",
-		    path, "rows", (json_int_t)csv.nrows, "added",
+		cmd_json_print(ctx, json_pack("{s:s,s:I,s:I,s:I,s:b,s:o}",
+		    "file", path, "rows", (json_int_t)csv.nrows, "added",
 		    (json_int_t)added, "replaced", (json_int_t)replaced,
-		    "dry_run", ctx->dry_run));
+		    "dry_run", ctx->dry_run, "spf_warnings", warnings));
 	else if (ctx->dry_run)
 		fprintf(ctx->out, "dry run: %s: %zu permit%s are good (%zu new, "
 		    "%zu replacing); nothing was imported\n", path, csv.nrows,
@@ -414,6 +419,11 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "%s: %zu permit%s imported: %zu added, %zu "
 		    "replaced\n", path, csv.nrows, csv.nrows == 1 ? "" : "s",
 		    added, replaced);
+	for (i = 0; !ctx->json && i < json_array_size(warnings); i++)
+		fprintf(ctx->out, "warning: %s\n", json_string_value(
+		    json_array_get(warnings, i)));
+	if (!ctx->json)
+		json_decref(warnings);
 	permit_csv_free(&csv);
 	return EXIT_OK;
 }

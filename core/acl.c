@@ -83,7 +83,10 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	fprintf(f, " (~%salert:* ~%s" KEY_ALERTS " ~%salerts:* +get +set +hget "
 	    "+hset +hdel +hgetall +incr +type +zadd +zremrangebyscore "
 	    "+expire)", p, p, p);
-	fputc('\n', f);
+	/* The block-list watch: its gateway's hash, and the console's
+	 * request of a check (read only). */
+	fprintf(f, " (~%s" KEY_REP " +hgetall +hset +hdel)", p, n);
+	fprintf(f, " (%%R~%s" KEY_REP_CHECK " +get)\n", p);
 }
 
 void

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/shell.h"
@@ -241,13 +243,38 @@ load_endpoint(struct cfgctx *ctx, const char *path, json_t *v,
 	return 0;
 }
 
+/* One of redis.tunnels: {host, port, local_port}. */
+static int
+load_tunnel(struct cfgctx *ctx, const char *path, json_t *v,
+    struct config_tunnel *t)
+{
+	static const char *const keys[] = { "host", "port", "local_port", NULL };
+	json_t *obj = NULL;
+
+	if (get_object(ctx, path, v, &obj) == -1 ||
+	    check_keys(ctx, path, obj, keys) == -1 ||
+	    require(ctx, path, obj, "host", "the master's address as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "port", "the master's port as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "local_port", "the port of the local "
+		"tunnel on 127.0.0.1") == -1 ||
+	    get_string(ctx, path, obj, "host", validate_host, "a host",
+		&t->host) == -1 ||
+	    get_int(ctx, path, obj, "port", 1, 65535, &t->port) == -1 ||
+	    get_int(ctx, path, obj, "local_port", 1, 65535, &t->local_port) ==
+		-1)
+		return -1;
+	return 0;
+}
+
 static int
 load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 {
 	static const char *const keys[] = { "host", "port", "sentinels",
-		"master_name", "user", "password_env", "password_file", "prefix",
+		"master_name", "tunnels", "user", "password_env", "password_file", "prefix",
 		"connect_timeout_ms", "command_timeout_ms", NULL };
-	json_t *obj = NULL, *v, *sentinels;
+	json_t *obj = NULL, *v, *sentinels, *tunnels;
 	size_t i;
 
 	r->port = 6379;
@@ -309,6 +336,25 @@ load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 			if (load_endpoint(ctx, path, v, &r->sentinels[i]) == -1)
 				return -1;
 		}
+		tunnels = json_object_get(obj, "tunnels");
+		if (tunnels != NULL && (!json_is_array(tunnels) ||
+		    json_array_size(tunnels) == 0))
+			return cfg_error(ctx, "redis.tunnels", "expected a "
+			    "non-empty array of {host, port, local_port}, got %s",
+			    json_kind(tunnels));
+		r->ntunnels = tunnels != NULL ? json_array_size(tunnels) : 0;
+		r->tunnels = xcalloc(r->ntunnels + 1, sizeof *r->tunnels);
+		for (i = 0; i < r->ntunnels; i++) {
+			char path[64];
+
+			snprintf(path, sizeof path, "redis.tunnels[%zu]", i);
+			if (load_tunnel(ctx, path, json_array_get(tunnels, i),
+				&r->tunnels[i]) == -1)
+				return -1;
+		}
+	} else if (json_object_get(obj, "tunnels") != NULL) {
+		return cfg_error(ctx, "redis.tunnels", "only used with "
+		    "sentinels; name the tunnel in redis.host and redis.port");
 	} else if (r->host == NULL) {
 		return cfg_error(ctx, "redis.host", "missing; expected a host "
 		    "name or address (or sentinels and master_name)");
@@ -719,6 +765,83 @@ load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/*
+ * Reads an array of strings at parent.key, each checked by `check` and
+ * stored as `canon` writes it (NULL: as written). Duplicates are refused.
+ */
+static int
+get_string_list(struct cfgctx *ctx, const char *parent, json_t *obj,
+    const char *key, const char *what, size_t max,
+    const char *(*check)(const char *),
+    const char *(*canon)(const char *, char *, size_t), char ***out,
+    size_t *nout)
+{
+	char path[256], sub[280], buf[256], shown[200];
+	const char *why;
+	json_t *list, *item;
+	size_t i, j;
+
+	join_path(path, sizeof path, parent, key);
+	if ((list = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return cfg_error(ctx, path, "expected an array of %s, got %s",
+		    what, json_kind(list));
+	if (json_array_size(list) > max)
+		return cfg_error(ctx, path, "%zu entries; accepted: at most %zu",
+		    json_array_size(list), max);
+	*out = xcalloc(json_array_size(list) + 1, sizeof **out);
+	json_array_foreach(list, i, item) {
+		snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+		if (!json_is_string(item))
+			return cfg_error(ctx, sub, "expected %s, got %s", what,
+			    json_kind(item));
+		if (strlen(json_string_value(item)) != json_string_length(item))
+			return cfg_error(ctx, sub, "contains a NUL character");
+		why = canon != NULL ? canon(json_string_value(item), buf,
+		    sizeof buf) : check(json_string_value(item));
+		if (why != NULL) {
+			validate_sanitize(shown, sizeof shown,
+			    json_string_value(item));
+			return cfg_error(ctx, sub, "'%s' is not %s: %s", shown,
+			    what, why);
+		}
+		(*out)[i] = xstrdup(canon != NULL ? buf :
+		    json_string_value(item));
+		*nout = i + 1;
+		for (j = 0; j < i; j++) {
+			if (strcasecmp((*out)[j], (*out)[i]) == 0)
+				return cfg_error(ctx, sub, "'%s' is listed "
+				    "twice", (*out)[i]);
+		}
+	}
+	return 0;
+}
+
+static const char *
+config_egress_canon(const char *s, char *buf, size_t len)
+{
+	return validate_ip_canon(s, buf, len);
+}
+
+/* A gateway's egress addresses: single addresses, canonical. */
+static int
+load_egress(struct cfgctx *ctx, const char *path, json_t *obj,
+    struct config_node *n)
+{
+	char sub[160];
+
+	if (json_object_get(obj, "egress") == NULL)
+		return 0;
+	if (n->role != NODE_GATEWAY) {
+		join_path(sub, sizeof sub, path, "egress");
+		return cfg_error(ctx, sub, "only gateways send mail out; '%s' "
+		    "is a mailbox node", n->name);
+	}
+	return get_string_list(ctx, path, obj, "egress", "an IP address", 64,
+	    NULL, config_egress_canon, &n->egress, &n->negress);
+}
+
 static const char *
 validate_start(const char *s)
 {
@@ -781,7 +904,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		"metrics_listen", NULL };
+		"metrics_listen", "egress", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -859,7 +982,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 		return cfg_error(ctx, path, "role_file and role_command are both "
 		    "set; use one");
 	if (load_maillog_node(ctx, path, obj, n) == -1 ||
-	    load_metrics(ctx, path, obj, n) == -1)
+	    load_metrics(ctx, path, obj, n) == -1 ||
+	    load_egress(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -909,14 +1033,14 @@ static const char *const config_mbx_names[CONFIG_MBX_NTEMPLATES] = {
 static const char *const config_mbx_names_list[] = { "probe", "restore",
 	"probe_restore", "status", NULL };
 
-static const char *const config_mbx_vars_probe[] = { "config", "root",
-	"user", NULL };
-static const char *const config_mbx_vars_restore[] = { "config", "root",
-	"user", "backup", "date", "folder", NULL };
-static const char *const config_mbx_vars_probe_restore[] = { "config",
-	"root", "user", "from", "to", NULL };
-static const char *const config_mbx_vars_status[] = { "config", "user",
-	"folder", NULL };
+static const char *const config_mbx_vars_probe[] = { "helper", "config",
+	"root", "user", NULL };
+static const char *const config_mbx_vars_restore[] = { "helper", "config",
+	"root", "user", "backup", "date", "folder", NULL };
+static const char *const config_mbx_vars_probe_restore[] = { "helper",
+	"config", "root", "user", "from", "to", NULL };
+static const char *const config_mbx_vars_status[] = { "helper", "config",
+	"user", "folder", NULL };
 
 const char *
 config_mailbox_template_name(enum config_mailbox_template t)
@@ -970,6 +1094,23 @@ config_mbx_check_writes(const char *t)
 	return NULL;
 }
 
+/*
+ * The restore script's path: it is the command sudo matches, so a plain
+ * absolute path (no space: sudo's line is the words joined by spaces).
+ */
+static const char *
+validate_helper(const char *s)
+{
+	const char *why = validate_path(s);
+
+	if (why != NULL)
+		return why;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/._+-") != strlen(s))
+		return "use letters, digits and / . _ + - only";
+	return NULL;
+}
+
 /* A mailbox template: one line, known placeholders, no sync or backup. */
 static int
 load_mailbox_template(struct cfgctx *ctx, const struct config *cfg,
@@ -1014,18 +1155,21 @@ static int
 load_mailbox(struct cfgctx *ctx, json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = { "templates", "restore_timeout_s",
-		NULL };
+		"helper", NULL };
 	struct config_mailbox *m = &cfg->mailbox;
 	json_t *obj = NULL, *v, *tobj = NULL;
 	int t;
 
 	m->restore_timeout_s = 6 * 3600;
+	m->helper = xstrdup(CONFIG_MBX_HELPER);
 	if ((v = json_object_get(root, "mailbox")) == NULL)
 		return 0;
 	if (get_object(ctx, "mailbox", v, &obj) == -1 ||
 	    check_keys(ctx, "mailbox", obj, keys) == -1 ||
 	    get_int(ctx, "mailbox", obj, "restore_timeout_s", 10, 7 * 86400,
-		&m->restore_timeout_s) == -1)
+		&m->restore_timeout_s) == -1 ||
+	    get_string(ctx, "mailbox", obj, "helper", validate_helper,
+		"a script path", &m->helper) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "templates")) == NULL)
 		return 0;
@@ -1187,6 +1331,105 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	return 0;
 }
 
+/* "IP" or "IP@PORT", unbound's way of writing a forwarder. */
+static const char *
+config_resolver_check(const char *s)
+{
+	static const char accepted[] = "use an IP address, optionally with "
+	    "@PORT (127.0.0.1@5353), or \"system\" for /etc/resolv.conf";
+	unsigned char a[16];
+	char host[64], *end;
+	const char *at = strchr(s, '@');
+	size_t hlen = at != NULL ? (size_t)(at - s) : strlen(s);
+	long port;
+
+	if (strcmp(s, "system") == 0)
+		return NULL;
+	if (hlen == 0 || hlen >= sizeof host)
+		return accepted;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+		return accepted;
+	if (at != NULL) {
+		if (at[1] < '0' || at[1] > '9')
+			return "the port after '@' is not a number from 1 to "
+			       "65535";
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+			return "the port after '@' is not a number from 1 to "
+			       "65535";
+	}
+	return NULL;
+}
+
+static int
+load_dns(struct cfgctx *ctx, json_t *root, struct config_dns *d)
+{
+	static const char *const keys[] = { "resolver", "timeout_ms", NULL };
+	json_t *obj = NULL, *v;
+	const char *at;
+
+	d->port = 53;
+	d->timeout_ms = 5000;
+	if ((v = json_object_get(root, "dns")) == NULL)
+		return 0;
+	if (get_object(ctx, "dns", v, &obj) == -1 ||
+	    check_keys(ctx, "dns", obj, keys) == -1 ||
+	    get_string(ctx, "dns", obj, "resolver", config_resolver_check,
+		"a resolver address", &d->resolver) == -1 ||
+	    get_int(ctx, "dns", obj, "timeout_ms", 100, 60000,
+		&d->timeout_ms) == -1)
+		return -1;
+	if (d->resolver != NULL && strcmp(d->resolver, "system") == 0) {
+		free(d->resolver);
+		d->resolver = NULL;
+	}
+	if (d->resolver == NULL)
+		return 0;
+	d->host = xstrdup(d->resolver);
+	if ((at = strchr(d->host, '@')) != NULL) {
+		d->port = atoi(at + 1);
+		d->host[at - d->host] = '\0';
+	}
+	return 0;
+}
+
+static const char *
+config_zone_canon(const char *s, char *buf, size_t len)
+{
+	const char *why;
+	size_t i;
+
+	if ((why = validate_domain(s)) != NULL)
+		return why;
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[i] = '\0';
+	return NULL;
+}
+
+static int
+load_dnsbl(struct cfgctx *ctx, json_t *root, struct config_dnsbl *b)
+{
+	static const char *const keys[] = { "zones", "interval_s", NULL };
+	json_t *obj = NULL, *v;
+
+	b->interval_s = 600;
+	if ((v = json_object_get(root, "dnsbl")) == NULL)
+		return 0;
+	if (get_object(ctx, "dnsbl", v, &obj) == -1 ||
+	    check_keys(ctx, "dnsbl", obj, keys) == -1 ||
+	    get_string_list(ctx, "dnsbl", obj, "zones", "a DNS zone name",
+		CONFIG_DNSBL_ZONES_MAX, NULL, config_zone_canon, &b->zones,
+		&b->nzones) == -1 ||
+	    get_int(ctx, "dnsbl", obj, "interval_s", 10, 86400,
+		&b->interval_s) == -1)
+		return -1;
+	return 0;
+}
+
 /* Reads a whole regular file of at most CONFIG_MAX_BYTES. */
 static char *
 read_file(struct cfgctx *ctx, size_t *lenp)
@@ -1231,7 +1474,7 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", "audit", "maillog", NULL };
+		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1264,7 +1507,9 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_mailbox(&ctx, root, cfg) == -1 ||
 	    load_ui(&ctx, root, &cfg->ui) == -1 ||
 	    load_audit(&ctx, root, &cfg->audit) == -1 ||
-	    load_maillog(&ctx, root, &cfg->maillog) == -1) {
+	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
+	    load_dns(&ctx, root, &cfg->dns) == -1 ||
+	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1285,6 +1530,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->redis.nsentinels; i++)
 		free(cfg->redis.sentinels[i].host);
 	free(cfg->redis.sentinels);
+	for (i = 0; i < cfg->redis.ntunnels; i++)
+		free(cfg->redis.tunnels[i].host);
+	free(cfg->redis.tunnels);
 	free(cfg->redis.master_name);
 	free(cfg->redis.user);
 	free(cfg->redis.password_env);
@@ -1313,12 +1561,21 @@ config_free(struct config *cfg)
 		free(n->policy.allow);
 		free(n->policy.fail_action);
 		free(n->policy.accept_action);
+		for (j = 0; j < n->negress; j++)
+			free(n->egress[j]);
+		free(n->egress);
 		free(n->maillog.file);
 		free(n->maillog.state_dir);
 	}
 	free(cfg->nodes);
+	free(cfg->dns.resolver);
+	free(cfg->dns.host);
+	for (i = 0; i < cfg->dnsbl.nzones; i++)
+		free(cfg->dnsbl.zones[i]);
+	free(cfg->dnsbl.zones);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
+	free(cfg->mailbox.helper);
 	free(cfg->ui.theme);
 	for (i = 0; i < cfg->maillog.nproviders; i++) {
 		free(cfg->maillog.providers[i].domain);

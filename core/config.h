@@ -17,12 +17,26 @@ struct config_endpoint {
 	int port;
 };
 
+/*
+ * A local TLS client tunnel to one Redis server: the master address
+ * Sentinel announces (host as Sentinel writes it, port) is reached at
+ * 127.0.0.1:local_port instead (docs/deploy.md, "Sentinel through the
+ * tunnel").
+ */
+struct config_tunnel {
+	char *host;
+	int port;
+	int local_port;
+};
+
 struct config_redis {
 	char *host; /* NULL when Sentinel is used */
 	int port;
 	struct config_endpoint *sentinels;
 	size_t nsentinels;
 	char *master_name;
+	struct config_tunnel *tunnels; /* with sentinels: none, or every master */
+	size_t ntunnels;
 	char *user; /* NULL: the default user */
 	char *password_env;
 	char *password_file;
@@ -107,6 +121,10 @@ struct config_node {
 	/* agent: the Prometheus /metrics listener; host NULL: none. A bare
 	 * port in the configuration binds 127.0.0.1. */
 	struct config_listen metrics;
+	/* Gateways: the addresses its mail leaves from (canonical text), for
+	 * the block-list watch and the SPF check. */
+	char **egress;
+	size_t negress;
 };
 
 /*
@@ -122,8 +140,12 @@ enum config_mailbox_template {
 	CONFIG_MBX_NTEMPLATES,
 };
 
+/* Where the mailnocd package installs the restore script on a node. */
+#define CONFIG_MBX_HELPER "/usr/lib/mailnoc/restore-mailbox"
+
 struct config_mailbox {
 	char *templates[CONFIG_MBX_NTEMPLATES]; /* NULL: the Dovecot default */
+	char *helper;            /* {helper}: the nodes' restore script */
 	int restore_timeout_s;                  /* one import, at most */
 };
 
@@ -131,6 +153,22 @@ struct config_ui {
 	char *theme;
 	int refresh_ms;
 	bool read_only;
+};
+
+/* The resolver the console and the agent ask (dns.resolver). */
+struct config_dns {
+	char *resolver;   /* "IP" or "IP@PORT"; NULL: the system's */
+	char *host;       /* its address, NULL with resolver */
+	int port;         /* 53 unless given */
+	int timeout_ms;   /* one round of look-ups, at most */
+};
+
+/* The block-list watch (dnsbl): zones looked up for every egress address. */
+#define CONFIG_DNSBL_ZONES_MAX 64
+struct config_dnsbl {
+	char **zones;     /* domain names, no trailing dot */
+	size_t nzones;    /* 0: no watch */
+	int interval_s;   /* between rounds; default 600 */
 };
 
 struct config_audit {
@@ -165,6 +203,8 @@ struct config {
 	struct config_ui ui;
 	struct config_audit audit;
 	struct config_maillog maillog;
+	struct config_dns dns;
+	struct config_dnsbl dnsbl;
 };
 
 /*

@@ -97,6 +97,16 @@ check "nor DEL the mail log counters" refused agent-gw1 DEL "${P}log:t:m:1"
 check "nor write another node's log position" refused agent-gw1 HSET "${P}log:pos:gw2" offset 0
 check "nor DEL a harvest suspect" refused agent-gw1 DEL "${P}suspect:192.0.2.1"
 check "nor block without maillog.harvest.auto_block" refused agent-gw1 ZADD "${P}blocks" 0 192.0.2.1
+# The block-list watch: its own rep hash, and rep:check read only.
+check "agent-gw1 cannot write gw2's block-list state" refused agent-gw1 HSET "${P}rep:gw2" "203.0.113.9|bl.example.org" '{}'
+check "nor delete it" refused agent-gw1 DEL "${P}rep:gw2"
+check "nor delete its own" refused agent-gw1 DEL "${P}rep:gw1"
+check "nor ask for a check (SET rep:check)" refused agent-gw1 SET "${P}rep:check" 1
+expect_eq "it may write its own block-list state" "1 1" \
+	"$(as agent-gw1 HSET "${P}rep:gw1" t_acl x) $(as agent-gw1 HDEL "${P}rep:gw1" t_acl)"
+as admin SET "${P}rep:check" t_acl >/dev/null
+expect_eq "and read rep:check" t_acl "$(as agent-gw1 GET "${P}rep:check")"
+as admin DEL "${P}rep:check" >/dev/null
 expect_eq "the block is still whole" "t_acl 0" \
 	"$(as admin HMGET "${P}block:$IP" reason until | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "and indexed" 0 "$(as admin ZSCORE "${P}blocks" "$IP")"

@@ -130,7 +130,13 @@ test_agent_per_node(void **state)
 	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
 	    "+hlen) "
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
-	    "+hgetall +incr +type +zadd +zremrangebyscore +expire)");
+	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
+	    "(~t:rep:gw1 +hgetall +hset +hdel) "
+	    "(%R~t:rep:check +get)");
+	/* The block-list watch writes its own gateway's hash only, and
+	 * only reads the console's request of a check. */
+	assert_null(strstr(l, "rep:*"));
+	assert_null(strstr(l, "(~t:rep:check"));
 	/* No key pattern of another node; all nodes only to read (the
 	 * alert rules). */
 	assert_null(strstr(l, "mbx1"));

@@ -197,8 +197,8 @@ static const struct refusal refusals[] = {
 	{ "agency add dmv", EXIT_USAGE,
 	  "agency add: give the agency's name with --name TEXT" },
 	{ "agency set dmv", EXIT_USAGE, "agency set: nothing to change; give "
-	  "--name, --contact, --daily, --max-rcpts, --max-per-minute or "
-	  "--bulk-rcpts" },
+	  "--name, --contact, --daily, --max-rcpts, --max-per-minute, "
+	  "--bulk-rcpts or --domains" },
 	{ "agency add dmv --name DMV --daily many", EXIT_USAGE,
 	  "agency add: --daily 'many' is not accepted; use a whole number of "
 	  "messages per day (0: not declared)" },

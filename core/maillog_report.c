@@ -8,6 +8,20 @@
 
 #include "core/xalloc.h"
 
+/* Counts are kept at most this (a Redis counter can hold more): the sums
+ * and shares of three of them never overflow. */
+#define ML_COUNT_MAX 1000000000000000LL
+
+/* a + n, both in 0..ML_COUNT_MAX, saturated. */
+static void
+ml_add(long long *a, long long n)
+{
+	if (n > ML_COUNT_MAX - *a)
+		*a = ML_COUNT_MAX;
+	else
+		*a += n;
+}
+
 /* A string as JSON; text that is not UTF-8 (a log's bytes) as "?". */
 static json_t *
 js(const char *s)
@@ -69,23 +83,25 @@ ml_providers_add(struct ml_providers *p, const char *field, long long n)
 	    len > MAILLOG_DOMAIN_MAX + 1 || n < 0)
 		return;
 	m = bar + 1;
+	if (n > ML_COUNT_MAX)
+		n = ML_COUNT_MAX;
 	if (strcmp(m, "delivered") == 0)
-		provider_get(p, field, len)->delivered += n;
+		ml_add(&provider_get(p, field, len)->delivered, n);
 	else if (strcmp(m, "deferred") == 0)
-		provider_get(p, field, len)->deferred += n;
+		ml_add(&provider_get(p, field, len)->deferred, n);
 	else if (strcmp(m, "bounced") == 0)
-		provider_get(p, field, len)->bounced += n;
+		ml_add(&provider_get(p, field, len)->bounced, n);
 	else if (strcmp(m, "delay_ms") == 0)
-		provider_get(p, field, len)->delay_ms += n;
+		ml_add(&provider_get(p, field, len)->delay_ms, n);
 	else if (strncmp(m, "def_", 4) == 0 &&
 	    delay_class_parse(m + 4, &c) == 0)
-		provider_get(p, field, len)->def[c] += n;
+		ml_add(&provider_get(p, field, len)->def[c], n);
 	else if (m[0] == 'd' && m[1] >= '0' && m[1] <= '9') {
 		b = strtol(m + 1, &end, 10);
 		if (*end != '\0' || b >= MAILLOG_DELAY_BUCKETS)
 			return;
 		v = provider_get(p, field, len);
-		v->hist[b] += n;
+		ml_add(&v->hist[b], n);
 	}
 }
 
@@ -241,8 +257,8 @@ agency_top(struct ml_agency *g, const char *domain, size_t dlen,
 		memcpy(t->domain, domain, dlen);
 		t->domain[dlen] = '\0';
 	}
-	t->bounced += bounced;
-	t->invalid += invalid;
+	ml_add(&t->bounced, bounced);
+	ml_add(&t->invalid, invalid);
 	/* Keep the list most bounced first. */
 	for (i = (size_t)(t - g->top); i > 0 &&
 	    g->top[i].bounced > g->top[i - 1].bounced; i--) {
@@ -277,15 +293,17 @@ ml_agencies_add(struct ml_agencies *a, const char *field, long long n)
 		memset(g, 0, sizeof *g);
 		memcpy(g->name, field, len);
 	}
+	if (n > ML_COUNT_MAX)
+		n = ML_COUNT_MAX;
 	if (strcmp(m, "delivered") == 0)
-		g->delivered += n;
+		ml_add(&g->delivered, n);
 	else if (strcmp(m, "deferred") == 0)
-		g->deferred += n;
+		ml_add(&g->deferred, n);
 	else if (strcmp(m, "bounced") == 0) {
-		g->bounced += n;
+		ml_add(&g->bounced, n);
 		agency_top(g, b1 + 1, (size_t)(b2 - b1 - 1), n, 0);
 	} else if (strcmp(m, "invalid") == 0) {
-		g->invalid += n;
+		ml_add(&g->invalid, n);
 		agency_top(g, b1 + 1, (size_t)(b2 - b1 - 1), 0, n);
 	}
 }
@@ -310,6 +328,10 @@ void
 ml_suspect_field(struct ml_suspect *s, const char *field, const char *value)
 {
 	long long v = strtoll(value, NULL, 10);
+
+	/* Counts and epoch seconds: anything else is read as none. */
+	if (v < 0 || v > (1LL << 40))
+		v = 0;
 
 	if (strcmp(field, "count") == 0)
 		s->count = v;

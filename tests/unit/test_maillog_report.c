@@ -114,6 +114,28 @@ test_providers_rule(void **state)
 	ml_providers_free(&p);
 }
 
+/* Counts from Redis beyond any real one (found by fuzz_maillog_report):
+ * saturated, never an overflow in the sums and shares. */
+static void
+test_providers_huge(void **state)
+{
+	struct ml_providers p;
+	struct delay_rule rule;
+
+	(void)state;
+	ml_providers_init(&p, 3600);
+	ml_providers_add(&p, "a.test|delivered", 9223372036854775807LL);
+	ml_providers_add(&p, "a.test|delivered", 9223372036854775807LL);
+	ml_providers_add(&p, "a.test|bounced", 9223372036854775807LL);
+	ml_providers_add(&p, "b.test|deferred", 1);
+	delay_rule_init(&rule);
+	ml_providers_finish(&p, &rule);
+	assert_int_equal(find(&p, "a.test")->delivered, 1000000000000000LL);
+	assert_true(ml_provider_bounced_pct(find(&p, "a.test")) > 49.9 &&
+	    ml_provider_bounced_pct(find(&p, "a.test")) < 50.1);
+	ml_providers_free(&p);
+}
+
 static void
 test_provider_json(void **state)
 {
@@ -310,6 +332,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_providers_sum),
 		cmocka_unit_test(test_providers_rule),
+		cmocka_unit_test(test_providers_huge),
 		cmocka_unit_test(test_provider_json),
 		cmocka_unit_test(test_agencies),
 		cmocka_unit_test(test_agency_top),

@@ -18,6 +18,10 @@ forget() {
 	rc del "mailnoc:block:$IP" "mailnoc:suspect:$IP" >/dev/null
 	rc zrem mailnoc:blocks "$IP" >/dev/null
 	rc zrem mailnoc:suspects "$IP" >/dev/null
+	# The mix's mail still queued (throttled, dead): not left to others.
+	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
+		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
+		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
 }
 
 forget

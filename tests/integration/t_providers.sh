@@ -46,6 +46,11 @@ lcli() {
 forget() {
 	lcli DEL "mailnoc:suspect:$IP" >/dev/null
 	lcli ZREM mailnoc:suspects "$IP" >/dev/null
+	# Its alert resolves at the agents' next evaluation.
+	# The mix's mail still queued (throttled, dead): not left to others.
+	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
+		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
+		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
 }
 forget
 trap forget EXIT
@@ -128,6 +133,15 @@ expect_eq "the suspect has sample addresses of inbound.test" "true" \
 expect_eq "the suspect was seen on gw1, is not blocked" "gw1 false" \
 	"$(echo "$S" | jq -r '"\(.node) \(.blocked)"')"
 expect_contains "the table lists it" "$IP" "$("$B" clients --suspects)"
+# The agents' harvest rule records it as an alert (first run three
+# heartbeat periods after the agents start, then every period).
+harvest_alert() {
+	"$B" alerts --json | jq -e --arg ip "$IP" \
+		'.[] | select(.kind == "harvest" and .subject == $ip and .active)' \
+		>/dev/null
+}
+check "the agents raise a harvest alert for $IP within 40 s" \
+	wait_for 40 harvest_alert
 "$B" clients >/dev/null 2>&1
 expect_eq "clients without --suspects is a usage error" 2 $?
 

@@ -24,8 +24,21 @@ forget() {
 		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
 }
 
+WERE_RUNNING=$(agents_running)
+# At the end: the agents resolve the suspect's alert before they are put
+# back as they were (an alert of a forgotten suspect left for others).
+alert_resolved() {
+	i=0
+	while [ $i -lt 40 ]; do
+		"$MAILNOC_BIN/mailnoc" alerts --json 2>/dev/null | jq -e --arg ip "$IP" \
+			'any(.[]; .kind == "harvest" and .subject == $ip)' \
+			>/dev/null || return 0
+		sleep 0.5; i=$((i + 1))
+	done
+}
 forget
-trap 'forget; tui_stop' EXIT INT TERM
+trap 'forget; tui_stop; alert_resolved; agents_restore "$WERE_RUNNING"' EXIT
+trap 'exit 1' INT TERM
 tests/lab/agents start >/dev/null 2>&1
 # Throttled mail for the Providers view (past the classifier's sample).
 tests/lab/mixed --throttled 12 --accepted 2 --inbound 0 --dead 0 \

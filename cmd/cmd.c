@@ -20,6 +20,8 @@ extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_ack_entry;
 extern const struct cmd_entry cmd_silence_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_providers_entry;
+extern const struct cmd_entry cmd_clients_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
@@ -57,6 +59,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ack_entry,
 	&cmd_silence_entry,
 	&cmd_check_entry,
+	&cmd_providers_entry,
+	&cmd_clients_entry,
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,

@@ -782,6 +782,8 @@ console_draw_banner(struct console *c, int y)
 	if (!c->redis_down && c->snap != NULL) {
 		const struct alert *worst = console_worst_alert(c, &others);
 
+		/* The alert store first; before the agents record them, the
+		 * console's own lines (throttling, a harvest suspect). */
 		if (worst != NULL) {
 			snprintf(line, sizeof line, "%s", worst->malformed[0] ?
 			    worst->malformed : worst->text);
@@ -789,7 +791,7 @@ console_draw_banner(struct console *c, int y)
 				snprintf(age, sizeof age, "  +%zu more (!)", others);
 			else
 				age[0] = '\0';
-		} else if (c->alert[0] == '\0')
+		} else if (c->alert[0] == '\0' && c->harvest[0] == '\0')
 			return 0;
 		attrset(theme_attr(worst != NULL && worst->severity ==
 		    ALERT_WARNING ? ROLE_WARN : ROLE_ALERT));
@@ -797,6 +799,9 @@ console_draw_banner(struct console *c, int y)
 		mvaddnstr(y, 0, " ALERT ", COLS);
 		if (worst == NULL) {
 			addnstr(c->alert, COLS - getcurx(stdscr));
+			if (c->alert[0] != '\0' && c->harvest[0] != '\0')
+				addnstr("; ", COLS - getcurx(stdscr));
+			addnstr(c->harvest, COLS - getcurx(stdscr));
 		} else {
 			/* The count stays in sight: the text gives way. */
 			int room = COLS - getcurx(stdscr) - (int)strlen(age);

@@ -70,7 +70,7 @@ struct view {
 	"3 queues  q quit"
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 9
+#define CONSOLE_NVIEWS 10
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {
@@ -98,6 +98,7 @@ struct console {
 	bool message_error;
 	char alert[256];             /* a provider throttling the gateways */
 	struct alert_list *alerts;   /* the active alerts; NULL before */
+	char harvest[256];           /* a directory harvest suspect */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
 	struct cmd confirm_cmd;      /* the command to run when confirmed... */

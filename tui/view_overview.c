@@ -4,6 +4,7 @@
 
 #include "core/alert.h"
 #include "core/format.h"
+#include "core/maillog_report.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
 #include "tui/view.h"
@@ -175,6 +176,18 @@ overview_draw(void *state, struct console *c, int y, int h)
 			if (n->queue[Q_CORRUPT] > 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "%ld corrupt", n->queue[Q_CORRUPT]);
+			else if (ml_retention_short(n->log_age,
+			    ML_RETENTION_DAYS)) {
+				/* Fewer days of mail log than kept by rule. */
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "log %ldd<%dd", n->log_age / 86400,
+				    ML_RETENTION_DAYS);
+				if (r->role == ROLE_NORMAL)
+					r->role = ROLE_WARN;
+			} else if (n->load1 >= 0 && n->log_age >= 0)
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "load %.2f disk %d%% log %ldd", n->load1,
+				    n->disk_pct, n->log_age / 86400);
 			else if (n->load1 >= 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "load %.2f disk %d%%", n->load1, n->disk_pct);

@@ -80,6 +80,43 @@ worker_msg_new(enum worker_msg_kind kind)
 	return m;
 }
 
+/* Reads what the mail log followers counted that the view shows, and the
+ * harvest suspects (the header's alert) every time. */
+static void
+worker_maillog(struct worker *w, struct redis *r, unsigned what,
+    long long now)
+{
+	struct worker_msg *m;
+
+	if (what & FETCH_PROVIDERS) {
+		m = worker_msg_new(WMSG_PROVIDERS);
+		m->providers = xcalloc(1, sizeof *m->providers);
+		if (maillog_store_providers(r, now, MAILLOG_STORE_MINUTES,
+		    m->providers, m->text, sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->providers);
+			m->providers = NULL;
+		}
+		worker_post(w, m);
+	}
+	if (what & FETCH_ML_AGENCIES) {
+		m = worker_msg_new(WMSG_ML_AGENCIES);
+		m->ml_agencies = xcalloc(1, sizeof *m->ml_agencies);
+		if (maillog_store_agencies(r, now, m->ml_agencies, m->text,
+		    sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->ml_agencies);
+			m->ml_agencies = NULL;
+		}
+		worker_post(w, m);
+	}
+	m = worker_msg_new(WMSG_SUSPECTS);
+	if (maillog_store_suspects(r, &m->suspects, &m->nsuspects, m->text,
+	    sizeof m->text) == -1)
+		m->failed = 1;
+	worker_post(w, m);
+}
+
 /* Reads the blocks, agencies or permits a view shows, on the worker's own
  * connection, and posts each result (or why it failed). */
 static void
@@ -150,6 +187,7 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	worker_maillog(w, r, what, now_ms / 1000);
 }
 
 static void *
@@ -198,7 +236,7 @@ worker_main(void *arg)
 		snprintf(agency, sizeof agency, "%s", w->agency);
 		pthread_mutex_unlock(&w->lock);
 		/* A Redis that just failed would only fail again, slowly. */
-		if (up && what != 0)
+		if (up)
 			worker_policy(w, &r, what, agency);
 
 		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
@@ -398,6 +436,15 @@ worker_msg_free(struct worker_msg *m)
 		alert_list_free(m->alerts);
 		free(m->alerts);
 	}
+	if (m->providers != NULL) {
+		ml_providers_free(m->providers);
+		free(m->providers);
+	}
+	if (m->ml_agencies != NULL) {
+		ml_agencies_free(m->ml_agencies);
+		free(m->ml_agencies);
+	}
+	free(m->suspects);
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);
 		free(m->probe);

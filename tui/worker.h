@@ -9,6 +9,7 @@
 #include "backends/alert_store.h"
 #include "backends/audit_store.h"
 #include "backends/mailbox.h"
+#include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "cmd/cmd.h"
@@ -30,6 +31,9 @@ enum worker_msg_kind {
 	WMSG_RESTORE_DONE, /* a restore ended: step, or failed and text */
 	WMSG_AUDIT,       /* the audit trail: audit, or failed and text */
 	WMSG_ALERTS,      /* the active alerts: alerts, or failed and text */
+	WMSG_PROVIDERS,   /* the providers' last hour: providers, or failed */
+	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
+	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -48,6 +52,8 @@ enum worker_fetch {
 	FETCH_PERMITS = 0x04, /* of one agency */
 	FETCH_AUDIT = 0x08,   /* the newest audit records */
 	FETCH_ALERTS = 0x10,  /* the active alerts and silences */
+	FETCH_PROVIDERS = 0x20, /* the mail log's providers, last hour */
+	FETCH_ML_AGENCIES = 0x40, /* the mail log's agencies, today */
 };
 
 struct worker_msg {
@@ -65,6 +71,10 @@ struct worker_msg {
 	struct permit_list *permits;   /* WMSG_PERMITS */
 	struct audit_list *audit;      /* WMSG_AUDIT */
 	struct alert_list *alerts;     /* WMSG_ALERTS */
+	struct ml_providers *providers;   /* WMSG_PROVIDERS */
+	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
+	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
+	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */
 	struct worker_restore_step step; /* WMSG_RESTORE_STEP, _DONE */

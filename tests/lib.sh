@@ -223,3 +223,27 @@ agents_restore() {
 		esac
 	done
 }
+
+# policy_ask PORT IP: the answer of the policy service on PORT to a relay
+# request from IP (3 s at most; empty when it does not answer).
+policy_ask() {
+	perl -e '
+		use IO::Socket::INET;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 0;
+		print $s "request=smtpd_access_policy\nprotocol_state=RCPT\n" .
+			"client_address=$ARGV[1]\n\n";
+		local $SIG{ALRM} = sub { exit 0 }; alarm 3;
+		while (defined(my $l = <$s>)) { chomp $l; last if $l eq ""; print "$l\n" }' "$1" "$2"
+}
+
+# policy_wait PORT SECONDS EXPECTED IP: true once the policy service on PORT
+# answers EXPECTED for IP, asking every 0.2 s for SECONDS at most.
+policy_wait() {
+	pw_i=0
+	while [ "$pw_i" -lt "$(($2 * 5))" ]; do
+		[ "$(policy_ask "$1" "$4")" = "$3" ] && return 0
+		sleep 0.2
+		pw_i=$((pw_i + 1))
+	done
+	return 1
+}

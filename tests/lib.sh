@@ -247,3 +247,17 @@ policy_wait() {
 	done
 	return 1
 }
+
+# sentinel_seed_gw1 MASTER REPLICA: the Sentinel tests' node: an active
+# gateway gw1 of cluster gw with 7 deferred, written to the Redis on port
+# MASTER; returns once the replica on port REPLICA has it too (5 s at most),
+# so that it outlives the master's going.
+sentinel_seed_gw1() {
+	redis-cli -p "$1" hset mailnoc:node:gw1 role gateway cluster gw \
+		state active q_deferred 7 updated_at "$(date +%s)" >/dev/null
+	redis-cli -p "$1" set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
+	for sg_i in $(seq 50); do
+		[ "$(redis-cli -p "$2" hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
+		sleep 0.1
+	done
+}

@@ -56,14 +56,7 @@ cat > "$T/config.json" <<EOC
                "policy": { "listen": [ "127.0.0.1:$PP" ] } } ] }
 EOC
 
-now=$(date +%s)
-redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
-redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
-# Let the replica catch up before the master goes.
-for i in $(seq 50); do
-	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
-	sleep 0.1
-done
+sentinel_seed_gw1 "$M" "$R"
 
 "$B/mailnocd" -c "$T/config.json" --node gw9 --log "$T/agent.log" &
 APID=$!

@@ -140,13 +140,7 @@ reads_through() {
 	check "$3 both went through the $1's tunnel" [ "$(through "$1")" -gt "$rt_n0" ]
 }
 
-now=$(date +%s)
-redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
-redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
-for i in $(seq 50); do
-	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
-	sleep 0.1
-done
+sentinel_seed_gw1 "$M" "$R"
 
 out=$("$B/mailnoc" -c "$T/no-tunnels.json" nodes 2>&1)
 rc=$?

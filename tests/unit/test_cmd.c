@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "tui/keymap.h"
+#include "tests/unit/cmd_run.h"
 
 static int
 parse(const char *line, struct cmd *c, char *cause)
@@ -21,31 +22,22 @@ parse(const char *line, struct cmd *c, char *cause)
 static void
 test_find(void **state)
 {
-	char cause[512];
-
 	(void)state;
-	assert_string_equal(cmd_find("nodes", cause, sizeof cause)->name,
-	    "nodes");
+	assert_finds("nodes", "nodes", NULL);
 	/* Aliases and unique prefixes. */
-	assert_string_equal(cmd_find("overview", cause, sizeof cause)->name,
-	    "nodes");
-	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
-	assert_string_equal(cmd_find("?", cause, sizeof cause)->name, "help");
-	assert_string_equal(cmd_find("clu", cause, sizeof cause)->name,
-	    "clusters");
-	assert_string_equal(cmd_find("st", cause, sizeof cause)->name,
-	    "status");
-	assert_null(cmd_find("bogus", cause, sizeof cause));
-	assert_string_equal(cause, "unknown command 'bogus'; see 'help'");
-	assert_string_equal(cmd_find("ev", cause, sizeof cause)->name, "events");
-	assert_null(cmd_find("", cause, sizeof cause));
+	assert_finds("overview", "nodes", NULL);
+	assert_finds("q", "quit", NULL);
+	assert_finds("?", "help", NULL);
+	assert_finds("clu", "clusters", NULL);
+	assert_finds("st", "status", NULL);
+	assert_finds("bogus", NULL, "unknown command 'bogus'; see 'help'");
+	assert_finds("ev", "events", NULL);
+	assert_finds("", NULL, NULL);
 	/* A prefix two names share is refused with both names. */
-	assert_null(cmd_find("qu", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'qu': queue, quit");
-	assert_string_equal(cmd_find("que", cause, sizeof cause)->name,
-	    "queue");
+	assert_finds("qu", NULL, "ambiguous command 'qu': queue, quit");
+	assert_finds("que", "queue", NULL);
 	/* "q" is quit's alias, so it is not ambiguous. */
-	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
+	assert_finds("q", "quit", NULL);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
+#include "tests/unit/cmd_run.h"
 
 /* What the fake console saw. */
 static char asked[512], job[1024], shown[64];
@@ -90,26 +91,9 @@ static int
 run(const char *line, bool read_only, char *out, size_t outlen, char *cause)
 {
 	struct cmd_ctx ctx = { 0 };
-	struct cmd c;
-	char *buf = NULL;
-	size_t len = 0;
-	int code;
 
 	ctx.read_only = read_only;
-	ctx.out = open_memstream(&buf, &len);
-	if (cmd_parse_string(line, &c, cause, 512) == -1) {
-		fclose(ctx.out);
-		free(buf);
-		return -1;
-	}
-	code = cmd_exec(&c, &ctx);
-	cmd_free(&c);
-	fclose(ctx.out);
-	snprintf(cause, 512, "%s", ctx.cause);
-	if (out != NULL)
-		snprintf(out, outlen, "%s", buf != NULL ? buf : "");
-	free(buf);
-	return code;
+	return cmd_run_line(&ctx, line, out, outlen, cause);
 }
 
 /* Runs a line in the fake console. */
@@ -415,29 +399,18 @@ test_console_import(void **state)
 static void
 test_names(void **state)
 {
-	char cause[512];
-
 	(void)state;
 	/* block and blocks, agency and agencies: exact names win. */
-	assert_string_equal(cmd_find("block", cause, sizeof cause)->name,
-	    "block");
-	assert_string_equal(cmd_find("blocks", cause, sizeof cause)->name,
-	    "blocks");
-	assert_string_equal(cmd_find("agency", cause, sizeof cause)->name,
-	    "agency");
-	assert_string_equal(cmd_find("agencies", cause, sizeof cause)->name,
-	    "agencies");
-	assert_string_equal(cmd_find("perm", cause, sizeof cause)->name,
-	    "permit");
-	assert_string_equal(cmd_find("unb", cause, sizeof cause)->name,
-	    "unblock");
-	assert_string_equal(cmd_find("ext", cause, sizeof cause)->name,
-	    "extend");
+	assert_finds("block", "block", NULL);
+	assert_finds("blocks", "blocks", NULL);
+	assert_finds("agency", "agency", NULL);
+	assert_finds("agencies", "agencies", NULL);
+	assert_finds("perm", "permit", NULL);
+	assert_finds("unb", "unblock", NULL);
+	assert_finds("ext", "extend", NULL);
 	/* "e" was events alone; extend shares it now. */
-	assert_null(cmd_find("e", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'e': events, extend");
-	assert_null(cmd_find("un", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'un': undrain, unblock");
+	assert_finds("e", NULL, "ambiguous command 'e': events, extend");
+	assert_finds("un", NULL, "ambiguous command 'un': undrain, unblock");
 }
 
 int

@@ -1,5 +1,6 @@
-/* Runs a command line through the command table as batch mode would, for
- * the unit tests of commands, and which command a word finds. Include after cmocka.h and cmd/cmd.h. */
+/* For the unit tests of commands: runs a command line through the command
+ * table as batch mode would, and checks which command a word finds.
+ * Include after cmocka.h and cmd/cmd.h. */
 #ifndef MAILNOC_TEST_CMD_RUN_H
 #define MAILNOC_TEST_CMD_RUN_H
 

@@ -38,6 +38,17 @@ test_find(void **state)
 	assert_finds("que", "queue", NULL);
 	/* "q" is quit's alias, so it is not ambiguous. */
 	assert_finds("q", "quit", NULL);
+	/* block and blocks, agency and agencies: exact names win. */
+	assert_finds("block", "block", NULL);
+	assert_finds("blocks", "blocks", NULL);
+	assert_finds("agency", "agency", NULL);
+	assert_finds("agencies", "agencies", NULL);
+	assert_finds("perm", "permit", NULL);
+	assert_finds("unb", "unblock", NULL);
+	assert_finds("ext", "extend", NULL);
+	/* "e" was events alone; extend shares it now. */
+	assert_finds("e", NULL, "ambiguous command 'e': events, extend");
+	assert_finds("un", NULL, "ambiguous command 'un': undrain, unblock");
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Runs `line` with ctx (the caller sets what the case needs: cfg,
@@ -57,7 +58,8 @@ assert_finds(const char *word, const char *name, const char *why)
 	}
 	if (e == NULL)
 		fail_msg("'%s' finds none (%s), not %s", word, cause, name);
-	assert_string_equal(e->name, name);
+	if (strcmp(e->name, name) != 0)
+		fail_msg("'%s' finds %s, not %s", word, e->name, name);
 }
 
 #endif

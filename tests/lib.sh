@@ -261,3 +261,18 @@ sentinel_seed_gw1() {
 		sleep 0.1
 	done
 }
+
+# sentinel_failover MASTER SENTINEL PORT: shuts down the Redis master on
+# port MASTER; true once the Sentinel on port SENTINEL names the master of
+# "lab" at PORT (30 s at most).
+sentinel_failover() {
+	redis-cli -p "$1" shutdown nosave >/dev/null 2>&1
+	sf_i=0
+	while [ "$sf_i" -lt 300 ]; do
+		[ "$(redis-cli -p "$2" sentinel get-master-addr-by-name lab \
+			2>/dev/null | tail -n 1)" = "$3" ] && return 0
+		sleep 0.1
+		sf_i=$((sf_i + 1))
+	done
+	return 1
+}

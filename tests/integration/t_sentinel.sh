@@ -68,14 +68,7 @@ expect_contains "through sentinel (the first one is dead), status reads the mast
 out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
 expect_contains "nodes shows what the master holds" '"deferred":7' "$out"
 
-redis-cli -p $M shutdown nosave >/dev/null 2>&1
-moved=no
-for i in $(seq 300); do
-	addr=$(redis-cli -p $S sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
-	if [ "$addr" = "$R" ]; then moved=yes; break; fi
-	sleep 0.1
-done
-expect_eq "sentinel promoted the replica" yes "$moved"
+check "sentinel promoted the replica" sentinel_failover "$M" "$S" "$R"
 out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
 expect_contains "after the failover the console follows to the new master" "\"port\":$R" "$out"
 out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)

@@ -158,14 +158,7 @@ APID=$!
 check "the policy service asks the master through its tunnel" policy_wait "$PP" 10 \
 	"action=REJECT 127.0.9.1 is not registered for relay" 127.0.9.1
 
-redis-cli -p $M shutdown nosave >/dev/null 2>&1
-moved=no
-for i in $(seq 300); do
-	addr=$(redis-cli -p $LS sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
-	if [ "$addr" = "$RT" ]; then moved=yes; break; fi
-	sleep 0.1
-done
-expect_eq "sentinel promoted the replica (announcing its TLS port)" yes "$moved"
+check "sentinel promoted the replica (announcing its TLS port)" sentinel_failover "$M" "$LS" "$RT"
 reads_through replica "$RT" "after the failover"
 redis-cli -p $R hset mailnoc:block:127.0.9.1 reason "on the new master" until 0 >/dev/null
 check "the policy service follows to the new master by itself" policy_wait "$PP" 20 \

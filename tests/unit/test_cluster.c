@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/cluster.h"
+#include "tests/unit/node_status.h"
 
 #define NOW 1800000000LL
 
@@ -18,16 +19,10 @@ static struct node_status *
 member(int i, const char *name, enum node_role role, enum node_state st,
     bool alive)
 {
-	struct node_status *n = &nodes[i];
+	struct node_status *n;
 
-	memset(n, 0, sizeof *n);
-	snprintf(n->name, sizeof n->name, "%s", name);
-	snprintf(n->cluster, sizeof n->cluster, "%s",
-	    role == NODE_MAILBOX ? "mbx" : "gw");
-	n->role = role;
-	n->state = st;
-	n->alive = alive;
-	n->seen = true;
+	n = node_status_set(&nodes[i], name, role == NODE_MAILBOX ? "mbx" :
+	    "gw", role, st, alive);
 	n->updated_at = NOW - 1;
 	return n;
 }

@@ -276,3 +276,32 @@ sentinel_failover() {
 	done
 	return 1
 }
+
+# suspect_forget IP: the harvest suspect IP (its block too) and the mail
+# tests/lab/mixed left queued on gw1 go, so no ALERT or queue is left for
+# other tests (after lab_env).
+suspect_forget() {
+	lcli DEL "mailnoc:block:$1" "mailnoc:suspect:$1" >/dev/null
+	lcli ZREM mailnoc:blocks "$1" >/dev/null
+	lcli ZREM mailnoc:suspects "$1" >/dev/null
+	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
+		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
+		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
+}
+
+# harvest_alert_gone IP: waits up to 20 s for the agents to resolve the
+# harvest alert of a forgotten suspect (none left for other tests).
+harvest_alert_gone() {
+	wait_until 20 sh -c '! "$1" alerts --json 2>/dev/null | jq -e --arg ip "$2" \
+		"any(.[]; .kind == \"harvest\" and .subject == \$ip)" >/dev/null' \
+		sh "$MAILNOC_BIN/mailnoc" "$1"
+	return 0
+}
+
+# alerts_clear: every alert and silence record goes (after lab_env).
+alerts_clear() {
+	for a_k in $(lcli --scan --pattern 'mailnoc:alert*') \
+	    $(lcli --scan --pattern 'mailnoc:silence*'); do
+		lcli DEL "$a_k" >/dev/null
+	done
+}

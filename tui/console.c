@@ -692,8 +692,8 @@ console_health(const struct console *c, char *summary, size_t len)
 	return worst;
 }
 
-static enum theme_role
-health_role(enum cluster_health h)
+enum theme_role
+console_health_role(enum cluster_health h)
 {
 	switch (h) {
 	case HEALTH_OK:
@@ -725,7 +725,7 @@ console_draw_header(struct console *c)
 	    c->views[c->current]->title);
 	mvaddnstr(0, 0, title, COLS);
 	if (c->snap != NULL) {
-		attrset(theme_attr(c->redis_down ? ROLE_STALE : health_role(h)));
+		attrset(theme_attr(c->redis_down ? ROLE_STALE : console_health_role(h)));
 		addstr(" ");
 		addstr(cluster_health_name(h));
 		addstr(" ");

@@ -7,10 +7,12 @@
 #include <curses.h>
 #include <stdbool.h>
 
+#include "core/cluster.h"
 #include "core/config.h"
 #include "cmd/cmd.h"
 #include "core/model.h"
 #include "tui/keymap.h"
+#include "tui/theme.h"
 #include "tui/worker.h"
 
 struct console;
@@ -117,6 +119,9 @@ int view_select_one(const char *s, char ***out);
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
+/* The colour of a cluster's health: ok, warn (degraded, failed over) or
+ * alert (down, split brain). */
+enum theme_role console_health_role(enum cluster_health h);
 
 /*
  * Runs `cmd` as a key or the ':' prompt would: cmd_exec with the console's

@@ -80,22 +80,6 @@ alerts_order(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* "acked by ann@vm", "silenced 1h59m", "new", "MALFORMED". */
-static void
-alerts_state(const struct alert *a, long long now, char *buf, size_t len)
-{
-	char left[32];
-
-	if (a->malformed[0] != '\0')
-		snprintf(buf, len, "MALFORMED");
-	else if (a->ack_by[0] != '\0')
-		snprintf(buf, len, "acked by %s", a->ack_by);
-	else if (a->silenced_until > now)
-		snprintf(buf, len, "silenced %s", format_left(a->silenced_until,
-		    now, left, sizeof left));
-	else
-		snprintf(buf, len, "new");
-}
 
 static void
 alerts_rows(struct alerts_view *st, const struct console *c)
@@ -131,7 +115,7 @@ alerts_rows(struct alerts_view *st, const struct console *c)
 		snprintf(r->cell[AC_SUBJECT], TABLE_CELL_MAX, "%s", a->subject);
 		snprintf(r->cell[AC_AGE], TABLE_CELL_MAX, "%s", a->first_seen > 0 ?
 		    format_age(c->now - a->first_seen, age, sizeof age) : "?");
-		alerts_state(a, c->now, r->cell[AC_STATE], TABLE_CELL_MAX);
+		alert_state_text(a, c->now, r->cell[AC_STATE], TABLE_CELL_MAX);
 		snprintf(r->cell[AC_TEXT], TABLE_CELL_MAX, "%s",
 		    a->malformed[0] ? a->malformed : a->ack_note[0] ?
 		    a->ack_note : a->text);

@@ -566,7 +566,7 @@ console_fetch(struct console *c)
 {
 	const struct view *v = c->views[c->current];
 	const char *agency = NULL;
-	unsigned what = 0;
+	unsigned what = v->fetches;
 
 	if (v->fetch != NULL)
 		what = v->fetch(c->state[c->current], &agency);
@@ -632,7 +632,8 @@ console_take(struct console *c, struct worker_msg *m)
 		/* A command the console ran ended: its result, at once. */
 		snprintf(c->message, sizeof c->message, "%s", m->text);
 		c->message_error = m->failed;
-		if (c->views[c->current]->fetch != NULL)
+		if (c->views[c->current]->fetch != NULL ||
+		    c->views[c->current]->fetches != 0)
 			worker_refresh(&c->worker);
 	}
 	if (m->kind == WMSG_ALERTS && m->alerts != NULL) {

@@ -33,6 +33,8 @@ struct view {
 	 * worker_fetch bits); *agency names the agency of FETCH_PERMITS.
 	 */
 	unsigned (*fetch)(void *state, const char **agency);
+	/* Or, when it depends on nothing the view holds: those bits. */
+	unsigned fetches;
 	/* Takes a worker message: keeps what it wants, setting it NULL in m. */
 	void (*take)(void *state, struct console *c, struct worker_msg *m);
 	/* Esc: returns 1 when the view used it (closed something). */

@@ -42,14 +42,6 @@ alerts_init(struct console *c)
 	return st;
 }
 
-static unsigned
-alerts_fetch(void *state, const char **agency)
-{
-	(void)state;
-	*agency = NULL;
-	return FETCH_ALERTS;
-}
-
 /* The console keeps the list (the header reads it too); only an error
  * is the view's. */
 static void
@@ -265,7 +257,7 @@ const struct view view_alerts = {
 	.draw = alerts_draw,
 	.cursor = alerts_move,
 	.free = alerts_free,
-	.fetch = alerts_fetch,
+	.fetches = FETCH_ALERTS,
 	.take = alerts_take,
 	.selection = alerts_selection,
 	.hint = " a ack  s silence  Enter show subject  / filter  ? help  "

@@ -234,6 +234,19 @@ store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 	(*n)++;
 }
 
+/*
+ * Queues the INCR of policy:version inside a MULTI that changes blocks,
+ * permits or agencies: the agents reload their copy when it moves.
+ */
+static void
+store_bump(struct redis *r, size_t *n)
+{
+	char key[300];
+
+	redis_key(r->cfg, key, sizeof key, "%s", KEY_POLICY_VERSION);
+	store_append(r, n, "INCR %s", key);
+}
+
 static const char *
 store_str(const redisReply *v)
 {
@@ -407,6 +420,7 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, what, now, detail);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -486,6 +500,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
 	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " unblock " EV_AT
 	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, now, detail);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -892,6 +907,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
 		    "exist; add it with 'agency add'", head, agency);
 	store_append(r, &n, "MULTI");
 	store_permit_queue(r, &n, canon, agency, app, expected, who, now);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -923,6 +939,7 @@ store_permit_remove(struct redis *r, const char *ip, char *cause, size_t len)
 	store_append(r, &n, "MULTI");
 	store_append(r, &n, "HDEL %s %s", permit, canon);
 	store_append(r, &n, "DEL %s", info);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -1088,6 +1105,7 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 	for (i = 0; i < n; i++)
 		store_permit_queue(r, &q, ips[i], rows[i].agency, rows[i].app,
 		    rows[i].expected, who, now);
+	store_bump(r, &q);
 	store_append(r, &q, "EXEC");
 	if ((rep = store_read(r, q)) == NULL) {
 		store_redis_fail(r, cause, len, head);
@@ -1230,6 +1248,7 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 		store_append(r, &n, "HSET %s " AF_BULK_RCPTS " %ld", key,
 		    a->bulk_rcpts);
 	store_append(r, &n, "SADD %s %s", set, a->id);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);

@@ -55,6 +55,10 @@ acl_print_agent(FILE *f, const char *p, const char *node)
 	/* Relay permits and agency limits: read only. */
 	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget)",
 	    p, p, "*");
+	/* The policy copy (agent/policy_copier.c): the version counter, the
+	 * blocks index and the whole permit hash, read only. */
+	fprintf(f, " (%%R~%s" KEY_POLICY_VERSION " %%R~%s" KEY_BLOCKS
+	    " %%R~%s" KEY_PERMIT " +get +zrange +hgetall)", p, p, p);
 	/* Blocks: read, and the script's hits and last_hit. */
 	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)\n", p, "*");
 }

@@ -121,6 +121,8 @@ test_agent_per_node(void **state)
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget) "
+	    "(%R~t:policy:version %R~t:blocks %R~t:permit "
+	    "+get +zrange +hgetall) "
 	    "(~t:block:* +hmget +hincrby +hset)");
 	/* No key pattern of another node, nor of all nodes. */
 	assert_null(strstr(l, "mbx1"));
@@ -138,6 +140,13 @@ test_agent_per_node(void **state)
 	s = selector(l, "%R~t:permit");
 	assert_non_null(s);
 	assert_null(strstr(s, " ~"));
+	free(s);
+	/* The policy copy's reads: read only too. */
+	s = selector(l, "%R~t:policy:version");
+	assert_non_null(s);
+	assert_null(strstr(s, " ~"));
+	assert_null(strstr(s, "+set"));
+	assert_null(strstr(s, "+incr"));
 	free(s);
 	/* Commands with keys are allowed only in a selector. */
 	s = strndup(l, (size_t)(strchr(l, '(') - l));

@@ -193,7 +193,8 @@ static const struct bad_case bad_cases[] = {
 	    "nodes[0].policy.max_connections: unknown key; accepted: listen, "
 	    "fail_action, accept_action, max_clients, redis_timeout_ms, allow, "
 	    "max_clients_per_peer, idle_timeout_s, request_timeout_s, "
-	    "max_recipient_count, max_message_size" },
+	    "max_recipient_count, max_message_size, copy_max_age_s, "
+	    "copy_reload_s" },
 	{ "bad-policy-allow.json", DIR "bad-policy-allow.json: "
 	    "nodes[0].policy.allow[1]: '10.0.0.1/8' is not an address or a "
 	    "network: bits are set after the prefix; write the network's "

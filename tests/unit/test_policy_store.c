@@ -100,11 +100,13 @@ remove_against(const char *reply, size_t len, char *cause, size_t clen)
 	return rc;
 }
 
-/* The reply of a real Redis: MULTI, two QUEUED, EXEC with two results. */
+/* The reply of a real Redis: MULTI, three QUEUED (HDEL, DEL and the INCR of
+ * policy:version), EXEC with three results. */
 static void
 test_remove_well_formed(void **state)
 {
-	static const char ok[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:0\r\n";
+	static const char ok[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+	    "*3\r\n:1\r\n:0\r\n:7\r\n";
 	char cause[256] = "";
 
 	(void)state;
@@ -119,7 +121,7 @@ test_remove_well_formed(void **state)
 static void
 test_remove_short_exec(void **state)
 {
-	static const char bad[] = "+OK\r\n+OK\r\n+OK\r\n*0\r\n";
+	static const char bad[] = "+OK\r\n+OK\r\n+OK\r\n+OK\r\n*0\r\n";
 	char cause[256] = "";
 
 	(void)state;
@@ -132,7 +134,8 @@ test_remove_short_exec(void **state)
 static void
 test_remove_exec_count(void **state)
 {
-	static const char bad[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n*1\r\n:1\r\n";
+	static const char bad[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+	    "*1\r\n:1\r\n";
 	char cause[256] = "";
 
 	(void)state;
@@ -148,7 +151,8 @@ test_remove_exec_count(void **state)
 static void
 test_remove_huge_array(void **state)
 {
-	static const char bad[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n*1000000000\r\n";
+	static const char bad[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+	    "*1000000000\r\n";
 	char cause[256] = "";
 
 	(void)state;

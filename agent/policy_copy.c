@@ -254,7 +254,8 @@ policy_copy_seal(struct policy_copy *c)
 
 	/* Duplicates cannot come from one HGETALL or ZRANGE; should they
 	 * come anyway, one of them stays. */
-	qsort(c->blocks, c->nblocks, sizeof *c->blocks, block_cmp);
+	if (c->nblocks > 1)
+		qsort(c->blocks, c->nblocks, sizeof *c->blocks, block_cmp);
 	for (i = n = 0; i < c->nblocks; i++) {
 		if (n > 0 && strcmp(c->blocks[n - 1].ip, c->blocks[i].ip) == 0) {
 			free(c->blocks[n - 1].ip);
@@ -264,7 +265,9 @@ policy_copy_seal(struct policy_copy *c)
 		c->blocks[n++] = c->blocks[i];
 	}
 	c->nblocks = n;
-	qsort(c->permits, c->npermits, sizeof *c->permits, permit_cmp);
+	if (c->npermits > 1)
+		qsort(c->permits, c->npermits, sizeof *c->permits,
+		    permit_cmp);
 	for (i = n = 0; i < c->npermits; i++) {
 		if (n > 0 && strcmp(c->permits[n - 1].ip,
 		    c->permits[i].ip) == 0) {
@@ -275,7 +278,9 @@ policy_copy_seal(struct policy_copy *c)
 		c->permits[n++] = c->permits[i];
 	}
 	c->npermits = n;
-	qsort(c->agencies, c->nagencies, sizeof *c->agencies, agency_cmp);
+	if (c->nagencies > 1)
+		qsort(c->agencies, c->nagencies, sizeof *c->agencies,
+		    agency_cmp);
 	for (i = n = 0; i < c->nagencies; i++) {
 		if (n > 0 && strcmp(c->agencies[n - 1].id,
 		    c->agencies[i].id) == 0) {
@@ -302,7 +307,8 @@ policy_copy_permit_agencies(const struct policy_copy *c, const char ***ids)
 	v = xcalloc(c->npermits > 0 ? c->npermits : 1, sizeof *v);
 	for (i = 0; i < c->npermits; i++)
 		v[i] = c->permits[i].agency;
-	qsort(v, c->npermits, sizeof *v, str_cmp);
+	if (c->npermits > 1)
+		qsort(v, c->npermits, sizeof *v, str_cmp);
 	for (i = 0; i < c->npermits; i++) {
 		if (n == 0 || strcmp(v[n - 1], v[i]) != 0)
 			v[n++] = v[i];

@@ -10,6 +10,26 @@
 
 #define MAX_CLUSTERS 64
 
+/* Each gateway's policy service: where its decisions come from. */
+static json_t *
+status_policy_json(const struct snapshot *s)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		const struct node_status *n = &s->nodes[i];
+
+		if (n->policy[0] == '\0')
+			continue;
+		json_object_set_new(o, n->name, json_pack("{s:s,s:o}",
+		    "source", n->alive ? n->policy : "unknown", "copy_age",
+		    n->policy_copy_age < 0 ? json_null() :
+		    json_integer(n->policy_copy_age)));
+	}
+	return o;
+}
+
 static int
 cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -66,6 +86,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		if (s->problem[0] != '\0')
 			json_object_set_new(o, "problem",
 			    json_string(s->problem));
+		json_object_set_new(o, "policy", status_policy_json(s));
 		json_object_set_new(o, "persistence", json_pack("{s:s,s:s}",
 		    "state", redis_persist_name(persist), "detail",
 		    persist_msg));
@@ -85,6 +106,13 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    s->nblocks, s->npermits, s->nagencies);
 	if (s->problem[0] != '\0')
 		fprintf(ctx->out, "malformed: %s\n", s->problem);
+	for (i = 0; i < s->nnodes; i++) {
+		char p[64];
+
+		if (s->nodes[i].alive && node_policy_text(&s->nodes[i], p,
+		    sizeof p)[0] != '\0')
+			fprintf(ctx->out, "%s: %s\n", s->nodes[i].name, p);
+	}
 	fprintf(ctx->out, "redis persistence%s: %s\n",
 	    persist == REDIS_PERSIST_RISK ? " AT RISK" : "", persist_msg);
 	return EXIT_OK;

@@ -177,6 +177,9 @@ overview_draw(void *state, struct console *c, int y, int h)
 			if (n->queue[Q_CORRUPT] > 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "%ld corrupt", n->queue[Q_CORRUPT]);
+			else if (node_policy_text(n, r->cell[10],
+			    TABLE_CELL_MAX)[0] != '\0')
+				;	/* Redis unreachable for this gateway */
 			else if (n->load1 >= 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "load %.2f disk %d%%", n->load1, n->disk_pct);

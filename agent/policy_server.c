@@ -1020,8 +1020,10 @@ server_decide(struct policy_server *ps)
 	if (nl > 0)
 		rc = policy_redis_lookup(&ps->pr, ps->lookups, nl, now, cause,
 		    sizeof cause);
-	if (rc == -1)
+	if (rc == -1) {
+		outage_start(ps, cause);
 		server_from_copy(ps, nl, now);
+	}
 	memset(&none, 0, sizeof none);
 	none.fail_action = p->fail_action;
 	none.accept_action = p->accept_action;
@@ -1046,9 +1048,7 @@ server_decide(struct policy_server *ps)
 		if (d.rule == POLICY_RULE_MALFORMED)
 			log_malformed(ps, &it->req);
 		else if (d.rule == POLICY_RULE_FAIL_OPEN) {
-			if (rc == -1)
-				outage_start(ps, cause);
-			else if (l != NULL)
+			if (rc == 0 && l != NULL)
 				log_bad_reply(ps, l, &d);
 			ps->fail_answers++;
 			ps->outage_answers++;

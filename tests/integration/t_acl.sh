@@ -86,6 +86,8 @@ check "nor read it" refused agent-gw1 XREVRANGE "${P}audit" + - COUNT 1
 check "nor flush the database" refused agent-gw1 FLUSHALL
 check "nor read the configuration" refused agent-gw1 CONFIG GET requirepass
 check "nor touch keys outside the prefix" refused agent-gw1 HGET other:permit x
+check "nor move the policy copy's version counter" refused agent-gw1 INCR "${P}policy:version"
+check "nor set it" refused agent-gw1 SET "${P}policy:version" 0
 expect_eq "the block is still whole" "t_acl 0" \
 	"$(as admin HMGET "${P}block:$IP" reason until | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "and indexed" 0 "$(as admin ZSCORE "${P}blocks" "$IP")"
@@ -95,6 +97,12 @@ expect_eq "agent-gw1 may write its node's hash" 1 "$(as agent-gw1 HSET "${P}node
 as agent-gw1 HDEL "${P}node:gw1" t_acl >/dev/null
 expect_eq "and read a permit" health "$(as agent-gw1 HGET "${P}permit" "$PERMITTED")"
 expect_eq "and count a block's hits" 1 "$(as agent-gw1 HINCRBY "${P}block:$IP" hits 1)"
+# The policy copy's reads (agent/policy_copier.c).
+expect_eq "and read the version counter" "$(as admin GET "${P}policy:version")" \
+	"$(as agent-gw1 GET "${P}policy:version")"
+expect_contains "and the blocks index" "$IP" "$(as agent-gw1 ZRANGE "${P}blocks" 0 -1)"
+expect_contains "and all the permits" "$PERMITTED" "$(as agent-gw1 HGETALL "${P}permit")"
+check "and loaded its copy without an ACL error" grep -q "policy: copy loaded" "$LAB/agents/gw1.log"
 
 # --- the policy service under agent-gw1: the block refuses and is counted
 out=$(tests/lab/traffic --gw gw1 --from-ip "$IP" -n 1 --to-domain accept.test 2>&1)

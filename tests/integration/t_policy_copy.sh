@@ -30,6 +30,7 @@ T_IP=127.0.2.211        # permitted (t-copy)
 BLOCK_IP=127.0.2.212    # blocked for good
 EXP_IP=127.0.2.213      # permitted, blocked for a few seconds
 NOPERMIT=127.0.2.214    # neither
+BAD_IP=127.0.2.215      # a block the copy cannot read
 
 rcli() {
 	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
@@ -41,8 +42,8 @@ RPID=
 SB=$((${LAB_SENTINEL_BASE:-16401} + 10))
 keys_clean() {
 	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$EXP_IP" "${P}agency:$T_AGENCY" \
-		"${P}permit:$T_IP" "${P}permit:$EXP_IP" >/dev/null
-	rcli ZREM "${P}blocks" "$BLOCK_IP" "$EXP_IP" >/dev/null
+		"${P}permit:$T_IP" "${P}permit:$EXP_IP" "${P}block:$BAD_IP" >/dev/null
+	rcli ZREM "${P}blocks" "$BLOCK_IP" "$EXP_IP" "$BAD_IP" >/dev/null
 	rcli HDEL "${P}permit" "$T_IP" "$EXP_IP" >/dev/null
 	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
 	for k in $(rcli --scan --pattern "${P}vol:*"); do
@@ -157,6 +158,19 @@ expect_eq "with redis up, the block is enforced from redis" \
 out=$("$B/mailnoc" nodes --json 2>&1)
 expect_eq "nodes --json: gw1 decides from redis" redis \
 	"$(echo "$out" | jq -r '.[] | select(.name == "gw1") | .policy.source' 2>/dev/null)"
+
+# --- a record the copy cannot read: skipped, logged once, the rest kept
+rcli HSET "${P}block:$BAD_IP" reason "bad one" until soon >/dev/null
+rcli ZADD "${P}blocks" 0 "$BAD_IP" >/dev/null
+rcli INCR "${P}policy:version" >/dev/null
+skipped() { grep -q "policy: copy: 1 record skipped, not readable (the first: block of $BAD_IP: until 'soon' is not a time); the rest of the copy is used" "$LOG1"; }
+check "a block the copy cannot read is skipped, in one log line" wait_until 10 skipped
+"$B/mailnoc" permit add 127.0.2.216 "$T_AGENCY" >/dev/null 2>&1
+"$B/mailnoc" permit remove 127.0.2.216 --yes >/dev/null 2>&1
+copy_current
+expect_eq "and said once, not at each reload" 1 "$(grep -c "policy: copy: 1 record skipped" "$LOG1")"
+rcli DEL "${P}block:$BAD_IP" >/dev/null
+rcli ZREM "${P}blocks" "$BAD_IP" >/dev/null
 
 # --- SIGKILL: the copy decides
 expires=$(($(date +%s) + 16))

@@ -43,7 +43,7 @@ struct policy_copier {
 	long long			 version;	/* of latest, -1: none */
 	long long			 loaded_mono;
 	bool				 failing;	/* the last attempt failed */
-	char				 err[256];	/* last logged */
+	bool				 loaded_once;
 	unsigned long long		 skipped_logged;
 	char				 bad_logged[200];
 };
@@ -236,6 +236,9 @@ copier_tick(struct policy_copier *pk)
 		    pk->node->policy.copy_reload_s * 1000LL;
 		if (!due) {
 			atomic_store(&pk->confirmed_ms, clock_wall_ms());
+			if (pk->failing)
+				log_msg("policy: the copy is current again "
+				    "(policy:version %lld)", version);
 			pk->failing = false;
 			return;
 		}
@@ -244,24 +247,26 @@ copier_tick(struct policy_copier *pk)
 			pk->version = version;
 			pk->loaded_mono = clock_mono_ms();
 			copier_log_skipped(pk, c);
-			if (pk->failing || pk->err[0] == '\0')
+			/* Reloads that follow changes are not logged: one
+			 * per console write would drown the log. */
+			if (pk->failing || !pk->loaded_once)
 				log_msg("policy: copy loaded: %zu blocks, %zu "
 				    "permits, %zu agencies in %lld ms",
 				    c->nblocks, c->npermits, c->nagencies,
 				    clock_mono_ms() - t0);
 			pk->failing = false;
-			snprintf(pk->err, sizeof pk->err, "%s", "-");
+			pk->loaded_once = true;
 			copier_publish(pk, c);
 			return;
 		}
 	}
-	pk->failing = true;
-	if (strcmp(cause, pk->err) != 0) {
+	/* Once per streak of failures: an outage is logged by the serving
+	 * thread already, and causes alternate while Redis comes back. */
+	if (!pk->failing)
 		log_msg("policy: cannot load the copy of blocks and permits: "
-		    "%s; %s", cause, pk->version == -1 ? "there is none yet" :
-		    "keeping the one loaded");
-		snprintf(pk->err, sizeof pk->err, "%s", cause);
-	}
+		    "%s; %s", cause, pk->loaded_once ? "keeping the one loaded" :
+		    "there is none yet");
+	pk->failing = true;
 }
 
 static void

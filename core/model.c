@@ -92,6 +92,11 @@ node_policy_text(const struct node_status *n, char *buf, size_t len)
 		    n->policy_copy_age, age, sizeof age));
 	else if (strcmp(n->policy, "fail-action") == 0)
 		snprintf(buf, len, "policy FAIL ACTION");
+	else if (n->policy_copy_age > NODE_POLICY_COPY_STALE_S)
+		/* Redis answers but the copy is not kept current (an ACL
+		 * without the copy's reads): no fallback when Redis goes. */
+		snprintf(buf, len, "policy copy stale %s", format_age(
+		    n->policy_copy_age, age, sizeof age));
 	return buf;
 }
 

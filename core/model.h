@@ -93,10 +93,15 @@ void snapshot_free(struct snapshot *s);
 /* Seconds since the node's last heartbeat at `now`, -1 if never seen. */
 long node_age(const struct node_status *n, long long now);
 
+/* A copy older than this while Redis answers is not being kept current. */
+#define NODE_POLICY_COPY_STALE_S 300
+
 /*
  * One phrase on a gateway's policy service when it does not decide from
- * Redis: "policy from copy 12m old" or "policy FAIL ACTION"; "" otherwise
- * (deciding from Redis, not reported, or a mailbox node). Returns buf.
+ * Redis: "policy from copy 12m old" or "policy FAIL ACTION"; deciding
+ * from Redis with a copy older than NODE_POLICY_COPY_STALE_S, "policy copy
+ * stale 2h"; "" otherwise (all well, not reported, or a mailbox node).
+ * Returns buf.
  */
 char *node_policy_text(const struct node_status *n, char *buf, size_t len);
 

@@ -13,7 +13,7 @@ PKGS      := ncursesw libssh2 jansson hiredis
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
-BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. \
+BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	-DMAILNOC_DATADIR='"$(DATADIR)"' -DMAILNOC_SRCDIR='"$(CURDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -24,10 +24,43 @@ LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 LIBS_AGENT = $(shell pkg-config --libs libsystemd)
 LIBS_TEST  = $(shell pkg-config --libs cmocka)
 
-CORE_SRC  := $(wildcard core/*.c) $(wildcard backends/*.c)
+# The layers (docs/architecture.md), lowest first. A layer's code sees only
+# the folders it may include: each is compiled against an include root of
+# its own (build/inc/LAYER) that holds links to those folders and nothing
+# else, so an include in the wrong direction fails the build.
+#   core      the pure layer: configuration, model, validation, formats
+#   backends  Redis, SSH, Postfix, Dovecot                     (+ core)
+#   cmd       the command table and every command               (+ backends)
+#   tui       the console                                       (+ cmd)
+#   agent     mailnocd                                          (core, backends)
+LAYER_DIRS_core     := core
+LAYER_DIRS_backends := core backends
+LAYER_DIRS_cmd      := core backends cmd
+LAYER_DIRS_tui      := core backends cmd tui
+LAYER_DIRS_agent    := core backends agent
+LAYERS := core backends cmd tui agent
+
+PURE_SRC    := $(wildcard core/*.c)
+BACKEND_SRC := $(wildcard backends/*.c)
+CMD_SRC     := $(wildcard cmd/*.c)
+CORE_SRC  := $(PURE_SRC) $(BACKEND_SRC) $(CMD_SRC)
 TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+# Each unit test is built in the lowest layer it needs and linked against
+# that layer's libraries only.
+UNIT_LAYER_core     := test_cluster test_delay test_format test_permit_csv \
+	test_policy_input test_qshape test_queue test_shell test_validate \
+	test_volume test_maillog
+UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
+	test_restore test_ssh
+UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
+	test_docs test_policy_cmds test_sudoers
+UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
+UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan \
+	test_agent_role test_heartbeat test_policy test_policy_conns \
+	test_policy_copy test_policy_link test_policy_server test_agent_maillog
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build
@@ -47,42 +80,87 @@ all: $(B)/mailnoc $(B)/mailnocd
 deps:
 	@scripts/install-deps
 
+# The include roots: build/inc/LAYER links the folders LAYER may include;
+# LAYER-test adds tests/ for its unit tests; "all" is for the test tools,
+# benches and fuzzers.
+LAYER_DIRS_all := core backends cmd tui agent
+define include_root
+$(B)/inc/$(1)/.made:
+	@mkdir -p $$(@D)
+	@for d in $(2); do ln -sfn $(CURDIR)/$$$$d $$(@D)/$$$$d; done
+	@touch $$@
+endef
+$(foreach L,$(LAYERS) all,$(eval $(call include_root,$(L),$(LAYER_DIRS_$(L)))))
+$(foreach L,$(LAYERS) all,$(eval $(call include_root,$(L)-test,$(LAYER_DIRS_$(L)) tests)))
+
+# The libraries a program of each layer links, highest first.
+LAYER_LIBS_core     := libcore.a
+LAYER_LIBS_backends := libbackends.a libcore.a
+LAYER_LIBS_cmd      := libcmd.a libbackends.a libcore.a
+LAYER_LIBS_tui      := libtui.a libcmd.a libbackends.a libcore.a
+LAYER_LIBS_agent    := libagent.a libbackends.a libcore.a
+
+# Objects of one layer in one build: $(1) build dir, $(2) flags, $(3) layer.
+define layer_rules
+$(1)/$(3)/%.o: $(3)/%.c | $(B)/inc/$(3)/.made
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(BASEFLAGS) -I$(B)/inc/$(3) $(2) -c -o $$@ $$<
+
+$(patsubst %,$(1)/tests/unit/%.o,$(UNIT_LAYER_$(3))): $(1)/tests/unit/%.o: tests/unit/%.c | $(B)/inc/$(3)-test/.made
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(BASEFLAGS) -I$(B)/inc/$(3)-test $(2) -c -o $$@ $$<
+
+$(addprefix $(1)/unit/,$(UNIT_LAYER_$(3))): $(1)/unit/%: $(1)/tests/unit/%.o $(addprefix $(1)/,$(LAYER_LIBS_$(3)))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $(if $(filter tui,$(3)),$$(LIBS_TUI)) $$(LIBS_CORE)
+endef
+
 # Binaries: the console links curses; core and agent never do.
 define programs
-$(1)/libcore.a: $(call obj,$(1),$(CORE_SRC))
+$(foreach L,$(LAYERS),$(eval $(call layer_rules,$(1),$(2),$(L))))
+
+$(1)/libcore.a: $(call obj,$(1),$(PURE_SRC))
 	@mkdir -p $$(@D)
-	$$(AR) rcs $$@ $$^
+	rm -f $$@; $$(AR) rcs $$@ $$^
+
+$(1)/libbackends.a: $(call obj,$(1),$(BACKEND_SRC))
+	@mkdir -p $$(@D)
+	rm -f $$@; $$(AR) rcs $$@ $$^
+
+$(1)/libcmd.a: $(call obj,$(1),$(CMD_SRC))
+	@mkdir -p $$(@D)
+	rm -f $$@; $$(AR) rcs $$@ $$^
 
 $(1)/libtui.a: $(call obj,$(1),$(TUI_SRC)) $(1)/tui/main.o
 	@mkdir -p $$(@D)
-	$$(AR) rcs $$@ $(call obj,$(1),$(TUI_SRC))
+	rm -f $$@; $$(AR) rcs $$@ $(call obj,$(1),$(TUI_SRC))
 
-$(1)/mailnoc: $(1)/tui/main.o $(1)/libtui.a $(1)/libcore.a
+$(1)/mailnoc: $(1)/tui/main.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
 
-$(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libcore.a
+$(1)/mailnocd: $(call obj,$(1),$(AGENT_SRC)) $(1)/libbackends.a $(1)/libcore.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_CORE) $$(LIBS_AGENT)
 
 $(1)/libagent.a: $(call obj,$(1),$(filter-out agent/main.c,$(AGENT_SRC)))
 	@mkdir -p $$(@D)
-	$$(AR) rcs $$@ $$^
+	rm -f $$@; $$(AR) rcs $$@ $$^
 
-$(1)/unit/%: $(1)/tests/unit/%.o $(1)/libagent.a $(1)/libtui.a $(1)/libcore.a
-	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $$(LIBS_TUI) $$(LIBS_CORE)
-
-$(1)/bench/%: $(1)/tests/bench/%.o $(1)/libtui.a $(1)/libcore.a
+$(1)/bench/%: $(1)/tests/bench/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE) -lutil
 
-$(1)/tools/%: $(1)/tests/tools/%.o $(1)/libtui.a $(1)/libcore.a
+$(1)/tools/%: $(1)/tests/tools/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)
 
-$(1)/%.o: %.c
+$(1)/tests/%.o: tests/%.c | $(B)/inc/all-test/.made
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(BASEFLAGS) $(2) -c -o $$@ $$<
+	$$(CC) $$(CPPFLAGS) $$(BASEFLAGS) -I$(B)/inc/all-test $(2) -c -o $$@ $$<
 endef
+
+# A unit test no layer names is an error, not a silent default.
+$(foreach t,$(UNITS),$(if $(strip $(foreach L,$(LAYERS),$(filter $(t),$(UNIT_LAYER_$(L))))),,\
+	$(error tests/unit/$(t).c: add it to the UNIT_LAYER_ list of the lowest layer it needs)))
 
 $(eval $(call programs,$(B),$(CFLAGS)))
 $(eval $(call programs,$(BS),$(SANFLAGS)))
@@ -118,13 +196,13 @@ FUZZFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZERS   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: fuzz fuzz-regress
 
-$(FZ)/%.o: %.c
+$(FZ)/%.o: %.c | $(B)/inc/all-test/.made
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(BASEFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(BASEFLAGS) -I$(B)/inc/all-test $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FZ)/libmailnoc.a: $(call obj,$(FZ),$(CORE_SRC) $(TUI_SRC) \
 	$(filter-out agent/main.c,$(AGENT_SRC)))
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libmailnoc.a
 	$(FUZZ_CC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_TUI) \
@@ -192,7 +270,7 @@ format:
 	clang-format -i core/*.[ch] backends/*.[ch] tui/*.[ch] agent/*.[ch] tests/unit/*.c
 
 tidy:
-	clang-tidy $(CORE_SRC) $(TUI_SRC) $(AGENT_SRC) -- $(BASEFLAGS)
+	clang-tidy $(CORE_SRC) $(TUI_SRC) $(AGENT_SRC) -- $(BASEFLAGS) -I.
 
 clean:
 	rm -rf $(B)

@@ -13,6 +13,7 @@
 
 #include "agent/heartbeat.h"
 #include "agent/log.h"
+#include "agent/maillog.h"
 #include "agent/notify.h"
 #include "agent/policy_server.h"
 #include "agent/probe.h"
@@ -49,6 +50,7 @@ struct agent {
 	struct queue_watch qw;
 	bool watching;
 	struct queue_scan *qs;         /* --once: scanned in line */
+	struct maillog_follower *ml;   /* the mail log follower, or NULL */
 	char queue_dir[PATH_MAX];
 	char disk_path[PATH_MAX];
 	char mta_version[32];
@@ -74,7 +76,8 @@ agent_usage(FILE *f)
 	    "usage: mailnocd [options] --node NAME\n"
 	    "\n"
 	    "The mailnoc node agent: the Postfix policy service on gateways and\n"
-	    "the heartbeat that publishes queue counts and cluster role.\n"
+	    "the heartbeat that publishes queue counts and cluster role; on\n"
+	    "gateways with \"maillog\" configured, the mail log follower.\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE   configuration file; default: $MAILNOC_CONFIG,\n"
@@ -398,6 +401,8 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 	}
 	snprintf(hb->mta_version, sizeof hb->mta_version, "%s",
 	    a->mta_version);
+	if (a->ml != NULL && (hb->log_age = maillog_oldest_age(a->ml)) >= 0)
+		hb->have_log_age = true;
 }
 
 static long long
@@ -624,10 +629,16 @@ agent_main(int argc, char **argv)
 		}
 	}
 	a.ps = ps;
+	/* The mail log follower: its own thread and Redis connection. */
+	if (node->role == NODE_GATEWAY && node->maillog.enabled && !o.once &&
+	    (a.ml = maillog_start(cfg, node, o.verbose, cause,
+	    sizeof cause)) == NULL)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
 	policy_server_stop(ps);
+	maillog_stop(a.ml);
 	if (agent_signal && !o.once)
 		log_msg("stopping on signal %d; the alive key expires by "
 		    "itself", (int)agent_signal);

@@ -63,6 +63,10 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 			heartbeat_set(f, NF_OLDEST_AGE, "%ld", hb->oldest_age);
 		else
 			heartbeat_del(f, NF_OLDEST_AGE);
+		if (hb->have_log_age)
+			heartbeat_set(f, NF_LOG_AGE, "%ld", hb->log_age);
+		else
+			heartbeat_del(f, NF_LOG_AGE);
 		heartbeat_del(f, NF_LAST_BACKUP);
 	} else {
 		if (hb->last_backup[0] != '\0')

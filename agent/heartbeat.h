@@ -18,6 +18,9 @@ struct heartbeat {
 	bool have_queues;        /* gateways: queue counts known */
 	long queue[Q_COUNT];
 	long oldest_age;         /* seconds, -1: not known */
+	bool have_log_age;       /* gateways following their mail log */
+	long log_age;            /* seconds since the oldest kept log file
+	                            was written (retention, at least) */
 	char load1[16];
 	int disk_pct;
 	char last_backup[11];    /* mailbox nodes */

@@ -668,14 +668,6 @@ store_blocks_list(struct redis *r, long long now, struct block_list *out,
 	return 0;
 }
 
-void
-block_list_free(struct block_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 /* Fills the permit:{ip} and block state of p from two HMGET replies. */
 static void
 store_permit_parse(struct permit_entry *p, const redisReply *info,
@@ -817,14 +809,6 @@ store_permits_list(struct redis *r, const char *agency,
 	store_free_replies(rep, n);
 	qsort(out->v, out->n, sizeof *out->v, store_permit_cmp);
 	return 0;
-}
-
-void
-permit_list_free(struct permit_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
 }
 
 /* Queues the writes of one permit (inside a MULTI). */
@@ -1561,10 +1545,3 @@ out:
 	return rc;
 }
 
-void
-agency_list_free(struct agency_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}

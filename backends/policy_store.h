@@ -7,96 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/volume.h"
+#include "core/policy_model.h"
 
 struct redis;
-
-#define STORE_IP_MAX      46  /* with the NUL; IPv6 text form */
-#define STORE_ID_MAX      65  /* agency ids: validate_name() */
-#define STORE_TEXT_MAX   201  /* reasons, names, contacts, applications */
-#define STORE_WHO_MAX     96
-
-/* Sparklines: the last hour by minute, the last day by hour. */
-#define STORE_SPARK_MINUTES 60
-#define STORE_SPARK_HOURS   24
-
-struct block_entry {
-	char ip[STORE_IP_MAX];
-	char reason[STORE_TEXT_MAX];
-	char who[STORE_WHO_MAX];
-	long long since;     /* epoch seconds */
-	long long until;     /* epoch seconds, 0: permanent */
-	long long hits;      /* requests refused by this block */
-	long long last_hit;  /* epoch seconds, 0: never */
-	char agency[STORE_ID_MAX]; /* the IP's permit, "" when none */
-	char malformed[STORE_TEXT_MAX]; /* why its hash cannot be read */
-};
-
-struct block_list {
-	struct block_entry *v; /* by until, permanent ones last */
-	size_t n;
-};
-
-struct permit_entry {
-	char ip[STORE_IP_MAX];
-	char agency[STORE_ID_MAX];
-	char app[STORE_TEXT_MAX];   /* "" when not recorded */
-	long long expected;         /* messages per day, -1: not recorded */
-	char who[STORE_WHO_MAX];
-	long long since;            /* epoch seconds, 0: not recorded */
-	bool blocked;               /* block:{ip} exists */
-	long long block_until;      /* when blocked: 0 permanent */
-};
-
-struct permit_list {
-	struct permit_entry *v; /* by agency, then IP */
-	size_t n;
-};
-
-struct agency {
-	char id[STORE_ID_MAX];
-	char name[STORE_TEXT_MAX];
-	char contact[STORE_TEXT_MAX];
-	long long daily;        /* declared messages per day, 0: not declared */
-	long max_rcpts;         /* recipients per message, 0: no limit */
-	long max_per_minute;    /* messages per minute, 0: no limit */
-	long bulk_rcpts;        /* recipients per 10 minutes, -1: no limit */
-	size_t npermits;
-
-	/* Filled by store_agencies_list with volumes = true. */
-	long long minute[VOLUME_NMETRICS]; /* the current minute */
-	long long hour[VOLUME_NMETRICS];   /* the last 60 minutes */
-	long long day[VOLUME_NMETRICS];    /* the last 24 hours */
-	long long rcpts_10min;             /* the bulk window */
-	bool over_bulk;                    /* rcpts_10min > bulk limit */
-	long long spark_minutes[STORE_SPARK_MINUTES]; /* msgs, oldest first */
-	long long spark_hours[STORE_SPARK_HOURS];     /* msgs, oldest first */
-	char malformed[STORE_TEXT_MAX]; /* why its hash cannot be read */
-};
-
-struct agency_list {
-	struct agency *v; /* by id */
-	size_t n;
-};
-
-/* Which fields of an agency store_agency_put writes. */
-enum agency_field {
-	AGENCY_NAME = 0x01,
-	AGENCY_CONTACT = 0x02,
-	AGENCY_DAILY = 0x04,
-	AGENCY_MAX_RCPTS = 0x08,
-	AGENCY_MAX_PER_MINUTE = 0x10,
-	AGENCY_BULK_RCPTS = 0x20,
-};
-
-/* One row of a relay inventory (permit import). */
-struct permit_row {
-	int line;                   /* in the file, for messages */
-	char agency[STORE_ID_MAX];
-	char app[STORE_TEXT_MAX];
-	char ip[STORE_IP_MAX];
-	long long expected;         /* -1: empty */
-};
 
 /*
  * Every function returns 0 on success, or -1 with `cause` set to one line
@@ -131,7 +44,6 @@ int	store_block_get(struct redis *r, const char *ip, struct block_entry *out,
  * drop ended blocks from the index). */
 int	store_blocks_list(struct redis *r, long long now, struct block_list *out,
 	    char *cause, size_t len);
-void	block_list_free(struct block_list *l);
 
 /* Adds or replaces the permit of `ip` for an existing agency. */
 int	store_permit_add(struct redis *r, const char *ip, const char *agency,
@@ -143,7 +55,6 @@ int	store_permit_remove(struct redis *r, const char *ip, char *cause,
 /* Lists permits, of one agency when `agency` is not NULL. */
 int	store_permits_list(struct redis *r, const char *agency,
 	    struct permit_list *out, char *cause, size_t len);
-void	permit_list_free(struct permit_list *l);
 
 /*
  * Applies an inventory: every agency named must exist, then all permits are
@@ -169,10 +80,9 @@ int	store_agency_get(struct redis *r, const char *id, struct agency *out,
  */
 int	store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 	    struct agency_list *out, char *cause, size_t len);
-void	agency_list_free(struct agency_list *l);
 
 /*
- * Additions for the commands (core/cmd_block.c, cmd_permit.c, cmd_agency.c).
+ * Additions for the commands (cmd/cmd_block.c, cmd_permit.c, cmd_agency.c).
  */
 
 /*
@@ -201,8 +111,5 @@ int	store_permit_import_counted(struct redis *r,
  */
 int	store_agencies_exist(struct redis *r, const char *const *ids,
 	    size_t n, bool *exists, char *cause, size_t len);
-
-/* The bulk limit in force when bulk_rcpts is absent. */
-#define STORE_BULK_DEFAULT 1000
 
 #endif

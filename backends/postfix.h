@@ -39,7 +39,7 @@ struct postfix_done {
 
 /*
  * The templates of the commands that run with sudo when ssh.sudo is set,
- * NULL-terminated: what the sudoers drop-in (core/sudoers.h) must allow.
+ * NULL-terminated: what the sudoers drop-in (cmd/sudoers.h) must allow.
  * Placeholders: {config} the node's postfix_config, {dir} its
  * queue_directory, {id} a queue ID, {pattern} the client grep pattern.
  */

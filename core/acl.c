@@ -38,7 +38,7 @@ acl_check(const char *prefix, const char *const *nodes, size_t nnodes,
 
 /* One agent user; `node` NULL: every node ("*"). */
 static void
-acl_print_agent(FILE *f, const char *p, const char *node)
+acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 {
 	const char *n = node != NULL ? node : "*";
 
@@ -52,20 +52,36 @@ acl_print_agent(FILE *f, const char *p, const char *node)
 	fprintf(f, " (~%s" KEY_EVENTS " +xadd)", p);
 	/* Volume counts, the script's reads and its vol:b cache. */
 	fprintf(f, " (~%svol:* +hget +hmget +hset +hincrby +expire)", p);
-	/* Relay permits and agency limits: read only. */
-	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget)",
-	    p, p, "*");
-	/* The policy copy (agent/policy_copier.c): the version counter, the
-	 * blocks index and the whole permit hash, read only. */
+	/* Relay permits (the log follower and the policy copy read them
+	 * all) and agency limits: read only. */
+	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget "
+	    "+hgetall)", p, p, "*");
+	/* The policy copy (agent/policy_copier.c): the version counter and
+	 * the blocks index, read only. */
 	fprintf(f, " (%%R~%s" KEY_POLICY_VERSION " %%R~%s" KEY_BLOCKS
-	    " %%R~%s" KEY_PERMIT " +get +zrange +hgetall)", p, p, p);
+	    " +get +zrange)", p, p);
 	/* Blocks: read, and the script's hits and last_hit. */
-	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)\n", p, "*");
+	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
+	/* The mail log: counters, its node's position, harvest suspects. */
+	fprintf(f, " (~%slog:[tcap]:* +hincrby +expire)", p);
+	fprintf(f, " (~%s" KEY_LOG_POS " +hset +hmget)", p, n);
+	fprintf(f, " (~%s" KEY_SUSPECT " +hincrby +hsetnx +hset +expire)", p,
+	    "*");
+	fprintf(f, " (~%s" KEY_SUSPECTS " +zadd +zremrangebyscore)", p);
+	/* maillog.harvest.auto_block: the console's block write. */
+	if (auto_block) {
+		fprintf(f, " (~%s" KEY_BLOCK " +del +expireat +persist)", p,
+		    "*");
+		fprintf(f, " (~%s" KEY_BLOCKS " +zadd +zremrangebyscore)", p);
+		/* store_block moves the agents' copy version too. */
+		fprintf(f, " (~%s" KEY_POLICY_VERSION " +incr)", p);
+	}
+	fputc('\n', f);
 }
 
 void
 acl_print(FILE *f, const char *prefix, const char *const *nodes,
-    size_t nnodes)
+    size_t nnodes, bool auto_block)
 {
 	size_t i;
 
@@ -79,7 +95,7 @@ acl_print(FILE *f, const char *prefix, const char *const *nodes,
 	    "resetchannels +@all -@dangerous +config|get +acl|dryrun\n",
 	    prefix);
 	if (nnodes == 0)
-		acl_print_agent(f, prefix, NULL);
+		acl_print_agent(f, prefix, NULL, auto_block);
 	for (i = 0; i < nnodes; i++)
-		acl_print_agent(f, prefix, nodes[i]);
+		acl_print_agent(f, prefix, nodes[i], auto_block);
 }

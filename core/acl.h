@@ -2,6 +2,7 @@
 #ifndef MAILNOC_ACL_H
 #define MAILNOC_ACL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -24,9 +25,10 @@ int acl_check(const char *prefix, const char *const *nodes, size_t nnodes,
  * file's replay), noc (reads), admin (the shared state) and one agent user
  * per node, "agent-NAME", limited to that node's keys; with no nodes, one
  * "agent" user for every node. Passwords are ACL_PASSWORD_PLACEHOLDER.
- * The arguments must have passed acl_check.
+ * With `auto_block` (maillog.harvest.auto_block) the agents may also write
+ * blocks as the console does. The arguments must have passed acl_check.
  */
 void acl_print(FILE *f, const char *prefix, const char *const *nodes,
-    size_t nnodes);
+    size_t nnodes, bool auto_block);
 
 #endif

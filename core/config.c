@@ -701,13 +701,69 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+static const char *
+validate_start(const char *s)
+{
+	if (strcmp(s, "end") != 0 && strcmp(s, "beginning") != 0)
+		return "use end or beginning";
+	return NULL;
+}
+
+static int
+load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "file", "state_dir", "start",
+		"batch_ms", "max_open", "max_age_s", "warn_interval_s", NULL };
+	struct config_maillog_node *m = &n->maillog;
+	char path[128];
+	char *start = NULL;
+	json_t *v, *mobj = NULL;
+
+	m->state_dir = xstrdup("/var/lib/mailnocd");
+	m->batch_ms = 1000;
+	m->max_open = 200000;
+	m->max_age_s = 6 * 86400;
+	m->warn_interval_s = 300;
+	if ((v = json_object_get(obj, "maillog")) == NULL)
+		return 0;
+	join_path(path, sizeof path, parent, "maillog");
+	if (n->role != NODE_GATEWAY)
+		return cfg_error(ctx, path, "only gateways have a mail log to "
+		    "follow; '%s' is a mailbox node", n->name);
+	if (get_object(ctx, path, v, &mobj) == -1 ||
+	    check_keys(ctx, path, mobj, keys) == -1 ||
+	    get_string(ctx, path, mobj, "file", validate_path, "a file path",
+		&m->file) == -1 ||
+	    get_string(ctx, path, mobj, "state_dir", validate_path,
+		"a directory path", &m->state_dir) == -1 ||
+	    get_string(ctx, path, mobj, "start", validate_start,
+		"where to start", &start) == -1 ||
+	    get_int(ctx, path, mobj, "batch_ms", 10, 60000,
+		&m->batch_ms) == -1 ||
+	    get_llong(ctx, path, mobj, "max_open", 100, 10000000,
+		&m->max_open) == -1 ||
+	    get_llong(ctx, path, mobj, "max_age_s", 60, 365LL * 86400,
+		&m->max_age_s) == -1 ||
+	    get_int(ctx, path, mobj, "warn_interval_s", 1, 86400,
+		&m->warn_interval_s) == -1) {
+		free(start);
+		return -1;
+	}
+	m->from_start = start != NULL && strcmp(start, "beginning") == 0;
+	free(start);
+	m->enabled = true;
+	return 0;
+}
+
 static int
 load_node(struct cfgctx *ctx, const char *path, json_t *v,
     struct config_node *n)
 {
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
-		"backup_root", "role_file", "role_command", "policy", NULL };
+		"backup_root", "role_file", "role_command", "policy", "maillog",
+		NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -784,6 +840,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	if (n->role_file != NULL && n->role_command != NULL)
 		return cfg_error(ctx, path, "role_file and role_command are both "
 		    "set; use one");
+	if (load_maillog_node(ctx, path, obj, n) == -1)
+		return -1;
 	return load_policy(ctx, path, obj, n);
 }
 
@@ -996,6 +1054,101 @@ load_ui(struct cfgctx *ctx, json_t *root, struct config_ui *ui)
 }
 
 static int
+load_providers(struct cfgctx *ctx, json_t *pobj, struct config_maillog *m)
+{
+	const char *group, *why;
+	char path[300], dom[256];
+	json_t *list, *item;
+	size_t i, j, k;
+
+	json_object_foreach(pobj, group, list) {
+		snprintf(path, sizeof path, "maillog.providers.%s", group);
+		if ((why = validate_name(group)) != NULL)
+			return cfg_error(ctx, path, "'%s' is not a group name: "
+			    "%s", group, why);
+		if (!json_is_array(list) || json_array_size(list) == 0)
+			return cfg_error(ctx, path, "expected a non-empty array "
+			    "of domains, got %s", json_kind(list));
+		m->providers = xreallocarray(m->providers, m->nproviders +
+		    json_array_size(list), sizeof *m->providers);
+		json_array_foreach(list, i, item) {
+			snprintf(path, sizeof path, "maillog.providers.%s[%zu]",
+			    group, i);
+			if (!json_is_string(item) ||
+			    strlen(json_string_value(item)) !=
+			    json_string_length(item) ||
+			    validate_host(json_string_value(item)) != NULL ||
+			    json_string_length(item) >= sizeof dom)
+				return cfg_error(ctx, path, "expected a domain "
+				    "name");
+			snprintf(dom, sizeof dom, "%s", json_string_value(item));
+			for (k = 0; dom[k] != '\0'; k++) {
+				if (dom[k] >= 'A' && dom[k] <= 'Z')
+					dom[k] += 'a' - 'A';
+			}
+			for (j = 0; j < m->nproviders; j++) {
+				if (strcmp(m->providers[j].domain, dom) == 0)
+					return cfg_error(ctx, path, "'%s' is "
+					    "already in group '%s'", dom,
+					    m->providers[j].group);
+			}
+			m->providers[m->nproviders].domain = xstrdup(dom);
+			m->providers[m->nproviders].group = xstrdup(group);
+			m->nproviders++;
+		}
+	}
+	return 0;
+}
+
+static int
+load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
+{
+	static const char *const keys[] = { "providers", "harvest", NULL };
+	static const char *const hkeys[] = { "threshold", "window_s",
+		"auto_block", "block_s", NULL };
+	json_t *obj = NULL, *v, *hobj = NULL, *pobj = NULL;
+
+	m->harvest_threshold = 20;
+	m->harvest_window_s = 300;
+	m->block_s = 86400;
+	if ((v = json_object_get(root, "maillog")) == NULL)
+		return 0;
+	if (get_object(ctx, "maillog", v, &obj) == -1 ||
+	    check_keys(ctx, "maillog", obj, keys) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "providers")) != NULL &&
+	    (get_object(ctx, "maillog.providers", v, &pobj) == -1 ||
+	    load_providers(ctx, pobj, m) == -1))
+		return -1;
+	if ((v = json_object_get(obj, "harvest")) == NULL)
+		return 0;
+	if (get_object(ctx, "maillog.harvest", v, &hobj) == -1 ||
+	    check_keys(ctx, "maillog.harvest", hobj, hkeys) == -1 ||
+	    get_int(ctx, "maillog.harvest", hobj, "threshold", 1, 1000,
+		&m->harvest_threshold) == -1 ||
+	    get_int(ctx, "maillog.harvest", hobj, "window_s", 10, 86400,
+		&m->harvest_window_s) == -1 ||
+	    get_bool(ctx, "maillog.harvest", hobj, "auto_block",
+		&m->auto_block) == -1 ||
+	    get_llong(ctx, "maillog.harvest", hobj, "block_s", 0,
+		365LL * 86400, &m->block_s) == -1)
+		return -1;
+	return 0;
+}
+
+const char *
+config_provider_group(const struct config *cfg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->maillog.nproviders; i++) {
+		if (strcmp(cfg->maillog.providers[i].domain, domain) == 0)
+			return cfg->maillog.providers[i].group;
+	}
+	return NULL;
+}
+
+static int
 load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 {
 	static const char *const keys[] = { "required", NULL };
@@ -1055,7 +1208,7 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", "audit", NULL };
+		"mailbox", "ui", "audit", "maillog", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1087,7 +1240,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_nodes(&ctx, root, cfg) == -1 ||
 	    load_mailbox(&ctx, root, cfg) == -1 ||
 	    load_ui(&ctx, root, &cfg->ui) == -1 ||
-	    load_audit(&ctx, root, &cfg->audit) == -1) {
+	    load_audit(&ctx, root, &cfg->audit) == -1 ||
+	    load_maillog(&ctx, root, &cfg->maillog) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1135,11 +1289,18 @@ config_free(struct config *cfg)
 		free(n->policy.allow);
 		free(n->policy.fail_action);
 		free(n->policy.accept_action);
+		free(n->maillog.file);
+		free(n->maillog.state_dir);
 	}
 	free(cfg->nodes);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
 	free(cfg->ui.theme);
+	for (i = 0; i < cfg->maillog.nproviders; i++) {
+		free(cfg->maillog.providers[i].domain);
+		free(cfg->maillog.providers[i].group);
+	}
+	free(cfg->maillog.providers);
 	free(cfg);
 }
 

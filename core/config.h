@@ -81,6 +81,18 @@ struct config_policy {
 	int copy_reload_s;     /* the copy is read again at least this often */
 };
 
+/* A gateway's mail log follower (agent/maillog.c); docs/mailnocd.md. */
+struct config_maillog_node {
+	bool enabled;          /* the node has a "maillog" object */
+	char *file;            /* NULL: the instance's maillog_file */
+	char *state_dir;       /* where the read position is kept */
+	bool from_start;       /* first start: read the file from the start */
+	int batch_ms;          /* counters written at least this often */
+	long long max_open;    /* messages followed at once */
+	long long max_age_s;   /* a message silent this long is dropped */
+	int warn_interval_s;   /* one warning per cause and interval */
+};
+
 struct config_node {
 	char *name;
 	enum node_role role;
@@ -93,6 +105,7 @@ struct config_node {
 	char *role_file;      /* agent: file holding active/standby/reserve */
 	char *role_command;   /* agent: command printing the role */
 	struct config_policy policy;
+	struct config_maillog_node maillog;
 };
 
 /*
@@ -123,6 +136,22 @@ struct config_audit {
 	bool required; /* refuse a change whose started record is lost */
 };
 
+/* A recipient domain of a provider group ("yahoo.test" -> "Yahoo"). */
+struct config_provider {
+	char *domain; /* lower case */
+	char *group;
+};
+
+/* What every gateway's log follower shares (the top-level "maillog"). */
+struct config_maillog {
+	struct config_provider *providers;
+	size_t nproviders;
+	int harvest_threshold;   /* unknown recipients from one client ... */
+	int harvest_window_s;    /* ... within this many seconds: a suspect */
+	bool auto_block;         /* block a suspect at once */
+	long long block_s;       /* how long; 0 = permanently */
+};
+
 struct config {
 	char *path;
 	struct config_redis redis;
@@ -132,6 +161,7 @@ struct config {
 	struct config_mailbox mailbox;
 	struct config_ui ui;
 	struct config_audit audit;
+	struct config_maillog maillog;
 };
 
 /*
@@ -156,6 +186,10 @@ const struct config_node *config_node_find(const struct config *cfg,
     const char *name);
 
 const char *config_role_name(enum node_role role);
+
+/* The provider group of a recipient domain (lower case), or NULL. */
+const char *config_provider_group(const struct config *cfg,
+    const char *domain);
 
 /* The key of a mailbox template ("probe", "restore", ...). */
 const char *config_mailbox_template_name(enum config_mailbox_template t);

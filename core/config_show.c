@@ -122,7 +122,22 @@ config_show(const struct config *cfg, FILE *f)
 			    n->policy.max_recipient_count,
 			    n->policy.max_message_size);
 		}
+		if (n->maillog.enabled)
+			fprintf(f, "             mail log %s from its %s; "
+			    "position in %s; at most %lld messages open\n",
+			    n->maillog.file != NULL ? n->maillog.file :
+			    "(the instance's maillog_file)",
+			    n->maillog.from_start ? "start" : "end",
+			    n->maillog.state_dir, n->maillog.max_open);
 	}
+	if (cfg->maillog.nproviders > 0 || cfg->maillog.auto_block ||
+	    cfg->maillog.harvest_threshold != 20 ||
+	    cfg->maillog.harvest_window_s != 300)
+		fprintf(f, "maillog: %zu provider domains in groups; harvest "
+		    "suspect at %d unknown recipients in %d s%s\n",
+		    cfg->maillog.nproviders, cfg->maillog.harvest_threshold,
+		    cfg->maillog.harvest_window_s, cfg->maillog.auto_block ?
+		    ", blocked automatically" : "");
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");
 	fprintf(f, "audit: %s\n", cfg->audit.required ? "required (a change "

@@ -27,6 +27,15 @@
                                           * blocks, permits or agencies: the
                                           * agents reload their copy when it
                                           * moves (agent/policy_copier.c) */
+/* The gateways' mail log (agent/maillog.c): counters per scope (t totals,
+ * c clients, a agencies, p providers), granularity (m minute, h hour,
+ * d day) and bucket (epoch minute, hour or day); fields in
+ * docs/redis-schema.md. Retention: as vol:m (minutes) and vol:h. */
+#define KEY_LOG         "log:%s:%s:%lld" /* HASH field -> n */
+#define KEY_LOG_POS     "log:pos:%s"     /* HASH per node: where its
+                                          * follower stands (LP_*) */
+#define KEY_SUSPECT     "suspect:%s"     /* HASH per harvest suspect IP */
+#define KEY_SUSPECTS    "suspects"       /* ZSET ip -> last_seen */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
 
@@ -86,9 +95,19 @@
                                           * last confirmed against Redis */
 #define NF_POLICY_COPY_DECISIONS "policy_copy_decisions" /* decisions made
                                           * from the copy since the start */
+#define NF_LOG_AGE      "log_age"        /* seconds since the oldest kept
+                                          * mail log file was written */
+
+/* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
+ * the harvest threshold (maillog.harvest); kept 7 days after the last. */
+#define SF_COUNT        "count"          /* unknown recipients counted */
+#define SF_FIRST        "first_seen"     /* epoch seconds */
+#define SF_LAST         "last_seen"      /* epoch seconds */
+#define SF_NODE         "node"           /* gateway that saw the last */
+#define SF_SAMPLE       "sample"         /* sample1..sample5: addresses */
 
 /* Fields of an events entry. */
-#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend */
+#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend | harvest */
 #define EV_NODE         "node"
 #define EV_CLUSTER      "cluster"
 #define EV_FROM         "from"

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "backends/policy_store.h"
+#include "core/policy_model.h"
 
 /* The header the inventory must start with (columns in any order). */
 #define PERMIT_CSV_HEADER "agency,application,ip,expected_volume"

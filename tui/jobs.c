@@ -11,7 +11,7 @@
 #include "backends/redis.h"
 #include "core/audit.h"
 #include "core/clock.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 
 struct keymap_binding {
 	int key;           /* curses key code */

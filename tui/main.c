@@ -1,5 +1,5 @@
 /* mailnoc: the console, or batch mode when a command is given. */
-#include "core/mailnoc.h"
+#include "cmd/mailnoc.h"
 #include "tui/console.h"
 
 int

@@ -11,8 +11,8 @@
 
 #include "backends/mailbox.h"
 #include "backends/redis.h"
-#include "core/cmd.h"
-#include "core/cmd_restore.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_restore.h"
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"

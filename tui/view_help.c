@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
 #include "tui/view.h"

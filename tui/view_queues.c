@@ -6,10 +6,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/confirm.h"
+#include "cmd/confirm.h"
 #include "core/delay.h"
 #include "core/format.h"
-#include "core/policy_cmd.h"
+#include "cmd/policy_cmd.h"
 #include "core/qshape.h"
 #include "core/queue.h"
 #include "core/shell.h"

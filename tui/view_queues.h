@@ -2,7 +2,7 @@
 #ifndef MAILNOC_VIEW_QUEUES_H
 #define MAILNOC_VIEW_QUEUES_H
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "tui/view.h"
 #include "tui/worker.h"
 

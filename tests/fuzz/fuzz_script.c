@@ -1,7 +1,7 @@
 /* Fuzzes the batch script reader: every line split and parsed through the
  * command table, nothing run. script_load is static, so the file is
  * included here (the target then does not link core's script.o). */
-#include "core/script.c"
+#include "cmd/script.c"
 
 #include <stdint.h>
 

@@ -88,6 +88,10 @@ check "nor read the configuration" refused agent-gw1 CONFIG GET requirepass
 check "nor touch keys outside the prefix" refused agent-gw1 HGET other:permit x
 check "nor move the policy copy's version counter" refused agent-gw1 INCR "${P}policy:version"
 check "nor set it" refused agent-gw1 SET "${P}policy:version" 0
+check "nor DEL the mail log counters" refused agent-gw1 DEL "${P}log:t:m:1"
+check "nor write another node's log position" refused agent-gw1 HSET "${P}log:pos:gw2" offset 0
+check "nor DEL a harvest suspect" refused agent-gw1 DEL "${P}suspect:192.0.2.1"
+check "nor block without maillog.harvest.auto_block" refused agent-gw1 ZADD "${P}blocks" 0 192.0.2.1
 expect_eq "the block is still whole" "t_acl 0" \
 	"$(as admin HMGET "${P}block:$IP" reason until | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "and indexed" 0 "$(as admin ZSCORE "${P}blocks" "$IP")"
@@ -103,6 +107,14 @@ expect_eq "and read the version counter" "$(as admin GET "${P}policy:version")" 
 expect_contains "and the blocks index" "$IP" "$(as agent-gw1 ZRANGE "${P}blocks" 0 -1)"
 expect_contains "and all the permits" "$PERMITTED" "$(as agent-gw1 HGETALL "${P}permit")"
 check "and loaded its copy without an ACL error" grep -q "policy: copy loaded" "$LAB/agents/gw1.log"
+# The mail log follower's writes (agent/maillog.c).
+expect_eq "and count mail log lines" 1 "$(as agent-gw1 HINCRBY "${P}log:t:m:1" "gw1|t_acl" 1)"
+expect_eq "and keep its log position" 1 "$(as agent-gw1 HSET "${P}log:pos:gw1" t_acl 1)"
+expect_eq "and record a harvest suspect" 1 "$(as agent-gw1 HINCRBY "${P}suspect:192.0.2.1" count 1)"
+expect_eq "and list it" 1 "$(as agent-gw1 ZADD "${P}suspects" 1 192.0.2.1)"
+as admin DEL "${P}log:t:m:1" "${P}suspect:192.0.2.1" >/dev/null
+as admin HDEL "${P}log:pos:gw1" t_acl >/dev/null
+as admin ZREM "${P}suspects" 192.0.2.1 >/dev/null
 
 # --- the policy service under agent-gw1: the block refuses and is counted
 out=$(tests/lab/traffic --gw gw1 --from-ip "$IP" -n 1 --to-domain accept.test 2>&1)

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "core/acl.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/exitcode.h"
 
 /* Runs `line` through the command table as batch mode would (no config). */
@@ -120,10 +120,13 @@ test_agent_per_node(void **state)
 	    "(~t:nodes +sadd) "
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
-	    "(%R~t:permit %R~t:agency:* +hget +hmget) "
-	    "(%R~t:policy:version %R~t:blocks %R~t:permit "
-	    "+get +zrange +hgetall) "
-	    "(~t:block:* +hmget +hincrby +hset)");
+	    "(%R~t:permit %R~t:agency:* +hget +hmget +hgetall) "
+	    "(%R~t:policy:version %R~t:blocks +get +zrange) "
+	    "(~t:block:* +hmget +hincrby +hset) "
+	    "(~t:log:[tcap]:* +hincrby +expire) "
+	    "(~t:log:pos:gw1 +hset +hmget) "
+	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
+	    "(~t:suspects +zadd +zremrangebyscore)");
 	/* No key pattern of another node, nor of all nodes. */
 	assert_null(strstr(l, "mbx1"));
 	assert_null(strstr(l, "node:*"));
@@ -152,6 +155,29 @@ test_agent_per_node(void **state)
 	s = strndup(l, (size_t)(strchr(l, '(') - l));
 	assert_null(strstr(s, "~"));
 	free(s);
+	free(l);
+	free(out);
+}
+
+/* maillog.harvest.auto_block: the agents get the console's block write. */
+static void
+test_agent_auto_block(void **state)
+{
+	char *out, *l;
+
+	(void)state;
+	assert_int_equal(run("acl --prefix t: --node gw1", &out), EXIT_OK);
+	l = user_line(out, "agent-gw1");
+	assert_null(strstr(l, "+del"));
+	assert_null(strstr(l, "t:blocks"));
+	free(l);
+	free(out);
+	assert_int_equal(run("acl --prefix t: --node gw1 --auto-block", &out),
+	    EXIT_OK);
+	l = user_line(out, "agent-gw1");
+	assert_non_null(strstr(l, " (~t:block:* +del +expireat +persist) "
+	    "(~t:blocks +zadd +zremrangebyscore) "
+	    "(~t:policy:version +incr)"));
 	free(l);
 	free(out);
 }
@@ -187,6 +213,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_agent_per_node),
+		cmocka_unit_test(test_agent_auto_block),
 		cmocka_unit_test(test_refused),
 	};
 

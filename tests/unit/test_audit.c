@@ -14,7 +14,7 @@
 
 #include "backends/redis.h"
 #include "core/audit.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/exitcode.h"
 #include "test_config_file.h"

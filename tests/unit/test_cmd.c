@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "tui/keymap.h"
 

@@ -13,7 +13,7 @@
 
 #include "core/cli.h"
 #include "core/config.h"
-#include "core/mailnoc.h"
+#include "cmd/mailnoc.h"
 
 #include "test_config_file.h"
 
@@ -121,11 +121,11 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-duplicate-key.json", DIR "bad-duplicate-key.json:5:6: duplicate "
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
-	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit" },
+	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit, maillog" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
-	    "backup_root, role_file, role_command, policy" },
+	    "backup_root, role_file, role_command, policy, maillog" },
 	{ "bad-no-nodes.json", DIR "bad-no-nodes.json: nodes: empty; at least "
 	    "one node is needed" },
 	{ "bad-node-name.json", DIR "bad-node-name.json: nodes[0].name: 'gw 1' "
@@ -235,7 +235,64 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-ssh-progress.json", DIR "bad-ssh-progress.json: "
 	    "ssh.progress_timeout_s: -1 is out of range; accepted: 0 to "
 	    "86400" },
+	{ "bad-maillog-mailbox.json", DIR "bad-maillog-mailbox.json: "
+	    "nodes[0].maillog: only gateways have a mail log to follow; 'mbx1' "
+	    "is a mailbox node" },
+	{ "bad-maillog-start.json", DIR "bad-maillog-start.json: "
+	    "nodes[0].maillog.start: 'middle' is not where to start: use end or "
+	    "beginning" },
+	{ "bad-maillog-provider.json", DIR "bad-maillog-provider.json: "
+	    "maillog.providers.Other[0]: 'yahoo.test' is already in group "
+	    "'Yahoo'" },
+	{ "bad-maillog-threshold.json", DIR "bad-maillog-threshold.json: "
+	    "maillog.harvest.threshold: 0 is out of range; accepted: 1 to "
+	    "1000" },
 };
+
+/* The mail log follower's keys and the provider groups. */
+static void
+test_maillog(void **state)
+{
+	char cause[CONFIG_CAUSE_MAX] = "";
+	const struct config_maillog_node *m;
+	struct config *cfg;
+
+	(void)state;
+	cfg = config_load(DIR "good-maillog.json", cause, sizeof cause);
+	assert_non_null(cfg);
+	m = &cfg->nodes[0].maillog;
+	assert_true(m->enabled);
+	assert_string_equal(m->file, "/var/log/postfix-gw1.log");
+	assert_true(m->from_start);
+	assert_int_equal(m->batch_ms, 500);
+	assert_true(m->max_open == 100000);
+	assert_true(m->max_age_s == 86400);
+	assert_int_equal(m->warn_interval_s, 60);
+	m = &cfg->nodes[1].maillog;
+	assert_true(m->enabled);
+	assert_null(m->file);
+	assert_false(m->from_start);
+	assert_string_equal(m->state_dir, "/var/lib/mailnocd");
+	assert_int_equal(m->batch_ms, 1000);
+	assert_false(cfg->nodes[2].maillog.enabled);
+	assert_string_equal(config_provider_group(cfg, "yahoo.test"), "Yahoo");
+	assert_string_equal(config_provider_group(cfg, "ymail.test"), "Yahoo");
+	assert_string_equal(config_provider_group(cfg, "hotmail.test"),
+	    "Hotmail");
+	assert_null(config_provider_group(cfg, "gmail.test"));
+	assert_int_equal(cfg->maillog.harvest_threshold, 30);
+	assert_int_equal(cfg->maillog.harvest_window_s, 600);
+	assert_true(cfg->maillog.auto_block);
+	assert_true(cfg->maillog.block_s == 0);
+	config_free(cfg);
+
+	cfg = config_load(DIR "good.json", cause, sizeof cause);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->maillog.harvest_threshold, 20);
+	assert_int_equal(cfg->maillog.harvest_window_s, 300);
+	assert_false(cfg->maillog.auto_block);
+	config_free(cfg);
+}
 
 static void
 test_bad(void **state)
@@ -640,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_sentinel),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_maillog),
 		cmocka_unit_test(test_mailbox),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_password),

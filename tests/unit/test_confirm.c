@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
-#include "core/confirm.h"
+#include "cmd/confirm.h"
 #include "core/exitcode.h"
 
 #define DIR "tests/unit/config/"

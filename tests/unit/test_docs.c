@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "core/cli.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 
 #define MAN "docs/mailnoc.1"
 

@@ -53,6 +53,8 @@ gateway(struct heartbeat *hb)
 	hb->queue[Q_HOLD] = 4;
 	hb->queue[Q_CORRUPT] = 0;
 	hb->oldest_age = 86400;
+	hb->have_log_age = true;
+	hb->log_age = 5184000;
 	snprintf(hb->load1, sizeof hb->load1, "0.52");
 	hb->disk_pct = 37;
 	hb->version = "0.1.0";
@@ -85,7 +87,8 @@ test_gateway_fields(void **state)
 	assert_string_equal(set_value(&f, "mta_version"), "3.7.11");
 	assert_string_equal(set_value(&f, "interval"), "2");
 	assert_string_equal(set_value(&f, "updated_at"), "1795441661");
-	assert_int_equal(f.nset, 15);
+	assert_string_equal(set_value(&f, "log_age"), "5184000");
+	assert_int_equal(f.nset, 16);
 	assert_null(set_value(&f, "last_backup"));
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
@@ -136,7 +139,9 @@ test_gateway_without_counts(void **state)
 	hb.disk_pct = -1;
 	hb.mta_version[0] = '\0';
 	hb.state = STATE_UNKNOWN;
+	hb.have_log_age = false;
 	heartbeat_fields(&hb, &f);
+	assert_true(deleted(&f, "log_age"));
 	assert_string_equal(set_value(&f, "state"), "unknown");
 	/* Old values must not pass for new ones: they are deleted. */
 	assert_null(set_value(&f, "q_deferred"));

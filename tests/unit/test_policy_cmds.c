@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/exitcode.h"
 
 /* What the fake console saw. */

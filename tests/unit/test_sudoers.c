@@ -11,7 +11,7 @@
 
 #include "backends/mailbox.h"
 #include "core/shell.h"
-#include "core/sudoers.h"
+#include "cmd/sudoers.h"
 
 static struct config_node nodes[2];
 static struct config cfg;

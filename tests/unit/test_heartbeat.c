@@ -116,7 +116,7 @@ test_policy_fields(void **state)
 	assert_string_equal(set_value(&f, "policy"), "copy");
 	assert_string_equal(set_value(&f, "policy_copy_age"), "754");
 	assert_string_equal(set_value(&f, "policy_copy_decisions"), "120000");
-	assert_int_equal(f.nset, 18);
+	assert_int_equal(f.nset, 19);
 	/* No copy yet: its age goes, the rest stays. */
 	hb.policy_source = "fail-action";
 	hb.copy_age = -1;

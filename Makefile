@@ -16,12 +16,19 @@ CFLAGS    ?= -O2 -g
 BASEFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP \
 	-DMAILNOC_DATADIR='"$(DATADIR)"' -DMAILNOC_SRCDIR='"$(CURDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
-SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The test build also checks that the console's UI thread does no network
+# I/O (backends/uithread.h): the e2e suite runs it.
+SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-DMAILNOC_CHECK_UI_THREAD
 
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lpthread
+# libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
+# pkg-config file on Debian 12 (libunbound.pc names libevent's).
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
-# sd_notify (agent/notify.c): mailnocd only.
-LIBS_AGENT = $(shell pkg-config --libs libsystemd)
+# sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
+# mailnocd only.
+LIBS_AGENT = $(shell pkg-config --libs libsystemd libmicrohttpd)
 LIBS_TEST  = $(shell pkg-config --libs cmocka)
 
 # The layers (docs/architecture.md), lowest first. A layer's code sees only
@@ -50,15 +57,16 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
-UNIT_LAYER_core     := test_cluster test_delay test_format test_permit_csv \
+UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl test_format \
+	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
 	test_volume test_maillog
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
-	test_restore test_ssh
+	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 	test_docs test_policy_cmds test_sudoers
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
-UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan \
+UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
 	test_policy_copy test_policy_link test_policy_server test_agent_maillog
 
@@ -112,7 +120,7 @@ $(patsubst %,$(1)/tests/unit/%.o,$(UNIT_LAYER_$(3))): $(1)/tests/unit/%.o: tests
 
 $(addprefix $(1)/unit/,$(UNIT_LAYER_$(3))): $(1)/unit/%: $(1)/tests/unit/%.o $(addprefix $(1)/,$(LAYER_LIBS_$(3)))
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $(if $(filter tui,$(3)),$$(LIBS_TUI)) $$(LIBS_CORE)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TEST) $(if $(filter tui,$(3)),$$(LIBS_TUI)) $$(LIBS_CORE) $(if $(filter agent,$(3)),$$(LIBS_AGENT))
 endef
 
 # Binaries: the console links curses; core and agent never do.

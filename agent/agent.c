@@ -11,9 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/alert_eval.h"
+#include "agent/dnsbl_watch.h"
 #include "agent/heartbeat.h"
 #include "agent/log.h"
 #include "agent/maillog.h"
+#include "agent/metrics.h"
 #include "agent/notify.h"
 #include "agent/policy_server.h"
 #include "agent/probe.h"
@@ -65,6 +68,7 @@ struct agent {
 	char mta_logged[CONFIG_CAUSE_MAX];
 	unsigned long persist_checked; /* r->connects when last asked */
 	struct policy_server *ps;      /* the policy service, NULL: none */
+	struct alert_eval alerts;
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -463,7 +467,12 @@ agent_beat(struct agent *a)
 		log_msg("heartbeat published again to redis at %s:%d",
 		    r->host, r->port);
 	a->redis_logged = RERR_NONE;
+	metrics_heartbeat(hb.updated_at, hb.have_queues, hb.queue,
+	    hb.oldest_age);
 	agent_check_persistence(a);
+	if (!a->o->once)
+		alert_eval_tick(&a->alerts, r, a->cfg, a->node->name,
+		    a->o->interval);
 	if (a->hs.evented)
 		log_msg("role change: %s (event added)",
 		    node_state_name(hb.state));
@@ -571,6 +580,8 @@ agent_main(int argc, char **argv)
 	const struct config_node *node;
 	struct config *cfg;
 	struct policy_server *ps = NULL;
+	struct metrics_server *ms = NULL;
+	struct dnsbl_watch bw;
 	struct agent a;
 	int rc;
 
@@ -629,14 +640,31 @@ agent_main(int argc, char **argv)
 		}
 	}
 	a.ps = ps;
+	/* /metrics: libmicrohttpd's thread; a failure to listen is logged. */
+	if (node->metrics.host != NULL && !o.once) {
+		if ((ms = metrics_start(&node->metrics, node->name, cause,
+		    sizeof cause)) == NULL)
+			log_msg("%s", cause);
+		else
+			log_msg("metrics: serving GET /metrics on %s",
+			    node->metrics.text);
+	}
 	/* The mail log follower: its own thread and Redis connection. */
 	if (node->role == NODE_GATEWAY && node->maillog.enabled && !o.once &&
 	    (a.ml = maillog_start(cfg, node, o.verbose, cause,
 	    sizeof cause)) == NULL)
 		log_msg("%s", cause);
+	/* The block-list watch: its own thread, connection and resolver. */
+	memset(&bw, 0, sizeof bw);
+	if (!o.once && dnsbl_watch_wanted(cfg, node) &&
+	    dnsbl_watch_start(&bw, cfg, node, o.verbose, cause,
+	    sizeof cause) == -1)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
+	metrics_stop(ms);
+	dnsbl_watch_stop(&bw);
 	policy_server_stop(ps);
 	maillog_stop(a.ml);
 	if (agent_signal && !o.once)
@@ -646,6 +674,7 @@ agent_main(int argc, char **argv)
 	if (a.watching)
 		queue_watch_stop(&a.qw);
 	queue_scan_free(a.qs);
+	alert_eval_free(&a.alerts);
 	redis_close(&a.redis);
 	log_close();
 	config_free(cfg);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "core/clock.h"
 #include "core/keys.h"
 #include "core/validate.h"
@@ -594,13 +595,16 @@ link_exchange(struct policy_redis *pr, redisReply **replies, size_t n,
 	size_t		i;
 
 	pr->round_trips++;
+	metrics_inc(MC_ROUND_TRIPS);
 	if (link_write(pr, deadline, cause, causelen) == -1) {
 		counts_lost(pr, increments);
+		metrics_inc(MC_REDIS_ERRORS);
 		return -1;
 	}
 	if ((got = link_read(pr, replies, n, deadline, cause,
 	    causelen)) == -1) {
 		counts_lost(pr, increments);
+		metrics_inc(MC_REDIS_ERRORS);
 		return -1;
 	}
 	if ((size_t)got == n)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "agent/policy.h"
 #include "agent/policy_connector.h"
 #include "agent/policy_copier.h"
@@ -497,6 +498,7 @@ conn_close(struct policy_server *ps, struct conn *c)
 	free(c->out);
 	free(c);
 	ps->nconns--;
+	metrics_clients(-1);
 }
 
 /* Errors of one connection that accept(2) passes on: the next may work. */
@@ -674,6 +676,8 @@ server_accept(struct policy_server *ps, struct listener *l)
 		ps->all = c;
 		ps->nconns++;
 		ps->accepted++;
+		metrics_clients(1);
+		metrics_inc(MC_CONNECTIONS);
 	}
 }
 
@@ -803,6 +807,7 @@ log_malformed(struct policy_server *ps, const struct policy_request *req)
 	long long	now = clock_mono_ms();
 
 	ps->malformed++;
+	metrics_inc(MC_MALFORMED);
 	if (now - ps->malformed_window >= 60000) {
 		if (ps->malformed_quiet > 0)
 			log_msg("policy: %llu more malformed requests not "
@@ -1044,13 +1049,16 @@ server_decide(struct policy_server *ps)
 		if (f->from_copy) {
 			ps->copy_decisions++;
 			ps->outage_copy++;
+			metrics_inc(MC_COPY_DECISIONS);
 		}
+		metrics_decision(d.action);
 		if (d.rule == POLICY_RULE_MALFORMED)
 			log_malformed(ps, &it->req);
 		else if (d.rule == POLICY_RULE_FAIL_OPEN) {
 			if (rc == 0 && l != NULL)
 				log_bad_reply(ps, l, &d);
 			ps->fail_answers++;
+			metrics_inc(MC_FAIL_ANSWERS);
 			ps->outage_answers++;
 		}
 		if (f->agency != NULL && f->redis_ok)

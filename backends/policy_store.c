@@ -29,8 +29,8 @@
 #define PINFO_NFIELDS 4
 /* Fields of agency:{id}. */
 #define AGENCY_HMGET AF_NAME " " AF_CONTACT " " AF_DAILY " " AF_MAX_RCPTS \
-	" " AF_MAX_PER_MIN " " AF_BULK_RCPTS
-#define AGENCY_NFIELDS 6
+	" " AF_MAX_PER_MIN " " AF_BULK_RCPTS " " AF_DOMAINS
+#define AGENCY_NFIELDS 7
 
 /* A refusal of the store's own (not Redis's): exit code 1. */
 static int
@@ -1171,6 +1171,21 @@ store_agency_check(const struct agency *a, int fields, bool create,
 		snprintf(buf, len, "a limit is out of range");
 		return buf;
 	}
+	if (fields & AGENCY_DOMAINS) {
+		char canon[STORE_DOMAINS_MAX], bad[200];
+
+		if (policy_input_domains(a->domains, canon, sizeof canon, bad,
+		    sizeof bad) != NULL) {
+			snprintf(buf, len, "the domains are not accepted: %s",
+			    bad);
+			return buf;
+		}
+		if (strcmp(canon, a->domains) != 0) {
+			snprintf(buf, len, "the domains are not in canonical "
+			    "form ('%s')", canon);
+			return buf;
+		}
+	}
 	return NULL;
 }
 
@@ -1231,6 +1246,11 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 	if (fields & AGENCY_BULK_RCPTS)
 		store_append(r, &n, "HSET %s " AF_BULK_RCPTS " %ld", key,
 		    a->bulk_rcpts);
+	if ((fields & AGENCY_DOMAINS) && a->domains[0] != '\0')
+		store_append(r, &n, "HSET %s " AF_DOMAINS " %s", key,
+		    a->domains);
+	else if (fields & AGENCY_DOMAINS)
+		store_append(r, &n, "HDEL %s " AF_DOMAINS, key);
 	store_append(r, &n, "SADD %s %s", set, a->id);
 	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
@@ -1263,6 +1283,14 @@ store_agency_parse(struct agency *a, const char *id, const redisReply *h)
 	a->bulk_rcpts = (long)store_ll(h->element[5], -1, STORE_BULK_DEFAULT);
 	if (a->bulk_rcpts == 0)
 		a->bulk_rcpts = STORE_BULK_DEFAULT;
+	/* Outside input: a list that does not read is none. */
+	if (h->element[6]->type == REDIS_REPLY_STRING) {
+		char why[200];
+
+		if (policy_input_domains(h->element[6]->str, a->domains,
+		    sizeof a->domains, why, sizeof why) != NULL)
+			a->domains[0] = '\0';
+	}
 }
 
 int

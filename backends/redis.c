@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/uithread.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
 #include "core/keys.h"
@@ -124,6 +125,7 @@ redis_open(struct redis *r, const char *host, int port)
 	const struct config_redis *cr = &r->cfg->redis;
 	redisContext *c;
 
+	uithread_check("redis: connect");
 	c = redisConnectWithTimeout(host, port, ms_to_tv(cr->connect_timeout_ms));
 	if (c == NULL) {
 		redis_fail(r, RERR_UNREACHABLE, "cannot connect to redis at "
@@ -272,6 +274,7 @@ fail:
 int
 redis_ensure(struct redis *r)
 {
+	uithread_check("redis: a command");
 	if (r->ctx != NULL)
 		return 0;
 	if (clock_mono_ms() < r->next_try_ms) {
@@ -376,6 +379,7 @@ redis_read_replies(struct redis *r, size_t n, redisReply **replies)
 	size_t i, j;
 	void *reply;
 
+	uithread_check("redis: reading replies");
 	for (i = 0; i < n; i++) {
 		if (redisGetReply(r->ctx, &reply) != REDIS_OK) {
 			for (j = 0; j < i; j++)

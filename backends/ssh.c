@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/uithread.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
 #include "core/validate.h"
@@ -343,6 +344,7 @@ ssh_tcp(struct ssh_conn *c, struct ssh_deadline *d)
 	socklen_t sl;
 	int rc, soerr, one = 1;
 
+	uithread_check("ssh: connect");
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1196,6 +1198,7 @@ ssh_exec(struct ssh_conn *c, const char *command, const char *input,
 	bool reused;
 	int attempt, rc;
 
+	uithread_check("ssh: a command");
 	memset(res, 0, sizeof *res);
 	res->status = -1;
 	c->err = SSH_E_NONE;

@@ -16,6 +16,9 @@
 static void
 batch_error(const struct cmd_ctx *ctx, int code)
 {
+	/* check's status line said it all (its exit codes are its own). */
+	if (ctx->cause[0] == '\0')
+		return;
 	fprintf(stderr, "mailnoc: %s\n", ctx->cause);
 	/* A lost audit record after a success: its JSON said so already. */
 	if (ctx->json && !(code == EXIT_AUDIT_LOST && ctx->audit_lost_said)) {
@@ -111,6 +114,7 @@ batch_run(const struct config *cfg, const struct cli *cli)
 	batch_read_only(&ctx, cli, (cmd_flags(&c) & CMD_MUTATES) != 0);
 	if ((code = cmd_exec(&c, &ctx)) != EXIT_OK)
 		batch_error(&ctx, code);
+	cmd_free(&c);
 	snapshot_free(ctx.snap);
 	if (ctx.redis != NULL) {
 		redis_close(ctx.redis);

@@ -7,6 +7,7 @@
 
 #include "backends/redis.h"
 #include "backends/snapshot.h"
+#include "cmd/confirm.h"
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"
@@ -15,6 +16,10 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_clusters_entry;
 extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_ack_entry;
+extern const struct cmd_entry cmd_silence_entry;
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
@@ -25,6 +30,8 @@ extern const struct cmd_entry cmd_blocks_entry;
 extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
+extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_audit_entry;
@@ -45,6 +52,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_nodes_entry,
 	&cmd_clusters_entry,
 	&cmd_events_entry,
+	&cmd_alerts_entry,
+	&cmd_ack_entry,
+	&cmd_silence_entry,
+	&cmd_check_entry,
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,
@@ -55,6 +66,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_permit_entry,
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
+	&cmd_reputation_entry,
+	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
 	&cmd_audit_entry,
@@ -130,8 +143,23 @@ cmd_find_option(const struct cmd_entry *e, const char *name, size_t nlen)
 	return NULL;
 }
 
+static int cmd_parse_words(int, char *const *, struct cmd *, char *,
+    size_t);
+
 int
 cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
+    size_t len)
+{
+	if (cmd_parse_words(argc, argv, c, cause, len) == -1) {
+		free(c->argv);
+		c->argv = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
     size_t len)
 {
 	const struct cmd_entry *e;
@@ -146,6 +174,7 @@ cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
 	if ((e = cmd_find(argv[0], cause, len)) == NULL)
 		return -1;
 	c->entry = e;
+	c->argv = xcalloc((size_t)argc + 1, sizeof *c->argv);
 	cmd_usage_line(e, usage, sizeof usage);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq, *value;
@@ -157,11 +186,6 @@ cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
 			continue;
 		}
 		if (only_args || strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-			if (c->argc == CMD_MAX_ARGS) {
-				snprintf(cause, len, "%s: too many arguments",
-				    e->name);
-				return -1;
-			}
 			c->argv[c->argc++] = a;
 			continue;
 		}
@@ -216,9 +240,10 @@ cmd_parse_argv(int argc, char *const *argv, struct cmd *c, char *cause,
 	return 0;
 }
 
-/* Splits a line into words in `buf` (same size as line + 1). */
+/* Splits a line into words in `buf` (same size as line + 1); `words` has
+ * room for one word every two bytes of the line. */
 static int
-cmd_split(const char *line, char *buf, char **words, int max, char *cause,
+cmd_split(const char *line, char *buf, char **words, char *cause,
     size_t len)
 {
 	const char *p = line;
@@ -232,10 +257,6 @@ cmd_split(const char *line, char *buf, char **words, int max, char *cause,
 			p++;
 		if (*p == '\0')
 			break;
-		if (n == max) {
-			snprintf(cause, len, "too many words in '%s'", line);
-			return -1;
-		}
 		words[n++] = o;
 		for (; *p != '\0'; p++) {
 			if (quote != 0) {
@@ -268,20 +289,20 @@ cmd_split(const char *line, char *buf, char **words, int max, char *cause,
 int
 cmd_parse_string(const char *line, struct cmd *c, char *cause, size_t len)
 {
-	char *words[CMD_MAX_ARGS + 1], *buf;
+	char **words, *buf;
+	size_t size = strlen(line) + 1;
 	int n;
 
-	buf = xmalloc(strlen(line) + 1);
-	if ((n = cmd_split(line, buf, words, CMD_MAX_ARGS + 1, cause,
-		 len)) == -1) {
+	buf = xmalloc(size);
+	words = xcalloc(size / 2 + 2, sizeof *words);
+	if ((n = cmd_split(line, buf, words, cause, len)) == -1 ||
+	    cmd_parse_argv(n, words, c, cause, len) == -1) {
+		free(words);
 		free(buf);
 		memset(c, 0, sizeof *c);
 		return -1;
 	}
-	if (cmd_parse_argv(n, words, c, cause, len) == -1) {
-		free(buf);
-		return -1;
-	}
+	free(words);
 	c->strings = buf;
 	return 0;
 }
@@ -289,8 +310,169 @@ cmd_parse_string(const char *line, struct cmd *c, char *cause, size_t len)
 void
 cmd_free(struct cmd *c)
 {
+	int i;
+
 	free(c->strings);
 	c->strings = NULL;
+	free(c->argv);
+	c->argv = NULL;
+	c->argc = 0;
+	for (i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
+	c->owned = NULL;
+	c->nowned = 0;
+}
+
+/* A copy of `s` that `c` owns. */
+static const char *
+cmd_own(struct cmd *c, const char *s)
+{
+	c->owned = xreallocarray(c->owned, (size_t)c->nowned + 1,
+	    sizeof *c->owned);
+	return c->owned[c->nowned++] = xstrdup(s);
+}
+
+void
+cmd_copy(struct cmd *dst, const struct cmd *src)
+{
+	int i;
+
+	memset(dst, 0, sizeof *dst);
+	dst->entry = src->entry;
+	dst->json = src->json;
+	dst->yes = src->yes;
+	dst->dry_run = src->dry_run;
+	dst->argv = xcalloc((size_t)src->argc + 1, sizeof *dst->argv);
+	for (i = 0; i < src->argc; i++)
+		dst->argv[i] = cmd_own(dst, src->argv[i]);
+	dst->argc = src->argc;
+	for (i = 0; i < src->nopts; i++) {
+		dst->opts[i].opt = src->opts[i].opt;
+		dst->opts[i].value = cmd_own(dst, src->opts[i].value);
+	}
+	dst->nopts = src->nopts;
+}
+
+void
+cmd_set_arg(struct cmd *c, int i, const char *arg)
+{
+	if (i >= c->argc) {
+		c->argv = xreallocarray(c->argv, (size_t)c->argc + 2,
+		    sizeof *c->argv);
+		i = c->argc++;
+		c->argv[c->argc] = NULL;
+	}
+	c->argv[i] = cmd_own(c, arg);
+}
+
+int
+cmd_set_option(struct cmd *c, const char *name, const char *value)
+{
+	const struct cmd_option *o;
+	int i;
+
+	for (o = c->entry->options; o != NULL && o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0)
+			break;
+	}
+	if (o == NULL || o->name == NULL)
+		return -1;
+	for (i = 0; i < c->nopts && c->opts[i].opt != o; i++)
+		;
+	if (i == c->nopts) {
+		if (c->nopts == CMD_MAX_ARGS)
+			return -1;
+		c->nopts++;
+	}
+	c->opts[i].opt = o;
+	c->opts[i].value = cmd_own(c, value);
+	return 0;
+}
+
+/* Appends `w` to buf, quoted as cmd_parse_string reads it back; *off
+ * counts the whole line, written or not. */
+static void
+cmd_print_word(char *buf, size_t len, size_t *off, const char *w)
+{
+	bool quote = w[0] == '\0' || strpbrk(w, " \t'\"\\") != NULL;
+	const char *p;
+
+#define CMD_PUT(ch) do {						\
+	if (*off + 1 < len)						\
+		buf[*off] = (ch);					\
+	(*off)++;							\
+} while (0)
+	if (*off > 0)
+		CMD_PUT(' ');
+	if (quote)
+		CMD_PUT('"');
+	for (p = w; *p != '\0'; p++) {
+		if (quote && (*p == '"' || *p == '\\'))
+			CMD_PUT('\\');
+		CMD_PUT(*p);
+	}
+	if (quote)
+		CMD_PUT('"');
+#undef CMD_PUT
+}
+
+size_t
+cmd_print(const struct cmd *c, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	cmd_print_word(buf, len, &off, c->entry->name);
+	for (i = 0; i < c->argc; i++)
+		cmd_print_word(buf, len, &off, c->argv[i]);
+	for (i = 0; i < c->nopts; i++) {
+		char opt[64];
+
+		snprintf(opt, sizeof opt, "--%s", c->opts[i].opt->name);
+		cmd_print_word(buf, len, &off, opt);
+		if (c->opts[i].opt->has_value)
+			cmd_print_word(buf, len, &off, c->opts[i].value);
+	}
+	if (c->json)
+		cmd_print_word(buf, len, &off, "--json");
+	if (c->yes)
+		cmd_print_word(buf, len, &off, "--yes");
+	if (c->dry_run)
+		cmd_print_word(buf, len, &off, "--dry-run");
+	if (len > 0)
+		buf[off < len ? off : len - 1] = '\0';
+	return off;
+}
+
+int
+cmd_selection(struct cmd_ctx *ctx, const char *what, char ***out)
+{
+	*out = NULL;
+	if (ctx->ui == NULL || ctx->ui->selection == NULL)
+		return -1;
+	return ctx->ui->selection(ctx->ui_data, what, out);
+}
+
+void
+cmd_selection_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+const char *
+cmd_view(const struct cmd *c)
+{
+	const struct cmd_sub *s;
+
+	if (c->argc > 0 && (s = cmd_sub_find(c->entry, c->argv[0])) != NULL &&
+	    s->view != NULL)
+		return s->view;
+	return c->entry->view;
 }
 
 const char *
@@ -320,13 +502,6 @@ cmd_json_print(struct cmd_ctx *ctx, json_t *o)
 	json_dumpf(o, ctx->out, JSON_COMPACT);
 	fputc('\n', ctx->out);
 	json_decref(o);
-}
-
-int
-cmd_show_view(struct cmd_ctx *ctx, const char *view)
-{
-	return ctx->ui->view(ctx->ui_data, view, ctx->cause,
-		   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
 bool
@@ -454,6 +629,50 @@ cmd_read_only_acl(const char *user, char *buf, size_t len)
 	return buf;
 }
 
+/* In the console, `view` takes the command. */
+static int
+cmd_show(struct cmd_ctx *ctx, const char *view, const struct cmd *c)
+{
+	return ctx->ui->show(ctx->ui_data, view, c, ctx->cause,
+		   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+/*
+ * The entry's preparation on a copy of the command, then: in batch mode
+ * its exec; in the console its view when it has one, else the question
+ * (cmd_confirm), whose yes runs the prepared command off the UI thread.
+ */
+static int
+cmd_prepared(const struct cmd *c, struct cmd_ctx *ctx, int flags)
+{
+	struct cmd_ask ask;
+	struct cmd run;
+	int code;
+
+	memset(&ask, 0, sizeof ask);
+	cmd_copy(&run, c);
+	if ((code = c->entry->prepare(&run, ctx, &ask)) != EXIT_OK)
+		goto out;
+	if (ask.view == NULL)
+		ask.view = cmd_view(&run);
+	if (ctx->ui == NULL)
+		code = c->entry->exec(&run, ctx);
+	else if (ask.view != NULL)
+		code = cmd_show(ctx, ask.view, &run);
+	else if (!(flags & (CMD_MUTATES | CMD_JOB)))
+		code = c->entry->exec(&run, ctx);
+	else {
+		ctx->prepared = &run;
+		code = cmd_confirm(ctx, ask.question, ask.count, ask.typed);
+		ctx->prepared = NULL;
+		if (code == CONFIRM_ASKED)
+			code = EXIT_OK;
+	}
+out:
+	cmd_free(&run);
+	return code;
+}
+
 static int
 cmd_run(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -475,6 +694,10 @@ cmd_run(const struct cmd *c, struct cmd_ctx *ctx)
 		    "console", what);
 	if ((flags & CMD_MUTATES) && (ctx->read_only || ctx->role_pending))
 		return cmd_may_change(ctx, what);
+	if (e->prepare != NULL)
+		return cmd_prepared(c, ctx, flags);
+	if (ctx->ui != NULL && cmd_view(c) != NULL)
+		return cmd_show(ctx, cmd_view(c), c);
 	return e->exec(c, ctx);
 }
 

@@ -25,6 +25,9 @@ enum cmd_flag {
 	CMD_ARG_COMMAND = 0x40, /* argument 1 begins a command line (prompt):
 	                           it mutates when that command does */
 	CMD_NO_CONFIG = 0x80,   /* runs without a configuration (help) */
+	CMD_JOB = 0x100,        /* slow or networked though it changes
+	                           nothing: the console asks (the prepare's
+	                           question) and runs it as a job */
 };
 
 /* A subcommand (argument 1): its own flags add to the entry's. */
@@ -32,6 +35,7 @@ struct cmd_sub {
 	const char *name;
 	const char *args;  /* its arguments after the name, e.g. "NODE:ID..." */
 	int flags;         /* CMD_MUTATES, CMD_CONFIRM, CMD_UI_ONLY */
+	const char *view;  /* in the console this view takes it; or NULL */
 };
 
 struct cmd_option {
@@ -42,6 +46,19 @@ struct cmd_option {
 
 struct cmd;
 struct cmd_ctx;
+struct mailbox_watch;
+
+/*
+ * What a command's preparation says to ask before it runs (cmd_confirm):
+ * the question without "? y/N", and the count to type when `typed`.
+ */
+struct cmd_ask {
+	char question[512];
+	long count;
+	bool typed;
+	/* In the console: this view takes the prepared command instead. */
+	const char *view;
+};
 
 struct cmd_entry {
 	const char *name;
@@ -53,7 +70,17 @@ struct cmd_entry {
 	int min_args;
 	int max_args;       /* -1: no limit */
 	int flags;
+	/*
+	 * The preparation, pure (no network I/O): it runs where the user is,
+	 * on the console's UI thread too. It checks the arguments, turns what
+	 * is selected in the console (the tagged rows, the IP or node under
+	 * the cursor) into arguments of `c`, and writes the question into
+	 * `ask`. Returns EXIT_OK, or an exit code with ctx->cause set. NULL:
+	 * nothing to prepare.
+	 */
+	int (*prepare)(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask);
 	int (*exec)(const struct cmd *, struct cmd_ctx *);
+	const char *view;   /* in the console this view takes it; or NULL */
 };
 
 #define CMD_MAX_ARGS 64
@@ -66,11 +93,13 @@ struct cmd_optval {
 struct cmd {
 	const struct cmd_entry *entry;
 	int argc;
-	const char *argv[CMD_MAX_ARGS]; /* positional arguments */
+	const char **argv;              /* positional arguments (allocated) */
 	int nopts;
 	struct cmd_optval opts[CMD_MAX_ARGS];
 	bool json, yes, dry_run;        /* common options any command takes */
 	char *strings;                  /* storage of a parsed string */
+	char **owned;                   /* strings set by cmd_copy, cmd_set_* */
+	int nowned;
 };
 
 /* What the console lets commands do to it; NULL in batch mode. */
@@ -81,28 +110,23 @@ struct cmd_ui {
 	int (*refresh)(void *ui);
 	int (*cursor)(void *ui, const char *where, char *cause, size_t len);
 	int (*quit)(void *ui);
-	int (*help)(void *ui, const char *topic);
 	/*
-	 * Asks `question`, then runs `line` as in batch mode on a background
-	 * thread and shows its result (drain, undrain).
+	 * Asks `question` on the status line; answered `want`, runs `run` (a
+	 * copy is kept) as batch mode would, off the UI thread, and shows its
+	 * result. cmd_confirm calls it.
 	 */
-	int (*background)(void *ui, const char *question, const char *line);
-	/* The node under the overview's cursor, or NULL. */
-	const char *(*selected_node)(void *ui);
+	int (*ask)(void *ui, const char *question, const char *want,
+	    const struct cmd *run);
+	/* Opens `view` and hands it `c` (queue list, restore, backups). */
+	int (*show)(void *ui, const char *view, const struct cmd *c,
+	    char *cause, size_t len);
 	/*
-	 * The IP under the blocklist view's cursor (unblock, extend without
-	 * an IP), or NULL; NULL hook: none.
+	 * What the shown view has selected of `what` ("ip", "node", or
+	 * "message": NODE:ID of the tagged rows, else of the cursor's): their
+	 * number, each in *out (free each and the array); -1 when the view
+	 * shown has no such selection.
 	 */
-	const char *(*selected_ip)(void *ui);
-	/* queue SUBCOMMAND in the console: the queues view handles it. */
-	int (*queue)(void *ui, const struct cmd *c, char *cause, size_t len);
-	/*
-	 * backups and restore in the console: the restore view lists USER's
-	 * backups on a job thread (node: --node or NULL), then, with `date`
-	 * or `latest`, asks to restore that one. NULL hook: none.
-	 */
-	int (*restore)(void *ui, const char *user, const char *node,
-	    const char *date, bool latest, char *cause, size_t len);
+	int (*selection)(void *ui, const char *what, char ***out);
 };
 
 struct cmd_ctx {
@@ -126,6 +150,12 @@ struct cmd_ctx {
 	const struct cmd_ui *ui;
 	void *ui_data;
 	char cause[512];
+	/* A restore's progress (called as the import begins) and its cancel
+	 * flag: a console job's; NULL in batch mode. */
+	const struct mailbox_watch *watch;
+	volatile int *cancel;
+	/* cmd_exec's prepared command, while cmd_confirm asks about it. */
+	const struct cmd *prepared;
 
 	/* The audit record of a command that changes the service (core/audit.h,
 	 * docs/audit.md); cmd_exec writes it when `audit` is set. */
@@ -171,13 +201,50 @@ int cmd_parse_string(const char *line, struct cmd *c, char *cause, size_t len);
 
 void cmd_free(struct cmd *c);
 
+/* Makes `dst` a copy of `src` that owns its strings (free with cmd_free). */
+void cmd_copy(struct cmd *dst, const struct cmd *src);
+
+/* Sets argument `i` (argc: one more) to a copy of `arg`. */
+void cmd_set_arg(struct cmd *c, int i, const char *arg);
+
+/* Sets option `name` (one of the entry's) to a copy of `value` ("" for a
+ * flag). Returns 0, or -1 when the entry has no such option. */
+int cmd_set_option(struct cmd *c, const char *name, const char *value);
+
+/*
+ * The one printer of a command line (tmux's cmd_print): the command's full
+ * name, its arguments, its options in order, then --json, --yes and
+ * --dry-run, each word quoted so that cmd_parse_string reads it back the
+ * same. Writes at most len bytes (always terminated) and returns the
+ * length of the whole line, as snprintf does: >= len when cut.
+ */
+size_t cmd_print(const struct cmd *c, char *buf, size_t len);
+
+/*
+ * In the console, what the shown view has selected of `what` (struct
+ * cmd_ui's selection): their number, each in *out (cmd_selection_free);
+ * -1 in batch mode or when the view shown has no such selection.
+ */
+int cmd_selection(struct cmd_ctx *ctx, const char *what, char ***out);
+void cmd_selection_free(char **v, int n);
+
+/* The view that takes `c` in the console (its subcommand's or entry's),
+ * or NULL. */
+const char *cmd_view(const struct cmd *c);
+
 /* The value of option `name`: "" for a flag given, NULL when absent. */
 const char *cmd_option(const struct cmd *c, const char *name);
 
 /*
- * Runs a parsed command: refuses mutating commands when read-only and
- * console-only commands in batch mode, then calls its exec. Returns an exit
- * code (core/exitcode.h); on failure ctx->cause says why in one line.
+ * Runs a parsed command, the one flow of every front end: refuses mutating
+ * commands when read-only and console-only commands in batch mode; in the
+ * console a command that has a view goes to it; then the entry's prepare
+ * runs on a copy of the command. In batch mode its exec runs next (and asks
+ * with cmd_confirm where the entry says so). In the console a command that
+ * changes the service is asked about (cmd_confirm: ctx->ui->ask) and, when
+ * confirmed, runs with --yes off the UI thread through this same function.
+ * Returns an exit code (core/exitcode.h); on failure ctx->cause says why
+ * in one line.
  */
 int cmd_exec(const struct cmd *c, struct cmd_ctx *ctx);
 
@@ -226,7 +293,7 @@ void cmd_said(struct cmd_ctx *ctx, const char *fmt, ...)
  * The change is about to be made: writes the "started" audit record of the
  * command cmd_exec runs (once; nothing for reads, dry runs, the console's
  * UI thread, or without ctx->audit). Call it after the checks and the
- * question, right before the first change; confirm_batch calls it when it
+ * question, right before the first change; cmd_confirm calls it when it
  * answers CONFIRM_GO. Returns EXIT_OK, or EXIT_AUDIT_REFUSED with
  * ctx->cause set when neither Redis nor the spool file took the record and
  * audit.required is on: then change nothing. With audit.required off the
@@ -267,9 +334,6 @@ void cmd_usage_line(const struct cmd_entry *e, char *buf, size_t len);
 /* Prints `o` as one line of compact JSON and releases it. While a change
  * is audited, the last object waits for cmd_audit_after. */
 void cmd_json_print(struct cmd_ctx *ctx, json_t *o);
-
-/* In the console, switches to `view`; returns an exit code. */
-int cmd_show_view(struct cmd_ctx *ctx, const char *view);
 
 /* Fails the command: sets ctx->cause and returns `code`. */
 /*

@@ -22,14 +22,17 @@ static const struct cmd_option cmd_agency_options[] = {
 	{ "max-per-minute", 1, "add, set: messages per minute (0: no limit)" },
 	{ "bulk-rcpts", 1, "add, set: recipients per 10 minutes (default "
 	    "1000; none: no bulk limit)" },
+	{ "domains", 1, "add, set: sending domains, comma-separated, for the "
+	    "SPF check (none: no domain)" },
 	{ NULL, 0, NULL },
 };
 
 /* The options in the order of enum agency_field's bits. */
 static const char *const agency_option_names[] = {
 	"name", "contact", "daily", "max-rcpts", "max-per-minute", "bulk-rcpts",
+	"domains",
 };
-#define AGENCY_NOPTIONS 6
+#define AGENCY_NOPTIONS 7
 
 /* Reads the options into a; returns an exit code, *fields what was given. */
 static int
@@ -86,6 +89,16 @@ agency_options(const struct cmd *c, struct cmd_ctx *ctx, const char *sub,
 				    sub, v);
 			a->bulk_rcpts = (long)n;
 			break;
+		case AGENCY_DOMAINS: {
+			char bad[200];
+
+			if (strcmp(v, "none") != 0 && policy_input_domains(v,
+			    a->domains, sizeof a->domains, bad,
+			    sizeof bad) != NULL)
+				return cmd_fail(ctx, EXIT_USAGE, "agency %s: "
+				    "--domains is not accepted: %s", sub, bad);
+			break;
+		}
 		}
 	}
 	return EXIT_OK;
@@ -113,50 +126,42 @@ agency_limit(long long v, char *buf, size_t len)
 	return buf;
 }
 
+/* add and set: the ID and the options, checked into `a` and *fields. */
+static int
+agency_check(const struct cmd *c, struct cmd_ctx *ctx, bool create,
+    struct agency *a, int *fields)
+{
+	const char *sub = create ? "add" : "set", *id = c->argv[1];
+	int code;
+
+	memset(a, 0, sizeof *a);
+	a->bulk_rcpts = STORE_BULK_DEFAULT;
+	if ((code = agency_id(ctx, sub, id)) != EXIT_OK ||
+	    (code = agency_options(c, ctx, sub, a, fields)) != EXIT_OK)
+		return code;
+	snprintf(a->id, sizeof a->id, "%s", id);
+	if (create && !(*fields & AGENCY_NAME))
+		return cmd_fail(ctx, EXIT_USAGE, "agency add: give the agency's "
+		    "name with --name TEXT");
+	if (!create && *fields == 0)
+		return cmd_fail(ctx, EXIT_USAGE, "agency set: nothing to change; "
+		    "give --name, --contact, --daily, --max-rcpts, "
+		    "--max-per-minute, --bulk-rcpts or --domains");
+	return EXIT_OK;
+}
+
 /* add and set: one path, create says which. */
 static int
 agency_put(const struct cmd *c, struct cmd_ctx *ctx, bool create)
 {
-	const char *sub = create ? "add" : "set", *id = c->argv[1];
-	char cause[512], q[300], line[1200];
+	const char *id = c->argv[1];
+	char cause[512];
 	struct agency a, now_a;
 	struct redis *r;
 	int code, fields, i;
 
-	memset(&a, 0, sizeof a);
-	a.bulk_rcpts = STORE_BULK_DEFAULT;
-	if ((code = agency_id(ctx, sub, id)) != EXIT_OK ||
-	    (code = agency_options(c, ctx, sub, &a, &fields)) != EXIT_OK)
+	if ((code = agency_check(c, ctx, create, &a, &fields)) != EXIT_OK)
 		return code;
-	snprintf(a.id, sizeof a.id, "%s", id);
-	if (create && !(fields & AGENCY_NAME))
-		return cmd_fail(ctx, EXIT_USAGE, "agency add: give the agency's "
-		    "name with --name TEXT");
-	if (!create && fields == 0)
-		return cmd_fail(ctx, EXIT_USAGE, "agency set: nothing to change; "
-		    "give --name, --contact, --daily, --max-rcpts, "
-		    "--max-per-minute or --bulk-rcpts");
-	if (ctx->ui != NULL) {
-		const char *words[3 + 2 * AGENCY_NOPTIONS] = { "agency", sub,
-			id };
-		char opt[AGENCY_NOPTIONS][24];
-		size_t n = 3;
-
-		for (i = 0; i < AGENCY_NOPTIONS; i++) {
-			if (!(fields & (1 << i)))
-				continue;
-			snprintf(opt[i], sizeof opt[i], "--%s",
-			    agency_option_names[i]);
-			words[n++] = opt[i];
-			words[n++] = cmd_option(c, agency_option_names[i]);
-		}
-		if (policy_cmd_line(line, sizeof line, words, n) == -1)
-			return cmd_fail(ctx, EXIT_USAGE, "agency %s: the command "
-			    "is too long", sub);
-		snprintf(q, sizeof q, "%s agency %s? y/N: ", create ? "add" :
-		    "change", id);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:s}", "dry_run", 1,
@@ -223,8 +228,6 @@ agency_fetch(struct cmd_ctx *ctx, bool volumes, struct agency_list *l)
 	size_t i;
 	int code;
 
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "agencies");
 	if ((r = policy_cmd_redis(ctx, "cannot list the agencies", &code)) ==
 	    NULL)
 		return code;
@@ -301,8 +304,6 @@ agency_show(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = agency_id(ctx, "show", id)) != EXIT_OK)
 		return code;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "agencies");
 	if ((r = policy_cmd_redis(ctx, "cannot show the agency", &code)) ==
 	    NULL)
 		return code;
@@ -338,6 +339,8 @@ agency_show(const struct cmd *c, struct cmd_ctx *ctx)
 	else
 		fprintf(ctx->out, "bulk limit:      %ld recipients per 10 "
 		    "minutes\n", a.bulk_rcpts);
+	fprintf(ctx->out, "domains:         %s\n", a.domains[0] ? a.domains :
+	    "-");
 	fprintf(ctx->out, "relay permits:   %zu\n", pl.n);
 	if (pl.n > 0) {
 		fputc('\n', ctx->out);
@@ -357,17 +360,19 @@ struct agency_sub {
 
 static const struct agency_sub agency_subs[] = {
 	{ "add", "agency add ID --name TEXT [--contact TEXT] [--daily N] "
-	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none]", 1,
-	    true, agency_add },
+	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none] "
+	    "[--domains D,D|none]", 1, true, agency_add },
 	{ "set", "agency set ID [--name TEXT] [--contact TEXT] [--daily N] "
-	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none]", 1,
-	    true, agency_set },
+	    "[--max-rcpts N] [--max-per-minute N] [--bulk-rcpts N|none] "
+	    "[--domains D,D|none]", 1, true, agency_set },
 	{ "list", "agency list", 0, false, agency_list },
 	{ "show", "agency show ID", 1, false, agency_show },
 };
 
-static int
-cmd_agency_exec(const struct cmd *c, struct cmd_ctx *ctx)
+/* The subcommand of `c` with its arguments counted; NULL with ctx->cause
+ * and *code set. */
+static const struct agency_sub *
+agency_sub_check(const struct cmd *c, struct cmd_ctx *ctx, int *code)
 {
 	const struct agency_sub *s = NULL;
 	size_t i;
@@ -378,20 +383,50 @@ cmd_agency_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			s = &agency_subs[i];
 	}
 	if (s == NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "agency: no subcommand '%s'; "
+		*code = cmd_fail(ctx, EXIT_USAGE, "agency: no subcommand '%s'; "
 		    "use add, set, list or show", c->argv[0]);
-	if (n != s->nargs)
-		return cmd_fail(ctx, EXIT_USAGE, "agency %s: %s; usage: %s",
+	else if (n != s->nargs)
+		*code = cmd_fail(ctx, EXIT_USAGE, "agency %s: %s; usage: %s",
 		    s->name, n < s->nargs ? "missing argument" :
 		    "too many arguments", s->usage);
-	if (!s->mutates && c->nopts > 0)
-		return cmd_fail(ctx, EXIT_USAGE, "agency %s: --%s applies to "
+	else if (!s->mutates && c->nopts > 0)
+		*code = cmd_fail(ctx, EXIT_USAGE, "agency %s: --%s applies to "
 		    "'agency add' and 'agency set' only", s->name,
 		    c->opts[0].opt->name);
-	if (s->mutates && ctx->read_only)
-		return cmd_fail(ctx, EXIT_DENIED, "agency %s: refused in "
-		    "read-only mode; it changes the service", s->name);
+	else
+		return s;
+	return NULL;
+}
+
+static int
+cmd_agency_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	const struct agency_sub *s;
+	int code;
+
+	if ((s = agency_sub_check(c, ctx, &code)) == NULL)
+		return code;
 	return s->exec(c, ctx);
+}
+
+/* add and set checked where the user is, and the console's question. */
+static int
+cmd_agency_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	bool create = strcmp(c->argv[0], "add") == 0;
+	const struct agency_sub *s;
+	struct agency a;
+	int fields, code;
+
+	if ((s = agency_sub_check(c, ctx, &code)) == NULL)
+		return code;
+	if (s->exec == agency_show)
+		return agency_id(ctx, "show", c->argv[1]);
+	if (!s->mutates)
+		return EXIT_OK;
+	snprintf(ask->question, sizeof ask->question, "%s agency %s",
+	    create ? "add" : "change", c->argv[1]);
+	return agency_check(c, ctx, create, &a, &fields);
 }
 
 static int
@@ -455,11 +490,11 @@ cmd_agencies_exec(const struct cmd *c, struct cmd_ctx *ctx)
 }
 
 static const struct cmd_sub cmd_agency_subs[] = {
-	{ "add", "ID", CMD_MUTATES },
-	{ "set", "ID", CMD_MUTATES },
-	{ "list", "", 0 },
-	{ "show", "ID", 0 },
-	{ NULL, NULL, 0 },
+	{ "add", "ID", CMD_MUTATES, NULL },
+	{ "set", "ID", CMD_MUTATES, NULL },
+	{ "list", "", 0, "agencies" },
+	{ "show", "ID", 0, "agencies" },
+	{ NULL, NULL, 0, NULL },
 };
 
 const struct cmd_entry cmd_agency_entry = {
@@ -472,11 +507,13 @@ const struct cmd_entry cmd_agency_entry = {
 	.min_args = 1,
 	.max_args = 2,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_agency_prepare,
 	.exec = cmd_agency_exec,
 };
 
 const struct cmd_entry cmd_agencies_entry = {
 	.name = "agencies",
+	.view = "agencies",
 	.alias = NULL,
 	.usage = "",
 	.help = "each agency's volume: this minute, hour and day, declared, "

@@ -29,62 +29,6 @@ static const struct cmd_option cmd_audit_options[] = {
 	{ NULL, 0, NULL },
 };
 
-/* Appends `w` to buf, quoted as cmd_parse_string reads it back. */
-static void
-audit_join_word(char *buf, size_t len, size_t *off, const char *w)
-{
-	bool quote = w[0] == '\0' || strpbrk(w, " \t'\"\\") != NULL;
-	const char *p;
-
-	if (*off >= len)
-		return;
-	if (*off > 0)
-		*off += (size_t)snprintf(buf + *off, len - *off, " ");
-	if (!quote) {
-		*off += (size_t)snprintf(buf + *off, *off < len ? len - *off : 0,
-		    "%s", w);
-		return;
-	}
-	if (*off + 1 < len)
-		buf[(*off)++] = '"';
-	for (p = w; *p != '\0' && *off + 2 < len; p++) {
-		if (*p == '"' || *p == '\\')
-			buf[(*off)++] = '\\';
-		buf[(*off)++] = *p;
-	}
-	if (*off + 1 < len)
-		buf[(*off)++] = '"';
-	if (*off < len)
-		buf[*off] = '\0';
-}
-
-/* The command as run, rebuilt from what was parsed: canonical names. */
-static void
-audit_cmd_line(const struct cmd *c, char *buf, size_t len)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	audit_join_word(buf, len, &off, c->entry->name);
-	for (i = 0; i < c->argc; i++)
-		audit_join_word(buf, len, &off, c->argv[i]);
-	for (i = 0; i < c->nopts; i++) {
-		char opt[64];
-
-		snprintf(opt, sizeof opt, "--%s", c->opts[i].opt->name);
-		audit_join_word(buf, len, &off, opt);
-		if (c->opts[i].opt->has_value)
-			audit_join_word(buf, len, &off, c->opts[i].value);
-	}
-	if (c->json)
-		audit_join_word(buf, len, &off, "--json");
-	if (c->yes)
-		audit_join_word(buf, len, &off, "--yes");
-	if (c->dry_run)
-		audit_join_word(buf, len, &off, "--dry-run");
-}
-
 /* A change run here (batch mode, a script line, a console job) whose
  * records this process writes; a prompt or a console key is not the
  * command it begins, and the console's UI thread leaves it to the job. */
@@ -106,7 +50,7 @@ audit_fill(const struct cmd *c, const struct cmd_ctx *ctx,
 	if (ctx->line != NULL)
 		validate_sanitize(rec->cmd, sizeof rec->cmd, ctx->line);
 	else {
-		audit_cmd_line(c, rec->cmd, sizeof rec->cmd);
+		cmd_print(c, rec->cmd, sizeof rec->cmd);
 		validate_sanitize(rec->cmd, sizeof rec->cmd, rec->cmd);
 	}
 }
@@ -333,22 +277,21 @@ audit_print_table(FILE *f, const struct audit_list *l, bool folded)
 	policy_table_print(&t, f);
 }
 
+/* The options, checked into q. */
 static int
-cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
+audit_query_parse(const struct cmd *c, struct cmd_ctx *ctx,
+    struct audit_query *q)
 {
 	const char *since = cmd_option(c, "since"), *user = cmd_option(c, "user"),
 	    *limit = cmd_option(c, "limit");
-	struct audit_query q = { 0, user, AUDIT_DEFAULT_LIMIT };
-	struct audit_list l;
-	struct redis *r;
-	char cause[512], *end;
-	bool records = cmd_option(c, "records") != NULL;
+	char *end;
 	long n;
-	size_t i, want;
-	int code;
 
+	q->since_ms = 0;
+	q->user = user;
+	q->limit = AUDIT_DEFAULT_LIMIT;
 	if (since != NULL && audit_since(since, clock_wall_ms(),
-	    &q.since_ms) == -1)
+	    &q->since_ms) == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "audit: --since '%s' is not "
 		    "accepted; give a duration (30m, 2h, 7d) or a UTC date "
 		    "(2026-01-02 or 2026-01-02T15:04)", since);
@@ -360,10 +303,33 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		if (*end != '\0' || n < 1 || n > AUDIT_MAX_LIMIT)
 			return cmd_fail(ctx, EXIT_USAGE, "audit: --limit '%s' is "
 			    "not accepted; use 1 to %d", limit, AUDIT_MAX_LIMIT);
-		q.limit = (size_t)n;
+		q->limit = (size_t)n;
 	}
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "audit");
+	return EXIT_OK;
+}
+
+static int
+cmd_audit_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	struct audit_query q;
+
+	(void)ask;
+	return audit_query_parse(c, ctx, &q);
+}
+
+static int
+cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	struct audit_query q;
+	struct audit_list l;
+	struct redis *r;
+	char cause[512];
+	bool records = cmd_option(c, "records") != NULL;
+	size_t i, want;
+	int code;
+
+	if ((code = audit_query_parse(c, ctx, &q)) != EXIT_OK)
+		return code;
 	if ((r = policy_cmd_redis(ctx, "cannot read the audit trail", &code)) ==
 	    NULL)
 		return code;
@@ -385,8 +351,8 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			json_array_append_new(a, audit_record_json(&l.v[i]));
 		cmd_json_print(ctx, a);
 	} else if (l.n == 0)
-		fprintf(ctx->out, "no audit record%s\n", since != NULL ||
-		    user != NULL ? " matches" : " yet");
+		fprintf(ctx->out, "no audit record%s\n", q.since_ms != 0 ||
+		    q.user != NULL ? " matches" : " yet");
 	else
 		audit_print_table(ctx->out, &l, !records);
 	audit_list_free(&l);
@@ -395,6 +361,7 @@ cmd_audit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_audit_entry = {
 	.name = "audit",
+	.view = "audit",
 	.alias = NULL,
 	.usage = "",
 	.help = "the audit trail: who changed what, from where, with what "
@@ -403,5 +370,6 @@ const struct cmd_entry cmd_audit_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_audit_prepare,
 	.exec = cmd_audit_exec,
 };

@@ -77,6 +77,27 @@ backups_json(const char *user, const char *node,
 	return o;
 }
 
+/* Checks USER and --node; in the console the restore view lists them,
+ * on a job thread: the console never waits for a node. */
+static int
+cmd_backups_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	const char *opt = cmd_option(c, "node");
+	const struct config_node *n;
+	int code;
+
+	if ((code = cmd_restore_user(ctx, "backups", c->argv[0])) != EXIT_OK)
+		return code;
+	if (opt != NULL && (n = config_node_find(ctx->cfg, opt)) == NULL)
+		return cmd_fail(ctx, EXIT_USAGE, "backups: unknown node "
+		    "'%.64s'; nothing was run", opt);
+	if (opt != NULL && n->role != NODE_MAILBOX)
+		return cmd_fail(ctx, EXIT_USAGE, "backups: '%s' is a "
+		    "gateway, not a mailbox node; nothing was run", opt);
+	ask->view = "restore";
+	return EXIT_OK;
+}
+
 static int
 cmd_backups_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -90,20 +111,6 @@ cmd_backups_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = cmd_restore_user(ctx, "backups", user)) != EXIT_OK)
 		return code;
-	/* The console never waits for a node: the restore view lists them. */
-	if (ctx->ui != NULL && ctx->ui->restore != NULL) {
-		const char *opt = cmd_option(c, "node");
-		const struct config_node *n;
-
-		if (opt != NULL && (n = config_node_find(ctx->cfg, opt)) == NULL)
-			return cmd_fail(ctx, EXIT_USAGE, "backups: unknown node "
-			    "'%.64s'; nothing was run", opt);
-		if (opt != NULL && n->role != NODE_MAILBOX)
-			return cmd_fail(ctx, EXIT_USAGE, "backups: '%s' is a "
-			    "gateway, not a mailbox node; nothing was run", opt);
-		return ctx->ui->restore(ctx->ui_data, user, opt, NULL, false,
-		    ctx->cause, sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_FAILED;
-	}
 	if ((node = cmd_restore_node(ctx, "backups", cmd_option(c, "node"),
 		 false, &code)) == NULL)
 		return code;
@@ -138,5 +145,6 @@ const struct cmd_entry cmd_backups_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_NEEDS_SSH | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_backups_prepare,
 	.exec = cmd_backups_exec,
 };

@@ -38,24 +38,27 @@ struct block_span {
 	long long secs;     /* 0: permanent */
 };
 
-/* The IP argument, or in the console the blocklist's selected IP. */
+/* The IP argument, or in the console the IP the shown view selects. */
 static int
 block_ip(const struct cmd *c, struct cmd_ctx *ctx, bool selected, char *ip,
     size_t len)
 {
 	const char *name = c->entry->name, *arg = NULL, *why;
+	char **sel = NULL;
+	int n = 0, code = EXIT_OK;
 
 	if (c->argc > 0)
 		arg = c->argv[0];
-	else if (selected && ctx->ui != NULL && ctx->ui->selected_ip != NULL)
-		arg = ctx->ui->selected_ip(ctx->ui_data);
+	else if (selected && (n = cmd_selection(ctx, "ip", &sel)) > 0)
+		arg = sel[0];
 	if (arg == NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "%s: which IP? usage: %s IP",
+		code = cmd_fail(ctx, EXIT_USAGE, "%s: which IP? usage: %s IP",
 		    name, name);
-	if ((why = validate_ip_canon(arg, ip, len)) != NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "cannot %s '%s': %s", name, arg,
+	else if ((why = validate_ip_canon(arg, ip, len)) != NULL)
+		code = cmd_fail(ctx, EXIT_USAGE, "cannot %s '%s': %s", name, arg,
 		    why);
-	return EXIT_OK;
+	cmd_selection_free(sel, n);
+	return code;
 }
 
 static int
@@ -126,33 +129,43 @@ block_said(struct cmd_ctx *ctx, const char *what, const struct block_entry *b)
 	    ", relay permit of agency " : "", b->agency);
 }
 
-/* In the console: ask, then run the same command as a background job. */
+/*
+ * The preparation of block, unblock and extend: the IP (the selected one
+ * for unblock and extend), checked and canonical, and the console's
+ * question.
+ */
 static int
-block_background(struct cmd_ctx *ctx, const char *ip,
-    const struct block_span *s, const char *reason, bool hold,
-    const char *verb, const char *question)
+block_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
 {
-	const char *words[9];
-	char line[512];
-	size_t n = 0;
+	const char *name = c->entry->name, *reason;
+	bool block = strcmp(name, "block") == 0;
+	bool unblock = strcmp(name, "unblock") == 0;
+	bool hold = cmd_option(c, "hold") != NULL;
+	char ip[STORE_IP_MAX], span[96];
+	struct block_span s;
+	int code;
 
-	words[n++] = verb;
-	words[n++] = ip;
-	if (s != NULL) {
-		words[n++] = s->secs != 0 ? "--for" : "--permanent";
-		if (s->secs != 0)
-			words[n++] = s->text;
+	if ((code = block_ip(c, ctx, !block, ip, sizeof ip)) != EXIT_OK)
+		return code;
+	if (!unblock && ((code = block_span(c, ctx, &s)) != EXIT_OK ||
+	    (code = block_reason(c, ctx, block, &reason)) != EXIT_OK))
+		return code;
+	cmd_set_arg(c, 0, ip);
+	if (unblock) {
+		snprintf(ask->question, sizeof ask->question, "unblock %s: "
+		    "accept its mail again", ip);
+		return EXIT_OK;
 	}
-	if (reason != NULL) {
-		words[n++] = "--reason";
-		words[n++] = reason;
-	}
-	if (hold)
-		words[n++] = "--hold";
-	if (policy_cmd_line(line, sizeof line, words, n) == -1)
-		return cmd_fail(ctx, EXIT_USAGE, "%s: the command is too long",
-		    verb);
-	return ctx->ui->background(ctx->ui_data, question, line);
+	block_span_text(&s, (long long)time(NULL), span, sizeof span);
+	if (block)
+		snprintf(ask->question, sizeof ask->question, "block %s %s: "
+		    "refuse its mail%s", ip, s.secs != 0 ? span : "permanently",
+		    hold ? " and hold what it has queued" : "");
+	else
+		snprintf(ask->question, sizeof ask->question, "extend the block "
+		    "of %s: %s from now", ip, s.secs != 0 ? span :
+		    "make it permanent");
+	return EXIT_OK;
 }
 
 /*
@@ -245,12 +258,6 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    (code = block_reason(c, ctx, true, &reason)) != EXIT_OK)
 		return code;
 	block_span_text(&s, now, span, sizeof span);
-	if (ctx->ui != NULL) {
-		snprintf(q, sizeof q, "block %s %s: refuse its mail%s? y/N: ",
-		    ip, s.secs != 0 ? span : "permanently", hold ? " and hold "
-		    "what it has queued" : "");
-		return block_background(ctx, ip, &s, reason, hold, "block", q);
-	}
 	policy_cmd_who(who, sizeof who);
 	if (ctx->dry_run) {
 		if (ctx->json) {
@@ -269,7 +276,7 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (hold) {
 		snprintf(q, sizeof q, "block %s %s and put what it has queued on "
 		    "hold on every gateway", ip, span);
-		if ((code = confirm_batch(ctx, q, 1, false)) != CONFIRM_GO)
+		if ((code = cmd_confirm(ctx, q, 1, false)) != CONFIRM_GO)
 			return code;
 	}
 	snprintf(head, sizeof head, "cannot block '%s'", ip);
@@ -297,8 +304,8 @@ cmd_block_exec(const struct cmd *c, struct cmd_ctx *ctx)
 static int
 cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	char ip[STORE_IP_MAX], q[200], who[STORE_WHO_MAX], cause[512],
-	    head[96], t[32];
+	char ip[STORE_IP_MAX], who[STORE_WHO_MAX], cause[512], head[96],
+	    t[32];
 	struct block_entry was;
 	struct redis *r;
 	long long now = (long long)time(NULL);
@@ -306,12 +313,6 @@ cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = block_ip(c, ctx, true, ip, sizeof ip)) != EXIT_OK)
 		return code;
-	if (ctx->ui != NULL) {
-		snprintf(q, sizeof q, "unblock %s: accept its mail again? y/N: ",
-		    ip);
-		return block_background(ctx, ip, NULL, NULL, false, "unblock",
-		    q);
-	}
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:s}", "dry_run", 1,
@@ -348,8 +349,8 @@ cmd_unblock_exec(const struct cmd *c, struct cmd_ctx *ctx)
 static int
 cmd_extend_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	char ip[STORE_IP_MAX], span[96], q[400], who[STORE_WHO_MAX],
-	    cause[512], head[96];
+	char ip[STORE_IP_MAX], span[96], who[STORE_WHO_MAX], cause[512],
+	    head[96];
 	struct block_entry b;
 	struct block_span s;
 	const char *reason;
@@ -362,12 +363,6 @@ cmd_extend_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    (code = block_reason(c, ctx, false, &reason)) != EXIT_OK)
 		return code;
 	block_span_text(&s, now, span, sizeof span);
-	if (ctx->ui != NULL) {
-		snprintf(q, sizeof q, "extend the block of %s: %s from now? "
-		    "y/N: ", ip, s.secs != 0 ? span : "make it permanent");
-		return block_background(ctx, ip, &s, reason, false, "extend",
-		    q);
-	}
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:s,s:I}", "dry_run",
@@ -416,8 +411,6 @@ cmd_blocks_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "blocklist");
 	if ((r = policy_cmd_redis(ctx, "cannot list the blocks", &code)) ==
 	    NULL)
 		return code;
@@ -478,6 +471,7 @@ const struct cmd_entry cmd_block_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = block_prepare,
 	.exec = cmd_block_exec,
 };
 
@@ -490,6 +484,7 @@ const struct cmd_entry cmd_unblock_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = block_prepare,
 	.exec = cmd_unblock_exec,
 };
 
@@ -503,11 +498,13 @@ const struct cmd_entry cmd_extend_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = block_prepare,
 	.exec = cmd_extend_exec,
 };
 
 const struct cmd_entry cmd_blocks_entry = {
 	.name = "blocks",
+	.view = "blocklist",
 	.alias = NULL,
 	.usage = "",
 	.help = "list the blocked IPs: until when, hits, their agency, why",

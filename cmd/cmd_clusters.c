@@ -56,8 +56,6 @@ cmd_clusters_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "clusters");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	now = s->taken_ms / 1000;
@@ -89,6 +87,7 @@ cmd_clusters_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_clusters_entry = {
 	.name = "clusters",
+	.view = "clusters",
 	.alias = NULL,
 	.usage = "",
 	.help = "show each cluster's active/standby nodes and its health",

@@ -36,23 +36,50 @@ static const struct config_node *
 drain_node(const struct cmd *c, struct cmd_ctx *ctx, int *code)
 {
 	const char *name = c->argc > 0 ? c->argv[0] : NULL;
-	const struct config_node *n;
+	const struct config_node *n = NULL;
+	char **sel = NULL;
+	int nsel = 0;
 
 	/* In the console, the node under the overview's cursor. */
-	if (name == NULL && ctx->ui != NULL)
-		name = ctx->ui->selected_node(ctx->ui_data);
-	if (name == NULL) {
+	if (name == NULL && (nsel = cmd_selection(ctx, "node", &sel)) > 0)
+		name = sel[0];
+	if (name == NULL)
 		*code = cmd_fail(ctx, EXIT_USAGE, "%s: which node? usage: %s "
 		    "NODE", c->entry->name, c->entry->name);
-		return NULL;
-	}
-	if ((n = config_node_find(ctx->cfg, name)) == NULL)
+	else if ((n = config_node_find(ctx->cfg, name)) == NULL)
 		*code = cmd_fail(ctx, EXIT_USAGE, "%s: unknown node '%s'",
 		    c->entry->name, name);
 	else if (n->role != NODE_GATEWAY)
 		*code = cmd_fail(ctx, EXIT_USAGE, "%s: '%s' is not a gateway; "
 		    "only gateways drain", c->entry->name, name);
+	cmd_selection_free(sel, nsel);
 	return n;
+}
+
+/*
+ * The node (in the console the overview's selected one) and the console's
+ * question. The console's drain does not wait: the overview shows the
+ * queue emptying.
+ */
+static int
+drain_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	const struct config_node *n;
+	int code = EXIT_OK;
+
+	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
+		return code;
+	cmd_set_arg(c, 0, n->name);
+	if (strcmp(c->entry->name, "undrain") == 0) {
+		snprintf(ask->question, sizeof ask->question, "undrain %s: "
+		    "accept new mail there again", n->name);
+		return EXIT_OK;
+	}
+	if (ctx->ui != NULL)
+		cmd_set_option(c, "timeout", "0");
+	snprintf(ask->question, sizeof ask->question, "drain %s: defer new "
+	    "mail there and flush its queue", n->name);
+	return EXIT_OK;
 }
 
 static struct redis *
@@ -190,15 +217,6 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
 		return code;
-	if (ctx->ui != NULL) {
-		char q[256], line[128];
-
-		/* The console shows the queue emptying on the overview. */
-		snprintf(q, sizeof q, "drain %s: defer new mail there and flush "
-		    "its queue? y/N: ", n->name);
-		snprintf(line, sizeof line, "drain --timeout 0 %s", n->name);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
 	if (t != NULL && ((timeout = strtol(t, &end, 10)) < 0 || *end != '\0' ||
 			     timeout > 86400))
 		return cmd_fail(ctx, EXIT_USAGE, "drain: --timeout '%s' is not "
@@ -206,7 +224,7 @@ cmd_drain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	snprintf(cause, sizeof cause, "mark %s draining (its policy service "
 	    "then defers new mail), flush its queue and wait until it is empty",
 	    n->name);
-	if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
+	if ((code = cmd_confirm(ctx, cause, 1, false)) != CONFIRM_GO)
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	cmd_touch(ctx, n->name);
 	if ((code = drain_mark(ctx, n, 1)) != EXIT_OK)
@@ -287,17 +305,9 @@ cmd_undrain_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((n = drain_node(c, ctx, &code)) == NULL || code != EXIT_OK)
 		return code;
-	if (ctx->ui != NULL) {
-		char q[256], line[128];
-
-		snprintf(q, sizeof q, "undrain %s: accept new mail there again? "
-		    "y/N: ", n->name);
-		snprintf(line, sizeof line, "undrain %s", n->name);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
 	snprintf(what, sizeof what, "return %s to service (it accepts new "
 	    "mail again)", n->name);
-	if ((code = confirm_batch(ctx, what, 1, false)) != CONFIRM_GO)
+	if ((code = cmd_confirm(ctx, what, 1, false)) != CONFIRM_GO)
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	cmd_touch(ctx, n->name);
 	if ((code = drain_mark(ctx, n, 0)) != EXIT_OK)
@@ -317,6 +327,7 @@ const struct cmd_entry cmd_drain_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_SSH | CMD_NEEDS_REDIS,
+	.prepare = drain_prepare,
 	.exec = cmd_drain_exec,
 };
 
@@ -329,5 +340,6 @@ const struct cmd_entry cmd_undrain_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_REDIS,
+	.prepare = drain_prepare,
 	.exec = cmd_undrain_exec,
 };

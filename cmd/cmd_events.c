@@ -12,24 +12,42 @@ static const struct cmd_option cmd_events_options[] = {
 	{ NULL, 0, NULL },
 };
 
+/* --count, checked: the number of events into *want. */
+static int
+events_count(const struct cmd *c, struct cmd_ctx *ctx, long *want)
+{
+	const char *count = cmd_option(c, "count");
+	char *end;
+
+	*want = 20;
+	if (count == NULL)
+		return EXIT_OK;
+	*want = strtol(count, &end, 10);
+	if (*end != '\0' || *want < 1 || *want > 50)
+		return cmd_fail(ctx, EXIT_USAGE, "events: --count '%s' is not "
+		    "accepted; use 1 to 50", count);
+	return EXIT_OK;
+}
+
+static int
+cmd_events_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	long want;
+
+	(void)ask;
+	return events_count(c, ctx, &want);
+}
+
 static int
 cmd_events_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	const char *count = cmd_option(c, "count");
 	const struct snapshot *s;
-	long want = 20;
+	long want;
 	size_t i;
 	int code;
-	char *end;
 
-	if (count != NULL) {
-		want = strtol(count, &end, 10);
-		if (*end != '\0' || want < 1 || want > 50)
-			return cmd_fail(ctx, EXIT_USAGE, "events: --count '%s' "
-			    "is not accepted; use 1 to 50", count);
-	}
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "clusters");
+	if ((code = events_count(c, ctx, &want)) != EXIT_OK)
+		return code;
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	if (ctx->json) {
@@ -64,6 +82,7 @@ cmd_events_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_events_entry = {
 	.name = "events",
+	.view = "clusters",
 	.alias = NULL,
 	.usage = "",
 	.help = "show the newest events: role changes, failovers, drains",
@@ -71,5 +90,6 @@ const struct cmd_entry cmd_events_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_events_prepare,
 	.exec = cmd_events_exec,
 };

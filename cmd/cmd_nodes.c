@@ -78,13 +78,11 @@ cmd_nodes_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	/* The configured names, without Redis: shell completion asks. */
-	if (cmd_option(c, "names") != NULL && ctx->ui == NULL) {
+	if (cmd_option(c, "names") != NULL) {
 		for (i = 0; i < ctx->cfg->nnodes; i++)
 			fprintf(ctx->out, "%s\n", ctx->cfg->nodes[i].name);
 		return EXIT_OK;
 	}
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	now = s->taken_ms / 1000;
@@ -130,6 +128,7 @@ static const struct cmd_option cmd_nodes_options[] = {
 
 const struct cmd_entry cmd_nodes_entry = {
 	.name = "nodes",
+	.view = "overview",
 	.alias = "overview",
 	.usage = "",
 	.help = "list every node: state, heartbeat age, queue counts",

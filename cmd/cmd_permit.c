@@ -13,6 +13,7 @@
 #include "core/exitcode.h"
 #include "core/permit_csv.h"
 #include "cmd/policy_cmd.h"
+#include "cmd/spf_cmd.h"
 #include "core/policy_input.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
@@ -46,19 +47,16 @@ permit_agency_arg(struct cmd_ctx *ctx, const char *sub, const char *id)
 	return EXIT_OK;
 }
 
+/* permit add's arguments: the IP (canonical into ip) and the options. */
 static int
-permit_add(const struct cmd *c, struct cmd_ctx *ctx)
+permit_add_check(const struct cmd *c, struct cmd_ctx *ctx, char *ip,
+    size_t iplen, long long *expected)
 {
 	const char *app = cmd_option(c, "app"), *exp = cmd_option(c, "expected");
 	const char *agency = c->argv[2], *why;
-	char ip[STORE_IP_MAX], who[STORE_WHO_MAX], cause[512], head[96],
-	    q[300], line[600];
-	struct permit_entry prev, now_p;
-	long long expected = -1, now = (long long)time(NULL);
-	struct redis *r;
-	int code, had;
+	int code;
 
-	if ((why = validate_ip_canon(c->argv[1], ip, sizeof ip)) != NULL)
+	if ((why = validate_ip_canon(c->argv[1], ip, iplen)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "cannot permit '%s': %s",
 		    c->argv[1], why);
 	if ((code = permit_agency_arg(ctx, "add", agency)) != EXIT_OK)
@@ -68,29 +66,26 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 		return cmd_fail(ctx, EXIT_USAGE, "permit add: --app is not "
 		    "accepted: %s", why);
 	if (exp != NULL && policy_input_number(exp, 0, 1000000000000LL,
-	    &expected) == -1)
+	    expected) == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "permit add: --expected '%s' is "
 		    "not accepted; use a whole number of messages per day, 0 "
 		    "or more", exp);
-	if (ctx->ui != NULL) {
-		const char *words[8] = { "permit", "add", ip, agency };
-		size_t n = 4;
+	return EXIT_OK;
+}
 
-		if (app != NULL) {
-			words[n++] = "--app";
-			words[n++] = app;
-		}
-		if (exp != NULL) {
-			words[n++] = "--expected";
-			words[n++] = exp;
-		}
-		if (policy_cmd_line(line, sizeof line, words, n) == -1)
-			return cmd_fail(ctx, EXIT_USAGE, "permit add: the "
-			    "command is too long");
-		snprintf(q, sizeof q, "permit %s to relay for agency %s? y/N: ",
-		    ip, agency);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
+static int
+permit_add(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	const char *app = cmd_option(c, "app"), *agency = c->argv[2];
+	char ip[STORE_IP_MAX], who[STORE_WHO_MAX], cause[512], head[96];
+	struct permit_entry prev, now_p;
+	long long expected = -1, now = (long long)time(NULL);
+	struct redis *r;
+	int code, had;
+
+	if ((code = permit_add_check(c, ctx, ip, sizeof ip, &expected)) !=
+	    EXIT_OK)
+		return code;
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:s,s:s}", "dry_run",
@@ -139,7 +134,7 @@ permit_add(const struct cmd *c, struct cmd_ctx *ctx)
 static int
 permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	char ip[STORE_IP_MAX], cause[512], head[96], q[200], line[200];
+	char ip[STORE_IP_MAX], cause[512], head[96], q[200];
 	struct permit_entry prev;
 	struct redis *r;
 	const char *why;
@@ -148,13 +143,6 @@ permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((why = validate_ip_canon(c->argv[1], ip, sizeof ip)) != NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "cannot remove the permit of "
 		    "'%s': %s", c->argv[1], why);
-	if (ctx->ui != NULL) {
-		const char *words[3] = { "permit", "remove", ip };
-
-		policy_cmd_line(line, sizeof line, words, 3);
-		snprintf(q, sizeof q, "remove the relay permit of %s? y/N: ", ip);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
 	if (ctx->dry_run) {
 		if (ctx->json)
 			cmd_json_print(ctx, json_pack("{s:b,s:s}", "dry_run", 1,
@@ -166,7 +154,7 @@ permit_remove(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	snprintf(q, sizeof q, "remove the relay permit of %s (its mail is "
 	    "refused from then on)", ip);
-	if ((code = confirm_batch(ctx, q, 1, false)) != CONFIRM_GO)
+	if ((code = cmd_confirm(ctx, q, 1, false)) != CONFIRM_GO)
 		return code;
 	snprintf(head, sizeof head, "cannot remove the permit of '%s'", ip);
 	if ((r = policy_cmd_redis(ctx, head, &code)) == NULL)
@@ -205,8 +193,6 @@ permit_list(const struct cmd *c, struct cmd_ctx *ctx)
 	if (agency != NULL && (code = permit_agency_arg(ctx, "list", agency)) !=
 	    EXIT_OK)
 		return code;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "agencies");
 	if ((r = policy_cmd_redis(ctx, "cannot list the permits", &code)) ==
 	    NULL)
 		return code;
@@ -355,32 +341,13 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 	struct redis *r;
 	char cause[512], who[STORE_WHO_MAX], *data;
 	size_t len, added = 0, replaced = 0, i, k;
+	json_t *warnings;
 	int code;
 
 	if ((data = permit_read_file(path, &len, cause, sizeof cause)) == NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "permit import: %s", cause);
 	permit_csv_parse(data, len, &csv);
 	free(data);
-	if (ctx->ui != NULL) {
-		const char *words[3] = { "permit", "import", path };
-		char q[400], line[600];
-
-		/* What needs no Redis is checked here, the rest in the job. */
-		if (csv.nerrors > 0) {
-			code = permit_report(ctx, path, &csv);
-			permit_csv_free(&csv);
-			return code;
-		}
-		if (policy_cmd_line(line, sizeof line, words, 3) == -1) {
-			permit_csv_free(&csv);
-			return cmd_fail(ctx, EXIT_USAGE, "permit import: the "
-			    "file name is too long");
-		}
-		snprintf(q, sizeof q, "import %zu relay permit%s from %s? y/N: ",
-		    csv.nrows, csv.nrows == 1 ? "" : "s", path);
-		permit_csv_free(&csv);
-		return ctx->ui->background(ctx->ui_data, q, line);
-	}
 	if ((r = policy_cmd_redis(ctx, "cannot import the permits", &code)) ==
 	    NULL) {
 		permit_csv_free(&csv);
@@ -420,7 +387,7 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		snprintf(what, sizeof what, "import %zu relay permit%s from %s, "
 		    "replacing the permits of the same IPs", csv.nrows,
 		    csv.nrows == 1 ? "" : "s", path);
-		if ((code = confirm_batch(ctx, what, (long)csv.nrows,
+		if ((code = cmd_confirm(ctx, what, (long)csv.nrows,
 		    confirm_typed((long)csv.nrows, true, false))) != CONFIRM_GO) {
 			permit_csv_free(&csv);
 			return code;
@@ -436,11 +403,14 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		cmd_said(ctx, "%s: %zu permits imported: %zu added, %zu "
 		    "replaced", path, csv.nrows, added, replaced);
 	}
+	/* Agencies whose SPF does not pass from every gateway: warned. */
+	warnings = json_array();
+	spf_cmd_import_warnings(ctx, r, csv.rows, csv.nrows, warnings);
 	if (ctx->json)
-		cmd_json_print(ctx, json_pack("{s:s,s:I,s:I,s:I,s:b}", "file",
-		    path, "rows", (json_int_t)csv.nrows, "added",
+		cmd_json_print(ctx, json_pack("{s:s,s:I,s:I,s:I,s:b,s:o}",
+		    "file", path, "rows", (json_int_t)csv.nrows, "added",
 		    (json_int_t)added, "replaced", (json_int_t)replaced,
-		    "dry_run", ctx->dry_run));
+		    "dry_run", ctx->dry_run, "spf_warnings", warnings));
 	else if (ctx->dry_run)
 		fprintf(ctx->out, "dry run: %s: %zu permit%s are good (%zu new, "
 		    "%zu replacing); nothing was imported\n", path, csv.nrows,
@@ -449,6 +419,11 @@ permit_import(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "%s: %zu permit%s imported: %zu added, %zu "
 		    "replaced\n", path, csv.nrows, csv.nrows == 1 ? "" : "s",
 		    added, replaced);
+	for (i = 0; !ctx->json && i < json_array_size(warnings); i++)
+		fprintf(ctx->out, "warning: %s\n", json_string_value(
+		    json_array_get(warnings, i)));
+	if (!ctx->json)
+		json_decref(warnings);
 	permit_csv_free(&csv);
 	return EXIT_OK;
 }
@@ -462,8 +437,10 @@ static const struct permit_sub permit_subs[] = {
 	    permit_import },
 };
 
-static int
-cmd_permit_exec(const struct cmd *c, struct cmd_ctx *ctx)
+/* The subcommand of `c` with its arguments counted; NULL with ctx->cause
+ * and *code set. */
+static const struct permit_sub *
+permit_sub_check(const struct cmd *c, struct cmd_ctx *ctx, int *code)
 {
 	const struct permit_sub *s = NULL;
 	size_t i;
@@ -474,29 +451,92 @@ cmd_permit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			s = &permit_subs[i];
 	}
 	if (s == NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "permit: no subcommand '%s'; "
+		*code = cmd_fail(ctx, EXIT_USAGE, "permit: no subcommand '%s'; "
 		    "use add, remove, list or import", c->argv[0]);
-	if (n < s->min || n > s->max)
-		return cmd_fail(ctx, EXIT_USAGE, "permit %s: %s; usage: %s",
+	else if (n < s->min || n > s->max)
+		*code = cmd_fail(ctx, EXIT_USAGE, "permit %s: %s; usage: %s",
 		    s->name, n < s->min ? "missing argument" :
 		    "too many arguments", s->usage);
-	if (s->exec != permit_add && (cmd_option(c, "app") != NULL ||
+	else if (s->exec != permit_add && (cmd_option(c, "app") != NULL ||
 	    cmd_option(c, "expected") != NULL))
-		return cmd_fail(ctx, EXIT_USAGE, "permit %s: --%s applies to "
+		*code = cmd_fail(ctx, EXIT_USAGE, "permit %s: --%s applies to "
 		    "'permit add' only", s->name, cmd_option(c, "app") != NULL ?
 		    "app" : "expected");
-	if (s->mutates && ctx->read_only)
-		return cmd_fail(ctx, EXIT_DENIED, "permit %s: refused in "
-		    "read-only mode; it changes the service", s->name);
+	else
+		return s;
+	return NULL;
+}
+
+static int
+cmd_permit_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	const struct permit_sub *s;
+	int code;
+
+	if ((s = permit_sub_check(c, ctx, &code)) == NULL)
+		return code;
 	return s->exec(c, ctx);
 }
 
+/*
+ * add, remove and import checked where the user is, and the console's
+ * question. In the console, a file to import is read and checked here:
+ * what needs Redis (the agencies exist) is checked by the job.
+ */
+static int
+cmd_permit_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	const struct permit_sub *s;
+	char ip[STORE_IP_MAX], cause[512], *data;
+	struct permit_csv csv;
+	long long expected;
+	const char *why;
+	size_t len;
+	int code;
+
+	if ((s = permit_sub_check(c, ctx, &code)) == NULL)
+		return code;
+	if (s->exec == permit_list)
+		return c->argc > 1 ? permit_agency_arg(ctx, "list", c->argv[1]) :
+		    EXIT_OK;
+	if (s->exec == permit_add) {
+		if ((code = permit_add_check(c, ctx, ip, sizeof ip,
+		    &expected)) != EXIT_OK)
+			return code;
+		cmd_set_arg(c, 1, ip);
+		snprintf(ask->question, sizeof ask->question, "permit %s to "
+		    "relay for agency %s", ip, c->argv[2]);
+	} else if (s->exec == permit_remove) {
+		if ((why = validate_ip_canon(c->argv[1], ip, sizeof ip)) != NULL)
+			return cmd_fail(ctx, EXIT_USAGE, "cannot remove the "
+			    "permit of '%s': %s", c->argv[1], why);
+		cmd_set_arg(c, 1, ip);
+		snprintf(ask->question, sizeof ask->question, "remove the relay "
+		    "permit of %s", ip);
+	} else if (s->exec == permit_import && ctx->ui != NULL) {
+		if ((data = permit_read_file(c->argv[1], &len, cause,
+		    sizeof cause)) == NULL)
+			return cmd_fail(ctx, EXIT_USAGE, "permit import: %s",
+			    cause);
+		permit_csv_parse(data, len, &csv);
+		free(data);
+		code = csv.nerrors > 0 ? permit_report(ctx, c->argv[1], &csv) :
+		    EXIT_OK;
+		snprintf(ask->question, sizeof ask->question, "import %zu relay "
+		    "permit%s from %s", csv.nrows, csv.nrows == 1 ? "" : "s",
+		    c->argv[1]);
+		permit_csv_free(&csv);
+		return code;
+	}
+	return EXIT_OK;
+}
+
 static const struct cmd_sub cmd_permit_subs[] = {
-	{ "add", "IP AGENCY", CMD_MUTATES },
-	{ "remove", "IP", CMD_MUTATES | CMD_CONFIRM },
-	{ "list", "[AGENCY]", 0 },
-	{ "import", "FILE.csv", CMD_MUTATES | CMD_CONFIRM },
-	{ NULL, NULL, 0 },
+	{ "add", "IP AGENCY", CMD_MUTATES, NULL },
+	{ "remove", "IP", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "list", "[AGENCY]", 0, "agencies" },
+	{ "import", "FILE.csv", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 const struct cmd_entry cmd_permit_entry = {
@@ -509,5 +549,6 @@ const struct cmd_entry cmd_permit_entry = {
 	.min_args = 1,
 	.max_args = 3,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,
+	.prepare = cmd_permit_prepare,
 	.exec = cmd_permit_exec,
 };

@@ -104,7 +104,7 @@ queue_filter_build(struct cmd_ctx *ctx, const struct cmd *c,
  * code.
  */
 static int
-queue_report_failures(const struct queues *q)
+queue_report_failures(const struct cmd_ctx *ctx, const struct queues *q)
 {
 	int code = EXIT_OK;
 	size_t i;
@@ -112,7 +112,8 @@ queue_report_failures(const struct queues *q)
 	for (i = 0; i < q->n; i++) {
 		const struct queues_node *qn = &q->nodes[i];
 
-		if (qn->listing.bad > 0)
+		/* stderr belongs to curses in the console: the cause says it. */
+		if (qn->listing.bad > 0 && !cmd_in_console(ctx))
 			fprintf(stderr, "mailnoc: %s: %lu bad line%s of postqueue "
 			    "output skipped (first: %s)\n", qn->node->name,
 			    qn->listing.bad, qn->listing.bad == 1 ? "" : "s",
@@ -120,8 +121,9 @@ queue_report_failures(const struct queues *q)
 		if (!qn->failed)
 			continue;
 		/* A cut's counts go into the cause; here what cut it. */
-		fprintf(stderr, "mailnoc: %s\n", qn->cut ? qn->after.lost :
-		    qn->cause);
+		if (!cmd_in_console(ctx))
+			fprintf(stderr, "mailnoc: %s\n", qn->cut ?
+			    qn->after.lost : qn->cause);
 		if (code == EXIT_OK || qn->exit_code == EXIT_UNREACHABLE)
 			code = qn->exit_code;
 	}
@@ -236,7 +238,7 @@ queue_list(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	if (!ctx->json)
 		fprintf(stderr, "%zu message%s\n", n, n == 1 ? "" : "s");
-	code = queue_report_failures(&q);
+	code = queue_report_failures(ctx, &q);
 	if (code != EXIT_OK)
 		snprintf(ctx->cause, sizeof ctx->cause, "queue list: some "
 		    "gateways could not be listed; the list is incomplete");
@@ -315,7 +317,7 @@ queue_summary(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	delay_report_free(&rep);
 	qshape_free(&qsh);
-	code = queue_report_failures(&q);
+	code = queue_report_failures(ctx, &q);
 	if (code != EXIT_OK)
 		snprintf(ctx->cause, sizeof ctx->cause, "queue summary: some "
 		    "gateways could not be listed; the summary is incomplete");
@@ -462,6 +464,31 @@ queue_node_json(const struct queues_node *qn)
 }
 
 /*
+ * Writes that nodes failed other than by a cut: in batch mode stderr said
+ * each one (queue_report_failures); in the console, which has no stderr to
+ * show, each one's cause.
+ */
+static void
+queue_others_cause(const struct cmd_ctx *ctx, const struct queues *q,
+    char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	if (!cmd_in_console(ctx)) {
+		snprintf(buf, len, "failed on some gateways (see above)");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < q->n && off < len; i++) {
+		const struct queues_node *qn = &q->nodes[i];
+
+		if (qn->failed && !qn->cut)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? "; " : "", qn->cause);
+	}
+}
+
+/*
  * The command's cause when nodes failed: what each node cut short did, in
  * full (it is the answer the operator needs), then whether others failed.
  */
@@ -489,9 +516,13 @@ queue_cut_cause(struct cmd_ctx *ctx, const struct queues *q, const char *verb)
 			    qn->cause);
 		cut = true;
 	}
-	if (other && off < sizeof ctx->cause)
-		snprintf(ctx->cause + off, sizeof ctx->cause - off, "%sfailed on "
-		    "some gateways (see above)", cut ? "; " : "");
+	if (other && off + 2 < sizeof ctx->cause) {
+		if (cut)
+			off += (size_t)snprintf(ctx->cause + off,
+			    sizeof ctx->cause - off, "; ");
+		queue_others_cause(ctx, q, ctx->cause + off,
+		    sizeof ctx->cause - off);
+	}
 }
 
 static int
@@ -566,7 +597,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 			    queue_str(all, m->id), queue_str(all, m->sender));
 		}
 	}
-	if ((code = queue_report_failures(&q)) != EXIT_OK) {
+	if ((code = queue_report_failures(ctx, &q)) != EXIT_OK) {
 		cmd_fail(ctx, code, "queue %s: some gateways could not be "
 		    "listed; nothing was done", verb);
 		goto out;
@@ -584,7 +615,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 	}
 	if (off < sizeof what)
 		snprintf(what + off, sizeof what - off, "e.g. %s)", sample);
-	code = confirm_batch(ctx, what, (long)n, confirm_typed((long)n,
+	code = cmd_confirm(ctx, what, (long)n, confirm_typed((long)n,
 	    a == PF_DELETE, whole));
 	if (code == CONFIRM_DRY_RUN) {
 		code = EXIT_OK;
@@ -627,7 +658,7 @@ queue_act(const struct cmd *c, struct cmd_ctx *ctx, enum postfix_action a)
 				    qn->done.said : "nothing");
 		}
 	}
-	if ((code = queue_report_failures(&q)) != EXIT_OK)
+	if ((code = queue_report_failures(ctx, &q)) != EXIT_OK)
 		queue_cut_cause(ctx, &q, verb);
 out:
 	free(rows);
@@ -657,7 +688,7 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 			return code;
 		snprintf(cause, sizeof cause, "flush %s:%s now (postqueue -i)",
 		    ref.node, ref.id);
-		if ((code = confirm_batch(ctx, cause, 1, false)) != CONFIRM_GO)
+		if ((code = cmd_confirm(ctx, cause, 1, false)) != CONFIRM_GO)
 			return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 		ssh_init(&ssh, ctx->cfg, config_node_find(ctx->cfg, ref.node));
 		cmd_touch(ctx, ref.node);
@@ -689,7 +720,7 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 		    site);
 	else if (off < sizeof what)
 		snprintf(what + off, sizeof what - off, " now (postqueue -f)");
-	if ((code = confirm_batch(ctx, what, (long)q.n, false)) != CONFIRM_GO) {
+	if ((code = cmd_confirm(ctx, what, (long)q.n, false)) != CONFIRM_GO) {
 		queues_close(&q);
 		return code == CONFIRM_DRY_RUN ? EXIT_OK : code;
 	}
@@ -701,9 +732,12 @@ queue_flush(const struct cmd *c, struct cmd_ctx *ctx)
 			    q.nodes[i].node->name, site ? " mail for " : "",
 			    site ? site : "");
 	}
-	if ((code = queue_report_failures(&q)) != EXIT_OK)
-		snprintf(ctx->cause, sizeof ctx->cause, "queue flush: failed on "
-		    "some gateways (see above)");
+	if ((code = queue_report_failures(ctx, &q)) != EXIT_OK) {
+		off = (size_t)snprintf(ctx->cause, sizeof ctx->cause, "queue "
+		    "flush: ");
+		queue_others_cause(ctx, &q, ctx->cause + off,
+		    sizeof ctx->cause - off);
+	}
 	queues_close(&q);
 	return code;
 }
@@ -714,17 +748,6 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const char *sub = c->argv[0];
 	enum postfix_action a;
 
-	/* Only these change the service; list, summary and show only read. */
-	if (ctx->read_only && (strcmp(sub, "flush") == 0 ||
-				  postfix_action_parse(sub, &a) == 0))
-		return cmd_fail(ctx, EXIT_DENIED, "queue %s: refused in "
-		    "read-only mode; it changes the service", sub);
-	if (ctx->ui != NULL)
-		return ctx->ui->queue(ctx->ui_data, c, ctx->cause,
-			   sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
-	if (strcmp(sub, "tag") == 0 || strcmp(sub, "sort") == 0)
-		return cmd_fail(ctx, EXIT_USAGE, "queue %s: only available in "
-		    "the console", sub);
 	if (strcmp(sub, "list") == 0)
 		return queue_list(c, ctx);
 	if (strcmp(sub, "summary") == 0)
@@ -740,19 +763,101 @@ cmd_queue_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    sub);
 }
 
+/* The question about the selected messages: how many on each node. */
+static void
+queue_ask_selection(const struct cmd *c, enum postfix_action a,
+    struct cmd_ask *ask)
+{
+	char nodes[128] = "";
+	size_t off = 0;
+	int i, k, n = c->argc - 1;
+
+	/* The selection is sorted: a node's messages come together. */
+	for (i = 1; i <= n && off < sizeof nodes; i++) {
+		const char *r = c->argv[i];
+		int nl = (int)strcspn(r, ":"), same = 0;
+
+		if (i > 1 && strncmp(c->argv[i - 1], r, (size_t)nl + 1) == 0)
+			continue;
+		for (k = i; k <= n && strncmp(c->argv[k], r, (size_t)nl + 1) == 0;
+		     k++)
+			same++;
+		off += (size_t)snprintf(nodes + off, sizeof nodes - off,
+		    "%s%.*s %d", off ? ", " : "", nl, r, same);
+	}
+	ask->count = n;
+	ask->typed = confirm_typed(n, a == PF_DELETE, false);
+	if (ask->typed)
+		snprintf(ask->question, sizeof ask->question, "%s %d messages "
+		    "(%s)", postfix_action_name(a), n, nodes);
+	else
+		snprintf(ask->question, sizeof ask->question, "%s %d message%s "
+		    "(%s, e.g. %s)", postfix_action_name(a), n, n == 1 ? "" : "s",
+		    nodes, c->argv[1]);
+}
+
+/*
+ * The actions and flush: NODE:ID arguments checked; in the console an
+ * action given no selection of its own takes the queues view's (the tagged
+ * rows, else the cursor's) as its NODE:ID arguments. Then the question.
+ */
+static int
+cmd_queue_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	const char *sub = c->argv[0];
+	bool flush = strcmp(sub, "flush") == 0;
+	enum postfix_action a = PF_HOLD;
+	struct queue_ref ref;
+	char **sel = NULL, line[400];
+	int i, n, code;
+
+	if (!flush && postfix_action_parse(sub, &a) == -1)
+		return EXIT_OK;
+	/* Typed with a selection of its own: asked as typed. */
+	if (c->argc > 1 || c->nopts > 0 || c->dry_run || ctx->ui == NULL) {
+		for (i = 1; i < c->argc && (!flush || c->argc == 2); i++) {
+			if ((code = queue_ref_parse(ctx, c->argv[i], &ref)) !=
+			    EXIT_OK)
+				return code;
+		}
+		cmd_print(c, line, sizeof line);
+		snprintf(ask->question, sizeof ask->question, "%s (the gateways "
+		    "are listed again first)", line);
+		return EXIT_OK;
+	}
+	if ((n = cmd_selection(ctx, "message", &sel)) == -1)
+		return cmd_fail(ctx, EXIT_USAGE, "queue %s: open the queues view "
+		    "first (3)", sub);
+	if (n == 0)
+		return cmd_fail(ctx, EXIT_USAGE, "queue %s: no message selected",
+		    sub);
+	if (flush && n == 1)
+		snprintf(ask->question, sizeof ask->question, "flush %s "
+		    "(postqueue -i)", sel[0]);
+	else if (flush)
+		snprintf(ask->question, sizeof ask->question, "%d tagged: flush "
+		    "every gateway's whole queue (postqueue -f)", n);
+	for (i = 0; i < n && (!flush || n == 1); i++)
+		cmd_set_arg(c, c->argc, sel[i]);
+	cmd_selection_free(sel, n);
+	if (!flush)
+		queue_ask_selection(c, a, ask);
+	return EXIT_OK;
+}
+
 /* What read-only mode hides and refuses, and what asks first. */
 static const struct cmd_sub cmd_queue_subs[] = {
-	{ "list", "", 0 },
-	{ "summary", "", 0 },
-	{ "show", "NODE:ID", 0 },
-	{ "flush", "[NODE:ID]", CMD_MUTATES | CMD_CONFIRM },
-	{ "hold", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
-	{ "release", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
-	{ "requeue", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
-	{ "delete", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM },
-	{ "tag", "", CMD_UI_ONLY },
-	{ "sort", "", CMD_UI_ONLY },
-	{ NULL, NULL, 0 },
+	{ "list", "", 0, "queues" },
+	{ "summary", "", 0, "queues" },
+	{ "show", "NODE:ID", 0, "queues" },
+	{ "flush", "[NODE:ID]", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "hold", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "release", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "requeue", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "delete", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
+	{ "tag", "", CMD_UI_ONLY, "queues" },
+	{ "sort", "", CMD_UI_ONLY, "queues" },
+	{ NULL, NULL, 0, NULL },
 };
 
 const struct cmd_entry cmd_queue_entry = {
@@ -766,5 +871,6 @@ const struct cmd_entry cmd_queue_entry = {
 	.min_args = 1,
 	.max_args = -1,
 	.flags = CMD_NEEDS_SSH | CMD_DATA,
+	.prepare = cmd_queue_prepare,
 	.exec = cmd_queue_exec,
 };

@@ -27,16 +27,6 @@ static const struct cmd_option cmd_restore_options[] = {
 };
 
 static volatile sig_atomic_t restore_cancel;
-/* A console job's watch and cancel flag: cmd_restore_watch. */
-static _Thread_local const struct mailbox_watch *restore_job_watch;
-static _Thread_local volatile int *restore_job_cancel;
-
-void
-cmd_restore_watch(const struct mailbox_watch *w, volatile int *cancel)
-{
-	restore_job_watch = w;
-	restore_job_cancel = cancel;
-}
 
 static void
 restore_on_signal(int sig)
@@ -158,28 +148,26 @@ restore_req_parse(const struct cmd *c, struct cmd_ctx *ctx,
 	return EXIT_OK;
 }
 
-/* The console asks, then runs the same command on a worker thread. */
+/*
+ * Checked where the user is. In the console the restore view lists the
+ * backups, asks with the preview and shows the import's progress; a dry
+ * run is asked about and run as a job (it only says what it would run).
+ */
 static int
-restore_in_console(struct cmd_ctx *ctx, const struct restore_req *r)
+cmd_restore_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
 {
-	char q[256], line[256];
+	struct restore_req r;
+	int code;
 
-	/* The restore view shows the backups, asks with the preview, then
-	 * shows the import's progress; a dry run only says what it would
-	 * run, as a background job (which keeps --dry-run). */
-	if (ctx->ui->restore != NULL && !ctx->dry_run)
-		return ctx->ui->restore(ctx->ui_data, r->user, r->node_opt,
-		    r->latest ? NULL : r->date, r->latest, ctx->cause,
-		    sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_FAILED;
-	snprintf(q, sizeof q, "restore %s from the %s%s into a new folder "
-	    "Restored-DATE on the active node? Live mail is not touched. "
-	    "y/N: ", r->user, r->latest ? "newest backup" : "backup of ",
-	    r->date);
-	/* Every value is validated: no quotes or spaces to escape. */
-	snprintf(line, sizeof line, "restore %s %s%s%s%s", r->user,
-	    r->latest ? "--latest" : "--date ", r->date,
-	    r->node_opt ? " --node " : "", r->node_opt ? r->node_opt : "");
-	return ctx->ui->background(ctx->ui_data, q, line);
+	if ((code = restore_req_parse(c, ctx, &r)) != EXIT_OK)
+		return code;
+	if (!c->dry_run && !ctx->dry_run)
+		ask->view = "restore";
+	snprintf(ask->question, sizeof ask->question, "restore %s from the "
+	    "%s%s into a new folder Restored-DATE on the active node (live "
+	    "mail is not touched)", r.user, r.latest ? "newest backup" :
+	    "backup of ", r.date);
+	return EXIT_OK;
 }
 
 /* The dates a restore takes: the --date, or the window for --latest. */
@@ -413,12 +401,12 @@ restore_once_started(void *arg, const char *date, const char *folder,
     long backup_messages)
 {
 	struct restore_once_arg *a = arg;
+	const struct mailbox_watch *w = a->ctx->watch;
 	long day = 0;
 	char cause[128];
 
-	if (restore_job_watch != NULL && restore_job_watch->started != NULL)
-		restore_job_watch->started(restore_job_watch->arg, date, folder,
-		    backup_messages);
+	if (w != NULL && w->started != NULL)
+		w->started(w->arg, date, folder, backup_messages);
 	if (a->ctx->json)
 		return;
 	restore_date_parse(date, &day, cause, sizeof cause);
@@ -441,7 +429,7 @@ restore_once(struct cmd_ctx *ctx, struct restore_req *r,
 	struct mailbox_watch w = { restore_once_started, &a };
 	struct sigaction sa, old_int, old_term;
 	char from[RESTORE_DATE_LEN], to[RESTORE_DATE_LEN], cause[512];
-	volatile int *cancel = restore_job_cancel;
+	volatile int *cancel = ctx->cancel;
 	struct mailbox_outcome o;
 	struct ssh_conn ssh;
 	long long t0 = clock_mono_ms();
@@ -526,8 +514,6 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = restore_req_parse(c, ctx, &r)) != EXIT_OK)
 		return code;
-	if (ctx->ui != NULL)
-		return restore_in_console(ctx, &r);
 	if ((n = cmd_restore_node(ctx, "restore", r.node_opt, true, &code)) ==
 	    NULL)
 		return code;
@@ -570,7 +556,7 @@ cmd_restore_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (!ctx->json)
 		fprintf(ctx->out, "%s\n", what);
 	/* Nobody waits at a prompt with the clock running. */
-	if ((code = confirm_batch(ctx, what, 0, false)) != CONFIRM_GO)
+	if ((code = cmd_confirm(ctx, what, 0, false)) != CONFIRM_GO)
 		goto out;
 	t0 = clock_mono_ms();
 
@@ -602,5 +588,6 @@ const struct cmd_entry cmd_restore_entry = {
 	.max_args = 1,
 	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_NEEDS_SSH | CMD_NEEDS_REDIS |
 		 CMD_DATA,
+	.prepare = cmd_restore_prepare,
 	.exec = cmd_restore_exec,
 };

@@ -23,16 +23,6 @@ int cmd_restore_user(struct cmd_ctx *ctx, const char *name,
 const struct config_node *cmd_restore_node(struct cmd_ctx *ctx,
     const char *name, const char *node, bool need_active, int *code);
 
-struct mailbox_watch;
-
-/*
- * For a console job: the restores this thread runs through cmd_exec from
- * now on report to `w` (its started hook is called when the import begins)
- * and stop when *cancel becomes nonzero. NULL, NULL ends it. Batch mode
- * needs neither: Ctrl-C cancels there.
- */
-void cmd_restore_watch(const struct mailbox_watch *w, volatile int *cancel);
-
 /* The exit code after a failed mailbox call on c: unreachable or failed. */
 int cmd_restore_ssh_code(const struct ssh_conn *c);
 

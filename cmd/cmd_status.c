@@ -44,8 +44,6 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	int code;
 
 	(void)c;
-	if (ctx->ui != NULL)
-		return cmd_show_view(ctx, "overview");
 	if ((s = cmd_snapshot(ctx, &code)) == NULL)
 		return code;
 	persist = redis_check_persistence(ctx->redis, persist_msg,
@@ -120,6 +118,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
+	.view = "overview",
 	.alias = NULL,
 	.usage = "",
 	.help = "summarize the service: health, nodes, queues, blocks",

@@ -50,40 +50,6 @@ policy_cmd_who(char *buf, size_t len)
 	validate_sanitize(buf, len, who);
 }
 
-int
-policy_cmd_line(char *buf, size_t len, const char *const *words, size_t n)
-{
-	size_t i, off = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *w = words[i], *p;
-		int quote = w[0] == '\0' || strpbrk(w, " \t'\"\\") != NULL;
-
-		if (off + 1 >= len)
-			return -1;
-		if (i > 0)
-			buf[off++] = ' ';
-		if (quote)
-			buf[off++] = '"';
-		for (p = w; *p != '\0'; p++) {
-			if (off + 3 >= len)
-				return -1;
-			if (quote && (*p == '"' || *p == '\\'))
-				buf[off++] = '\\';
-			buf[off++] = *p;
-		}
-		if (quote) {
-			if (off + 1 >= len)
-				return -1;
-			buf[off++] = '"';
-		}
-	}
-	if (off >= len)
-		return -1;
-	buf[off] = '\0';
-	return 0;
-}
-
 char *
 policy_cmd_time(long long t, char *buf, size_t len)
 {
@@ -175,6 +141,22 @@ policy_cmd_series(const long long *v, size_t n)
 	return a;
 }
 
+/* "a,b" as ["a", "b"]. */
+static json_t *
+policy_cmd_domains_json(const char *list)
+{
+	json_t *arr = json_array();
+	const char *p = list;
+	size_t n;
+
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		json_array_append_new(arr, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return arr;
+}
+
 json_t *
 policy_cmd_agency_json(const struct agency *a, bool volumes)
 {
@@ -189,6 +171,7 @@ policy_cmd_agency_json(const struct agency *a, bool volumes)
 	    json_integer(a->max_per_minute));
 	json_object_set_new(o, "bulk_rcpts", a->bulk_rcpts < 0 ? json_null() :
 	    json_integer(a->bulk_rcpts));
+	json_object_set_new(o, "domains", policy_cmd_domains_json(a->domains));
 	json_object_set_new(o, "permits", json_integer((json_int_t)a->npermits));
 	if (a->malformed[0] != '\0')
 		json_object_set_new(o, "malformed", json_string(a->malformed));

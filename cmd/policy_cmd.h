@@ -1,6 +1,5 @@
 /* What the block, permit and agency commands share: the Redis connection,
- * who acts, the command line a console job runs, JSON of entries and
- * aligned text tables. */
+ * who acts, JSON of entries and aligned text tables. */
 #ifndef MAILNOC_POLICY_CMD_H
 #define MAILNOC_POLICY_CMD_H
 
@@ -24,13 +23,6 @@ int		 policy_cmd_store_fail(struct cmd_ctx *ctx,
 
 /* "user@host" of the local user, for who blocked or permitted. */
 void		 policy_cmd_who(char *buf, size_t len);
-
-/*
- * Writes the command as a line cmd_parse_string reads back the same: every
- * word double-quoted where needed. Returns 0, or -1 when it does not fit.
- */
-int		 policy_cmd_line(char *buf, size_t len, const char *const *words,
-		    size_t n);
 
 /* Local time "YYYY-MM-DD HH:MM:SS", or "-" for 0. Returns buf. */
 char		*policy_cmd_time(long long t, char *buf, size_t len);

@@ -76,7 +76,23 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 		/* store_block moves the agents' copy version too. */
 		fprintf(f, " (~%s" KEY_POLICY_VERSION " +incr)", p);
 	}
-	fputc('\n', f);
+	/*
+	 * The alert rules (agent/alert_eval.c): read what the snapshot
+	 * reads, every node included (a silent node cannot report itself);
+	 * writes stay on the node's own keys. Then the alert records the
+	 * alert script keeps, under its lease.
+	 */
+	fprintf(f, " (%%R~%snode:* %%R~%s" KEY_NODES " %%R~%s" KEY_EVENTS
+	    " %%R~%s" KEY_AGENCIES " %%R~%s" KEY_BLOCKS " %%R~%s" KEY_PERMIT
+	    " +hmget +exists +smembers +xrevrange +scard +zcard +hlen)", p, p,
+	    p, p, p, p);
+	fprintf(f, " (~%salert:* ~%s" KEY_ALERTS " ~%salerts:* +get +set +hget "
+	    "+hset +hdel +hgetall +incr +type +zadd +zremrangebyscore "
+	    "+expire)", p, p, p);
+	/* The block-list watch: its gateway's hash, and the console's
+	 * request of a check (read only). */
+	fprintf(f, " (~%s" KEY_REP " +hgetall +hset +hdel)", p, n);
+	fprintf(f, " (%%R~%s" KEY_REP_CHECK " +get)\n", p);
 }
 
 void

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/shell.h"
@@ -701,6 +703,108 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/* metrics_listen: "PORT" (loopback), "IPv4:PORT" or "[IPv6]:PORT". */
+static int
+load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	char sub[160], cause[CONFIG_CAUSE_MAX], text[80];
+	const char *s;
+	json_t *v;
+
+	if ((v = json_object_get(obj, "metrics_listen")) == NULL)
+		return 0;
+	join_path(sub, sizeof sub, parent, "metrics_listen");
+	if (!json_is_string(v) || (s = json_string_value(v))[0] == '/' ||
+	    strlen(s) != json_string_length(v) || strlen(s) > 64)
+		return cfg_error(ctx, sub, "expected PORT (on 127.0.0.1), "
+		    "IPv4:PORT or [IPv6]:PORT");
+	if (strspn(s, "0123456789") == strlen(s))
+		snprintf(text, sizeof text, "127.0.0.1:%s", s);
+	else
+		snprintf(text, sizeof text, "%s", s);
+	if (config_listen_parse(text, &n->metrics, cause, sizeof cause) == -1)
+		return cfg_error(ctx, sub, "%s", cause);
+	return 0;
+}
+
+/*
+ * Reads an array of strings at parent.key, each checked by `check` and
+ * stored as `canon` writes it (NULL: as written). Duplicates are refused.
+ */
+static int
+get_string_list(struct cfgctx *ctx, const char *parent, json_t *obj,
+    const char *key, const char *what, size_t max,
+    const char *(*check)(const char *),
+    const char *(*canon)(const char *, char *, size_t), char ***out,
+    size_t *nout)
+{
+	char path[256], sub[280], buf[256], shown[200];
+	const char *why;
+	json_t *list, *item;
+	size_t i, j;
+
+	join_path(path, sizeof path, parent, key);
+	if ((list = json_object_get(obj, key)) == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return cfg_error(ctx, path, "expected an array of %s, got %s",
+		    what, json_kind(list));
+	if (json_array_size(list) > max)
+		return cfg_error(ctx, path, "%zu entries; accepted: at most %zu",
+		    json_array_size(list), max);
+	*out = xcalloc(json_array_size(list) + 1, sizeof **out);
+	json_array_foreach(list, i, item) {
+		snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+		if (!json_is_string(item))
+			return cfg_error(ctx, sub, "expected %s, got %s", what,
+			    json_kind(item));
+		if (strlen(json_string_value(item)) != json_string_length(item))
+			return cfg_error(ctx, sub, "contains a NUL character");
+		why = canon != NULL ? canon(json_string_value(item), buf,
+		    sizeof buf) : check(json_string_value(item));
+		if (why != NULL) {
+			validate_sanitize(shown, sizeof shown,
+			    json_string_value(item));
+			return cfg_error(ctx, sub, "'%s' is not %s: %s", shown,
+			    what, why);
+		}
+		(*out)[i] = xstrdup(canon != NULL ? buf :
+		    json_string_value(item));
+		*nout = i + 1;
+		for (j = 0; j < i; j++) {
+			if (strcasecmp((*out)[j], (*out)[i]) == 0)
+				return cfg_error(ctx, sub, "'%s' is listed "
+				    "twice", (*out)[i]);
+		}
+	}
+	return 0;
+}
+
+static const char *
+config_egress_canon(const char *s, char *buf, size_t len)
+{
+	return validate_ip_canon(s, buf, len);
+}
+
+/* A gateway's egress addresses: single addresses, canonical. */
+static int
+load_egress(struct cfgctx *ctx, const char *path, json_t *obj,
+    struct config_node *n)
+{
+	char sub[160];
+
+	if (json_object_get(obj, "egress") == NULL)
+		return 0;
+	if (n->role != NODE_GATEWAY) {
+		join_path(sub, sizeof sub, path, "egress");
+		return cfg_error(ctx, sub, "only gateways send mail out; '%s' "
+		    "is a mailbox node", n->name);
+	}
+	return get_string_list(ctx, path, obj, "egress", "an IP address", 64,
+	    NULL, config_egress_canon, &n->egress, &n->negress);
+}
+
 static const char *
 validate_start(const char *s)
 {
@@ -763,7 +867,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		NULL };
+		"metrics_listen", "egress", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -840,7 +944,9 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	if (n->role_file != NULL && n->role_command != NULL)
 		return cfg_error(ctx, path, "role_file and role_command are both "
 		    "set; use one");
-	if (load_maillog_node(ctx, path, obj, n) == -1)
+	if (load_maillog_node(ctx, path, obj, n) == -1 ||
+	    load_metrics(ctx, path, obj, n) == -1 ||
+	    load_egress(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -1164,6 +1270,105 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	return 0;
 }
 
+/* "IP" or "IP@PORT", unbound's way of writing a forwarder. */
+static const char *
+config_resolver_check(const char *s)
+{
+	static const char accepted[] = "use an IP address, optionally with "
+	    "@PORT (127.0.0.1@5353), or \"system\" for /etc/resolv.conf";
+	unsigned char a[16];
+	char host[64], *end;
+	const char *at = strchr(s, '@');
+	size_t hlen = at != NULL ? (size_t)(at - s) : strlen(s);
+	long port;
+
+	if (strcmp(s, "system") == 0)
+		return NULL;
+	if (hlen == 0 || hlen >= sizeof host)
+		return accepted;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+		return accepted;
+	if (at != NULL) {
+		if (at[1] < '0' || at[1] > '9')
+			return "the port after '@' is not a number from 1 to "
+			       "65535";
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+			return "the port after '@' is not a number from 1 to "
+			       "65535";
+	}
+	return NULL;
+}
+
+static int
+load_dns(struct cfgctx *ctx, json_t *root, struct config_dns *d)
+{
+	static const char *const keys[] = { "resolver", "timeout_ms", NULL };
+	json_t *obj = NULL, *v;
+	const char *at;
+
+	d->port = 53;
+	d->timeout_ms = 5000;
+	if ((v = json_object_get(root, "dns")) == NULL)
+		return 0;
+	if (get_object(ctx, "dns", v, &obj) == -1 ||
+	    check_keys(ctx, "dns", obj, keys) == -1 ||
+	    get_string(ctx, "dns", obj, "resolver", config_resolver_check,
+		"a resolver address", &d->resolver) == -1 ||
+	    get_int(ctx, "dns", obj, "timeout_ms", 100, 60000,
+		&d->timeout_ms) == -1)
+		return -1;
+	if (d->resolver != NULL && strcmp(d->resolver, "system") == 0) {
+		free(d->resolver);
+		d->resolver = NULL;
+	}
+	if (d->resolver == NULL)
+		return 0;
+	d->host = xstrdup(d->resolver);
+	if ((at = strchr(d->host, '@')) != NULL) {
+		d->port = atoi(at + 1);
+		d->host[at - d->host] = '\0';
+	}
+	return 0;
+}
+
+static const char *
+config_zone_canon(const char *s, char *buf, size_t len)
+{
+	const char *why;
+	size_t i;
+
+	if ((why = validate_domain(s)) != NULL)
+		return why;
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[i] = '\0';
+	return NULL;
+}
+
+static int
+load_dnsbl(struct cfgctx *ctx, json_t *root, struct config_dnsbl *b)
+{
+	static const char *const keys[] = { "zones", "interval_s", NULL };
+	json_t *obj = NULL, *v;
+
+	b->interval_s = 600;
+	if ((v = json_object_get(root, "dnsbl")) == NULL)
+		return 0;
+	if (get_object(ctx, "dnsbl", v, &obj) == -1 ||
+	    check_keys(ctx, "dnsbl", obj, keys) == -1 ||
+	    get_string_list(ctx, "dnsbl", obj, "zones", "a DNS zone name",
+		CONFIG_DNSBL_ZONES_MAX, NULL, config_zone_canon, &b->zones,
+		&b->nzones) == -1 ||
+	    get_int(ctx, "dnsbl", obj, "interval_s", 10, 86400,
+		&b->interval_s) == -1)
+		return -1;
+	return 0;
+}
+
 /* Reads a whole regular file of at most CONFIG_MAX_BYTES. */
 static char *
 read_file(struct cfgctx *ctx, size_t *lenp)
@@ -1208,7 +1413,7 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", "audit", "maillog", NULL };
+		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1241,7 +1446,9 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_mailbox(&ctx, root, cfg) == -1 ||
 	    load_ui(&ctx, root, &cfg->ui) == -1 ||
 	    load_audit(&ctx, root, &cfg->audit) == -1 ||
-	    load_maillog(&ctx, root, &cfg->maillog) == -1) {
+	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
+	    load_dns(&ctx, root, &cfg->dns) == -1 ||
+	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1284,15 +1491,24 @@ config_free(struct config *cfg)
 		for (j = 0; j < n->policy.nlisten; j++)
 			config_listen_free(&n->policy.listen[j]);
 		free(n->policy.listen);
+		config_listen_free(&n->metrics);
 		for (j = 0; j < n->policy.nallow; j++)
 			config_net_free(&n->policy.allow[j]);
 		free(n->policy.allow);
 		free(n->policy.fail_action);
 		free(n->policy.accept_action);
+		for (j = 0; j < n->negress; j++)
+			free(n->egress[j]);
+		free(n->egress);
 		free(n->maillog.file);
 		free(n->maillog.state_dir);
 	}
 	free(cfg->nodes);
+	free(cfg->dns.resolver);
+	free(cfg->dns.host);
+	for (i = 0; i < cfg->dnsbl.nzones; i++)
+		free(cfg->dnsbl.zones[i]);
+	free(cfg->dnsbl.zones);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
 	free(cfg->ui.theme);

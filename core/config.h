@@ -106,6 +106,13 @@ struct config_node {
 	char *role_command;   /* agent: command printing the role */
 	struct config_policy policy;
 	struct config_maillog_node maillog;
+	/* agent: the Prometheus /metrics listener; host NULL: none. A bare
+	 * port in the configuration binds 127.0.0.1. */
+	struct config_listen metrics;
+	/* Gateways: the addresses its mail leaves from (canonical text), for
+	 * the block-list watch and the SPF check. */
+	char **egress;
+	size_t negress;
 };
 
 /*
@@ -130,6 +137,22 @@ struct config_ui {
 	char *theme;
 	int refresh_ms;
 	bool read_only;
+};
+
+/* The resolver the console and the agent ask (dns.resolver). */
+struct config_dns {
+	char *resolver;   /* "IP" or "IP@PORT"; NULL: the system's */
+	char *host;       /* its address, NULL with resolver */
+	int port;         /* 53 unless given */
+	int timeout_ms;   /* one round of look-ups, at most */
+};
+
+/* The block-list watch (dnsbl): zones looked up for every egress address. */
+#define CONFIG_DNSBL_ZONES_MAX 64
+struct config_dnsbl {
+	char **zones;     /* domain names, no trailing dot */
+	size_t nzones;    /* 0: no watch */
+	int interval_s;   /* between rounds; default 600 */
 };
 
 struct config_audit {
@@ -162,6 +185,8 @@ struct config {
 	struct config_ui ui;
 	struct config_audit audit;
 	struct config_maillog maillog;
+	struct config_dns dns;
+	struct config_dnsbl dnsbl;
 };
 
 /*

@@ -97,6 +97,14 @@ config_show(const struct config *cfg, FILE *f)
 			    n->dovecot_config ? " dovecot " : "",
 			    n->dovecot_config ? n->dovecot_config : "");
 		fputc('\n', f);
+		if (n->negress > 0) {
+			size_t j;
+
+			fprintf(f, "             egress");
+			for (j = 0; j < n->negress; j++)
+				fprintf(f, "%s %s", j ? "," : "", n->egress[j]);
+			fputc('\n', f);
+		}
 		if (n->policy.nlisten > 0) {
 			size_t j;
 
@@ -138,6 +146,17 @@ config_show(const struct config *cfg, FILE *f)
 		    cfg->maillog.nproviders, cfg->maillog.harvest_threshold,
 		    cfg->maillog.harvest_window_s, cfg->maillog.auto_block ?
 		    ", blocked automatically" : "");
+	fprintf(f, "dns: resolver %s, a round of look-ups at most %d ms\n",
+	    cfg->dns.resolver != NULL ? cfg->dns.resolver :
+	    "of the system (/etc/resolv.conf)", cfg->dns.timeout_ms);
+	if (cfg->dnsbl.nzones == 0)
+		fprintf(f, "dnsbl: no zones (no block-list watch)\n");
+	else {
+		fprintf(f, "dnsbl: every %d s on", cfg->dnsbl.interval_s);
+		for (i = 0; i < cfg->dnsbl.nzones; i++)
+			fprintf(f, "%s %s", i ? "," : "", cfg->dnsbl.zones[i]);
+		fputc('\n', f);
+	}
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");
 	fprintf(f, "audit: %s\n", cfg->audit.required ? "required (a change "

@@ -36,6 +36,20 @@
                                           * follower stands (LP_*) */
 #define KEY_SUSPECT     "suspect:%s"     /* HASH per harvest suspect IP */
 #define KEY_SUSPECTS    "suspects"       /* ZSET ip -> last_seen */
+#define KEY_ALERT       "alert:%lld"     /* HASH per alert, fields AF_* in
+                                          * core/alert.c (alert_field_names) */
+#define KEY_ALERTS      "alerts"         /* ZSET id -> last change, every
+                                          * alert kept (resolved: 60 days) */
+#define KEY_ALERTS_ACTIVE "alerts:active" /* HASH kind:subject -> id */
+#define KEY_ALERTS_SEQ  "alerts:seq"     /* STRING: the last id given */
+#define KEY_ALERTS_LEASE "alerts:lease"  /* STRING node EX: the agent that
+                                          * evaluates the rules now */
+#define KEY_SILENCE     "silence:%s:%s"  /* HASH kind, subject (or "*"),
+                                          * SF_*; EXPIREAT its until */
+#define KEY_SILENCES    "silences"       /* ZSET kind:subject -> until */
+#define KEY_REP         "rep:%s"         /* HASH per gateway: the block-list
+                                          * watch, fields IP|ZONE and RF_* */
+#define KEY_REP_CHECK   "rep:check"      /* STRING: id of a forced check */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
 
@@ -53,6 +67,15 @@
 #define BF_HITS         "hits"           /* requests refused by this block */
 #define BF_LAST_HIT     "last_hit"       /* epoch seconds of the last one */
 
+/* Fields of silence:{kind}:{subject}. */
+#define SF_UNTIL        "until"          /* epoch seconds */
+#define SF_WHY          "why"
+#define SF_WHO          "who"
+#define SF_SINCE        "since"
+
+/* How long a resolved alert is kept: 60 days, as the audit. */
+#define ALERT_KEEP_S    (60LL * 86400)
+
 /* Fields of permit:{ip} (the permit HASH ip -> agency decides; this one
  * describes). */
 #define PF_APP          "app"            /* application or device */
@@ -68,6 +91,18 @@
 #define AF_MAX_RCPTS    "max_rcpts"      /* recipients per message */
 #define AF_MAX_PER_MIN  "max_per_minute" /* messages per minute */
 #define AF_BULK_RCPTS   "bulk_rcpts"     /* recipients per 10 minutes */
+#define AF_DOMAINS      "domains"        /* sending domains, comma-separated
+                                          * (the SPF check); absent: none */
+
+/* Fields of rep:{node}, written only by that gateway's agent. Each
+ * "IP|ZONE" field holds a JSON object (core/dnsbl.h, dnsbl_entry_json):
+ * state listed|clear|unknown, since, checked, code, reason, error, failed,
+ * ttl. Besides them, the last round: */
+#define RF_ROUND_AT     "round_at"       /* epoch seconds it ended */
+#define RF_ROUND_MS     "round_ms"       /* how long it took */
+#define RF_ROUND_CPU_US "round_cpu_us"   /* the agent's CPU for it */
+#define RF_QUERIES      "round_queries"  /* look-ups it made */
+#define RF_CHECK_ID     "check_id"       /* the rep:check it answered */
 
 /* Fields of node:{name}. Queue counts and ages are absent on mailbox nodes,
  * last_backup is absent on gateways. */
@@ -107,7 +142,7 @@
 #define SF_SAMPLE       "sample"         /* sample1..sample5: addresses */
 
 /* Fields of an events entry. */
-#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend | harvest */
+#define EV_TYPE         "type"           /* role_change | drain | undrain | block | unblock | extend | harvest | listed | delisted */
 #define EV_NODE         "node"
 #define EV_CLUSTER      "cluster"
 #define EV_FROM         "from"

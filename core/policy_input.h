@@ -17,4 +17,17 @@
 int		 policy_input_number(const char *s, long long min, long long max,
 		    long long *out);
 
+/* An agency's sending domains: at most this many, comma-separated. */
+#define POLICY_DOMAINS_MAX 16
+
+/*
+ * Parses a list of sending domains ("a.example,b.example"): each a domain
+ * name (validate_domain: no spaces, quotes or trailing dot), no repeats,
+ * at most POLICY_DOMAINS_MAX. Writes the canonical list (lower case,
+ * comma-separated, no spaces) to out; "" is the empty list. Returns NULL,
+ * or what is wrong (in `why`).
+ */
+const char	*policy_input_domains(const char *s, char *out, size_t len,
+		    char *why, size_t whylen);
+
 #endif

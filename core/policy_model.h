@@ -13,6 +13,7 @@
 #define STORE_ID_MAX      65  /* agency ids: validate_name() */
 #define STORE_TEXT_MAX   201  /* reasons, names, contacts, applications */
 #define STORE_WHO_MAX     96
+#define STORE_DOMAINS_MAX 1024 /* policy_input_domains' list, with the NUL */
 
 /* Sparklines: the last hour by minute, the last day by hour. */
 #define STORE_SPARK_MINUTES 60
@@ -59,6 +60,7 @@ struct agency {
 	long max_rcpts;         /* recipients per message, 0: no limit */
 	long max_per_minute;    /* messages per minute, 0: no limit */
 	long bulk_rcpts;        /* recipients per 10 minutes, -1: no limit */
+	char domains[STORE_DOMAINS_MAX]; /* sending domains, "a,b"; "" none */
 	size_t npermits;
 
 	/* Filled by store_agencies_list with volumes = true. */
@@ -85,6 +87,7 @@ enum agency_field {
 	AGENCY_MAX_RCPTS = 0x08,
 	AGENCY_MAX_PER_MINUTE = 0x10,
 	AGENCY_BULK_RCPTS = 0x20,
+	AGENCY_DOMAINS = 0x40,
 };
 
 /* One row of a relay inventory (permit import). */

@@ -64,6 +64,22 @@ validate_hostname(const char *s)
 }
 
 const char *
+validate_domain(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > 0 && s[len - 1] == '.')
+		return "write the name without the trailing dot";
+	if (strpbrk(s, " \t\"'") != NULL)
+		return "spaces and quotes are not accepted; use a domain name "
+		       "such as bl.example.org";
+	if (validate_hostname(s) != NULL || strchr(s, '.') == NULL)
+		return "use a domain name of two or more labels of letters, "
+		       "digits and '-', such as bl.example.org";
+	return NULL;
+}
+
+const char *
 validate_ip_canon(const char *s, char *out, size_t len)
 {
 	static const char accepted[] = "use a single IPv4 or IPv6 address, "

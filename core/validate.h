@@ -24,6 +24,13 @@ const char *validate_host(const char *s);
 const char *validate_ip_canon(const char *s, char *out, size_t len);
 /* The same check without the canonical form. */
 const char *validate_ip(const char *s);
+/*
+ * A DNS domain name as mailnoc is configured with it (a DNSBL zone, an
+ * agency's sending domain): RFC 1123 labels of letters, digits and '-',
+ * at least two labels, at most 253 bytes, no trailing dot, no spaces or
+ * quotes.
+ */
+const char *validate_domain(const char *s);
 /* A POSIX user name: 1-32 of [a-z0-9._-], not starting with '-' or '.'. */
 const char *validate_user(const char *s);
 /*

@@ -12,16 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/uithread.h"
 #include "core/clock.h"
 #include "core/cluster.h"
 #include "core/exitcode.h"
 #include "core/role_cache.h"
 #include "core/xalloc.h"
-#include "tui/jobs.h"
 #include "tui/theme.h"
 #include "tui/view.h"
-#include "tui/view_queues.h"
-#include "tui/view_restore.h"
 
 /* Smaller than this, only the "terminal too small" line is drawn. */
 #define CONSOLE_MIN_COLS 40
@@ -82,24 +80,70 @@ console_find_view(const struct console *c, const char *name)
 	return -1;
 }
 
+/* Shows view i: an overlay remembers the view it covers. */
+static void
+console_switch(struct console *c, int i)
+{
+	if (c->views[i]->overlay && c->current != i)
+		c->previous = c->current;
+	c->current = i;
+	if (c->views[i]->enter != NULL)
+		c->views[i]->enter(c->state[i], c);
+}
+
 /* The hooks commands use to act on the console (struct cmd_ui). */
 static int
 ui_view(void *ui, const char *name, char *cause, size_t len)
 {
 	struct console *c = ui;
+	size_t off;
 	int i;
 
-	if ((i = console_find_view(c, name)) == -1 ||
-	    strcmp(name, "help") == 0) {
-		snprintf(cause, len, "view: no view '%s'; use overview, "
-		    "clusters, queues, blocklist, agencies, audit or restore",
+	if ((i = console_find_view(c, name)) == -1 || c->views[i]->overlay) {
+		off = (size_t)snprintf(cause, len, "view: no view '%s'; use",
 		    name);
+		for (i = 0; i < CONSOLE_NVIEWS && off < len; i++) {
+			if (!c->views[i]->overlay)
+				off += (size_t)snprintf(cause + off, len - off,
+				    "%s %s", i > 0 ? "," : "", c->views[i]->name);
+		}
 		return -1;
 	}
-	c->current = i;
 	c->filter[0] = '\0';
-	if (i == CONSOLE_VIEW_QUEUES)
-		view_queues_refresh(c->state[i], c);
+	console_switch(c, i);
+	return 0;
+}
+
+/* Opens view `name` and hands it `cmd` (its command hook). */
+static int
+ui_show(void *ui, const char *name, const struct cmd *cmd, char *cause,
+    size_t len)
+{
+	struct console *c = ui;
+	const struct view *v;
+	char filter[sizeof c->filter];
+	bool shown;
+	int i;
+
+	if ((i = console_find_view(c, name)) == -1) {
+		snprintf(cause, len, "no view '%s'", name);
+		return -1;
+	}
+	v = c->views[i];
+	shown = c->current == i;
+	snprintf(filter, sizeof filter, "%s", c->filter);
+	if (!shown)
+		c->filter[0] = '\0';
+	if (v->command != NULL && v->command(c->state[i], c, cmd, shown, cause,
+	    len) == -1) {
+		snprintf(c->filter, sizeof c->filter, "%s", filter);
+		return -1;
+	}
+	if (!shown) {
+		if (v->overlay && c->current != i)
+			c->previous = c->current;
+		c->current = i;
+	}
 	return 0;
 }
 
@@ -112,13 +156,17 @@ ui_filter(void *ui, const char *text)
 	return EXIT_OK;
 }
 
-static const char *
-console_selected_ip(struct console *c)
+/* What the shown view selects (struct cmd_ui's selection). */
+static int
+ui_selection(void *ui, const char *what, char ***out)
 {
+	struct console *c = ui;
 	const struct view *v = c->views[c->current];
 
-	return v->selected_ip != NULL ? v->selected_ip(c->state[c->current]) :
-	    NULL;
+	*out = NULL;
+	if (v->selection == NULL)
+		return -1;
+	return v->selection(c->state[c->current], what, out);
 }
 
 /*
@@ -129,18 +177,22 @@ static int
 console_expand(struct console *c, const char *text, char *out, size_t len,
     char *cause, size_t causelen)
 {
-	const char *p, *ip;
+	const char *p;
+	char **ip;
 	size_t off = 0;
+	int n;
 
 	out[0] = '\0';
 	for (p = text; *p != '\0' && off + 1 < len; ) {
 		if (strncmp(p, "#{ip}", 5) == 0) {
-			if ((ip = console_selected_ip(c)) == NULL) {
+			if ((n = ui_selection(c, "ip", &ip)) <= 0) {
+				cmd_selection_free(ip, n);
 				snprintf(cause, causelen, "no blocked IP selected; "
 				    "open the blocklist (4) and move to one");
 				return -1;
 			}
-			off += (size_t)snprintf(out + off, len - off, "%s", ip);
+			off += (size_t)snprintf(out + off, len - off, "%s", ip[0]);
+			cmd_selection_free(ip, n);
 			p += 5;
 			continue;
 		}
@@ -219,111 +271,38 @@ ui_quit(void *ui)
 	return EXIT_OK;
 }
 
+/* Asks; answered `want`, runs `run` off the UI thread (cmd_confirm). */
 static int
-ui_help(void *ui, const char *topic)
-{
-	struct console *c = ui;
-	int i = console_find_view(c, "help");
-
-	if (c->current != i)
-		c->previous = c->current;
-	c->current = i;
-	snprintf(c->help_topic, sizeof c->help_topic, "%s", topic ? topic : "");
-	/* help TOPIC shows the lines about it. */
-	snprintf(c->filter, sizeof c->filter, "%s", c->help_topic);
-	return EXIT_OK;
-}
-
-static int
-ui_queue(void *ui, const struct cmd *cmd, char *cause, size_t len)
+ui_ask(void *ui, const char *question, const char *want,
+    const struct cmd *run)
 {
 	struct console *c = ui;
 
-	if (c->current != CONSOLE_VIEW_QUEUES) {
-		if (strcmp(cmd->argv[0], "list") != 0) {
-			snprintf(cause, len, "queue %s: open the queues view "
-			    "first (3)", cmd->argv[0]);
-			return -1;
-		}
-		c->current = CONSOLE_VIEW_QUEUES;
-		c->filter[0] = '\0';
-	}
-	return view_queues_cmd(c->state[CONSOLE_VIEW_QUEUES], c, cmd, cause,
-	    len);
-}
-
-static int
-ui_restore(void *ui, const char *user, const char *node, const char *date,
-    bool latest, char *cause, size_t len)
-{
-	struct console *c = ui;
-	int i = console_find_view(c, "restore");
-
-	if (view_restore_open(c->state[i], c, user, node, date, latest, cause,
-		len) == -1)
-		return -1;
-	c->current = i;
-	c->filter[0] = '\0';
+	console_confirm(c, question, want);
+	cmd_copy(&c->confirm_cmd, run);
+	c->confirm_run = true;
 	return 0;
 }
 
-static const char *
-ui_selected_node(void *ui)
+/* Forgets the command a question would have run. */
+static void
+console_confirm_drop(struct console *c)
 {
-	struct console *c = ui;
-
-	if (c->current != 0)
-		return NULL;
-	return view_overview_selected(c->state[0]);
-}
-
-static const char *
-ui_selected_ip(void *ui)
-{
-	return console_selected_ip(ui);
-}
-
-int
-console_ask(struct console *c, const char *question, const char *line)
-{
-	if (strlen(line) >= sizeof c->confirm_line) {
-		/* Cut short, it would run something else than was asked. */
-		console_message(c, true, "the command is too long to run from "
-		    "the console; use batch mode");
-		return EXIT_OK;
-	}
-	console_confirm(c, question, "y");
-	snprintf(c->confirm_line, sizeof c->confirm_line, "%s", line);
-	return EXIT_OK;
-}
-
-static int
-ui_background(void *ui, const char *question, const char *line)
-{
-	struct console *c = ui;
-	char q[512], l[600];
-
-	if (!c->dry_run_pending)
-		return console_ask(c, question, line);
-	/* Commands rebuild their line: --dry-run must not be lost on the way. */
-	snprintf(q, sizeof q, "dry run (nothing will change): %s", question);
-	if ((size_t)snprintf(l, sizeof l, "%s --dry-run", line) >= sizeof l) {
-		console_message(c, true, "the command is too long to run from "
-		    "the console; use batch mode");
-		return EXIT_OK;
-	}
-	return console_ask(c, q, l);
+	if (c->confirm_run)
+		cmd_free(&c->confirm_cmd);
+	c->confirm_run = false;
 }
 
 void
 console_confirm(struct console *c, const char *question, const char *want)
 {
+	const struct view *owner = c->views[c->confirm_owner];
+
 	/* A question replaced unanswered is a no for its view. */
-	if (c->confirming && c->confirm_line[0] == '\0' &&
-	    c->confirm_owner == CONSOLE_VIEW_QUEUES)
-		view_queues_declined(c->state[CONSOLE_VIEW_QUEUES]);
+	if (c->confirming && !c->confirm_run && owner->declined != NULL)
+		owner->declined(c->state[c->confirm_owner], c);
+	console_confirm_drop(c);
 	c->confirm_owner = c->current;
-	c->confirm_line[0] = '\0';
 	c->prompting = true;
 	c->confirming = true;
 	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
@@ -340,12 +319,9 @@ static const struct cmd_ui console_ui = {
 	.refresh = ui_refresh,
 	.cursor = ui_move,
 	.quit = ui_quit,
-	.help = ui_help,
-	.queue = ui_queue,
-	.restore = ui_restore,
-	.background = ui_background,
-	.selected_node = ui_selected_node,
-	.selected_ip = ui_selected_ip,
+	.ask = ui_ask,
+	.show = ui_show,
+	.selection = ui_selection,
 };
 
 static void
@@ -359,10 +335,8 @@ console_run_cmd(struct console *c, const struct cmd *cmd)
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
-	c->dry_run_pending = cmd->dry_run;
 	if (cmd_exec(cmd, &ctx) != EXIT_OK)
 		console_message(c, true, "%s", ctx.cause);
-	c->dry_run_pending = false;
 }
 
 static void
@@ -381,6 +355,7 @@ console_run_line(struct console *c)
 			return;
 		}
 		console_run_cmd(c, &cmd);
+		cmd_free(&cmd);
 		return;
 	}
 	if (c->linelen == 0)
@@ -397,31 +372,33 @@ static void
 console_confirm_key(struct console *c, int key)
 {
 	if (key == 27 || key == '\n' || key == '\r' || key == KEY_ENTER) {
+		const struct view *owner = c->views[c->confirm_owner];
+		void *state = c->state[c->confirm_owner];
 		bool yes = key != 27 && (strcmp(c->line, c->confirm_want) == 0 ||
 		    (strcmp(c->confirm_want, "y") == 0 &&
 			strcasecmp(c->line, "yes") == 0));
 
 		c->prompting = c->confirming = false;
 		c->message[0] = '\0';
-		if (yes && c->confirm_line[0] != '\0') {
-			jobs_command(&c->worker, c->cfg, c->confirm_line,
-			    c->read_only);
-			snprintf(c->message, sizeof c->message, "%s: started",
-			    c->confirm_line);
-		} else if (yes && c->views[c->confirm_owner]->confirmed != NULL)
+		if (yes && c->confirm_run) {
+			/* The one executor: cmd_exec on a job thread. */
+			cmd_print(&c->confirm_cmd, c->message, sizeof c->message);
+			worker_command(&c->worker, c->cfg, &c->confirm_cmd,
+			    c->read_only, NULL);
+			snprintf(c->message + strlen(c->message),
+			    sizeof c->message - strlen(c->message), ": started");
+			c->message_error = false;
+		} else if (yes && owner->confirmed != NULL)
 			/* The view that asked answers, whichever is shown. */
-			c->views[c->confirm_owner]->confirmed(
-			    c->state[c->confirm_owner], c);
-		else if (yes && c->confirm_owner == CONSOLE_VIEW_QUEUES)
-			view_queues_confirmed(c->state[CONSOLE_VIEW_QUEUES], c);
+			owner->confirmed(state, c);
 		else {
-			if (c->confirm_owner == CONSOLE_VIEW_QUEUES)
-				view_queues_declined(
-				    c->state[CONSOLE_VIEW_QUEUES]);
+			if (!c->confirm_run && owner->declined != NULL)
+				owner->declined(state, c);
 			snprintf(c->message, sizeof c->message, "not confirmed; "
 			    "nothing was done");
 			c->message_error = false;
 		}
+		console_confirm_drop(c);
 		return;
 	}
 	if ((key == KEY_BACKSPACE || key == 127 || key == 8) && c->linelen > 0)
@@ -478,32 +455,26 @@ console_key(struct console *c, int key)
 		console_prompt_key(c, key);
 		return;
 	}
-	if (key == 27 && c->current == CONSOLE_VIEW_QUEUES &&
-	    view_queues_escape(c->state[CONSOLE_VIEW_QUEUES]))
-		return;
 	if (key == 27 && v->escape != NULL && v->escape(c->state[c->current]))
 		return;
-	if ((b = keymap_lookup_in(&c->keymap, v->name, key)) == NULL) {
-		if (key == 27 && c->current == console_find_view(c, "help")) {
-			c->current = c->previous;
-			return;
-		}
-		console_message(c, true, "%s is not bound to anything; ? shows "
-		    "the keys", keyname(key) ? keyname(key) : "that key");
+	b = keymap_lookup_in(&c->keymap, v->name, key);
+	/* Esc, or the key that opened it (?), closes an overlay (help). */
+	if (v->overlay && (key == 27 || (b != NULL && cmd_view(&b->cmd) !=
+	    NULL && strcmp(cmd_view(&b->cmd), v->name) == 0))) {
+		c->current = c->previous;
 		return;
 	}
-	/* ? or q in the help view goes back rather than further. */
-	if (c->current == console_find_view(c, "help") &&
-	    (strcmp(b->command, "help") == 0 || key == 27)) {
-		c->current = c->previous;
+	if (b == NULL) {
+		console_message(c, true, "%s is not bound to anything; ? shows "
+		    "the keys", keyname(key) ? keyname(key) : "that key");
 		return;
 	}
 	console_run_cmd(c, &b->cmd);
 }
 
-/* Hands the policy store's data to the views that show it. */
+/* Hands a job's or the worker's message to the views that take it. */
 static void
-console_take_policy(struct console *c, struct worker_msg *m)
+console_take_views(struct console *c, struct worker_msg *m)
 {
 	int i;
 
@@ -581,20 +552,15 @@ console_role_unconfirmed(struct console *c, const char *err)
 static void
 console_take(struct console *c, struct worker_msg *m)
 {
-	if (m->kind == WMSG_BLOCKS || m->kind == WMSG_AGENCIES ||
-	    m->kind == WMSG_PERMITS || m->kind == WMSG_AUDIT ||
-	    m->kind == WMSG_RESTORE_LIST || m->kind == WMSG_RESTORE_STEP ||
-	    m->kind == WMSG_RESTORE_DONE) {
-		console_take_policy(c, m);
-		return;
+	if (m->kind == WMSG_ACTION_DONE) {
+		/* A command the console ran ended: its result, at once. */
+		snprintf(c->message, sizeof c->message, "%s", m->text);
+		c->message_error = m->failed;
+		if (c->views[c->current]->fetch != NULL)
+			worker_refresh(&c->worker);
 	}
 	if (m->kind != WMSG_SNAPSHOT) {
-		/* A block, unblock or extend just ended: show it at once. */
-		if (m->kind == WMSG_ACTION_DONE &&
-		    c->views[c->current]->fetch != NULL)
-			worker_refresh(&c->worker);
-		view_queues_take(c->state[CONSOLE_VIEW_QUEUES], c, m);
-		worker_msg_free(m);
+		console_take_views(c, m);
 		return;
 	}
 	if (m->snap != NULL) {
@@ -765,8 +731,7 @@ console_draw_status(struct console *c)
 
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, hint != NULL ? hint : " ? help  : command  / "
-		    "filter  o overview  c clusters  3 queues  q quit", COLS);
+		mvaddnstr(y, 0, hint != NULL ? hint : VIEW_HINT, COLS);
 		if (c->filter[0] != '\0' && COLS > 60) {
 			char f[160];
 
@@ -849,15 +814,11 @@ console_setup(struct console *c, const struct config *cfg,
 void
 console_views_init(struct console *c)
 {
-	static const struct view *const views[CONSOLE_NVIEWS] = {
-		&view_overview, &view_clusters, &view_help, &view_queues,
-		&view_blocklist, &view_agencies, &view_audit, &view_restore,
-	};
 	int i;
 
 	for (i = 0; i < CONSOLE_NVIEWS; i++) {
-		c->views[i] = views[i];
-		c->state[i] = views[i]->init(c);
+		c->views[i] = view_all[i];
+		c->state[i] = view_all[i]->init(c);
 	}
 }
 
@@ -867,6 +828,7 @@ console_teardown(struct console *c)
 	int i;
 
 	worker_stop(&c->worker);
+	console_confirm_drop(c);
 	for (i = 0; i < CONSOLE_NVIEWS; i++)
 		c->views[i]->free(c->state[i]);
 	snapshot_free(c->snap);
@@ -883,10 +845,13 @@ console_run(const struct config *cfg, const struct cli *cli)
 	struct sigaction sa;
 	char cause[512];
 	const char *nc = getenv("NO_COLOR");
-	int rc;
+	int rc, i;
 
 	if ((rc = console_setup(&c, cfg, cli, &theme)) != -1)
 		return rc;
+	/* From here on this thread draws and reads keys, nothing else:
+	 * the test build aborts on a network call from it. */
+	uithread_register();
 	setlocale(LC_ALL, "");
 	c.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	memset(&sa, 0, sizeof sa);
@@ -931,7 +896,10 @@ console_run(const struct config *cfg, const struct cli *cli)
 			console_key(&c, key);
 		console_fetch(&c);
 		c.now = clock_wall_ms() / 1000;
-		view_queues_tick(c.state[CONSOLE_VIEW_QUEUES], &c);
+		for (i = 0; i < CONSOLE_NVIEWS; i++) {
+			if (c.views[i]->tick != NULL)
+				c.views[i]->tick(c.state[i], &c);
+		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		console_draw(&c);

@@ -1,6 +1,6 @@
-/* Background jobs of the console: queue listings, queue actions, message
- * views. Each runs on its own threads with its own SSH sessions and reports
- * through the worker's queue; the UI thread never waits for a node. */
+/* Background jobs of the console: queue listings and message views. Each
+ * runs on its own threads with its own SSH sessions and reports through
+ * the worker's queue; the UI thread never waits for a node. */
 #ifndef MAILNOC_JOBS_H
 #define MAILNOC_JOBS_H
 
@@ -17,21 +17,6 @@
  */
 int jobs_list_queues(struct worker *w, const struct config *cfg,
     unsigned long generation);
-
-/*
- * Runs `a` on `n` messages given as "NODE:ID" (validated again): per node,
- * a re-check and one postsuper. Ends with WMSG_ACTION_DONE whose text says
- * what Postfix did on each node.
- */
-void jobs_act(struct worker *w, const struct config *cfg,
-    enum postfix_action a, char **refs, size_t n);
-
-/*
- * Runs a command line as batch mode would, on its own thread; ends with
- * WMSG_ACTION_DONE holding its last line of output or its error.
- */
-void jobs_command(struct worker *w, const struct config *cfg,
-    const char *line, bool read_only);
 
 /* Fetches one message with postcat; ends with WMSG_MESSAGE. */
 void jobs_show(struct worker *w, const struct config *cfg, const char *node,

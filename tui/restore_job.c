@@ -1,5 +1,6 @@
-/* Restore view jobs: the probe, the restore through the command table, and
- * the count of the new folder while doveadm import fills it. */
+/* Restore view jobs: the probe, the restore (worker_command, with a watch
+ * and a cancel flag), and the count of the new folder while doveadm
+ * import fills it. */
 #include "tui/restore_job.h"
 
 #include <jansson.h>
@@ -12,7 +13,6 @@
 #include "backends/mailbox.h"
 #include "backends/redis.h"
 #include "cmd/cmd.h"
-#include "cmd/cmd_restore.h"
 #include "core/exitcode.h"
 #include "core/model.h"
 #include "core/xalloc.h"
@@ -27,7 +27,6 @@ struct restore_job {
 	const struct config *cfg;
 	const struct config_node *node;
 	char user[RESTORE_USER_MAX + 1];
-	char *line;
 	bool read_only;
 	unsigned long generation;
 	volatile int *cancel;
@@ -36,6 +35,7 @@ struct restore_job {
 	bool counting;
 	volatile int stop;                /* the import ended */
 	struct worker_restore_step step;  /* set before the counter starts */
+	struct mailbox_watch watch;       /* the import begins: the counter */
 };
 
 static void
@@ -59,7 +59,6 @@ static void
 restore_job_free(struct restore_job *j)
 {
 	worker_job_end(j->w);
-	free(j->line);
 	free(j);
 }
 
@@ -190,58 +189,26 @@ restore_job_result(const char *out, struct worker_restore_step *step)
 	json_decref(o);
 }
 
-static void *
-restore_job_run_main(void *arg)
+/* The restore ended (on the job's thread): the counter stops, the result. */
+static struct worker_msg *
+restore_job_done(void *arg, int code, const char *out,
+    const struct cmd_ctx *ctx)
 {
 	struct restore_job *j = arg;
-	struct mailbox_watch watch = { restore_job_started, j };
 	struct worker_msg *m;
-	struct cmd_ctx ctx = { 0 };
-	struct cmd c;
-	char *out = NULL;
-	size_t outlen = 0;
-	int code;
 
-	j->step.total = -1;
-	j->step.count = -1;
-	ctx.cfg = j->cfg;
-	ctx.read_only = j->read_only;
-	ctx.yes = true; /* the console asked already */
-	ctx.json = true;
-	ctx.audit = true;
-	ctx.via = "console";
-	ctx.line = j->line;
-	ctx.out = open_memstream(&out, &outlen);
-	cmd_restore_watch(&watch, j->cancel);
-	if (cmd_parse_string(j->line, &c, ctx.cause, sizeof ctx.cause) == -1)
-		code = EXIT_USAGE;
-	else {
-		code = cmd_exec(&c, &ctx);
-		cmd_free(&c);
-	}
-	cmd_restore_watch(NULL, NULL);
-	fclose(ctx.out);
 	j->stop = 1;
 	if (j->counting)
 		pthread_join(j->counter, NULL);
-
 	m = restore_job_msg(j, WMSG_RESTORE_DONE);
 	m->step = j->step;
-	if (out != NULL)
-		restore_job_result(out, &m->step);
+	restore_job_result(out, &m->step);
 	if (code != EXIT_OK) {
 		m->failed = 1;
-		snprintf(m->text, sizeof m->text, "%s", ctx.cause);
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
 	}
-	free(out);
-	snapshot_free(ctx.snap);
-	if (ctx.redis != NULL) {
-		redis_close(ctx.redis);
-		free(ctx.redis);
-	}
-	worker_post(j->w, m);
-	restore_job_free(j);
-	return NULL;
+	free(j);
+	return m;
 }
 
 void
@@ -250,14 +217,36 @@ restore_job_run(struct worker *w, const struct config *cfg,
     bool read_only, unsigned long generation, volatile int *cancel)
 {
 	struct restore_job *j = xcalloc(1, sizeof *j);
+	struct worker_cmd_hooks hooks;
+	struct worker_msg *m;
+	struct cmd c;
 
 	j->w = w;
 	j->cfg = cfg;
 	j->node = node;
 	snprintf(j->user, sizeof j->user, "%s", user);
-	j->line = xstrdup(line);
 	j->read_only = read_only;
 	j->generation = generation;
 	j->cancel = cancel;
-	restore_job_start(restore_job_run_main, j);
+	j->step.total = -1;
+	j->step.count = -1;
+	j->watch.started = restore_job_started;
+	j->watch.arg = j;
+	memset(&hooks, 0, sizeof hooks);
+	hooks.watch = &j->watch;
+	hooks.cancel = cancel;
+	hooks.json = true;
+	hooks.done = restore_job_done;
+	hooks.arg = j;
+	m = restore_job_msg(j, WMSG_RESTORE_DONE);
+	if (cmd_parse_string(line, &c, m->text, sizeof m->text) == -1) {
+		/* A line of the view's own making: never, but said if so. */
+		m->failed = 1;
+		worker_post(w, m);
+		free(j);
+		return;
+	}
+	worker_msg_free(m);
+	worker_command(w, cfg, &c, read_only, &hooks);
+	cmd_free(&c);
 }

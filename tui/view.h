@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "core/config.h"
+#include "cmd/cmd.h"
 #include "core/model.h"
 #include "tui/keymap.h"
 #include "tui/worker.h"
@@ -34,27 +35,39 @@ struct view {
 	void (*take)(void *state, struct console *c, struct worker_msg *m);
 	/* Esc: returns 1 when the view used it (closed something). */
 	int (*escape)(void *state);
-	/* The status line's y/N was answered y (console_confirm). */
+	/* The status line's y/N the view asked was answered y... */
 	void (*confirmed)(void *state, struct console *c);
-	/* The IP under the cursor, or NULL. */
-	const char *(*selected_ip)(void *state);
-	/* The status line's key hints; NULL: the console's own. */
+	/* ...or no (also when another question replaced it). */
+	void (*declined)(void *state, struct console *c);
+	/*
+	 * A command the view takes (struct cmd_entry's view): "queue list",
+	 * "restore", "help". `shown`: the view was on screen already. Returns
+	 * 0 (the console shows the view), or -1 with `cause` set.
+	 */
+	int (*command)(void *state, struct console *c, const struct cmd *cmd,
+	    bool shown, char *cause, size_t len);
+	/* What the view selects (struct cmd_ui's selection). */
+	int (*selection)(void *state, const char *what, char ***out);
+	/* The view is switched to. */
+	void (*enter)(void *state, struct console *c);
+	/* Once a pass of the main loop, shown or not. */
+	void (*tick)(void *state, struct console *c);
+	/* The status line's key hints; NULL: VIEW_HINT. */
 	const char *hint;
 	/* The hints in read-only mode; NULL: the same as hint. */
 	const char *hint_read_only;
+	/* Shown over another view (help): Esc, or its own command again,
+	 * goes back to that one; `view` does not name it. */
+	bool overlay;
 };
 
-extern const struct view view_overview;
-extern const struct view view_clusters;
-extern const struct view view_help;
-extern const struct view view_queues;
-extern const struct view view_blocklist;
-extern const struct view view_agencies;
-extern const struct view view_audit;
-extern const struct view view_restore;
+/* The status line's hints of a view that has none of its own. */
+#define VIEW_HINT " ? help  : command  / filter  o overview  c clusters  " \
+	"3 queues  q quit"
 
+/* Every view, in the order of their keys (tui/views.c). */
 #define CONSOLE_NVIEWS 8
-#define CONSOLE_VIEW_QUEUES 3
+extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {
 	const struct config *cfg;
@@ -78,34 +91,31 @@ struct console {
 	size_t linelen;
 	char message[256];
 	bool message_error;
-	char help_topic[32];
 	char alert[256];             /* a provider throttling the gateways */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
-	char confirm_line[512];      /* a command to run when confirmed */
+	struct cmd confirm_cmd;      /* a command to run when confirmed... */
+	bool confirm_run;            /* ...when this is set */
 	int confirm_owner;           /* the view that asked (its confirmed) */
 	bool read_only;
-	bool dry_run_pending;        /* the command being run has --dry-run */
 	const char *read_only_why;   /* cmd_ctx.read_only_why */
 	bool utf8;                   /* the locale's charset is UTF-8 */
 	bool quit;
 	long long now;               /* wall clock, seconds, for ages */
 };
 
+/* A selection of one string (NULL: none) for a view's selection hook:
+ * returns 1 with a copy in *out, or 0. */
+int view_select_one(const char *s, char ***out);
+
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
 
-/* The node under the overview's cursor, or NULL. */
-const char *view_overview_selected(void *state);
-
-/* Asks `question`; on y runs `line` in the background as batch mode would. */
-int console_ask(struct console *c, const char *question, const char *line);
-
-/* Asks on the status line; the answer `want` runs the pending action. */
+/* Asks on the status line; the answer `want` is the view's confirmed. */
 void console_confirm(struct console *c, const char *question,
     const char *want);
 
-/* Sets up every view and its state, in the order of CONSOLE_VIEW_*. */
+/* Sets up every view of view_all and its state. */
 void console_views_init(struct console *c);
 
 /* Draws one frame: werase, every part, one doupdate. */

@@ -206,6 +206,14 @@ blocklist_selected(void *state)
 	return table_selected_key(&st->table);
 }
 
+static int
+blocklist_selection(void *state, const char *what, char ***out)
+{
+	if (strcmp(what, "ip") != 0)
+		return -1;
+	return view_select_one(blocklist_selected(state), out);
+}
+
 static void
 blocklist_free(void *state)
 {
@@ -228,7 +236,7 @@ const struct view view_blocklist = {
 	.free = blocklist_free,
 	.fetch = blocklist_fetch,
 	.take = blocklist_take,
-	.selected_ip = blocklist_selected,
+	.selection = blocklist_selection,
 	.hint = " + block  - unblock  x extend  / filter  ? help  "
 	    "1 overview  q quit",
 	.hint_read_only = " read-only: blocks are shown, not changed  "

@@ -21,27 +21,45 @@ help_init(struct console *c)
 	return xcalloc(1, sizeof(struct table));
 }
 
+/* Whether binding b is listed in pass 0 (the covered view's own keys),
+ * 1 (every view's) or 2 (the other views'). */
+static int
+help_pass(const struct keymap_binding *b, const char *covered)
+{
+	if (b->view == NULL)
+		return 1;
+	return strcmp(b->view, covered) == 0 ? 0 : 2;
+}
+
 static void
 help_draw(void *state, struct console *c, int y, int h)
 {
 	struct table *t = state;
 	struct table_row *r;
+	const char *covered = c->views[c->previous]->name;
 	size_t i;
+	int pass;
 
 	table_reset(t, help_cols, 4);
-	for (i = 0; i < c->keymap.n; i++) {
-		const struct keymap_binding *b = &c->keymap.b[i];
-		const struct cmd_entry *e = b->cmd.entry;
+	/* The keys of the view help covers come first: ? there shows them. */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < c->keymap.n; i++) {
+			const struct keymap_binding *b = &c->keymap.b[i];
+			const struct cmd_entry *e = b->cmd.entry;
 
-		/* Read-only: the keys that would only be refused are hidden. */
-		if (c->read_only && (cmd_flags(&b->cmd) & CMD_MUTATES))
-			continue;
-		r = table_add(t, b->name, ROLE_NORMAL);
-		snprintf(r->cell[0], TABLE_CELL_MAX, "%s", b->name);
-		snprintf(r->cell[1], TABLE_CELL_MAX, "%s", b->view ? b->view :
-		    "all");
-		snprintf(r->cell[2], TABLE_CELL_MAX, "%s", b->command);
-		snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
+			if (help_pass(b, covered) != pass)
+				continue;
+			/* Read-only: the keys that would only be refused are
+			 * hidden. */
+			if (c->read_only && (cmd_flags(&b->cmd) & CMD_MUTATES))
+				continue;
+			r = table_add(t, b->name, ROLE_NORMAL);
+			snprintf(r->cell[0], TABLE_CELL_MAX, "%s", b->name);
+			snprintf(r->cell[1], TABLE_CELL_MAX, "%s", b->view ?
+			    b->view : "all");
+			snprintf(r->cell[2], TABLE_CELL_MAX, "%s", b->command);
+			snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
+		}
 	}
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
@@ -62,6 +80,20 @@ help_move(void *state, const char *where)
 	return table_move(state, where);
 }
 
+/* help [COMMAND]: the lines about it. */
+static int
+help_command(void *state, struct console *c, const struct cmd *cmd,
+    bool shown, char *cause, size_t len)
+{
+	(void)state;
+	(void)shown;
+	(void)cause;
+	(void)len;
+	snprintf(c->filter, sizeof c->filter, "%s", cmd->argc ?
+	    cmd->argv[0] : "");
+	return 0;
+}
+
 static void
 help_free(void *state)
 {
@@ -76,4 +108,6 @@ const struct view view_help = {
 	.draw = help_draw,
 	.cursor = help_move,
 	.free = help_free,
+	.command = help_command,
+	.overlay = true,
 };

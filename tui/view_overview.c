@@ -213,12 +213,15 @@ overview_draw(void *state, struct console *c, int y, int h)
 	table_draw(t, stdscr, y, h, c->filter);
 }
 
-const char *
-view_overview_selected(void *state)
+/* The node under the cursor: drain and undrain act on it. */
+static int
+overview_selection(void *state, const char *what, char ***out)
 {
 	struct overview_state *st = state;
 
-	return table_selected_key(&st->table);
+	if (strcmp(what, "node") != 0)
+		return -1;
+	return view_select_one(table_selected_key(&st->table), out);
 }
 
 static int
@@ -245,4 +248,5 @@ const struct view view_overview = {
 	.draw = overview_draw,
 	.cursor = overview_move,
 	.free = overview_free,
+	.selection = overview_selection,
 };

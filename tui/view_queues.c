@@ -6,10 +6,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cmd/confirm.h"
+#include "cmd/cmd.h"
 #include "core/delay.h"
 #include "core/format.h"
-#include "cmd/policy_cmd.h"
 #include "core/qshape.h"
 #include "core/queue.h"
 #include "core/shell.h"
@@ -17,7 +16,6 @@
 #include "tui/jobs.h"
 #include "tui/theme.h"
 #include "tui/view.h"
-#include "tui/view_queues.h"
 
 /* A listing for the overview's throttling alert, this often. */
 #define QUEUES_BACKGROUND_S 60
@@ -48,9 +46,6 @@ struct queues_state {
 	int line_top;
 	char shown[96];
 	int anchor;              /* first row of a range to tag, or -1 */
-	enum postfix_action action; /* waiting for confirmation */
-	char **confirm;
-	size_t nconfirm;
 };
 
 static void *
@@ -205,8 +200,8 @@ queues_free_lines(struct queues_state *st)
 }
 
 /* Starts a listing of every gateway unless one is running. */
-void
-view_queues_refresh(void *state, struct console *c)
+static void
+queues_refresh(void *state, struct console *c)
 {
 	struct queues_state *st = state;
 
@@ -219,13 +214,14 @@ view_queues_refresh(void *state, struct console *c)
 	st->pending = jobs_list_queues(&c->worker, c->cfg, st->generation);
 }
 
-void
-view_queues_tick(void *state, struct console *c)
+/* A listing now and then, shown or not: the overview's alert needs it. */
+static void
+queues_tick(void *state, struct console *c)
 {
 	struct queues_state *st = state;
 
 	if (st->pending == 0 && c->now - st->listed_at >= QUEUES_BACKGROUND_S)
-		view_queues_refresh(state, c);
+		queues_refresh(state, c);
 }
 
 /* Recomputes the overview's alert from a complete listing. */
@@ -244,8 +240,8 @@ queues_alert(struct queues_state *st, struct console *c)
 	delay_report_free(&rep);
 }
 
-void
-view_queues_take(void *state, struct console *c, struct worker_msg *m)
+static void
+queues_take(void *state, struct console *c, struct worker_msg *m)
 {
 	struct queues_state *st = state;
 	size_t off;
@@ -273,10 +269,9 @@ view_queues_take(void *state, struct console *c, struct worker_msg *m)
 		queues_alert(st, c);
 		break;
 	case WMSG_ACTION_DONE:
-		snprintf(c->message, sizeof c->message, "%s", m->text);
-		c->message_error = m->failed;
+		/* The console shows the result; the rows may have changed. */
 		tags_clear(st);
-		view_queues_refresh(st, c);
+		queues_refresh(st, c);
 		break;
 	case WMSG_MESSAGE:
 		queues_free_lines(st);
@@ -462,8 +457,8 @@ queues_cursor(void *state, const char *where)
 	return 0;
 }
 
-int
-view_queues_escape(void *state)
+static int
+queues_escape(void *state)
 {
 	struct queues_state *st = state;
 
@@ -473,108 +468,32 @@ view_queues_escape(void *state)
 	return 1;
 }
 
-/* The messages an action applies to: the tagged ones, else the cursor's. */
-static size_t
-queues_selection(struct queues_state *st, char ***out)
+/*
+ * The messages an action applies to (struct cmd_ui's selection "message"):
+ * the tagged ones, else the cursor's, as NODE:ID, sorted.
+ */
+static int
+queues_selection(void *state, const char *what, char ***out)
 {
+	struct queues_state *st = state;
 	const struct queue_set *qs = queues_shown(st);
 	char key[64], **refs;
 	size_t i;
 
+	*out = NULL;
+	if (strcmp(what, "message") != 0)
+		return -1;
 	if (st->ntags > 0) {
 		refs = xcalloc(st->ntags, sizeof *refs);
 		for (i = 0; i < st->ntags; i++)
 			refs[i] = xstrdup(st->tags[i]);
 		*out = refs;
-		return st->ntags;
+		return (int)st->ntags;
 	}
 	if (qs == NULL || st->nrows == 0)
 		return 0;
 	row_key(qs, &qs->msgs[st->rows[st->cursor]], key, sizeof key);
-	refs = xcalloc(1, sizeof *refs);
-	refs[0] = xstrdup(key);
-	*out = refs;
-	return 1;
-}
-
-static void
-queues_confirm_free(struct queues_state *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->nconfirm; i++)
-		free(st->confirm[i]);
-	free(st->confirm);
-	st->confirm = NULL;
-	st->nconfirm = 0;
-}
-
-void
-view_queues_declined(void *state)
-{
-	queues_confirm_free(state);
-}
-
-void
-view_queues_confirmed(void *state, struct console *c)
-{
-	struct queues_state *st = state;
-
-	if (st->nconfirm == 0) {
-		snprintf(c->message, sizeof c->message, "nothing waits for a "
-		    "confirmation; nothing was done");
-		c->message_error = false;
-		return;
-	}
-	jobs_act(&c->worker, c->cfg, st->action, st->confirm, st->nconfirm);
-	snprintf(c->message, sizeof c->message, "%s of %zu message%s sent to "
-	    "the gateways...", postfix_action_name(st->action), st->nconfirm,
-	    st->nconfirm == 1 ? "" : "s");
-	c->message_error = false;
-	queues_confirm_free(st);
-}
-
-static int
-queues_act(struct queues_state *st, struct console *c, enum postfix_action a,
-    char *cause, size_t len)
-{
-	char question[256], want[32], **refs = NULL, nodes[128] = "";
-	size_t i, n, off = 0;
-
-	if ((n = queues_selection(st, &refs)) == 0) {
-		snprintf(cause, len, "queue %s: no message selected",
-		    postfix_action_name(a));
-		return -1;
-	}
-	/* Per node: how many. The list is sorted, so nodes come together. */
-	for (i = 0; i < n && off < sizeof nodes; i++) {
-		size_t nl = strcspn(refs[i], ":"), k = i, same = 0;
-
-		if (i > 0 && strncmp(refs[i - 1], refs[i], nl + 1) == 0)
-			continue;
-		while (k < n && strncmp(refs[k], refs[i], nl + 1) == 0) {
-			same++;
-			k++;
-		}
-		off += (size_t)snprintf(nodes + off, sizeof nodes - off,
-		    "%s%.*s %zu", off ? ", " : "", (int)nl, refs[i], same);
-	}
-	queues_confirm_free(st);
-	st->action = a;
-	st->confirm = refs;
-	st->nconfirm = n;
-	if (confirm_typed((long)n, a == PF_DELETE, false)) {
-		snprintf(want, sizeof want, "%zu", n);
-		snprintf(question, sizeof question, "delete %zu messages (%s)? "
-		    "type %s: ", n, nodes, want);
-	} else {
-		snprintf(want, sizeof want, "y");
-		snprintf(question, sizeof question, "%s %zu message%s (%s, e.g. "
-		    "%s)? y/N: ", postfix_action_name(a), n, n == 1 ? "" : "s",
-		    nodes, refs[0]);
-	}
-	console_confirm(c, question, want);
-	return 0;
+	return view_select_one(key, out);
 }
 
 /* The matrix and the delay reasons of the listing, shown like a message. */
@@ -643,85 +562,29 @@ queues_summary(struct queues_state *st, struct console *c,
 	return 0;
 }
 
-/* Flushes one message (the cursor's) or the gateways of the tagged ones. */
-static int
-queues_flush(struct queues_state *st, struct console *c, char *cause,
-    size_t len)
-{
-	char **refs = NULL, line[128], question[256];
-	size_t i, n = queues_selection(st, &refs);
-
-	if (n == 0) {
-		snprintf(cause, len, "queue flush: no message selected");
-		return -1;
-	}
-	if (n == 1) {
-		snprintf(line, sizeof line, "queue flush %s", refs[0]);
-		snprintf(question, sizeof question, "flush %s (postqueue -i)? "
-		    "y/N: ", refs[0]);
-	} else {
-		snprintf(line, sizeof line, "queue flush");
-		snprintf(question, sizeof question, "%zu tagged: flush every "
-		    "gateway's whole queue (postqueue -f)? y/N: ", n);
-	}
-	for (i = 0; i < n; i++)
-		free(refs[i]);
-	free(refs);
-	return console_ask(c, question, line);
-}
-
 /*
- * A queue action typed with its own selection (NODE:ID, --filter, --queue,
- * --node, --site) or --dry-run acts on exactly that, not on the tagged
- * rows: asked first, then run as batch mode would on a background thread,
- * which lists the gateways again and re-checks before acting.
+ * The queue subcommands the view takes (list, summary, sort, tag, show):
+ * the actions are commands of their own (cmd/cmd_queue.c) that take the
+ * view's selection. Only list opens the view from another one.
  */
 static int
-queues_as_typed(struct console *c, const struct cmd *cmd, char *cause,
-    size_t len)
-{
-	const char *words[CMD_MAX_ARGS * 2 + 3];
-	char line[512], question[600], names[CMD_MAX_ARGS][40];
-	size_t n = 0;
-	int i;
-
-	words[n++] = "queue";
-	for (i = 0; i < cmd->argc; i++)
-		words[n++] = cmd->argv[i];
-	for (i = 0; i < cmd->nopts; i++) {
-		snprintf(names[i], sizeof names[i], "--%s",
-		    cmd->opts[i].opt->name);
-		words[n++] = names[i];
-		if (cmd->opts[i].opt->has_value)
-			words[n++] = cmd->opts[i].value;
-	}
-	if (cmd->dry_run)
-		words[n++] = "--dry-run";
-	if (policy_cmd_line(line, sizeof line, words, n) == -1) {
-		snprintf(cause, len, "queue %s: the command is too long for the "
-		    "console; use batch mode", cmd->argv[0]);
-		return -1;
-	}
-	snprintf(question, sizeof question, "%s%s (the gateways are listed "
-	    "again first)? y/N: ", cmd->dry_run ? "dry run (nothing will "
-	    "change): " : "", line);
-	return console_ask(c, question, line);
-}
-
-int
-view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
-    char *cause, size_t len)
+queues_command(void *state, struct console *c, const struct cmd *cmd,
+    bool shown, char *cause, size_t len)
 {
 	struct queues_state *st = state;
 	const struct queue_set *qs = queues_shown(st);
 	const char *sub = cmd->argv[0], *opt;
-	enum postfix_action a;
 	char key[64];
 	size_t i;
 
 	if (strcmp(sub, "list") == 0) {
-		view_queues_refresh(st, c);
+		queues_refresh(st, c);
 		return 0;
+	}
+	if (!shown) {
+		snprintf(cause, len, "queue %s: open the queues view first (3)",
+		    sub);
+		return -1;
 	}
 	if (strcmp(sub, "summary") == 0)
 		return queues_summary(st, c, cmd, cause, len);
@@ -791,13 +654,6 @@ view_queues_cmd(void *state, struct console *c, const struct cmd *cmd,
 		    queue_str(qs, m->id), cmd_option(cmd, "body") != NULL);
 		return 0;
 	}
-	if ((strcmp(sub, "flush") == 0 || postfix_action_parse(sub, &a) == 0) &&
-	    (cmd->argc > 1 || cmd->nopts > 0 || cmd->dry_run))
-		return queues_as_typed(c, cmd, cause, len);
-	if (strcmp(sub, "flush") == 0)
-		return queues_flush(st, c, cause, len);
-	if (postfix_action_parse(sub, &a) == 0)
-		return queues_act(st, c, a, cause, len);
 	snprintf(cause, len, "queue: no subcommand '%s'", sub);
 	return -1;
 }
@@ -813,7 +669,6 @@ queues_free(void *state)
 	free(st->rows);
 	queue_filter_free(&st->filter);
 	queues_free_lines(st);
-	queues_confirm_free(st);
 	free(st);
 }
 
@@ -824,4 +679,10 @@ const struct view view_queues = {
 	.draw = queues_draw,
 	.cursor = queues_cursor,
 	.free = queues_free,
+	.take = queues_take,
+	.escape = queues_escape,
+	.command = queues_command,
+	.selection = queues_selection,
+	.enter = queues_refresh,
+	.tick = queues_tick,
 };

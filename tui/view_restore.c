@@ -1,7 +1,6 @@
 /* Restore: a user's backups on the active mailbox node, the last 28 days
  * restorable; pick one, confirm with the preview, watch the import fill
  * the new folder, cancel it. */
-#include "tui/view_restore.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,8 @@
 #include "core/xalloc.h"
 #include "tui/restore_job.h"
 #include "tui/table.h"
+#include "tui/theme.h"
+#include "tui/view.h"
 
 enum { RC_DATE, RC_AGE, RC_MSGS, RC_WHY, RESTORE_NCOLS };
 
@@ -207,6 +208,16 @@ restore_confirmed(void *state, struct console *c)
 	}
 }
 
+/* No (or another question replaced it): the preview and the question go. */
+static void
+restore_declined(void *state, struct console *c)
+{
+	struct restore_view *st = state;
+
+	(void)c;
+	st->asking = ASK_NONE;
+}
+
 static void
 restore_ask_cancel(struct restore_view *st)
 {
@@ -218,6 +229,9 @@ restore_ask_cancel(struct restore_view *st)
 	    "its folder");
 	console_confirm(st->c, q, "y");
 }
+
+static int restore_command(void *, struct console *, const struct cmd *,
+    bool, char *, size_t);
 
 /* The backup a restore --date or --latest asked for, once listed. */
 static void
@@ -247,7 +261,7 @@ restore_want(struct restore_view *st)
 	 * question waits: never ask over them; the cursor is on the backup.
 	 */
 	if (st->c->confirming || st->c->prompting ||
-	    st->c->views[st->c->current] != &view_restore) {
+	    st->c->views[st->c->current]->command != restore_command) {
 		restore_status(st->c, false, "the backups of %s are listed in the "
 		    "restore view (R); Enter there restores the one of %s",
 		    st->user, p->backups[k].date);
@@ -297,8 +311,14 @@ restore_take(void *state, struct console *c, struct worker_msg *m)
 	}
 }
 
-int
-view_restore_open(void *state, struct console *c, const char *user,
+/*
+ * Lists `user`'s backups on `node` (NULL: the live active node of the
+ * user's cluster) on a job thread; with `date` (or `latest`) then asks to
+ * restore that backup. Refused while a restore runs. Returns 0, or -1 with
+ * `cause` set to one line.
+ */
+static int
+restore_open(void *state, struct console *c, const char *user,
     const char *node, const char *date, bool latest, char *cause,
     size_t len)
 {
@@ -336,6 +356,17 @@ view_restore_open(void *state, struct console *c, const char *user,
 	st->table.cursor_key[0] = '\0';
 	restore_job_list(&c->worker, c->cfg, n, user, ++st->generation);
 	return 0;
+}
+
+/* backups USER and restore USER --date|--latest typed in the console. */
+static int
+restore_command(void *state, struct console *c, const struct cmd *cmd,
+    bool shown, char *cause, size_t len)
+{
+	(void)shown;
+	return restore_open(state, c, cmd->argv[0], cmd_option(cmd, "node"),
+	    cmd_option(cmd, "date"), cmd_option(cmd, "latest") != NULL, cause,
+	    len);
 }
 
 static void
@@ -575,6 +606,8 @@ const struct view view_restore = {
 	.take = restore_take,
 	.escape = restore_escape,
 	.confirmed = restore_confirmed,
+	.declined = restore_declined,
+	.command = restore_command,
 	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
 	    "1 overview  q quit",
 };

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +12,12 @@
 
 #include "backends/snapshot.h"
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "core/xalloc.h"
+
+/* How long a quitting console waits for its jobs (a listing stops at
+ * once; an action under way may take this long). */
+#define WORKER_JOBS_WAIT_MS 3000
 
 /* How many audit records the audit view shows. */
 #define WORKER_AUDIT_ROWS 500
@@ -314,16 +320,28 @@ worker_job_end(struct worker *w)
 void
 worker_stop(struct worker *w)
 {
+	struct timespec tick = { 0, 20 * 1000000L };
 	struct worker_msg *m;
-	int jobs;
+	int jobs, waited;
 
 	if (!w->started)
 		return;
+	w->closing = 1;
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	while ((m = worker_pop(w)) != NULL)
+		worker_msg_free(m);
+	for (waited = 0; waited < WORKER_JOBS_WAIT_MS; waited += 20) {
+		pthread_mutex_lock(&w->lock);
+		jobs = w->jobs;
+		pthread_mutex_unlock(&w->lock);
+		if (jobs == 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
 	pthread_mutex_lock(&w->lock);
@@ -388,4 +406,87 @@ worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg)
 	if (pthread_create(&t, &attr, fn, arg) != 0)
 		fn(arg);
 	pthread_attr_destroy(&attr);
+}
+
+/* A command the console runs: the job owns its copy. */
+struct worker_cmd_job {
+	struct worker *w;
+	const struct config *cfg;
+	struct cmd cmd;
+	bool read_only;
+	struct worker_cmd_hooks hooks;
+};
+
+/* The default result: the last line of output, or the error. */
+static struct worker_msg *
+worker_command_done(int code, char *out, size_t outlen,
+    const struct cmd_ctx *ctx)
+{
+	struct worker_msg *m = worker_msg_new(WMSG_ACTION_DONE);
+	char *last;
+
+	if (code != EXIT_OK) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
+	} else if (out != NULL) {
+		while (outlen > 0 && out[outlen - 1] == '\n')
+			out[--outlen] = '\0';
+		last = strrchr(out, '\n');
+		snprintf(m->text, sizeof m->text, "%s", last ? last + 1 : out);
+	}
+	return m;
+}
+
+static void *
+worker_command_main(void *arg)
+{
+	struct worker_cmd_job *j = arg;
+	struct worker_msg *m;
+	struct cmd_ctx ctx = { 0 };
+	char *out = NULL;
+	size_t outlen = 0;
+	int code;
+
+	ctx.cfg = j->cfg;
+	ctx.read_only = j->read_only;
+	ctx.audit = true;
+	ctx.via = "console";
+	ctx.json = j->hooks.json;
+	ctx.watch = j->hooks.watch;
+	ctx.cancel = j->hooks.cancel;
+	ctx.out = open_memstream(&out, &outlen);
+	code = cmd_exec(&j->cmd, &ctx);
+	fclose(ctx.out);
+	if (j->hooks.done != NULL)
+		m = j->hooks.done(j->hooks.arg, code, out != NULL ? out : "", &ctx);
+	else
+		m = worker_command_done(code, out, outlen, &ctx);
+	free(out);
+	snapshot_free(ctx.snap);
+	if (ctx.redis != NULL) {
+		redis_close(ctx.redis);
+		free(ctx.redis);
+	}
+	worker_post(j->w, m);
+	worker_job_end(j->w);
+	cmd_free(&j->cmd);
+	free(j);
+	return NULL;
+}
+
+void
+worker_command(struct worker *w, const struct config *cfg,
+    const struct cmd *c, bool read_only,
+    const struct worker_cmd_hooks *hooks)
+{
+	struct worker_cmd_job *j = xcalloc(1, sizeof *j);
+
+	j->w = w;
+	j->cfg = cfg;
+	cmd_copy(&j->cmd, c);
+	j->cmd.yes = true;
+	j->read_only = read_only;
+	if (hooks != NULL)
+		j->hooks = *hooks;
+	worker_job_spawn(w, worker_command_main, j);
 }

@@ -10,6 +10,7 @@
 #include "backends/mailbox.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/model.h"
 #include "core/queue.h"
@@ -84,6 +85,7 @@ struct worker {
 	bool started;
 	bool closed;           /* the UI is gone: messages are dropped */
 	int jobs;              /* background jobs that may still post */
+	volatile int closing;  /* the console quits: a listing's cancel flag */
 };
 
 /* Starts the thread. Returns 0, or -1 with `cause` set. */
@@ -106,6 +108,33 @@ void worker_job_begin(struct worker *w);
 void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
 
+/*
+ * What a command job does besides running the command (NULL: nothing, and
+ * it ends with WMSG_ACTION_DONE holding its last line of output or its
+ * error).
+ */
+struct worker_cmd_hooks {
+	const struct mailbox_watch *watch; /* cmd_ctx's: a restore's progress */
+	volatile int *cancel;              /* cmd_ctx's: stops a restore */
+	bool json;                         /* the output is JSON */
+	/*
+	 * After cmd_exec returned `code`, on the job's thread: the message to
+	 * post (`out`: the command's output; ctx->cause its error).
+	 */
+	struct worker_msg *(*done)(void *arg, int code, const char *out,
+	    const struct cmd_ctx *ctx);
+	void *arg;
+};
+
+/*
+ * The one executor of what the console changes: runs `c` (a copy is taken,
+ * with --yes: the console asked) through cmd_exec on a job thread, as
+ * batch mode would, audited "via console", and posts its result.
+ */
+void worker_command(struct worker *w, const struct config *cfg,
+    const struct cmd *c, bool read_only,
+    const struct worker_cmd_hooks *hooks);
+
 /* Takes the oldest message, or NULL. The caller owns it (and its snapshot). */
 struct worker_msg *worker_pop(struct worker *w);
 
@@ -119,7 +148,11 @@ void worker_refresh(struct worker *w);
  */
 void worker_fetch(struct worker *w, unsigned what, const char *agency);
 
-/* Stops the thread and frees what is queued. */
+/*
+ * Stops the thread and frees what is queued; tells the jobs (w->closing)
+ * and gives them a few seconds to end, since what they read (the
+ * configuration) goes when the console returns.
+ */
 void worker_stop(struct worker *w);
 
 void worker_msg_free(struct worker_msg *m);

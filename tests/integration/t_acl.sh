@@ -76,6 +76,13 @@ check "nor DEL the permits" refused agent-gw1 DEL "${P}permit"
 check "nor add one" refused agent-gw1 HSET "${P}permit" 127.0.2.212 health
 check "nor change an agency's limits" refused agent-gw1 HSET "${P}agency:health" max_rcpts 0
 check "nor write another node's hash" refused agent-gw1 HSET "${P}node:gw2" state down
+# The alert rules read every node; the records are the agents', the
+# acknowledgements and silences the console's.
+expect_eq "agent-gw1 may read another node's hash (the alert rules)" \
+	"$(as admin HMGET "${P}node:mbx1" role)" "$(as agent-gw1 HMGET "${P}node:mbx1" role)"
+check "but not write a silence" refused agent-gw1 HSET "${P}silence:cluster:mbx" until 1
+check "nor delete the audit trail from a script" refused agent-gw1 EVAL \
+	"return redis.call('DEL', ARGV[1])" 0 "${P}audit"
 check "nor its alive key" refused agent-gw1 SET "${P}node:gw2:alive" 1
 check "agent-mbx1 cannot write mbx2's hash" refused agent-mbx1 HSET "${P}node:mbx2" state active
 check "nor read it" refused agent-mbx1 HGET "${P}node:mbx2" state
@@ -92,6 +99,16 @@ check "nor DEL the mail log counters" refused agent-gw1 DEL "${P}log:t:m:1"
 check "nor write another node's log position" refused agent-gw1 HSET "${P}log:pos:gw2" offset 0
 check "nor DEL a harvest suspect" refused agent-gw1 DEL "${P}suspect:192.0.2.1"
 check "nor block without maillog.harvest.auto_block" refused agent-gw1 ZADD "${P}blocks" 0 192.0.2.1
+# The block-list watch: its own rep hash, and rep:check read only.
+check "agent-gw1 cannot write gw2's block-list state" refused agent-gw1 HSET "${P}rep:gw2" "203.0.113.9|bl.example.org" '{}'
+check "nor delete it" refused agent-gw1 DEL "${P}rep:gw2"
+check "nor delete its own" refused agent-gw1 DEL "${P}rep:gw1"
+check "nor ask for a check (SET rep:check)" refused agent-gw1 SET "${P}rep:check" 1
+expect_eq "it may write its own block-list state" "1 1" \
+	"$(as agent-gw1 HSET "${P}rep:gw1" t_acl x) $(as agent-gw1 HDEL "${P}rep:gw1" t_acl)"
+as admin SET "${P}rep:check" t_acl >/dev/null
+expect_eq "and read rep:check" t_acl "$(as agent-gw1 GET "${P}rep:check")"
+as admin DEL "${P}rep:check" >/dev/null
 expect_eq "the block is still whole" "t_acl 0" \
 	"$(as admin HMGET "${P}block:$IP" reason until | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "and indexed" 0 "$(as admin ZSCORE "${P}blocks" "$IP")"

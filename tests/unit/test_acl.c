@@ -126,10 +126,28 @@ test_agent_per_node(void **state)
 	    "(~t:log:[tcap]:* +hincrby +expire) "
 	    "(~t:log:pos:gw1 +hset +hmget) "
 	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
-	    "(~t:suspects +zadd +zremrangebyscore)");
-	/* No key pattern of another node, nor of all nodes. */
+	    "(~t:suspects +zadd +zremrangebyscore) "
+	    "(%R~t:node:* %R~t:nodes %R~t:events %R~t:agencies %R~t:blocks "
+	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
+	    "+hlen) "
+	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
+	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
+	    "(~t:rep:gw1 +hgetall +hset +hdel) "
+	    "(%R~t:rep:check +get)");
+	/* The block-list watch writes its own gateway's hash only, and
+	 * only reads the console's request of a check. */
+	assert_null(strstr(l, "rep:*"));
+	assert_null(strstr(l, "(~t:rep:check"));
+	/* No key pattern of another node; all nodes only to read (the
+	 * alert rules). */
 	assert_null(strstr(l, "mbx1"));
-	assert_null(strstr(l, "node:*"));
+	assert_null(strstr(l, " ~t:node:*"));
+	assert_null(strstr(l, "(~t:node:*"));
+	s = selector(l, "%R~t:node:*");
+	assert_non_null(s);
+	assert_null(strstr(s, " ~"));
+	assert_null(strstr(s, "+hset"));
+	free(s);
 	/* Blocks: hits only, never delete, expire or drop a field. */
 	s = selector(l, "~t:block:*");
 	assert_non_null(s);
@@ -169,10 +187,11 @@ test_agent_auto_block(void **state)
 	assert_int_equal(run("acl --prefix t: --node gw1", &out), EXIT_OK);
 	l = user_line(out, "agent-gw1");
 	assert_null(strstr(l, "+del"));
-	/* The blocks index is read (the policy copy), never written. */
+	/* blocks: read only (the alert rules count it), never written. */
+	assert_null(strstr(l, " ~t:blocks"));
 	assert_null(strstr(l, "(~t:blocks"));
+	/* ... read by the policy copy. */
 	assert_non_null(strstr(l, "%R~t:blocks +get +zrange)"));
-	assert_null(strstr(l, "+incr"));
 	free(l);
 	free(out);
 	assert_int_equal(run("acl --prefix t: --node gw1 --auto-block", &out),

@@ -139,6 +139,14 @@ fake_view(void *ui, const char *name, char *cause, size_t len)
 	return 0;
 }
 
+static int
+fake_show(void *ui, const char *name, const struct cmd *c, char *cause,
+    size_t len)
+{
+	(void)c;
+	return fake_view(ui, name, cause, len);
+}
+
 static void
 test_exec(void **state)
 {
@@ -149,6 +157,7 @@ test_exec(void **state)
 
 	(void)state;
 	ui.view = fake_view;
+	ui.show = fake_show;
 	/* Console-only commands are refused in batch mode. */
 	assert_int_equal(parse("quit", &c, cause), 0);
 	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);
@@ -194,8 +203,19 @@ test_table(void **state)
 	for (i = 0; i < cmd_table_size; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 
+		const struct cmd_sub *sub;
+		int flags = e->flags;
+
 		assert_non_null(e->exec);
 		assert_non_null(e->help);
+		/*
+		 * What changes the service has a preparation: the console
+		 * asks and runs it off the UI thread, never its exec there.
+		 */
+		for (sub = e->subs; sub != NULL && sub->name != NULL; sub++)
+			flags |= sub->flags;
+		if ((flags & CMD_MUTATES) && !(e->flags & CMD_ARG_COMMAND))
+			assert_non_null(e->prepare);
 		for (j = 0; j < cmd_table_size; j++) {
 			if (i == j)
 				continue;

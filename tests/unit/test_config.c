@@ -57,6 +57,16 @@ test_good(void **state)
 	assert_string_equal(cfg->nodes[2].role_file, "/tmp/mailnoc-lab/mbx1/role");
 	assert_null(cfg->nodes[2].postfix_config);
 	assert_ptr_equal(config_node_find(cfg, "mbx1"), &cfg->nodes[2]);
+	/* Egress addresses canonical; zones lower case; the resolver split. */
+	assert_int_equal(cfg->nodes[0].negress, 2);
+	assert_string_equal(cfg->nodes[0].egress[1], "2001:db8::25");
+	assert_int_equal(cfg->nodes[1].negress, 0);
+	assert_string_equal(cfg->dns.host, "127.0.0.1");
+	assert_int_equal(cfg->dns.port, 16353);
+	assert_int_equal(cfg->dns.timeout_ms, 3000);
+	assert_int_equal(cfg->dnsbl.nzones, 2);
+	assert_string_equal(cfg->dnsbl.zones[1], "dnsbl.lab.test");
+	assert_int_equal(cfg->dnsbl.interval_s, 300);
 	assert_null(config_node_find(cfg, "mbx9"));
 	assert_string_equal(cfg->ui.theme, "light");
 	assert_int_equal(cfg->ui.refresh_ms, 2000);
@@ -121,11 +131,12 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-duplicate-key.json", DIR "bad-duplicate-key.json:5:6: duplicate "
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
-	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit, maillog" },
+	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit, maillog, dns, dnsbl" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
-	    "backup_root, role_file, role_command, policy, maillog" },
+	    "backup_root, role_file, role_command, policy, maillog, "
+	    "metrics_listen, egress" },
 	{ "bad-no-nodes.json", DIR "bad-no-nodes.json: nodes: empty; at least "
 	    "one node is needed" },
 	{ "bad-node-name.json", DIR "bad-node-name.json: nodes[0].name: 'gw 1' "
@@ -195,10 +206,44 @@ static const struct bad_case bad_cases[] = {
 	    "max_clients_per_peer, idle_timeout_s, request_timeout_s, "
 	    "max_recipient_count, max_message_size, copy_max_age_s, "
 	    "copy_reload_s" },
+	{ "bad-metrics-host.json", DIR "bad-metrics-host.json: "
+	    "nodes[0].metrics_listen: 'localhost:9187' is not a listen "
+	    "address: the host is not an IPv4 address; use an IP literal to "
+	    "bind" },
+	{ "bad-metrics-path.json", DIR "bad-metrics-path.json: "
+	    "nodes[0].metrics_listen: expected PORT (on 127.0.0.1), IPv4:PORT "
+	    "or [IPv6]:PORT" },
+	{ "bad-metrics-port.json", DIR "bad-metrics-port.json: "
+	    "nodes[0].metrics_listen: '127.0.0.1:70000' is not a listen "
+	    "address: the port is not a number from 1 to 65535" },
 	{ "bad-policy-allow.json", DIR "bad-policy-allow.json: "
 	    "nodes[0].policy.allow[1]: '10.0.0.1/8' is not an address or a "
 	    "network: bits are set after the prefix; write the network's "
 	    "first address" },
+	{ "bad-dnsbl-space.json", DIR "bad-dnsbl-space.json: dnsbl.zones[1]: "
+	    "'bl example.org' is not a DNS zone name: spaces and quotes are "
+	    "not accepted; use a domain name such as bl.example.org" },
+	{ "bad-dnsbl-quote.json", DIR "bad-dnsbl-quote.json: dnsbl.zones[0]: "
+	    "'bl.example.org\"' is not a DNS zone name: spaces and quotes are "
+	    "not accepted; use a domain name such as bl.example.org" },
+	{ "bad-dnsbl-dot.json", DIR "bad-dnsbl-dot.json: dnsbl.zones[0]: "
+	    "'bl.example.org.' is not a DNS zone name: write the name without "
+	    "the trailing dot" },
+	{ "bad-dnsbl-twice.json", DIR "bad-dnsbl-twice.json: dnsbl.zones[1]: "
+	    "'bl.example.org' is listed twice" },
+	{ "bad-egress.json", DIR "bad-egress.json: nodes[0].egress[0]: "
+	    "'203.0.113.0/24' is not an IP address: only single addresses are "
+	    "accepted, not ranges (CIDR prefixes); give each address" },
+	{ "bad-egress-mailbox.json", DIR "bad-egress-mailbox.json: "
+	    "nodes[0].egress: only gateways send mail out; 'mbx1' is a mailbox "
+	    "node" },
+	{ "bad-resolver.json", DIR "bad-resolver.json: dns.resolver: "
+	    "'localhost' is not a resolver address: use an IP address, "
+	    "optionally with @PORT (127.0.0.1@5353), or \"system\" for "
+	    "/etc/resolv.conf" },
+	{ "bad-resolver-port.json", DIR "bad-resolver-port.json: dns.resolver: "
+	    "'127.0.0.1@99999' is not a resolver address: the port after '@' "
+	    "is not a number from 1 to 65535" },
 	{ "bad-policy-allow-name.json", DIR "bad-policy-allow-name.json: "
 	    "nodes[0].policy.allow[0]: 'gw1.example' is not an address or a "
 	    "network: use an IPv4 or IPv6 address, or a network such as "
@@ -513,6 +558,13 @@ test_policy(void **state)
 	(void)state;
 	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
 	assert_non_null(cfg);
+	/* metrics_listen: a bare port is loopback; absent, no listener. */
+	assert_string_equal(cfg->nodes[0].metrics.text, "127.0.0.1:9187");
+	assert_string_equal(cfg->nodes[0].metrics.host, "127.0.0.1");
+	assert_int_equal(cfg->nodes[0].metrics.port, 9187);
+	assert_string_equal(cfg->nodes[1].metrics.host, "::1");
+	assert_int_equal(cfg->nodes[1].metrics.port, 9188);
+	assert_null(cfg->nodes[2].metrics.host);
 	assert_false(cfg->audit.required);
 	p = &cfg->nodes[0].policy;
 	assert_int_equal(p->nlisten, 3);

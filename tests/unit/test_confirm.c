@@ -89,7 +89,7 @@ test_typed_rule(void **state)
 }
 
 static void
-test_confirm_batch(void **state)
+test_cmd_confirm(void **state)
 {
 	struct cmd_ctx ctx = { 0 };
 	char *buf = NULL;
@@ -100,21 +100,72 @@ test_confirm_batch(void **state)
 	ctx.dry_run = true;
 	ctx.yes = true;
 	/* --dry-run wins over --yes: it says what, and does nothing. */
-	assert_int_equal(confirm_batch(&ctx, "delete 3 messages", 3, false),
+	assert_int_equal(cmd_confirm(&ctx, "delete 3 messages", 3, false),
 	    CONFIRM_DRY_RUN);
 	fflush(ctx.out);
 	assert_string_equal(buf, "dry run: would delete 3 messages; nothing "
 	    "was done\n");
 	ctx.dry_run = false;
-	assert_int_equal(confirm_batch(&ctx, "delete 300 messages", 300, true),
+	assert_int_equal(cmd_confirm(&ctx, "delete 300 messages", 300, true),
 	    CONFIRM_GO);
 	ctx.yes = false;
-	assert_int_equal(confirm_batch(&ctx, "delete 3 messages", 3, false),
+	assert_int_equal(cmd_confirm(&ctx, "delete 3 messages", 3, false),
 	    EXIT_USAGE);
 	assert_string_equal(ctx.cause, "refusing to delete 3 messages without "
 	    "--yes: standard input is not a terminal");
 	fclose(ctx.out);
 	free(buf);
+}
+
+/* The console's side of the one confirmation: asked on the status line. */
+static char console_q[700], console_want[32], console_run[256];
+
+static int
+console_ask(void *ui, const char *question, const char *want,
+    const struct cmd *run)
+{
+	(void)ui;
+	snprintf(console_q, sizeof console_q, "%s", question);
+	snprintf(console_want, sizeof console_want, "%s", want);
+	cmd_print(run, console_run, sizeof console_run);
+	return 0;
+}
+
+static void
+test_cmd_confirm_console(void **state)
+{
+	struct cmd_ui ui = { 0 };
+	struct cmd_ctx ctx = { 0 };
+	char cause[512];
+	struct cmd c;
+
+	(void)state;
+	ui.ask = console_ask;
+	ctx.ui = &ui;
+	assert_int_equal(cmd_parse_string("queue delete gw1:4F1A52C3D9", &c,
+	    cause, sizeof cause), 0);
+	ctx.prepared = &c;
+	/* Asked, not done: the answer runs the prepared command. */
+	assert_int_equal(cmd_confirm(&ctx, "delete 1 message (gw1 1)", 1,
+	    false), CONFIRM_ASKED);
+	assert_string_equal(console_q, "delete 1 message (gw1 1)? y/N: ");
+	assert_string_equal(console_want, "y");
+	assert_string_equal(console_run, "queue delete gw1:4F1A52C3D9");
+	/* Over the threshold the count is typed. */
+	assert_int_equal(cmd_confirm(&ctx, "delete 300 messages (gw1 300)",
+	    300, true), CONFIRM_ASKED);
+	assert_string_equal(console_q, "delete 300 messages (gw1 300)? type "
+	    "300: ");
+	assert_string_equal(console_want, "300");
+	/* A dry run says so first; --yes typed at the prompt still asks. */
+	c.dry_run = c.yes = true;
+	assert_int_equal(cmd_confirm(&ctx, "delete 1 message (gw1 1)", 1,
+	    false), CONFIRM_ASKED);
+	assert_string_equal(console_q, "dry run (nothing will change): delete "
+	    "1 message (gw1 1)? y/N: ");
+	assert_string_equal(console_run, "queue delete gw1:4F1A52C3D9 --yes "
+	    "--dry-run");
+	cmd_free(&c);
 }
 
 /* Each destructive command: refused without --yes, previewed with
@@ -276,7 +327,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_rule),
-		cmocka_unit_test(test_confirm_batch),
+		cmocka_unit_test(test_cmd_confirm),
+		cmocka_unit_test(test_cmd_confirm_console),
 		cmocka_unit_test(test_destructive),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_flags),

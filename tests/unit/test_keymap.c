@@ -77,12 +77,15 @@ static void
 test_view_tables(void **state)
 {
 	(void)state;
-	/* Enter and b are the queues view's everywhere but in agencies. */
-	assert_string_equal(command_in(NULL, '\n'), "queue show");
+	/* The queue keys are the queues view's table. */
+	assert_null(command_in(NULL, '\n'));
 	assert_string_equal(command_in("queues", '\n'), "queue show");
+	assert_string_equal(command_in("queues", 'H'), "queue hold");
+	assert_string_equal(command_in("queues", 'D'), "queue delete");
+	assert_null(command_in("overview", 'H'));
 	assert_string_equal(command_in("agencies", '\n'), "move in");
 	assert_string_equal(command_in("agencies", 'b'), "move out");
-	assert_string_equal(command_in("blocklist", 'b'), "queue show --body");
+	assert_null(command_in("blocklist", 'b'));
 	assert_string_equal(command_in("agencies", KEY_LEFT), "move out");
 	/* The blocklist's keys are its own. */
 	assert_string_equal(command_in("blocklist", '+'), "prompt \"block \"");
@@ -92,8 +95,8 @@ test_view_tables(void **state)
 	assert_null(command_in("overview", '+'));
 	assert_null(command_in(NULL, 'x'));
 	/* keymap_lookup is every view's table. */
-	assert_string_equal(keymap_lookup(&km, 'b')->command,
-	    "queue show --body");
+	assert_null(keymap_lookup(&km, 'b'));
+	assert_string_equal(keymap_lookup(&km, 'q')->command, "quit");
 	/* The prompt's text is one argument, its space kept. */
 	assert_string_equal(keymap_lookup_in(&km, "blocklist",
 	    '+')->cmd.argv[0], "block ");

@@ -20,15 +20,6 @@ static char asked[512], job[1024], shown[64];
 static const char *selected;
 
 static int
-fake_background(void *ui, const char *question, const char *line)
-{
-	(void)ui;
-	snprintf(asked, sizeof asked, "%s", question);
-	snprintf(job, sizeof job, "%s", line);
-	return EXIT_OK;
-}
-
-static int
 fake_view(void *ui, const char *name, char *cause, size_t len)
 {
 	(void)ui;
@@ -40,17 +31,58 @@ fake_view(void *ui, const char *name, char *cause, size_t len)
 	return 0;
 }
 
-static const char *
-fake_selected_ip(void *ui)
+/* The console's question: the command it would run is printed. */
+static int
+fake_ask(void *ui, const char *question, const char *want,
+    const struct cmd *run)
 {
 	(void)ui;
-	return selected;
+	(void)want;
+	snprintf(asked, sizeof asked, "%s", question);
+	cmd_print(run, job, sizeof job);
+	return 0;
+}
+
+static int
+fake_show(void *ui, const char *name, const struct cmd *c, char *cause,
+    size_t len)
+{
+	(void)c;
+	return fake_view(ui, name, cause, len);
+}
+
+/* The queues view's tagged rows, sorted; NULL ends them. */
+static const char *const *tagged;
+
+static int
+fake_selection(void *ui, const char *what, char ***out)
+{
+	int n = 0;
+
+	(void)ui;
+	*out = NULL;
+	if (strcmp(what, "message") == 0 && tagged != NULL) {
+		while (tagged[n] != NULL)
+			n++;
+		*out = calloc((size_t)n + 1, sizeof **out);
+		for (n = 0; tagged[n] != NULL; n++)
+			(*out)[n] = strdup(tagged[n]);
+		return n;
+	}
+	if (strcmp(what, "ip") != 0)
+		return -1;
+	if (selected == NULL)
+		return 0;
+	*out = calloc(1, sizeof **out);
+	(*out)[0] = strdup(selected);
+	return 1;
 }
 
 static const struct cmd_ui fake_ui = {
 	.view = fake_view,
-	.background = fake_background,
-	.selected_ip = fake_selected_ip,
+	.ask = fake_ask,
+	.show = fake_show,
+	.selection = fake_selection,
 };
 
 /* Runs a line in batch mode (no Redis: ctx->cfg is NULL); output in out. */
@@ -165,8 +197,8 @@ static const struct refusal refusals[] = {
 	{ "agency add dmv", EXIT_USAGE,
 	  "agency add: give the agency's name with --name TEXT" },
 	{ "agency set dmv", EXIT_USAGE, "agency set: nothing to change; give "
-	  "--name, --contact, --daily, --max-rcpts, --max-per-minute or "
-	  "--bulk-rcpts" },
+	  "--name, --contact, --daily, --max-rcpts, --max-per-minute, "
+	  "--bulk-rcpts or --domains" },
 	{ "agency add dmv --name DMV --daily many", EXIT_USAGE,
 	  "agency add: --daily 'many' is not accepted; use a whole number of "
 	  "messages per day (0: not declared)" },
@@ -313,8 +345,42 @@ test_console(void **state)
 	    "printer\" --expected 300");
 	assert_int_equal(run_console("agency set dmv --bulk-rcpts none --daily "
 	    "5000", cause), EXIT_OK);
-	assert_string_equal(job, "agency set dmv --daily 5000 --bulk-rcpts "
-	    "none");
+	assert_string_equal(job, "agency set dmv --bulk-rcpts none --daily "
+	    "5000");
+}
+
+/* A queue action from a key: the view's selection becomes NODE:ID
+ * arguments of the command the console asks about and then runs. */
+static void
+test_console_queue(void **state)
+{
+	static const char *const rows[] = { "gw1:4F1A52C3D9", "gw1:5A2B3C4D5E",
+		"gw2:6B7C8D9E0F", NULL };
+	char cause[512];
+
+	(void)state;
+	tagged = NULL;
+	assert_int_equal(run_console("queue hold", cause), EXIT_USAGE);
+	assert_string_equal(cause, "queue hold: open the queues view first "
+	    "(3)");
+	tagged = rows;
+	assert_int_equal(run_console("queue hold", cause), EXIT_OK);
+	assert_string_equal(asked, "hold 3 messages (gw1 2, gw2 1, e.g. "
+	    "gw1:4F1A52C3D9)? y/N: ");
+	assert_string_equal(job, "queue hold gw1:4F1A52C3D9 gw1:5A2B3C4D5E "
+	    "gw2:6B7C8D9E0F");
+	/* Deleting can not be undone: with more than 100 the count is typed. */
+	assert_int_equal(run_console("queue delete", cause), EXIT_OK);
+	assert_string_equal(asked, "delete 3 messages (gw1 2, gw2 1, e.g. "
+	    "gw1:4F1A52C3D9)? y/N: ");
+	/* flush: one message, or every gateway's whole queue. */
+	assert_int_equal(run_console("queue flush", cause), EXIT_OK);
+	assert_string_equal(job, "queue flush");
+	tagged = rows + 2;
+	assert_int_equal(run_console("queue flush", cause), EXIT_OK);
+	assert_string_equal(asked, "flush gw2:6B7C8D9E0F (postqueue -i)? y/N: ");
+	assert_string_equal(job, "queue flush gw2:6B7C8D9E0F");
+	tagged = NULL;
 }
 
 static void
@@ -383,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_console_queue),
 		cmocka_unit_test(test_console_import),
 	};
 

@@ -262,6 +262,47 @@ test_sanitize_mem(void **state)
 	free(s);
 }
 
+static void
+test_domains(void **state)
+{
+	char out[1024], why[200], many[400] = "";
+	int i;
+
+	(void)state;
+	assert_null(policy_input_domains("DMV.agency.example,b.example", out,
+	    sizeof out, why, sizeof why));
+	assert_string_equal(out, "dmv.agency.example,b.example");
+	assert_null(policy_input_domains("", out, sizeof out, why,
+	    sizeof why));
+	assert_string_equal(out, "");
+	assert_non_null(policy_input_domains("a b.example", out, sizeof out,
+	    why, sizeof why));
+	assert_non_null(strstr(why, "spaces and quotes"));
+	assert_non_null(policy_input_domains("a.example\"", out, sizeof out,
+	    why, sizeof why));
+	assert_non_null(policy_input_domains("a.example.", out, sizeof out,
+	    why, sizeof why));
+	assert_non_null(strstr(why, "trailing dot"));
+	assert_non_null(policy_input_domains("a.example,,b.example", out,
+	    sizeof out, why, sizeof why));
+	assert_non_null(policy_input_domains("a.example,", out, sizeof out,
+	    why, sizeof why));
+	assert_non_null(policy_input_domains("localhost", out, sizeof out, why,
+	    sizeof why));
+	assert_non_null(policy_input_domains("a.example,A.example", out,
+	    sizeof out, why, sizeof why));
+	assert_non_null(strstr(why, "listed twice"));
+	/* A prefix of another is not a repeat. */
+	assert_null(policy_input_domains("ab.example,b.example", out,
+	    sizeof out, why, sizeof why));
+	for (i = 0; i < 17; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many),
+		    "%sd%d.example", i ? "," : "", i);
+	assert_non_null(policy_input_domains(many, out, sizeof out, why,
+	    sizeof why));
+	assert_non_null(strstr(why, "more than 16"));
+}
+
 int
 main(void)
 {
@@ -275,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_sanitize_invisible),
 		cmocka_unit_test(test_sanitize_mem),
+		cmocka_unit_test(test_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

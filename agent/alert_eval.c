@@ -1,0 +1,86 @@
+/* The alert rules in the agent: snapshot, rules, record under a lease. */
+#include "agent/alert_eval.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "agent/log.h"
+#include "core/alert.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+
+/* More alerts than this at once are recorded as the first this many. */
+#define ALERT_EVAL_MAX 512
+
+/*
+ * Why the agents: the rules must run at 3 a.m. when no console is open,
+ * and a silent node cannot report its own silence, so every live agent
+ * can run them; the lease keeps it to one at a time. The console's users
+ * are mostly read-only and `mailnoc check` runs as the monitoring
+ * system's read-only user, so neither may write the records.
+ */
+void
+alert_eval_tick(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, const char *node, int interval)
+{
+	struct alert_raise *a;
+	struct snapshot *s;
+	char cause[512];
+	long long now_ms = clock_mono_ms();
+	int period = interval > ALERT_EVAL_MIN_S ? interval : ALERT_EVAL_MIN_S;
+	int raised = 0, resolved = 0, rc;
+	size_t n;
+
+	/*
+	 * Not before the alive keys of nodes starting with this one could
+	 * exist (three intervals): a lab or a fleet starting together must
+	 * not raise each other as silent.
+	 */
+	if (ae->next_ms == 0)
+		ae->next_ms = now_ms + 3 * period * 1000LL;
+	if (now_ms < ae->next_ms)
+		return;
+	ae->next_ms = now_ms + period * 1000LL;
+	if (!ae->built) {
+		snapshot_query_build(&ae->q, cfg, NULL, 0);
+		ae->built = true;
+	}
+	if ((s = snapshot_fetch(r, &ae->q)) == NULL) {
+		if (r->err != ae->logged)
+			log_msg("alerts: cannot read the nodes: %s", r->errstr);
+		ae->logged = r->err;
+		return;
+	}
+	a = xcalloc(ALERT_EVAL_MAX, sizeof *a);
+	n = alert_rules_eval(s, s->taken_ms / 1000, a, ALERT_EVAL_MAX);
+	if (n > ALERT_EVAL_MAX)
+		n = ALERT_EVAL_MAX;
+	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,
+	    s->taken_ms / 1000, &raised, &resolved, cause, sizeof cause);
+	snapshot_free(s);
+	free(a);
+	if (rc == -1) {
+		if (r->err != ae->logged)
+			log_msg("alerts: %s", cause);
+		ae->logged = r->err;
+		return;
+	}
+	if (ae->logged != RERR_NONE)
+		log_msg("alerts: recorded again");
+	ae->logged = RERR_NONE;
+	if (rc == 1 && !ae->holder)
+		log_msg("alerts: this agent evaluates the alert rules now");
+	ae->holder = rc == 1;
+	if (raised > 0 || resolved > 0)
+		log_msg("alerts: %d raised, %d resolved, %zu active", raised,
+		    resolved, n);
+}
+
+void
+alert_eval_free(struct alert_eval *ae)
+{
+	if (ae->built)
+		snapshot_query_free(&ae->q);
+	ae->built = false;
+}

@@ -1,0 +1,311 @@
+/* The alert model: kinds, the rules over a snapshot, records, checks. */
+#include "core/alert.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cluster.h"
+#include "core/validate.h"
+
+const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
+	[ALERT_NODE_SILENT] = { "node-silent", "node",
+	    "a node's heartbeat expired (critical)" },
+	[ALERT_NODE_MALFORMED] = { "node-malformed", "node",
+	    "a node hash in Redis cannot be read (warning)" },
+	[ALERT_CLUSTER] = { "cluster", "cluster",
+	    "a cluster is not OK: DOWN or SPLIT-BRAIN (critical), DEGRADED "
+	    "or FAILED-OVER (warning)" },
+	[ALERT_QUEUE_DEFERRED] = { "queue-deferred", "node",
+	    "a gateway's deferred queue holds 1000 messages (warning) or "
+	    "10000 (critical)" },
+};
+
+const char *const alert_field_names[AF_COUNT] = {
+	[AF_KIND] = "kind",
+	[AF_SUBJECT] = "subject",
+	[AF_SEVERITY] = "severity",
+	[AF_TEXT] = "text",
+	[AF_FIRST_SEEN] = "first_seen",
+	[AF_LAST_SEEN] = "last_seen",
+	[AF_STATE] = "state",
+	[AF_RESOLVED_AT] = "resolved_at",
+	[AF_ACK_BY] = "ack_by",
+	[AF_ACK_AT] = "ack_at",
+	[AF_ACK_NOTE] = "ack_note",
+};
+
+const char *
+alert_severity_name(enum alert_severity s)
+{
+	return s == ALERT_CRITICAL ? "critical" : "warning";
+}
+
+int
+alert_severity_parse(const char *s, enum alert_severity *out)
+{
+	if (s != NULL && strcmp(s, "critical") == 0)
+		*out = ALERT_CRITICAL;
+	else if (s != NULL && strcmp(s, "warning") == 0)
+		*out = ALERT_WARNING;
+	else
+		return -1;
+	return 0;
+}
+
+int
+alert_kind_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ALERT_KIND_COUNT; i++) {
+		if (strcmp(alert_kinds[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Adds one alert unless the same kind and subject is there already. */
+static void
+alert_add(struct alert_raise *out, size_t max, size_t *n,
+    enum alert_kind kind, const char *subject, enum alert_severity sev,
+    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+alert_add(struct alert_raise *out, size_t max, size_t *n,
+    enum alert_kind kind, const char *subject, enum alert_severity sev,
+    const char *fmt, ...)
+{
+	struct alert_raise *a;
+	va_list ap;
+	size_t i;
+
+	for (i = 0; i < *n && i < max; i++) {
+		if (out[i].kind == kind && strcmp(out[i].subject, subject) == 0)
+			return;
+	}
+	if (*n >= max) {
+		(*n)++;
+		return;
+	}
+	a = &out[(*n)++];
+	a->kind = kind;
+	snprintf(a->subject, sizeof a->subject, "%s", subject);
+	a->severity = sev;
+	va_start(ap, fmt);
+	vsnprintf(a->text, sizeof a->text, fmt, ap);
+	va_end(ap);
+}
+
+/* The node rules: silent, malformed, deferred queue. */
+static void
+alert_rules_node(const struct node_status *nd, long long now,
+    struct alert_raise *out, size_t max, size_t *n)
+{
+	long age = node_age(nd, now), d = nd->queue[Q_DEFERRED];
+
+	if (nd->malformed[0] != '\0')
+		alert_add(out, max, n, ALERT_NODE_MALFORMED, nd->name,
+		    ALERT_WARNING, "%s: node hash cannot be read: %s",
+		    nd->name, nd->malformed);
+	if (!nd->alive && (nd->configured || nd->seen)) {
+		if (!nd->seen)
+			alert_add(out, max, n, ALERT_NODE_SILENT, nd->name,
+			    ALERT_CRITICAL, "%s: no heartbeat ever seen",
+			    nd->name);
+		else
+			alert_add(out, max, n, ALERT_NODE_SILENT, nd->name,
+			    ALERT_CRITICAL, "%s is silent: last heartbeat "
+			    "%lds ago", nd->name, age);
+	}
+	/* A silent node's counts are old: its silence is the alert. */
+	if (nd->alive && nd->role == NODE_GATEWAY &&
+	    d >= ALERT_DEFERRED_WARNING)
+		alert_add(out, max, n, ALERT_QUEUE_DEFERRED, nd->name,
+		    d >= ALERT_DEFERRED_CRITICAL ? ALERT_CRITICAL :
+		    ALERT_WARNING, "%s: %ld messages deferred, oldest %lds",
+		    nd->name, d, nd->oldest_age);
+}
+
+size_t
+alert_rules_eval(const struct snapshot *s, long long now,
+    struct alert_raise *out, size_t max)
+{
+	struct cluster_status cl[64];
+	size_t i, n = 0, ncl;
+
+	for (i = 0; i < s->nnodes; i++)
+		alert_rules_node(&s->nodes[i], now, out, max, &n);
+	ncl = cluster_collect(s, now, cl, sizeof cl / sizeof cl[0]);
+	for (i = 0; i < ncl; i++) {
+		enum cluster_health h = cl[i].health;
+
+		if (h == HEALTH_OK)
+			continue;
+		alert_add(out, max, &n, ALERT_CLUSTER, cl[i].name,
+		    h == HEALTH_DOWN || h == HEALTH_SPLIT_BRAIN ?
+		    ALERT_CRITICAL : ALERT_WARNING, "cluster %s %s: %s",
+		    cl[i].name, cluster_health_name(h), cl[i].reason);
+	}
+	return n;
+}
+
+/* A decimal epoch time; -1 when v is not one. */
+static long long
+alert_time(const char *v)
+{
+	char *end;
+	long long t;
+
+	if (v == NULL || v[0] < '0' || v[0] > '9')
+		return -1;
+	errno = 0;
+	t = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return t;
+}
+
+static void
+alert_bad(struct alert *a, const char *field, const char *why)
+{
+	if (a->malformed[0] == '\0')
+		snprintf(a->malformed, sizeof a->malformed, "%s %s", field, why);
+}
+
+void
+alert_parse(struct alert *a, long long id, const char *const *v)
+{
+	const char *state = v[AF_STATE];
+	long long t;
+
+	memset(a, 0, sizeof *a);
+	a->id = id;
+	a->active = true;
+	validate_sanitize(a->kind, sizeof a->kind, v[AF_KIND]);
+	validate_sanitize(a->subject, sizeof a->subject, v[AF_SUBJECT]);
+	validate_sanitize(a->text, sizeof a->text, v[AF_TEXT]);
+	validate_sanitize(a->ack_by, sizeof a->ack_by, v[AF_ACK_BY]);
+	validate_sanitize(a->ack_note, sizeof a->ack_note, v[AF_ACK_NOTE]);
+	if (v[AF_KIND] == NULL && v[AF_SUBJECT] == NULL &&
+	    v[AF_STATE] == NULL) {
+		alert_bad(a, "record", "is missing");
+		return;
+	}
+	/* An unknown kind may come from a newer agent: shown as it is. */
+	if (v[AF_KIND] == NULL || validate_name(v[AF_KIND]) != NULL)
+		alert_bad(a, "kind", "is not a name");
+	if (v[AF_SUBJECT] == NULL || validate_text(v[AF_SUBJECT],
+	    ALERT_SUBJECT_MAX - 1) != NULL)
+		alert_bad(a, "subject", "is missing or not text");
+	if (alert_severity_parse(v[AF_SEVERITY], &a->severity) == -1) {
+		a->severity = ALERT_CRITICAL; /* unreadable: assume the worst */
+		alert_bad(a, "severity", "is not warning or critical");
+	}
+	if ((a->first_seen = alert_time(v[AF_FIRST_SEEN])) < 0)
+		alert_bad(a, "first_seen", "is not a time");
+	if ((a->last_seen = alert_time(v[AF_LAST_SEEN])) < 0)
+		alert_bad(a, "last_seen", "is not a time");
+	if (state != NULL && strcmp(state, "resolved") == 0)
+		a->active = false;
+	else if (state == NULL || strcmp(state, "active") != 0)
+		alert_bad(a, "state", "is not active or resolved");
+	if (!a->active && (a->resolved_at = alert_time(v[AF_RESOLVED_AT])) < 0)
+		alert_bad(a, "resolved_at", "is not a time");
+	if (v[AF_ACK_BY] != NULL && v[AF_ACK_BY][0] != '\0') {
+		if ((t = alert_time(v[AF_ACK_AT])) < 0)
+			alert_bad(a, "ack_at", "is not a time");
+		a->ack_at = t < 0 ? 0 : t;
+	}
+	if (a->first_seen < 0)
+		a->first_seen = 0;
+	if (a->last_seen < 0)
+		a->last_seen = 0;
+	if (a->resolved_at < 0)
+		a->resolved_at = 0;
+}
+
+bool
+alert_silence_covers(const char *kind, const char *subject, long long until,
+    const struct alert *a, long long now)
+{
+	return until > now && strcmp(kind, a->kind) == 0 &&
+	    (strcmp(subject, "*") == 0 || strcmp(subject, a->subject) == 0);
+}
+
+bool
+alert_counts(const struct alert *a, long long now)
+{
+	return a->active && a->ack_by[0] == '\0' && a->silenced_until <= now;
+}
+
+const char *
+check_state_name(enum check_state s)
+{
+	switch (s) {
+	case CHECK_OK:
+		return "OK";
+	case CHECK_WARNING:
+		return "WARNING";
+	case CHECK_CRITICAL:
+		return "CRITICAL";
+	case CHECK_UNKNOWN:
+		break;
+	}
+	return "UNKNOWN";
+}
+
+static int
+check_state_rank(enum check_state s)
+{
+	switch (s) {
+	case CHECK_OK:
+		return 0;
+	case CHECK_UNKNOWN:
+		return 1;
+	case CHECK_WARNING:
+		return 2;
+	case CHECK_CRITICAL:
+		return 3;
+	}
+	return 3;
+}
+
+enum check_state
+check_state_worst(enum check_state a, enum check_state b)
+{
+	return check_state_rank(a) >= check_state_rank(b) ? a : b;
+}
+
+enum check_state
+check_threshold(long long v, long long warning, long long critical)
+{
+	if (critical >= 0 && v >= critical)
+		return CHECK_CRITICAL;
+	if (warning >= 0 && v >= warning)
+		return CHECK_WARNING;
+	return CHECK_OK;
+}
+
+char *
+check_label(const char *label, char *buf, size_t len)
+{
+	size_t i, o = 0;
+	bool quote = strpbrk(label, " ='") != NULL;
+
+	if (len == 0)
+		return buf;
+	if (quote && o + 1 < len)
+		buf[o++] = '\'';
+	for (i = 0; label[i] != '\0' && o + 2 < len; i++) {
+		if (label[i] == '\'')
+			buf[o++] = '\'';
+		buf[o++] = label[i];
+	}
+	if (quote && o + 1 < len)
+		buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}

@@ -1,0 +1,139 @@
+#!/bin/sh
+# What /metrics costs the policy service: decisions per second with the
+# metrics listener on and scraped every second, against the listener off.
+# A throw-away redis-server and mailnocd on loopback, the request mix of
+# build/bench/bench_policy (tests/bench/lab_policy.sh seeds the same data),
+# runs alternating off/on (ABBA) so that drift on a shared machine hits
+# both. The counters are bumped either way: "off" has no listener.
+# docs/bench.md explains the figures; goal: on within 2 % of off.
+#
+# Environment: MAILNOC_BIN (default build) and
+#   BENCH_METRICS_SECONDS  length of each run (default 8)
+#   BENCH_METRICS_ROUNDS   off/on pairs (default 3)
+#   BENCH_METRICS_PORT     first of three ports (default 16993: redis,
+#                          policy, metrics)
+set -u
+B=${MAILNOC_BIN:-build}
+SECONDS_RUN=${BENCH_METRICS_SECONDS:-8}
+ROUNDS=${BENCH_METRICS_ROUNDS:-3}
+BASE=${BENCH_METRICS_PORT:-16993}
+REDIS_PORT=$BASE
+AGENT_PORT=$((BASE + 1))
+METRICS_PORT=$((BASE + 2))
+CLIENTS=50
+
+TMP=$(mktemp -d /tmp/mailnoc-bench-metrics-XXXXXX)
+AGENT_PID=
+SCRAPER_PID=
+cleanup() {
+	[ -n "$SCRAPER_PID" ] && kill "$SCRAPER_PID" 2>/dev/null
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+	redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "bench: $*"; exit 1; }
+
+wait_port() {   # PORT -> 0 when something listens on 127.0.0.1:PORT
+	i=0
+	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
+		i=$((i + 1)); [ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+[ -x "$B/bench/bench_policy" ] || fail "$B/bench/bench_policy is not built"
+command -v curl >/dev/null || fail "curl is not installed"
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$TMP" --daemonize yes --logfile "$TMP/redis.log" >/dev/null
+wait_port "$REDIS_PORT" || fail "redis-server did not start"
+# The data of lab_policy.sh: 20 agencies of 10 permitted hosts, 50 blocks.
+now=$(date +%s)
+{
+	a=0
+	while [ $a -lt 20 ]; do
+		id=$(printf 'a%02d' $a)
+		echo "HSET mailnoc:agency:$id name Agency-$a daily 100000 max_rcpts 5 max_per_minute 100000"
+		echo "SADD mailnoc:agencies $id"
+		h=1
+		while [ $h -le 10 ]; do
+			echo "HSET mailnoc:permit 10.1.$a.$h $id"
+			h=$((h + 1))
+		done
+		a=$((a + 1))
+	done
+	h=1
+	while [ $h -le 50 ]; do
+		echo "HSET mailnoc:block:10.2.0.$h reason bench who bench since $now until 0"
+		echo "ZADD mailnoc:blocks 0 10.2.0.$h"
+		h=$((h + 1))
+	done
+} | redis-cli -p "$REDIS_PORT" > /dev/null || fail "cannot seed redis"
+
+config() {   # FILE [METRICS-LISTEN]
+	jq -n --argjson r "$REDIS_PORT" --argjson p "$AGENT_PORT" --arg m "${2:-}" '{
+	  redis: { host: "127.0.0.1", port: $r },
+	  nodes: [ { name: "bench", role: "gateway", cluster: "bench",
+	    policy: { listen: [ "127.0.0.1:\($p)" ], max_clients: 256 } }
+	    + (if $m == "" then {} else { metrics_listen: $m } end) ] }' > "$1"
+}
+config "$TMP/off.json"
+config "$TMP/on.json" "127.0.0.1:$METRICS_PORT"
+
+run() {   # off|on -> decisions per second of one run
+	"$B/mailnocd" --config "$TMP/$1.json" --node bench \
+		--log "$TMP/agent-$1.log" &
+	AGENT_PID=$!
+	wait_port "$AGENT_PORT" || { cat "$TMP/agent-$1.log"; fail "mailnocd did not listen"; }
+	if [ "$1" = on ]; then
+		wait_port "$METRICS_PORT" || fail "no /metrics listener"
+		( while :; do
+			curl -s -m 2 -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics" ||
+				echo x >> "$TMP/scrape-failed"
+			sleep 1
+		done ) &
+		SCRAPER_PID=$!
+	fi
+	cpu0=$(cpu_ticks "$AGENT_PID")
+	line=$("$B/bench/bench_policy" "metrics-$1" "$AGENT_PORT" "$CLIENTS" \
+		"$SECONDS_RUN") || fail "bench_policy failed"
+	cpu1=$(cpu_ticks "$AGENT_PID")
+	[ -n "$SCRAPER_PID" ] && { kill "$SCRAPER_PID"; wait "$SCRAPER_PID" 2>/dev/null; SCRAPER_PID=; }
+	kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+	n=$(echo "$line" | tr ' ' '\n' | sed -n 's/^decisions=//p')
+	# The agent's CPU per decision (all its threads, the listener's too):
+	# less moved by other work on the machine than decisions per second.
+	awk -v t="$((cpu1 - cpu0))" -v n="$n" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { if (n > 0) printf "%.2f\n", t * 1e6 / hz / n }' >> "$TMP/cpu-$1"
+	echo "$line" | tr ' ' '\n' | sed -n 's/^per_s=//p'
+}
+
+cpu_ticks() {   # PID -> utime + stime of the process, in clock ticks
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+echo "policy decisions/s, $CLIENTS clients, $SECONDS_RUN s per run, $ROUNDS rounds of off and on (ABBA):"
+: > "$TMP/off"; : > "$TMP/on"; : > "$TMP/ratio"; : > "$TMP/cpu-off"; : > "$TMP/cpu-on"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	# ABBA: off first in odd rounds, on first in even ones, so that what
+	# grows during the runs (Redis's counters) favours neither.
+	if [ $((r % 2)) = 1 ]; then off=$(run off); on=$(run on)
+	else on=$(run on); off=$(run off); fi
+	echo "  round $r: off $off/s, on (scraped every 1 s) $on/s"
+	echo "$off" >> "$TMP/off"; echo "$on" >> "$TMP/on"
+	awk -v a="$off" -v b="$on" 'BEGIN { if (a > 0) printf "%.4f\n", b / a }' >> "$TMP/ratio"
+	r=$((r + 1))
+done
+[ -e "$TMP/scrape-failed" ] && echo "  scrapes failed: $(wc -l < "$TMP/scrape-failed")"
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+awk -v off="$(median "$TMP/cpu-off")" -v on="$(median "$TMP/cpu-on")" 'BEGIN {
+	printf "  agent CPU per decision, median: off %.2f us, on %.2f us: on/off %.3f (goal <= 1.02)\n", off, on, off ? on / off : 0 }'
+# The ratio of each round (neighbours in time) resists a machine whose
+# load moves between rounds better than the ratio of the medians.
+awk -v off="$(median "$TMP/off")" -v on="$(median "$TMP/on")" \
+    -v r="$(median "$TMP/ratio")" 'BEGIN {
+	printf "  median: off %d/s, on %d/s; median of the rounds on/off %.3f (goal >= 0.98)\n", off, on, r }'

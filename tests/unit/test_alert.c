@@ -1,0 +1,292 @@
+/* Unit tests of the alert model: rules, records, silences, check states. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/alert.h"
+
+#define NOW 1800000000LL
+
+static struct node_status nodes[4];
+
+static void
+node(int i, const char *name, const char *cluster, enum node_role role,
+    enum node_state st, bool alive)
+{
+	struct node_status *n = &nodes[i];
+	int q;
+
+	memset(n, 0, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", name);
+	snprintf(n->cluster, sizeof n->cluster, "%s", cluster);
+	n->role = role;
+	n->state = st;
+	n->alive = alive;
+	n->seen = true;
+	n->configured = true;
+	n->updated_at = alive ? NOW - 1 : NOW - 90;
+	for (q = 0; q < Q_COUNT; q++)
+		n->queue[q] = role == NODE_GATEWAY ? 0 : -1;
+	n->oldest_age = -1;
+}
+
+static struct snapshot
+snap(size_t n)
+{
+	struct snapshot s;
+
+	memset(&s, 0, sizeof s);
+	s.nodes = nodes;
+	s.nnodes = n;
+	return s;
+}
+
+static const struct alert_raise *
+find(const struct alert_raise *a, size_t n, enum alert_kind k,
+    const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].kind == k && strcmp(a[i].subject, subject) == 0)
+			return &a[i];
+	}
+	return NULL;
+}
+
+static void
+test_all_well(void **state)
+{
+	struct alert_raise a[8];
+	struct snapshot s;
+
+	(void)state;
+	node(0, "mbx1", "mbx", NODE_MAILBOX, STATE_ACTIVE, true);
+	node(1, "mbx2", "mbx", NODE_MAILBOX, STATE_STANDBY, true);
+	node(2, "gw1", "gw", NODE_GATEWAY, STATE_ACTIVE, true);
+	s = snap(3);
+	assert_int_equal(alert_rules_eval(&s, NOW, a, 8), 0);
+}
+
+static void
+test_silent_mailbox(void **state)
+{
+	struct alert_raise a[8];
+	const struct alert_raise *r;
+	struct snapshot s;
+	size_t n;
+
+	(void)state;
+	node(0, "mbx1", "mbx", NODE_MAILBOX, STATE_ACTIVE, true);
+	node(1, "mbx2", "mbx", NODE_MAILBOX, STATE_STANDBY, false);
+	s = snap(2);
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_int_equal(n, 2);
+	r = find(a, n, ALERT_NODE_SILENT, "mbx2");
+	assert_non_null(r);
+	assert_int_equal(r->severity, ALERT_CRITICAL);
+	assert_string_equal(r->text, "mbx2 is silent: last heartbeat 90s ago");
+	r = find(a, n, ALERT_CLUSTER, "mbx");
+	assert_non_null(r);
+	assert_int_equal(r->severity, ALERT_WARNING);
+	assert_string_equal(r->text, "cluster mbx DEGRADED: mbx2 is silent");
+	/* Both silent: the cluster is down, critical. */
+	nodes[0].alive = false;
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(find(a, n, ALERT_CLUSTER, "mbx")->severity,
+	    ALERT_CRITICAL);
+	/* Too small an array: the count still says how many there are. */
+	assert_int_equal(alert_rules_eval(&s, NOW, a, 1), 3);
+}
+
+static void
+test_deferred(void **state)
+{
+	struct alert_raise a[8];
+	struct snapshot s;
+	size_t n;
+
+	(void)state;
+	node(0, "gw1", "gw", NODE_GATEWAY, STATE_ACTIVE, true);
+	nodes[0].queue[Q_DEFERRED] = ALERT_DEFERRED_WARNING - 1;
+	s = snap(1);
+	assert_int_equal(alert_rules_eval(&s, NOW, a, 8), 0);
+	nodes[0].queue[Q_DEFERRED] = ALERT_DEFERRED_WARNING;
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, ALERT_QUEUE_DEFERRED);
+	assert_int_equal(a[0].severity, ALERT_WARNING);
+	nodes[0].queue[Q_DEFERRED] = ALERT_DEFERRED_CRITICAL;
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_int_equal(a[0].severity, ALERT_CRITICAL);
+	/* A silent gateway's counts are old: only its silence is news. */
+	nodes[0].alive = false;
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_null(find(a, n, ALERT_QUEUE_DEFERRED, "gw1"));
+	assert_non_null(find(a, n, ALERT_NODE_SILENT, "gw1"));
+}
+
+static void
+test_malformed_node(void **state)
+{
+	struct alert_raise a[8];
+	struct snapshot s;
+	size_t n;
+
+	(void)state;
+	node(0, "gw1", "gw", NODE_GATEWAY, STATE_ACTIVE, true);
+	snprintf(nodes[0].malformed, sizeof nodes[0].malformed, "wrong type");
+	s = snap(1);
+	n = alert_rules_eval(&s, NOW, a, 8);
+	assert_non_null(find(a, n, ALERT_NODE_MALFORMED, "gw1"));
+}
+
+static void
+test_kinds(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < ALERT_KIND_COUNT; i++) {
+		assert_non_null(alert_kinds[i].name);
+		assert_int_equal(alert_kind_find(alert_kinds[i].name), i);
+	}
+	assert_int_equal(alert_kind_find("nope"), -1);
+}
+
+static void
+values(const char **v, const char *kind, const char *subject,
+    const char *sev, const char *state)
+{
+	memset(v, 0, sizeof(char *) * AF_COUNT);
+	v[AF_KIND] = kind;
+	v[AF_SUBJECT] = subject;
+	v[AF_SEVERITY] = sev;
+	v[AF_TEXT] = "mbx2 is silent";
+	v[AF_FIRST_SEEN] = "1799999000";
+	v[AF_LAST_SEEN] = "1799999990";
+	v[AF_STATE] = state;
+}
+
+static void
+test_parse(void **state)
+{
+	const char *v[AF_COUNT];
+	struct alert a;
+
+	(void)state;
+	values(v, "node-silent", "mbx2", "critical", "active");
+	alert_parse(&a, 7, v);
+	assert_string_equal(a.malformed, "");
+	assert_int_equal(a.id, 7);
+	assert_true(a.active);
+	assert_int_equal(a.severity, ALERT_CRITICAL);
+	assert_int_equal(a.first_seen, 1799999000LL);
+	assert_true(alert_counts(&a, NOW));
+	/* Acknowledged: it no longer counts. */
+	v[AF_ACK_BY] = "ann@noc";
+	v[AF_ACK_AT] = "1799999995";
+	alert_parse(&a, 7, v);
+	assert_string_equal(a.ack_by, "ann@noc");
+	assert_false(alert_counts(&a, NOW));
+	/* Resolved. */
+	values(v, "node-silent", "mbx2", "critical", "resolved");
+	v[AF_RESOLVED_AT] = "1800000000";
+	alert_parse(&a, 7, v);
+	assert_false(a.active);
+	assert_int_equal(a.resolved_at, NOW);
+	assert_false(alert_counts(&a, NOW));
+}
+
+static void
+test_parse_malformed(void **state)
+{
+	const char *v[AF_COUNT];
+	struct alert a;
+
+	(void)state;
+	values(v, "node-silent", "mbx2", "dire", "active");
+	alert_parse(&a, 3, v);
+	assert_string_equal(a.malformed, "severity is not warning or critical");
+	/* Unreadable severity counts as critical: never hides a problem. */
+	assert_int_equal(a.severity, ALERT_CRITICAL);
+	assert_true(alert_counts(&a, NOW));
+	values(v, "node silent\x1b[2J", "mbx2", "warning", "active");
+	alert_parse(&a, 3, v);
+	assert_string_equal(a.malformed, "kind is not a name");
+	assert_null(strchr(a.kind, '\x1b'));
+	values(v, "node-silent", "mbx2", "warning", "maybe");
+	v[AF_FIRST_SEEN] = "yesterday";
+	alert_parse(&a, 3, v);
+	assert_string_equal(a.malformed, "first_seen is not a time");
+	memset(v, 0, sizeof v);
+	alert_parse(&a, 4, v);
+	assert_string_equal(a.malformed, "record is missing");
+}
+
+static void
+test_silence(void **state)
+{
+	const char *v[AF_COUNT];
+	struct alert a;
+
+	(void)state;
+	values(v, "cluster", "mbx", "warning", "active");
+	alert_parse(&a, 1, v);
+	assert_true(alert_silence_covers("cluster", "mbx", NOW + 1, &a, NOW));
+	assert_true(alert_silence_covers("cluster", "*", NOW + 1, &a, NOW));
+	assert_false(alert_silence_covers("cluster", "gw", NOW + 1, &a, NOW));
+	assert_false(alert_silence_covers("node-silent", "*", NOW + 1, &a,
+	    NOW));
+	/* An expired silence covers nothing. */
+	assert_false(alert_silence_covers("cluster", "mbx", NOW, &a, NOW));
+	a.silenced_until = NOW + 60;
+	assert_false(alert_counts(&a, NOW));
+	assert_true(alert_counts(&a, NOW + 60));
+}
+
+static void
+test_check(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(check_threshold(5, 10, 20), CHECK_OK);
+	assert_int_equal(check_threshold(10, 10, 20), CHECK_WARNING);
+	assert_int_equal(check_threshold(20, 10, 20), CHECK_CRITICAL);
+	assert_int_equal(check_threshold(99, -1, -1), CHECK_OK);
+	assert_int_equal(check_state_worst(CHECK_OK, CHECK_UNKNOWN),
+	    CHECK_UNKNOWN);
+	assert_int_equal(check_state_worst(CHECK_UNKNOWN, CHECK_WARNING),
+	    CHECK_WARNING);
+	assert_int_equal(check_state_worst(CHECK_CRITICAL, CHECK_WARNING),
+	    CHECK_CRITICAL);
+	assert_string_equal(check_state_name(CHECK_CRITICAL), "CRITICAL");
+	assert_string_equal(check_label("gw1_deferred", buf, sizeof buf),
+	    "gw1_deferred");
+	assert_string_equal(check_label("a b='c'", buf, sizeof buf),
+	    "'a b=''c'''");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_well),
+		cmocka_unit_test(test_silent_mailbox),
+		cmocka_unit_test(test_deferred),
+		cmocka_unit_test(test_malformed_node),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_malformed),
+		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

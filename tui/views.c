@@ -1,0 +1,30 @@
+/* The console's views, in the order of their number keys: the one place
+ * that names them all (the console core calls them through the vtable). */
+#include "tui/view.h"
+
+#include "core/xalloc.h"
+
+extern const struct view view_overview;
+extern const struct view view_clusters;
+extern const struct view view_help;
+extern const struct view view_queues;
+extern const struct view view_blocklist;
+extern const struct view view_agencies;
+extern const struct view view_audit;
+extern const struct view view_restore;
+
+const struct view *const view_all[CONSOLE_NVIEWS] = {
+	&view_overview, &view_clusters, &view_help, &view_queues,
+	&view_blocklist, &view_agencies, &view_audit, &view_restore,
+};
+
+int
+view_select_one(const char *s, char ***out)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	*out = xcalloc(1, sizeof **out);
+	(*out)[0] = xstrdup(s);
+	return 1;
+}

@@ -222,6 +222,13 @@ n_copy=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests were decided from the c
 n_fail=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests were decided from the copy and \([0-9]*\) got.*/\2/p')
 check "and says how many decisions came from the copy ($n_copy)" test "${n_copy:-0}" -ge 10
 expect_eq "none got the fail action" 0 "$n_fail"
+MPORT=$(jq -r '.nodes[] | select(.name == "gw1") | .metrics_listen // empty' "$MAILNOC_CONFIG" | sed 's/.*://')
+if [ -n "$MPORT" ]; then
+	m=$(curl -s "http://127.0.0.1:$MPORT/metrics" |
+		sed -n 's/^mailnocd_policy_copy_decisions_total{node="gw1"} //p')
+	check "/metrics counts the decisions from the copy (${m:-none} >= $n_copy)" \
+		test "${m:-0}" -ge "${n_copy:-1}"
+fi
 counted() { [ "$(vol msgs)" -ge $((msgs0 + 4)) ]; }
 wait_until 10 counted
 expect_eq "after the outage the messages are counted: before + 4 sent during it" \

@@ -7,6 +7,8 @@ SBINDIR   := $(PREFIX)/sbin
 MANDIR    := $(PREFIX)/share/man
 DATADIR   := $(PREFIX)/share/mailnoc
 COMPDIR   := $(PREFIX)/share/bash-completion/completions
+# The nodes' restore script (mailbox.helper; /usr/lib/mailnoc in the package).
+LIBDIR    := $(PREFIX)/lib/mailnoc
 
 CC        ?= cc
 PKGS      := ncursesw libssh2 jansson hiredis
@@ -253,6 +255,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/themes
 	install -m 755 $(B)/mailnoc $(DESTDIR)$(BINDIR)/mailnoc
 	install -m 755 $(B)/mailnocd $(DESTDIR)$(SBINDIR)/mailnocd
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 755 packaging/restore-mailbox $(DESTDIR)$(LIBDIR)/restore-mailbox
 	if ls themes/*.theme >/dev/null 2>&1; then \
 		install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
 	if ls docs/*.1 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man1; \
@@ -270,7 +274,7 @@ deb:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailnoc $(DESTDIR)$(SBINDIR)/mailnocd
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/mailnoc.1 $(DESTDIR)$(MANDIR)/man8/mailnocd.8
 	rm -f $(DESTDIR)$(COMPDIR)/mailnoc
 

@@ -27,114 +27,30 @@
 #define MAILBOX_EX_FULL 5
 
 /*
- * The probe, with D the doveadm invocation. $1 config, $2 root, $3 user.
- * A backup is a DATE directory under the root holding USER/Maildir/cur;
- * its messages are the files in cur/ and new/.
+ * The Dovecot defaults call the restore script the mailnocd package
+ * installs on the node (packaging/restore-mailbox, mailbox.helper): one
+ * fixed file that checks its arguments again, so the sudoers drop-in
+ * allows that file with the shape of its arguments, not a shell line.
+ * What each operation prints is described in backends/mailbox.h; "-"
+ * stands for doveadm's default configuration. mailbox.templates in the
+ * configuration replace them one by one.
  */
-#define T_PROBE(D) \
-	"sh -c '" D " user -- \"$3\" >/dev/null || exit; " \
-	"cd \"$2\" || exit 3; " \
-	"for d in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]; do " \
-	"m=\"$d/$3/Maildir\"; [ -d \"$m/cur\" ] || continue; " \
-	"echo \"$d $(find \"$m/cur\" \"$m/new\" -maxdepth 1 -type f " \
-	"2>/dev/null | wc -l)\"; done; " \
-	"echo " MAILBOX_PROBE_SEP "; " \
-	D " mailbox list -u \"$3\" \"" RESTORE_FOLDER_PREFIX "*\"' mailnoc-probe"
-
-/*
- * doveadm import, with a watchdog: a line "." every second, and when it
- * cannot be written (the console cancelled and the channel is gone) the
- * import is killed; sshd does not end a command whose channel closed.
- * The sleeps hold no pipe, so the command ends as soon as the import.
- * Braces are doubled: single ones are placeholders.
- */
-#define T_IMPORT(D, USER, SRC, FOLDER) \
-	"trap \"\" PIPE; " D " import -u " USER " -s " SRC " " FOLDER " all & " \
-	"p=$!; (while sleep 1 >/dev/null 2>&1; do echo . || " \
-	"{{ kill $p; exit; }}; done) & w=$!; wait $p; r=$?; " \
-	"kill $w 2>/dev/null; echo \"" MAILBOX_IMPORT_EXIT "$r\"; "
-
-/*
- * The restore. $1 config, $2 user, $3 backup, $4 date, $5 folder.
- * import -s subscribes the new folders so that mail clients show them;
- * INDEX=MEMORY and CONTROL under the user's home (doveadm expands the ~)
- * keep dovecot-uidlist and index files out of the backup, which may be
- * read-only. Never sync or backup: those write into their source.
- */
-#define T_RESTORE(D) \
-	"sh -c '" T_IMPORT(D, "\"$2\"", "\"maildir:$3:INDEX=MEMORY:" \
-	"CONTROL=~/.mailnoc-restore/$4\"", "\"$5\"") \
-	D " mailbox status -u \"$2\" messages \"$5*\"' mailnoc-restore"
-
-/*
- * Probe and restore in one command, for a restore nobody confirms (--yes):
- * the same checks on the node, one SSH round trip. $1 config, $2 root,
- * $3 user, $4 from, $5 to: the newest backup dated from ... to (both
- * YYYY-MM-DD, compared as YYYYMMDD numbers) is restored. Prints "backup
- * DATE" for each backup of the user, then "restore DATE FOLDER COUNT"
- * before the import, then what T_RESTORE prints. The folder is the first
- * of Restored-DATE, -2, ... -99 that no existing mailbox belongs to (the
- * rule of restore_folder_owns). Exit 67: unknown user, 3: no backup root,
- * 4: no backup in the range, 5: every folder name taken. Its braces are
- * doubled: single ones are placeholders.
- */
-#define T_PROBE_RESTORE(D) \
-	"sh -c '" D " user -- \"$3\" >/dev/null || exit; " \
-	"cd \"$2\" || exit 3; " \
-	"k() {{ n=${{1%%-*}}${{1#*-}}; n=${{n%%-*}}${{n#*-}}; }}; " \
-	"k \"$4\"; lo=$n; k \"$5\"; hi=$n; b=; " \
-	"for d in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]; do " \
-	"[ -d \"$d/$3/Maildir/cur\" ] || continue; echo \"backup $d\"; k \"$d\"; " \
-	"[ \"$n\" -ge \"$lo\" ] && [ \"$n\" -le \"$hi\" ] && b=$d; done; " \
-	"[ -n \"$b\" ] || exit 4; m=\"$2/$b/$3/Maildir\"; " \
-	"c=$(find \"$m/cur\" \"$m/new\" -maxdepth 1 -type f 2>/dev/null | wc -l); " \
-	"e=$(" D " mailbox list -u \"$3\" \"" RESTORE_FOLDER_PREFIX "$b*\") || exit; " \
-	"t() {{ printf \"%s\\n\" \"$e\" | {{ while IFS= read -r x; do " \
-	"case $x in \"$1\"|\"$1\"[!-0-9]*) exit 0;; esac; done; exit 1; }}; }}; " \
-	"f=" RESTORE_FOLDER_PREFIX "$b; i=1; while t \"$f\"; do i=$((i+1)); " \
-	"[ $i -le 99 ] || exit 5; f=" RESTORE_FOLDER_PREFIX "$b-$i; done; " \
-	"echo \"" MAILBOX_RESTORE_LINE "$b $f $c\"; " \
-	T_IMPORT(D, "\"$3\"", "\"maildir:$m:INDEX=MEMORY:" \
-	"CONTROL=~/.mailnoc-restore/$b\"", "\"$f\"") \
-	D " mailbox status -u \"$3\" messages \"$f*\"' mailnoc-restore"
-
-/*
- * The messages in a folder and its children, while doveadm import fills
- * them: $1 config, $2 user, $3 folder. The import commits once, at its
- * end, so mailbox status says 0 until then; in a Maildir the messages
- * already saved wait in tmp/, so the files in tmp/, new/ and cur/ are the
- * progress. Other storage falls back to mailbox status. Prints "NAME
- * messages=N" per mailbox, as mailbox status does.
- */
-#define T_STATUS(D) \
-	"sh -c '" D " mailbox list -u \"$2\" \"$3*\" | while IFS= read -r f; do " \
-	"case $f in \"$3\"|\"$3\"[!-0-9]*) ;; *) continue;; esac; " \
-	"p=$(" D " mailbox path -u \"$2\" \"$f\" 2>/dev/null); " \
-	"if [ -n \"$p\" ] && [ -d \"$p/tmp\" ]; then echo \"$f messages=$(find " \
-	"\"$p/tmp\" \"$p/new\" \"$p/cur\" -maxdepth 1 -type f 2>/dev/null | " \
-	"wc -l)\"; else " D " mailbox status -u \"$2\" messages \"$f\"; fi; " \
-	"done' mailnoc-status"
-
-#define D_CONFIG "doveadm -c \"$1\""
-#define D_PLAIN "doveadm"
-
-/* The Dovecot defaults; mailbox.templates in the configuration replace them. */
 static const struct mailbox_template {
 	const char *with_config; /* when the node has dovecot_config */
 	const char *plain;       /* doveadm's default configuration */
 } mailbox_templates[MAILBOX_OP_COUNT] = {
 	[MAILBOX_PROBE] = {
-		T_PROBE(D_CONFIG) " {config} {root} {user}",
-		T_PROBE(D_PLAIN) " - {root} {user}" },
+		"{helper} probe {config} {root} {user}",
+		"{helper} probe - {root} {user}" },
 	[MAILBOX_RESTORE] = {
-		T_RESTORE(D_CONFIG) " {config} {user} {backup} {date} {folder}",
-		T_RESTORE(D_PLAIN) " - {user} {backup} {date} {folder}" },
+		"{helper} restore {config} {root} {user} {date} {folder}",
+		"{helper} restore - {root} {user} {date} {folder}" },
 	[MAILBOX_PROBE_RESTORE] = {
-		T_PROBE_RESTORE(D_CONFIG) " {config} {root} {user} {from} {to}",
-		T_PROBE_RESTORE(D_PLAIN) " - {root} {user} {from} {to}" },
+		"{helper} probe-restore {config} {root} {user} {from} {to}",
+		"{helper} probe-restore - {root} {user} {from} {to}" },
 	[MAILBOX_STATUS] = {
-		T_STATUS(D_CONFIG) " {config} {user} {folder}",
-		T_STATUS(D_PLAIN) " - {user} {folder}" },
+		"{helper} status {config} {user} {folder}",
+		"{helper} status - {user} {folder}" },
 };
 
 _Static_assert((int)MAILBOX_PROBE == (int)CONFIG_MBX_PROBE &&
@@ -181,7 +97,7 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 {
 	const char *tmpl = cfg->mailbox.templates[op];
 	char backup[1200] = "";
-	struct shell_var vars[8];
+	struct shell_var vars[9];
 	const char *why;
 	size_t n = 0;
 
@@ -203,6 +119,8 @@ mailbox_command(const struct config *cfg, const struct config_node *node,
 	}
 	if (tmpl == NULL)
 		tmpl = mailbox_default_template(op, node->dovecot_config != NULL);
+	vars[n++] = (struct shell_var){ "helper", cfg->mailbox.helper != NULL ?
+		cfg->mailbox.helper : CONFIG_MBX_HELPER, validate_path };
 	if (node->dovecot_config != NULL)
 		vars[n++] = (struct shell_var){ "config", node->dovecot_config,
 			validate_path };
@@ -527,9 +445,10 @@ mailbox_import(struct ssh_conn *c, enum mailbox_op op,
 		    (int)limit;
 	c->cfg = &longer;
 	/*
-	 * The import prints a line every second while it runs (T_IMPORT), so
-	 * a silence of ssh.progress_timeout_s means the session, the node or
-	 * the script stopped: ended then, not after hours.
+	 * The import prints a line every second while it runs (the restore
+	 * script's watchdog), so a silence of ssh.progress_timeout_s means the
+	 * session, the node or the script stopped: ended then, not after
+	 * hours.
 	 */
 	c->stall_ms = saved->ssh.progress_timeout_s * 1000;
 	c->stall_knob = "ssh.progress_timeout_s";

@@ -14,12 +14,13 @@
  * configuration, else the Dovecot defaults in backends/mailbox.c. Each is
  * one command line, so one SSH session: a restore a person confirms costs
  * two round trips (probe, then restore), one with --yes (probe_restore),
- * a listing one. Placeholders: {config} the node's dovecot_config (the
- * defaults without -c are used when it is unset), {root} its backup_root,
- * {user}, {backup} ROOT/DATE/USER/Maildir, {date}, {from}, {to} and
- * {folder}. Each value is validated, then quoted, and reaches doveadm as a
- * positional parameter of sh -c, never pasted into the script. The values
- * are the same as CONFIG_MBX_*.
+ * a listing one. Placeholders: {helper} the restore script on the node
+ * (mailbox.helper; every default calls it), {config} the node's
+ * dovecot_config ("-" in the defaults when it is unset), {root} its
+ * backup_root, {user}, {backup} ROOT/DATE/USER/Maildir, {date}, {from},
+ * {to} and {folder}. Each value is validated, then quoted, and reaches the
+ * command as one argument, never pasted into a script. The values are the
+ * same as CONFIG_MBX_*.
  */
 enum mailbox_op {
 	/*

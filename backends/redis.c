@@ -202,6 +202,35 @@ redis_discover(struct redis *r)
 	return -1;
 }
 
+/*
+ * With redis.tunnels, the local tunnel to the master Sentinel announced:
+ * never the announced address itself, which is the server's TLS port (or
+ * a port in clear text past the tunnel). Returns 0, or -1 with the error
+ * set naming what to add.
+ */
+static int
+redis_tunnel(struct redis *r)
+{
+	const struct config_redis *cr = &r->cfg->redis;
+	size_t i;
+
+	r->tunnel_port = 0;
+	if (cr->ntunnels == 0)
+		return 0;
+	for (i = 0; i < cr->ntunnels; i++) {
+		if (cr->tunnels[i].port == r->port &&
+		    strcmp(cr->tunnels[i].host, r->host) == 0) {
+			r->tunnel_port = cr->tunnels[i].local_port;
+			return 0;
+		}
+	}
+	redis_fail(r, RERR_UNREACHABLE, "sentinel names the redis master "
+	    "%s:%d, which has no tunnel: add {\"host\": \"%s\", \"port\": %d, "
+	    "\"local_port\": PORT} to redis.tunnels with a TLS tunnel to it "
+	    "on 127.0.0.1:PORT", r->host, r->port, r->host, r->port);
+	return -1;
+}
+
 static int
 redis_login(struct redis *r)
 {
@@ -248,14 +277,19 @@ redis_connect(struct redis *r)
 	redis_close(r);
 	r->err = RERR_NONE;
 	r->errstr[0] = '\0';
+	r->tunnel_port = 0;
 	if (cr->nsentinels > 0) {
-		if (redis_discover(r) == -1)
+		if (redis_discover(r) == -1 || redis_tunnel(r) == -1)
 			goto fail;
 	} else {
 		snprintf(r->host, sizeof r->host, "%s", cr->host);
 		r->port = cr->port;
 	}
-	if ((r->ctx = redis_open(r, r->host, r->port)) == NULL)
+	if (r->tunnel_port > 0)
+		r->ctx = redis_open(r, "127.0.0.1", r->tunnel_port);
+	else
+		r->ctx = redis_open(r, r->host, r->port);
+	if (r->ctx == NULL)
 		goto fail;
 	if (redis_login(r) == -1) {
 		redis_close(r);

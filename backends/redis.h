@@ -34,6 +34,7 @@ struct redis {
 	redisContext *ctx;
 	char host[256]; /* the master in use */
 	int port;
+	int tunnel_port; /* > 0: reached at 127.0.0.1:tunnel_port (tunnels) */
 	enum redis_err err;
 	char errstr[256];
 	int backoff_ms;       /* next wait before a reconnect */

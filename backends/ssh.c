@@ -1297,7 +1297,8 @@ ssh_result_said(const struct ssh_result *res, char *buf, size_t len)
 }
 
 /* The command for a message: sudo's prefix, the quoted values and the
- * config option that takes one left out ("postsuper -h -"). */
+ * config option that takes one left out ("postsuper -h -"); a quoted
+ * command by its file name ("restore-mailbox probe"). */
 static void
 ssh_command_words(const char *command, char *buf, size_t len)
 {
@@ -1323,7 +1324,13 @@ ssh_command_words(const char *command, char *buf, size_t len)
 			}
 		}
 		wl = (size_t)(p - w);
-		if (*w == '\'')
+		/* A quoted command (the restore script): its file name. */
+		if (*w == '\'' && n == 0 && wl > 2 && w[1] == '/' &&
+		    w[wl - 1] == '\'' && memchr(w + 1, '\'', wl - 2) == NULL) {
+			for (w += wl - 2, wl = 0; *w != '/'; w--, wl++)
+				;
+			w++;
+		} else if (*w == '\'')
 			continue;
 		if (wl == 2 && strncmp(w, "-c", 2) == 0 &&
 		    p[strspn(p, " ")] == '\'')

@@ -107,6 +107,21 @@ sudoers_path(const char *name, char *out, size_t len)
 		snprintf(out, len, "/usr/bin/%s", name);
 }
 
+/* The variable `name` (len bytes) when it has a fixed value, else NULL. */
+static const struct sudoers_var *
+sudoers_fixed(const struct sudoers_var *vars, size_t nvars, const char *name,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < nvars; i++) {
+		if (vars[i].value != NULL && strlen(vars[i].name) == len &&
+		    strncmp(vars[i].name, name, len) == 0)
+			return &vars[i];
+	}
+	return NULL;
+}
+
 /*
  * Turns one template into "PATH ARGS" for a sudoers Cmnd: ARGS a regular
  * expression when it fits, else a wildcard pattern. The template is read
@@ -119,7 +134,7 @@ sudoers_cmnd(const char *tmpl, const struct sudoers_var *vars, size_t nvars,
     char *out, size_t len, char *cause, size_t causelen)
 {
 	struct sudoers_buf re, glob;
-	char name[64], path[128];
+	char name[1040], path[1100];
 	const struct sudoers_var *var;
 	size_t i = 0, j, k, namelen;
 	bool squote = false, dquote = false, inword = false, sep = false;
@@ -127,14 +142,21 @@ sudoers_cmnd(const char *tmpl, const struct sudoers_var *vars, size_t nvars,
 	int c;
 
 	namelen = strcspn(tmpl, " \t");
-	if (namelen == 0 || namelen >= sizeof name ||
-	    strspn(tmpl, "abcdefghijklmnopqrstuvwxyz0123456789_.-/") < namelen) {
+	/* A fixed placeholder ({helper}) may name the command. */
+	if (tmpl[0] == '{' && namelen > 2 && tmpl[namelen - 1] == '}' &&
+	    (var = sudoers_fixed(vars, nvars, tmpl + 1, namelen - 2)) != NULL)
+		snprintf(name, sizeof name, "%s", var->value);
+	else if (namelen < sizeof name)
+		snprintf(name, sizeof name, "%.*s", (int)namelen, tmpl);
+	else
+		name[0] = '\0';
+	if (name[0] == '\0' || strlen(name) >= sizeof name - 1 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-/") < strlen(name)) {
 		snprintf(cause, causelen, "template '%.40s': its first word must "
 		    "be a plain command name", tmpl);
 		return -1;
 	}
-	memcpy(name, tmpl, namelen);
-	name[namelen] = '\0';
 	if (name[0] == '/')
 		snprintf(path, sizeof path, "%s", name);
 	else
@@ -287,7 +309,7 @@ sudoers_node(FILE *f, struct sudoers_seen *seen, const struct config *cfg,
 	char cmnd[SUDOERS_LINE_MAX + 256], queue[1100], backup_re[1400];
 	char backup_glob[1400];
 	struct sudoers_buf re, glob;
-	struct sudoers_var vars[8];
+	struct sudoers_var vars[9];
 	const char *tmpl;
 	size_t i, n;
 
@@ -318,6 +340,8 @@ sudoers_node(FILE *f, struct sudoers_seen *seen, const struct config *cfg,
 	snprintf(backup_glob, sizeof backup_glob, "%s/" GLOB_DATE "/*/Maildir",
 	    glob.s);
 	n = 0;
+	vars[n++] = (struct sudoers_var){ "helper", cfg->mailbox.helper !=
+		NULL ? cfg->mailbox.helper : CONFIG_MBX_HELPER, NULL, NULL };
 	if (node->dovecot_config != NULL)
 		vars[n++] = (struct sudoers_var){ "config",
 			node->dovecot_config, NULL, NULL };

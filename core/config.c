@@ -243,13 +243,38 @@ load_endpoint(struct cfgctx *ctx, const char *path, json_t *v,
 	return 0;
 }
 
+/* One of redis.tunnels: {host, port, local_port}. */
+static int
+load_tunnel(struct cfgctx *ctx, const char *path, json_t *v,
+    struct config_tunnel *t)
+{
+	static const char *const keys[] = { "host", "port", "local_port", NULL };
+	json_t *obj = NULL;
+
+	if (get_object(ctx, path, v, &obj) == -1 ||
+	    check_keys(ctx, path, obj, keys) == -1 ||
+	    require(ctx, path, obj, "host", "the master's address as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "port", "the master's port as Sentinel "
+		"announces it") == -1 ||
+	    require(ctx, path, obj, "local_port", "the port of the local "
+		"tunnel on 127.0.0.1") == -1 ||
+	    get_string(ctx, path, obj, "host", validate_host, "a host",
+		&t->host) == -1 ||
+	    get_int(ctx, path, obj, "port", 1, 65535, &t->port) == -1 ||
+	    get_int(ctx, path, obj, "local_port", 1, 65535, &t->local_port) ==
+		-1)
+		return -1;
+	return 0;
+}
+
 static int
 load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 {
 	static const char *const keys[] = { "host", "port", "sentinels",
-		"master_name", "user", "password_env", "password_file", "prefix",
+		"master_name", "tunnels", "user", "password_env", "password_file", "prefix",
 		"connect_timeout_ms", "command_timeout_ms", NULL };
-	json_t *obj = NULL, *v, *sentinels;
+	json_t *obj = NULL, *v, *sentinels, *tunnels;
 	size_t i;
 
 	r->port = 6379;
@@ -311,6 +336,25 @@ load_redis(struct cfgctx *ctx, json_t *root, struct config_redis *r)
 			if (load_endpoint(ctx, path, v, &r->sentinels[i]) == -1)
 				return -1;
 		}
+		tunnels = json_object_get(obj, "tunnels");
+		if (tunnels != NULL && (!json_is_array(tunnels) ||
+		    json_array_size(tunnels) == 0))
+			return cfg_error(ctx, "redis.tunnels", "expected a "
+			    "non-empty array of {host, port, local_port}, got %s",
+			    json_kind(tunnels));
+		r->ntunnels = tunnels != NULL ? json_array_size(tunnels) : 0;
+		r->tunnels = xcalloc(r->ntunnels + 1, sizeof *r->tunnels);
+		for (i = 0; i < r->ntunnels; i++) {
+			char path[64];
+
+			snprintf(path, sizeof path, "redis.tunnels[%zu]", i);
+			if (load_tunnel(ctx, path, json_array_get(tunnels, i),
+				&r->tunnels[i]) == -1)
+				return -1;
+		}
+	} else if (json_object_get(obj, "tunnels") != NULL) {
+		return cfg_error(ctx, "redis.tunnels", "only used with "
+		    "sentinels; name the tunnel in redis.host and redis.port");
 	} else if (r->host == NULL) {
 		return cfg_error(ctx, "redis.host", "missing; expected a host "
 		    "name or address (or sentinels and master_name)");
@@ -996,14 +1040,14 @@ static const char *const config_mbx_names[CONFIG_MBX_NTEMPLATES] = {
 static const char *const config_mbx_names_list[] = { "probe", "restore",
 	"probe_restore", "status", NULL };
 
-static const char *const config_mbx_vars_probe[] = { "config", "root",
-	"user", NULL };
-static const char *const config_mbx_vars_restore[] = { "config", "root",
-	"user", "backup", "date", "folder", NULL };
-static const char *const config_mbx_vars_probe_restore[] = { "config",
-	"root", "user", "from", "to", NULL };
-static const char *const config_mbx_vars_status[] = { "config", "user",
-	"folder", NULL };
+static const char *const config_mbx_vars_probe[] = { "helper", "config",
+	"root", "user", NULL };
+static const char *const config_mbx_vars_restore[] = { "helper", "config",
+	"root", "user", "backup", "date", "folder", NULL };
+static const char *const config_mbx_vars_probe_restore[] = { "helper",
+	"config", "root", "user", "from", "to", NULL };
+static const char *const config_mbx_vars_status[] = { "helper", "config",
+	"user", "folder", NULL };
 
 const char *
 config_mailbox_template_name(enum config_mailbox_template t)
@@ -1057,6 +1101,23 @@ config_mbx_check_writes(const char *t)
 	return NULL;
 }
 
+/*
+ * The restore script's path: it is the command sudo matches, so a plain
+ * absolute path (no space: sudo's line is the words joined by spaces).
+ */
+static const char *
+validate_helper(const char *s)
+{
+	const char *why = validate_path(s);
+
+	if (why != NULL)
+		return why;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/._+-") != strlen(s))
+		return "use letters, digits and / . _ + - only";
+	return NULL;
+}
+
 /* A mailbox template: one line, known placeholders, no sync or backup. */
 static int
 load_mailbox_template(struct cfgctx *ctx, const struct config *cfg,
@@ -1101,18 +1162,21 @@ static int
 load_mailbox(struct cfgctx *ctx, json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = { "templates", "restore_timeout_s",
-		NULL };
+		"helper", NULL };
 	struct config_mailbox *m = &cfg->mailbox;
 	json_t *obj = NULL, *v, *tobj = NULL;
 	int t;
 
 	m->restore_timeout_s = 6 * 3600;
+	m->helper = xstrdup(CONFIG_MBX_HELPER);
 	if ((v = json_object_get(root, "mailbox")) == NULL)
 		return 0;
 	if (get_object(ctx, "mailbox", v, &obj) == -1 ||
 	    check_keys(ctx, "mailbox", obj, keys) == -1 ||
 	    get_int(ctx, "mailbox", obj, "restore_timeout_s", 10, 7 * 86400,
-		&m->restore_timeout_s) == -1)
+		&m->restore_timeout_s) == -1 ||
+	    get_string(ctx, "mailbox", obj, "helper", validate_helper,
+		"a script path", &m->helper) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "templates")) == NULL)
 		return 0;
@@ -1469,6 +1533,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->redis.nsentinels; i++)
 		free(cfg->redis.sentinels[i].host);
 	free(cfg->redis.sentinels);
+	for (i = 0; i < cfg->redis.ntunnels; i++)
+		free(cfg->redis.tunnels[i].host);
+	free(cfg->redis.tunnels);
 	free(cfg->redis.master_name);
 	free(cfg->redis.user);
 	free(cfg->redis.password_env);
@@ -1511,6 +1578,7 @@ config_free(struct config *cfg)
 	free(cfg->dnsbl.zones);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
+	free(cfg->mailbox.helper);
 	free(cfg->ui.theme);
 	for (i = 0; i < cfg->maillog.nproviders; i++) {
 		free(cfg->maillog.providers[i].domain);

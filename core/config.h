@@ -17,12 +17,26 @@ struct config_endpoint {
 	int port;
 };
 
+/*
+ * A local TLS client tunnel to one Redis server: the master address
+ * Sentinel announces (host as Sentinel writes it, port) is reached at
+ * 127.0.0.1:local_port instead (docs/deploy.md, "Sentinel through the
+ * tunnel").
+ */
+struct config_tunnel {
+	char *host;
+	int port;
+	int local_port;
+};
+
 struct config_redis {
 	char *host; /* NULL when Sentinel is used */
 	int port;
 	struct config_endpoint *sentinels;
 	size_t nsentinels;
 	char *master_name;
+	struct config_tunnel *tunnels; /* with sentinels: none, or every master */
+	size_t ntunnels;
 	char *user; /* NULL: the default user */
 	char *password_env;
 	char *password_file;
@@ -128,8 +142,12 @@ enum config_mailbox_template {
 	CONFIG_MBX_NTEMPLATES,
 };
 
+/* Where the mailnocd package installs the restore script on a node. */
+#define CONFIG_MBX_HELPER "/usr/lib/mailnoc/restore-mailbox"
+
 struct config_mailbox {
 	char *templates[CONFIG_MBX_NTEMPLATES]; /* NULL: the Dovecot default */
+	char *helper;            /* {helper}: the nodes' restore script */
 	int restore_timeout_s;                  /* one import, at most */
 };
 

@@ -43,6 +43,10 @@ config_show(const struct config *cfg, FILE *f)
 		for (i = 0; i < r->nsentinels; i++)
 			fprintf(f, "%s %s:%d", i ? "," : "", r->sentinels[i].host,
 			    r->sentinels[i].port);
+		for (i = 0; i < r->ntunnels; i++)
+			fprintf(f, "%s %s:%d through 127.0.0.1:%d",
+			    i ? "," : "; tunnels", r->tunnels[i].host,
+			    r->tunnels[i].port, r->tunnels[i].local_port);
 	}
 	fprintf(f, ", user %s, key prefix '%s', timeouts %d ms connect, "
 	    "%d ms command\n", r->user ? r->user : "default", r->prefix,

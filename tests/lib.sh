@@ -47,3 +47,21 @@ finish() {
 	echo "# $T_NAME: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# The lab's agents that run now (tests/lab/agents), as "gw1 mbx2 ".
+# agents_restore LIST: starts those and stops the others, so a test that
+# starts or stops agents leaves them as it found them.
+T_AGENTS=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)/tests/lab/agents
+agents_running() {
+	for a_n in gw1 gw2 mbx1 mbx2; do
+		"$T_AGENTS" status "$a_n" >/dev/null 2>&1 && printf '%s ' "$a_n"
+	done
+}
+agents_restore() {
+	for a_n in gw1 gw2 mbx1 mbx2; do
+		case " $1 " in
+		*" $a_n "*) "$T_AGENTS" start "$a_n" >/dev/null 2>&1 ;;
+		*) "$T_AGENTS" stop "$a_n" >/dev/null 2>&1 ;;
+		esac
+	done
+}

@@ -4,7 +4,7 @@
 # once they are acknowledged; a silence ends by itself; the noc role cannot
 # acknowledge; bad input is refused and malformed records are listed.
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
-# Leaves the agents running and the role files as it found them.
+# Leaves the agents (running or not) and the role files as it found them.
 . "$(dirname "$0")/../lib.sh"
 B=$MAILNOC_BIN/mailnoc
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +18,8 @@ FAILOVER=$ROOT/tests/lab/failover
 REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
 ROLE_MBX1=$(cat "$LAB/mbx1/role")
 ROLE_MBX2=$(cat "$LAB/mbx2/role")
+# Which agents ran before: the others are stopped again at the end.
+WERE_RUNNING=$(agents_running)
 
 # The lab's own superuser: setup and what the tests look at.
 lcli() {
@@ -39,6 +41,7 @@ cleanup() {
 	"$AGENTS" start >/dev/null 2>&1
 	# The restored role files make role changes at the next heartbeats.
 	sleep $((2 * MAILNOC_AGENT_INTERVAL + 1))
+	agents_restore "$WERE_RUNNING"
 	for id in $(events_added); do
 		lcli XDEL mailnoc:events "$id" >/dev/null
 	done

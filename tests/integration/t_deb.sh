@@ -87,6 +87,10 @@ expect_eq "postinst made the mailnocd system user" \
 	"/nonexistent:/usr/sbin/nologin" "$out"
 U=/lib/systemd/system/mailnocd.service
 check "the unit is installed" [ -s "$U" ]
+check "the restore script is /usr/lib/mailnoc/restore-mailbox, root's, mode 0755" \
+	[ "$(stat -c '%a %U' /usr/lib/mailnoc/restore-mailbox 2>/dev/null)" = "755 root" ]
+check "the shipped drop-in allows it" \
+	grep -q '^mailnoc ALL=(root) NOPASSWD: /usr/lib/mailnoc/restore-mailbox ^probe-restore ' /etc/sudoers.d/mailnoc
 check "the sudoers drop-in is /etc/sudoers.d/mailnoc, mode 0440" \
 	[ "$(stat -c %a /etc/sudoers.d/mailnoc 2>/dev/null)" = 440 ]
 check "visudo -c accepts it with the rest" visudo -c -q
@@ -105,7 +109,7 @@ fi
 dpkg -r mailnoc mailnocd >"$D/remove.out" 2>&1
 expect_eq "dpkg -r removes both" 0 $?
 left=""
-for f in /usr/bin/mailnoc /usr/sbin/mailnocd /usr/share/mailnoc \
+for f in /usr/bin/mailnoc /usr/sbin/mailnocd /usr/share/mailnoc /usr/lib/mailnoc \
 	/usr/share/doc/mailnoc /usr/share/doc/mailnocd $U \
 	/usr/share/man/man1/mailnoc.1.gz /usr/share/man/man8/mailnocd.8.gz \
 	/usr/share/bash-completion/completions/mailnoc; do

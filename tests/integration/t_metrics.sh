@@ -18,9 +18,10 @@ PORT=$(jq -r '.nodes[] | select(.name == "gw1") | .metrics_listen' "$MAILNOC_CON
 POLICY=$LAB_GW1_POLICY_PORT
 URL=http://127.0.0.1:$PORT/metrics
 TMP=$(mktemp -d /tmp/mailnoc-t-metrics.XXXXXX)
+WERE_RUNNING=$(agents_running)
 cleanup() {
 	for p in $(cat "$TMP/pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	"$AGENTS" start >/dev/null 2>&1
+	agents_restore "$WERE_RUNNING"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

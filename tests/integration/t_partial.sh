@@ -66,7 +66,7 @@ ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
 cat > "$T/gate" <<EOF
 #!/bin/sh
 case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*|*mailnoc-restore*)
+*postsuper*|*restore-mailbox*)
 	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
 	sleep 1 ;;
 esac
@@ -199,6 +199,7 @@ for i in $(seq 60); do
 		jq -e '.[] | select(.name == "mbx1" and .alive)' >/dev/null && break
 	sleep 0.5
 done
+rm -f "$T/gate.pid"
 t0=$(date +%s)
 "$B/mailnoc" --config "$T/watchdog.json" restore "$RUSER" --date "$D" --yes \
 	> "$T/restore.out" 2> "$T/restore.err" &
@@ -210,7 +211,9 @@ for i in $(seq 500); do
 	grep -q "^restore $RUSER on mbx1" "$T/restore.out" && break
 	sleep 0.02
 done
-p=$(pgrep -n -f "mailnoc-restore")
+# The gate's pid is the shell running the restore script's sudo, alive for
+# the whole command (a pgrep for the script may catch a passing subshell).
+p=$(cat "$T/gate.pid" 2>/dev/null)
 s=$(sshd_of "$p") && kill -STOP "$s" && frozen="$frozen $s"
 check "the sshd session serving the import is frozen" \
 	[ -n "$s" ] && [ "$(ps -o stat= -p "$s" | cut -c1)" = T ]

@@ -109,7 +109,7 @@ out=$("$B/mailnoc" restore alice --date "$D3" </dev/null 2>&1)
 expect_eq "without --yes and no terminal: refused" 2 $?
 expect_contains "after the preview" "into the new folder Restored-$D3" "$out"
 expect_eq "and no folder was made" "" "$(dove mbx1 mailbox list -u alice "Restored-*")"
-probes=$(grep -c mailnoc-probe "$CALLS")
+probes=$(grep -c "restore-mailbox' probe " "$CALLS")
 out=$("$B/mailnoc" restore alice --date "$D3" --yes --json)
 expect_eq "restore --yes exits 0" 0 $?
 expect_eq "the result names the folder and the count" "mbx1 Restored-$D3 13 13" \
@@ -142,10 +142,10 @@ expect_eq "neither reached a node" "$n0" "$(ncalls)"
 
 # --latest takes the newest backup; --dry-run shows the commands, runs none.
 out=$("$B/mailnoc" restore carol --latest --dry-run)
-expect_contains "dry run of --latest names the probe" "probe: sudo -n sh -c 'doveadm -c" "$out"
+expect_contains "dry run of --latest names the probe" "probe: sudo -n '$LAB/lib/restore-mailbox' probe '$LAB/mbx1/dovecot.conf' '$LAB/mbx1/backup' 'carol'" "$out"
 out=$("$B/mailnoc" restore carol --date "$D3" --dry-run --json)
 expect_contains "dry run shows the exact import" \
-	"mailnoc-restore '$LAB/mbx1/dovecot.conf' 'carol' '$LAB/mbx1/backup/$D3/carol/Maildir' '$D3' 'Restored-$D3'" \
+	"sudo -n '$LAB/lib/restore-mailbox' restore '$LAB/mbx1/dovecot.conf' '$LAB/mbx1/backup' 'carol' '$D3' 'Restored-$D3'" \
 	"$(echo "$out" | jq -r '.commands[1]')"
 expect_eq "dry runs reached no node" "$n0" "$(ncalls)"
 expect_eq "and made no folder" "" "$(dove mbx1 mailbox list -u carol 'Restored-*')"
@@ -209,7 +209,7 @@ rm -f "$NOROOT_SUDOERS"
 expect_eq "these three ran one command each, with --yes the checks and the import in one" \
 	3 "$(($(ncalls) - n0))"
 expect_eq "each of them was that one command" 3 \
-	"$(tail -n 3 "$CALLS" | grep -c "' mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' '[^']*'$")"
+	"$(tail -n 3 "$CALLS" | grep -c "^sudo -n '[^']*/restore-mailbox' probe-restore '[^']*' '[^']*' '[^']*' '[^']*' '[^']*'$")"
 # Without --yes the probe runs alone and nothing is asked of doveadm import.
 n1=$(ncalls)
 "$B/mailnoc" restore zed --date "$D3" </dev/null >/dev/null 2>&1
@@ -218,13 +218,22 @@ expect_eq "without --yes: an unknown user is refused by the read-only probe" \
 expect_eq "no folder for bob beyond the 28-day restore" "Restored-$D28" \
 	"$(dove mbx1 mailbox list -u bob 'Restored-*' | grep -v /)"
 
-# Never a sync or a doveadm backup: they write into their source.
-expect_eq "no remote command syncs" 0 "$(grep -c -E 'doveadm[^;]* (sync|backup) ' "$CALLS")"
-expect_eq "every import goes into a Restored- folder" "" \
-	"$(grep import "$CALLS" | grep -v "mailnoc-restore '[^']*' '[^']*' '[^']*' '[^']*' 'Restored-" |
-		grep -v 'f=Restored-$b; .* import -u "$3" -s "maildir:$m:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$b" "$f" all &')"
+# Never a sync or a doveadm backup: they write into their source. Every
+# mailbox command is the node's restore script, which runs only import,
+# user, mailbox list/path/status.
+expect_eq "every mailbox command is the restore script" "" \
+	"$(grep -v -e postqueue -e postsuper -e '^true$' "$CALLS" |
+		grep -v "^sudo -n '$LAB/lib/restore-mailbox' \(probe\|restore\|probe-restore\|status\) ")"
+expect_eq "the script syncs nothing" "" \
+	"$(grep -n -E '(doveadm|dv)[^;]* (sync|backup) ' "$LAB/lib/restore-mailbox")"
+expect_eq "and imports only into the folder it was given or chose" \
+	"$(printf '%s\n' 'dv import -u "$user" -s "maildir:$1:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$2" "$3" all' \
+		'import "$root/$date/$user/Maildir" "$date" "$folder"' 'import "$m" "$b" "$f"')" \
+	"$(grep -o -e 'dv import .* all' -e '^	import .*' "$LAB/lib/restore-mailbox" | sed 's/^	//')"
+expect_eq "every import call names a Restored- folder" "" \
+	"$(grep "restore-mailbox' restore " "$CALLS" | grep -v " 'Restored-[0-9-]*'$")"
 expect_eq "restores with --yes ran no probe: one SSH command each" \
-	$((probes + 1)) "$(grep -c mailnoc-probe "$CALLS")"
+	$((probes + 1)) "$(grep -c "restore-mailbox' probe " "$CALLS")"
 
 # Failover: mbx1's agent stops, the cluster moves to mbx2, restores follow.
 tests/lab/agents stop mbx1 >/dev/null

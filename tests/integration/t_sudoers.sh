@@ -102,5 +102,47 @@ jq --arg r "$LAB/mbx1/other-backups" \
 out=$(timeout 60 "$B/mailnoc" --config "$T/other-root.json" backups alice 2>&1)
 check "a mailbox command sudo refuses fails" [ $? -ne 0 ]
 expect_contains "naming the probe and the drop-in" \
-	"mbx1: sudo refused 'sh mailnoc-probe': add the mailnoc sudoers drop-in" "$out"
+	"mbx1: sudo refused 'restore-mailbox probe': add the mailnoc sudoers drop-in" "$out"
+
+# ------------------------------------------- the restore script, no wildcard
+# The restore nobody confirms (--yes) used to be a shell line matched by a
+# sudoers wildcard: the user's value could be anything. Now every mailbox
+# line is the node's restore script with a regular expression per argument.
+for f in debian/mailnocd.sudoers "$DROPIN"; do
+	check "$f: every line a regular expression (no sudoers wildcard)" \
+		sh -c "! grep '^mailnoc ALL=' '$f' | grep -v 'NOPASSWD: /[^ ]* ^.*\\$\$'"
+	check "$f: no shell" sh -c "! grep -q -e '/bin/sh' -e 'mailnoc-restore' '$f'"
+done
+check "the --yes restore is the script with its argument shape" \
+	grep -qxF "mailnoc ALL=(root) NOPASSWD: $LAB/lib/restore-mailbox ^probe-restore $(echo "$LAB" | sed 's/\./\\./g')/mbx1/dovecot\\.conf $LAB/mbx1/backup [A-Za-z0-9@+_][A-Za-z0-9.@+_-]* [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{4}-[0-9]{2}-[0-9]{2}\$" "$DROPIN"
+D=$(date +%Y-%m-%d)
+node "sudo -n $LAB/lib/restore-mailbox probe-restore $LAB/mbx1/dovecot.conf $LAB/mbx1/backup 'alice /etc/shadow' $D $D" \
+	> "$T/space.out" 2>&1
+check "sudo refuses the script with a value that is two words" refused "$T/space.out"
+node "sudo -n $LAB/lib/restore-mailbox probe-restore $LAB/mbx1/dovecot.conf /etc alice $D $D" \
+	> "$T/root.out" 2>&1
+check "and with another backup root" refused "$T/root.out"
+node "sudo -n /bin/sh -c 'exit 0' mailnoc-restore $LAB/mbx1/dovecot.conf $LAB/mbx1/backup alice $D $D" \
+	> "$T/oldform.out" 2>&1
+check "and the old shell form of the --yes restore" refused "$T/oldform.out"
+# The script checks its arguments itself (run here as root, as sudo would).
+for args in "probe-restore - $LAB/mbx1/backup -alice $D $D" \
+	"probe-restore - $LAB/mbx1/backup alice $D ../$D" \
+	"restore - $LAB/mbx1/backup alice $D Restored-$D-1" \
+	"status - alice INBOX" "probe - relative alice" \
+	"probe - $LAB/mbx1/backup/.. alice" "probe - $LAB/mbx1/backup" \
+	"rm - $LAB/mbx1/backup alice"; do
+	# shellcheck disable=SC2086
+	out=$("$LAB/lib/restore-mailbox" $args 2>&1)
+	expect_eq "the script refuses '$args': exit 64, one line" \
+		"64 1" "$? $(printf '%s\n' "$out" | wc -l)"
+done
+# The console with a template outside the drop-in: one line naming it.
+jq '.mailbox.templates.probe_restore = "sh -c '"'"'doveadm -c \"$1\" user -- \"$3\"'"'"' mailnoc-restore {config} {root} {user} {from} {to}"' \
+	"$MAILNOC_CONFIG" > "$T/old-form.json"
+out=$(timeout 60 "$B/mailnoc" --config "$T/old-form.json" restore alice --latest --yes 2>&1)
+check "a restore whose command is not in the drop-in fails (exit $?)" [ -n "$out" ]
+expect_contains "in one line naming the command and the drop-in" \
+	"mbx1: sudo refused 'sh mailnoc-restore': add the mailnoc sudoers drop-in" "$out"
+expect_eq "only that line" 1 "$(printf '%s\n' "$out" | wc -l)"
 finish

@@ -256,8 +256,17 @@ static const struct bad_case bad_cases[] = {
 	    "mailbox node" },
 	{ "bad-mailbox-placeholder.json", DIR "bad-mailbox-placeholder.json: "
 	    "mailbox.templates.probe: template 'doveadm -c {config} user {user} "
-	    "{folder}': unknown placeholder {folder}; known: {config}, {root}, "
-	    "{user}" },
+	    "{folder}': unknown placeholder {folder}; known: {helper}, {config}, "
+	    "{root}, {user}" },
+	{ "bad-redis-tunnels.json", DIR "bad-redis-tunnels.json: "
+	    "redis.tunnels: only used with sentinels; name the tunnel in "
+	    "redis.host and redis.port" },
+	{ "bad-redis-tunnel-port.json", DIR "bad-redis-tunnel-port.json: "
+	    "redis.tunnels[0].local_port: missing; expected the port of the "
+	    "local tunnel on 127.0.0.1" },
+	{ "bad-mailbox-helper.json", DIR "bad-mailbox-helper.json: "
+	    "mailbox.helper: '/usr/lib/mailnoc/restore mailbox' is not a script "
+	    "path: use letters, digits and / . _ + - only" },
 	{ "bad-mailbox-brace.json", DIR "bad-mailbox-brace.json: "
 	    "mailbox.templates.status: template 'doveadm mailbox status -u "
 	    "{user} messages {folde...': '{' at column 43 opens no placeholder "
@@ -369,6 +378,7 @@ test_mailbox(void **state)
 	cfg = config_load(DIR "good-mailbox.json", cause, sizeof cause);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 600);
+	assert_string_equal(cfg->mailbox.helper, "/opt/mailnoc/restore-mailbox");
 	assert_non_null(cfg->mailbox.templates[CONFIG_MBX_PROBE]);
 	assert_null(cfg->mailbox.templates[CONFIG_MBX_RESTORE]);
 	assert_null(cfg->mailbox.templates[CONFIG_MBX_PROBE_RESTORE]);
@@ -382,15 +392,19 @@ test_mailbox(void **state)
 	assert_non_null(cfg);
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 21600);
 	assert_int_equal(cfg->ssh.progress_timeout_s, 60);
+	assert_string_equal(cfg->mailbox.helper,
+	    "/usr/lib/mailnoc/restore-mailbox");
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		assert_null(cfg->mailbox.templates[i]);
 	config_free(cfg);
 
 	assert_string_equal(config_mailbox_template_name(CONFIG_MBX_PROBE_RESTORE),
 	    "probe_restore");
-	assert_string_equal(config_mailbox_placeholders(CONFIG_MBX_STATUS)[2],
+	assert_string_equal(config_mailbox_placeholders(CONFIG_MBX_STATUS)[0],
+	    "helper");
+	assert_string_equal(config_mailbox_placeholders(CONFIG_MBX_STATUS)[3],
 	    "folder");
-	assert_null(config_mailbox_placeholders(CONFIG_MBX_STATUS)[3]);
+	assert_null(config_mailbox_placeholders(CONFIG_MBX_STATUS)[4]);
 }
 
 static void

@@ -433,39 +433,35 @@ test_templates(void **state)
 	setup_lab(STATE_ACTIVE, true, STATE_STANDBY, true);
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "sh -c 'trap \"\" PIPE; doveadm -c \"$1\" "
-	    "import -u \"$2\" -s "
-	    "\"maildir:$3:INDEX=MEMORY:CONTROL=~/.mailnoc-restore/$4\" \"$5\" "
-	    "all & p=$!; (while sleep 1 >/dev/null 2>&1; do echo . || { kill "
-	    "$p; exit; }; done) & w=$!; wait $p; r=$?; kill $w 2>/dev/null; "
-	    "echo \"import-exit $r\"; doveadm -c \"$1\" mailbox status -u "
-	    "\"$2\" messages \"$5*\"' mailnoc-restore "
-	    "'/etc/dovecot/dovecot.conf' 'alice' "
-	    "'/srv/backup/2026-03-07/alice/Maildir' '2026-03-07' "
+	/* The node's restore script, every value one quoted word. */
+	assert_string_equal(out, "'/usr/lib/mailnoc/restore-mailbox' restore "
+	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice' '2026-03-07' "
 	    "'Restored-2026-03-07'");
 	/* Never a command that writes into its source. */
 	assert_null(strstr(out, "sync"));
 	assert_null(strstr(out, "backup -"));
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_non_null(strstr(out, "sh -c 'doveadm -c \"$1\" user -- \"$3\" "
-	    ">/dev/null || exit; cd \"$2\" || exit 3; "));
-	assert_non_null(strstr(out, "' mailnoc-probe "
-	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice'"));
+	assert_string_equal(out, "'/usr/lib/mailnoc/restore-mailbox' probe "
+	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice'");
+	/* mailbox.helper moves it. */
+	cfg.mailbox.helper = (char *)"/opt/mailnoc/restore-mailbox";
+	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
+	    &a, out, sizeof out, cause, sizeof cause), 0);
+	assert_int_equal(strncmp(out, "'/opt/mailnoc/restore-mailbox' probe ",
+	    37), 0);
+	cfg.mailbox.helper = NULL;
 
 	/* No dovecot_config: doveadm's default; sudo when configured. */
 	cfg_nodes[2].dovecot_config = NULL;
 	cfg.ssh.sudo = true;
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_int_equal(strncmp(out, "sudo -n sh -c 'doveadm user -- ", 31),
-	    0);
-	assert_non_null(strstr(out, "' mailnoc-probe - '/srv/backup' "
-	    "'alice'"));
-	assert_null(strstr(out, "-c \"$1\""));
+	assert_string_equal(out, "sudo -n '/usr/lib/mailnoc/restore-mailbox' "
+	    "probe - '/srv/backup' 'alice'");
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_RESTORE,
 	    &a, out, sizeof out, cause, sizeof cause), 0);
-	assert_non_null(strstr(out, "' mailnoc-restore - 'alice' "));
+	assert_non_null(strstr(out, "' restore - '/srv/backup' 'alice' "));
 	cfg.ssh.sudo = false;
 
 	/* Values that must never reach a shell. */
@@ -517,23 +513,16 @@ test_templates_more(void **state)
 	setup_lab(STATE_ACTIVE, true, STATE_STANDBY, true);
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2],
 	    MAILBOX_PROBE_RESTORE, &a, out, sizeof out, cause, sizeof cause), 0);
-	/* Single braces are the script's own, doubled in the template. */
-	assert_non_null(strstr(out, "k() { n=${1%%-*}${1#*-}; "));
-	assert_non_null(strstr(out, "' mailnoc-restore "
-	    "'/etc/dovecot/dovecot.conf' '/srv/backup' 'alice' '2026-02-07' "
-	    "'2026-03-07'"));
-	assert_non_null(strstr(out, " import -u \"$3\" -s "));
-	assert_null(strstr(out, " sync "));
+	assert_string_equal(out, "'/usr/lib/mailnoc/restore-mailbox' "
+	    "probe-restore '/etc/dovecot/dovecot.conf' '/srv/backup' 'alice' "
+	    "'2026-02-07' '2026-03-07'");
 	a.to = "2026-03-07'; reboot; '";
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2],
 	    MAILBOX_PROBE_RESTORE, &a, out, sizeof out, cause, sizeof cause), -1);
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
 	    &st, out, sizeof out, cause, sizeof cause), 0);
-	assert_int_equal(strncmp(out, "sh -c 'doveadm -c \"$1\" mailbox list -u "
-	    "\"$2\" \"$3*\" | ", 46), 0);
-	assert_non_null(strstr(out, " mailbox path -u \"$2\" \"$f\" "));
-	assert_non_null(strstr(out, "' mailnoc-status "
-	    "'/etc/dovecot/dovecot.conf' 'alice' 'Restored-2026-03-07-2'"));
+	assert_string_equal(out, "'/usr/lib/mailnoc/restore-mailbox' status "
+	    "'/etc/dovecot/dovecot.conf' 'alice' 'Restored-2026-03-07-2'");
 	st.folder = "INBOX";
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_STATUS,
 	    &st, out, sizeof out, cause, sizeof cause), -1);
@@ -549,7 +538,7 @@ test_templates_more(void **state)
 	    "'Restored-2026-03-07'");
 	assert_int_equal(mailbox_command(&cfg, &cfg_nodes[2], MAILBOX_PROBE,
 	    &st, out, sizeof out, cause, sizeof cause), 0);
-	assert_non_null(strstr(out, "' mailnoc-probe "));
+	assert_non_null(strstr(out, "restore-mailbox' probe "));
 	cfg.mailbox.templates[MAILBOX_STATUS] = NULL;
 	for (op = 0; op < MAILBOX_OP_COUNT; op++)
 		assert_string_equal(mailbox_op_name((enum mailbox_op)op),

@@ -127,12 +127,17 @@ test_postfix_lines(void **state)
 	free(text);
 }
 
+/* Where the package installs the restore script (mailbox.helper). */
+#define H "/usr/lib/mailnoc/restore-mailbox"
+
 static void
 test_mailbox_lines(void **state)
 {
 	struct mailbox_args a = { .user = "alice", .date = "2026-03-07",
 		.folder = "Restored-2026-03-07-2" };
 	char cause[256], cmd[SHELL_CMD_MAX], args[SHELL_CMD_MAX], *text;
+	struct mailbox_args b = { .user = "alice", .from = "2026-02-07",
+		.to = "2026-03-07" };
 	const char *only[] = { "mbx1" };
 
 	(void)state;
@@ -143,23 +148,34 @@ test_mailbox_lines(void **state)
 	assert_int_equal(mailbox_command(&cfg, &nodes[1], MAILBOX_RESTORE, &a,
 	    cmd, sizeof cmd, cause, sizeof cause), 0);
 	joined_args(cmd, args, sizeof args);
-	assert_true(line_matches(text, "/usr/bin/sh", args));
+	assert_true(line_matches(text, H, args));
 	/* Another backup root, or one more command: not allowed. */
 	nodes[1].backup_root = (char *)"/srv/other";
 	assert_int_equal(mailbox_command(&cfg, &nodes[1], MAILBOX_RESTORE, &a,
 	    cmd, sizeof cmd, cause, sizeof cause), 0);
 	joined_args(cmd, args, sizeof args);
-	assert_false(line_matches(text, "/usr/bin/sh", args));
+	assert_false(line_matches(text, H, args));
 	nodes[1].backup_root = (char *)"/srv/backup";
 	assert_int_equal(mailbox_command(&cfg, &nodes[1], MAILBOX_STATUS, &a,
 	    cmd, sizeof cmd, cause, sizeof cause), 0);
 	joined_args(cmd, args, sizeof args);
-	assert_true(line_matches(text, "/usr/bin/sh", args));
+	assert_true(line_matches(text, H, args));
 	strncat(args, "; id", sizeof args - strlen(args) - 1);
-	assert_false(line_matches(text, "/usr/bin/sh", args));
-	/* Longer than sudoers' regular expressions: a wildcard, escaped. */
-	assert_non_null(strstr(text, "/usr/bin/sh -c doveadm -c \"$1\" user "
-	    "-- \"$3\" >/dev/null || exit; cd \"$2\" || exit 3; k() { n\\=${1%%-\\*}"));
+	assert_false(line_matches(text, H, args));
+	/* The restore nobody confirms: the script and its argument shape. */
+	assert_int_equal(mailbox_command(&cfg, &nodes[1], MAILBOX_PROBE_RESTORE,
+	    &b, cmd, sizeof cmd, cause, sizeof cause), 0);
+	joined_args(cmd, args, sizeof args);
+	assert_true(line_matches(text, H, args));
+	assert_false(line_matches(text, H, "probe-restore "
+	    "/etc/dovecot/dovecot.conf /srv/backup alice /etc/shadow "
+	    "2026-02-07 2026-03-07"));
+	assert_false(line_matches(text, H, "probe-restore "
+	    "/etc/dovecot/dovecot.conf /srv/backup -x 2026-02-07 2026-03-07"));
+	/* No sudoers wildcard and no shell: every line a regular expression. */
+	assert_null(strstr(text, "/bin/sh"));
+	assert_null(strstr(text, "NOPASSWD: " H " -"));
+	assert_null(strstr(text, "NOPASSWD: " H " p"));
 	free(text);
 }
 

@@ -59,10 +59,10 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
-UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl test_format \
-	test_permit_csv \
+UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
+	test_duration test_format test_maillog test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
-	test_volume test_maillog
+	test_volume test_xalloc
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
@@ -70,7 +70,7 @@ UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
-	test_policy_copy test_policy_link test_policy_server test_agent_maillog
+	test_policy_copy test_policy_link test_policy_redis test_agent_maillog
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build
@@ -83,7 +83,7 @@ TOOLS  := $(patsubst tests/tools/%.c,%,$(wildcard tests/tools/*.c))
 
 .SECONDARY:
 .PHONY: all test check unit unit-san integration e2e bench install uninstall \
-	clean deps demo lab-up lab-down format tidy deb
+	clean deps demo lab-up lab-down tidy deb
 
 all: $(B)/mailnoc $(B)/mailnocd
 
@@ -277,9 +277,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/mailnoc.1 $(DESTDIR)$(MANDIR)/man8/mailnocd.8
 	rm -f $(DESTDIR)$(COMPDIR)/mailnoc
-
-format:
-	clang-format -i core/*.[ch] backends/*.[ch] tui/*.[ch] agent/*.[ch] tests/unit/*.c
 
 tidy:
 	clang-tidy $(CORE_SRC) $(TUI_SRC) $(AGENT_SRC) -- $(BASEFLAGS) -I.

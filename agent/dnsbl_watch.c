@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "agent/thread.h"
 #include "backends/dns.h"
 #include "backends/redis.h"
 #include "core/clock.h"
@@ -427,8 +428,6 @@ int
 dnsbl_watch_start(struct dnsbl_watch *w, const struct config *cfg,
     const struct config_node *node, bool verbose, char *cause, size_t len)
 {
-	pthread_condattr_t ca;
-	sigset_t all, old;
 	int rc;
 
 	memset(w, 0, sizeof *w);
@@ -437,15 +436,8 @@ dnsbl_watch_start(struct dnsbl_watch *w, const struct config *cfg,
 	w->verbose = verbose;
 	w->poll_ms = DNSBL_WATCH_POLL_MS;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	/* Signals are for the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, dnsbl_watch_loop, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	thread_cond_init(&w->cond);
+	rc = thread_start(&w->thread, dnsbl_watch_loop, w);
 	if (rc != 0) {
 		snprintf(cause, len, "cannot start the block-list watch: %s",
 		    strerror(rc));

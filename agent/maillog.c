@@ -17,6 +17,7 @@
 
 #include "agent/log.h"
 #include "agent/probe.h"
+#include "agent/thread.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/clock.h"
@@ -1043,7 +1044,6 @@ maillog_start(const struct config *cfg, const struct config_node *node,
 {
 	struct maillog_follower *f = xcalloc(1, sizeof *f);
 	struct maillog_limits lim;
-	pthread_condattr_t ca;
 	int rc;
 
 	f->cfg = cfg;
@@ -1065,11 +1065,8 @@ maillog_start(const struct config *cfg, const struct config_node *node,
 	maillog_tally_init(&f->tally, node->name, &lim, agency_of, group_of,
 	    f);
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if ((rc = pthread_create(&f->thread, NULL, follow, f)) != 0) {
+	thread_cond_init(&f->cond);
+	if ((rc = thread_start(&f->thread, follow, f)) != 0) {
 		snprintf(cause, causelen, "cannot start the mail log follower: "
 		    "%s", strerror(rc));
 		maillog_tally_free(&f->tally);

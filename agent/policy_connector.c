@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/thread.h"
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
@@ -155,8 +156,6 @@ policy_connector_start(const struct config *cfg, const char *script,
     char *cause, size_t causelen)
 {
 	struct policy_connector	*pc;
-	pthread_condattr_t	 ca;
-	sigset_t		 all, old;
 	int			 rc;
 
 	pc = xcalloc(1, sizeof *pc);
@@ -171,14 +170,8 @@ policy_connector_start(const struct config *cfg, const char *script,
 		return NULL;
 	}
 	pthread_mutex_init(&pc->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pc->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&pc->thread, NULL, connector_run, pc);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	thread_cond_init(&pc->cond);
+	rc = thread_start(&pc->thread, connector_run, pc);
 	if (rc != 0) {
 		snprintf(cause, causelen, "cannot start the redis connector: "
 		    "%s", strerror(rc));

@@ -20,7 +20,7 @@
 /*
  * Key names inside the script come from keys.h where they are plain
  * strings; "agency:" and "vol:m:" are the fixed parts of KEY_AGENCY and
- * KEY_VOL_MINUTE (tests/unit/test_policy_server.c checks they agree).
+ * KEY_VOL_MINUTE (tests/unit/test_policy_redis.c checks they agree).
  *
  * The script declares no keys: Redis assumes a script reads and writes
  * every key given to EVALSHA, so an agent's ACL user (which may only read

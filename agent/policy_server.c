@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 #include "agent/policy_peers.h"
 #include "agent/policy_redis.h"
 #include "agent/policy_rules.h"
+#include "agent/thread.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 
@@ -184,47 +186,56 @@ listen_error(char *cause, size_t causelen, const char *addr, const char *what)
 	return -1;
 }
 
+/* epoll_ctl on fd for `events`, the event's data the pointer `ptr`. */
+static int
+server_watch(struct policy_server *ps, int op, int fd, uint32_t events,
+    void *ptr)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(ps->ep, op, fd, &ev);
+}
+
 static int
 listen_tcp(const struct config_listen *a, char *cause, size_t causelen)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	int			fd, on = 1, family;
+	struct addrinfo	hints, *ai;
+	char		port[8];
+	int		fd, on = 1, rc;
 
-	memset(&ss, 0, sizeof ss);
-	if (strchr(a->host, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		family = AF_INET6;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)a->port);
-		inet_pton(AF_INET6, a->host, &s6->sin6_addr);
-		len = sizeof *s6;
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		family = AF_INET;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)a->port);
-		inet_pton(AF_INET, a->host, &s4->sin_addr);
-		len = sizeof *s4;
+	/* The address is numeric (config_listen_parse): no lookup here. */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	snprintf(port, sizeof port, "%d", a->port);
+	if ((rc = getaddrinfo(a->host, port, &hints, &ai)) != 0) {
+		snprintf(cause, causelen, "cannot listen on '%s': %s", a->text,
+		    gai_strerror(rc));
+		return -1;
 	}
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return listen_error(cause, causelen, a->text, "socket");
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		listen_error(cause, causelen, a->text, "socket");
+		freeaddrinfo(ai);
+		return -1;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (family == AF_INET6)
+	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		listen_error(cause, causelen, a->text, "bind");
 		close(fd);
-		return -1;
-	}
-	if (listen(fd, 1024) == -1) {
+		fd = -1;
+	} else if (listen(fd, 1024) == -1) {
 		listen_error(cause, causelen, a->text, "listen");
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	freeaddrinfo(ai);
 	return fd;
 }
 
@@ -377,7 +388,6 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 {
 	const struct config_policy	*p = &node->policy;
 	struct policy_server		*ps;
-	struct epoll_event		 ev;
 	size_t				 i;
 
 	ps = xcalloc(1, sizeof *ps);
@@ -406,14 +416,11 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 		server_free(ps);
 		return NULL;
 	}
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN;
 	{
 		static enum kind wake_kind = K_WAKE;
 
-		ev.data.ptr = &wake_kind;
+		server_watch(ps, EPOLL_CTL_ADD, ps->wake, EPOLLIN, &wake_kind);
 	}
-	epoll_ctl(ps->ep, EPOLL_CTL_ADD, ps->wake, &ev);
 	for (i = 0; i < p->nlisten; i++) {
 		const struct config_listen	*a = &p->listen[i];
 		struct listener			*l = &ps->ls[i];
@@ -428,9 +435,7 @@ policy_server_open(const struct config *cfg, const struct config_node *node,
 			return NULL;
 		}
 		l->unlink_at_stop = a->path != NULL;
-		ev.events = EPOLLIN;
-		ev.data.ptr = l;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1) {
+		if (server_watch(ps, EPOLL_CTL_ADD, l->fd, EPOLLIN, l) == -1) {
 			listen_error(cause, causelen, a->text, "epoll_ctl");
 			server_free(ps);
 			return NULL;
@@ -454,7 +459,6 @@ conn_touch(struct policy_server *ps, struct conn *c)
 static void
 conn_events(struct policy_server *ps, struct conn *c)
 {
-	struct epoll_event	ev;
 	uint32_t		want = 0;
 
 	if (!c->eof && !c->dead && c->inlen < INBUF &&
@@ -464,10 +468,7 @@ conn_events(struct policy_server *ps, struct conn *c)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
-	memset(&ev, 0, sizeof ev);
-	ev.events = want;
-	ev.data.ptr = c;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+	if (server_watch(ps, EPOLL_CTL_MOD, c->fd, want, c) == 0)
 		c->events = want;
 }
 
@@ -539,7 +540,6 @@ listener_pause(struct policy_server *ps, struct listener *l, int err)
 static void
 listeners_resume(struct policy_server *ps, long long now)
 {
-	struct epoll_event	ev;
 	size_t			i;
 
 	for (i = 0; i < ps->nls; i++) {
@@ -547,14 +547,29 @@ listeners_resume(struct policy_server *ps, long long now)
 
 		if (!l->paused || now < l->resume_at)
 			continue;
-		memset(&ev, 0, sizeof ev);
-		ev.events = EPOLLIN;
-		ev.data.ptr = l;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, l->fd, &ev) == 0)
+		if (server_watch(ps, EPOLL_CTL_ADD, l->fd, EPOLLIN, l) == 0)
 			l->paused = false;
 		else
 			l->resume_at = now + POLICY_SERVER_PAUSE_MS;
 	}
+}
+
+/*
+ * Whether a refused peer is logged now (a line a minute at most, in `rl`):
+ * then `text` names the peer and `more` says how many went unlogged.
+ */
+static bool
+server_refusal_due(struct ratelog *rl, const unsigned char *peer, char *text,
+    size_t textlen, char *more, size_t morelen)
+{
+	unsigned long long	quiet;
+
+	if (!ratelog_due(rl, clock_mono_ms(), &quiet))
+		return false;
+	policy_peer_text(peer, text, textlen);
+	more[0] = '\0';
+	ratelog_more(quiet, more, morelen);
+	return true;
 }
 
 /* A TCP peer not on the allow-list: closed at once. */
@@ -562,41 +577,33 @@ static void
 server_deny(struct policy_server *ps, struct listener *l,
     const unsigned char *peer)
 {
-	long long		now = clock_mono_ms();
-	unsigned long long	quiet;
-	char			text[INET6_ADDRSTRLEN], more[80];
+	char	text[INET6_ADDRSTRLEN], more[80];
 
 	ps->denied++;
-	if (!ratelog_due(&ps->denied_log, now, &quiet))
-		return;
-	policy_peer_text(peer, text, sizeof text);
-	log_msg("policy: refused a connection from %s on %s: not on the "
-	    "allow-list (policy.allow)%s", text, l->addr->text,
-	    ratelog_more(quiet, more, sizeof more));
+	if (server_refusal_due(&ps->denied_log, peer, text, sizeof text, more,
+	    sizeof more))
+		log_msg("policy: refused a connection from %s on %s: not on "
+		    "the allow-list (policy.allow)%s", text, l->addr->text,
+		    more);
 }
 
 /* A TCP peer at max_clients_per_peer: closed at once. */
 static void
 server_peer_full(struct policy_server *ps, const unsigned char *peer)
 {
-	long long		now = clock_mono_ms();
-	unsigned long long	quiet;
-	char			text[INET6_ADDRSTRLEN], more[80];
+	char	text[INET6_ADDRSTRLEN], more[80];
 
 	ps->peer_refused++;
-	if (!ratelog_due(&ps->peer_log, now, &quiet))
-		return;
-	policy_peer_text(peer, text, sizeof text);
-	log_msg("policy: %s holds %d connections, the limit "
-	    "(max_clients_per_peer): refusing more from it%s", text,
-	    policy_peers_count(&ps->peers, peer),
-	    ratelog_more(quiet, more, sizeof more));
+	if (server_refusal_due(&ps->peer_log, peer, text, sizeof text, more,
+	    sizeof more))
+		log_msg("policy: %s holds %d connections, the limit "
+		    "(max_clients_per_peer): refusing more from it%s", text,
+		    policy_peers_count(&ps->peers, peer), more);
 }
 
 static void
 server_accept(struct policy_server *ps, struct listener *l)
 {
-	struct epoll_event	ev;
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 	unsigned char		peer[POLICY_PEER_LEN] = { 0 };
@@ -657,10 +664,7 @@ server_accept(struct policy_server *ps, struct listener *l)
 		c->progress_at = c->busy_since = clock_mono_ms();
 		c->busy = true;
 		policy_reader_init(&c->reader);
-		memset(&ev, 0, sizeof ev);
-		ev.events = EPOLLIN;
-		ev.data.ptr = c;
-		if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		if (server_watch(ps, EPOLL_CTL_ADD, fd, EPOLLIN, c) == -1) {
 			log_msg("policy: epoll_ctl: %s", strerror(errno));
 			if (tcp)
 				policy_peers_remove(&ps->peers, peer);
@@ -911,7 +915,6 @@ server_link(struct policy_server *ps)
 {
 	static enum kind	 redis_kind = K_REDIS;
 	struct policy_link	 link;
-	struct epoll_event	 ev;
 	char			 cause[256];
 
 	if (!policy_connector_take(ps->pc, &link, cause, sizeof cause)) {
@@ -921,11 +924,8 @@ server_link(struct policy_server *ps)
 	}
 	policy_redis_adopt(&ps->pr, &link);
 	atomic_store(&ps->pub_redis_up, true);
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN | EPOLLRDHUP;
-	ev.data.ptr = &redis_kind;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
-	    &ev) == -1)
+	if (server_watch(ps, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
+	    EPOLLIN | EPOLLRDHUP, &redis_kind) == -1)
 		log_msg("policy: epoll_ctl: %s", strerror(errno));
 	outage_end(ps);
 }
@@ -1338,9 +1338,7 @@ server_run(void *arg)
 int
 policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 {
-	struct epoll_event	 ev;
 	static enum kind	 link_kind = K_LINK;
-	sigset_t		 all, old;
 	char			 allowed[512];
 	bool			 tcp;
 	int			 rc;
@@ -1354,19 +1352,13 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 	    (ps->pk = policy_copier_start(ps->cfg, ps->node, cause,
 	    causelen)) == NULL)
 		return -1;
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN;
-	ev.data.ptr = &link_kind;
-	if (epoll_ctl(ps->ep, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
-	    &ev) == -1) {
+	if (server_watch(ps, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
+	    EPOLLIN, &link_kind) == -1) {
 		snprintf(cause, causelen, "cannot start the policy service: "
 		    "%s", strerror(errno));
 		return -1;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&ps->thread, NULL, server_run, ps);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&ps->thread, server_run, ps);
 	if (rc != 0) {
 		snprintf(cause, causelen, "cannot start the policy service: "
 		    "%s", strerror(rc));

@@ -12,6 +12,20 @@
 
 #include "agent/exec.h"
 
+/*
+ * Copies the n bytes at s into out as a string. Returns 0, or -1 when there
+ * are none or they do not fit in len.
+ */
+static int
+probe_copy(char *out, size_t len, const char *s, size_t n)
+{
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
 int
 probe_load(const char *path, char *buf, size_t len)
 {
@@ -28,12 +42,9 @@ probe_load(const char *path, char *buf, size_t len)
 		return -1;
 	text[got] = '\0';
 	n = strspn(text, "0123456789.");
-	if (n == 0 || n >= len || text[0] == '.' ||
-	    (text[n] != ' ' && text[n] != '\n'))
+	if (text[0] == '.' || (text[n] != ' ' && text[n] != '\n'))
 		return -1;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	return 0;
+	return probe_copy(buf, len, text, n);
 }
 
 int
@@ -130,11 +141,7 @@ probe_mail_root(const char *location, char *out, size_t len)
 	n = (size_t)(end - p);
 	while (n > 1 && p[n - 1] == '/')
 		n--;
-	if (n == 0 || n >= len)
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
+	return probe_copy(out, len, p, n);
 }
 
 void
@@ -175,6 +182,18 @@ probe_trim(char *s)
 	s[end - start] = '\0';
 }
 
+/* Runs a program that prints one value; out gets it, trimmed. */
+static int
+probe_value(char *const argv[], char *out, size_t len, char *cause,
+    size_t causelen)
+{
+	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
+	    causelen) == -1)
+		return -1;
+	probe_trim(out);
+	return 0;
+}
+
 int
 probe_postconf(const char *config_dir, const char *param, char *out,
     size_t len, char *cause, size_t causelen)
@@ -183,11 +202,7 @@ probe_postconf(const char *config_dir, const char *param, char *out,
 
 	argv[2] = (char *)config_dir;
 	argv[4] = (char *)param;
-	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
-	    causelen) == -1)
-		return -1;
-	probe_trim(out);
-	return 0;
+	return probe_value(argv, out, len, cause, causelen);
 }
 
 int
@@ -203,11 +218,7 @@ probe_doveconf(const char *config, const char *param, char *out, size_t len,
 		argv[4] = (char *)param;
 	} else
 		argv[2] = (char *)param;
-	if (exec_capture(argv, PROBE_TIMEOUT_MS, out, len, cause,
-	    causelen) == -1)
-		return -1;
-	probe_trim(out);
-	return 0;
+	return probe_value(argv, out, len, cause, causelen);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "agent/thread.h"
 #include "core/clock.h"
 
 static void
@@ -85,8 +86,6 @@ int
 queue_watch_start(struct queue_watch *w, const char *queue_dir,
     int period_ms, char *cause, size_t causelen)
 {
-	pthread_condattr_t ca;
-	sigset_t all, old;
 	int rc;
 
 	memset(w, 0, sizeof *w);
@@ -94,16 +93,9 @@ queue_watch_start(struct queue_watch *w, const char *queue_dir,
 		return -1;
 	w->period_ms = period_ms;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	thread_cond_init(&w->cond);
 
-	/* Signals are for the main thread: the scanner blocks them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, queue_watch_loop, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&w->thread, queue_watch_loop, w);
 	if (rc != 0) {
 		snprintf(cause, causelen, "cannot start the queue scanner: %s",
 		    strerror(rc));

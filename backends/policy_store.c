@@ -217,8 +217,7 @@ store_append(struct redis *r, size_t *n, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (redisvAppendCommand(r->ctx, fmt, ap) != REDIS_OK) {
-		fprintf(stderr, "mailnoc: out of memory queuing a command\n");
-		abort();
+		xfatal("out of memory queuing a command");
 	}
 	va_end(ap);
 	(*n)++;
@@ -228,15 +227,15 @@ static void
 store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 {
 	if (redisAppendCommandArgv(r->ctx, argc, argv, NULL) != REDIS_OK) {
-		fprintf(stderr, "mailnoc: out of memory queuing a command\n");
-		abort();
+		xfatal("out of memory queuing a command");
 	}
 	(*n)++;
 }
 
 /*
  * Queues the INCR of policy:version inside a MULTI that changes blocks,
- * permits or agencies: the agents reload their copy when it moves.
+ * permits or agencies: the agents reload their copy when it moves
+ * (agent/policy_copier.c).
  */
 static void
 store_bump(struct redis *r, size_t *n)
@@ -245,6 +244,33 @@ store_bump(struct redis *r, size_t *n)
 
 	redis_key(r->cfg, key, sizeof key, "%s", KEY_POLICY_VERSION);
 	store_append(r, n, "INCR %s", key);
+}
+
+/*
+ * Ends the transaction queued since MULTI (n commands so far) with the
+ * INCR of policy:version and EXEC,
+ * sends it and checks the replies. Returns 0, or -1 with `cause` "head:
+ * why"; when a WATCHed key changed, why is `changed` (NULL: a failure like
+ * any other).
+ */
+static int
+store_exec(struct redis *r, size_t n, const char *head, const char *changed,
+    char *cause, size_t len)
+{
+	redisReply **rep;
+	int rc;
+
+	store_bump(r, &n);
+	store_append(r, &n, "EXEC");
+	if ((rep = store_read(r, n)) == NULL)
+		return store_redis_fail(r, cause, len, head);
+	rc = store_tx_check(r, rep, n);
+	store_free_replies(rep, n);
+	if (rc == 1 && changed != NULL)
+		return store_refuse(r, cause, len, "%s: %s", head, changed);
+	if (rc != 0)
+		return store_redis_fail(r, cause, len, head);
+	return 0;
 }
 
 static const char *
@@ -331,19 +357,50 @@ store_block_detail(char *buf, size_t len, const char *type,
 		    b->reason);
 }
 
+/* The keys a change of one block touches. */
+struct store_block_keys {
+	char	block[STORE_KEY_MAX];	/* the block's hash */
+	char	blocks[STORE_KEY_MAX];	/* the index, by end */
+	char	events[STORE_KEY_MAX];
+	char	permit[STORE_KEY_MAX];	/* whose agency the IP is */
+};
+
+static void
+store_block_keys(struct redis *r, const char *canon,
+    struct store_block_keys *k)
+{
+	redis_key(r->cfg, k->block, sizeof k->block, KEY_BLOCK, canon);
+	redis_key(r->cfg, k->blocks, sizeof k->blocks, KEY_BLOCKS);
+	redis_key(r->cfg, k->events, sizeof k->events, KEY_EVENTS);
+	redis_key(r->cfg, k->permit, sizeof k->permit, KEY_PERMIT);
+}
+
+/*
+ * Queues what every change of a block ends with: the index forgets the
+ * blocks that ended (listing never writes), and the event `what`.
+ */
+static void
+store_block_event(struct redis *r, size_t *n, const struct store_block_keys *k,
+    const char *what, long long now, const char *detail)
+{
+	store_append(r, n, "ZREMRANGEBYSCORE %s (0 %lld", k->blocks, now);
+	store_append(r, n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
+	    " %lld " EV_DETAIL " %s", k->events, EVENTS_MAXLEN, what, now,
+	    detail);
+}
+
 int
 store_block(struct redis *r, const char *ip, const char *reason,
     const char *who, long long now, long long until, bool extend,
     struct block_entry *out, char *cause, size_t len)
 {
 	const char *what = extend ? "extend" : "block", *why;
-	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], blocks[STORE_KEY_MAX],
-	    events[STORE_KEY_MAX], permit[STORE_KEY_MAX], detail[600],
-	    head[96];
+	struct store_block_keys k;
+	char canon[STORE_IP_MAX], detail[600], head[96];
 	struct block_entry cur, e;
 	redisReply **rep;
-	size_t n = 0, first;
-	int found, rc;
+	size_t n = 0;
+	int found;
 
 	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot %s '%s': %s", what,
@@ -361,16 +418,13 @@ store_block(struct redis *r, const char *ip, const char *reason,
 		    "future", head);
 	if (redis_ensure(r) == -1)
 		return store_redis_fail(r, cause, len, head);
-	redis_key(r->cfg, key, sizeof key, KEY_BLOCK, canon);
-	redis_key(r->cfg, blocks, sizeof blocks, KEY_BLOCKS);
-	redis_key(r->cfg, events, sizeof events, KEY_EVENTS);
-	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
+	store_block_keys(r, canon, &k);
 
 	/* Round trip 1: the block as it is, and the IP's agency. */
 	if (extend)
-		store_append(r, &n, "WATCH %s", key);
-	store_append(r, &n, "HMGET %s " BLOCK_HMGET, key);
-	store_append(r, &n, "HGET %s %s", permit, canon);
+		store_append(r, &n, "WATCH %s", k.block);
+	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
+	store_append(r, &n, "HGET %s %s", k.permit, canon);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
 	if (store_reply_errors(r, rep, n) == -1) {
@@ -404,34 +458,23 @@ store_block(struct redis *r, const char *ip, const char *reason,
 	store_block_detail(detail, sizeof detail, what, &e, who);
 
 	/* Round trip 2: the hash, its expiry, the index and the event. */
-	first = n = 0;
+	n = 0;
 	store_append(r, &n, "MULTI");
 	if (!extend)
-		store_append(r, &n, "DEL %s", key);
+		store_append(r, &n, "DEL %s", k.block);
 	/* Every field, so that a block expiring meanwhile comes back whole. */
 	store_append(r, &n, "HSET %s " BF_REASON " %s " BF_WHO " %s " BF_SINCE
-	    " %lld " BF_UNTIL " %lld", key, e.reason, e.who, e.since, e.until);
+	    " %lld " BF_UNTIL " %lld", k.block, e.reason, e.who, e.since,
+	    e.until);
 	if (until != 0)
-		store_append(r, &n, "EXPIREAT %s %lld", key, until);
+		store_append(r, &n, "EXPIREAT %s %lld", k.block, until);
 	else
-		store_append(r, &n, "PERSIST %s", key);
-	store_append(r, &n, "ZADD %s %lld %s", blocks, until, canon);
-	/* The index forgets blocks that ended (listing never writes). */
-	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
-	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " %s " EV_AT
-	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, what, now, detail);
-	store_bump(r, &n);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep + first, n - first);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: the block changed "
-		    "meanwhile (it expired or was lifted); nothing was changed",
-		    head);
+		store_append(r, &n, "PERSIST %s", k.block);
+	store_append(r, &n, "ZADD %s %lld %s", k.blocks, until, canon);
+	store_block_event(r, &n, &k, what, now, detail);
+	if (store_exec(r, n, head, "the block changed meanwhile (it expired "
+	    "or was lifted); nothing was changed", cause, len) == -1)
+		return -1;
 	if (out != NULL)
 		*out = e;
 	return 0;
@@ -441,14 +484,13 @@ int
 store_unblock(struct redis *r, const char *ip, const char *who,
     long long now, struct block_entry *was, char *cause, size_t len)
 {
-	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], blocks[STORE_KEY_MAX],
-	    events[STORE_KEY_MAX], permit[STORE_KEY_MAX], detail[600],
-	    head[96];
+	struct store_block_keys k;
+	char canon[STORE_IP_MAX], detail[600], head[96];
 	struct block_entry cur;
 	redisReply **rep;
 	const char *why;
 	size_t n = 0;
-	int found, indexed, rc;
+	int found, indexed;
 
 	if ((why = validate_ip_canon(ip, canon, sizeof canon)) != NULL)
 		return store_refuse(r, cause, len, "cannot unblock '%s': %s",
@@ -459,15 +501,12 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 		    "known", head);
 	if (redis_ensure(r) == -1)
 		return store_redis_fail(r, cause, len, head);
-	redis_key(r->cfg, key, sizeof key, KEY_BLOCK, canon);
-	redis_key(r->cfg, blocks, sizeof blocks, KEY_BLOCKS);
-	redis_key(r->cfg, events, sizeof events, KEY_EVENTS);
-	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
+	store_block_keys(r, canon, &k);
 
-	store_append(r, &n, "WATCH %s", key);
-	store_append(r, &n, "HMGET %s " BLOCK_HMGET, key);
-	store_append(r, &n, "HGET %s %s", permit, canon);
-	store_append(r, &n, "ZSCORE %s %s", blocks, canon);
+	store_append(r, &n, "WATCH %s", k.block);
+	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
+	store_append(r, &n, "HGET %s %s", k.permit, canon);
+	store_append(r, &n, "ZSCORE %s %s", k.blocks, canon);
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
 	if (store_reply_errors(r, rep, n) == -1) {
@@ -483,7 +522,7 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 		store_unwatch(r);
 		/* An expired block's index entry: clean it (a reader may not). */
 		if (indexed) {
-			redisReply *z = redis_command(r, "ZREM %s %s", blocks,
+			redisReply *z = redis_command(r, "ZREM %s %s", k.blocks,
 			    canon);
 
 			if (z != NULL)
@@ -495,22 +534,12 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_block_detail(detail, sizeof detail, "unblock", &cur, who);
 	n = 0;
 	store_append(r, &n, "MULTI");
-	store_append(r, &n, "DEL %s", key);
-	store_append(r, &n, "ZREM %s %s", blocks, canon);
-	store_append(r, &n, "ZREMRANGEBYSCORE %s (0 %lld", blocks, now);
-	store_append(r, &n, "XADD %s MAXLEN ~ %d * " EV_TYPE " unblock " EV_AT
-	    " %lld " EV_DETAIL " %s", events, EVENTS_MAXLEN, now, detail);
-	store_bump(r, &n);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: the block changed "
-		    "meanwhile; look again with 'blocks'", head);
+	store_append(r, &n, "DEL %s", k.block);
+	store_append(r, &n, "ZREM %s %s", k.blocks, canon);
+	store_block_event(r, &n, &k, "unblock", now, detail);
+	if (store_exec(r, n, head, "the block changed meanwhile; look again "
+	    "with 'blocks'", cause, len) == -1)
+		return -1;
 	if (was != NULL)
 		*was = cur;
 	return 1;
@@ -866,7 +895,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
     char *cause, size_t len)
 {
 	char canon[STORE_IP_MAX], key[STORE_KEY_MAX], head[96], why2[160];
-	redisReply **rep, *x;
+	redisReply *x;
 	const char *why;
 	size_t n = 0;
 	int rc;
@@ -891,15 +920,7 @@ store_permit_add(struct redis *r, const char *ip, const char *agency,
 		    "exist; add it with 'agency add'", head, agency);
 	store_append(r, &n, "MULTI");
 	store_permit_queue(r, &n, canon, agency, app, expected, who, now);
-	store_bump(r, &n);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc != 0)
-		return store_redis_fail(r, cause, len, head);
-	return 0;
+	return store_exec(r, n, head, NULL, cause, len);
 }
 
 int
@@ -994,97 +1015,163 @@ store_watch_agencies(struct redis *r, const char *const *ids, size_t n)
 	return 0;
 }
 
-int
-store_permit_import_counted(struct redis *r, const struct permit_row *rows,
-    size_t n, const char *who, long long now, size_t *added,
-    size_t *replaced, char *cause, size_t len)
+/*
+ * Checks every row, its IP made canonical into ips[i] and its agency put in
+ * ids[i]. Returns 0, or -1 with `cause` naming the line.
+ */
+static int
+store_import_rows(struct redis *r, const struct permit_row *rows, size_t n,
+    const char *who, char (*ips)[STORE_IP_MAX], const char **ids,
+    const char *head, char *cause, size_t len)
 {
-	static const char head[] = "cannot import the permits";
-	char canon[STORE_IP_MAX], permit[STORE_KEY_MAX], why2[160];
-	char (*ips)[STORE_IP_MAX] = NULL;
-	const char **ids = NULL, **argv = NULL, *why;
-	size_t i, nids = 0, q = 0, nadd = 0, nrep = 0;
-	redisReply **rep = NULL, *cur = NULL;
-	bool *exists = NULL, watching = false;
-	int rc = -1;
+	char why2[160];
+	const char *why;
+	size_t i;
 
-	if (n == 0)
-		return store_refuse(r, cause, len, "%s: there are none", head);
-	ips = xcalloc(n, sizeof *ips);
-	ids = xcalloc(n, sizeof *ids);
 	for (i = 0; i < n; i++) {
 		const struct permit_row *w = &rows[i];
 
-		if ((why = validate_ip_canon(w->ip, ips[i], sizeof ips[i])) != NULL) {
-			store_refuse(r, cause, len, "%s: line %d: ip '%s': %s",
-			    head, w->line, w->ip, why);
-			goto out;
-		}
+		if ((why = validate_ip_canon(w->ip, ips[i],
+		    sizeof ips[i])) != NULL)
+			return store_refuse(r, cause, len, "%s: line %d: ip "
+			    "'%s': %s", head, w->line, w->ip, why);
 		if ((why = store_permit_check(w->agency, w->app, w->expected,
-		    who, why2, sizeof why2)) != NULL) {
-			store_refuse(r, cause, len, "%s: line %d: %s", head,
-			    w->line, why);
-			goto out;
-		}
+		    who, why2, sizeof why2)) != NULL)
+			return store_refuse(r, cause, len, "%s: line %d: %s",
+			    head, w->line, why);
 		ids[i] = w->agency;
 	}
-	/* Distinct agencies, and no IP twice (the CSV reader says which). */
+	return 0;
+}
+
+/* Sorts ids and keeps each once, in front; returns how many there are. */
+static size_t
+store_distinct(const char **ids, size_t n)
+{
+	size_t i, nids = 0;
+
 	qsort(ids, n, sizeof *ids, store_str_cmp);
 	for (i = 0; i < n; i++) {
 		if (nids == 0 || strcmp(ids[nids - 1], ids[i]) != 0)
 			ids[nids++] = ids[i];
 	}
-	{
-		const char **sorted = xcalloc(n, sizeof *sorted);
+	return nids;
+}
 
-		for (i = 0; i < n; i++)
-			sorted[i] = ips[i];
-		qsort(sorted, n, sizeof *sorted, store_str_cmp);
-		for (i = 1; i < n && strcmp(sorted[i - 1], sorted[i]) != 0; i++)
-			;
-		if (i < n) {
-			snprintf(canon, sizeof canon, "%s", sorted[i]);
-			free(sorted);
-			store_refuse(r, cause, len, "%s: ip %s is given twice",
-			    head, canon);
-			goto out;
-		}
-		free(sorted);
-	}
-	/* An agency removed between this check and EXEC aborts the import. */
-	if (store_watch_agencies(r, ids, nids) == -1) {
-		store_redis_fail(r, cause, len, head);
-		goto out;
-	}
-	watching = true;
+/* Copies an IP given twice into `twice` and returns true, or false. */
+static bool
+store_ip_twice(char (*ips)[STORE_IP_MAX], size_t n, char *twice, size_t size)
+{
+	const char **sorted = xcalloc(n, sizeof *sorted);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sorted[i] = ips[i];
+	qsort(sorted, n, sizeof *sorted, store_str_cmp);
+	for (i = 1; i < n && strcmp(sorted[i - 1], sorted[i]) != 0; i++)
+		;
+	if (i < n)
+		snprintf(twice, size, "%s", sorted[i]);
+	free(sorted);
+	return i < n;
+}
+
+/*
+ * WATCHes the agencies, so that one removed before EXEC aborts the import,
+ * and checks that each exists. Returns 0 (watching), or -1 with `cause`
+ * (not watching).
+ */
+static int
+store_import_agencies(struct redis *r, const char **ids, size_t nids,
+    const char *head, char *cause, size_t len)
+{
+	bool *exists;
+	size_t i;
+	int rc = 0;
+
+	if (store_watch_agencies(r, ids, nids) == -1)
+		return store_redis_fail(r, cause, len, head);
 	exists = xcalloc(nids, sizeof *exists);
 	if (store_agencies_exist(r, ids, nids, exists, cause, len) == -1)
-		goto out;
-	for (i = 0; i < nids; i++) {
-		if (!exists[i]) {
-			store_refuse(r, cause, len, "%s: agency '%s' does not "
-			    "exist; add it with 'agency add'", head, ids[i]);
-			goto out;
-		}
+		rc = -1;
+	for (i = 0; rc == 0 && i < nids; i++) {
+		if (!exists[i])
+			rc = store_refuse(r, cause, len, "%s: agency '%s' does "
+			    "not exist; add it with 'agency add'", head, ids[i]);
 	}
-	/* Which IPs have a permit already, for the report. */
+	free(exists);
+	if (rc == -1)
+		store_unwatch(r);
+	return rc;
+}
+
+/*
+ * Counts the IPs that have a permit already (*nrep) and the others (*nadd),
+ * for the report. Returns 0, or -1 with `cause`.
+ */
+static int
+store_import_count(struct redis *r, char (*ips)[STORE_IP_MAX], size_t n,
+    size_t *nadd, size_t *nrep, const char *head, char *cause, size_t len)
+{
+	char permit[STORE_KEY_MAX];
+	const char **argv;
+	redisReply *cur;
+	size_t i;
+
 	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
 	argv = xcalloc(n + 2, sizeof *argv);
 	argv[0] = "HMGET";
 	argv[1] = permit;
 	for (i = 0; i < n; i++)
 		argv[i + 2] = ips[i];
-	if ((cur = redis_commandv(r, (int)n + 2, argv, NULL)) == NULL) {
-		store_redis_fail(r, cause, len, head);
-		goto out;
-	}
+	cur = redis_commandv(r, (int)n + 2, argv, NULL);
+	free(argv);
+	if (cur == NULL)
+		return store_redis_fail(r, cause, len, head);
 	for (i = 0; i < n; i++) {
 		if (cur->type == REDIS_REPLY_ARRAY && i < cur->elements &&
 		    store_str(cur->element[i]) != NULL)
-			nrep++;
+			(*nrep)++;
 		else
-			nadd++;
+			(*nadd)++;
 	}
+	freeReplyObject(cur);
+	return 0;
+}
+
+int
+store_permit_import_counted(struct redis *r, const struct permit_row *rows,
+    size_t n, const char *who, long long now, size_t *added,
+    size_t *replaced, char *cause, size_t len)
+{
+	static const char head[] = "cannot import the permits";
+	char (*ips)[STORE_IP_MAX] = NULL, twice[STORE_IP_MAX];
+	const char **ids = NULL;
+	size_t i, nids, q = 0, nadd = 0, nrep = 0;
+	redisReply **rep = NULL;
+	bool watching = false;
+	int rc = -1;
+
+	if (n == 0)
+		return store_refuse(r, cause, len, "%s: there are none", head);
+	ips = xcalloc(n, sizeof *ips);
+	ids = xcalloc(n, sizeof *ids);
+	if (store_import_rows(r, rows, n, who, ips, ids, head, cause,
+	    len) == -1)
+		goto out;
+	/* Distinct agencies, and no IP twice (the CSV reader says which). */
+	nids = store_distinct(ids, n);
+	if (store_ip_twice(ips, n, twice, sizeof twice)) {
+		store_refuse(r, cause, len, "%s: ip %s is given twice", head,
+		    twice);
+		goto out;
+	}
+	if (store_import_agencies(r, ids, nids, head, cause, len) == -1)
+		goto out;
+	watching = true;
+	if (store_import_count(r, ips, n, &nadd, &nrep, head, cause,
+	    len) == -1)
+		goto out;
 	store_append(r, &q, "MULTI");
 	for (i = 0; i < n; i++)
 		store_permit_queue(r, &q, ips[i], rows[i].agency, rows[i].app,
@@ -1117,10 +1204,6 @@ out:
 		store_unwatch(r);
 	if (rep != NULL)
 		store_free_replies(rep, q);
-	if (cur != NULL)
-		freeReplyObject(cur);
-	free(argv);
-	free(exists);
 	free(ids);
 	free(ips);
 	return rc;
@@ -1197,7 +1280,7 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 	redisReply **rep;
 	const char *why;
 	size_t n = 0;
-	int exists, rc;
+	int exists;
 
 	snprintf(head, sizeof head, "cannot %s agency '%.40s'", create ? "add" :
 	    "change", a->id);
@@ -1252,18 +1335,8 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 	else if (fields & AGENCY_DOMAINS)
 		store_append(r, &n, "HDEL %s " AF_DOMAINS, key);
 	store_append(r, &n, "SADD %s %s", set, a->id);
-	store_bump(r, &n);
-	store_append(r, &n, "EXEC");
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	rc = store_tx_check(r, rep, n);
-	store_free_replies(rep, n);
-	if (rc == -1)
-		return store_redis_fail(r, cause, len, head);
-	if (rc == 1)
-		return store_refuse(r, cause, len, "%s: it changed meanwhile; "
-		    "nothing was written, try again", head);
-	return 0;
+	return store_exec(r, n, head, "it changed meanwhile; nothing was "
+	    "written, try again", cause, len);
 }
 
 /* Fills an agency from HMGET AGENCY_HMGET. */
@@ -1404,40 +1477,59 @@ store_agency_volumes(struct agency *a, struct store_volumes *v,
 		    VOLUME_NMETRICS + VOLUME_MSGS];
 }
 
-int
-store_agencies_list(struct redis *r, long long now_ms, bool volumes,
-    struct agency_list *out, char *cause, size_t len)
-{
-	static const char what[] = "cannot list the agencies";
-	char key[STORE_KEY_MAX], permit[STORE_KEY_MAX], set[STORE_KEY_MAX];
-	char **ids = NULL, **fields = NULL, c2[160];
-	const char **argv = NULL;
-	long long *mvals = NULL, *hvals = NULL, last_m, last_h;
+/* What store_agencies_list reads, between its two round trips. */
+struct store_agency_query {
+	const char *what;         /* the cause's first words */
+	char **ids;               /* valid agency ids, sorted */
+	size_t nids;
+	redisReply *permits;      /* every permit's agency */
+	char **fields;            /* with volumes: every agency's metrics */
+	size_t nfields;
+	const char **argv;        /* HMGET key fields... */
+	char key[STORE_KEY_MAX];
+	long long *mvals, *hvals; /* the buckets' replies, as numbers */
 	struct store_volumes vol;
-	redisReply **rep = NULL;
-	size_t n = 0, nids = 0, nfields = 0, i, k, q = 0;
-	int hourly, m, rc = -1;
-	redisReply *permits = NULL;
+};
 
-	memset(out, 0, sizeof *out);
-	if (redis_ensure(r) == -1)
-		return store_redis_fail(r, cause, len, what);
+static void
+store_agency_query_free(struct store_agency_query *aq)
+{
+	if (aq->permits != NULL)
+		freeReplyObject(aq->permits);
+	if (aq->fields != NULL)
+		store_free_strings(aq->fields, aq->nfields);
+	store_free_strings(aq->ids, aq->nids);
+	free(aq->argv);
+	free(aq->mvals);
+	free(aq->hvals);
+}
+
+/*
+ * Round trip 1: the ids (names that do not validate are passed over), and
+ * every permit's agency to count them. Returns 0, or -1 with `cause`.
+ */
+static int
+store_agency_ids(struct redis *r, struct store_agency_query *aq, char *cause,
+    size_t len)
+{
+	char permit[STORE_KEY_MAX], set[STORE_KEY_MAX];
+	redisReply **rep;
+	size_t n = 0, i;
+
 	redis_key(r->cfg, set, sizeof set, KEY_AGENCIES);
 	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
-
-	/* Round trip 1: the ids, and every permit's agency to count them. */
 	store_append(r, &n, "SMEMBERS %s", set);
 	store_append(r, &n, "HVALS %s", permit);
 	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, what);
+		return store_redis_fail(r, cause, len, aq->what);
 	if (store_index_type(r, rep, 1, (const char *const[]){ set }, "a set",
-	    cause, len, what) == -1) {
+	    cause, len, aq->what) == -1) {
 		store_free_replies(rep, n);
 		return -1;
 	}
 	if (store_reply_errors_but_type(r, rep, n) == -1) {
 		store_free_replies(rep, n);
-		return store_redis_fail(r, cause, len, what);
+		return store_redis_fail(r, cause, len, aq->what);
 	}
 	for (i = 0; rep[0]->type == REDIS_REPLY_ARRAY && i < rep[0]->elements;
 	     i++) {
@@ -1445,129 +1537,188 @@ store_agencies_list(struct redis *r, long long now_ms, bool volumes,
 
 		if (s == NULL || validate_name(s) != NULL)
 			continue;
-		ids = xreallocarray(ids, nids + 1, sizeof *ids);
-		ids[nids++] = xstrdup(s);
+		aq->ids = xreallocarray(aq->ids, aq->nids + 1,
+		    sizeof *aq->ids);
+		aq->ids[aq->nids++] = xstrdup(s);
 	}
-	permits = rep[1];
+	aq->permits = rep[1];
 	rep[1] = NULL;
 	store_free_replies(rep, n);
-	rep = NULL;
-	out->v = xcalloc(nids + 1, sizeof *out->v);
-	if (nids == 0) {
+	return 0;
+}
+
+/*
+ * The HMGET that asks a bucket for every agency's five metrics (its key
+ * filled in per bucket), and the buckets of the last hour and day. Returns
+ * 0, or -1 with `cause`.
+ */
+static int
+store_agency_volume_query(struct redis *r, struct store_agency_query *aq,
+    long long now_ms, char *cause, size_t len)
+{
+	char f[STORE_ID_MAX + 16], c2[160];
+	long long last_m, last_h;
+	size_t i, k;
+	int hourly, m;
+
+	aq->nfields = aq->nids * VOLUME_NMETRICS;
+	aq->fields = xcalloc(aq->nfields, sizeof *aq->fields);
+	for (i = 0; i < aq->nids; i++) {
+		for (m = 0; m < VOLUME_NMETRICS; m++) {
+			if (volume_field(f, sizeof f, aq->ids[i], m, c2,
+			    sizeof c2) == -1)
+				return store_refuse(r, cause, len, "%s: %s",
+				    aq->what, c2);
+			aq->fields[i * VOLUME_NMETRICS + m] = xstrdup(f);
+		}
+	}
+	aq->argv = xcalloc(aq->nfields + 2, sizeof *aq->argv);
+	aq->argv[0] = "HMGET";
+	aq->argv[1] = aq->key;
+	for (k = 0; k < aq->nfields; k++)
+		aq->argv[k + 2] = aq->fields[k];
+	volume_window_range(VOLUME_LAST_HOUR, now_ms, &hourly,
+	    &aq->vol.first_minute, &last_m);
+	volume_window_range(VOLUME_LAST_DAY, now_ms, &hourly,
+	    &aq->vol.first_hour, &last_h);
+	return 0;
+}
+
+/*
+ * Queues one HMGET per bucket (minutes of the last hour, then hours of the
+ * last day), counting them in *q. Returns 0, or -1 with `cause` and the
+ * connection closed (what was queued is dropped, so it stays in step).
+ */
+static int
+store_agency_send_buckets(struct redis *r, struct store_agency_query *aq,
+    size_t *q, char *cause, size_t len)
+{
+	char c2[160];
+	size_t i;
+	int bad;
+
+	for (i = 0; i < STORE_SPARK_MINUTES + STORE_SPARK_HOURS; i++) {
+		bad = i < STORE_SPARK_MINUTES ?
+		    volume_minute_key(aq->key, sizeof aq->key,
+			r->cfg->redis.prefix, (aq->vol.first_minute +
+			(long long)i) * 60000LL, c2, sizeof c2) :
+		    volume_hour_key(aq->key, sizeof aq->key,
+			r->cfg->redis.prefix, (aq->vol.first_hour +
+			(long long)(i - STORE_SPARK_MINUTES)) * 3600000LL, c2,
+			sizeof c2);
+		if (bad == -1) {
+			redis_close(r);
+			*q = 0;
+			return store_refuse(r, cause, len, "%s: %s", aq->what,
+			    c2);
+		}
+		store_append_argv(r, q, (int)aq->nfields + 2, aq->argv);
+	}
+	return 0;
+}
+
+/* Reads the buckets' replies (after the agencies' records) into numbers. */
+static void
+store_agency_read_buckets(struct store_agency_query *aq, redisReply **rep)
+{
+	size_t i, nf = aq->nfields;
+
+	aq->mvals = xcalloc(STORE_SPARK_MINUTES * nf, sizeof *aq->mvals);
+	aq->hvals = xcalloc(STORE_SPARK_HOURS * nf, sizeof *aq->hvals);
+	for (i = 0; i < STORE_SPARK_MINUTES; i++)
+		store_bucket(aq->mvals + i * nf, rep[aq->nids + i], nf);
+	for (i = 0; i < STORE_SPARK_HOURS; i++)
+		store_bucket(aq->hvals + i * nf,
+		    rep[aq->nids + STORE_SPARK_MINUTES + i], nf);
+	aq->vol.minute = aq->mvals;
+	aq->vol.hour = aq->hvals;
+	aq->vol.nfields = nf;
+}
+
+/* Fills agency i of the query from its record and the permits. */
+static void
+store_agency_fill(struct redis *r, struct store_agency_query *aq, size_t i,
+    const redisReply *record, struct agency *a)
+{
+	const redisReply *permits = aq->permits;
+	size_t k;
+
+	store_agency_parse(a, aq->ids[i], record);
+	if (redis_wrongtype(record)) {
+		snprintf(a->malformed, sizeof a->malformed, "key %s is not a "
+		    "hash", redis_key(r->cfg, aq->key, sizeof aq->key,
+		    KEY_AGENCY, aq->ids[i]));
+		snprintf(a->name, sizeof a->name, "MALFORMED: %s",
+		    a->malformed);
+	}
+	for (k = 0; permits->type == REDIS_REPLY_ARRAY &&
+	     k < permits->elements; k++) {
+		const char *s = store_str(permits->element[k]);
+
+		if (s != NULL && strcmp(s, aq->ids[i]) == 0)
+			a->npermits++;
+	}
+}
+
+int
+store_agencies_list(struct redis *r, long long now_ms, bool volumes,
+    struct agency_list *out, char *cause, size_t len)
+{
+	struct store_agency_query aq = { .what = "cannot list the agencies" };
+	redisReply **rep = NULL;
+	size_t i, q = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (redis_ensure(r) == -1)
+		return store_redis_fail(r, cause, len, aq.what);
+	if (store_agency_ids(r, &aq, cause, len) == -1)
+		goto out;
+	out->v = xcalloc(aq.nids + 1, sizeof *out->v);
+	if (aq.nids == 0) {
 		rc = 0;
 		goto out;
 	}
-	qsort(ids, nids, sizeof *ids, store_str_cmp);
+	qsort(aq.ids, aq.nids, sizeof *aq.ids, store_str_cmp);
 
 	/*
 	 * Round trip 2: every agency's record, then (with volumes) one HMGET
 	 * per minute bucket of the last hour and per hour bucket of the last
 	 * day, each asking for every agency's five metrics.
 	 */
-	if (volumes) {
-		nfields = nids * VOLUME_NMETRICS;
-		fields = xcalloc(nfields, sizeof *fields);
-		for (i = 0; i < nids; i++) {
-			for (m = 0; m < VOLUME_NMETRICS; m++) {
-				char f[STORE_ID_MAX + 16];
-
-				if (volume_field(f, sizeof f, ids[i], m, c2,
-				    sizeof c2) == -1) {
-					store_refuse(r, cause, len, "%s: %s",
-					    what, c2);
-					goto out;
-				}
-				fields[i * VOLUME_NMETRICS + m] = xstrdup(f);
-			}
-		}
-		argv = xcalloc(nfields + 2, sizeof *argv);
-		argv[0] = "HMGET";
-		argv[1] = key;
-		for (k = 0; k < nfields; k++)
-			argv[k + 2] = fields[k];
-		volume_window_range(VOLUME_LAST_HOUR, now_ms, &hourly,
-		    &vol.first_minute, &last_m);
-		volume_window_range(VOLUME_LAST_DAY, now_ms, &hourly,
-		    &vol.first_hour, &last_h);
-	}
-	for (i = 0; i < nids; i++)
+	if (volumes && store_agency_volume_query(r, &aq, now_ms, cause,
+	    len) == -1)
+		goto out;
+	for (i = 0; i < aq.nids; i++)
 		store_append(r, &q, "HMGET %s " AGENCY_HMGET, redis_key(r->cfg,
-		    key, sizeof key, KEY_AGENCY, ids[i]));
-	for (i = 0; volumes && i < STORE_SPARK_MINUTES + STORE_SPARK_HOURS;
-	     i++) {
-		int bad = i < STORE_SPARK_MINUTES ?
-		    volume_minute_key(key, sizeof key, r->cfg->redis.prefix,
-			(vol.first_minute + (long long)i) * 60000LL, c2,
-			sizeof c2) :
-		    volume_hour_key(key, sizeof key, r->cfg->redis.prefix,
-			(vol.first_hour + (long long)(i - STORE_SPARK_MINUTES)) *
-			3600000LL, c2, sizeof c2);
-
-		if (bad == -1) {
-			/* Drop what is queued: the connection stays in step. */
-			redis_close(r);
-			q = 0;
-			store_refuse(r, cause, len, "%s: %s", what, c2);
-			goto out;
-		}
-		store_append_argv(r, &q, (int)nfields + 2, argv);
-	}
+		    aq.key, sizeof aq.key, KEY_AGENCY, aq.ids[i]));
+	if (volumes && store_agency_send_buckets(r, &aq, &q, cause,
+	    len) == -1)
+		goto out;
 	if ((rep = store_read(r, q)) == NULL) {
-		store_redis_fail(r, cause, len, what);
-		q = 0;
+		store_redis_fail(r, cause, len, aq.what);
 		goto out;
 	}
 	if (store_reply_errors_but_type(r, rep, q) == -1) {
-		store_redis_fail(r, cause, len, what);
+		store_redis_fail(r, cause, len, aq.what);
 		goto out;
 	}
-	if (volumes) {
-		mvals = xcalloc(STORE_SPARK_MINUTES * nfields, sizeof *mvals);
-		hvals = xcalloc(STORE_SPARK_HOURS * nfields, sizeof *hvals);
-		for (i = 0; i < STORE_SPARK_MINUTES; i++)
-			store_bucket(mvals + i * nfields, rep[nids + i], nfields);
-		for (i = 0; i < STORE_SPARK_HOURS; i++)
-			store_bucket(hvals + i * nfields,
-			    rep[nids + STORE_SPARK_MINUTES + i], nfields);
-		vol.minute = mvals;
-		vol.hour = hvals;
-		vol.nfields = nfields;
-	}
-	for (i = 0; i < nids; i++) {
+	if (volumes)
+		store_agency_read_buckets(&aq, rep);
+	for (i = 0; i < aq.nids; i++) {
 		struct agency *a = &out->v[out->n++];
 
-		store_agency_parse(a, ids[i], rep[i]);
-		if (redis_wrongtype(rep[i])) {
-			snprintf(a->malformed, sizeof a->malformed, "key %s is "
-			    "not a hash", redis_key(r->cfg, key, sizeof key,
-			    KEY_AGENCY, ids[i]));
-			snprintf(a->name, sizeof a->name, "MALFORMED: %s",
-			    a->malformed);
-		}
-		for (k = 0; permits->type == REDIS_REPLY_ARRAY &&
-		     k < permits->elements; k++) {
-			const char *s = store_str(permits->element[k]);
-
-			if (s != NULL && strcmp(s, ids[i]) == 0)
-				a->npermits++;
-		}
+		store_agency_fill(r, &aq, i, rep[i], a);
 		if (volumes) {
-			vol.agency = i;
-			store_agency_volumes(a, &vol, now_ms);
+			aq.vol.agency = i;
+			store_agency_volumes(a, &aq.vol, now_ms);
 		}
 	}
 	rc = 0;
 out:
 	if (rep != NULL)
 		store_free_replies(rep, q);
-	if (permits != NULL)
-		freeReplyObject(permits);
-	if (fields != NULL)
-		store_free_strings(fields, nfields);
-	store_free_strings(ids, nids);
-	free(argv);
-	free(mvals);
-	free(hvals);
+	store_agency_query_free(&aq);
 	if (rc == -1)
 		agency_list_free(out);
 	return rc;

@@ -152,6 +152,65 @@ pq_special(uint64_t w)
 	    ((w - PQ_ONES * 0x20) & ~w & PQ_HIGHS)) != 0;
 }
 
+/* The character a one-letter escape stands for (\" \\ \/ \b \f \n \r \t), or
+ * -1. */
+static int
+pq_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+	case '/':
+		return c;
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	}
+	return -1;
+}
+
+/*
+ * Decodes the \uXXXX escape at *p (a surrogate pair: both) into UTF-8 at
+ * *o. Returns 0 with both moved past it, or -1 with the cause.
+ */
+static int
+pq_unicode(struct pq *pq, const unsigned char **p, char **o)
+{
+	const unsigned char *u = *p, *end = (const unsigned char *)pq->end;
+	unsigned cp, lo;
+
+	pq->p = (const char *)u;
+	if (end - u < 6)
+		return pq_truncated(pq);
+	if (pq_hex4(u + 2, &cp) != 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+		goto bad_u;
+	u += 6;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		/* A high surrogate: the low one must follow. */
+		if (end - u < 6)
+			return pq_truncated(pq);
+		if (u[0] != '\\' || u[1] != 'u' || pq_hex4(u + 2, &lo) != 0 ||
+		    lo < 0xdc00 || lo > 0xdfff)
+			goto bad_u;
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		u += 6;
+	}
+	*o = pq_utf8(*o, cp);
+	*p = u;
+	return 0;
+
+bad_u:
+	return pq_fail(pq, "bad JSON at byte %zu: bad \\u escape",
+	    (size_t)(pq->p - pq->start) + 1);
+}
+
 /*
  * Decodes the JSON string at the cursor (which is on its opening quote)
  * into the scratch area and NUL-terminates it. The decoded text is never
@@ -164,8 +223,8 @@ pq_string(struct pq *pq, const char **s, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)pq->p + 1;
 	const unsigned char *end = (const unsigned char *)pq->end;
-	unsigned cp, lo;
 	char *o = pq->out;
+	int c;
 
 	*s = o;
 	for (;;) {
@@ -200,70 +259,43 @@ pq_string(struct pq *pq, const char **s, size_t *len)
 			pq->p = (const char *)end;
 			return pq_truncated(pq);
 		}
-		switch (p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			*o++ = (char)p[1];
-			p += 2;
+		if (p[1] == 'u') {
+			if (pq_unicode(pq, &p, &o) == -1)
+				return -1;
 			continue;
-		case 'b':
-			*o++ = '\b';
-			p += 2;
-			continue;
-		case 'f':
-			*o++ = '\f';
-			p += 2;
-			continue;
-		case 'n':
-			*o++ = '\n';
-			p += 2;
-			continue;
-		case 'r':
-			*o++ = '\r';
-			p += 2;
-			continue;
-		case 't':
-			*o++ = '\t';
-			p += 2;
-			continue;
-		case 'u':
-			break;
-		default:
+		}
+		if ((c = pq_escape(p[1])) == -1) {
 			pq->p = (const char *)p;
 			return pq_fail(pq, "bad JSON at byte %zu: unknown "
 			    "escape", (size_t)(pq->p - pq->start) + 1);
 		}
-		pq->p = (const char *)p;
-		if (end - p < 6)
-			return pq_truncated(pq);
-		if (pq_hex4(p + 2, &cp) != 0)
-			goto bad_u;
-		p += 6;
-		if (cp >= 0xdc00 && cp <= 0xdfff)
-			goto bad_u;
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			/* A high surrogate: the low one must follow. */
-			if (end - p < 6)
-				return pq_truncated(pq);
-			if (p[0] != '\\' || p[1] != 'u' ||
-			    pq_hex4(p + 2, &lo) != 0 || lo < 0xdc00 ||
-			    lo > 0xdfff)
-				goto bad_u;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			p += 6;
-		}
-		o = pq_utf8(o, cp);
+		*o++ = (char)c;
+		p += 2;
 	}
 	*len = (size_t)(o - *s);
 	*o++ = '\0';
 	pq->out = o;
 	pq->p = (const char *)p + 1;
 	return 0;
+}
 
-bad_u:
-	return pq_fail(pq, "bad JSON at byte %zu: bad \\u escape",
-	    (size_t)(pq->p - pq->start) + 1);
+/*
+ * Reads the digits of a fraction or an exponent at *p, one at least.
+ * Returns 0 with *p past them, or -1 with the cause.
+ */
+static int
+pq_digits(struct pq *pq, const char **p)
+{
+	const char *d = *p;
+
+	if (d >= pq->end || *d < '0' || *d > '9') {
+		pq->p = d;
+		return pq_expected(pq, "a digit");
+	}
+	while (d < pq->end && *d >= '0' && *d <= '9')
+		d++;
+	*p = d;
+	return 0;
 }
 
 /*
@@ -301,28 +333,16 @@ pq_number(struct pq *pq, long long *v, bool *integer)
 	*integer = !overflow;
 	if (p < end && *p == '.') {
 		p++;
-		if (p >= end)
-			goto truncated;
-		if (*p < '0' || *p > '9') {
-			pq->p = p;
-			return pq_expected(pq, "a digit");
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		if (pq_digits(pq, &p) == -1)
+			return -1;
 		*integer = false;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= end)
-			goto truncated;
-		if (*p < '0' || *p > '9') {
-			pq->p = p;
-			return pq_expected(pq, "a digit");
-		}
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
+		if (pq_digits(pq, &p) == -1)
+			return -1;
 		*integer = false;
 	}
 	/* A number at the very end of the line cannot close the object. */
@@ -575,30 +595,91 @@ pq_integer(struct pq *pq, const char *name, long long *v)
 	return 0;
 }
 
-/* Quotes the start of a refused line for its cause. */
-static const char *
-pq_excerpt(char *buf, size_t size, const char *s, size_t len)
+/* Reads the value of the known member k into m (queue_name: *qname). */
+static int
+pq_member(struct pq *pq, unsigned k, struct queue_new *m,
+    struct pq_rcpts *rs, const char **qname, size_t *qlen)
 {
-	size_t i, n = 0;
+	const char *s;
+	size_t len;
 
-	for (i = 0; i < len && n + 4 < size && n < 24; i++) {
-		unsigned char c = (unsigned char)s[i];
+	switch (k) {
+	case PQ_QUEUE_NAME:
+	case PQ_QUEUE_ID:
+	case PQ_SENDER:
+		if (*pq->p != '"')
+			return pq_fail(pq, "'%s' is not a string",
+			    pq_member_names[k]);
+		if (pq_string(pq, &s, &len) != 0)
+			return -1;
+		if (k == PQ_QUEUE_NAME) {
+			*qname = s;
+			*qlen = len;
+		} else if (k == PQ_QUEUE_ID) {
+			m->id = s;
+			m->idlen = len;
+		} else {
+			m->sender = s;
+			m->senderlen = len;
+		}
+		return 0;
+	case PQ_ARRIVAL_TIME:
+		return pq_integer(pq, "arrival_time", &m->arrival) != 0 ? -1 :
+		    0;
+	case PQ_MESSAGE_SIZE:
+		return pq_integer(pq, "message_size", &m->size) != 0 ? -1 : 0;
+	case PQ_FORCED_EXPIRE:
+		if (*pq->p != 't' && *pq->p != 'f')
+			return pq_fail(pq, "'forced_expire' is not true or "
+			    "false");
+		m->forced_expire = *pq->p == 't';
+		return pq_literal(pq, m->forced_expire ? "true" : "false") !=
+		    0 ? -1 : 0;
+	case PQ_RECIPIENTS:
+		return pq_recipients(pq, rs) != 0 ? -1 : 0;
+	}
+	return 0;
+}
 
-		buf[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+/*
+ * What must hold after the object: nothing but blanks, every member but
+ * forced_expire seen, a queue name that is one. Returns 0 with m->queue
+ * set, or -1.
+ */
+static int
+pq_complete(struct pq *pq, unsigned seen, const char *qname, size_t qlen,
+    struct queue_new *m)
+{
+	char q[48];
+	size_t i;
+	unsigned k;
+
+	pq_ws(pq);
+	if (pq->p < pq->end)
+		return pq_fail(pq, "text after the JSON object at byte %zu",
+		    (size_t)(pq->p - pq->start) + 1);
+	for (k = 0; k < PQ_MEMBERS; k++) {
+		if (k != PQ_FORCED_EXPIRE && (seen & (1u << k)) == 0)
+			return pq_fail(pq, "missing '%s'", pq_member_names[k]);
 	}
-	if (i < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
+	if (queue_kind_parse(qname, qlen, &m->queue) != 0) {
+		for (i = 0; i < qlen && i + 4 < sizeof q; i++) {
+			unsigned char c = (unsigned char)qname[i];
+
+			q[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		}
+		q[i] = '\0';
+		return pq_fail(pq, "unknown queue '%s': %s", q,
+		    QUEUE_KINDS_ACCEPTED);
 	}
-	buf[n] = '\0';
-	return buf;
+	return 0;
 }
 
 static int
 pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 {
-	const char *name, *qname = NULL, *s;
-	size_t len, qlen = 0, i;
+	const char *name, *qname = NULL;
+	size_t len, qlen = 0;
 	unsigned seen = 0, k;
 	char *mark, q[48];
 	int more;
@@ -607,8 +688,9 @@ pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 	if (pq->p >= pq->end)
 		return pq_fail(pq, "empty line");
 	if (*pq->p != '{')
-		return pq_fail(pq, "not a JSON object: '%s'", pq_excerpt(q,
-		    sizeof q, pq->p, (size_t)(pq->end - pq->p)));
+		/* Its first 24 bytes (a buffer of 28: queue_quote's limit). */
+		return pq_fail(pq, "not a JSON object: '%s'", queue_quote(q,
+		    28, pq->p, (size_t)(pq->end - pq->p)));
 	pq->p++;
 	pq_ws(pq);
 	if (pq->p < pq->end && *pq->p == '}') {
@@ -633,71 +715,15 @@ pq_object(struct pq *pq, struct queue_new *m, struct pq_rcpts *rs)
 			return pq_fail(pq, "duplicate member '%s'",
 			    pq_member_names[k]);
 		seen |= 1u << k;
-		switch (k) {
-		case PQ_QUEUE_NAME:
-		case PQ_QUEUE_ID:
-		case PQ_SENDER:
-			if (*pq->p != '"')
-				return pq_fail(pq, "'%s' is not a string",
-				    pq_member_names[k]);
-			if (pq_string(pq, &s, &len) != 0)
-				return -1;
-			if (k == PQ_QUEUE_NAME) {
-				qname = s;
-				qlen = len;
-			} else if (k == PQ_QUEUE_ID) {
-				m->id = s;
-				m->idlen = len;
-			} else {
-				m->sender = s;
-				m->senderlen = len;
-			}
-			break;
-		case PQ_ARRIVAL_TIME:
-			if (pq_integer(pq, "arrival_time", &m->arrival) != 0)
-				return -1;
-			break;
-		case PQ_MESSAGE_SIZE:
-			if (pq_integer(pq, "message_size", &m->size) != 0)
-				return -1;
-			break;
-		case PQ_FORCED_EXPIRE:
-			if (*pq->p != 't' && *pq->p != 'f')
-				return pq_fail(pq, "'forced_expire' is not "
-				    "true or false");
-			m->forced_expire = *pq->p == 't';
-			if (pq_literal(pq, m->forced_expire ? "true" :
-			    "false") != 0)
-				return -1;
-			break;
-		case PQ_RECIPIENTS:
-			if (pq_recipients(pq, rs) != 0)
-				return -1;
-			break;
-		}
+		if (pq_member(pq, k, m, rs, &qname, &qlen) != 0)
+			return -1;
 	} while ((more = pq_next(pq, '}')) == 1);
 	if (more < 0)
 		return -1;
 
 done:
-	pq_ws(pq);
-	if (pq->p < pq->end)
-		return pq_fail(pq, "text after the JSON object at byte %zu",
-		    (size_t)(pq->p - pq->start) + 1);
-	for (k = 0; k < PQ_MEMBERS; k++) {
-		if (k != PQ_FORCED_EXPIRE && (seen & (1u << k)) == 0)
-			return pq_fail(pq, "missing '%s'", pq_member_names[k]);
-	}
-	if (queue_kind_parse(qname, qlen, &m->queue) != 0) {
-		for (i = 0; i < qlen && i + 4 < sizeof q; i++) {
-			unsigned char c = (unsigned char)qname[i];
-
-			q[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-		}
-		q[i] = '\0';
-		return pq_fail(pq, "unknown queue '%s': %s", q,
-		    QUEUE_KINDS_ACCEPTED);
-	}
+	if (pq_complete(pq, seen, qname, qlen, m) != 0)
+		return -1;
 	m->rcpts = rs->v;
 	m->nrcpts = rs->n;
 	return 0;

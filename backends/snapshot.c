@@ -240,8 +240,7 @@ query_add(struct snapshot_query *q, int argc, const char **argv)
 	int len;
 
 	if ((len = redisFormatCommandArgv(&cmd, argc, argv, NULL)) < 0) {
-		fprintf(stderr, "mailnoc: out of memory formatting a command\n");
-		abort();
+		xfatal("out of memory formatting a command");
 	}
 	q->request = xrealloc(q->request, q->len + (size_t)len);
 	memcpy(q->request + q->len, cmd, (size_t)len);

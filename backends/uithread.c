@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/xalloc.h"
+
 /* Set before the console starts any thread: pthread_create orders it. */
 static pthread_t uithread_id;
 static bool uithread_known;
@@ -29,9 +31,9 @@ uithread_check(const char *what)
 #ifdef MAILNOC_CHECK_UI_THREAD
 	if (!uithread_is())
 		return;
-	fprintf(stderr, "mailnoc: %s called on the console's UI thread, which "
-	    "does no network I/O: run it as a job (tui/worker.c)\n", what);
-	abort();
+	/* xfatal: the console's terminal is restored before it says so. */
+	xfatal("%s called on the console's UI thread, which does no network "
+	    "I/O: run it as a job (tui/worker.c)", what);
 #else
 	(void)what;
 #endif

@@ -312,12 +312,8 @@ delay_report_build(const struct queue_set *qs, const struct delay_opts *o,
 
 	for (i = 0; i < qs->nmsgs; i++) {
 		m = &qs->msgs[i];
-		if ((queues & QUEUE_BIT(m->queue)) == 0)
-			continue;
-		if (o->node >= 0 && m->node != (uint32_t)o->node)
-			continue;
-		if (o->filter != NULL &&
-		    !queue_filter_match(qs, o->filter, m, o->now))
+		if (!queue_filter_pick(qs, m, queues, o->node, o->filter,
+		    o->now))
 			continue;
 		r = queue_msg_rcpts(qs, m);
 		for (j = 0; j < m->nrcpt; j++) {

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "core/queue.h"
+#include "core/queue_filter.h"
 
 enum delay_class {
 	DELAY_NONE,     /* no reason recorded (delivery in progress) */

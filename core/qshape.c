@@ -267,15 +267,9 @@ qshape_build(const struct queue_set *qs, const struct qshape_opts *o,
 	total = xcalloc((size_t)nb + 1, sizeof *total);
 	for (i = 0; i < qs->nmsgs; i++) {
 		m = &qs->msgs[i];
-		if ((queues & QUEUE_BIT(m->queue)) == 0)
-			continue;
-		if (o->node >= 0 && m->node != (uint32_t)o->node)
-			continue;
 		/* qshape skips a queue file without recipients left. */
-		if (m->nrcpt == 0)
-			continue;
-		if (o->filter != NULL &&
-		    !queue_filter_match(qs, o->filter, m, o->now))
+		if (m->nrcpt == 0 || !queue_filter_pick(qs, m, queues, o->node,
+		    o->filter, o->now))
 			continue;
 		out->messages++;
 		b = qshape_bucket(o->now - m->arrival, o->tick, nb, o->linear);

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "core/queue.h"
+#include "core/queue_filter.h"
 
 /*
  * The defaults count as qshape does (docs/queues.md has the details):

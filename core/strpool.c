@@ -39,8 +39,7 @@ struct strpool {
 static void
 strpool_die(const char *why)
 {
-	fprintf(stderr, "mailnoc: string pool full: %s\n", why);
-	abort();
+	xfatal("string pool full: %s", why);
 }
 
 uint32_t

@@ -1,4 +1,5 @@
 /* Per-agency volume buckets: epoch minutes and hours, keys, fields, sums. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,13 +41,19 @@ volume_hour(long long ms)
 	return volume_floordiv(ms, 3600000LL);
 }
 
+/* The key of the minute (or hour) bucket holding ms. */
 static int
-volume_key_check(int n, size_t size, long long bucket, char *cause,
-    size_t causelen)
+volume_key(char *buf, size_t size, const char *prefix, long long ms,
+    bool hourly, char *cause, size_t causelen)
 {
+	long long	b = hourly ? volume_hour(ms) : volume_minute(ms);
+	int		n;
+
+	n = snprintf(buf, size, hourly ? "%s" KEY_VOL_HOUR :
+	    "%s" KEY_VOL_MINUTE, prefix, b);
 	if (n < 0 || (size_t)n >= size) {
 		snprintf(cause, causelen, "cannot name bucket %lld: key too "
-		    "long", bucket);
+		    "long", b);
 		return -1;
 	}
 	return 0;
@@ -56,20 +63,14 @@ int
 volume_minute_key(char *buf, size_t size, const char *prefix, long long ms,
     char *cause, size_t causelen)
 {
-	long long	b = volume_minute(ms);
-
-	return volume_key_check(snprintf(buf, size, "%s" KEY_VOL_MINUTE,
-	    prefix, b), size, b, cause, causelen);
+	return volume_key(buf, size, prefix, ms, false, cause, causelen);
 }
 
 int
 volume_hour_key(char *buf, size_t size, const char *prefix, long long ms,
     char *cause, size_t causelen)
 {
-	long long	b = volume_hour(ms);
-
-	return volume_key_check(snprintf(buf, size, "%s" KEY_VOL_HOUR,
-	    prefix, b), size, b, cause, causelen);
+	return volume_key(buf, size, prefix, ms, true, cause, causelen);
 }
 
 int

@@ -1,16 +1,43 @@
 /* Allocation wrappers: out of memory is not an error we can recover from. */
 #include "core/xalloc.h"
 
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Taken (swapped for NULL) by the first fatal exit, so it runs once. */
+static int (*_Atomic xalloc_fatal_hook)(void);
+
+void
+xalloc_on_fatal(int (*fn)(void))
+{
+	atomic_store(&xalloc_fatal_hook, fn);
+}
+
+void
+xfatal(const char *fmt, ...)
+{
+	int (*fn)(void) = atomic_exchange(&xalloc_fatal_hook, NULL);
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (fn != NULL)
+		(void)fn();
+	/* One line in one write, even with another thread dying too. */
+	fprintf(stderr, "mailnoc: %s\n", msg);
+	abort();
+}
+
 static void
 xalloc_die(size_t size)
 {
-	fprintf(stderr, "mailnoc: out of memory allocating %zu bytes\n", size);
-	abort();
+	xfatal("out of memory allocating %zu bytes", size);
 }
 
 void *

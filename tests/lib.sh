@@ -48,6 +48,164 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# lab_env: the lab a test runs against, from MAILNOC_CONFIG and MAILNOC_BIN:
+# B (the binaries), ROOT (the tree), LAB (the lab directory, exported as
+# MAILNOC_LAB_DIR for the lab's scripts), AGENTS (tests/lab/agents) and
+# every LAB_*_PORT (tests/lab/ports).
+lab_env() {
+	B=$MAILNOC_BIN
+	ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+	LAB=$(dirname "$MAILNOC_CONFIG")
+	MAILNOC_LAB_DIR=$LAB
+	export MAILNOC_LAB_DIR MAILNOC_BIN
+	. "$ROOT/tests/lab/ports"
+	AGENTS=$ROOT/tests/lab/agents
+}
+
+# redis_env: the Redis of MAILNOC_CONFIG, for rcli: REDIS_HOST, REDIS_PORT,
+# REDIS_USER, REDIS_PASS_FILE and the key prefix P.
+redis_env() {
+	REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
+	REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
+	REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
+	REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
+	P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+}
+
+# rcli ARGS...: redis-cli as the configured user (after redis_env).
+rcli() {
+	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
+		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
+}
+
+# lcli ARGS...: redis-cli as the lab's own superuser on the plain port (after
+# lab_env), for what no role of mailnoc may do: SHUTDOWN, other prefixes,
+# ACL SETUSER.
+lcli() {
+	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
+		-p "$LAB_REDIS_PORT" --user lab --no-auth-warning "$@"
+}
+
+# port_up PORT: something listens on that TCP port.
+port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# wait_until SECONDS COMMAND...: runs the command every 0.2 s until it
+# succeeds (true) or SECONDS have passed (false).
+wait_until() {
+	w_limit=$(($1 * 5))
+	shift
+	w_i=0
+	while [ "$w_i" -lt "$w_limit" ]; do
+		if "$@"; then return 0; fi
+		sleep 0.2
+		w_i=$((w_i + 1))
+	done
+	return 1
+}
+
+# ssh_forced_key DIR SCRIPT COMMENT: a key of the test's own, DIR/id_ed25519,
+# that the lab's sshd lets run only SCRIPT (the command asked for is in its
+# SSH_ORIGINAL_COMMAND). The lab's authorized_keys is kept in
+# DIR/authorized_keys.orig for ssh_forced_key_undo.
+ssh_forced_key() {
+	ssh-keygen -q -t ed25519 -N '' -C "$3" -f "$1/id_ed25519"
+	chmod 755 "$2"
+	cp "$LAB/ssh/authorized_keys" "$1/authorized_keys.orig"
+	printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
+		"$2" "$(cat "$1/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+}
+
+# ssh_forced_key_undo DIR: the lab's authorized_keys as ssh_forced_key found
+# it (nothing when it did not run).
+ssh_forced_key_undo() {
+	[ ! -f "$1/authorized_keys.orig" ] ||
+		cp "$1/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+}
+
+# rc ARGS...: redis-cli as the lab's admin on the plain port (LAB and
+# LAB_REDIS_PORT set).
+rc() {
+	REDISCLI_AUTH=$(cat "$LAB/secrets/admin.pass") redis-cli \
+		-p "$LAB_REDIS_PORT" --user admin --no-auth-warning "$@"
+}
+
+# unblock IP: the block of IP gone from Redis, as if it never was.
+unblock() {
+	rc del "mailnoc:block:$1" >/dev/null
+	rc zrem mailnoc:blocks "$1" >/dev/null
+}
+
+# ssh_gate_key DIR PATTERN COMMENT: ssh_forced_key through a gate, DIR/gate,
+# that before a command matching the case PATTERN writes its pid to
+# DIR/gate.pid and waits a second, so that a test can freeze the sshd session
+# serving it at a known point: the command started, nothing done yet. DIR
+# (made here, empty) belongs to the lab's SSH user, who runs the gate.
+ssh_gate_key() {
+	rm -rf "$1"
+	install -d -m 755 -o mailnoc "$1"
+	cat > "$1/gate" <<EOF
+#!/bin/sh
+case "\$SSH_ORIGINAL_COMMAND" in
+$2)
+	echo \$\$ > "$1/gate.pid.tmp" && mv "$1/gate.pid.tmp" "$1/gate.pid"
+	sleep 1 ;;
+esac
+exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
+EOF
+	ssh_forced_key "$1" "$1/gate" "$3"
+}
+
+# agency_forget ID...: the agencies gone from Redis with their counts in
+# every volume bucket (after redis_env).
+agency_forget() {
+	for a; do
+		rcli DEL "${P}agency:$a" >/dev/null
+		rcli SREM "${P}agencies" "$a" >/dev/null
+		for k in $(rcli --scan --pattern "${P}vol:*"); do
+			for m in msgs rcpts bytes rejected deferred; do
+				rcli HDEL "$k" "$a|$m" >/dev/null
+			done
+		done
+	done
+}
+
+# block_forget IP...: the blocks gone from Redis (after redis_env).
+block_forget() {
+	for ip; do
+		rcli DEL "${P}block:$ip" >/dev/null
+		rcli ZREM "${P}blocks" "$ip" >/dev/null
+	done
+}
+
+# pq GW: gateway GW's queue as postqueue -j lists it (LAB set).
+pq() { postqueue -c "$LAB/$1/etc" -j; }
+
+# count_in GW QUEUE: how many messages GW holds in QUEUE.
+count_in() {
+	pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l |
+		tr -d ' '
+}
+
+# deferred_are N1 N2: gw1 and gw2 hold N1 and N2 deferred messages.
+deferred_are() {
+	[ "$(count_in gw1 deferred)" = "$1" ] &&
+		[ "$(count_in gw2 deferred)" = "$2" ]
+}
+
+# queues_clear: both gateways' queues emptied.
+queues_clear() {
+	for gw in gw1 gw2; do
+		postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1
+	done
+}
+
+# thousands N: N as mailnoc writes counts (1681 -> 1,681).
+thousands() {
+	echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
+		r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+		print s r }'
+}
+
 # The lab's agents that run now (tests/lab/agents), as "gw1 mbx2 ".
 # agents_restore LIST: starts those and stops the others, so a test that
 # starts or stops agents leaves them as it found them.

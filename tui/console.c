@@ -861,6 +861,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 	sigaction(SIGHUP, &sa, NULL);
 
 	initscr();
+	xalloc_on_fatal(endwin);
 	cbreak();
 	noecho();
 	nonl();

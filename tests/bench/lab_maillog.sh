@@ -10,6 +10,8 @@
 # Environment: MAILNOC_BIN (default build), BENCH_MAILLOG_LINES (1000000).
 set -u
 B=${MAILNOC_BIN:-build}
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 N=${BENCH_MAILLOG_LINES:-1000000}
 REDIS_PORT=16994
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-fail() { echo "bench: $*"; exit 1; }
 
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$TMP" --daemonize yes --logfile "$TMP/redis.log" >/dev/null

@@ -14,6 +14,8 @@
 #                          policy, metrics)
 set -u
 B=${MAILNOC_BIN:-build}
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 SECONDS_RUN=${BENCH_METRICS_SECONDS:-8}
 ROUNDS=${BENCH_METRICS_ROUNDS:-3}
 BASE=${BENCH_METRICS_PORT:-16993}
@@ -33,16 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-fail() { echo "bench: $*"; exit 1; }
-
-wait_port() {   # PORT -> 0 when something listens on 127.0.0.1:PORT
-	i=0
-	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
-		i=$((i + 1)); [ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
 
 [ -x "$B/bench/bench_policy" ] || fail "$B/bench/bench_policy is not built"
 command -v curl >/dev/null || fail "curl is not installed"

@@ -10,6 +10,8 @@
 #   BENCH_POLICY_SECONDS  length of each load run (default 10)
 set -u
 B=${MAILNOC_BIN:-build}
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 SECONDS_RUN=${BENCH_POLICY_SECONDS:-10}
 REDIS_PORT=16996
 AGENT_PORT=16531
@@ -28,16 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-fail() { echo "bench: $*"; exit 1; }
-
-wait_port() {   # PORT -> 0 when something listens on 127.0.0.1:PORT
-	i=0
-	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
-		i=$((i + 1)); [ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
 
 [ -x /usr/sbin/postfwd2 ] || fail "postfwd2 is not installed (make bench installs it)"
 [ -x "$B/bench/bench_policy" ] || fail "$B/bench/bench_policy is not built"

@@ -28,6 +28,8 @@ export MAILNOC_CONFIG
 LAB=$(dirname "$MAILNOC_CONFIG")
 # shellcheck source=../lab/ports
 . tests/lab/ports
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 TMP=$(mktemp -d /tmp/mailnoc-bench-queues-XXXXXX)
 cleanup() {
 	if [ "$KEEP" != 1 ]; then
@@ -46,16 +48,8 @@ SCREEN=$B/bench/bench_queue_screen
 MN=$B/mailnoc
 
 files() { find "$SPOOL/$1" -type f 2>/dev/null | wc -l; }
-# median: the middle of the numbers on stdin
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-secs() { awk -v ms="$1" 'BEGIN { printf "%.2f s", ms / 1000 }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f MB", kb / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-lab_ssh() {
-	ssh -n -i "$LAB/ssh/id_ed25519" -o UserKnownHostsFile="$LAB/ssh/known_hosts" \
-	    -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
-	    -p "$LAB_SSH_PORT" mailnoc@127.0.0.1 "$@"
-}
 
 # ---------------------------------------------------------------- the queue
 # Deferred mail must hold still while it is measured: no retries (the queue

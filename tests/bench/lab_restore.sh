@@ -24,6 +24,8 @@ NODE=mbx1
 
 # shellcheck source=../lab/ports
 . tests/lab/ports
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 LAB=${MAILNOC_LAB_DIR:-/tmp/mailnoc-lab}
 was_up=0
 [ -f "$LAB/.up-complete" ] && was_up=1
@@ -43,14 +45,7 @@ tests/lab/agents status mbx2 >/dev/null 2>&1 || started="$started mbx2"
 
 dove() { doveadm -c "$CONF" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-secs() { awk -v ms="$1" 'BEGIN { printf "%.2f s", ms / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
-lab_ssh() {
-	ssh -n -i "$LAB/ssh/id_ed25519" -o UserKnownHostsFile="$LAB/ssh/known_hosts" \
-	    -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
-	    -p "$LAB_SSH_PORT" mailnoc@127.0.0.1 "$@"
-}
 # By hand is as the console: the lab's user mailnoc through sudo, here with
 # a drop-in of the bench's own for doveadm (removed at the end).
 BENCH_SUDOERS=/etc/sudoers.d/mailnoc-lab-$(printf '%s' "$LAB" | cksum | cut -d' ' -f1)-bench

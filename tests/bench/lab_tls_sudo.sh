@@ -16,6 +16,8 @@
 #   BENCH_KEEP=1          leave the lab up
 set -u
 B=${MAILNOC_BIN:-build}
+# shellcheck source=lib.sh
+. tests/bench/lib.sh
 SECONDS_RUN=${BENCH_POLICY_SECONDS:-5}
 ROUNDS=${BENCH_TLS_ROUNDS:-3}
 NMSG=${BENCH_SUDO_MESSAGES:-2000}
@@ -37,16 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-fail() { echo "bench: $*"; exit 1; }
-wait_port() {
-	i=0
-	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
-		i=$((i + 1)); [ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b; else print "-" }'; }
 
 [ -n "$STUNNEL" ] || fail "stunnel4 is not installed"

@@ -102,3 +102,16 @@ tui_end() {
 	done
 	rm -f "/tmp/$E2E_SESSION.err"
 }
+
+# dove ARGS...: doveadm on mbx1.
+dove() { doveadm -c "$LAB/mbx1/dovecot.conf" "$@"; }
+# folders: alice's restored folders on mbx1, one a line, sorted.
+folders() { dove mailbox list -u alice 'Restored-*' 2>/dev/null | grep -v / | sort; }
+# folders_forget BEFORE: deletes the restored folders that are not in
+# BEFORE (what `folders` printed when the test began).
+folders_forget() {
+	folders | while read -r f; do
+		printf '%s\n' "$1" | grep -qxF -- "$f" ||
+			dove mailbox delete -u alice -r -s "$f" >/dev/null 2>&1
+	done
+}

@@ -6,10 +6,6 @@
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
 A=t-e2e
-rc() {
-	redis-cli -p "$LAB_REDIS_PORT" --user admin \
-		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
-}
 now=$(date +%s)
 m=$((now / 60))
 h=$((now / 3600))

@@ -12,15 +12,7 @@ IP=127.0.2.56
 T=$(mktemp -d)
 # The console's spool, should Redis fail: inside the test's own directory.
 export MAILNOC_AUDIT_FILE="$T/audit.jsonl"
-rc() {
-	redis-cli -p "$LAB_REDIS_PORT" --user admin \
-		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
-}
-unblock_all() {
-	rc del "mailnoc:block:$IP" >/dev/null
-	rc zrem mailnoc:blocks "$IP" >/dev/null
-}
-unblock_all
+unblock "$IP"
 # Only this test's records: what the screen shows is unambiguous.
 rc del mailnoc:audit >/dev/null
 port_up() { ss -Hltn "sport = :$LAB_REDIS_PORT" 2>/dev/null | grep -q .; }
@@ -28,7 +20,7 @@ cleanup() {
 	tui_stop
 	mountpoint -q "$T/ro" && umount "$T/ro"
 	port_up || tests/lab/up >/dev/null 2>&1
-	unblock_all
+	unblock "$IP"
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM

@@ -6,14 +6,6 @@
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
 IP=127.0.2.55
-rc() {
-	redis-cli -p "$LAB_REDIS_PORT" --user admin \
-		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
-}
-unblock_all() {
-	rc del "mailnoc:block:$IP" >/dev/null
-	rc zrem mailnoc:blocks "$IP" >/dev/null
-}
 
 # row_gone SECONDS: polls until no row of the table starts with the IP.
 row_gone() {
@@ -27,8 +19,8 @@ row_gone() {
 	return 1
 }
 
-unblock_all
-trap 'unblock_all; tui_stop' EXIT INT TERM
+unblock "$IP"
+trap 'unblock "$IP"; tui_stop' EXIT INT TERM
 tui_start 80 24
 tui_keys 4
 expect_screen "4 opens the blocklist view" "mailnoc | Blocklist" 10

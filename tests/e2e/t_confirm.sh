@@ -5,27 +5,20 @@
 # question never runs it; a restore typed with --dry-run restores nothing.
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l; }
-dove() { doveadm -c "$LAB/mbx1/dovecot.conf" "$@"; }
-folders() { dove mailbox list -u alice 'Restored-*' 2>/dev/null | grep -v / | sort; }
 D3=$(date -d "$(date +%Y-%m-%d) - 3 days" +%Y-%m-%d)
 
 before_folders=$(folders)
 cleanup() {
 	tui_stop
-	folders | while read -r f; do
-		printf '%s\n' "$before_folders" | grep -qxF -- "$f" ||
-			dove mailbox delete -u alice -r -s "$f" >/dev/null 2>&1
-	done
-	for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+	folders_forget "$before_folders"
+	queues_clear
 	tests/lab/agents stop >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 tests/lab/agents start >/dev/null
-for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+queues_clear
 tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 3 --to-domain dead.test >/dev/null
 for i in $(seq 100); do
 	[ "$(count_in gw2 deferred)" = 3 ] && break

@@ -8,19 +8,12 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 CFG0=$MAILNOC_CONFIG
 T=$LAB/e2e-partial
 N=3000
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-# 1681 -> 1,681, as mailnoc writes counts.
-fmt() { echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
-	r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
-	print s r }'; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l | tr -d ' '; }
 
 frozen=""
 cleanup() {
 	for p in $frozen; do kill -CONT "$p" 2>/dev/null; done
 	tui_stop
-	[ -f "$T/authorized_keys.orig" ] &&
-		cp "$T/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+	ssh_forced_key_undo "$T"
 	postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
 	tests/lab/agents stop >/dev/null 2>&1
 	rm -rf "$T"
@@ -28,32 +21,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The gate: before a postsuper it writes its pid and waits a second, so the
-# sshd session serving it can be frozen before postsuper has done anything.
-rm -rf "$T"
-# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
-install -d -m 755 -o mailnoc "$T"
-ssh-keygen -q -t ed25519 -N '' -C mailnoc-e2e-partial -f "$T/id_ed25519"
-cat > "$T/gate" <<EOF
-#!/bin/sh
-case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*)
-	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
-	sleep 1 ;;
-esac
-exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
-EOF
-chmod 755 "$T/gate"
-cp "$LAB/ssh/authorized_keys" "$T/authorized_keys.orig"
-printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
-	"$T/gate" "$(cat "$T/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+# The gate: the sshd session serving a postsuper can be frozen before
+# postsuper has done anything.
+ssh_gate_key "$T" '*postsuper*' mailnoc-e2e-partial
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"
 MAILNOC_CONFIG=$T/mailnoc.json
 export MAILNOC_CONFIG
 
 tests/lab/agents start >/dev/null
-for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+queues_clear
 tests/lab/bulk --gw gw2 -n "$N" -q
 expect_eq "gw2 holds $N deferred messages" "$N" "$(count_in gw2 deferred)"
 
@@ -81,7 +58,7 @@ expect_screen "the status line says what was done" \
 held=$(count_in gw2 hold)
 screen=$(tui_screen)
 expect_contains "with the counts of the queue" \
-	"gw2: $(fmt "$held") of 3,000 held before the node stopped answering; $(fmt "$((N - held))") still deferred" \
+	"gw2: $(thousands "$held") of 3,000 held before the node stopped answering; $(thousands "$((N - held))") still deferred" \
 	"$screen"
 rec=$("$MAILNOC_BIN/mailnoc" audit --json --limit 20 |
 	jq -c '[.[] | select(.via == "console" and (.cmd | test("^queue hold")))][0]')

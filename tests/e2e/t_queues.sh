@@ -3,17 +3,12 @@
 # hold, see the real queue change; a hung node never freezes the screen.
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l; }
 
 tests/lab/agents start >/dev/null
-for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+queues_clear
 tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 6 -m 2 --to-domain yahoo.test >/dev/null
 tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 4 -m 1 --to-domain dead.test >/dev/null
-for i in $(seq 100); do
-	[ "$(count_in gw1 deferred)" = 6 ] && [ "$(count_in gw2 deferred)" = 4 ] && break
-	sleep 0.2
-done
+wait_until 20 deferred_are 6 4
 trap 'kill -CONT "$(cat "$LAB/run/sshd.pid")" 2>/dev/null; tui_stop' EXIT INT TERM
 
 tui_start 80 24
@@ -63,6 +58,6 @@ tui_keys q
 expect_screen "q quits at once, cleanly, while a node hangs" "EXITED 0" 15
 kill -CONT "$(cat "$LAB/run/sshd.pid")"
 rm -f "$LAB/short.json"
-for gw in gw1 gw2; do postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1; done
+queues_clear
 tests/lab/agents stop >/dev/null
 finish

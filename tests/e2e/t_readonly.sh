@@ -7,10 +7,6 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
 NOC=$LAB/mailnoc-noc.json
 WHY="read-only: the Redis user 'noc' may not write (ACL)"
-rc() {
-	redis-cli -p "$LAB_REDIS_PORT" --user admin \
-		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
-}
 nblocks=$(rc zcard mailnoc:blocks)
 trap 'tui_stop' EXIT INT TERM
 

@@ -8,8 +8,6 @@
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
 day() { date -d "$(date +%Y-%m-%d) - $1 days" +%Y-%m-%d; }
-dove() { doveadm -c "$LAB/mbx1/dovecot.conf" "$@"; }
-folders() { dove mailbox list -u alice 'Restored-*' 2>/dev/null | grep -v / | sort; }
 # msgs FOLDER: messages in FOLDER and its children (not its -N siblings)
 msgs() {
 	dove mailbox status -u alice messages "$1*" 2>/dev/null |
@@ -30,11 +28,7 @@ done
 before_folders=$(folders)
 cleanup() {
 	tui_stop
-	# Only the folders this test made.
-	folders | while read -r f; do
-		printf '%s\n' "$before_folders" | grep -qxF -- "$f" ||
-			dove mailbox delete -u alice -r -s "$f" >/dev/null 2>&1
-	done
+	folders_forget "$before_folders"
 	[ -z "$started" ] || tests/lab/agents stop $started >/dev/null 2>&1
 }
 trap cleanup EXIT

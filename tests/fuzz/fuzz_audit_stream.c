@@ -8,14 +8,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-check_text(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			__builtin_trap();
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,14 +21,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (rec.id[0] == '\0' || rec.at_ms < 0)
 			__builtin_trap();
-		check_text(rec.id);
-		check_text(rec.user);
-		check_text(rec.host);
-		check_text(rec.cmd);
-		check_text(rec.nodes);
-		check_text(rec.result);
-		check_text(rec.said);
-		check_text(rec.stream_id);
+		fuzz_reply_check_text(rec.id);
+		fuzz_reply_check_text(rec.user);
+		fuzz_reply_check_text(rec.host);
+		fuzz_reply_check_text(rec.cmd);
+		fuzz_reply_check_text(rec.nodes);
+		fuzz_reply_check_text(rec.result);
+		fuzz_reply_check_text(rec.said);
+		fuzz_reply_check_text(rec.stream_id);
 	}
 	fuzz_reply_free(r);
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "backends/postqueue.h"
 #include "core/queue.h"
+#include "core/queue_filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -86,4 +86,13 @@ fuzz_reply_free(redisReply *r)
 	free(r);
 }
 
+/* Text a parser kept from a reply: no control characters, or a crash. */
+static void
+fuzz_reply_check_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			__builtin_trap();
+}
+
 #endif

@@ -17,14 +17,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check_text(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			__builtin_trap();
-}
-
-static void
 check(const struct snapshot *s)
 {
 	const struct node_status *n;
@@ -40,19 +32,19 @@ check(const struct snapshot *s)
 		    n->oldest_age < -1 || n->updated_at < 0 ||
 		    (n->load1 != -1 && !(n->load1 >= 0 && n->load1 < 1e6)))
 			__builtin_trap();
-		check_text(n->cluster);
-		check_text(n->last_backup);
-		check_text(n->version);
-		check_text(n->mta_version);
+		fuzz_reply_check_text(n->cluster);
+		fuzz_reply_check_text(n->last_backup);
+		fuzz_reply_check_text(n->version);
+		fuzz_reply_check_text(n->mta_version);
 	}
 	for (i = 0; i < s->nevents; i++) {
-		check_text(s->events[i].id);
-		check_text(s->events[i].type);
-		check_text(s->events[i].node);
-		check_text(s->events[i].cluster);
-		check_text(s->events[i].from);
-		check_text(s->events[i].to);
-		check_text(s->events[i].detail);
+		fuzz_reply_check_text(s->events[i].id);
+		fuzz_reply_check_text(s->events[i].type);
+		fuzz_reply_check_text(s->events[i].node);
+		fuzz_reply_check_text(s->events[i].cluster);
+		fuzz_reply_check_text(s->events[i].from);
+		fuzz_reply_check_text(s->events[i].to);
+		fuzz_reply_check_text(s->events[i].detail);
 	}
 	for (i = 0; i < s->nunknown; i++)
 		if (validate_name(s->unknown[i]) != NULL)

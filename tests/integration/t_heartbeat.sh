@@ -3,50 +3,32 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and the role files as it found them.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
+lab_env
 INTERVAL=2
 MAILNOC_AGENT_INTERVAL=$INTERVAL
-export MAILNOC_LAB_DIR MAILNOC_AGENT_INTERVAL
-AGENTS=$ROOT/tests/lab/agents
+export MAILNOC_AGENT_INTERVAL
 FAILOVER=$ROOT/tests/lab/failover
 TMP=$(mktemp -d /tmp/mailnoc-t-heartbeat.XXXXXX)
 
-REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
-REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
-REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
-PREFIX=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+redis_env
 ROLE_MBX1=$(cat "$LAB/mbx1/role")
 ROLE_MBX2=$(cat "$LAB/mbx2/role")
-
-rcli() {
-	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
-}
-# The lab's own superuser: other prefixes and ACL SETUSER.
-lcli() {
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
-}
 
 # The events this test makes (failovers, drains) would show the clusters
 # FAILED-OVER to the tests that follow for 15 minutes: they are removed.
 events_added() {
-	rcli --json XRANGE "${PREFIX}events" "$EV_AFTER" + | jq -r '.[][0]'
+	rcli --json XRANGE "${P}events" "$EV_AFTER" + | jq -r '.[][0]'
 }
 cleanup() {
 	"$AGENTS" stop >/dev/null 2>&1
 	printf '%s\n' "$ROLE_MBX1" > "$LAB/mbx1/role"
 	printf '%s\n' "$ROLE_MBX2" > "$LAB/mbx2/role"
 	for id in $(events_added); do
-		rcli XDEL "${PREFIX}events" "$id" >/dev/null
+		rcli XDEL "${P}events" "$id" >/dev/null
 	done
 	rm -rf "$TMP"
 }
-EV_AFTER=$(rcli --json XREVRANGE "${PREFIX}events" + - COUNT 1 | jq -r '.[0][0] // empty')
+EV_AFTER=$(rcli --json XREVRANGE "${P}events" + - COUNT 1 | jq -r '.[0][0] // empty')
 EV_AFTER=${EV_AFTER:+"($EV_AFTER"}
 EV_AFTER=${EV_AFTER:--}
 trap cleanup EXIT
@@ -59,19 +41,6 @@ node() {
 
 cluster_health() {
 	"$B/mailnoc" clusters --json | jq -r --arg c "$1" '.[] | select(.name == $c) | .health'
-}
-
-# wait_until SECONDS COMMAND...: polls every 0.25 s; true once it succeeds.
-wait_until() {
-	w_limit=$(($1 * 4))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.25
-		w_i=$((w_i + 1))
-	done
-	return 1
 }
 
 # Counts of incoming, active, deferred, hold: as postqueue and the agent see them.
@@ -165,14 +134,14 @@ case "$(node gw1 .disk_pct)" in
 *) not_ok "gw1 disk_pct is a percentage: $(node gw1 .disk_pct)" ;;
 esac
 check "load1 is a number" test "$(node mbx2 '.load1 | type')" = number
-ttl=$(rcli TTL "${PREFIX}node:gw1:alive")
+ttl=$(rcli TTL "${P}node:gw1:alive")
 if [ "$ttl" -gt 0 ] && [ "$ttl" -le $((3 * INTERVAL)) ]; then
 	ok "the alive key lives three intervals (TTL $ttl)"
 else
 	not_ok "the alive key lives three intervals: TTL $ttl"
 fi
-expect_eq "interval is published" "$INTERVAL" "$(rcli HGET "${PREFIX}node:gw1" interval)"
-check "every node is in the nodes set" test "$(rcli SMEMBERS "${PREFIX}nodes" | sort | tr '\n' ' ')" \
+expect_eq "interval is published" "$INTERVAL" "$(rcli HGET "${P}node:gw1" interval)"
+check "every node is in the nodes set" test "$(rcli SMEMBERS "${P}nodes" | sort | tr '\n' ' ')" \
 	= "gw1 gw2 mbx1 mbx2 "
 t1=$(node gw1 .updated_at)
 sleep $((INTERVAL + 1))
@@ -182,16 +151,16 @@ check "the heartbeat repeats (updated_at $t1 -> $t2)" test "$t2" -gt "$t1"
 # --- a stopped agent: silent within three intervals, nothing deleted
 "$AGENTS" stop gw2 >/dev/null
 expect_contains "gw2's agent exits on SIGTERM" "stopping on signal 15" "$(tail -n 1 "$LAB/agents/gw2.log")"
-expect_eq "gw2's hash stays" gateway "$(rcli HGET "${PREFIX}node:gw2" role)"
+expect_eq "gw2's hash stays" gateway "$(rcli HGET "${P}node:gw2" role)"
 check "gw2 is reported not alive within three intervals" wait_until $((3 * INTERVAL + 1)) alive_is gw2 false
 expect_eq "gw2 is down" down "$(node gw2 .state)"
 expect_eq "gw1 is still alive" true "$(node gw1 .alive)"
 
 # --- drain: the console's flag makes a gateway draining
 since=$(date +%s)
-rcli HSET "${PREFIX}node:gw1" drain 1 >/dev/null
+rcli HSET "${P}node:gw1" drain 1 >/dev/null
 check "gw1 is draining within two intervals" wait_until $((2 * INTERVAL + 1)) state_is gw1 draining
-rcli HDEL "${PREFIX}node:gw1" drain >/dev/null
+rcli HDEL "${P}node:gw1" drain >/dev/null
 check "gw1 is active again" wait_until $((2 * INTERVAL + 1)) state_is gw1 active
 ev=$("$B/mailnoc" events --json)
 expect_eq "the drain and its end are role_change events" "draining>active active>draining" \

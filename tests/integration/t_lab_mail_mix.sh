@@ -45,18 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# wait_until SECONDS COMMAND...: polls every 0.25 s; true once it succeeds.
-wait_until() {
-	w_limit=$(($1 * 4))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.25
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
 # since MARK: the maillog after byte MARK
 since() { tail -c +"$(($1 + 1))" "$LOG"; }
 count() { since "$1" | grep -c -E "$2"; }

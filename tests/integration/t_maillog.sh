@@ -20,16 +20,7 @@ TMP=$(mktemp -d /tmp/mailnoc-t-maillog.XXXXXX)
 LOG=$LAB/gw1/maillog
 ALOG=$TMP/agent.log
 
-REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
-REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
-REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
-P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
-
-rcli() {
-	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
-}
+redis_env
 
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 agent_pid() { cat "$TMP/pid" 2>/dev/null; }

@@ -14,12 +14,6 @@ LAB=$(dirname "$MAILNOC_CONFIG")
 CFG0=$MAILNOC_CONFIG
 T=$LAB/partial
 N=3000
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-# 1681 -> 1,681, as mailnoc writes counts.
-fmt() { echo "$1" | awk '{ s = $1; r = ""; while (length(s) > 3) {
-	r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
-	print s r }'; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l | tr -d ' '; }
 
 # The sshd process serving a connection: the first sshd above pid $1.
 sshd_of() {
@@ -35,8 +29,7 @@ frozen=""
 cleanup() {
 	for p in $frozen; do kill -CONT "$p" 2>/dev/null; done
 	frozen=""
-	[ -f "$T/authorized_keys.orig" ] &&
-		cp "$T/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+	ssh_forced_key_undo "$T"
 	postsuper -c "$LAB/gw2/etc" -d ALL >/dev/null 2>&1
 	if [ -n "${RESTORED:-}" ]; then
 		sleep 1
@@ -59,23 +52,7 @@ trap 'cleanup; exit 1' INT TERM
 # restore) it writes its pid and waits a moment, so the test can freeze the
 # sshd session serving it at a known point: after the command started,
 # before postsuper has done anything.
-rm -rf "$T"
-# The gate runs as the lab's SSH user (mailnoc) and writes its pid here.
-install -d -m 755 -o mailnoc "$T"
-ssh-keygen -q -t ed25519 -N '' -C mailnoc-partial -f "$T/id_ed25519"
-cat > "$T/gate" <<EOF
-#!/bin/sh
-case "\$SSH_ORIGINAL_COMMAND" in
-*postsuper*|*restore-mailbox*)
-	echo \$\$ > "$T/gate.pid.tmp" && mv "$T/gate.pid.tmp" "$T/gate.pid"
-	sleep 1 ;;
-esac
-exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
-EOF
-chmod 755 "$T/gate"
-cp "$LAB/ssh/authorized_keys" "$T/authorized_keys.orig"
-printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
-	"$T/gate" "$(cat "$T/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+ssh_gate_key "$T" '*postsuper*|*restore-mailbox*' mailnoc-partial
 # Keepalives every 2 s: a frozen session is found within about 4 s.
 jq --arg k "$T/id_ed25519" '.ssh.key_file = $k | .ssh.keepalive_s = 2' \
 	"$CFG0" > "$T/mailnoc.json"
@@ -138,7 +115,7 @@ hold_cut() {
 	check "$mode: part of the mail was held ($held of $N)" \
 		[ "$held" -gt 0 -a "$held" -lt "$N" ]
 	expect_eq "$mode: held and deferred add up" "$N" "$((held + deferred))"
-	text="gw2: $(fmt "$held") of $(fmt "$N") held before the node stopped answering; $(fmt "$deferred") still deferred"
+	text="gw2: $(thousands "$held") of $(thousands "$N") held before the node stopped answering; $(thousands "$deferred") still deferred"
 	err=$(cat "$T/hold.err")
 	expect_contains "$mode: the error says what was done" "$text" "$err"
 	expect_contains "$mode: and why the node was given up" \
@@ -225,7 +202,7 @@ expect_eq "the frozen restore exits 3" 3 "$rc"
 check "it ends by the watchdog within 10 s ($took s)" [ "$took" -le 10 ]
 expect_contains "the error names the watchdog" \
 	"no progress for 3 s while running the command: nothing came from the command (ssh.progress_timeout_s)" "$err"
-so_far=$(echo "$err" | sed -n "s/.*; so far \([0-9,]*\) of the $(fmt $M) messages of the backup had arrived in the folder $RESTORED on mbx1.*/\1/p" | tr -d ,)
+so_far=$(echo "$err" | sed -n "s/.*; so far \([0-9,]*\) of the $(thousands $M) messages of the backup had arrived in the folder $RESTORED on mbx1.*/\1/p" | tr -d ,)
 check "and says what was imported so far, and where ($so_far)" \
 	[ -n "$so_far" ] && [ "$so_far" -le "$M" ]
 check "the import was cut short (it had not ended)" \

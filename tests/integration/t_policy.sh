@@ -17,8 +17,6 @@ rcli() {
 	REDISCLI_AUTH=$(cat "$LAB/secrets/admin.pass") redis-cli -h 127.0.0.1 \
 		-p "$LAB_REDIS_PORT" --user admin --no-auth-warning "$@"
 }
-pq() { postqueue -c "$LAB/$1/etc" -j; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l; }
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 cleanup() {
@@ -90,16 +88,11 @@ expect_eq "a block without a reason is refused" 2 "$?"
 expect_eq "nothing was written" "$before" "$(rcli ZCARD "${P}blocks")"
 
 # --- block --hold: its queued mail goes on hold, the rest stays
-for gw in gw1 gw2; do
-	postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1
-done
+queues_clear
 "$TRAFFIC" --gw gw1 --from-ip "$IP" -n 3 --to-domain dead.test >/dev/null
 "$TRAFFIC" --gw gw2 --from-ip "$IP" -n 2 --to-domain dead.test >/dev/null
 "$TRAFFIC" --gw gw1 --from-ip 127.0.1.10 -n 2 --to-domain dead.test >/dev/null
-for i in $(seq 100); do
-	[ "$(count_in gw1 deferred)" = 5 ] && [ "$(count_in gw2 deferred)" = 2 ] && break
-	sleep 0.2
-done
+wait_until 20 deferred_are 5 2
 out=$("$B/mailnoc" block "$IP" --for 1h --reason "held for review" --hold --yes --json)
 expect_eq "block --hold exits 0" 0 "$?"
 expect_eq "it reports 3 held on gw1" 3 "$(echo "$out" | jq -r .held.gw1)"

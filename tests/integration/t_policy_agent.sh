@@ -6,21 +6,11 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and removes the keys it wrote.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
-export MAILNOC_LAB_DIR MAILNOC_BIN
-. "$ROOT/tests/lab/ports"
-AGENTS=$ROOT/tests/lab/agents
+lab_env
 TRAFFIC=$ROOT/tests/lab/traffic
 TMP=$(mktemp -d /tmp/mailnoc-t-policy.XXXXXX)
 
-REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
-REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
-REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
-P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+redis_env
 GW1_POLICY=$(jq -r '.nodes[] | select(.name == "gw1") | .policy.listen[0]' "$MAILNOC_CONFIG")
 GW1_PPORT=${GW1_POLICY##*:}
 GW2_SOCK=$(jq -r '.nodes[] | select(.name == "gw2") | .policy.listen[] | select(startswith("/"))' "$MAILNOC_CONFIG")
@@ -30,50 +20,17 @@ T_AGENCY=t-policy
 NOPERMIT=127.0.2.77
 BLOCK_IP=127.0.1.11     # permitted (tax) in the seeded data
 
-rcli() {
-	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
-}
-
-# The lab's own superuser: SHUTDOWN is for no role of mailnoc.
-lcli() {
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
-}
-
 cleanup() {
 	"$AGENTS" stop >/dev/null 2>&1
 	port_up "$LAB_REDIS_PORT" || "$ROOT/tests/lab/up" >/dev/null 2>&1
-	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$T_IP" "${P}agency:$T_AGENCY" >/dev/null
-	rcli ZREM "${P}blocks" "$BLOCK_IP" "$T_IP" >/dev/null
+	block_forget "$BLOCK_IP" "$T_IP"
 	rcli HDEL "${P}permit" "$T_IP" "127.0.2.202" >/dev/null
 	rcli HDEL "${P}node:gw1" drain >/dev/null
-	rcli DEL "${P}agency:t-bulk" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" t-bulk >/dev/null
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
-		done
-	done
+	agency_forget "$T_AGENCY" t-bulk
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-# wait_until SECONDS COMMAND...: polls every 0.2 s; true once it succeeds.
-wait_until() {
-	w_limit=$(($1 * 5))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.2
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
 
 # ask WHERE REQUEST-TEXT: sends raw bytes (printf %b escapes) to the policy
 # service at a TCP port or unix socket path; prints every answer line read

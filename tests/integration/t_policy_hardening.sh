@@ -7,33 +7,18 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and removes the keys it wrote.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
-export MAILNOC_LAB_DIR MAILNOC_BIN
-. "$ROOT/tests/lab/ports"
-AGENTS=$ROOT/tests/lab/agents
+lab_env
 TMP=$(mktemp -d /tmp/mailnoc-t-harden.XXXXXX)
 # The private agents' port: next to the lab's, overridable.
 HPORT=${LAB_HARDEN_PORT:-$((LAB_GW1_POLICY_PORT + 40))}
 
-REDIS_HOST=$(jq -r .redis.host "$MAILNOC_CONFIG")
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
-REDIS_USER=$(jq -r .redis.user "$MAILNOC_CONFIG")
-REDIS_PASS_FILE=$(jq -r .redis.password_file "$MAILNOC_CONFIG")
-P=$(jq -r '.redis.prefix // "mailnoc:"' "$MAILNOC_CONFIG")
+redis_env
 GW1_PORT=$LAB_GW1_POLICY_PORT
 # Addresses this test owns.
 T_IP=127.0.2.211
 T_AGENCY=t-harden
 V6_BLOCK=2001:db8::25
 HPID=
-
-rcli() {
-	REDISCLI_AUTH=$(cat "$REDIS_PASS_FILE") redis-cli -h "$REDIS_HOST" \
-		-p "$REDIS_PORT" --user "$REDIS_USER" --no-auth-warning "$@"
-}
 
 stop_private() {
 	[ -n "$HPID" ] || return 0
@@ -51,33 +36,13 @@ stop_private() {
 cleanup() {
 	stop_private
 	"$AGENTS" stop >/dev/null 2>&1
-	rcli DEL "${P}agency:$T_AGENCY" "${P}block:$V6_BLOCK" >/dev/null
-	rcli ZREM "${P}blocks" "$V6_BLOCK" >/dev/null
+	block_forget "$V6_BLOCK"
 	rcli HDEL "${P}permit" "$T_IP" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
-		done
-	done
+	agency_forget "$T_AGENCY"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-wait_until() {
-	w_limit=$(($1 * 5))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.2
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
 
 # ask PORT REQUEST-TEXT: one request (\n escapes), prints the answer line.
 ask() {

@@ -6,11 +6,7 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the tools in MAILNOC_BIN.
 # Deletes the mail it queued (its own sender) before it exits.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
-export MAILNOC_LAB_DIR
+lab_env
 Q=$LAB/gw1/etc
 SUM=$B/tools/queue_summary
 SENDER=qshape-test@agency.test
@@ -27,19 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-# wait_until SECONDS COMMAND...: polls every 0.25 s; true once it succeeds.
-wait_until() {
-	w_limit=$(($1 * 4))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.25
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
 
 send() {   # DOMAIN MESSAGES RECIPIENTS
 	"$ROOT/tests/lab/traffic" --gw gw1 -q --sender "$SENDER" \

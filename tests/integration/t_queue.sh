@@ -5,22 +5,15 @@
 . tests/lab/ports
 B=$MAILNOC_BIN
 LAB=$(dirname "$MAILNOC_CONFIG")
-pq() { postqueue -c "$LAB/$1/etc" -j; }
 ids() { pq "$1" | jq -r .queue_id | sort; }
-count_in() { pq "$1" | jq -r "select(.queue_name == \"$2\") | .queue_id" | wc -l; }
 
 tests/lab/agents start >/dev/null
-for gw in gw1 gw2; do
-	postsuper -c "$LAB/$gw/etc" -d ALL >/dev/null 2>&1
-done
+queues_clear
 tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 8 -m 3 --to-domain yahoo.test >/dev/null
 tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 3 -m 1 --to-domain hotmail.test >/dev/null
 tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 5 -m 2 --to-domain dead.test >/dev/null
 # Wait until every message has been tried once and sits deferred.
-for i in $(seq 100); do
-	[ "$(count_in gw1 deferred)" = 11 ] && [ "$(count_in gw2 deferred)" = 5 ] && break
-	sleep 0.2
-done
+wait_until 20 deferred_are 11 5
 
 out=$("$B/mailnoc" queue list --json)
 expect_eq "queue list --json exits 0" 0 $?

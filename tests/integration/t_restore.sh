@@ -31,16 +31,12 @@ install -d -m 755 "$CAN"
 : > "$CALLS"
 # The forced command runs as the lab's SSH user (mailnoc), which records.
 chmod 666 "$CALLS"
-ssh-keygen -q -t ed25519 -N '' -C mailnoc-restore-canary -f "$CAN/id_ed25519"
 cat > "$CAN/record" <<EOF
 #!/bin/sh
 printf '%s\n' "\$SSH_ORIGINAL_COMMAND" >> "$CALLS"
 exec /bin/sh -c "\$SSH_ORIGINAL_COMMAND"
 EOF
-chmod 755 "$CAN/record"
-cp "$LAB/ssh/authorized_keys" "$CAN/authorized_keys.orig"
-printf 'command="%s",no-pty,no-port-forwarding,no-agent-forwarding %s\n' \
-	"$CAN/record" "$(cat "$CAN/id_ed25519.pub")" >> "$LAB/ssh/authorized_keys"
+ssh_forced_key "$CAN" "$CAN/record" mailnoc-restore-canary
 jq --arg k "$CAN/id_ed25519" '.ssh.key_file = $k' "$CFG0" > "$CAN/mailnoc.json"
 MAILNOC_CONFIG=$CAN/mailnoc.json
 export MAILNOC_CONFIG
@@ -62,8 +58,7 @@ cleanup() {
 		done
 	done
 	rm -f "$NOROOT_SUDOERS"
-	[ -f "$CAN/authorized_keys.orig" ] &&
-		cp "$CAN/authorized_keys.orig" "$LAB/ssh/authorized_keys"
+	ssh_forced_key_undo "$CAN"
 	[ "$(tr -d ' \n' < "$LAB/mbx2/role")" = active ] &&
 		tests/lab/failover mbx >/dev/null 2>&1
 	[ -z "$started" ] || tests/lab/agents stop $started >/dev/null 2>&1

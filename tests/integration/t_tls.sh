@@ -9,13 +9,7 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and removes what it wrote.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
-export MAILNOC_LAB_DIR MAILNOC_BIN
-. "$ROOT/tests/lab/ports"
-AGENTS=$ROOT/tests/lab/agents
+lab_env
 TRAFFIC=$ROOT/tests/lab/traffic
 TLS=$LAB/tls
 P=mailnoc:
@@ -25,21 +19,6 @@ CANARY="tls-canary-$$-clear-text"
 T=$LAB/t_tls
 STUNNEL=$(command -v stunnel4 || command -v stunnel)
 
-lcli() {   # the lab's superuser on the plain port: the test's own look
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
-		-p "$LAB_REDIS_PORT" --user lab --no-auth-warning "$@"
-}
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-wait_until() {   # SECONDS COMMAND...
-	n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 # tunnel NAME CAFILE CHECKIP CONNECT-PORT: a stunnel client on
 # LAB_TLS_TEST_PORT, as the lab's but with the given CA and address check.
 tunnel() {

@@ -13,6 +13,7 @@
 #include "core/delay.h"
 #include "core/qshape.h"
 #include "core/queue.h"
+#include "core/queue_filter.h"
 
 static const char usage_text[] =
     "usage: queue_summary [options] [queue ...]\n"

@@ -61,51 +61,46 @@ test_pos(void **state)
 	assert_int_equal(maillog_pos_save("/nonexistent/dir/x.state", &p), -1);
 }
 
+/* Writes `text` to the test's maillog and reads its head. */
+static void
+head_of(const char *text, unsigned long long *h, int *n)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/maillog", dir);
+	write_file(path, text, 0);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(maillog_head(fd, h, n), 0);
+	close(fd);
+}
+
 static void
 test_head(void **state)
 {
 	unsigned long long h1, h2;
-	char path[128], big[600];
-	int fd, n1, n2;
+	char big[600];
+	int n1, n2;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/maillog", dir);
-	write_file(path, "", 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h1, &n1), 0);
+	head_of("", &h1, &n1);
 	assert_int_equal(n1, 0);
-	close(fd);
 	/* No full line yet: no checksum. */
-	write_file(path, "Dec 05 00:46:34 gw1 postfix/qmgr[1]: 76C39A7", 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h1, &n1), 0);
+	head_of("Dec 05 00:46:34 gw1 postfix/qmgr[1]: 76C39A7", &h1, &n1);
 	assert_int_equal(n1, 0);
-	close(fd);
-	write_file(path, "line one\nline two\n", 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h1, &n1), 0);
+	head_of("line one\nline two\n", &h1, &n1);
 	assert_int_equal(n1, 9);
-	close(fd);
 	/* The same first line, another rest: the same checksum. */
-	write_file(path, "line one\nsomething else\n", 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h2, &n2), 0);
+	head_of("line one\nsomething else\n", &h2, &n2);
 	assert_true(h1 == h2 && n1 == n2);
-	close(fd);
-	write_file(path, "line 1\n", 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h2, &n2), 0);
+	head_of("line 1\n", &h2, &n2);
 	assert_true(h1 != h2);
-	close(fd);
 	/* A first line over 256 bytes: its first 256. */
 	memset(big, 'x', sizeof big - 2);
 	big[sizeof big - 2] = '\n';
 	big[sizeof big - 1] = '\0';
-	write_file(path, big, 0);
-	fd = open(path, O_RDONLY);
-	assert_int_equal(maillog_head(fd, &h2, &n2), 0);
+	head_of(big, &h2, &n2);
 	assert_int_equal(n2, 256);
-	close(fd);
 }
 
 static void

@@ -95,21 +95,27 @@ test_mail_root(void **state)
 static void
 test_version_clean(void **state)
 {
+	static const struct {
+		const char	*raw;
+		size_t		 len;	/* of out */
+		const char	*want;
+	} cases[] = {
+		{ "3.7.11\n", 32, "3.7.11" },
+		{ "2.3.19.1 (9b53102964)\n", 32, "2.3.19.1 (9b53102964)" },
+		{ "  3.8-RC1\r\nmore\n", 32, "3.8-rc1" },
+		{ "1.0 \"beta\"; rm", 32, "1.0 -beta-- rm" },
+		{ "2.3.19.1 (9b53102964) with a long tail", 23,
+		  "2.3.19.1 (9b53102964)" },
+		{ "\n", 32, "" },
+	};
 	char out[32];
+	size_t i;
 
 	(void)state;
-	probe_version_clean("3.7.11\n", out, sizeof out);
-	assert_string_equal(out, "3.7.11");
-	probe_version_clean("2.3.19.1 (9b53102964)\n", out, sizeof out);
-	assert_string_equal(out, "2.3.19.1 (9b53102964)");
-	probe_version_clean("  3.8-RC1\r\nmore\n", out, sizeof out);
-	assert_string_equal(out, "3.8-rc1");
-	probe_version_clean("1.0 \"beta\"; rm", out, sizeof out);
-	assert_string_equal(out, "1.0 -beta-- rm");
-	probe_version_clean("2.3.19.1 (9b53102964) with a long tail", out, 23);
-	assert_string_equal(out, "2.3.19.1 (9b53102964)");
-	probe_version_clean("\n", out, sizeof out);
-	assert_string_equal(out, "");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		probe_version_clean(cases[i].raw, out, cases[i].len);
+		assert_string_equal(out, cases[i].want);
+	}
 }
 
 static void

@@ -19,16 +19,27 @@
 
 #define DIR "tests/unit/config/"
 
+/* Loads DIR/name, which must load without a word. */
+static struct config *
+load(const char *name)
+{
+	char path[256], cause[CONFIG_CAUSE_MAX] = "";
+	struct config *cfg;
+
+	snprintf(path, sizeof path, DIR "%s", name);
+	if ((cfg = config_load(path, cause, sizeof cause)) == NULL)
+		fail_msg("%s does not load: %s", name, cause);
+	assert_string_equal(cause, "");
+	return cfg;
+}
+
 static void
 test_good(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
-	assert_string_equal(cause, "");
+	cfg = load("good.json");
 	assert_string_equal(cfg->redis.host, "127.0.0.1");
 	assert_int_equal(cfg->redis.port, 16379);
 	assert_string_equal(cfg->redis.user, "admin");
@@ -78,12 +89,10 @@ test_good(void **state)
 static void
 test_sentinel(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "sentinel.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("sentinel.json");
 	assert_null(cfg->redis.host);
 	assert_int_equal(cfg->redis.nsentinels, 2);
 	assert_string_equal(cfg->redis.sentinels[0].host, "10.1.0.5");
@@ -307,13 +316,11 @@ static const struct bad_case bad_cases[] = {
 static void
 test_maillog(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	const struct config_maillog_node *m;
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good-maillog.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-maillog.json");
 	m = &cfg->nodes[0].maillog;
 	assert_true(m->enabled);
 	assert_string_equal(m->file, "/var/log/postfix-gw1.log");
@@ -340,8 +347,7 @@ test_maillog(void **state)
 	assert_true(cfg->maillog.block_s == 0);
 	config_free(cfg);
 
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	assert_int_equal(cfg->maillog.harvest_threshold, 20);
 	assert_int_equal(cfg->maillog.harvest_window_s, 300);
 	assert_false(cfg->maillog.auto_block);
@@ -370,13 +376,11 @@ test_bad(void **state)
 static void
 test_mailbox(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	struct config *cfg;
 	int i;
 
 	(void)state;
-	cfg = config_load(DIR "good-mailbox.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-mailbox.json");
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 600);
 	assert_string_equal(cfg->mailbox.helper, "/opt/mailnoc/restore-mailbox");
 	assert_non_null(cfg->mailbox.templates[CONFIG_MBX_PROBE]);
@@ -388,8 +392,7 @@ test_mailbox(void **state)
 	config_free(cfg);
 
 	/* Without the key: six hours and every Dovecot default. */
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	assert_int_equal(cfg->mailbox.restore_timeout_s, 21600);
 	assert_int_equal(cfg->ssh.progress_timeout_s, 60);
 	assert_string_equal(cfg->mailbox.helper,
@@ -463,8 +466,7 @@ test_password(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good.json");
 	unsetenv("MAILNOC_TEST_PASSWORD");
 	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
 			     sizeof cause), -1);
@@ -476,8 +478,7 @@ test_password(void **state)
 	assert_string_equal(pw, "hunter2");
 	config_free(cfg);
 
-	cfg = config_load(DIR "sentinel.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("sentinel.json");
 	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
 			     sizeof cause), -1);
 	assert_string_equal(cause, "redis password: cannot open "
@@ -508,35 +509,42 @@ write_secret(const char *path, mode_t mode, const char *text)
 static void
 test_password_file(void **state)
 {
+	/* A password file, and the password read or what the refusal says.
+	 * 15 bytes fill the buffer exactly: kept; 16 would be cut: refused. */
+	static const struct {
+		mode_t		 mode;
+		const char	*text;
+		const char	*want;
+		const char	*said;
+	} files[] = {
+		{ 0600, "s3cret\n", "s3cret", NULL },
+		{ 0644, "s3cret\n", NULL,
+		  "may be read by others (mode 644); chmod 600 it" },
+		{ 0400, "123456789012345\n", "123456789012345", NULL },
+		{ 0600, "1234567890123456\n", NULL, "is longer than 15 bytes" },
+	};
 	char d[] = "/tmp/mailnoc-unit-pw-XXXXXX", pwfile[300], cause[256];
 	char pw[16], cmd[64];
 	struct config *cfg;
+	size_t i;
 
 	(void)state;
 	assert_non_null(mkdtemp(d));
 	snprintf(pwfile, sizeof pwfile, "%s/redis.pass", d);
 	cfg = password_config(d, pwfile);
 
-	write_secret(pwfile, 0600, "s3cret\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), 1);
-	assert_string_equal(pw, "s3cret");
-
-	write_secret(pwfile, 0644, "s3cret\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), -1);
-	assert_non_null(strstr(cause, "may be read by others (mode 644); "
-	    "chmod 600 it"));
-
-	/* 15 bytes fill the buffer exactly: kept; 16 would be cut: refused. */
-	write_secret(pwfile, 0400, "123456789012345\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), 1);
-	assert_string_equal(pw, "123456789012345");
-	write_secret(pwfile, 0600, "1234567890123456\n");
-	assert_int_equal(config_redis_password(cfg, pw, sizeof pw, cause,
-	    sizeof cause), -1);
-	assert_non_null(strstr(cause, "is longer than 15 bytes"));
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		write_secret(pwfile, files[i].mode, files[i].text);
+		if (files[i].said == NULL) {
+			assert_int_equal(config_redis_password(cfg, pw,
+			    sizeof pw, cause, sizeof cause), 1);
+			assert_string_equal(pw, files[i].want);
+		} else {
+			assert_int_equal(config_redis_password(cfg, pw,
+			    sizeof pw, cause, sizeof cause), -1);
+			assert_non_null(strstr(cause, files[i].said));
+		}
+	}
 
 	if (geteuid() == 0) {
 		write_secret(pwfile, 0600, "s3cret\n");
@@ -565,13 +573,11 @@ test_undumpable(void **state)
 static void
 test_policy(void **state)
 {
-	char cause[CONFIG_CAUSE_MAX] = "";
 	const struct config_policy *p;
 	struct config *cfg;
 
 	(void)state;
-	cfg = config_load(DIR "good-policy.json", cause, sizeof cause);
-	assert_non_null(cfg);
+	cfg = load("good-policy.json");
 	/* metrics_listen: a bare port is loopback; absent, no listener. */
 	assert_string_equal(cfg->nodes[0].metrics.text, "127.0.0.1:9187");
 	assert_string_equal(cfg->nodes[0].metrics.host, "127.0.0.1");
@@ -651,8 +657,21 @@ test_policy_action(void **state)
 static void
 test_listen_parse(void **state)
 {
+	static const struct {
+		const char	*s;
+		const char	*cause;	/* NULL: any */
+	} refused[] = {
+		{ "127.0.0.1:65536", NULL }, { "127.0.0.1:+25", NULL },
+		{ "127.0.0.1:25x", NULL },
+		{ "[127.0.0.1]:25", "'[127.0.0.1]:25' is not a listen address: "
+		  "the address in [] is not an IPv6 address" },
+		{ "[::1]25", NULL }, { "[::1", NULL }, { ":25", NULL },
+		{ "10.0.0.0/8:25", NULL }, { "/run/../etc/sock", NULL },
+		{ "/run/dir/", NULL }, { "", NULL },
+	};
 	char cause[CONFIG_CAUSE_MAX];
 	struct config_listen l;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(config_listen_parse("127.0.0.1:12531", &l, cause,
@@ -670,29 +689,14 @@ test_listen_parse(void **state)
 	assert_string_equal(l.path, "/var/spool/postfix/private/mailnoc");
 	config_listen_free(&l);
 
-	assert_int_equal(config_listen_parse("127.0.0.1:65536", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("127.0.0.1:+25", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("127.0.0.1:25x", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("[127.0.0.1]:25", &l, cause,
-	    sizeof cause), -1);
-	assert_string_equal(cause, "'[127.0.0.1]:25' is not a listen address: "
-	    "the address in [] is not an IPv6 address");
-	assert_int_equal(config_listen_parse("[::1]25", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("[::1", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse(":25", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("10.0.0.0/8:25", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("/run/../etc/sock", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("/run/dir/", &l, cause,
-	    sizeof cause), -1);
-	assert_int_equal(config_listen_parse("", &l, cause, sizeof cause), -1);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		if (config_listen_parse(refused[i].s, &l, cause,
+		    sizeof cause) != -1)
+			fail_msg("'%s' was taken for a listen address",
+			    refused[i].s);
+		if (refused[i].cause != NULL)
+			assert_string_equal(cause, refused[i].cause);
+	}
 }
 
 /* Runs cli_parse on a NULL-terminated list; returns its result. */

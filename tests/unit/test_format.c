@@ -10,35 +10,55 @@
 
 #include "core/format.h"
 
+/* A number and how it is written. */
+struct written {
+	long long	 n;
+	const char	*want;
+};
+
+/* Checks fn(n) against each case, naming the number that fails. */
+static void
+check_written(char *(*fn)(long long, char *, size_t),
+    const struct written *cases, size_t ncases)
+{
+	char b[32];
+	size_t i;
+
+	for (i = 0; i < ncases; i++) {
+		const char *got = fn(cases[i].n, b, sizeof b);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%lld: '%s', not '%s'", cases[i].n, got,
+			    cases[i].want);
+	}
+}
+
+#define CHECK_WRITTEN(fn, cases) \
+	check_written((fn), (cases), sizeof (cases) / sizeof (cases)[0])
+
 static void
 test_bytes(void **state)
 {
-	char b[16];
+	static const struct written cases[] = {
+		{ 0, "0B" }, { 1023, "1023B" }, { 1024, "1.0K" },
+		{ 1536, "1.5K" }, { 15 * 1024, "15K" }, { 3565158, "3.4M" },
+		{ 120LL << 30, "120G" }, { -1, "-" },
+	};
 
 	(void)state;
-	assert_string_equal(format_bytes(0, b, sizeof b), "0B");
-	assert_string_equal(format_bytes(1023, b, sizeof b), "1023B");
-	assert_string_equal(format_bytes(1024, b, sizeof b), "1.0K");
-	assert_string_equal(format_bytes(1536, b, sizeof b), "1.5K");
-	assert_string_equal(format_bytes(15 * 1024, b, sizeof b), "15K");
-	assert_string_equal(format_bytes(3565158, b, sizeof b), "3.4M");
-	assert_string_equal(format_bytes(120LL << 30, b, sizeof b), "120G");
-	assert_string_equal(format_bytes(-1, b, sizeof b), "-");
+	CHECK_WRITTEN(format_bytes, cases);
 }
 
 static void
 test_count(void **state)
 {
-	char b[16];
+	static const struct written cases[] = {
+		{ 0, "0" }, { 987, "987" }, { 1200, "1.2k" }, { 5000, "5k" },
+		{ 12345, "12k" }, { 3400000, "3.4M" }, { -5, "-" },
+	};
 
 	(void)state;
-	assert_string_equal(format_count(0, b, sizeof b), "0");
-	assert_string_equal(format_count(987, b, sizeof b), "987");
-	assert_string_equal(format_count(1200, b, sizeof b), "1.2k");
-	assert_string_equal(format_count(5000, b, sizeof b), "5k");
-	assert_string_equal(format_count(12345, b, sizeof b), "12k");
-	assert_string_equal(format_count(3400000, b, sizeof b), "3.4M");
-	assert_string_equal(format_count(-5, b, sizeof b), "-");
+	CHECK_WRITTEN(format_count, cases);
 }
 
 static void
@@ -74,33 +94,36 @@ test_share(void **state)
 	assert_string_equal(format_share(1200, 0, b, sizeof b), "1.2k");
 }
 
+/* format_age takes a long. */
+static char *
+age_of(long long secs, char *buf, size_t len)
+{
+	return format_age((long)secs, buf, len);
+}
+
 static void
 test_age(void **state)
 {
-	char b[16];
+	static const struct written cases[] = {
+		{ -1, "-" }, { 59, "59s" }, { 119, "119s" }, { 120, "2m" },
+		{ 7200, "2h" }, { 3 * 86400, "3d" },
+	};
 
 	(void)state;
-	assert_string_equal(format_age(-1, b, sizeof b), "-");
-	assert_string_equal(format_age(59, b, sizeof b), "59s");
-	assert_string_equal(format_age(119, b, sizeof b), "119s");
-	assert_string_equal(format_age(120, b, sizeof b), "2m");
-	assert_string_equal(format_age(7200, b, sizeof b), "2h");
-	assert_string_equal(format_age(3 * 86400, b, sizeof b), "3d");
+	CHECK_WRITTEN(age_of, cases);
 }
 
 static void
 test_grouped(void **state)
 {
+	static const struct written cases[] = {
+		{ 0, "0" }, { 987, "987" }, { 1000, "1,000" }, { 1681, "1,681" },
+		{ 123456, "123,456" }, { 1234567, "1,234,567" }, { -1, "-" },
+	};
 	char b[32];
 
 	(void)state;
-	assert_string_equal(format_grouped(0, b, sizeof b), "0");
-	assert_string_equal(format_grouped(987, b, sizeof b), "987");
-	assert_string_equal(format_grouped(1000, b, sizeof b), "1,000");
-	assert_string_equal(format_grouped(1681, b, sizeof b), "1,681");
-	assert_string_equal(format_grouped(123456, b, sizeof b), "123,456");
-	assert_string_equal(format_grouped(1234567, b, sizeof b), "1,234,567");
-	assert_string_equal(format_grouped(-1, b, sizeof b), "-");
+	CHECK_WRITTEN(format_grouped, cases);
 	assert_string_equal(format_grouped(1234567, b, 4), "1,2");
 }
 

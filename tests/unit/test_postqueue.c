@@ -10,6 +10,7 @@
 
 #include "backends/postqueue.h"
 #include "core/clock.h"
+#include "tests/unit/queue_msg.h"
 
 #define LAB_FILE "tests/unit/data/postqueue/gw1-lab.jsonl"
 #define EDGE_FILE "tests/unit/data/postqueue/edge.jsonl"
@@ -19,21 +20,27 @@
 #define MID "\"arrival_time\": 1, \"message_size\": 1, "
 #define TAIL "\"sender\": \"a@b\", \"recipients\": []}"
 
-static struct queue_set *
-new_set(uint32_t *node)
-{
-	struct queue_set *qs = queue_set_new();
-	char cause[128];
-
-	assert_int_equal(queue_set_add_node(qs, "gw1", node, cause,
-	    sizeof cause), 0);
-	return qs;
-}
-
 static int
 parse(struct queue_set *qs, uint32_t node, const char *line, char *cause)
 {
 	return postqueue_parse_line(qs, node, line, strlen(line), cause, 256);
+}
+
+/* Parses one line into a new set (*qs); returns its message `id`. */
+static const struct queue_msg *
+parse_one(const char *line, const char *id, struct queue_set **qs)
+{
+	const struct queue_msg *m;
+	char cause[256];
+	uint32_t node;
+
+	*qs = queue_msg_set(&node);
+	if (parse(*qs, node, line, cause) != 0)
+		fail_msg("'%.40s...' refused: %s", line, cause);
+	assert_int_equal((*qs)->nmsgs, 1);
+	m = queue_set_lookup(*qs, node, id);
+	assert_non_null(m);
+	return m;
 }
 
 static char *
@@ -72,15 +79,9 @@ test_lab_line(void **state)
 	const struct queue_msg *m;
 	const struct queue_rcpt *r;
 	struct queue_set *qs;
-	char cause[256];
-	uint32_t node;
 
 	(void)state;
-	qs = new_set(&node);
-	assert_int_equal(parse(qs, node, line, cause), 0);
-	assert_int_equal(qs->nmsgs, 1);
-	m = queue_set_lookup(qs, node, "C659BA78891");
-	assert_non_null(m);
+	m = parse_one(line, "C659BA78891", &qs);
 	assert_int_equal(m->queue, Q_DEFERRED);
 	assert_int_equal(m->arrival, 1795443323);
 	assert_int_equal(m->size, 659);
@@ -117,14 +118,9 @@ test_escapes_unicode(void **state)
 	const struct queue_msg *m;
 	const struct queue_rcpt *r;
 	struct queue_set *qs;
-	char cause[256];
-	uint32_t node;
 
 	(void)state;
-	qs = new_set(&node);
-	assert_int_equal(parse(qs, node, line, cause), 0);
-	m = queue_set_lookup(qs, node, "3Pt2mN2VXxznjll");
-	assert_non_null(m);
+	m = parse_one(line, "3Pt2mN2VXxznjll", &qs);
 	assert_int_equal(m->queue, Q_ACTIVE);
 	assert_string_equal(queue_str(qs, m->sender),
 	    "J\xc3\xb6rg/x@m\xc3\xbcnchen.example");
@@ -148,7 +144,7 @@ test_empty_and_many_recipients(void **state)
 	uint32_t node;
 
 	(void)state;
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	/* Zero recipients is allowed (postqueue(1): "zero or more"). */
 	assert_int_equal(parse(qs, node, "{\"queue_name\": \"hold\", "
 	    "\"queue_id\": \"ABCDEF\", \"arrival_time\": 5, "
@@ -188,11 +184,10 @@ test_empty_and_many_recipients(void **state)
 static void
 test_long_reason_cut(void **state)
 {
-	char line[4096], cause[256], reason[2000];
+	char line[4096], reason[2000];
 	const struct queue_msg *m;
 	const char *s;
 	struct queue_set *qs;
-	uint32_t node;
 
 	(void)state;
 	/* 1023 ASCII bytes then "é": the cut must not split the é. */
@@ -201,9 +196,7 @@ test_long_reason_cut(void **state)
 	snprintf(line, sizeof line, HEAD MID "\"sender\": \"a@b\", "
 	    "\"recipients\": [{\"address\": \"x@y\", \"delay_reason\": "
 	    "\"%s\"}]}", reason);
-	qs = new_set(&node);
-	assert_int_equal(parse(qs, node, line, cause), 0);
-	m = queue_set_lookup(qs, node, "3F2A41C0E5B");
+	m = parse_one(line, "3F2A41C0E5B", &qs);
 	s = queue_str(qs, queue_msg_rcpts(qs, m)->reason);
 	assert_int_equal(strlen(s), 1023);
 	queue_set_free(qs);
@@ -216,6 +209,12 @@ static const struct {
 	{ "", "empty line" },
 	{ "garbage", "not a JSON object: 'garbage'" },
 	{ "[1,2]", "not a JSON object: '[1,2]'" },
+	{ "{\"a\": 1.}", "bad JSON at byte 9: expected a digit" },
+	{ "{\"a\": 1e+}", "bad JSON at byte 10: expected a digit" },
+	{ "{\"a\": 1.", "truncated JSON: the line ends inside the object" },
+	{ "{\"a\": 1E", "truncated JSON: the line ends inside the object" },
+	{ "postqueue: warning: Mail system is down\x01",
+	  "not a JSON object: 'postqueue: warning: Mail...'" },
 	{ "{\"queue_name\": \"deferred\", \"queue_id\": \"ABC",
 	  "truncated JSON: the line ends inside the object" },
 	{ HEAD MID "\"sender\": \"a@b\", \"recipients\": [",
@@ -331,7 +330,7 @@ test_bad_lines(void **state)
 	size_t i;
 
 	(void)state;
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	for (i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
 		snprintf(cause, sizeof cause, "(unset)");
 		if (parse(qs, node, bad_lines[i].line, cause) != -1)
@@ -356,7 +355,7 @@ feed(const char *buf, size_t len, size_t chunk, struct postqueue_stream *ps)
 	uint32_t node;
 	size_t off = 0, n;
 
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	postqueue_stream_init(ps, qs, node);
 	while (off < len) {
 		n = chunk ? chunk : 1 + (size_t)(rand() % 300);
@@ -463,7 +462,7 @@ test_stream_every_split(void **state)
 	(void)state;
 	/* The line split in two at every byte, and the newline alone. */
 	for (k = 0; k <= len; k++) {
-		qs = new_set(&node);
+		qs = queue_msg_set(&node);
 		postqueue_stream_init(&ps, qs, node);
 		postqueue_stream_feed(&ps, line, k);
 		postqueue_stream_feed(&ps, line + k, len - k);
@@ -489,7 +488,7 @@ test_stream_long_line(void **state)
 
 	(void)state;
 	memset(big, 'x', sizeof big);
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	postqueue_stream_init(&ps, qs, node);
 	ps.max_line = 300;
 	/* An over-long line arriving in pieces, then in one chunk: each is
@@ -534,7 +533,7 @@ test_stream_callback(void **state)
 	uint32_t node;
 
 	(void)state;
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	postqueue_stream_init(&ps, qs, node);
 	ps.bad_line = bad_line_cb;
 	ps.arg = &seen;
@@ -587,7 +586,7 @@ test_speed(void **state)
 			    domains[rand() % 5], reasons[rand() % 3]);
 		len += (size_t)snprintf(buf + len, cap - len, "]}\n");
 	}
-	qs = new_set(&node);
+	qs = queue_msg_set(&node);
 	postqueue_stream_init(&ps, qs, node);
 	t0 = clock_mono_ms();
 	for (i = 0; i < len; i += 32768)

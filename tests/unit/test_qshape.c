@@ -9,40 +9,19 @@
 #include <cmocka.h>
 
 #include "core/qshape.h"
+#include "tests/unit/queue_msg.h"
 
 #define NOW 1800000000LL
 
+/* Adds a message of `age` seconds; `rcpts` is "addr addr ...". */
 static int
 add(struct queue_set *qs, uint32_t node, unsigned queue, const char *id,
     long long age, const char *sender, const char *rcpts)
 {
-	struct queue_new_rcpt rv[16];
-	struct queue_new m;
-	char buf[1024], *p, *item, cause[256];
-	size_t n = 0;
+	char cause[256];
 
-	snprintf(buf, sizeof buf, "%s", rcpts);
-	for (p = buf; (item = strsep(&p, " ")) != NULL;) {
-		if (*item == '\0')
-			continue;
-		memset(&rv[n], 0, sizeof rv[n]);
-		/* "-" stands for the empty address. */
-		rv[n].addr = strcmp(item, "-") == 0 ? "" : item;
-		rv[n].addrlen = strlen(rv[n].addr);
-		n++;
-	}
-	memset(&m, 0, sizeof m);
-	m.node = node;
-	m.queue = queue;
-	m.id = id;
-	m.idlen = strlen(id);
-	m.arrival = NOW - age;
-	m.size = 100;
-	m.sender = sender;
-	m.senderlen = strlen(sender);
-	m.rcpts = rv;
-	m.nrcpts = n;
-	if (queue_set_add(qs, &m, cause, sizeof cause) != 0)
+	if (queue_msg_add(qs, node, queue, id, NOW - age, 100, sender, rcpts,
+	    " ", cause) != 0)
 		fail_msg("%s: %s", id, cause);
 	return 0;
 }
@@ -109,11 +88,10 @@ test_bucket(void **state)
 static struct queue_set *
 deferred_set(void)
 {
-	struct queue_set *qs = queue_set_new();
-	char cause[256];
+	struct queue_set *qs;
 	uint32_t n;
 
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	/* bucket 1 ("5"): 3 recipients */
 	add(qs, n, Q_DEFERRED, "AAAAA1", 0, "s1@Agency.Test",
 	    "a@yahoo.test b@yahoo.test c@hotmail.test");
@@ -235,7 +213,7 @@ test_default_queues_and_sender(void **state)
 static void
 test_domain_keys(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct qshape_opts o;
 	struct qshape shape;
 	char cause[256];
@@ -247,7 +225,7 @@ test_domain_keys(void **state)
 	};
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	/* Lower case, ".." -> ".", one dot off each end, text after the
 	 * last '@', no '@' as is, "" -> MAILER-DAEMON; "x@." makes the row
 	 * "." which qshape never shows (it starts with a dot). */
@@ -269,13 +247,13 @@ test_domain_keys(void **state)
 static void
 test_order_ties(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct qshape_opts o;
-	char cause[256], *text;
+	char *text;
 	uint32_t n;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	/* One short domain holds everything: as in qshape, it sorts before
 	 * TOTAL (same count, shorter name). */
 	add(qs, n, Q_ACTIVE, "CCCCC1", 0, "s@x", "a@a.io b@a.io");
@@ -301,14 +279,14 @@ test_order_ties(void **state)
 static void
 test_width_and_cut(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct qshape_opts o;
-	char cause[256], *text;
+	char *text;
 	uint32_t n;
 	int i;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	add(qs, n, Q_ACTIVE, "DDDDD1", 0, "s@x",
 	    "a@very-long-subdomain-name.of.a-provider.example.com");
 	/* 100 recipients: the T and "5" columns widen to 4 characters. */
@@ -347,7 +325,7 @@ test_width_and_cut(void **state)
 static void
 test_parents(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct qshape_opts o;
 	struct qshape shape;
 	char cause[256];
@@ -360,7 +338,7 @@ test_parents(void **state)
 	};
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	add(qs, n, Q_ACTIVE, "EEEEE1", 0, "s@x",
 	    "a@s1.example.com b@s2.example.com c@s3.example.com "
 	    "d@s4.example.com e@s5.example.com f@mx.s1.example.com");
@@ -387,13 +365,13 @@ test_parents(void **state)
 static void
 test_heads(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct qshape_opts o;
-	char cause[256], *text;
+	char *text;
 	uint32_t n;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n, cause, sizeof cause);
+	qs = queue_msg_set(&n);
 	add(qs, n, Q_DEFERRED, "FFFFF1", 1500, "s@x", "a@x.test");
 	qshape_opts_init(&o, NOW);
 	o.queues = QUEUE_BIT(Q_DEFERRED);
@@ -428,7 +406,7 @@ test_heads(void **state)
 static void
 test_nodes_filter_errors(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct queue_filter f;
 	struct qshape_opts o;
 	struct qshape shape;
@@ -436,7 +414,7 @@ test_nodes_filter_errors(void **state)
 	uint32_t n1, n2;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &n1, cause, sizeof cause);
+	qs = queue_msg_set(&n1);
 	queue_set_add_node(qs, "gw2", &n2, cause, sizeof cause);
 	add(qs, n1, Q_ACTIVE, "ABABA1", 0, "s@x", "a@one.test");
 	add(qs, n2, Q_ACTIVE, "ABABA1", 0, "t@x", "a@two.test b@two.test");

@@ -12,6 +12,8 @@
 
 #include "core/clock.h"
 #include "core/queue.h"
+#include "core/queue_filter.h"
+#include "tests/unit/queue_msg.h"
 
 #define NOW 1800000000LL
 
@@ -24,37 +26,8 @@ add(struct queue_set *qs, uint32_t node, unsigned queue, const char *id,
     long long arrival, long long size, const char *sender, const char *rcpts,
     char *cause)
 {
-	struct queue_new_rcpt rv[16];
-	struct queue_new m;
-	char buf[1024], *p, *item, *bar;
-	size_t n = 0;
-
-	snprintf(buf, sizeof buf, "%s", rcpts);
-	for (p = buf; (item = strsep(&p, ";")) != NULL;) {
-		if (*item == '\0')
-			continue;
-		memset(&rv[n], 0, sizeof rv[n]);
-		if ((bar = strchr(item, '|')) != NULL) {
-			*bar = '\0';
-			rv[n].reason = bar + 1;
-			rv[n].reasonlen = strlen(bar + 1);
-		}
-		rv[n].addr = item;
-		rv[n].addrlen = strlen(item);
-		n++;
-	}
-	memset(&m, 0, sizeof m);
-	m.node = node;
-	m.queue = queue;
-	m.id = id;
-	m.idlen = strlen(id);
-	m.arrival = arrival;
-	m.size = size;
-	m.sender = sender;
-	m.senderlen = strlen(sender);
-	m.rcpts = rv;
-	m.nrcpts = n;
-	return queue_set_add(qs, &m, cause, 256);
+	return queue_msg_add(qs, node, queue, id, arrival, size, sender, rcpts,
+	    ";", cause);
 }
 
 static void
@@ -160,13 +133,13 @@ test_domain(void **state)
 static void
 test_add_lookup_replace(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	const struct queue_msg *m;
 	uint32_t gw1, gw2;
 	char cause[256];
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &gw1, cause, sizeof cause);
+	qs = queue_msg_set(&gw1);
 	queue_set_add_node(qs, "gw2", &gw2, cause, sizeof cause);
 	assert_int_equal(add(qs, gw1, Q_ACTIVE, "AAAAAA1", NOW - 10, 100,
 	    "a@x.test", "u1@Yahoo.Test;u2@yahoo.test|450 4.7.1 slow", cause),
@@ -202,13 +175,13 @@ test_add_lookup_replace(void **state)
 static void
 test_add_refused(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	struct queue_new m;
 	char cause[256], big[1100];
 	uint32_t gw1;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &gw1, cause, sizeof cause);
+	qs = queue_msg_set(&gw1);
 	assert_int_equal(add(qs, 3, Q_ACTIVE, "AAAAAA1", 1, 1, "a@b", "",
 	    cause), -1);
 	assert_string_equal(cause, "unknown node index 3");
@@ -431,11 +404,11 @@ assert_selects(const struct queue_set *qs, const char *expr,
 static struct queue_set *
 sample_set(void)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	uint32_t gw1, gw2;
 	char cause[256];
 
-	queue_set_add_node(qs, "gw1", &gw1, cause, sizeof cause);
+	qs = queue_msg_set(&gw1);
 	queue_set_add_node(qs, "gw2", &gw2, cause, sizeof cause);
 	assert_int_equal(add(qs, gw1, Q_DEFERRED, "AAAAAA1", NOW - 7200, 5000,
 	    "app@agency.test", "u1@yahoo.test|host x said: 450 4.7.1 Rate "
@@ -549,13 +522,13 @@ test_sort(void **state)
 static void
 test_sort_stability_large(void **state)
 {
-	struct queue_set *qs = queue_set_new();
+	struct queue_set *qs;
 	uint32_t node, *rows;
 	char cause[256], id[16], sender[32];
 	size_t n, i;
 
 	(void)state;
-	queue_set_add_node(qs, "gw1", &node, cause, sizeof cause);
+	qs = queue_msg_set(&node);
 	/* 5000 messages with 7 distinct sizes and senders: after a sort by
 	 * size, rows of one size are still in ID (= insertion) order. */
 	for (i = 0; i < 5000; i++) {

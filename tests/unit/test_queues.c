@@ -44,6 +44,18 @@ listing(uint32_t *node)
 	return qs;
 }
 
+/* The listing, and what it says of `action` asked on the first n ids. */
+static struct queue_set *
+counted(enum postfix_action action, size_t n, uint32_t *node,
+    struct queues_after *af)
+{
+	struct queue_set *qs = listing(node);
+
+	memset(af, 0, sizeof *af);
+	queues_after_count(qs, *node, action, ids, n, af);
+	return qs;
+}
+
 static void
 test_hold(void **state)
 {
@@ -53,9 +65,7 @@ test_hold(void **state)
 	char buf[512];
 
 	(void)state;
-	qs = listing(&node);
-	memset(&af, 0, sizeof af);
-	queues_after_count(qs, node, PF_HOLD, ids, 5, &af);
+	qs = counted(PF_HOLD, 5, &node, &af);
 	assert_true(af.checked);
 	assert_int_equal(af.asked, 5);
 	assert_int_equal(af.done, 2);
@@ -77,9 +87,7 @@ test_release_delete_requeue(void **state)
 	char buf[512];
 
 	(void)state;
-	qs = listing(&node);
-	memset(&af, 0, sizeof af);
-	queues_after_count(qs, node, PF_RELEASE, ids, 5, &af);
+	qs = counted(PF_RELEASE, 5, &node, &af);
 	/* Released: listed outside hold; the unlisted one is gone. */
 	assert_int_equal(af.done, 2);
 	assert_int_equal(af.still[Q_HOLD], 2);

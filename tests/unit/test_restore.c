@@ -67,7 +67,22 @@ test_user(void **state)
 static void
 test_date_parse(void **state)
 {
+	static const struct {
+		const char	*s;
+		const char	*cause;	/* NULL: any */
+	} refused[] = {
+		{ "2026-02-30", "'2026-02-30' is not a date: that day does not "
+		  "exist in that month" },
+		{ "2026-02-29", NULL }, { "2026-04-31", NULL },
+		{ "2026-13-01", NULL }, { "2026-00-10", NULL },
+		{ "2026-01-00", NULL },
+		{ "2026-1-05", "'2026-1-05' is not a date: use a date written "
+		  "YYYY-MM-DD" },
+		{ "2026/01/05", NULL }, { "2026-01-05x", NULL },
+		{ " 2026-01-05", NULL }, { "", NULL }, { "1969-12-31", NULL },
+	};
 	char cause[128], out[RESTORE_DATE_LEN];
+	size_t i;
 	long d;
 
 	(void)state;
@@ -82,33 +97,13 @@ test_date_parse(void **state)
 	assert_string_equal(restore_date_format(day_of("2026-12-31") + 1, out,
 	    sizeof out), "2027-01-01");
 
-	assert_int_equal(restore_date_parse("2026-02-30", &d, cause,
-	    sizeof cause), -1);
-	assert_string_equal(cause, "'2026-02-30' is not a date: that day does "
-	    "not exist in that month");
-	assert_int_equal(restore_date_parse("2026-02-29", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-04-31", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-13-01", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-00-10", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-01-00", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-1-05", &d, cause,
-	    sizeof cause), -1);
-	assert_string_equal(cause, "'2026-1-05' is not a date: use a date "
-	    "written YYYY-MM-DD");
-	assert_int_equal(restore_date_parse("2026/01/05", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("2026-01-05x", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse(" 2026-01-05", &d, cause,
-	    sizeof cause), -1);
-	assert_int_equal(restore_date_parse("", &d, cause, sizeof cause), -1);
-	assert_int_equal(restore_date_parse("1969-12-31", &d, cause,
-	    sizeof cause), -1);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		if (restore_date_parse(refused[i].s, &d, cause,
+		    sizeof cause) != -1)
+			fail_msg("'%s' was taken for a date", refused[i].s);
+		if (refused[i].cause != NULL)
+			assert_string_equal(cause, refused[i].cause);
+	}
 	assert_null(restore_check_date("2026-01-05"));
 	assert_non_null(restore_check_date("2026-02-30"));
 	assert_non_null(restore_check_date("2026-01-05';rm"));
@@ -213,7 +208,21 @@ test_folder(void **state)
 		"Restored-2026-03-07-2/INBOX", "Restored-2026-03-07-3",
 		"Restored-2026-03-070" };
 	const char *other_date[] = { "Restored-2026-03-08/INBOX" };
+	/* The folders a user has, and the one a restore of 2026-03-07 gets. */
+	const struct {
+		const char	**have;
+		size_t		  n;
+		const char	 *want;
+	} chosen[] = {
+		{ none, 1, "Restored-2026-03-07" },
+		{ one, 3, "Restored-2026-03-07-2" },
+		{ child_only, 1, "Restored-2026-03-07-2" },
+		{ dot, 1, "Restored-2026-03-07-2" },
+		{ gap, 4, "Restored-2026-03-07-4" },
+		{ other_date, 1, "Restored-2026-03-07" },
+	};
 	char out[RESTORE_FOLDER_MAX], cause[200];
+	size_t i;
 
 	(void)state;
 	assert_true(restore_folder_owns("Restored-2026-03-07",
@@ -230,24 +239,12 @@ test_folder(void **state)
 	    "Restored-2026-03-07-22"));
 	assert_false(restore_folder_owns("Restored-2026-03-07", "INBOX"));
 
-	assert_int_equal(restore_folder_choose("2026-03-07", none, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07");
-	assert_int_equal(restore_folder_choose("2026-03-07", one, 3, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", child_only, 1,
-	    out, sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", dot, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-2");
-	assert_int_equal(restore_folder_choose("2026-03-07", gap, 4, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07-4");
-	assert_int_equal(restore_folder_choose("2026-03-07", other_date, 1, out,
-	    sizeof out, cause, sizeof cause), 0);
-	assert_string_equal(out, "Restored-2026-03-07");
+	for (i = 0; i < sizeof chosen / sizeof chosen[0]; i++) {
+		assert_int_equal(restore_folder_choose("2026-03-07",
+		    chosen[i].have, chosen[i].n, out, sizeof out, cause,
+		    sizeof cause), 0);
+		assert_string_equal(out, chosen[i].want);
+	}
 
 	assert_null(restore_check_folder("Restored-2026-03-07"));
 	assert_null(restore_check_folder("Restored-2026-03-07-2"));

@@ -147,75 +147,88 @@ expand_fails(const char *tmpl, const struct shell_var *vars, size_t nvars,
 static void
 test_expand_refused(void **state)
 {
-	struct shell_var vars[] = {
+	static const struct shell_var vars[] = {
 		{ "config", "/etc/postfix", validate_path },
 		{ "id", "4F1A52C3D9", validate_queue_id },
 	};
-	struct shell_var bad_id[] = {
+	static const struct shell_var bad_id[] = {
 		{ "config", "/etc/postfix", validate_path },
 		{ "id", "4F1A52C3D9; reboot", validate_queue_id },
 	};
-	struct shell_var bad_path[] = {
+	static const struct shell_var bad_path[] = {
 		{ "config", "/etc/$(reboot)", validate_path },
 	};
-	struct shell_var newline[] = {
+	static const struct shell_var newline[] = {
 		{ "text", "a\nreboot", accept_any },
 	};
-	struct shell_var unchecked[] = {
+	static const struct shell_var unchecked[] = {
 		{ "config", "/etc/postfix", NULL },
 	};
-	struct shell_var novalue[] = {
+	static const struct shell_var novalue[] = {
 		{ "config", NULL, validate_path },
 	};
+	static const struct {
+		const char		*tmpl;
+		const struct shell_var	*vars;
+		size_t			 nvars, len;
+		const char		*want;
+	} refused[] = {
+		{ "postqueue -c {conf} -j", vars, 2, SHELL_CMD_MAX,
+		  "template 'postqueue -c {conf} -j': unknown placeholder "
+		  "{conf}; known: {config}, {id}" },
+		{ "postqueue -p {x}", NULL, 0, SHELL_CMD_MAX,
+		  "template 'postqueue -p {x}': unknown placeholder {x}; "
+		  "known: none" },
+		{ "postsuper -d {id}", bad_id, 2, SHELL_CMD_MAX,
+		  "invalid {id} '4F1A52C3D9; reboot': use a Postfix queue ID: "
+		  "6 or more upper-case hexadecimal digits (such as "
+		  "4F1A52C3D9) or a long queue ID (such as 3Pt2mN2VXxznjll)" },
+		{ "postqueue -c {config} -j", bad_path, 1, SHELL_CMD_MAX,
+		  "invalid {config} '/etc/$(reboot)': use a path without "
+		  "control characters, quotes, '\\', '`' or '$'" },
+		{ "echo {text}", newline, 1, SHELL_CMD_MAX,
+		  "invalid {text} 'a\\x0areboot': control characters such as "
+		  "0x0a are not accepted" },
+		{ "postqueue -c {config} -j", unchecked, 1, SHELL_CMD_MAX,
+		  "{config} has no validator" },
+		{ "postqueue -c {config} -j", novalue, 1, SHELL_CMD_MAX,
+		  "{config} has no value" },
+		/* Braces that are not placeholders. */
+		{ "awk '{print $1}'", vars, 2, SHELL_CMD_MAX,
+		  "template 'awk '{print $1}'': '{' at column 6 opens no "
+		  "placeholder {name}; write '{{' for a literal '{'" },
+		{ "echo {", vars, 2, SHELL_CMD_MAX,
+		  "template 'echo {': '{' at column 6 opens no placeholder "
+		  "{name}; write '{{' for a literal '{'" },
+		{ "echo {}", vars, 2, SHELL_CMD_MAX,
+		  "template 'echo {}': '{' at column 6 opens no placeholder "
+		  "{name}; write '{{' for a literal '{'" },
+		{ "echo {1d}", vars, 2, SHELL_CMD_MAX,
+		  "template 'echo {1d}': '{' at column 6 opens no placeholder "
+		  "{name}; write '{{' for a literal '{'" },
+		{ "echo {ID}", vars, 2, SHELL_CMD_MAX,
+		  "template 'echo {ID}': '{' at column 6 opens no placeholder "
+		  "{name}; write '{{' for a literal '{'" },
+		{ "echo }", vars, 2, SHELL_CMD_MAX,
+		  "template 'echo }': '}' at column 6 closes no placeholder; "
+		  "write '}}' for a literal '}'" },
+		{ "postqueue -j\nreboot", vars, 2, SHELL_CMD_MAX,
+		  "template 'postqueue -j\\x0areboot': control characters "
+		  "such as 0x0a are not accepted" },
+		/* Too long: while substituting, and in the literal text. */
+		{ "postqueue -c {config} -j", vars, 2, 20,
+		  "the command is longer than 19 bytes after substituting "
+		  "{config}" },
+		{ "postqueue -c {config} -j", vars, 2, 28,
+		  "template 'postqueue -c {config} -j' gives a command longer "
+		  "than 27 bytes" },
+	};
+	size_t i;
 
 	(void)state;
-	expand_fails("postqueue -c {conf} -j", vars, 2, SHELL_CMD_MAX,
-	    "template 'postqueue -c {conf} -j': unknown placeholder {conf}; "
-	    "known: {config}, {id}");
-	expand_fails("postqueue -p {x}", NULL, 0, SHELL_CMD_MAX,
-	    "template 'postqueue -p {x}': unknown placeholder {x}; known: none");
-	expand_fails("postsuper -d {id}", bad_id, 2, SHELL_CMD_MAX,
-	    "invalid {id} '4F1A52C3D9; reboot': use a Postfix queue ID: 6 or "
-	    "more upper-case hexadecimal digits (such as 4F1A52C3D9) or a long "
-	    "queue ID (such as 3Pt2mN2VXxznjll)");
-	expand_fails("postqueue -c {config} -j", bad_path, 1, SHELL_CMD_MAX,
-	    "invalid {config} '/etc/$(reboot)': use a path without control "
-	    "characters, quotes, '\\', '`' or '$'");
-	expand_fails("echo {text}", newline, 1, SHELL_CMD_MAX,
-	    "invalid {text} 'a\\x0areboot': control characters such as 0x0a "
-	    "are not accepted");
-	expand_fails("postqueue -c {config} -j", unchecked, 1, SHELL_CMD_MAX,
-	    "{config} has no validator");
-	expand_fails("postqueue -c {config} -j", novalue, 1, SHELL_CMD_MAX,
-	    "{config} has no value");
-	/* Braces that are not placeholders. */
-	expand_fails("awk '{print $1}'", vars, 2, SHELL_CMD_MAX,
-	    "template 'awk '{print $1}'': '{' at column 6 opens no placeholder "
-	    "{name}; write '{{' for a literal '{'");
-	expand_fails("echo {", vars, 2, SHELL_CMD_MAX,
-	    "template 'echo {': '{' at column 6 opens no placeholder {name}; "
-	    "write '{{' for a literal '{'");
-	expand_fails("echo {}", vars, 2, SHELL_CMD_MAX,
-	    "template 'echo {}': '{' at column 6 opens no placeholder {name}; "
-	    "write '{{' for a literal '{'");
-	expand_fails("echo {1d}", vars, 2, SHELL_CMD_MAX,
-	    "template 'echo {1d}': '{' at column 6 opens no placeholder {name}; "
-	    "write '{{' for a literal '{'");
-	expand_fails("echo {ID}", vars, 2, SHELL_CMD_MAX,
-	    "template 'echo {ID}': '{' at column 6 opens no placeholder {name}; "
-	    "write '{{' for a literal '{'");
-	expand_fails("echo }", vars, 2, SHELL_CMD_MAX,
-	    "template 'echo }': '}' at column 6 closes no placeholder; write "
-	    "'}}' for a literal '}'");
-	expand_fails("postqueue -j\nreboot", vars, 2, SHELL_CMD_MAX,
-	    "template 'postqueue -j\\x0areboot': control characters such as "
-	    "0x0a are not accepted");
-	/* Too long: while substituting, and in the literal text. */
-	expand_fails("postqueue -c {config} -j", vars, 2, 20,
-	    "the command is longer than 19 bytes after substituting {config}");
-	expand_fails("postqueue -c {config} -j", vars, 2, 28,
-	    "template 'postqueue -c {config} -j' gives a command longer than 27 "
-	    "bytes");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		expand_fails(refused[i].tmpl, refused[i].vars,
+		    refused[i].nvars, refused[i].len, refused[i].want);
 }
 
 static void

@@ -72,37 +72,39 @@ test_lines_split(void **state)
 	static const char *const one[] = { "a\nbc\n\nlast", NULL };
 	static const char *const parts[] = { "ab", "c\nd", "e\n", "", "f",
 		NULL };
-	struct collect c = { .terminated = 1 };
+	/* Output in chunks, and the lines it makes. */
+	static const struct {
+		const char *const	*chunks;
+		size_t			 n;
+		const char		*want[4];
+	} cases[] = {
+		{ one, 4, { "a", "bc", "", "last" } },
+		{ parts, 3, { "abc", "de", "f" } },
+	};
+	struct collect c;
 	struct ssh_lines l;
 	char cause[256];
+	size_t i, j;
 
 	(void)state;
-	ssh_lines_init(&l, 100);
-	assert_int_equal(feed(&l, &c, one, cause), 0);
-	assert_int_equal(c.n, 4);
-	assert_string_equal(c.text[0], "a");
-	assert_string_equal(c.text[1], "bc");
-	assert_string_equal(c.text[2], "");
-	assert_int_equal(c.len[2], 0);
-	assert_string_equal(c.text[3], "last");
-	assert_int_equal(l.lines, 4);
-	assert_true(c.terminated);
-	ssh_lines_free(&l);
-
-	memset(&c, 0, sizeof c);
-	c.terminated = 1;
-	ssh_lines_init(&l, 100);
-	assert_int_equal(feed(&l, &c, parts, cause), 0);
-	assert_int_equal(c.n, 3);
-	assert_string_equal(c.text[0], "abc");
-	assert_string_equal(c.text[1], "de");
-	assert_string_equal(c.text[2], "f");
-	assert_true(c.terminated);
-	/* Nothing left: finishing again delivers nothing. */
-	assert_int_equal(ssh_lines_finish(&l, collect_line, &c, cause,
-	    sizeof cause), 0);
-	assert_int_equal(c.n, 3);
-	ssh_lines_free(&l);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&c, 0, sizeof c);
+		c.terminated = 1;
+		ssh_lines_init(&l, 100);
+		assert_int_equal(feed(&l, &c, cases[i].chunks, cause), 0);
+		assert_int_equal(c.n, cases[i].n);
+		assert_int_equal(l.lines, cases[i].n);
+		for (j = 0; j < cases[i].n; j++) {
+			assert_string_equal(c.text[j], cases[i].want[j]);
+			assert_int_equal(c.len[j], strlen(cases[i].want[j]));
+		}
+		assert_true(c.terminated);
+		/* Nothing left: finishing again delivers nothing. */
+		assert_int_equal(ssh_lines_finish(&l, collect_line, &c, cause,
+		    sizeof cause), 0);
+		assert_int_equal(c.n, cases[i].n);
+		ssh_lines_free(&l);
+	}
 }
 
 static void
@@ -166,9 +168,20 @@ test_lines_too_long(void **state)
 	static const char *const joined[] = { "ab", "cde\n", NULL };
 	static const char *const pending[] = { "ok\nabc", "de", NULL };
 	static const char *const last[] = { "abcde", NULL };
+	/* Output with a line over 4 bytes, and the cause (NULL: any). */
+	static const struct {
+		const char *const	*chunks;
+		const char		*cause;
+	} refused[] = {
+		{ direct, "line 2 of the output is longer than 4 bytes" },
+		{ joined, "line 1 of the output is longer than 4 bytes" },
+		{ pending, "line 2 of the output is longer than 4 bytes" },
+		{ last, NULL },
+	};
 	struct collect c = { .terminated = 1 };
 	struct ssh_lines l;
 	char cause[256];
+	size_t i;
 
 	(void)state;
 	ssh_lines_init(&l, 4);
@@ -176,28 +189,15 @@ test_lines_too_long(void **state)
 	assert_int_equal(c.n, 3);
 	ssh_lines_free(&l);
 
-	ssh_lines_init(&l, 4);
-	assert_int_equal(feed(&l, &c, direct, cause), -1);
-	assert_string_equal(cause, "line 2 of the output is longer than 4 "
-	    "bytes");
-	assert_false(l.aborted);
-	ssh_lines_free(&l);
-
-	ssh_lines_init(&l, 4);
-	assert_int_equal(feed(&l, &c, joined, cause), -1);
-	assert_string_equal(cause, "line 1 of the output is longer than 4 "
-	    "bytes");
-	ssh_lines_free(&l);
-
-	ssh_lines_init(&l, 4);
-	assert_int_equal(feed(&l, &c, pending, cause), -1);
-	assert_string_equal(cause, "line 2 of the output is longer than 4 "
-	    "bytes");
-	ssh_lines_free(&l);
-
-	ssh_lines_init(&l, 4);
-	assert_int_equal(feed(&l, &c, last, cause), -1);
-	ssh_lines_free(&l);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		ssh_lines_init(&l, 4);
+		assert_int_equal(feed(&l, &c, refused[i].chunks, cause), -1);
+		if (refused[i].cause != NULL)
+			assert_string_equal(cause, refused[i].cause);
+		/* Its own refusal, not one of on_line (l.aborted). */
+		assert_false(l.aborted);
+		ssh_lines_free(&l);
+	}
 }
 
 static void

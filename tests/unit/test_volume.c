@@ -1,6 +1,7 @@
 /* Unit tests of volume buckets: minute and hour boundaries, keys, sums. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,21 +48,29 @@ test_hour_boundaries(void **state)
 static void
 test_keys(void **state)
 {
+	static const struct {
+		bool		 hourly;
+		const char	*prefix;
+		long long	 ms;
+		const char	*want;
+	} cases[] = {
+		{ false, "mailnoc:", MS(HOUR0) - 1, "mailnoc:vol:m:29999999" },
+		{ false, "mailnoc:", MS(HOUR0), "mailnoc:vol:m:30000000" },
+		{ true, "mailnoc:", MS(HOUR0) - 1, "mailnoc:vol:h:499999" },
+		{ true, "lab:", MS(HOUR0), "lab:vol:h:500000" },
+	};
 	char	buf[64], cause[128];
+	size_t	i;
 
 	(void)state;
-	assert_int_equal(volume_minute_key(buf, sizeof buf, "mailnoc:",
-	    MS(HOUR0) - 1, cause, sizeof cause), 0);
-	assert_string_equal(buf, "mailnoc:vol:m:29999999");
-	assert_int_equal(volume_minute_key(buf, sizeof buf, "mailnoc:",
-	    MS(HOUR0), cause, sizeof cause), 0);
-	assert_string_equal(buf, "mailnoc:vol:m:30000000");
-	assert_int_equal(volume_hour_key(buf, sizeof buf, "mailnoc:",
-	    MS(HOUR0) - 1, cause, sizeof cause), 0);
-	assert_string_equal(buf, "mailnoc:vol:h:499999");
-	assert_int_equal(volume_hour_key(buf, sizeof buf, "lab:",
-	    MS(HOUR0), cause, sizeof cause), 0);
-	assert_string_equal(buf, "lab:vol:h:500000");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = (cases[i].hourly ? volume_hour_key : volume_minute_key)
+		    (buf, sizeof buf, cases[i].prefix, cases[i].ms, cause,
+		    sizeof cause);
+
+		assert_int_equal(rc, 0);
+		assert_string_equal(buf, cases[i].want);
+	}
 	assert_int_equal(volume_hour_key(buf, 12, "mailnoc:", MS(HOUR0),
 	    cause, sizeof cause), -1);
 	assert_string_equal(cause, "cannot name bucket 500000: key too long");

@@ -141,6 +141,40 @@ test_parse_blocked(void **state)
 	assert_true(facts.draining);
 }
 
+/* A reply of agency `agency` with one field made wrong, and the cause
+ * (NULL: any) it must be refused with. */
+enum spoil { SPOIL_NONE, SPOIL_INT, SPOIL_STR, SPOIL_NIL };
+static const struct {
+	const char	*agency;
+	enum spoil	 how;
+	int		 field;
+	long long	 n;
+	const char	*s;
+	const char	*cause;
+} spoiled[] = {
+	{ "dmv", SPOIL_INT, 0, 2, NULL,
+	  "the policy script gave a flag that is not 0 or 1" },
+	{ "dmv", SPOIL_STR, 3, 0, "1", NULL },
+	{ "dmv", SPOIL_INT, 4, 7, NULL, NULL },
+	{ "dmv", SPOIL_NIL, 1, 0, NULL, NULL },
+	{ "dmv|rcpts", SPOIL_NONE, 0, 0, NULL, "the permit's agency id "
+	  "'dmv|rcpts' is not usable: holds '|' or a control character" },
+	{ "d\nmv", SPOIL_NONE, 0, 0, NULL, NULL },
+	{ "a-very-long-agency-id-that-goes-on-and-on-and-on-and-on-and-on-"
+	  "and-on", SPOIL_NONE, 0, 0, NULL, NULL },
+	{ "dmv", SPOIL_STR, 5, 0, "five",
+	  "agency 'dmv' has a limit that is not a count" },
+	{ "dmv", SPOIL_STR, 5, 0, "-5", NULL },
+	/* Only bulk_rcpts may say "none". */
+	{ "dmv", SPOIL_STR, 5, 0, "-1", NULL },
+	{ "dmv", SPOIL_STR, 5, 0, "5 ", NULL },
+	{ "dmv", SPOIL_STR, 5, 0, "99999999999999999999999", NULL },
+	{ "dmv", SPOIL_STR, 7, 0, "-2", NULL },
+	{ "dmv", SPOIL_INT, 9, -1, NULL,
+	  "the policy script gave a volume that is not a count" },
+	{ "dmv", SPOIL_STR, 8, 0, "7", NULL },
+};
+
 /* Every garbage reply is refused with a cause, never trusted. */
 static void
 test_parse_garbage(void **state)
@@ -149,6 +183,7 @@ test_parse_garbage(void **state)
 	struct policy_facts	facts;
 	redisReply		r;
 	char			cause[160];
+	size_t			i;
 
 	(void)state;
 	memset(&facts, 0, sizeof facts);
@@ -178,55 +213,19 @@ test_parse_garbage(void **state)
 	f.top.elements = POLICY_REPLY_FIELDS + 1;
 	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
 
-	fake_init(&f, "dmv");
-	set_int(&f.el[0], 2);
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	assert_string_equal(cause, "the policy script gave a flag that is "
-	    "not 0 or 1");
-	fake_init(&f, "dmv");
-	set_str(&f.el[3], "1");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	fake_init(&f, "dmv");
-	set_int(&f.el[4], 7);
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	fake_init(&f, "dmv");
-	f.el[1].type = REDIS_REPLY_NIL;
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-
-	fake_init(&f, "dmv|rcpts");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	assert_string_equal(cause, "the permit's agency id 'dmv|rcpts' is "
-	    "not usable: holds '|' or a control character");
-	fake_init(&f, "d\nmv");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	fake_init(&f, "a-very-long-agency-id-that-goes-on-and-on-and-on-"
-	    "and-on-and-on-and-on");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-
-	fake_init(&f, "dmv");
-	set_str(&f.el[5], "five");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	assert_string_equal(cause, "agency 'dmv' has a limit that is not a "
-	    "count");
-	set_str(&f.el[5], "-5");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	set_str(&f.el[5], "-1");	/* only bulk_rcpts may say "none" */
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	set_str(&f.el[5], "5 ");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	set_str(&f.el[5], "99999999999999999999999");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	fake_init(&f, "dmv");
-	set_str(&f.el[7], "-2");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	fake_init(&f, "dmv");
-	set_int(&f.el[9], -1);
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
-	assert_string_equal(cause, "the policy script gave a volume that is "
-	    "not a count");
-	fake_init(&f, "dmv");
-	set_str(&f.el[8], "7");
-	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
+	for (i = 0; i < sizeof spoiled / sizeof spoiled[0]; i++) {
+		fake_init(&f, spoiled[i].agency);
+		if (spoiled[i].how == SPOIL_INT)
+			set_int(&f.el[spoiled[i].field], spoiled[i].n);
+		else if (spoiled[i].how == SPOIL_STR)
+			set_str(&f.el[spoiled[i].field], spoiled[i].s);
+		else if (spoiled[i].how == SPOIL_NIL)
+			f.el[spoiled[i].field].type = REDIS_REPLY_NIL;
+		if (parse(&f, &facts, cause, sizeof cause) != -1)
+			fail_msg("spoiled reply %zu was trusted", i);
+		if (spoiled[i].cause != NULL)
+			assert_string_equal(cause, spoiled[i].cause);
+	}
 }
 
 /* A garbage reply gets the fail action, as an outage does. */

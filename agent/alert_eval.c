@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "backends/maillog_store.h"
 #include "core/alert.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
@@ -20,6 +21,35 @@
  * are mostly read-only and `mailnoc check` runs as the monitoring
  * system's read-only user, so neither may write the records.
  */
+/*
+ * The harvest rule over the suspects the followers recorded. Without them
+ * (an ACL from before the rule: NOPERM) the other rules still count; said
+ * once.
+ */
+static size_t
+alert_eval_harvest(struct alert_eval *ae, struct redis *r, long long now,
+    struct alert_raise *a, size_t n)
+{
+	struct ml_suspect *v;
+	char cause[512];
+	size_t nv;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (maillog_store_suspects(r, &v, &nv, cause, sizeof cause) == -1) {
+		if (!ae->suspects_failed)
+			log_msg("alerts: no harvest rule: %s", cause);
+		ae->suspects_failed = true;
+		return n;
+	}
+	if (ae->suspects_failed)
+		log_msg("alerts: the harvest rule reads the suspects again");
+	ae->suspects_failed = false;
+	n = alert_rules_harvest(v, nv, now, a, ALERT_EVAL_MAX, n);
+	free(v);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -54,6 +84,7 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	}
 	a = xcalloc(ALERT_EVAL_MAX, sizeof *a);
 	n = alert_rules_eval(s, s->taken_ms / 1000, a, ALERT_EVAL_MAX);
+	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

@@ -20,6 +20,7 @@ struct alert_eval {
 	long long next_ms;        /* monotonic time of the next run */
 	bool holder;              /* the last run held the lease */
 	enum redis_err logged;    /* error class last logged */
+	bool suspects_failed;     /* the harvest rule could not read them */
 };
 
 /*

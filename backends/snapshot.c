@@ -36,6 +36,7 @@ node_reset(struct node_status *n)
 	for (q = 0; q < Q_COUNT; q++)
 		n->queue[q] = -1;
 	n->oldest_age = -1;
+	n->log_age = -1;
 	n->load1 = -1;
 	n->disk_pct = -1;
 	n->policy_copy_age = -1;
@@ -50,7 +51,7 @@ static const char *const node_fields[] = {
 	NF_Q_INCOMING, NF_Q_ACTIVE, NF_Q_DEFERRED, NF_Q_HOLD, NF_Q_CORRUPT,
 	NF_STATE, NF_ROLE, NF_CLUSTER, NF_UPDATED_AT, NF_INTERVAL,
 	NF_OLDEST_AGE, NF_DISK_PCT, NF_LOAD, NF_DRAIN, NF_LAST_BACKUP,
-	NF_VERSION, NF_MTA_VERSION, NF_POLICY, NF_POLICY_COPY_AGE,
+	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE, NF_POLICY, NF_POLICY_COPY_AGE,
 	NF_POLICY_COPY_DECISIONS,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
@@ -59,7 +60,8 @@ static const char *const node_fields[] = {
 enum {
 	F_STATE = Q_COUNT, F_ROLE, F_CLUSTER, F_UPDATED_AT, F_INTERVAL,
 	F_OLDEST_AGE, F_DISK_PCT, F_LOAD, F_DRAIN, F_LAST_BACKUP, F_VERSION,
-	F_MTA_VERSION, F_POLICY, F_POLICY_COPY_AGE, F_POLICY_COPY_DECISIONS,
+	F_MTA_VERSION, F_LOG_AGE, F_POLICY, F_POLICY_COPY_AGE,
+	F_POLICY_COPY_DECISIONS,
 };
 
 static void
@@ -103,6 +105,10 @@ node_field(struct node_status *n, size_t field, const char *v)
 	case F_OLDEST_AGE:
 		if (parse_long(v, 0, 1L << 40, &l) == 0)
 			n->oldest_age = l;
+		break;
+	case F_LOG_AGE:
+		if (parse_long(v, 0, 1L << 40, &l) == 0)
+			n->log_age = l;
 		break;
 	case F_DISK_PCT:
 		if (parse_long(v, 0, 100, &l) == 0)

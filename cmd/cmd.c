@@ -20,6 +20,8 @@ extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_ack_entry;
 extern const struct cmd_entry cmd_silence_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_providers_entry;
+extern const struct cmd_entry cmd_clients_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_undrain_entry;
@@ -34,6 +36,7 @@ extern const struct cmd_entry cmd_reputation_entry;
 extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_acl_entry;
@@ -56,6 +59,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ack_entry,
 	&cmd_silence_entry,
 	&cmd_check_entry,
+	&cmd_providers_entry,
+	&cmd_clients_entry,
 	&cmd_queue_entry,
 	&cmd_drain_entry,
 	&cmd_undrain_entry,
@@ -70,6 +75,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
+	&cmd_cancel_entry,
 	&cmd_audit_entry,
 	&cmd_batch_entry,
 	&cmd_acl_entry,

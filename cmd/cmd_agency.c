@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "core/clock.h"
 #include "cmd/cmd.h"
@@ -215,6 +216,34 @@ agency_set(const struct cmd *c, struct cmd_ctx *ctx)
 	return agency_put(c, ctx, false);
 }
 
+/* The mail log's figures of an agency's day (bounces, invalid addresses,
+ * the providers that bounced most); zeros when it has none. */
+static void
+agency_maillog_json(json_t *o, const struct ml_agency *g,
+    const struct config *cfg)
+{
+	static const struct ml_agency none;
+	json_t *top = json_array();
+	size_t i;
+
+	if (g == NULL)
+		g = &none;
+	json_object_set_new(o, "delivered_log_day", json_integer(g->delivered));
+	json_object_set_new(o, "bounced_day", json_integer(g->bounced));
+	json_object_set_new(o, "invalid_day", json_integer(g->invalid));
+	json_object_set_new(o, "bounced_pct_day", json_real(
+	    ml_agency_bounced_pct(g)));
+	json_object_set_new(o, "invalid_pct_day", json_real(
+	    ml_agency_invalid_pct(g)));
+	json_object_set_new(o, "invalid_over", json_boolean(
+	    ml_agency_invalid_pct(g) > cfg->maillog.invalid_warn_pct));
+	for (i = 0; i < g->ntop; i++)
+		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "domain",
+		    g->top[i].domain, "bounced", (json_int_t)g->top[i].bounced,
+		    "invalid", (json_int_t)g->top[i].invalid));
+	json_object_set_new(o, "bounced_providers", top);
+}
+
 /*
  * What both lists start with: the console's view, the fetch, --json and the
  * empty list. Returns -1 when the caller prints l as a table (and frees
@@ -236,10 +265,24 @@ agency_fetch(struct cmd_ctx *ctx, bool volumes, struct agency_list *l)
 		return policy_cmd_store_fail(ctx, r, cause);
 	if (ctx->json) {
 		json_t *arr = json_array();
+		struct ml_agencies ml;
 
-		for (i = 0; i < l->n; i++)
-			json_array_append_new(arr, policy_cmd_agency_json(&l->v[i],
-			    volumes));
+		if (volumes && maillog_store_agencies(r, clock_wall_ms() / 1000,
+		    &ml, cause, sizeof cause) == -1) {
+			agency_list_free(l);
+			json_decref(arr);
+			return policy_cmd_store_fail(ctx, r, cause);
+		}
+		for (i = 0; i < l->n; i++) {
+			json_t *o = policy_cmd_agency_json(&l->v[i], volumes);
+
+			if (volumes)
+				agency_maillog_json(o, ml_agencies_find(&ml,
+				    l->v[i].id), ctx->cfg);
+			json_array_append_new(arr, o);
+		}
+		if (volumes)
+			ml_agencies_free(&ml);
 		cmd_json_print(ctx, arr);
 		agency_list_free(l);
 		return EXIT_OK;

@@ -34,14 +34,6 @@ static const struct cmd_option cmd_silence_options[] = {
 	{ NULL, 0, NULL },
 };
 
-/* In the console the Alerts view will take these; until then, batch. */
-static int
-alerts_console(struct cmd_ctx *ctx, const char *name)
-{
-	return cmd_fail(ctx, EXIT_USAGE, "%s: not in the console yet; run "
-	    "'mailnoc %s' in a shell", name, name);
-}
-
 /* "acked by ann@host", "silenced 1h59m", "resolved", or "". */
 static void
 alerts_state(const struct alert *a, long long now, char *buf, size_t len)
@@ -107,8 +99,6 @@ cmd_alerts_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	static const char *const head[] = { "ID", "SEVERITY", "KIND",
 		"SUBJECT", "AGE", "STATE", "TEXT" };
 
-	if (ctx->ui != NULL)
-		return alerts_console(ctx, "alerts");
 	if ((r = policy_cmd_redis(ctx, "cannot list the alerts", &code)) ==
 	    NULL)
 		return code;
@@ -411,6 +401,7 @@ const struct cmd_entry cmd_alerts_entry = {
 	.max_args = 0,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,
 	.exec = cmd_alerts_exec,
+	.view = "alerts",
 };
 
 const struct cmd_entry cmd_ack_entry = {

@@ -149,18 +149,48 @@ restore_req_parse(const struct cmd *c, struct cmd_ctx *ctx,
 }
 
 /*
+ * True when the console's restore view has `r`'s backup chosen (its
+ * "backup" selection: user, node, date, new folder): then the restore is
+ * asked about as any change is, its question naming the folder.
+ */
+static bool
+restore_chosen(struct cmd_ctx *ctx, const struct restore_req *r,
+    char *folder, size_t len)
+{
+	char **sel;
+	int n = cmd_selection(ctx, "backup", &sel);
+	bool chosen = n == 4 && strcmp(sel[0], r->user) == 0 &&
+	    r->node_opt != NULL && strcmp(sel[1], r->node_opt) == 0 &&
+	    strcmp(sel[2], r->date) == 0;
+
+	if (chosen)
+		snprintf(folder, len, "%s", sel[3]);
+	cmd_selection_free(sel, n);
+	return chosen;
+}
+
+/*
  * Checked where the user is. In the console the restore view lists the
- * backups, asks with the preview and shows the import's progress; a dry
- * run is asked about and run as a job (it only says what it would run).
+ * backups and shows the import's progress: a restore goes to it, unless
+ * the view has that very backup chosen, when it is asked about here and
+ * its answer runs it as a job (the view follows it). A dry run is asked
+ * about and run as a job (it only says what it would run).
  */
 static int
 cmd_restore_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
 {
+	char folder[RESTORE_FOLDER_MAX];
 	struct restore_req r;
 	int code;
 
 	if ((code = restore_req_parse(c, ctx, &r)) != EXIT_OK)
 		return code;
+	if (!c->dry_run && !ctx->dry_run && restore_chosen(ctx, &r, folder,
+	    sizeof folder)) {
+		snprintf(ask->question, sizeof ask->question, "restore %s from "
+		    "%s into %s", r.user, r.date, folder);
+		return EXIT_OK;
+	}
 	if (!c->dry_run && !ctx->dry_run)
 		ask->view = "restore";
 	snprintf(ask->question, sizeof ask->question, "restore %s from the "
@@ -590,4 +620,50 @@ const struct cmd_entry cmd_restore_entry = {
 		 CMD_DATA,
 	.prepare = cmd_restore_prepare,
 	.exec = cmd_restore_exec,
+};
+
+/*
+ * cancel: the console's running restore (the restore view's "restore"
+ * selection: user, folder). Asked about as any change; the answer, given
+ * --yes, goes to the view, which stops the import: nothing runs on a node.
+ */
+static int
+cmd_cancel_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
+{
+	char **sel;
+	int n = cmd_selection(ctx, "restore", &sel);
+
+	if (n != 2) {
+		cmd_selection_free(sel, n);
+		return cmd_fail(ctx, EXIT_USAGE, "cancel: no restore is running "
+		    "here; the restore view (R) shows the one that runs");
+	}
+	snprintf(ask->question, sizeof ask->question, "cancel the restore of "
+	    "%s (what arrived stays in %s)", sel[0], sel[1]);
+	cmd_selection_free(sel, n);
+	if (c->yes)
+		ask->view = "restore";
+	return EXIT_OK;
+}
+
+/* Never reached: the console's view takes it (CMD_UI_ONLY). */
+static int
+cmd_cancel_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	(void)c;
+	return cmd_fail(ctx, EXIT_USAGE, "cancel: only available in the "
+	    "console");
+}
+
+const struct cmd_entry cmd_cancel_entry = {
+	.name = "cancel",
+	.alias = NULL,
+	.usage = "",
+	.help = "cancel the console's running restore (asked y/N); its new "
+		"folder keeps what arrived",
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_MUTATES | CMD_CONFIRM | CMD_UI_ONLY,
+	.prepare = cmd_cancel_prepare,
+	.exec = cmd_cancel_exec,
 };

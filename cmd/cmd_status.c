@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "core/format.h"
+#include "core/maillog_report.h"
 
 #define MAX_CLUSTERS 64
 
@@ -30,6 +31,27 @@ status_policy_json(const struct snapshot *s)
 	return o;
 }
 
+/* Each gateway's mail log retention (heartbeat log_age), when it follows
+ * its log: {"gw1": {"log_age_s": N, "days": D, "short": false}}. */
+static void
+status_retention_json(json_t *o, const struct snapshot *s)
+{
+	json_t *r = json_object();
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		const struct node_status *n = &s->nodes[i];
+
+		if (n->log_age < 0)
+			continue;
+		json_object_set_new(r, n->name, json_pack("{s:I,s:I,s:b}",
+		    "log_age_s", (json_int_t)n->log_age, "days",
+		    (json_int_t)(n->log_age / 86400), "short",
+		    ml_retention_short(n->log_age, ML_RETENTION_DAYS)));
+	}
+	json_object_set_new(o, "log_retention", r);
+}
+
 static int
 cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -39,7 +61,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	const struct snapshot *s;
 	enum redis_persist persist;
 	size_t i, q, n, alive = 0;
-	char persist_msg[512];
+	char persist_msg[512], logkept[512];
 	long long now;
 	int code;
 
@@ -84,10 +106,11 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		if (s->problem[0] != '\0')
 			json_object_set_new(o, "problem",
 			    json_string(s->problem));
-		json_object_set_new(o, "policy", status_policy_json(s));
 		json_object_set_new(o, "persistence", json_pack("{s:s,s:s}",
 		    "state", redis_persist_name(persist), "detail",
 		    persist_msg));
+		status_retention_json(o, s);
+		json_object_set_new(o, "policy", status_policy_json(s));
 		cmd_json_print(ctx, o);
 		return EXIT_OK;
 	}
@@ -104,6 +127,10 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	    s->nblocks, s->npermits, s->nagencies);
 	if (s->problem[0] != '\0')
 		fprintf(ctx->out, "malformed: %s\n", s->problem);
+	if (ml_retention_line(s, logkept, sizeof logkept) > 0)
+		fprintf(ctx->out, "WARNING %s\n", logkept);
+	else if (logkept[0] != '\0')
+		fprintf(ctx->out, "%s\n", logkept);
 	for (i = 0; i < s->nnodes; i++) {
 		char p[64];
 

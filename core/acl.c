@@ -86,6 +86,9 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	    " %%R~%s" KEY_AGENCIES " %%R~%s" KEY_BLOCKS " %%R~%s" KEY_PERMIT
 	    " +hmget +exists +smembers +xrevrange +scard +zcard +hlen)", p, p,
 	    p, p, p, p);
+	/* The harvest rule: the suspects and whether each is blocked. */
+	fprintf(f, " (%%R~%s" KEY_SUSPECTS " %%R~%s" KEY_SUSPECT " %%R~%s"
+	    KEY_BLOCK " +zrevrange +hgetall +exists)", p, p, "*", p, "*");
 	fprintf(f, " (~%salert:* ~%s" KEY_ALERTS " ~%salerts:* +get +set +hget "
 	    "+hset +hdel +hgetall +incr +type +zadd +zremrangebyscore "
 	    "+expire)", p, p, p);

@@ -21,6 +21,9 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_QUEUE_DEFERRED] = { "queue-deferred", "node",
 	    "a gateway's deferred queue holds 1000 messages (warning) or "
 	    "10000 (critical)" },
+	[ALERT_HARVEST] = { "harvest", "client",
+	    "a client tried unknown recipients past maillog.harvest's "
+	    "threshold within the last hour and is not blocked (warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -148,6 +151,27 @@ alert_rules_eval(const struct snapshot *s, long long now,
 		    h == HEALTH_DOWN || h == HEALTH_SPLIT_BRAIN ?
 		    ALERT_CRITICAL : ALERT_WARNING, "cluster %s %s: %s",
 		    cl[i].name, cluster_health_name(h), cl[i].reason);
+	}
+	return n;
+}
+
+size_t
+alert_rules_harvest(const struct ml_suspect *v, size_t nv, long long now,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].blocked || v[i].last_seen <= 0 ||
+		    now - v[i].last_seen > ALERT_HARVEST_RECENT_S ||
+		    validate_ip(v[i].ip) != NULL)
+			continue;
+		alert_add(out, max, &n, ALERT_HARVEST, v[i].ip, ALERT_WARNING,
+		    "%s: %lld unknown recipients on %s (directory harvest "
+		    "suspect), e.g. %s", v[i].ip, v[i].count,
+		    v[i].node[0] ? v[i].node : "?", v[i].nsamples > 0 &&
+		    validate_text(v[i].samples[0], 100) == NULL ?
+		    v[i].samples[0] : "-");
 	}
 	return n;
 }

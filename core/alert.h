@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/maillog_report.h"
 #include "core/model.h"
 
 enum alert_severity {
@@ -19,6 +20,7 @@ enum alert_kind {
 	ALERT_NODE_MALFORMED,  /* a node hash that cannot be read: node */
 	ALERT_CLUSTER,         /* a cluster not OK: subject cluster */
 	ALERT_QUEUE_DEFERRED,  /* a gateway's deferred queue is large: node */
+	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_KIND_COUNT,
 };
 
@@ -52,6 +54,17 @@ struct alert_raise {
 	enum alert_severity severity;
 	char text[ALERT_TEXT_MAX];
 };
+
+/* A suspect last seen this long ago no longer raises the harvest alert. */
+#define ALERT_HARVEST_RECENT_S 3600
+
+/*
+ * The harvest rule (ALERT_HARVEST): a suspect of `v` seen within
+ * ALERT_HARVEST_RECENT_S of `now` and not blocked. Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
+    long long now, struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

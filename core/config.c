@@ -1273,7 +1273,8 @@ load_providers(struct cfgctx *ctx, json_t *pobj, struct config_maillog *m)
 static int
 load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 {
-	static const char *const keys[] = { "providers", "harvest", NULL };
+	static const char *const keys[] = { "providers", "harvest",
+		"invalid_warn_pct", NULL };
 	static const char *const hkeys[] = { "threshold", "window_s",
 		"auto_block", "block_s", NULL };
 	json_t *obj = NULL, *v, *hobj = NULL, *pobj = NULL;
@@ -1281,10 +1282,13 @@ load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 	m->harvest_threshold = 20;
 	m->harvest_window_s = 300;
 	m->block_s = 86400;
+	m->invalid_warn_pct = 5;
 	if ((v = json_object_get(root, "maillog")) == NULL)
 		return 0;
 	if (get_object(ctx, "maillog", v, &obj) == -1 ||
-	    check_keys(ctx, "maillog", obj, keys) == -1)
+	    check_keys(ctx, "maillog", obj, keys) == -1 ||
+	    get_int(ctx, "maillog", obj, "invalid_warn_pct", 0, 100,
+		&m->invalid_warn_pct) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "providers")) != NULL &&
 	    (get_object(ctx, "maillog.providers", v, &pobj) == -1 ||

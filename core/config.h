@@ -191,6 +191,8 @@ struct config_maillog {
 	int harvest_window_s;    /* ... within this many seconds: a suspect */
 	bool auto_block;         /* block a suspect at once */
 	long long block_s;       /* how long; 0 = permanently */
+	int invalid_warn_pct;    /* the console shows an agency's invalid
+	                            addresses red over this share (5) */
 };
 
 struct config {

@@ -38,6 +38,8 @@ struct node_status {
 	int interval;          /* heartbeat interval in seconds */
 	long queue[Q_COUNT];   /* -1: not reported */
 	long oldest_age;       /* seconds, -1: not reported */
+	long log_age;          /* the oldest kept mail log's age, seconds
+	                          (heartbeat log_age); -1: not reported */
 	double load1;          /* -1: not reported */
 	int disk_pct;          /* -1: not reported */
 	char last_backup[11];  /* YYYY-MM-DD or "" */

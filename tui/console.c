@@ -184,6 +184,22 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 	out[0] = '\0';
 	for (p = text; *p != '\0' && off + 1 < len; ) {
+		if (strncmp(p, "#{", 2) == 0 && strncmp(p, "#{ip}", 5) != 0 &&
+		    (n = (int)strcspn(p + 2, "}")) > 0 && p[2 + n] == '}') {
+			/* #{what}: the shown view's selection of `what`. */
+			char what[32];
+
+			snprintf(what, sizeof what, "%.*s", n, p + 2);
+			if ((n = ui_selection(c, what, &ip)) <= 0) {
+				cmd_selection_free(ip, n);
+				snprintf(cause, causelen, "no %s selected here", what);
+				return -1;
+			}
+			off += (size_t)snprintf(out + off, len - off, "%s", ip[0]);
+			cmd_selection_free(ip, n);
+			p += strcspn(p, "}") + 1;
+			continue;
+		}
 		if (strncmp(p, "#{ip}", 5) == 0) {
 			if ((n = ui_selection(c, "ip", &ip)) <= 0) {
 				cmd_selection_free(ip, n);
@@ -206,15 +222,31 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 /*
  * prompt NAME opens NAME's own prompt, whose whole line is its one argument
- * ("prompt filter"); a TEXT holding a space opens the command line with
- * TEXT already typed ("prompt 'block '"), #{ip} expanded.
+ * ("prompt filter"); a TEXT ending in a space opens the command line with
+ * TEXT already typed ("prompt 'block '"); another TEXT holding a space
+ * opens a prompt whose whole line is the last word of TEXT's command
+ * ("prompt 'ack #{alert} --note'"). #{ip} and #{WHAT} (the shown view's
+ * selection) are expanded.
  */
 static int
 ui_prompt(void *ui, const char *prefix)
 {
 	struct console *c = ui;
 	char cause[256];
+	size_t n = strlen(prefix);
 
+	if (n > 0 && strchr(prefix, ' ') != NULL && prefix[n - 1] != ' ') {
+		if (console_expand(c, prefix, c->prompt_cmd, sizeof c->prompt_cmd,
+			cause, sizeof cause) == -1) {
+			console_message(c, true, "%s", cause);
+			c->prompt_cmd[0] = '\0';
+			return EXIT_OK;
+		}
+		c->prompting = true;
+		c->line[0] = '\0';
+		c->linelen = 0;
+		return EXIT_OK;
+	}
 	if (strchr(prefix, ' ') != NULL) {
 		if (console_expand(c, prefix, c->line, sizeof c->line, cause,
 			sizeof cause) == -1) {
@@ -271,6 +303,30 @@ ui_quit(void *ui)
 	return EXIT_OK;
 }
 
+/* Forgets the command a question would have run. */
+static void
+console_confirm_drop(struct console *c)
+{
+	if (c->confirm_run)
+		cmd_free(&c->confirm_cmd);
+	c->confirm_run = false;
+}
+
+/* Asks on the status line; only ui_ask, i.e. cmd_confirm, asks. */
+static void
+console_confirm(struct console *c, const char *question, const char *want)
+{
+	console_confirm_drop(c);
+	c->confirm_owner = c->current;
+	c->prompting = true;
+	c->confirming = true;
+	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
+	snprintf(c->message, sizeof c->message, "%s", question);
+	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
+	c->line[0] = '\0';
+	c->linelen = 0;
+}
+
 /* Asks; answered `want`, runs `run` off the UI thread (cmd_confirm). */
 static int
 ui_ask(void *ui, const char *question, const char *want,
@@ -282,34 +338,6 @@ ui_ask(void *ui, const char *question, const char *want,
 	cmd_copy(&c->confirm_cmd, run);
 	c->confirm_run = true;
 	return 0;
-}
-
-/* Forgets the command a question would have run. */
-static void
-console_confirm_drop(struct console *c)
-{
-	if (c->confirm_run)
-		cmd_free(&c->confirm_cmd);
-	c->confirm_run = false;
-}
-
-void
-console_confirm(struct console *c, const char *question, const char *want)
-{
-	const struct view *owner = c->views[c->confirm_owner];
-
-	/* A question replaced unanswered is a no for its view. */
-	if (c->confirming && !c->confirm_run && owner->declined != NULL)
-		owner->declined(c->state[c->confirm_owner], c);
-	console_confirm_drop(c);
-	c->confirm_owner = c->current;
-	c->prompting = true;
-	c->confirming = true;
-	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
-	snprintf(c->message, sizeof c->message, "%s", question);
-	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
-	c->line[0] = '\0';
-	c->linelen = 0;
 }
 
 static const struct cmd_ui console_ui = {
@@ -324,10 +352,11 @@ static const struct cmd_ui console_ui = {
 	.selection = ui_selection,
 };
 
-static void
-console_run_cmd(struct console *c, const struct cmd *cmd)
+int
+console_exec(struct console *c, const struct cmd *cmd)
 {
 	struct cmd_ctx ctx = { 0 };
+	int code;
 
 	ctx.cfg = c->cfg;
 	ctx.read_only = c->read_only;
@@ -335,8 +364,46 @@ console_run_cmd(struct console *c, const struct cmd *cmd)
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
-	if (cmd_exec(cmd, &ctx) != EXIT_OK)
+	if ((code = cmd_exec(cmd, &ctx)) != EXIT_OK)
 		console_message(c, true, "%s", ctx.cause);
+	return code;
+}
+
+static void
+console_run_cmd(struct console *c, const struct cmd *cmd)
+{
+	console_exec(c, cmd);
+}
+
+/*
+ * The answer was yes: the one executor, cmd_exec on a job thread (the view
+ * that asked may follow the job). A console-only command changes only the
+ * console: it runs here, with --yes, and goes to its view.
+ */
+static void
+console_confirmed(struct console *c)
+{
+	const struct view *owner = c->views[c->confirm_owner];
+	struct worker_cmd_hooks hooks;
+	struct cmd run;
+
+	cmd_copy(&run, &c->confirm_cmd);
+	console_confirm_drop(c);
+	run.yes = true;
+	if (cmd_flags(&run) & CMD_UI_ONLY) {
+		console_exec(c, &run);
+		cmd_free(&run);
+		return;
+	}
+	memset(&hooks, 0, sizeof hooks);
+	cmd_print(&run, c->message, sizeof c->message);
+	worker_command(&c->worker, c->cfg, &run, c->read_only,
+	    owner->job != NULL && owner->job(c->state[c->confirm_owner], c,
+		&run, &hooks) ? &hooks : NULL);
+	snprintf(c->message + strlen(c->message), sizeof c->message -
+	    strlen(c->message), ": started");
+	c->message_error = false;
+	cmd_free(&run);
 }
 
 static void
@@ -345,6 +412,27 @@ console_run_line(struct console *c)
 	char cause[512];
 	struct cmd cmd;
 
+	if (strchr(c->prompt_cmd, ' ') != NULL) {
+		/* The typed text is the last word, spaces and all. */
+		char full[sizeof c->prompt_cmd + 2 * sizeof c->line + 4];
+		size_t off;
+		const char *p;
+
+		off = (size_t)snprintf(full, sizeof full, "%s \"", c->prompt_cmd);
+		for (p = c->line; *p != '\0' && off + 3 < sizeof full; p++) {
+			if (*p == '"' || *p == '\\')
+				full[off++] = '\\';
+			full[off++] = *p;
+		}
+		snprintf(full + off, sizeof full - off, "\"");
+		if (cmd_parse_string(full, &cmd, cause, sizeof cause) == -1) {
+			console_message(c, true, "%s", cause);
+			return;
+		}
+		console_run_cmd(c, &cmd);
+		cmd_free(&cmd);
+		return;
+	}
 	if (c->prompt_cmd[0] != '\0') {
 		/* The typed text is one argument, spaces and all. */
 		char *argv[2] = { c->prompt_cmd, c->line };
@@ -372,8 +460,6 @@ static void
 console_confirm_key(struct console *c, int key)
 {
 	if (key == 27 || key == '\n' || key == '\r' || key == KEY_ENTER) {
-		const struct view *owner = c->views[c->confirm_owner];
-		void *state = c->state[c->confirm_owner];
 		bool yes = key != 27 && (strcmp(c->line, c->confirm_want) == 0 ||
 		    (strcmp(c->confirm_want, "y") == 0 &&
 			strcasecmp(c->line, "yes") == 0));
@@ -381,23 +467,12 @@ console_confirm_key(struct console *c, int key)
 		c->prompting = c->confirming = false;
 		c->message[0] = '\0';
 		if (yes && c->confirm_run) {
-			/* The one executor: cmd_exec on a job thread. */
-			cmd_print(&c->confirm_cmd, c->message, sizeof c->message);
-			worker_command(&c->worker, c->cfg, &c->confirm_cmd,
-			    c->read_only, NULL);
-			snprintf(c->message + strlen(c->message),
-			    sizeof c->message - strlen(c->message), ": started");
-			c->message_error = false;
-		} else if (yes && owner->confirmed != NULL)
-			/* The view that asked answers, whichever is shown. */
-			owner->confirmed(state, c);
-		else {
-			if (!c->confirm_run && owner->declined != NULL)
-				owner->declined(state, c);
-			snprintf(c->message, sizeof c->message, "not confirmed; "
-			    "nothing was done");
-			c->message_error = false;
+			console_confirmed(c);
+			return;
 		}
+		snprintf(c->message, sizeof c->message, "not confirmed; nothing "
+		    "was done");
+		c->message_error = false;
 		console_confirm_drop(c);
 		return;
 	}
@@ -495,7 +570,8 @@ console_fetch(struct console *c)
 
 	if (v->fetch != NULL)
 		what = v->fetch(c->state[c->current], &agency);
-	worker_fetch(&c->worker, what, agency);
+	/* The header's ALERT line reads the alerts whatever is shown. */
+	worker_fetch(&c->worker, what | FETCH_ALERTS, agency);
 }
 
 /* The Redis ACL's answer decides, unless --read-only or the config did. */
@@ -558,6 +634,14 @@ console_take(struct console *c, struct worker_msg *m)
 		c->message_error = m->failed;
 		if (c->views[c->current]->fetch != NULL)
 			worker_refresh(&c->worker);
+	}
+	if (m->kind == WMSG_ALERTS && m->alerts != NULL) {
+		if (c->alerts != NULL) {
+			alert_list_free(c->alerts);
+			free(c->alerts);
+		}
+		c->alerts = m->alerts;
+		m->alerts = NULL;
 	}
 	if (m->kind != WMSG_SNAPSHOT) {
 		console_take_views(c, m);
@@ -659,20 +743,73 @@ console_draw_header(struct console *c)
 	attrset(A_NORMAL);
 }
 
+/*
+ * The most severe alert that counts (active, not acknowledged, not
+ * silenced; critical before warning, then the oldest), or NULL; *others:
+ * how many more count.
+ */
+static const struct alert *
+console_worst_alert(const struct console *c, size_t *others)
+{
+	const struct alert *worst = NULL, *a;
+	size_t i, n = 0;
+
+	*others = 0;
+	if (c->alerts == NULL)
+		return NULL;
+	for (i = 0; i < c->alerts->n; i++) {
+		a = &c->alerts->v[i];
+		if (!alert_counts(a, c->now))
+			continue;
+		n++;
+		if (worst == NULL || a->severity > worst->severity ||
+		    (a->severity == worst->severity &&
+			a->first_seen < worst->first_seen))
+			worst = a;
+	}
+	*others = n > 0 ? n - 1 : 0;
+	return worst;
+}
+
 /* Returns the number of lines the banner took. */
 static int
 console_draw_banner(struct console *c, int y)
 {
 	char line[512], age[32];
 	long data_age = console_data_age(c);
+	size_t others;
 
 	if (!c->redis_down && c->snap != NULL) {
-		if (c->alert[0] == '\0')
+		const struct alert *worst = console_worst_alert(c, &others);
+
+		/* The alert store first; before the agents record them, the
+		 * console's own lines (throttling, a harvest suspect). */
+		if (worst != NULL) {
+			snprintf(line, sizeof line, "%s", worst->malformed[0] ?
+			    worst->malformed : worst->text);
+			if (others > 0)
+				snprintf(age, sizeof age, "  +%zu more (!)", others);
+			else
+				age[0] = '\0';
+		} else if (c->alert[0] == '\0' && c->harvest[0] == '\0')
 			return 0;
-		attrset(theme_attr(ROLE_ALERT));
+		attrset(theme_attr(worst != NULL && worst->severity ==
+		    ALERT_WARNING ? ROLE_WARN : ROLE_ALERT));
 		mvhline(y, 0, ' ', COLS);
 		mvaddnstr(y, 0, " ALERT ", COLS);
-		addnstr(c->alert, COLS - getcurx(stdscr));
+		if (worst == NULL) {
+			addnstr(c->alert, COLS - getcurx(stdscr));
+			if (c->alert[0] != '\0' && c->harvest[0] != '\0')
+				addnstr("; ", COLS - getcurx(stdscr));
+			addnstr(c->harvest, COLS - getcurx(stdscr));
+		} else {
+			/* The count stays in sight: the text gives way. */
+			int room = COLS - getcurx(stdscr) - (int)strlen(age);
+
+			addnstr(line, room > 0 ? room : 0);
+			mvaddnstr(y, COLS - (int)strlen(age) > 0 ? COLS -
+			    (int)strlen(age) : 0, age, COLS);
+		}
 		attrset(A_NORMAL);
 		return 1;
 	}
@@ -833,13 +970,53 @@ console_teardown(struct console *c)
 		c->views[i]->free(c->state[i]);
 	snapshot_free(c->snap);
 	snapshot_free(c->prev);
+	if (c->alerts != NULL) {
+		alert_list_free(c->alerts);
+		free(c->alerts);
+	}
 	keymap_free(&c->keymap);
+}
+
+/*
+ * Quitting: every job reads the configuration, which goes when the console
+ * returns. Listings and a restore stop at once (the worker's closing flag,
+ * the views' ticks); an action under way is never cut short, so the
+ * console waits for it, saying so; a hung node ends at its SSH timeouts.
+ */
+static void
+console_wait_jobs(struct console *c)
+{
+	const struct config_ssh *ssh = &c->cfg->ssh;
+	long long most = (long long)ssh->connect_timeout_ms +
+	    ssh->command_timeout_ms;
+	struct worker_msg *m;
+	struct pollfd pfd;
+	int jobs, i;
+
+	c->worker.closing = 1;
+	while ((jobs = worker_jobs(&c->worker)) > 0) {
+		for (i = 0; i < CONSOLE_NVIEWS; i++) {
+			if (c->views[i]->tick != NULL)
+				c->views[i]->tick(c->state[i], c);
+		}
+		c->prompting = c->confirming = false;
+		console_message(c, false, "quitting: waiting for %d action%s to "
+		    "end (a hung node times out within %llds)", jobs,
+		    jobs == 1 ? "" : "s", (most + 999) / 1000);
+		console_draw(c);
+		pfd.fd = worker_fd(&c->worker);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) == -1 && errno != EINTR)
+			break;
+		while ((m = worker_pop(&c->worker)) != NULL)
+			console_take(c, m);
+	}
 }
 
 int
 console_run(const struct config *cfg, const struct cli *cli)
 {
-	/* Static: a job still talking to a node may outlive this call. */
+	/* Static, as the worker's jobs post to it until the very end. */
 	static struct console c;
 	struct theme theme;
 	struct sigaction sa;
@@ -905,6 +1082,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 			break;
 		console_draw(&c);
 	}
+	console_wait_jobs(&c);
 	endwin();
 	console_teardown(&c);
 	return EXIT_OK;

@@ -1,5 +1,5 @@
-/* Restore view jobs: the probe, the restore (worker_command, with a watch
- * and a cancel flag), and the count of the new folder while doveadm
+/* Restore view jobs: the probe, the restore's hooks (worker_command's: a
+ * watch and a cancel flag), and the count of the new folder while doveadm
  * import fills it. */
 #include "tui/restore_job.h"
 
@@ -27,7 +27,6 @@ struct restore_job {
 	const struct config *cfg;
 	const struct config_node *node;
 	char user[RESTORE_USER_MAX + 1];
-	bool read_only;
 	unsigned long generation;
 	volatile int *cancel;
 	/* The counter: its own thread and SSH connection. */
@@ -212,41 +211,27 @@ restore_job_done(void *arg, int code, const char *out,
 }
 
 void
-restore_job_run(struct worker *w, const struct config *cfg,
-    const struct config_node *node, const char *user, const char *line,
-    bool read_only, unsigned long generation, volatile int *cancel)
+restore_job_hooks(struct worker *w, const struct config *cfg,
+    const struct config_node *node, const char *user,
+    unsigned long generation, volatile int *cancel,
+    struct worker_cmd_hooks *hooks)
 {
 	struct restore_job *j = xcalloc(1, sizeof *j);
-	struct worker_cmd_hooks hooks;
-	struct worker_msg *m;
-	struct cmd c;
 
 	j->w = w;
 	j->cfg = cfg;
 	j->node = node;
 	snprintf(j->user, sizeof j->user, "%s", user);
-	j->read_only = read_only;
 	j->generation = generation;
 	j->cancel = cancel;
 	j->step.total = -1;
 	j->step.count = -1;
 	j->watch.started = restore_job_started;
 	j->watch.arg = j;
-	memset(&hooks, 0, sizeof hooks);
-	hooks.watch = &j->watch;
-	hooks.cancel = cancel;
-	hooks.json = true;
-	hooks.done = restore_job_done;
-	hooks.arg = j;
-	m = restore_job_msg(j, WMSG_RESTORE_DONE);
-	if (cmd_parse_string(line, &c, m->text, sizeof m->text) == -1) {
-		/* A line of the view's own making: never, but said if so. */
-		m->failed = 1;
-		worker_post(w, m);
-		free(j);
-		return;
-	}
-	worker_msg_free(m);
-	worker_command(w, cfg, &c, read_only, &hooks);
-	cmd_free(&c);
+	memset(hooks, 0, sizeof *hooks);
+	hooks->watch = &j->watch;
+	hooks->cancel = cancel;
+	hooks->json = true;
+	hooks->done = restore_job_done;
+	hooks->arg = j;
 }

@@ -18,16 +18,18 @@ void restore_job_list(struct worker *w, const struct config *cfg,
     unsigned long generation);
 
 /*
- * Runs the command line `line` (a restore with --date and --node) as batch
- * mode would, with --yes: the console asked already. When the import
- * begins, a WMSG_RESTORE_STEP says the folder, then a second connection
- * to `node` counts the folder about every second (more steps) until the
- * import ends. Ends with WMSG_RESTORE_DONE of `generation`. The restore
- * stops within about 50 ms of *cancel becoming nonzero; *cancel must live
- * as long as the process.
+ * Fills `hooks` for the job of a confirmed restore of `user` on `node`
+ * (worker_command runs it, with --yes: the console asked already). When
+ * the import begins, a WMSG_RESTORE_STEP says the folder, then a second
+ * connection to `node` counts the folder about every second (more steps)
+ * until the import ends. Ends with WMSG_RESTORE_DONE of `generation`
+ * (the hooks' done frees what this allocates). The restore stops within
+ * about 50 ms of *cancel becoming nonzero; *cancel must live as long as
+ * the process.
  */
-void restore_job_run(struct worker *w, const struct config *cfg,
-    const struct config_node *node, const char *user, const char *line,
-    bool read_only, unsigned long generation, volatile int *cancel);
+void restore_job_hooks(struct worker *w, const struct config *cfg,
+    const struct config_node *node, const char *user,
+    unsigned long generation, volatile int *cancel,
+    struct worker_cmd_hooks *hooks);
 
 #endif

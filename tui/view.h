@@ -35,10 +35,14 @@ struct view {
 	void (*take)(void *state, struct console *c, struct worker_msg *m);
 	/* Esc: returns 1 when the view used it (closed something). */
 	int (*escape)(void *state);
-	/* The status line's y/N the view asked was answered y... */
-	void (*confirmed)(void *state, struct console *c);
-	/* ...or no (also when another question replaced it). */
-	void (*declined)(void *state, struct console *c);
+	/*
+	 * A change asked about while the view was shown (cmd_confirm) was
+	 * confirmed: the view may follow its job, filling `hooks` (a
+	 * restore's progress and cancel flag). Returns 1 when it did, 0 to
+	 * let the command run as any other.
+	 */
+	int (*job)(void *state, struct console *c, const struct cmd *cmd,
+	    struct worker_cmd_hooks *hooks);
 	/*
 	 * A command the view takes (struct cmd_entry's view): "queue list",
 	 * "restore", "help". `shown`: the view was on screen already. Returns
@@ -66,7 +70,7 @@ struct view {
 	"3 queues  q quit"
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 8
+#define CONSOLE_NVIEWS 10
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {
@@ -86,17 +90,20 @@ struct console {
 	int previous;                /* to return to after help */
 	char filter[128];
 	bool prompting;
-	char prompt_cmd[32];         /* "" for a command line */
+	char prompt_cmd[96];         /* "" for a command line; with a space,
+	                                the line is its last word */
 	char line[256];
 	size_t linelen;
 	char message[256];
 	bool message_error;
 	char alert[256];             /* a provider throttling the gateways */
+	struct alert_list *alerts;   /* the active alerts; NULL before */
+	char harvest[256];           /* a directory harvest suspect */
 	bool confirming;             /* the prompt asks to confirm */
 	char confirm_want[32];       /* what must be typed */
-	struct cmd confirm_cmd;      /* a command to run when confirmed... */
-	bool confirm_run;            /* ...when this is set */
-	int confirm_owner;           /* the view that asked (its confirmed) */
+	struct cmd confirm_cmd;      /* the command to run when confirmed... */
+	bool confirm_run;            /* ...while this is set */
+	int confirm_owner;           /* the view shown when it asked (its job) */
 	bool read_only;
 	const char *read_only_why;   /* cmd_ctx.read_only_why */
 	bool utf8;                   /* the locale's charset is UTF-8 */
@@ -111,9 +118,12 @@ int view_select_one(const char *s, char ***out);
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
 
-/* Asks on the status line; the answer `want` is the view's confirmed. */
-void console_confirm(struct console *c, const char *question,
-    const char *want);
+/*
+ * Runs `cmd` as a key or the ':' prompt would: cmd_exec with the console's
+ * hooks, so a change is asked about with cmd_confirm. An error goes to the
+ * status line. Returns its exit code.
+ */
+int console_exec(struct console *c, const struct cmd *cmd);
 
 /* Sets up every view of view_all and its state. */
 void console_views_init(struct console *c);

@@ -5,20 +5,21 @@
 #include <time.h>
 
 #include "core/format.h"
+#include "core/maillog_report.h"
 #include "core/xalloc.h"
 #include "tui/sparkline.h"
 #include "tui/table.h"
 #include "tui/view.h"
 
 /* Lines of the selected agency's detail under the list, when it fits. */
-#define AGENCIES_DETAIL_H 8
+#define AGENCIES_DETAIL_H 9
 #define AGENCIES_IP_MIN 15
 #define AGENCIES_IP_MAX 39
 
 enum { AC_ID, AC_MSG_H, AC_MSG_D, AC_RCPT_D, AC_BYTES_D, AC_REJ_D, AC_DEF_D,
-	AC_TODAY, AC_SPARK, AGENCIES_NCOLS };
+	AC_BNC_D, AC_INV, AC_TODAY, AC_SPARK, AGENCIES_NCOLS };
 
-/* 80 columns: 65 for the numbers, the rest for the last hour. */
+/* 80 columns: 76 for the numbers, the rest for the last hour. */
 static const struct table_col agencies_cols[AGENCIES_NCOLS] = {
 	{ "AGENCY", 10, 0 },
 	{ "MSG/h", 6, 1 },
@@ -27,6 +28,8 @@ static const struct table_col agencies_cols[AGENCIES_NCOLS] = {
 	{ "BYTES/d", 7, 1 },
 	{ "REJ/d", 5, 1 },
 	{ "DEF/d", 5, 1 },
+	{ "BNC/d", 5, 1 },
+	{ "INV%", 4, 1 },
 	{ "DAY/DECLARED", 12, 0 },
 	{ "LAST HOUR", 0, 0 },
 };
@@ -46,6 +49,7 @@ struct agencies_state {
 	struct table permits;
 	struct table_col pcols[PERMITS_NCOLS];
 	struct agency_list *agencies;   /* NULL before the first fetch */
+	struct ml_agencies *ml;         /* the mail log's day; NULL: none */
 	char error[256];
 	char open[STORE_ID_MAX];        /* the agency shown, "" for the list */
 	struct permit_list *plist;      /* permits of plist_of */
@@ -71,7 +75,7 @@ agencies_fetch(void *state, const char **agency)
 
 	if (st->open[0] == '\0') {
 		*agency = NULL;
-		return FETCH_AGENCIES;
+		return FETCH_AGENCIES | FETCH_ML_AGENCIES;
 	}
 	*agency = st->open;
 	return FETCH_AGENCIES | FETCH_PERMITS;
@@ -90,6 +94,11 @@ agencies_free_lists(struct agencies_state *st)
 		free(st->plist);
 		st->plist = NULL;
 	}
+	if (st->ml != NULL) {
+		ml_agencies_free(st->ml);
+		free(st->ml);
+		st->ml = NULL;
+	}
 }
 
 static void
@@ -98,7 +107,14 @@ agencies_take(void *state, struct console *c, struct worker_msg *m)
 	struct agencies_state *st = state;
 
 	(void)c;
-	if (m->kind == WMSG_AGENCIES) {
+	if (m->kind == WMSG_ML_AGENCIES && !m->failed) {
+		if (st->ml != NULL) {
+			ml_agencies_free(st->ml);
+			free(st->ml);
+		}
+		st->ml = m->ml_agencies;
+		m->ml_agencies = NULL;
+	} else if (m->kind == WMSG_AGENCIES) {
 		if (m->failed) {
 			snprintf(st->error, sizeof st->error, "%s", m->text);
 			return;
@@ -143,12 +159,28 @@ agencies_find(const struct agencies_state *st, const char *id)
 	return NULL;
 }
 
+/* The agency's mail log day, or NULL. */
+static const struct ml_agency *
+agencies_ml(const struct agencies_state *st, const char *id)
+{
+	return st->ml != NULL ? ml_agencies_find(st->ml, id) : NULL;
+}
+
+/* Its invalid addresses are over the configured share. */
+static bool
+agencies_invalid_over(const struct console *c, const struct ml_agency *g)
+{
+	return g != NULL && g->invalid > 0 && ml_agency_invalid_pct(g) >
+	    (double)c->cfg->maillog.invalid_warn_pct;
+}
+
 static enum theme_role
-agencies_role(const struct console *c, const struct agency *a)
+agencies_role(const struct console *c, const struct agency *a,
+    const struct ml_agency *g)
 {
 	if (console_stale(c))
 		return ROLE_STALE;
-	if (a->over_bulk)
+	if (a->over_bulk || agencies_invalid_over(c, g))
 		return ROLE_ALERT;
 	if (a->daily > 0 && a->day[VOLUME_MSGS] > a->daily)
 		return ROLE_WARN;
@@ -159,7 +191,9 @@ static void
 agencies_row(struct agencies_state *st, const struct console *c,
     const struct agency *a)
 {
-	struct table_row *r = table_add(&st->list, a->id, agencies_role(c, a));
+	const struct ml_agency *g = agencies_ml(st, a->id);
+	struct table_row *r = table_add(&st->list, a->id, agencies_role(c, a,
+	    g));
 
 	snprintf(r->cell[AC_ID], TABLE_CELL_MAX, "%s", a->id);
 	format_count(a->hour[VOLUME_MSGS], r->cell[AC_MSG_H], TABLE_CELL_MAX);
@@ -172,6 +206,13 @@ agencies_row(struct agencies_state *st, const struct console *c,
 	    TABLE_CELL_MAX);
 	format_share(a->day[VOLUME_MSGS], a->daily, r->cell[AC_TODAY],
 	    TABLE_CELL_MAX);
+	format_count(g != NULL ? g->bounced : 0, r->cell[AC_BNC_D],
+	    TABLE_CELL_MAX);
+	if (g != NULL && g->delivered + g->bounced > 0)
+		snprintf(r->cell[AC_INV], TABLE_CELL_MAX, "%.0f",
+		    ml_agency_invalid_pct(g));
+	else
+		snprintf(r->cell[AC_INV], TABLE_CELL_MAX, "-");
 	/* The sparkline is drawn over the row: a cell holds bytes, and
 	 * block elements take three a column. */
 }
@@ -222,8 +263,35 @@ agencies_matrix_line(int y, const char *label, const long long *v)
 }
 
 /* The selected agency: its minute, hour and day, both sparklines, limits. */
+/* Today's bounces from the mail log: the share of invalid addresses and
+ * the providers that bounced most. */
 static void
-agencies_detail(const struct agency *a, struct console *c, int y)
+agencies_bounces(const struct ml_agency *g, struct console *c, int y)
+{
+	char line[512];
+	size_t i, off;
+
+	if (g == NULL || g->bounced == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y, 0, " no bounce today in the gateways' mail logs",
+		    COLS);
+		return;
+	}
+	off = (size_t)snprintf(line, sizeof line, " bounced today %lld "
+	    "(%.0f%%), invalid addresses %lld (%.0f%%):", g->bounced,
+	    ml_agency_bounced_pct(g), g->invalid, ml_agency_invalid_pct(g));
+	for (i = 0; i < g->ntop && off < sizeof line; i++)
+		off += (size_t)snprintf(line + off, sizeof line - off,
+		    "%s %s %lld", i ? "," : "", g->top[i].domain,
+		    g->top[i].bounced);
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE :
+	    agencies_invalid_over(c, g) ? ROLE_ALERT : ROLE_NORMAL));
+	mvaddnstr(y, 0, line, COLS);
+}
+
+static void
+agencies_detail(const struct agencies_state *st, const struct agency *a,
+    struct console *c, int y)
 {
 	char buf[STORE_SPARK_MINUTES * SPARKLINE_COL_BYTES + 1], line[256],
 	    share[32], lim[3][16];
@@ -280,6 +348,7 @@ agencies_detail(const struct agency *a, struct console *c, int y)
 	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);
+	agencies_bounces(agencies_ml(st, a->id), c, y + 8);
 	attrset(A_NORMAL);
 }
 
@@ -337,7 +406,7 @@ agencies_draw_list(struct agencies_state *st, struct console *c, int y, int h)
 	agencies_sparks(st, c, y + 1, list_h);
 	sel = agencies_find(st, table_selected_key(&st->list));
 	if (list_h < h - 1 && sel != NULL)
-		agencies_detail(sel, c, y + 1 + list_h + 1);
+		agencies_detail(st, sel, c, y + 1 + list_h + 1);
 }
 
 static void

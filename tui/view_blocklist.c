@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/format.h"
+#include "core/maillog_report.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
 #include "tui/view.h"
@@ -26,11 +27,33 @@ static const struct table_col blocklist_cols[BLOCKLIST_NCOLS] = {
 	{ "REASON", 0, 0 },
 };
 
+enum { SC_IP, SC_COUNT, SC_FIRST, SC_LAST, SC_NODE, SC_STATE, SC_SAMPLES,
+	SUSPECTS_NCOLS };
+
+/* The suspects section: 56 for the fixed columns, the rest for samples. */
+static const struct table_col suspects_cols[SUSPECTS_NCOLS] = {
+	{ "SUSPECT", BLOCKLIST_IP_MIN, 0 },
+	{ "UNKNOWN", 7, 1 },
+	{ "FIRST", 5, 1 },
+	{ "LAST", 5, 1 },
+	{ "NODE", 8, 0 },
+	{ "STATE", 8, 0 },
+	{ "SAMPLE ADDRESSES", 0, 0 },
+};
+
+/* Suspects seen within this long are the header's alert. */
+#define SUSPECT_RECENT_S 3600
+
 struct blocklist_state {
 	struct table table;
 	struct table_col cols[BLOCKLIST_NCOLS];
 	struct block_list *list;  /* NULL before the first fetch */
 	char error[256];          /* the last fetch failed: why */
+	struct table stable;      /* the harvest suspects */
+	struct table_col scols[SUSPECTS_NCOLS];
+	struct ml_suspect *suspects;
+	size_t nsuspects;
+	bool on_suspects;         /* the cursor is in the suspects section */
 };
 
 static void *
@@ -40,6 +63,7 @@ blocklist_init(struct console *c)
 
 	(void)c;
 	memcpy(st->cols, blocklist_cols, sizeof st->cols);
+	memcpy(st->scols, suspects_cols, sizeof st->scols);
 	return st;
 }
 
@@ -72,7 +96,20 @@ blocklist_take(void *state, struct console *c, struct worker_msg *m)
 {
 	struct blocklist_state *st = state;
 
-	(void)c;
+	if (m->kind == WMSG_SUSPECTS) {
+		/* Every refresh, shown or not: the header's alert. */
+		if (m->failed)
+			return;
+		free(st->suspects);
+		st->suspects = m->suspects;
+		st->nsuspects = m->nsuspects;
+		m->suspects = NULL;
+		ml_suspects_alert(st->suspects, st->nsuspects, c->now,
+		    SUSPECT_RECENT_S, c->harvest, sizeof c->harvest);
+		if (st->nsuspects == 0)
+			st->on_suspects = false;
+		return;
+	}
 	if (m->kind != WMSG_BLOCKS)
 		return;
 	if (m->failed) {
@@ -137,13 +174,79 @@ blocklist_row(struct blocklist_state *st, struct console *c,
 	    r->cell[COL_LAST], TABLE_CELL_MAX);
 }
 
+/* Lines of the suspects section: a title, the heading, a row each, at
+ * most half the view; 0 without suspects. */
+static int
+blocklist_suspects_h(const struct blocklist_state *st, int h)
+{
+	int want;
+
+	if (st->nsuspects == 0 || h < 8)
+		return 0;
+	want = 2 + (int)st->nsuspects;
+	return want > h / 2 ? h / 2 : want;
+}
+
+static void
+blocklist_suspect_row(struct blocklist_state *st, struct console *c,
+    const struct ml_suspect *s)
+{
+	enum theme_role role = console_stale(c) ? ROLE_STALE : s->blocked ?
+	    ROLE_DIM : c->now - s->last_seen <= SUSPECT_RECENT_S ? ROLE_ALERT :
+	    ROLE_WARN;
+	struct table_row *r = table_add(&st->stable, s->ip, role);
+	size_t off = 0;
+	int k;
+
+	snprintf(r->cell[SC_IP], TABLE_CELL_MAX, "%s", s->ip);
+	format_count(s->count, r->cell[SC_COUNT], TABLE_CELL_MAX);
+	format_age(s->first_seen > 0 ? (long)(c->now - s->first_seen) : -1,
+	    r->cell[SC_FIRST], TABLE_CELL_MAX);
+	format_age(s->last_seen > 0 ? (long)(c->now - s->last_seen) : -1,
+	    r->cell[SC_LAST], TABLE_CELL_MAX);
+	snprintf(r->cell[SC_NODE], TABLE_CELL_MAX, "%s", s->node[0] ? s->node :
+	    "-");
+	snprintf(r->cell[SC_STATE], TABLE_CELL_MAX, "%s", s->blocked ?
+	    "blocked" : "open");
+	r->cell[SC_SAMPLES][0] = '\0';
+	for (k = 0; k < s->nsamples && off < TABLE_CELL_MAX; k++)
+		off += (size_t)snprintf(r->cell[SC_SAMPLES] + off,
+		    TABLE_CELL_MAX - off, "%s%s", k ? " " : "", s->samples[k]);
+}
+
+/* The harvest suspects under the blocks: Tab moves the cursor there, h
+ * blocks the one under it (the block command, which asks). */
+static void
+blocklist_draw_suspects(struct blocklist_state *st, struct console *c, int y,
+    int h)
+{
+	size_t i, open = 0;
+	char line[256];
+
+	for (i = 0; i < st->nsuspects; i++)
+		open += !st->suspects[i].blocked;
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : open ? ROLE_ALERT :
+	    ROLE_TITLE));
+	snprintf(line, sizeof line, " %zu directory harvest suspect%s, %zu not "
+	    "blocked; %s", st->nsuspects, st->nsuspects == 1 ? "" : "s", open,
+	    st->on_suspects ? "h blocks it, Tab: blocks" :
+	    "Tab: to the suspects");
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	table_reset(&st->stable, st->scols, SUSPECTS_NCOLS);
+	for (i = 0; i < st->nsuspects; i++)
+		blocklist_suspect_row(st, c, &st->suspects[i]);
+	st->stable.cursorless = !st->on_suspects;
+	table_draw(&st->stable, stdscr, y + 1, h - 1, c->filter);
+}
+
 static void
 blocklist_draw(void *state, struct console *c, int y, int h)
 {
 	struct blocklist_state *st = state;
 	char line[256];
 	size_t i;
-	int ipw = BLOCKLIST_IP_MIN;
+	int ipw = BLOCKLIST_IP_MIN, sh;
 
 	if (h < 2)
 		return;
@@ -179,9 +282,14 @@ blocklist_draw(void *state, struct console *c, int y, int h)
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
+	sh = blocklist_suspects_h(st, h);
+	if (sh > 0)
+		blocklist_draw_suspects(st, c, y + h - sh, sh);
 	if (st->list->n == 0)
 		return;
-	if (table_draw(&st->table, stdscr, y + 1, h - 1, c->filter) == 0) {
+	st->table.cursorless = st->on_suspects;
+	if (table_draw(&st->table, stdscr, y + 1, h - 1 - sh, c->filter) ==
+	    0) {
 		attrset(theme_attr(ROLE_DIM));
 		mvaddnstr(y + 2, 0, " no block matches the filter", COLS);
 		attrset(A_NORMAL);
@@ -193,7 +301,11 @@ blocklist_move(void *state, const char *where)
 {
 	struct blocklist_state *st = state;
 
-	return table_move(&st->table, where);
+	if (strcmp(where, "section") == 0) {
+		st->on_suspects = !st->on_suspects && st->nsuspects > 0;
+		return 0;
+	}
+	return table_move(st->on_suspects ? &st->stable : &st->table, where);
 }
 
 static const char *
@@ -201,6 +313,9 @@ blocklist_selected(void *state)
 {
 	struct blocklist_state *st = state;
 
+	if (st->on_suspects)
+		return st->nsuspects > 0 ? table_selected_key(&st->stable) :
+		    NULL;
 	if (st->list == NULL || st->list->n == 0)
 		return NULL;
 	return table_selected_key(&st->table);
@@ -224,6 +339,8 @@ blocklist_free(void *state)
 		free(st->list);
 	}
 	table_free(&st->table);
+	table_free(&st->stable);
+	free(st->suspects);
 	free(st);
 }
 
@@ -237,8 +354,8 @@ const struct view view_blocklist = {
 	.fetch = blocklist_fetch,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  x extend  / filter  ? help  "
-	    "1 overview  q quit",
+	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "
+	    "? help  q quit",
 	.hint_read_only = " read-only: blocks are shown, not changed  "
 	    "/ filter  ? help  1 overview  q quit",
 };

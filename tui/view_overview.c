@@ -2,13 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alert.h"
 #include "core/format.h"
+#include "core/maillog_report.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
 #include "tui/view.h"
-
-/* A deferred queue this large, or growing, wants a look. */
-#define OVERVIEW_DEFERRED_WARN 1000
 
 /* 80 columns: 66 for the fixed columns, the rest for INFO. */
 static const struct table_col overview_cols[] = {
@@ -119,7 +118,7 @@ overview_role(const struct console *c, const struct node_status *n,
 	    n->state == STATE_UNKNOWN)
 		return ROLE_WARN;
 	if (n->role == NODE_GATEWAY && n->queue[Q_DEFERRED] >= 0 &&
-	    (n->queue[Q_DEFERRED] >= OVERVIEW_DEFERRED_WARN ||
+	    (n->queue[Q_DEFERRED] >= ALERT_DEFERRED_WARNING ||
 		(was != NULL && was->queue[Q_DEFERRED] >= 0 &&
 		    n->queue[Q_DEFERRED] > 2 * was->queue[Q_DEFERRED] + 100)))
 		return ROLE_WARN;
@@ -179,7 +178,19 @@ overview_draw(void *state, struct console *c, int y, int h)
 				    "%ld corrupt", n->queue[Q_CORRUPT]);
 			else if (node_policy_text(n, r->cell[10],
 			    TABLE_CELL_MAX)[0] != '\0')
-				;	/* Redis unreachable for this gateway */
+				;	/* the policy service is off Redis or its copy stale */
+			else if (ml_retention_short(n->log_age,
+			    ML_RETENTION_DAYS)) {
+				/* Fewer days of mail log than kept by rule. */
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "log %ldd<%dd", n->log_age / 86400,
+				    ML_RETENTION_DAYS);
+				if (r->role == ROLE_NORMAL)
+					r->role = ROLE_WARN;
+			} else if (n->load1 >= 0 && n->log_age >= 0)
+				snprintf(r->cell[10], TABLE_CELL_MAX,
+				    "load %.2f disk %d%% log %ldd", n->load1,
+				    n->disk_pct, n->log_age / 86400);
 			else if (n->load1 >= 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "load %.2f disk %d%%", n->load1, n->disk_pct);

@@ -26,13 +26,6 @@ static const struct table_col restore_cols[RESTORE_NCOLS] = {
 	{ "RESTORABLE", 0, 0 },
 };
 
-/* What the status line's y/N is about. */
-enum restore_ask {
-	ASK_NONE,
-	ASK_RESTORE,
-	ASK_CANCEL,
-};
-
 /* Lines above the table: the preview, the progress or the result. */
 #define RESTORE_BLOCK_H 4
 #define RESTORE_BAR_W 30
@@ -57,7 +50,7 @@ struct restore_view {
 	char want[RESTORE_DATE_LEN];       /* restore --date: ask once listed */
 	bool want_latest;
 	bool want_any;
-	enum restore_ask asking;
+	bool asking;                       /* its restore goes to cmd_exec */
 	struct restore_backup ask;         /* the backup asked about */
 	char ask_folder[RESTORE_FOLDER_MAX];
 	/* The restore: running, then done until Esc or the next one. */
@@ -119,7 +112,8 @@ restore_ask(struct restore_view *st, const struct restore_backup *b)
 	struct console *c = st->c;
 	const struct config_node *n;
 	const char *why;
-	char cause[400], q[160];
+	char cause[400];
+	struct cmd cmd;
 	long age = restore_today_now() - b->day;
 
 	if (st->running) {
@@ -157,24 +151,42 @@ restore_ask(struct restore_view *st, const struct restore_backup *b)
 		return;
 	}
 	st->ask = *b;
-	st->asking = ASK_RESTORE;
-	snprintf(q, sizeof q, "restore %s from %s into %s? y/N: ", st->user,
-	    b->date, st->ask_folder);
-	console_confirm(c, q, "y");
+	/* The one flow: its preparation asks, naming the folder chosen
+	 * ("backup" selection), and a yes runs it as a job we follow. */
+	memset(&cmd, 0, sizeof cmd);
+	cmd.entry = cmd_find("restore", cause, sizeof cause);
+	cmd_set_arg(&cmd, 0, st->user);
+	cmd_set_option(&cmd, "date", b->date);
+	cmd_set_option(&cmd, "node", st->node);
+	st->asking = true;
+	console_exec(c, &cmd);
+	st->asking = false;
+	cmd_free(&cmd);
 }
 
-static void
-restore_start(struct restore_view *st)
+/* The command the console asks about: is it this view's restore? */
+static bool
+restore_is_ours(const struct restore_view *st, const struct cmd *cmd)
 {
-	struct console *c = st->c;
-	const struct config_node *n = config_node_find(c->cfg, st->node);
-	char line[256];
+	const char *date = cmd_option(cmd, "date");
+	const char *node = cmd_option(cmd, "node");
 
-	if (n == NULL || st->running)
-		return;
-	/* Every value was validated: no quotes or spaces to escape. */
-	snprintf(line, sizeof line, "restore %s --date %s --node %s", st->user,
-	    st->ask.date, st->node);
+	return strcmp(cmd->entry->name, "restore") == 0 && cmd->argc == 1 &&
+	    !cmd->dry_run && date != NULL && node != NULL &&
+	    strcmp(cmd->argv[0], st->user) == 0 &&
+	    strcmp(date, st->ask.date) == 0 && strcmp(node, st->node) == 0;
+}
+
+/* The restore asked about was confirmed: follow its job. */
+static int
+restore_job(void *state, struct console *c, const struct cmd *cmd,
+    struct worker_cmd_hooks *hooks)
+{
+	struct restore_view *st = state;
+	const struct config_node *n = config_node_find(c->cfg, st->node);
+
+	if (n == NULL || st->running || !restore_is_ours(st, cmd))
+		return 0;
 	restore_view_cancel = 0;
 	st->running = true;
 	st->done = st->failed = st->cancelled = false;
@@ -185,49 +197,40 @@ restore_start(struct restore_view *st)
 	st->step.count = -1;
 	st->started_ms = clock_mono_ms();
 	st->run++;
-	restore_job_run(&c->worker, c->cfg, n, st->user, line, c->read_only,
-	    st->run, &restore_view_cancel);
-	restore_status(c, false, "restoring %s from the backup of %s on %s",
-	    st->user, st->ask.date, st->node);
+	restore_job_hooks(&c->worker, c->cfg, n, st->user, st->run,
+	    &restore_view_cancel, hooks);
+	return 1;
 }
 
-static void
-restore_confirmed(void *state, struct console *c)
-{
-	struct restore_view *st = state;
-	enum restore_ask asked = st->asking;
-
-	st->asking = ASK_NONE;
-	if (asked == ASK_RESTORE)
-		restore_start(st);
-	else if (asked == ASK_CANCEL && st->running) {
-		restore_view_cancel = 1;
-		st->cancelled = true;
-		restore_status(c, false, "cancelling the restore of %s...",
-		    st->user);
-	}
-}
-
-/* No (or another question replaced it): the preview and the question go. */
-static void
-restore_declined(void *state, struct console *c)
-{
-	struct restore_view *st = state;
-
-	(void)c;
-	st->asking = ASK_NONE;
-}
-
+/* Asks, through the one flow, to cancel the running restore. */
 static void
 restore_ask_cancel(struct restore_view *st)
 {
-	char q[160];
+	char cause[128];
+	struct cmd cmd;
 
-	st->asking = ASK_CANCEL;
-	snprintf(q, sizeof q, "cancel the restore of %s? What arrived stays "
-	    "in %s. y/N: ", st->user, st->step.folder[0] ? st->step.folder :
-	    "its folder");
-	console_confirm(st->c, q, "y");
+	memset(&cmd, 0, sizeof cmd);
+	cmd.entry = cmd_find("cancel", cause, sizeof cause);
+	console_exec(st->c, &cmd);
+	cmd_free(&cmd);
+}
+
+/* cancel, confirmed: the import stops, what arrived stays. */
+static void
+restore_cancel(struct restore_view *st)
+{
+	restore_view_cancel = 1;
+	st->cancelled = true;
+	restore_status(st->c, false, "cancelling the restore of %s...",
+	    st->user);
+}
+
+/* The console asks about `entry` now. */
+static bool
+restore_asked(const struct console *c, const char *entry)
+{
+	return c->confirming && c->confirm_run &&
+	    strcmp(c->confirm_cmd.entry->name, entry) == 0;
 }
 
 static int restore_command(void *, struct console *, const struct cmd *,
@@ -302,10 +305,9 @@ restore_take(void *state, struct console *c, struct worker_msg *m)
 		if (m->step.folder[0] != '\0' || m->step.count >= 0)
 			st->step = m->step;
 		snprintf(st->result, sizeof st->result, "%s", m->text);
-		if (st->asking == ASK_CANCEL && c->confirming) {
-			/* Nothing left to cancel. */
+		if (restore_asked(c, "cancel")) {
+			/* Nothing left to cancel: the question goes. */
 			c->prompting = c->confirming = false;
-			st->asking = ASK_NONE;
 		}
 		c->message[0] = '\0';
 	}
@@ -358,12 +360,23 @@ restore_open(void *state, struct console *c, const char *user,
 	return 0;
 }
 
-/* backups USER and restore USER --date|--latest typed in the console. */
+/* backups USER and restore USER --date|--latest typed in the console;
+ * cancel, confirmed. */
 static int
 restore_command(void *state, struct console *c, const struct cmd *cmd,
     bool shown, char *cause, size_t len)
 {
+	struct restore_view *st = state;
+
 	(void)shown;
+	if (strcmp(cmd->entry->name, "cancel") == 0) {
+		if (!st->running) {
+			snprintf(cause, len, "cancel: the restore ended already");
+			return -1;
+		}
+		restore_cancel(st);
+		return 0;
+	}
 	return restore_open(state, c, cmd->argv[0], cmd_option(cmd, "node"),
 	    cmd_option(cmd, "date"), cmd_option(cmd, "latest") != NULL, cause,
 	    len);
@@ -406,7 +419,8 @@ restore_draw_block(struct restore_view *st, struct console *c, int y)
 	char line[512], bar[64], count[64];
 	long age;
 
-	if (st->asking == ASK_RESTORE && c->confirming) {
+	if (restore_asked(c, "restore") && restore_is_ours(st,
+	    &c->confirm_cmd)) {
 		age = restore_today_now() - st->ask.day;
 		snprintf(line, sizeof line, " restore  user %s   node %s   backup "
 		    "%s (%ld day%s old, %ld message%s)", st->user, st->node,
@@ -583,6 +597,47 @@ restore_escape(void *state)
 	return 0;
 }
 
+/* The console quits: a running import stops, its folder stays. */
+static void
+restore_tick(void *state, struct console *c)
+{
+	struct restore_view *st = state;
+
+	if (st->running && c->worker.closing)
+		restore_view_cancel = 1;
+}
+
+/*
+ * "backup": the backup being asked about (user, node, date, new folder),
+ * which lets the restore's preparation ask here; "restore": the running
+ * one (user, folder), for cancel.
+ */
+static int
+restore_selection(void *state, const char *what, char ***out)
+{
+	struct restore_view *st = state;
+	const char *v[4];
+	int i, n;
+
+	if (strcmp(what, "backup") == 0 && st->asking) {
+		v[0] = st->user;
+		v[1] = st->node;
+		v[2] = st->ask.date;
+		v[3] = st->ask_folder;
+		n = 4;
+	} else if (strcmp(what, "restore") == 0 && st->running) {
+		v[0] = st->user;
+		v[1] = st->step.folder[0] ? st->step.folder : st->ask_folder;
+		n = 2;
+	} else
+		return strcmp(what, "backup") == 0 ||
+		    strcmp(what, "restore") == 0 ? 0 : -1;
+	*out = xcalloc((size_t)n, sizeof **out);
+	for (i = 0; i < n; i++)
+		(*out)[i] = xstrdup(v[i]);
+	return n;
+}
+
 static void
 restore_free(void *state)
 {
@@ -605,9 +660,10 @@ const struct view view_restore = {
 	.free = restore_free,
 	.take = restore_take,
 	.escape = restore_escape,
-	.confirmed = restore_confirmed,
-	.declined = restore_declined,
+	.job = restore_job,
 	.command = restore_command,
+	.selection = restore_selection,
+	.tick = restore_tick,
 	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
 	    "1 overview  q quit",
 };

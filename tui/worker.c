@@ -15,10 +15,6 @@
 #include "core/exitcode.h"
 #include "core/xalloc.h"
 
-/* How long a quitting console waits for its jobs (a listing stops at
- * once; an action under way may take this long). */
-#define WORKER_JOBS_WAIT_MS 3000
-
 /* How many audit records the audit view shows. */
 #define WORKER_AUDIT_ROWS 500
 
@@ -84,6 +80,43 @@ worker_msg_new(enum worker_msg_kind kind)
 	return m;
 }
 
+/* Reads what the mail log followers counted that the view shows, and the
+ * harvest suspects (the header's alert) every time. */
+static void
+worker_maillog(struct worker *w, struct redis *r, unsigned what,
+    long long now)
+{
+	struct worker_msg *m;
+
+	if (what & FETCH_PROVIDERS) {
+		m = worker_msg_new(WMSG_PROVIDERS);
+		m->providers = xcalloc(1, sizeof *m->providers);
+		if (maillog_store_providers(r, now, MAILLOG_STORE_MINUTES,
+		    m->providers, m->text, sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->providers);
+			m->providers = NULL;
+		}
+		worker_post(w, m);
+	}
+	if (what & FETCH_ML_AGENCIES) {
+		m = worker_msg_new(WMSG_ML_AGENCIES);
+		m->ml_agencies = xcalloc(1, sizeof *m->ml_agencies);
+		if (maillog_store_agencies(r, now, m->ml_agencies, m->text,
+		    sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->ml_agencies);
+			m->ml_agencies = NULL;
+		}
+		worker_post(w, m);
+	}
+	m = worker_msg_new(WMSG_SUSPECTS);
+	if (maillog_store_suspects(r, &m->suspects, &m->nsuspects, m->text,
+	    sizeof m->text) == -1)
+		m->failed = 1;
+	worker_post(w, m);
+}
+
 /* Reads the blocks, agencies or permits a view shows, on the worker's own
  * connection, and posts each result (or why it failed). */
 static void
@@ -130,6 +163,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	if (what & FETCH_ALERTS) {
+		m = worker_msg_new(WMSG_ALERTS);
+		m->alerts = xcalloc(1, sizeof *m->alerts);
+		if (alert_store_list(r, false, now_ms / 1000, m->alerts, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->alerts);
+			m->alerts = NULL;
+		}
+		worker_post(w, m);
+	}
 	if (what & FETCH_AUDIT) {
 		struct audit_query q = { 0, NULL, WORKER_AUDIT_ROWS };
 
@@ -143,6 +187,7 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	worker_maillog(w, r, what, now_ms / 1000);
 }
 
 static void *
@@ -191,7 +236,7 @@ worker_main(void *arg)
 		snprintf(agency, sizeof agency, "%s", w->agency);
 		pthread_mutex_unlock(&w->lock);
 		/* A Redis that just failed would only fail again, slowly. */
-		if (up && what != 0)
+		if (up)
 			worker_policy(w, &r, what, agency);
 
 		deadline = clock_wall_ms() + w->cfg->ui.refresh_ms;
@@ -317,12 +362,22 @@ worker_job_end(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+int
+worker_jobs(struct worker *w)
+{
+	int jobs;
+
+	pthread_mutex_lock(&w->lock);
+	jobs = w->jobs;
+	pthread_mutex_unlock(&w->lock);
+	return jobs;
+}
+
 void
 worker_stop(struct worker *w)
 {
 	struct timespec tick = { 0, 20 * 1000000L };
 	struct worker_msg *m;
-	int jobs, waited;
 
 	if (!w->started)
 		return;
@@ -334,25 +389,18 @@ worker_stop(struct worker *w)
 	pthread_join(w->thread, NULL);
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
-	for (waited = 0; waited < WORKER_JOBS_WAIT_MS; waited += 20) {
-		pthread_mutex_lock(&w->lock);
-		jobs = w->jobs;
-		pthread_mutex_unlock(&w->lock);
-		if (jobs == 0)
-			break;
+	/* Every job reads the configuration: none may outlive it. */
+	while (worker_jobs(w) > 0) {
+		while ((m = worker_pop(w)) != NULL)
+			worker_msg_free(m);
 		nanosleep(&tick, NULL);
 	}
 	while ((m = worker_pop(w)) != NULL)
 		worker_msg_free(m);
 	pthread_mutex_lock(&w->lock);
 	w->closed = true;
-	jobs = w->jobs;
 	pthread_mutex_unlock(&w->lock);
 	w->started = false;
-	/* A job still talking to a node keeps the lock and pipe alive; the
-	 * process ends soon and takes them with it. */
-	if (jobs > 0)
-		return;
 	close(w->wake[0]);
 	close(w->wake[1]);
 	pthread_mutex_destroy(&w->lock);
@@ -384,6 +432,19 @@ worker_msg_free(struct worker_msg *m)
 		audit_list_free(m->audit);
 		free(m->audit);
 	}
+	if (m->alerts != NULL) {
+		alert_list_free(m->alerts);
+		free(m->alerts);
+	}
+	if (m->providers != NULL) {
+		ml_providers_free(m->providers);
+		free(m->providers);
+	}
+	if (m->ml_agencies != NULL) {
+		ml_agencies_free(m->ml_agencies);
+		free(m->ml_agencies);
+	}
+	free(m->suspects);
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);
 		free(m->probe);

@@ -6,8 +6,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "backends/alert_store.h"
 #include "backends/audit_store.h"
 #include "backends/mailbox.h"
+#include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "cmd/cmd.h"
@@ -28,6 +30,10 @@ enum worker_msg_kind {
 	WMSG_RESTORE_STEP, /* a restore began, or counted its folder: step */
 	WMSG_RESTORE_DONE, /* a restore ended: step, or failed and text */
 	WMSG_AUDIT,       /* the audit trail: audit, or failed and text */
+	WMSG_ALERTS,      /* the active alerts: alerts, or failed and text */
+	WMSG_PROVIDERS,   /* the providers' last hour: providers, or failed */
+	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
+	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -45,6 +51,9 @@ enum worker_fetch {
 	FETCH_AGENCIES = 0x02,
 	FETCH_PERMITS = 0x04, /* of one agency */
 	FETCH_AUDIT = 0x08,   /* the newest audit records */
+	FETCH_ALERTS = 0x10,  /* the active alerts and silences */
+	FETCH_PROVIDERS = 0x20, /* the mail log's providers, last hour */
+	FETCH_ML_AGENCIES = 0x40, /* the mail log's agencies, today */
 };
 
 struct worker_msg {
@@ -61,6 +70,11 @@ struct worker_msg {
 	struct agency_list *agencies;  /* WMSG_AGENCIES */
 	struct permit_list *permits;   /* WMSG_PERMITS */
 	struct audit_list *audit;      /* WMSG_AUDIT */
+	struct alert_list *alerts;     /* WMSG_ALERTS */
+	struct ml_providers *providers;   /* WMSG_PROVIDERS */
+	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
+	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
+	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */
 	struct worker_restore_step step; /* WMSG_RESTORE_STEP, _DONE */
@@ -108,6 +122,9 @@ void worker_job_begin(struct worker *w);
 void worker_job_spawn(struct worker *w, void *(*fn)(void *), void *arg);
 void worker_job_end(struct worker *w);
 
+/* How many background jobs are still running. */
+int worker_jobs(struct worker *w);
+
 /*
  * What a command job does besides running the command (NULL: nothing, and
  * it ends with WMSG_ACTION_DONE holding its last line of output or its
@@ -150,8 +167,10 @@ void worker_fetch(struct worker *w, unsigned what, const char *agency);
 
 /*
  * Stops the thread and frees what is queued; tells the jobs (w->closing)
- * and gives them a few seconds to end, since what they read (the
- * configuration) goes when the console returns.
+ * and waits for every one of them to end, since what they read (the
+ * configuration) goes when the console returns. A job that talks to a
+ * hung node ends at its SSH timeouts; the console waits first, saying so
+ * (console_run), so this wait is short.
  */
 void worker_stop(struct worker *w);
 

@@ -3,7 +3,8 @@
 # one is refused on the status line), the backups show with their age and a
 # 30-day-old one is listed but refused with the reason, Enter on the one of
 # 3 days ago shows the preview and asks, y restores, the result shows the
-# folder and 13 messages; doveadm agrees and INBOX is unchanged.
+# folder and 13 messages; doveadm agrees and INBOX is unchanged. The view's
+# restore runs through the one flow: its audit record is batch mode's.
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
@@ -30,13 +31,25 @@ cleanup() {
 	tui_stop
 	folders_forget "$before_folders"
 	[ -z "$started" ] || tests/lab/agents stop $started >/dev/null 2>&1
+	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 tests/lab/agents start mbx1 mbx2 >/dev/null
 before=$(inbox)
 
-tui_start 80 24
+# The console; once it quits and is told, batch mode in the same pane
+# (the same terminal, so the audit records' tty is the same).
+T=$(mktemp -d)
+tui_end
+E2E_RUN=$((E2E_RUN + 1))
+E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
+tmx new-session -d -s "$E2E_SESSION" -x 80 -y 24 \
+	-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
+	"$MAILNOC_BIN/mailnoc 2>$T/err; echo EXITED \$?; \
+	while [ ! -e $T/go ]; do sleep 0.1; done; \
+	$MAILNOC_BIN/mailnoc restore alice --date $D3 --node mbx1 --yes \
+	>$T/out 2>&1; echo BATCH \$?; sleep 30"
 expect_screen "the console is up" "mailnoc | Overview" 10
 wait_gone "connecting to redis" 10
 tui_keys R
@@ -67,6 +80,12 @@ expect_screen "Enter on it refuses with the reason" \
 check "and asks nothing" sh -c '! tmux -L "$1" capture-pane -p -t "$1" | grep -q "y/N"' \
 	- "$E2E_SESSION"
 
+# Nothing runs: cancel is refused, saying so, and asks nothing.
+tui_keys : cancel Enter
+expect_screen ":cancel with no restore running is refused" \
+	"cancel: no restore is running here" 3
+
+t0=$(($(date +%s) * 1000 - 1000))
 tui_keys / C-u "$D3" Enter
 expect_screen "the filter leaves the row of 3 days ago" "filter: $D3" 3
 tui_keys Enter
@@ -89,4 +108,25 @@ check "Esc clears the result" sh -c '! tmux -L "$1" capture-pane -p -t "$1" | gr
 	- "$E2E_SESSION"
 tui_keys Escape q
 expect_screen "q quits" "EXITED 0" 15
+
+# The one path: the view's restore left the record batch mode leaves for
+# the same restore in the same pane (into the same folder, so the first
+# one goes first), apart from when and via.
+dove mailbox delete -u alice -r -s "Restored-$D3" >/dev/null 2>&1
+touch "$T/go"
+expect_screen "batch mode's restore ends" "BATCH 0" 30
+recs=$("$MAILNOC_BIN/mailnoc" audit --json --limit 50 | jq -c \
+	--arg c "restore alice --date $D3" --argjson t0 "$t0" \
+	'[.[] | select(.at >= $t0 and (.cmd | startswith($c)))] | reverse')
+expect_eq "two restore records" 2 "$(echo "$recs" | jq length)"
+expect_eq "the view's, then batch mode's" '["console","batch"]' \
+	"$(echo "$recs" | jq -c 'map(.via)')"
+expect_eq "the command, word for word" \
+	"restore alice --date $D3 --node mbx1 --yes" \
+	"$(echo "$recs" | jq -r '.[0].cmd')"
+same=$(echo "$recs" | jq -c 'map(del(.at, .time, .started_at, .stream_id,
+	.id, .action, .via)) | unique')
+expect_eq "the rest of the two is the same" 1 "$(echo "$same" | jq length)"
+[ "$(echo "$same" | jq length)" = 1 ] || echo "$recs" | jq -c '.[]' | sed 's/^/  | /'
+
 finish

@@ -140,6 +140,8 @@ test_agent_per_node(void **state)
 	    "(%R~t:node:* %R~t:nodes %R~t:events %R~t:agencies %R~t:blocks "
 	    "%R~t:permit +hmget +exists +smembers +xrevrange +scard +zcard "
 	    "+hlen) "
+	    "(%R~t:suspects %R~t:suspect:* %R~t:block:* +zrevrange +hgetall "
+	    "+exists) "
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
 	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
 	    "(~t:rep:gw1 +hgetall +hset +hdel) "

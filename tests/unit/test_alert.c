@@ -72,6 +72,46 @@ test_all_well(void **state)
 	assert_int_equal(alert_rules_eval(&s, NOW, a, 8), 0);
 }
 
+/* The harvest rule: recent and not blocked suspects, each once. */
+static void
+test_harvest(void **state)
+{
+	struct alert_raise a[8];
+	struct ml_suspect v[4];
+	size_t n;
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	snprintf(v[0].ip, sizeof v[0].ip, "127.0.3.66");
+	v[0].count = 25;
+	v[0].last_seen = NOW - 60;
+	snprintf(v[0].node, sizeof v[0].node, "gw1");
+	snprintf(v[0].samples[0], sizeof v[0].samples[0], "admin@inbound.test");
+	v[0].nsamples = 1;
+	v[1] = v[0];
+	v[1].blocked = true;                    /* blocked: no alert */
+	snprintf(v[1].ip, sizeof v[1].ip, "127.0.3.67");
+	v[2] = v[0];
+	v[2].last_seen = NOW - ALERT_HARVEST_RECENT_S - 1; /* too old */
+	snprintf(v[2].ip, sizeof v[2].ip, "127.0.3.68");
+	v[3] = v[0];
+	snprintf(v[3].ip, sizeof v[3].ip, "not-an-ip"); /* never a subject */
+
+	/* Added after what the snapshot's rules found. */
+	n = alert_rules_harvest(v, 4, NOW, a, 8, 2);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[2].kind, ALERT_HARVEST);
+	assert_string_equal(a[2].subject, "127.0.3.66");
+	assert_int_equal(a[2].severity, ALERT_WARNING);
+	assert_string_equal(a[2].text, "127.0.3.66: 25 unknown recipients on "
+	    "gw1 (directory harvest suspect), e.g. admin@inbound.test");
+	assert_string_equal(alert_kinds[ALERT_HARVEST].name, "harvest");
+	/* The same suspect twice is one alert. */
+	v[1] = v[0];
+	assert_int_equal(alert_rules_harvest(v, 2, NOW, a, 8, 0), 1);
+	assert_int_equal(alert_rules_harvest(v, 0, NOW, a, 8, 0), 0);
+}
+
 static void
 test_silent_mailbox(void **state)
 {
@@ -278,6 +318,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_well),
+		cmocka_unit_test(test_harvest),
 		cmocka_unit_test(test_silent_mailbox),
 		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_malformed_node),

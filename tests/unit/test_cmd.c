@@ -95,7 +95,7 @@ static const struct bad bad_lines[] = {
 	{ "bogus", "unknown command 'bogus'; see 'help'" },
 	{ "", "no command given; see 'help'" },
 	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes [--names]" },
-	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies|audit|restore" },
+	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies|audit|restore|alerts|providers" },
 	{ "events --count", "events: option '--count' needs a value" },
 	{ "events --count=", "events: option '--count' needs a non-empty "
 	    "value" },

@@ -1,0 +1,128 @@
+/* What the console and batch mode show of the mail log counters: providers,
+ * agencies' bounces and invalid addresses, harvest suspects
+ * (docs/redis-schema.md, "The mail log counters"). Pure: the fields come
+ * from backends/maillog_store.c or a test. */
+#ifndef MAILNOC_MAILLOG_REPORT_H
+#define MAILNOC_MAILLOG_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "core/delay.h"
+#include "core/maillog_parse.h"
+#include "core/maillog_tally.h"
+#include "core/model.h"
+
+/* One provider domain, or a group ("@Yahoo"), over the window read. */
+struct ml_provider {
+	char name[MAILLOG_DOMAIN_MAX + 2];
+	bool group;
+	long long delivered, deferred, bounced;
+	long long def[DELAY_CLASSES];   /* deferrals by delay class */
+	long long delay_ms;
+	long long hist[MAILLOG_DELAY_BUCKETS];
+	long long p95;                  /* seconds, -1: no delivery */
+	bool throttled;                 /* core/delay.c's rule on def[] */
+	long queued;                    /* recipients queued now, -1: unknown */
+};
+
+struct ml_providers {
+	struct ml_provider *v;
+	size_t n, cap;
+	long long window_s;             /* what the counts cover */
+};
+
+void ml_providers_init(struct ml_providers *p, long long window_s);
+void ml_providers_free(struct ml_providers *p);
+
+/* Adds one `log:p` field ("yahoo.test|deferred", "@Yahoo|d3") and its
+ * count; a field that is not one is ignored. */
+void ml_providers_add(struct ml_providers *p, const char *field,
+    long long n);
+
+/* Derives p95 and throttled (with `rule`) and sorts by trouble: throttled
+ * first, then by deferred + bounced share, then by volume, then name. */
+void ml_providers_finish(struct ml_providers *p, const struct delay_rule *rule);
+
+/* Shares in per cent of delivered + deferred + bounced; 0 when none. */
+double ml_provider_deferred_pct(const struct ml_provider *v);
+double ml_provider_bounced_pct(const struct ml_provider *v);
+
+/* Its throttling state: "THROTTLED", "deferring", "bouncing" or "ok". */
+const char *ml_provider_state(const struct ml_provider *v);
+
+json_t *ml_provider_json(const struct ml_provider *v);
+
+/* A bounced provider of an agency. */
+struct ml_agency_provider {
+	char domain[MAILLOG_DOMAIN_MAX + 1];
+	long long bounced, invalid;
+};
+
+/* One agency's day. */
+#define ML_AGENCY_TOP 5
+struct ml_agency {
+	char name[128];
+	long long delivered, deferred, bounced, invalid;
+	struct ml_agency_provider top[ML_AGENCY_TOP]; /* most bounced first */
+	size_t ntop;
+};
+
+struct ml_agencies {
+	struct ml_agency *v;
+	size_t n, cap;
+};
+
+void ml_agencies_init(struct ml_agencies *a);
+void ml_agencies_free(struct ml_agencies *a);
+/* Adds one `log:a` field ("agency|domain|metric"). */
+void ml_agencies_add(struct ml_agencies *a, const char *field, long long n);
+const struct ml_agency *ml_agencies_find(const struct ml_agencies *a,
+    const char *name);
+
+/* Bounces and invalid addresses in per cent of the recipients with an
+ * outcome (delivered + bounced); 0 when none. */
+double ml_agency_bounced_pct(const struct ml_agency *g);
+double ml_agency_invalid_pct(const struct ml_agency *g);
+
+/* A harvest suspect (`suspect:{ip}`). */
+struct ml_suspect {
+	char ip[MAILLOG_IP_MAX + 1];
+	long long count, first_seen, last_seen;
+	char node[33];
+	char samples[MAILLOG_SAMPLES][MAILLOG_ADDR_MAX + 1];
+	int nsamples;
+	bool blocked;      /* a block:{ip} exists */
+};
+
+/* Fills one suspect from its hash's field/value pair. */
+void ml_suspect_field(struct ml_suspect *s, const char *field,
+    const char *value);
+
+/* Suspects to warn about at `now`: seen within `recent_s` and not
+ * blocked. */
+size_t ml_suspects_active(const struct ml_suspect *v, size_t n,
+    long long now, long long recent_s);
+
+/* The header's alert text for them: "harvest suspect 127.0.3.9 (25
+ * unknown recipients)", "3 harvest suspects: 127.0.3.9, ...", or "". */
+void ml_suspects_alert(const struct ml_suspect *v, size_t n, long long now,
+    long long recent_s, char *buf, size_t len);
+
+json_t *ml_suspect_json(const struct ml_suspect *s);
+
+/* The log retention a gateway reports (heartbeat log_age): the days kept,
+ * and whether they are fewer than `want_days`. */
+#define ML_RETENTION_DAYS 60
+bool ml_retention_short(long log_age, int want_days);
+
+/*
+ * The nodes' retention in one line: "mail log kept: gw1 61d, gw2 3d;
+ * fewer than 60 days on gw2", or "" when no node reports one. Returns the
+ * number of nodes keeping too little.
+ */
+size_t ml_retention_line(const struct snapshot *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,96 @@
+#!/bin/sh
+# A directory harvest as the on-call operator sees it: a harvest run from one
+# client shows the ALERT line and the suspect in the blocklist view within
+# the threshold window; h there blocks it through the block command (asked,
+# audited), and Postfix then refuses that client; the Providers view (P)
+# shows the throttled provider on top. At 80x24.
+. "$(dirname "$0")/lib.sh"
+LAB=$(dirname "$MAILNOC_CONFIG")
+. tests/lab/ports
+MAILNOC_LAB_DIR=$LAB
+export MAILNOC_LAB_DIR
+IP=127.0.3.$((150 + $$ % 50))
+rc() {
+	redis-cli -p "$LAB_REDIS_PORT" --user admin \
+		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
+}
+forget() {
+	rc del "mailnoc:block:$IP" "mailnoc:suspect:$IP" >/dev/null
+	rc zrem mailnoc:blocks "$IP" >/dev/null
+	rc zrem mailnoc:suspects "$IP" >/dev/null
+	# The mix's mail still queued (throttled, dead): not left to others.
+	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
+		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
+		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
+}
+
+WERE_RUNNING=$(agents_running)
+# At the end: the agents resolve the suspect's alert before they are put
+# back as they were (an alert of a forgotten suspect left for others).
+alert_resolved() {
+	i=0
+	while [ $i -lt 40 ]; do
+		"$MAILNOC_BIN/mailnoc" alerts --json 2>/dev/null | jq -e --arg ip "$IP" \
+			'any(.[]; .kind == "harvest" and .subject == $ip)' \
+			>/dev/null || return 0
+		sleep 0.5; i=$((i + 1))
+	done
+}
+forget
+trap 'forget; tui_stop; alert_resolved; agents_restore "$WERE_RUNNING"' EXIT
+trap 'exit 1' INT TERM
+tests/lab/agents start >/dev/null 2>&1
+# Throttled mail for the Providers view (past the classifier's sample).
+tests/lab/mixed --throttled 12 --accepted 2 --inbound 0 --dead 0 \
+	--bounced-rcpt 0 --bounced-data 0 --rejected 0 --unknown 0 --wait \
+	>/dev/null 2>&1
+check "tests/lab/mixed sent throttled mail" [ $? -eq 0 ]
+
+tui_start 80 24
+expect_screen "the console starts" "mailnoc | Overview" 10
+tests/lab/harvest --from-ip "$IP" -n 25 >/dev/null 2>&1
+check "tests/lab/harvest ran from $IP" [ $? -eq 0 ]
+# The threshold window is 300 s; the follower writes every 200 ms and the
+# console reads every second.
+expect_screen "the ALERT line names the suspect" "harvest suspect" 20
+expect_screen "with its address" "$IP" 5
+
+tui_keys 4
+expect_screen "4 opens the blocklist" "mailnoc | Blocklist" 5
+expect_screen "a suspects section" "directory harvest suspect" 5
+expect_screen "the suspect's row: sample addresses of the inbound domain" \
+	"@inbound.test" 5
+tui_keys Tab
+expect_screen "Tab moves into the suspects" "h blocks it" 5
+# The suspect under the cursor: ours is the most recent, the first row.
+tui_keys h
+expect_screen "h prefills the block of the suspect" ":block $IP --for 1d" 5
+tui_keys Enter
+expect_screen "block asks first" "block $IP for 1d" 5
+tui_keys y Enter
+expect_screen "y blocks it" "blocked $IP" 10
+expect_eq "Redis holds the block" 1 "$(rc exists "mailnoc:block:$IP")"
+check "the ALERT line goes once it is blocked" wait_gone "harvest suspect $IP" 10
+audit=$("$MAILNOC_BIN/mailnoc" audit --json 2>/dev/null | grep -F "$IP")
+expect_contains "the block is audited, from the console" "console" "$audit"
+
+out=$(tests/lab/traffic --from-ip "$IP" -n 1 --to-domain accept.test 2>&1)
+expect_eq "Postfix refuses mail from the blocked client" 1 $?
+expect_contains "with the policy service's reason" "is blocked" "$out"
+
+tui_keys P
+expect_screen "P opens the Providers view" "mailnoc | Providers" 5
+expect_screen "its list is read" "PROVIDER" 10
+first=$(tui_screen | grep -A1 '^PROVIDER' | tail -n 1)
+expect_contains "the throttled provider is on top" "THROTTLED" "$first"
+expect_contains "and it is Yahoo's" "ahoo" "$first"
+tui_keys Enter
+expect_screen "Enter lists its deferrals by class" "provider throttling" 5
+tui_keys Escape
+expect_screen "Esc goes back to the list" "Enter: its deferrals" 5
+expect_screen "the hints fit at 80x24" "Enter deferrals  Esc back" 3
+tui_keys :
+tui_keys "providers" Enter
+expect_screen ":providers shows the view" "mailnoc | Providers" 5
+
+finish

@@ -178,7 +178,7 @@ overview_draw(void *state, struct console *c, int y, int h)
 				    "%ld corrupt", n->queue[Q_CORRUPT]);
 			else if (node_policy_text(n, r->cell[10],
 			    TABLE_CELL_MAX)[0] != '\0')
-				;	/* the policy service is off Redis or its copy stale */
+				;	/* off Redis, or its copy stale */
 			else if (ml_retention_short(n->log_age,
 			    ML_RETENTION_DAYS)) {
 				/* Fewer days of mail log than kept by rule. */

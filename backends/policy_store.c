@@ -258,7 +258,22 @@ store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 }
 
 /*
- * Ends the transaction queued since MULTI (n commands so far) with EXEC,
+ * Queues the INCR of policy:version inside a MULTI that changes blocks,
+ * permits or agencies: the agents reload their copy when it moves
+ * (agent/policy_copier.c).
+ */
+static void
+store_bump(struct redis *r, size_t *n)
+{
+	char key[300];
+
+	redis_key(r->cfg, key, sizeof key, "%s", KEY_POLICY_VERSION);
+	store_append(r, n, "INCR %s", key);
+}
+
+/*
+ * Ends the transaction queued since MULTI (n commands so far) with the
+ * INCR of policy:version and EXEC,
  * sends it and checks the replies. Returns 0, or -1 with `cause` "head:
  * why"; when a WATCHed key changed, why is `changed` (NULL: a failure like
  * any other).
@@ -270,6 +285,7 @@ store_exec(struct redis *r, size_t n, const char *head, const char *changed,
 	redisReply **rep;
 	int rc;
 
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -931,6 +947,7 @@ store_permit_remove(struct redis *r, const char *ip, char *cause, size_t len)
 	store_append(r, &n, "MULTI");
 	store_append(r, &n, "HDEL %s %s", permit, canon);
 	store_append(r, &n, "DEL %s", info);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -1162,6 +1179,7 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 	for (i = 0; i < n; i++)
 		store_permit_queue(r, &q, ips[i], rows[i].agency, rows[i].app,
 		    rows[i].expected, who, now);
+	store_bump(r, &q);
 	store_append(r, &q, "EXEC");
 	if ((rep = store_read(r, q)) == NULL) {
 		store_redis_fail(r, cause, len, head);

@@ -194,11 +194,38 @@ test_worst(void **state)
 	    HEALTH_DOWN);
 }
 
+/* The phrase the console shows for a gateway's policy service. */
+static void
+test_policy_text(void **state)
+{
+	struct node_status n;
+	char buf[64];
+
+	(void)state;
+	memset(&n, 0, sizeof n);
+	n.policy_copy_age = -1;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf), "");
+	snprintf(n.policy, sizeof n.policy, "redis");
+	n.policy_copy_age = 1;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf), "");
+	n.policy_copy_age = 7200;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy copy stale 2h");
+	snprintf(n.policy, sizeof n.policy, "copy");
+	n.policy_copy_age = 720;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy from copy 12m old");
+	snprintf(n.policy, sizeof n.policy, "fail-action");
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy FAIL ACTION");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),
+		cmocka_unit_test(test_policy_text),
 		cmocka_unit_test(test_degraded),
 		cmocka_unit_test(test_failed_over),
 		cmocka_unit_test(test_down),

@@ -150,6 +150,7 @@ test_format(void **state)
 		{ "mailnocd_policy_clients_connected{node=\"gw1\"}", 1 },
 		{ "mailnocd_policy_fail_action_answers_total{node=\"gw1\"}",
 		  1 },
+		{ "mailnocd_policy_copy_decisions_total{node=\"gw1\"}", 2 },
 	};
 	struct metrics_values v;
 	long q[Q_COUNT] = { 1, 2, 300, 4, 0 };
@@ -170,6 +171,8 @@ test_format(void **state)
 		metrics_decision("REJECT not registered");
 	metrics_decision("DUNNO");
 	metrics_inc(MC_FAIL_ANSWERS);
+	metrics_inc(MC_COPY_DECISIONS);
+	metrics_inc(MC_COPY_DECISIONS);
 	metrics_clients(2);
 	metrics_clients(-1);
 	metrics_heartbeat(1800000000LL - 7, true, q, 95);

@@ -95,6 +95,11 @@ expect_eq "agencies --json: all 5 for invalid addresses (5.1.1)" $((AI0 + 5)) \
 expect_eq "agencies --json: bouncy.test bounced most" "bouncy.test" \
 	"$("$B" agencies --json | jq -r '.[] | select(.id == "lab")
 		| .bounced_providers[0].domain')"
+R=$("$B" agencies --json | jq -r '.[] | select(.id == "lab")
+	| .bounced_providers[] | select(.domain == "bouncy.test") | .sample_reason')
+expect_contains "agencies --json: bouncy.test's sample reason is the sink's" \
+	"5.1.1" "$R"
+check "the sample reason is cut to 160 bytes" [ "${#R}" -le 160 ]
 
 # A harvest from an address of its own: a suspect within the window.
 "$ROOT/tests/lab/harvest" --from-ip "$IP" -n 25 >/dev/null 2>&1

@@ -516,9 +516,64 @@ test_tally_join(void **state)
 		maillog_tally_each(&t, gran_add, &g);
 		assert_int_equal(g.n, 2);
 	}
+	/* The agency's bounce keeps its reason for the day's counters. */
+	assert_int_equal(t.nbounce_reasons, 1);
+	assert_int_equal(t.bounce_reasons[0].day, NOW / 86400);
+	assert_string_equal(t.bounce_reasons[0].field,
+	    "ag1|gmail.test|reason");
+	assert_string_equal(t.bounce_reasons[0].reason, "host x[1.2.3.4] "
+	    "said: 550 5.1.1 no such user (in reply to RCPT TO command)");
 	maillog_tally_clear(&t);
 	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_TOTAL, M,
 	    "gw1|delivered"), 0);
+	assert_int_equal(t.nbounce_reasons, 0);
+	maillog_tally_free(&t);
+}
+
+/* One bounce reason per agency and domain: the latest, sanitized, cut;
+ * none without an agency; no more pairs than the bound. */
+static void
+test_tally_bounce_reason(void **state)
+{
+	struct maillog_limits lim;
+	struct maillog_tally t;
+	char line[2048], big[600];
+	int i;
+
+	(void)state;
+	maillog_limits_init(&lim);
+	maillog_tally_init(&t, "gw1", &lim, agency_of, group_of, NULL);
+	feed(&t, P "smtpd[1]: 76C39A731A6: client=unknown[127.0.1.10]");
+	feed(&t, P "smtpd[1]: 86C39A731A6: client=unknown[127.0.1.99]");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<a@b.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (first)");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<c@b.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.7.1, status=bounced (second "
+	    "\x1b[31mred\xe2\x80\xae)");
+	/* Another client, no agency: no reason. */
+	feed(&t, P "smtp[3]: 86C39A731A6: to=<a@c.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (other)");
+	assert_int_equal(t.nbounce_reasons, 1);
+	assert_string_equal(t.bounce_reasons[0].field, "ag1|b.test|reason");
+	assert_string_equal(t.bounce_reasons[0].reason,
+	    "second \\x1b[31mred\\u202e");
+	/* A long reason is cut to the bound. */
+	memset(big, 'y', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	snprintf(line, sizeof line, P "smtp[3]: 76C39A731A6: to=<a@b.test>, "
+	    "relay=x[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
+	    "status=bounced (%s)", big);
+	feed(&t, line);
+	assert_int_equal(strlen(t.bounce_reasons[0].reason),
+	    MAILLOG_BOUNCE_REASON_MAX);
+	/* Bounded: new pairs past the bound wait for the next batch. */
+	for (i = 0; i < MAILLOG_BOUNCE_REASONS + 5; i++) {
+		snprintf(line, sizeof line, P "smtp[3]: 76C39A731A6: "
+		    "to=<a@d%d.test>, relay=x[1.2.3.4]:25, delay=1, "
+		    "delays=0/0/0/1, dsn=5.1.1, status=bounced (r%d)", i, i);
+		feed(&t, line);
+	}
+	assert_int_equal(t.nbounce_reasons, MAILLOG_BOUNCE_REASONS);
 	maillog_tally_free(&t);
 }
 
@@ -651,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_deliveries),
 		cmocka_unit_test(test_odd_input),
 		cmocka_unit_test(test_tally_join),
+		cmocka_unit_test(test_tally_bounce_reason),
 		cmocka_unit_test(test_tally_bounds),
 		cmocka_unit_test(test_harvest),
 		cmocka_unit_test(test_delay_p95),

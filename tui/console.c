@@ -222,11 +222,11 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 /*
  * prompt NAME opens NAME's own prompt, whose whole line is its one argument
- * ("prompt filter"); a TEXT ending in a space opens the command line with
- * TEXT already typed ("prompt 'block '"); another TEXT holding a space
- * opens a prompt whose whole line is the last word of TEXT's command
- * ("prompt 'ack #{alert} --note'"). #{ip} and #{WHAT} (the shown view's
- * selection) are expanded.
+ * ("prompt filter"); a TEXT whose last word is an option opens a prompt
+ * whose whole line is that option's value ("prompt 'ack #{alert} --note'");
+ * any other TEXT holding a space opens the command line with TEXT already
+ * typed ("prompt 'block '", "prompt \"block #{ip} --reason 'x'\""). #{ip}
+ * and #{WHAT} (the shown view's selection) are expanded.
  */
 static int
 ui_prompt(void *ui, const char *prefix)
@@ -234,8 +234,12 @@ ui_prompt(void *ui, const char *prefix)
 	struct console *c = ui;
 	char cause[256];
 	size_t n = strlen(prefix);
+	const char *last = strrchr(prefix, ' ');
 
-	if (n > 0 && strchr(prefix, ' ') != NULL && prefix[n - 1] != ' ') {
+	/* "ack #{alert} --note": the text ends with an option, whose value
+	 * is asked for (spaces and all); other text is put on the line. */
+	if (last != NULL && prefix[n - 1] != ' ' && strncmp(last + 1, "--", 2)
+	    == 0) {
 		if (console_expand(c, prefix, c->prompt_cmd, sizeof c->prompt_cmd,
 			cause, sizeof cause) == -1) {
 			console_message(c, true, "%s", cause);

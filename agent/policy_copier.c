@@ -130,14 +130,14 @@ copier_read(struct policy_copier *pk, char *cause, size_t causelen)
 	if (copier_error(idx[0], "reading " KEY_BLOCKS, cause,
 	    causelen) != NULL || copier_error(idx[1], "reading " KEY_PERMIT,
 	    cause, causelen) != NULL)
-		goto fail;
+		goto out;
 	z = idx[0];
 	h = idx[1];
 	if (z->type != REDIS_REPLY_ARRAY || h->type != REDIS_REPLY_ARRAY ||
 	    h->elements % 2 != 0) {
 		snprintf(cause, causelen, "%s", "the blocks index or the "
 		    "permits are not of the type the schema says");
-		goto fail;
+		goto out;
 	}
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		if (h->element[i]->type != REDIS_REPLY_STRING ||
@@ -165,7 +165,7 @@ copier_read(struct policy_copier *pk, char *cause, size_t causelen)
 	if (n > 0 && redis_read_replies(&pk->r, n, rep) == -1) {
 		snprintf(cause, causelen, "%s", pk->r.errstr);
 		n = 0;
-		goto fail;
+		goto out;
 	}
 	for (i = 0; i < z->elements; i++) {
 		if (z->element[i]->type == REDIS_REPLY_STRING)
@@ -176,22 +176,19 @@ copier_read(struct policy_copier *pk, char *cause, size_t causelen)
 		policy_copy_add_agency(c, ids[i], rep[z->elements + i]);
 	policy_copy_seal(c);
 	c->loaded_ms = clock_wall_ms();
+out:
 	for (i = 0; i < n; i++)
 		freeReplyObject(rep[i]);
 	free(rep);
 	free(ids);
 	freeReplyObject(idx[0]);
 	freeReplyObject(idx[1]);
+	if (c->loaded_ms == 0) {
+		/* Stopped before the end: nothing of it is used. */
+		policy_copy_free(c);
+		return NULL;
+	}
 	return c;
-fail:
-	for (i = 0; i < n; i++)
-		freeReplyObject(rep[i]);
-	free(rep);
-	free(ids);
-	freeReplyObject(idx[0]);
-	freeReplyObject(idx[1]);
-	policy_copy_free(c);
-	return NULL;
 }
 
 /* Makes c the newest copy; one the serving thread never took is freed. */

@@ -35,10 +35,10 @@ store_read(struct redis *r, size_t n, redisReply **rep, const char *what,
 	return 0;
 }
 
-/* Calls fn for every field/count pair of a HGETALL reply. */
+/* Calls fn for every field/value pair of a HGETALL reply. */
 static void
-store_hash(const redisReply *h, void (*fn)(void *, const char *, long long),
-    void *arg)
+store_hash(const redisReply *h, void (*fn)(void *, const char *,
+    const char *), void *arg)
 {
 	size_t i;
 
@@ -47,35 +47,26 @@ store_hash(const redisReply *h, void (*fn)(void *, const char *, long long),
 	for (i = 0; i + 1 < h->elements; i += 2)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING)
-			fn(arg, h->element[i]->str,
-			    strtoll(h->element[i + 1]->str, NULL, 10));
+			fn(arg, h->element[i]->str, h->element[i + 1]->str);
 }
 
 static void
-add_provider(void *arg, const char *field, long long n)
+add_provider(void *arg, const char *field, const char *value)
 {
-	ml_providers_add(arg, field, n);
+	ml_providers_add(arg, field, strtoll(value, NULL, 10));
 }
 
 static void
-add_agency(void *arg, const char *field, long long n)
+add_agency(void *arg, const char *field, const char *value)
 {
-	ml_agencies_add(arg, field, n);
+	ml_agencies_add(arg, field, strtoll(value, NULL, 10));
 }
 
 /* The agencies' bounce reasons among a `log:a` hash's fields. */
 static void
-store_reasons(const redisReply *h, struct ml_agencies *out)
+add_reason(void *arg, const char *field, const char *value)
 {
-	size_t i;
-
-	if (h->type != REDIS_REPLY_ARRAY)
-		return;
-	for (i = 0; i + 1 < h->elements; i += 2)
-		if (h->element[i]->type == REDIS_REPLY_STRING &&
-		    h->element[i + 1]->type == REDIS_REPLY_STRING)
-			ml_agencies_reason(out, h->element[i]->str,
-			    h->element[i + 1]->str);
+	ml_agencies_reason(arg, field, value);
 }
 
 int
@@ -126,7 +117,7 @@ maillog_store_agencies(struct redis *r, long long now,
 	if (store_read(r, 1, rep, what, cause, len) == -1)
 		return -1;
 	store_hash(rep[0], add_agency, out);
-	store_reasons(rep[0], out);
+	store_hash(rep[0], add_reason, out);
 	freeReplyObject(rep[0]);
 	return 0;
 }

@@ -305,3 +305,14 @@ alerts_clear() {
 		lcli DEL "$a_k" >/dev/null
 	done
 }
+
+# scratch_redis DIR PORT [ARGS...]: a throw-away redis-server of a test's
+# own on 127.0.0.1:PORT (no persistence), its files in DIR.
+scratch_redis() {
+	s_dir=$1 s_port=$2
+	shift 2
+	redis-server --port "$s_port" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$s_dir" --dbfilename "dump$s_port.rdb" --daemonize yes \
+		--logfile "$s_dir/redis$s_port.log" --pidfile "$s_dir/redis$s_port.pid" \
+		"$@" >/dev/null
+}

@@ -66,21 +66,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port_up() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-# wait_until SECONDS COMMAND...: polls every 0.2 s; true once it succeeds.
-wait_until() {
-	w_limit=$(($1 * 5))
-	shift
-	w_i=0
-	while [ "$w_i" -lt "$w_limit" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.2
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
-
 # ask PORT IP [STATE [EXTRA]]: the policy service's answer for one request.
 ask() {
 	perl -e '
@@ -307,15 +292,8 @@ SPID=
 
 # --- a Sentinel failover: servers of its own, one agent without Postfix
 M=$SB R=$((SB + 1)) S=$((SB + 2)) PP=$((SB + 3))
-start_redis() {
-	port=$1
-	shift
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$TMP" --dbfilename "dump$port.rdb" --daemonize yes \
-		--logfile "$TMP/redis$port.log" --pidfile "$TMP/redis$port.pid" "$@" >/dev/null
-}
-start_redis $M
-start_redis $R --replicaof 127.0.0.1 $M
+scratch_redis "$TMP" $M
+scratch_redis "$TMP" $R --replicaof 127.0.0.1 $M
 cat > "$TMP/sentinel.conf" <<EOC
 port $S
 bind 127.0.0.1

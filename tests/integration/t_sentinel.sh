@@ -20,15 +20,8 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-start_redis() {
-	port=$1
-	shift
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$T" --dbfilename "dump$port.rdb" --daemonize yes \
-		--logfile "$T/redis$port.log" --pidfile "$T/redis$port.pid" "$@" >/dev/null
-}
-start_redis $M
-start_redis $R --replicaof 127.0.0.1 $M
+scratch_redis "$T" $M
+scratch_redis "$T" $R --replicaof 127.0.0.1 $M
 cat > "$T/sentinel.conf" <<EOC
 port $S
 bind 127.0.0.1

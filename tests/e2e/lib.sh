@@ -115,3 +115,19 @@ folders_forget() {
 			dove mailbox delete -u alice -r -s "$f" >/dev/null 2>&1
 	done
 }
+
+# tui_then_batch COLS ROWS DIR COMMAND: the console in a fresh pane; once it
+# has quit and DIR/go exists, COMMAND (batch mode) runs in the same pane, so
+# both have the same terminal (the audit records' tty). The console's
+# stderr goes to DIR/err, COMMAND's output to DIR/out; the pane shows
+# "EXITED code" and "BATCH code".
+tui_then_batch() {
+	tui_end
+	E2E_RUN=$((E2E_RUN + 1))
+	E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
+	tmx new-session -d -s "$E2E_SESSION" -x "$1" -y "$2" \
+		-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
+		"$MAILNOC_BIN/mailnoc 2>$3/err; echo EXITED \$?; \
+		while [ ! -e $3/go ]; do sleep 0.1; done; \
+		$4 >$3/out 2>&1; echo BATCH \$?; sleep 30"
+}

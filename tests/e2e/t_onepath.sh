@@ -38,15 +38,7 @@ ID=$(pq | jq -r .queue_id)
 t0=$(($(date +%s) * 1000 - 1000))
 
 # The console; once it quits and is told, batch mode in the same pane.
-tui_end
-E2E_RUN=$((E2E_RUN + 1))
-E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
-tmx new-session -d -s "$E2E_SESSION" -x 120 -y 30 \
-	-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
-	"$MAILNOC_BIN/mailnoc 2>$T/err; echo EXITED \$?; \
-	while [ ! -e $T/go ]; do sleep 0.1; done; \
-	$MAILNOC_BIN/mailnoc queue hold gw2:$ID --yes >$T/out 2>&1; \
-	echo BATCH \$?; sleep 30"
+tui_then_batch 120 30 "$T" "$MAILNOC_BIN/mailnoc queue hold gw2:$ID --yes"
 expect_screen "the console is up" "mailnoc | Overview" 10
 tui_keys 3
 expect_screen "3 lists the message" "1 of 1 messages" 15

@@ -30,13 +30,21 @@ expect_screen "the view relists and shows them on hold" "gw2   hold" 15
 tui_keys H n Enter
 expect_screen "answering n does nothing" "not confirmed; nothing was done"
 
+# queues_timeout MS NAME WHAT: the console with command_timeout_ms MS
+# (a configuration LAB/NAME.json), on the queues view; WHAT names the
+# checks.
+queues_timeout() {
+	sed "s/\"command_timeout_ms\": *[0-9]*/\"command_timeout_ms\": $1/" \
+		"$MAILNOC_CONFIG" > "$LAB/$2.json"
+	MAILNOC_CONFIG=$LAB/$2.json tui_start 80 24
+	expect_screen "the console starts $3" "nodes 4/4" 15
+	tui_keys 3
+	expect_screen "the queues are listed ($3)" "10 of 10 messages" 15
+}
+
 # A node that accepts TCP and never answers: the screen keeps going.
 tui_stop
-sed 's/"command_timeout_ms": *[0-9]*/"command_timeout_ms": 3000/' "$MAILNOC_CONFIG" > "$LAB/short.json"
-MAILNOC_CONFIG=$LAB/short.json tui_start 80 24
-expect_screen "the console starts with short timeouts" "nodes 4/4" 15
-tui_keys 3
-expect_screen "the queues are listed" "10 of 10 messages" 15
+queues_timeout 3000 short "with short timeouts"
 # A stopped sshd accepts TCP connections and never answers them.
 kill -STOP "$(cat "$LAB/run/sshd.pid")"
 tui_keys : 'queue list' Enter
@@ -61,11 +69,7 @@ kill -CONT "$(cat "$LAB/run/sshd.pid")"
 # Quitting while an action hangs: the console waits for it, saying so, and
 # ends only when it did (the job reads the configuration, which goes when
 # the console returns); the test build's sanitizer sees no freed memory.
-sed 's/"command_timeout_ms": *[0-9]*/"command_timeout_ms": 8000/' "$MAILNOC_CONFIG" > "$LAB/hang.json"
-MAILNOC_CONFIG=$LAB/hang.json tui_start 80 24
-expect_screen "the console starts again" "nodes 4/4" 15
-tui_keys 3
-expect_screen "the queues are listed again" "10 of 10 messages" 15
+queues_timeout 8000 hang "again"
 kill -STOP "$(cat "$LAB/run/sshd.pid")"
 tui_keys T H y Enter
 expect_screen "the hold is under way on a hung node" "queue hold" 5

@@ -41,15 +41,8 @@ before=$(inbox)
 # The console; once it quits and is told, batch mode in the same pane
 # (the same terminal, so the audit records' tty is the same).
 T=$(mktemp -d)
-tui_end
-E2E_RUN=$((E2E_RUN + 1))
-E2E_SESSION="mailnoc-e2e-$$-$E2E_RUN"
-tmx new-session -d -s "$E2E_SESSION" -x 80 -y 24 \
-	-e "MAILNOC_CONFIG=$MAILNOC_CONFIG" -e "TERM=xterm-256color" \
-	"$MAILNOC_BIN/mailnoc 2>$T/err; echo EXITED \$?; \
-	while [ ! -e $T/go ]; do sleep 0.1; done; \
-	$MAILNOC_BIN/mailnoc restore alice --date $D3 --node mbx1 --yes \
-	>$T/out 2>&1; echo BATCH \$?; sleep 30"
+tui_then_batch 80 24 "$T" \
+	"$MAILNOC_BIN/mailnoc restore alice --date $D3 --node mbx1 --yes"
 expect_screen "the console is up" "mailnoc | Overview" 10
 wait_gone "connecting to redis" 10
 tui_keys R

@@ -697,6 +697,17 @@ console_health(const struct console *c, char *summary, size_t len)
 	return worst;
 }
 
+bool
+view_take_failed(const struct worker_msg *m, char *err, size_t len)
+{
+	if (m->failed) {
+		snprintf(err, len, "%s", m->text);
+		return true;
+	}
+	err[0] = '\0';
+	return false;
+}
+
 enum theme_role
 console_health_role(enum cluster_health h)
 {

@@ -124,6 +124,9 @@ bool console_stale(const struct console *c);
 /* The colour of a cluster's health: ok, warn (degraded, failed over) or
  * alert (down, split brain). */
 enum theme_role console_health_role(enum cluster_health h);
+/* A view's take: a failed message's text goes into err (true), a good one
+ * clears it (false). */
+bool view_take_failed(const struct worker_msg *m, char *err, size_t len);
 
 /*
  * Runs `cmd` as a key or the ':' prompt would: cmd_exec with the console's

@@ -115,11 +115,8 @@ agencies_take(void *state, struct console *c, struct worker_msg *m)
 		st->ml = m->ml_agencies;
 		m->ml_agencies = NULL;
 	} else if (m->kind == WMSG_AGENCIES) {
-		if (m->failed) {
-			snprintf(st->error, sizeof st->error, "%s", m->text);
+		if (view_take_failed(m, st->error, sizeof st->error))
 			return;
-		}
-		st->error[0] = '\0';
 		if (st->agencies != NULL) {
 			agency_list_free(st->agencies);
 			free(st->agencies);
@@ -130,11 +127,8 @@ agencies_take(void *state, struct console *c, struct worker_msg *m)
 		/* An answer about an agency left since is of no use. */
 		if (strcmp(m->agency, st->open) != 0)
 			return;
-		if (m->failed) {
-			snprintf(st->perror, sizeof st->perror, "%s", m->text);
+		if (view_take_failed(m, st->perror, sizeof st->perror))
 			return;
-		}
-		st->perror[0] = '\0';
 		if (st->plist != NULL) {
 			permit_list_free(st->plist);
 			free(st->plist);

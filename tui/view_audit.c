@@ -47,11 +47,8 @@ audit_take(void *state, struct console *c, struct worker_msg *m)
 	(void)c;
 	if (m->kind != WMSG_AUDIT)
 		return;
-	if (m->failed) {
-		snprintf(st->error, sizeof st->error, "%s", m->text);
+	if (view_take_failed(m, st->error, sizeof st->error))
 		return;
-	}
-	st->error[0] = '\0';
 	if (st->list != NULL) {
 		audit_list_free(st->list);
 		free(st->list);

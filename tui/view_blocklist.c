@@ -104,11 +104,8 @@ blocklist_take(void *state, struct console *c, struct worker_msg *m)
 	}
 	if (m->kind != WMSG_BLOCKS)
 		return;
-	if (m->failed) {
-		snprintf(st->error, sizeof st->error, "%s", m->text);
+	if (view_take_failed(m, st->error, sizeof st->error))
 		return;
-	}
-	st->error[0] = '\0';
 	if (st->list != NULL) {
 		block_list_free(st->list);
 		free(st->list);

@@ -48,11 +48,8 @@ providers_take(void *state, struct console *c, struct worker_msg *m)
 	(void)c;
 	if (m->kind != WMSG_PROVIDERS)
 		return;
-	if (m->failed) {
-		snprintf(st->error, sizeof st->error, "%s", m->text);
+	if (view_take_failed(m, st->error, sizeof st->error))
 		return;
-	}
-	st->error[0] = '\0';
 	if (st->p != NULL) {
 		ml_providers_free(st->p);
 		free(st->p);

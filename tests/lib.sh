@@ -316,3 +316,26 @@ scratch_redis() {
 		--logfile "$s_dir/redis$s_port.log" --pidfile "$s_dir/redis$s_port.pid" \
 		"$@" >/dev/null
 }
+
+# scratch_sentinel DIR PORT NAME MASTER REPLICA: a Sentinel of a test's own
+# on 127.0.0.1:PORT watching master NAME at MASTER (quorum 1, down after
+# 1 s), its files in DIR; returns once it and the REPLICA answer.
+scratch_sentinel() {
+	cat > "$1/sentinel.conf" <<EOC
+port $2
+bind 127.0.0.1
+daemonize yes
+logfile $1/sentinel.log
+pidfile $1/sentinel.pid
+dir $1
+sentinel monitor $3 127.0.0.1 $4 1
+sentinel down-after-milliseconds $3 1000
+sentinel failover-timeout $3 5000
+EOC
+	redis-server "$1/sentinel.conf" --sentinel >/dev/null
+	for s_i in $(seq 50); do
+		redis-cli -p "$2" ping >/dev/null 2>&1 &&
+			redis-cli -p "$5" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}

@@ -131,3 +131,13 @@ tui_then_batch() {
 		while [ ! -e $3/go ]; do sleep 0.1; done; \
 		$4 >$3/out 2>&1; echo BATCH \$?; sleep 30"
 }
+
+# records_alike WHAT RECS: the audit records RECS (a JSON array) are the
+# same apart from their time, ids and via; if not, they are printed.
+records_alike() {
+	r_same=$(echo "$2" | jq -c 'map(del(.at, .time, .started_at, .stream_id,
+		.id, .action, .via)) | unique')
+	expect_eq "the rest of the $1 is the same" 1 "$(echo "$r_same" | jq length)"
+	[ "$(echo "$r_same" | jq length)" = 1 ] ||
+		echo "$2" | jq -c '.[]' | sed 's/^/  | /'
+}

@@ -7,13 +7,7 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and removes the keys it wrote.
 . "$(dirname "$0")/../lib.sh"
-B=$MAILNOC_BIN
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$(dirname "$MAILNOC_CONFIG")
-MAILNOC_LAB_DIR=$LAB
-export MAILNOC_LAB_DIR MAILNOC_BIN
-. "$ROOT/tests/lab/ports"
-AGENTS=$ROOT/tests/lab/agents
+lab_env
 TRAFFIC=$ROOT/tests/lab/traffic
 TMP=$(mktemp -d /tmp/mailnoc-t-copy.XXXXXX)
 
@@ -294,22 +288,7 @@ SPID=
 M=$SB R=$((SB + 1)) S=$((SB + 2)) PP=$((SB + 3))
 scratch_redis "$TMP" $M
 scratch_redis "$TMP" $R --replicaof 127.0.0.1 $M
-cat > "$TMP/sentinel.conf" <<EOC
-port $S
-bind 127.0.0.1
-daemonize yes
-logfile $TMP/sentinel.log
-pidfile $TMP/sentinel.pid
-dir $TMP
-sentinel monitor copy 127.0.0.1 $M 1
-sentinel down-after-milliseconds copy 1000
-sentinel failover-timeout copy 5000
-EOC
-redis-server "$TMP/sentinel.conf" --sentinel >/dev/null
-for i in $(seq 50); do
-	redis-cli -p $S ping >/dev/null 2>&1 && redis-cli -p $R ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
+scratch_sentinel "$TMP" $S copy $M $R
 cat > "$TMP/sentinel.json" <<EOC
 { "redis": { "sentinels": [ { "host": "127.0.0.1", "port": $S } ],
              "master_name": "copy", "connect_timeout_ms": 500 },

@@ -22,22 +22,7 @@ trap stop_all EXIT INT TERM
 
 scratch_redis "$T" $M
 scratch_redis "$T" $R --replicaof 127.0.0.1 $M
-cat > "$T/sentinel.conf" <<EOC
-port $S
-bind 127.0.0.1
-daemonize yes
-logfile $T/sentinel.log
-pidfile $T/sentinel.pid
-dir $T
-sentinel monitor lab 127.0.0.1 $M 1
-sentinel down-after-milliseconds lab 1000
-sentinel failover-timeout lab 5000
-EOC
-redis-server "$T/sentinel.conf" --sentinel >/dev/null
-for i in $(seq 50); do
-	redis-cli -p $S ping >/dev/null 2>&1 && redis-cli -p $R ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
+scratch_sentinel "$T" $S lab $M $R
 
 cat > "$T/config.json" <<EOC
 { "redis": { "sentinels": [ { "host": "127.0.0.1", "port": $DEADS },

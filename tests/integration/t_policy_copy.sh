@@ -35,16 +35,11 @@ SPID=
 RPID=
 SB=$((${LAB_SENTINEL_BASE:-16401} + 10))
 keys_clean() {
-	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$EXP_IP" "${P}agency:$T_AGENCY" \
+	rcli DEL "${P}block:$BLOCK_IP" "${P}block:$EXP_IP" \
 		"${P}permit:$T_IP" "${P}permit:$EXP_IP" "${P}block:$BAD_IP" >/dev/null
 	rcli ZREM "${P}blocks" "$BLOCK_IP" "$EXP_IP" "$BAD_IP" >/dev/null
 	rcli HDEL "${P}permit" "$T_IP" "$EXP_IP" >/dev/null
-	rcli SREM "${P}agencies" "$T_AGENCY" >/dev/null
-	for k in $(rcli --scan --pattern "${P}vol:*"); do
-		for m in msgs rcpts bytes rejected deferred; do
-			rcli HDEL "$k" "$T_AGENCY|$m" >/dev/null
-		done
-	done
+	agency_forget "$T_AGENCY"
 }
 cleanup() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
@@ -59,6 +54,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+
+# refused_from_copy HOW: with redis HOW, Postfix refuses the blocked
+# address with its reason and the address without a permit.
+refused_from_copy() {
+	out=$(send "$BLOCK_IP" u1@accept.test)
+	expect_contains "redis $1: Postfix still refuses the blocked address with the reason" \
+		"Recipient address rejected: $BLOCK_IP is blocked: copy test, ticket 21" "$out"
+	out=$(send "$NOPERMIT" u1@accept.test)
+	expect_contains "redis $1: an address without a permit is still refused" \
+		"Recipient address rejected: $NOPERMIT is not registered for relay" "$out"
+}
 
 # ask PORT IP [STATE [EXTRA]]: the policy service's answer for one request.
 ask() {
@@ -173,12 +179,7 @@ sleep 1.5
 kill -KILL "$RPID"
 check "redis is killed" wait_until 5 sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 RPID=
-out=$(send "$BLOCK_IP" u1@accept.test)
-expect_contains "redis killed: Postfix still refuses the blocked address with the reason" \
-	"Recipient address rejected: $BLOCK_IP is blocked: copy test, ticket 21" "$out"
-out=$(send "$NOPERMIT" u1@accept.test)
-expect_contains "an address without a permit is still refused" \
-	"Recipient address rejected: $NOPERMIT is not registered for relay" "$out"
+refused_from_copy killed
 check "a permitted address still relays (3 messages, 2 recipients each)" relays "$T_IP" 3
 out=$(ask "$GW1_PPORT" "$EXP_IP")
 expect_contains "the short block is enforced from the copy" \
@@ -228,12 +229,7 @@ rcpts0=$(vol rcpts)
 log_from=$(($(wc -l < "$LOG1") + 1))
 RPID=$(redis_pid)
 kill -STOP "$RPID"
-out=$(send "$BLOCK_IP" u1@accept.test)
-expect_contains "redis hung: the blocked address is refused with the reason" \
-	"Recipient address rejected: $BLOCK_IP is blocked: copy test, ticket 21" "$out"
-out=$(send "$NOPERMIT" u1@accept.test)
-expect_contains "the address without a permit is refused" \
-	"$NOPERMIT is not registered for relay" "$out"
+refused_from_copy hung
 check "the permitted address relays (2 messages)" relays "$T_IP" 2
 # Long enough for the hung connection to be dropped and reconnects to fail.
 sleep 4

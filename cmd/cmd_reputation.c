@@ -25,18 +25,13 @@ static const struct cmd_option cmd_reputation_options[] = {
 	{ NULL, 0, NULL },
 };
 
+/* policy_cmd_time to the minute: the table's columns are 16 wide. */
 static const char *
 reputation_time(long long t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	localtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+	policy_cmd_time(t, buf, len);
+	if (strlen(buf) > 16)
+		buf[16] = '\0';
 	return buf;
 }
 

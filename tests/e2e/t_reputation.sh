@@ -17,10 +17,10 @@ rc() {
 }
 # Another test's silence of the kind would hide the line.
 unsilence() {
-	for k in $(rc --scan --pattern 'mailnoc:silence:listed:*'); do
+	rc --scan --pattern 'mailnoc:silence:listed:*' | while read -r k; do
 		rc del "$k" >/dev/null
+		rc zrem mailnoc:silences "${k#mailnoc:silence:}" >/dev/null
 	done
-	rc zremrangebyscore mailnoc:silences -inf +inf >/dev/null 2>&1
 }
 # poll SECONDS COMMAND...
 poll() {

@@ -71,7 +71,7 @@ UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
-	test_policy_link test_policy_redis test_agent_maillog
+	test_policy_copy test_policy_link test_policy_redis test_agent_maillog
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build

@@ -67,6 +67,7 @@ struct agent {
 	char queue_logged[CONFIG_CAUSE_MAX];
 	char mta_logged[CONFIG_CAUSE_MAX];
 	unsigned long persist_checked; /* r->connects when last asked */
+	struct policy_server *ps;      /* the policy service, NULL: none */
 	struct alert_eval alerts;
 };
 
@@ -330,6 +331,16 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 	hb->interval = a->o->interval;
 	hb->oldest_age = -1;
 	hb->disk_pct = -1;
+	hb->policy_source = NULL;
+	hb->copy_age = -1;
+	if (a->ps != NULL) {
+		struct policy_status st;
+
+		policy_server_status(a->ps, &st);
+		hb->policy_source = policy_source_name(st.source);
+		hb->copy_age = st.copy_age_s;
+		hb->copy_decisions = st.copy_decisions;
+	}
 	*pass_ms = -1;
 
 	rc = role_probe(n, agent_role_timeout_ms(a), probed, cause,
@@ -628,6 +639,7 @@ agent_main(int argc, char **argv)
 			return EXIT_FAILED;
 		}
 	}
+	a.ps = ps;
 	/* /metrics: libmicrohttpd's thread; a failure to listen is logged. */
 	if (node->metrics.host != NULL && !o.once) {
 		if ((ms = metrics_start(&node->metrics, node->name, cause,

@@ -90,6 +90,18 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 		heartbeat_set(f, NF_MTA_VERSION, "%s", hb->mta_version);
 	else
 		heartbeat_del(f, NF_MTA_VERSION);
+	if (hb->policy_source != NULL) {
+		heartbeat_set(f, NF_POLICY, "%s", hb->policy_source);
+		heartbeat_set(f, NF_POLICY_COPY_DECISIONS, "%llu",
+		    hb->copy_decisions);
+	} else {
+		heartbeat_del(f, NF_POLICY);
+		heartbeat_del(f, NF_POLICY_COPY_DECISIONS);
+	}
+	if (hb->policy_source != NULL && hb->copy_age >= 0)
+		heartbeat_set(f, NF_POLICY_COPY_AGE, "%lld", hb->copy_age);
+	else
+		heartbeat_del(f, NF_POLICY_COPY_AGE);
 	heartbeat_set(f, NF_INTERVAL, "%d", hb->interval);
 	heartbeat_set(f, NF_UPDATED_AT, "%lld", hb->updated_at);
 }

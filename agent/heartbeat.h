@@ -28,6 +28,12 @@ struct heartbeat {
 	char mta_version[32];
 	int interval;            /* seconds */
 	long long updated_at;    /* epoch seconds */
+	/* Gateways with a policy service: where its decisions come from
+	 * (policy_source_name; NULL: no policy service), the copy's age in
+	 * seconds (-1: no copy) and the decisions made from it. */
+	const char *policy_source;
+	long long copy_age;
+	unsigned long long copy_decisions;
 };
 
 #define HEARTBEAT_FIELDS_MAX 24

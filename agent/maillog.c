@@ -587,6 +587,24 @@ append_count(void *arg, const struct maillog_count *c)
 	    VOLUME_HOUR_TTL);
 }
 
+/* Each agency's latest bounce reason per domain, in its day's counters. */
+static void
+append_bounce_reasons(struct pipe *p)
+{
+	const struct maillog_tally *t = &p->f->tally;
+	char key[200];
+	size_t i;
+
+	for (i = 0; i < t->nbounce_reasons; i++) {
+		const struct maillog_bounce_reason *b = &t->bounce_reasons[i];
+
+		redis_key(p->f->cfg, key, sizeof key, KEY_LOG, "a", "d",
+		    b->day);
+		append(p, "HSET %s %s %s", key, b->field, b->reason);
+		expire_once(p, key, VOLUME_HOUR_TTL);
+	}
+}
+
 static void
 append_suspects(struct pipe *p)
 {
@@ -701,6 +719,7 @@ flush(struct maillog_follower *f)
 	p.f = f;
 	append(&p, "MULTI");
 	maillog_tally_each(&f->tally, append_count, &p);
+	append_bounce_reasons(&p);
 	append_suspects(&p);
 	append(&p, "HSET %s file %s ino %llu offset %lld head %llu head_len "
 	    "%d at %lld", f->pos_key, f->path, f->pos.ino, f->pos.offset,

@@ -191,6 +191,9 @@ metrics_format(const struct metrics_values *v, long long now,
 	mb_one(&b, "mailnocd_policy_fail_action_answers_total", "counter",
 	    "Answers with the fail action because Redis did not answer.",
 	    node, v->counter[MC_FAIL_ANSWERS]);
+	mb_one(&b, "mailnocd_policy_copy_decisions_total", "counter",
+	    "Decisions made from the agent's copy because Redis could not be "
+	    "asked.", node, v->counter[MC_COPY_DECISIONS]);
 	mb_one(&b, "mailnocd_policy_malformed_requests_total", "counter",
 	    "Policy requests that could not be read.", node,
 	    v->counter[MC_MALFORMED]);

@@ -16,6 +16,7 @@
  */
 enum metrics_counter {
 	MC_FAIL_ANSWERS,     /* answers with the fail action (Redis away) */
+	MC_COPY_DECISIONS,   /* decided from the copy (Redis away) */
 	MC_MALFORMED,        /* requests that could not be read */
 	MC_ROUND_TRIPS,      /* the policy service's Redis round trips */
 	MC_REDIS_ERRORS,     /* ... that failed (write, read, timeout) */

@@ -196,6 +196,7 @@ policy_redis_parse(const void *r, struct policy_facts *f, char *cause,
 	long			 until = 0;
 
 	f->redis_ok = false;
+	f->from_copy = f->counts_unknown = f->limits_unknown = false;
 	f->blocked = false;
 	f->block_reason = NULL;
 	f->block_until = 0;
@@ -836,6 +837,7 @@ policy_redis_lookup(struct policy_redis *pr, struct policy_lookup *l,
 		l[i].reply = NULL;
 		l[i].cause[0] = '\0';
 		l[i].facts.redis_ok = false;
+		l[i].facts.from_copy = false;
 	}
 	if (n == 0)
 		return policy_redis_flush(pr, cause, causelen);

@@ -8,7 +8,7 @@
 static const char *policy_rule_names[] = {
 	"malformed", "fail-open", "count", "blocked", "draining",
 	"no-permit", "rcpts-per-message", "messages-per-minute", "bulk",
-	"accept",
+	"accept", "limits-unknown",
 };
 
 const char *
@@ -73,6 +73,22 @@ policy_blocked(const struct policy_request *req,
 	d->count[VOLUME_REJECTED] = 1;
 }
 
+/*
+ * A limit that cannot be checked answers the fail action; DUNNO (no
+ * opinion) lets the decision go on. Returns 1 when it answered.
+ */
+static int
+policy_unknown(const struct policy_facts *f, struct policy_decision *d)
+{
+	const char	*fail = policy_configured(f->fail_action);
+
+	if (strcmp(fail, "DUNNO") == 0)
+		return 0;
+	d->rule = POLICY_RULE_LIMITS_UNKNOWN;
+	snprintf(d->action, sizeof d->action, "%s", fail);
+	return 1;
+}
+
 /* Checks the agency's limits; returns 1 when one applies. */
 static int
 policy_limits(const struct policy_request *req,
@@ -89,6 +105,8 @@ policy_limits(const struct policy_request *req,
 	pending = (data ? (rcpts > 0 ? rcpts : 0) : 1);
 	if (bulk == 0)
 		bulk = POLICY_BULK_RCPTS;
+	if (f->limits_unknown)
+		return policy_unknown(f, d);
 
 	if (data && f->max_rcpts_per_msg > 0 &&
 	    rcpts > f->max_rcpts_per_msg) {
@@ -96,6 +114,9 @@ policy_limits(const struct policy_request *req,
 		snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT %lld "
 		    "recipients in one message, agency %s may send %ld per "
 		    "message", rcpts, agency, f->max_rcpts_per_msg);
+	} else if (f->counts_unknown && (f->max_msgs_per_minute > 0 ||
+	    bulk > 0)) {
+		return policy_unknown(f, d);
 	} else if (f->max_msgs_per_minute > 0 &&
 	    f->msgs_minute >= f->max_msgs_per_minute) {
 		d->rule = POLICY_RULE_MSGS_PER_MINUTE;

@@ -32,6 +32,15 @@ struct policy_facts {
 	long		 bulk_rcpts;	/* per VOLUME_BULK_MINUTES */
 	long long	 msgs_minute;	/* the agency's, current minute */
 	long long	 rcpts_10min;	/* the agency's, last 10 minutes */
+
+	/*
+	 * Facts from the agent's copy (agent/policy_copy.h) rather than from
+	 * Redis: the live counts above are not known (counts_unknown), and
+	 * with limits_unknown the agency's limits are not either.
+	 */
+	bool		 from_copy;
+	bool		 counts_unknown;
+	bool		 limits_unknown;
 };
 
 enum policy_rule {
@@ -45,6 +54,7 @@ enum policy_rule {
 	POLICY_RULE_MSGS_PER_MINUTE,
 	POLICY_RULE_BULK,
 	POLICY_RULE_ACCEPT,
+	POLICY_RULE_LIMITS_UNKNOWN,
 };
 
 struct policy_decision {
@@ -82,6 +92,11 @@ struct policy_decision {
  *  msgs per minute  msgs_minute >= limit           the limit; each counts
  *  bulk             rcpts_10min + pending > limit  deferred
  *  accept           otherwise                      accept_action
+ *
+ * A limit that cannot be checked (counts_unknown: the messages per minute
+ * and bulk limits, when the agency has them; limits_unknown: all three) is
+ * the rule "limits unknown": its answer is fail_action, except that a
+ * fail_action of DUNNO (no opinion) lets the decision go on to accept.
  *
  * With policy_context=inbound (Internet mail to our own domains, which is
  * not relay use) only malformed, fail open, count, blocked, draining and

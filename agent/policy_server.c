@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #include "agent/metrics.h"
 #include "agent/policy.h"
 #include "agent/policy_connector.h"
+#include "agent/policy_copier.h"
+#include "agent/policy_copy.h"
 #include "agent/policy_peers.h"
 #include "agent/policy_redis.h"
 #include "agent/policy_rules.h"
@@ -102,6 +105,7 @@ struct policy_server {
 
 	struct policy_redis		 pr;
 	struct policy_connector		*pc;	/* reconnects off this thread */
+	struct policy_copier		*pk;	/* the copy; NULL: none */
 	size_t				 nconns;
 	unsigned long			 next_id;
 	struct conn			*touched;	/* this pass */
@@ -116,6 +120,10 @@ struct policy_server {
 
 	/* Counters. */
 	unsigned long long		 decisions, fail_answers, malformed;
+	unsigned long long		 copy_decisions;
+	/* For policy_server_status, from any thread. */
+	_Atomic bool			 pub_redis_up;
+	_Atomic unsigned long long	 pub_copy_decisions;
 	unsigned long long		 accepted, refused;
 	unsigned long long		 denied, peer_refused, accept_pauses;
 	unsigned long long		 idle_closed, stuck_closed;
@@ -123,7 +131,8 @@ struct policy_server {
 	long long			 stats_at;
 	/* Log state. */
 	bool				 outage;
-	unsigned long long		 outage_answers;
+	unsigned long long		 outage_answers, outage_copy;
+	bool				 copy_stale_logged;
 	long long			 malformed_window;
 	int				 malformed_logged;
 	unsigned long long		 malformed_quiet;
@@ -318,6 +327,7 @@ server_free(struct policy_server *ps)
 	if (ps->wake != -1)
 		close(ps->wake);
 	policy_connector_stop(ps->pc);
+	policy_copier_stop(ps->pk);
 	policy_redis_free(&ps->pr);
 	policy_peers_free(&ps->peers);
 	free(ps->items);
@@ -820,18 +830,59 @@ log_malformed(struct policy_server *ps, const struct policy_request *req)
 	    "this minute)" : "");
 }
 
+/* "open" or "closed": what the fail action does to mail. */
+static const char *
+fail_kind(const struct policy_server *ps)
+{
+	return strcmp(ps->node->policy.fail_action, "DUNNO") == 0 ||
+	    strcmp(ps->node->policy.fail_action, "OK") == 0 ? "open" :
+	    "closed";
+}
+
+/* The copy when it may decide at wall time now_ms: loaded, and confirmed
+ * against Redis within copy_max_age_s. NULL otherwise. */
+static const struct policy_copy *
+server_copy(struct policy_server *ps, long long now_ms)
+{
+	long long	at;
+
+	if (ps->pk == NULL)
+		return NULL;
+	at = policy_copier_confirmed_ms(ps->pk);
+	if (at == 0 || now_ms - at > ps->node->policy.copy_max_age_s * 1000LL)
+		return NULL;
+	return policy_copier_take(ps->pk);
+}
+
 static void
 outage_start(struct policy_server *ps, const char *cause)
 {
+	const struct policy_copy	*c;
+	long long			 now = clock_wall_ms();
+
 	if (ps->outage)
 		return;
 	ps->outage = true;
 	ps->outage_answers = 0;
+	ps->outage_copy = 0;
+	ps->copy_stale_logged = false;
+	atomic_store(&ps->pub_redis_up, false);
+	if ((c = server_copy(ps, now)) != NULL) {
+		log_msg("policy: cannot ask redis: %s; deciding from the copy "
+		    "(%zu blocks, %zu permits, %zu agencies, confirmed %lld s "
+		    "ago) until it is back or the copy is older than %d s; "
+		    "limits that need live counts answer '%s' (fail-%s)",
+		    cause, c->nblocks, c->npermits, c->nagencies,
+		    (now - policy_copier_confirmed_ms(ps->pk)) / 1000,
+		    ps->node->policy.copy_max_age_s,
+		    ps->node->policy.fail_action, fail_kind(ps));
+		return;
+	}
 	log_msg("policy: cannot ask redis: %s; answering '%s' until it is "
-	    "back (fail-%s)", cause, ps->node->policy.fail_action,
-	    strcmp(ps->node->policy.fail_action, "DUNNO") == 0 ||
-	    strcmp(ps->node->policy.fail_action, "OK") == 0 ? "open" :
-	    "closed");
+	    "back (fail-%s)%s", cause, ps->node->policy.fail_action,
+	    fail_kind(ps), ps->pk == NULL ? "" : policy_copier_confirmed_ms(
+	    ps->pk) == 0 ? "; no copy was loaded" : "; the copy is too old");
+	ps->copy_stale_logged = true;
 }
 
 static void
@@ -840,8 +891,10 @@ outage_end(struct policy_server *ps)
 	if (!ps->outage)
 		return;
 	ps->outage = false;
-	log_msg("policy: redis answers again at %s:%d; %llu requests got the "
-	    "fail action meanwhile", ps->pr.redis.host, ps->pr.redis.port,
+	atomic_store(&ps->pub_redis_up, true);
+	log_msg("policy: redis answers again at %s:%d; %llu requests were "
+	    "decided from the copy and %llu got the fail action meanwhile",
+	    ps->pr.redis.host, ps->pr.redis.port, ps->outage_copy,
 	    ps->outage_answers);
 }
 
@@ -870,6 +923,7 @@ server_link(struct policy_server *ps)
 		return;
 	}
 	policy_redis_adopt(&ps->pr, &link);
+	atomic_store(&ps->pub_redis_up, true);
 	if (server_watch(ps, EPOLL_CTL_ADD, policy_redis_fd(&ps->pr),
 	    EPOLLIN | EPOLLRDHUP, &redis_kind) == -1)
 		log_msg("policy: epoll_ctl: %s", strerror(errno));
@@ -915,6 +969,37 @@ lookups_reserve(struct policy_server *ps, size_t n)
 	    sizeof *ps->lookup_item);
 }
 
+/*
+ * Redis could not be asked: the lookups without facts take them from the
+ * copy, when there is one young enough (the rest get the fail action).
+ */
+static void
+server_from_copy(struct policy_server *ps, size_t nl, long long now_ms)
+{
+	const struct policy_copy	*c;
+	bool				 draining;
+	size_t				 i;
+
+	if ((c = server_copy(ps, now_ms)) == NULL) {
+		if (ps->pk != NULL && ps->outage && !ps->copy_stale_logged) {
+			log_msg("policy: the copy is older than "
+			    "copy_max_age_s (%d s): answering '%s' until redis "
+			    "is back", ps->node->policy.copy_max_age_s,
+			    ps->node->policy.fail_action);
+			ps->copy_stale_logged = true;
+		}
+		return;
+	}
+	draining = policy_copier_draining(ps->pk);
+	for (i = 0; i < nl; i++) {
+		struct policy_lookup	*l = &ps->lookups[i];
+
+		if (!l->facts.redis_ok)
+			policy_copy_facts(c, l->req, draining, now_ms / 1000,
+			    &l->facts);
+	}
+}
+
 /* Decides every request of this pass: one Redis round trip for all. */
 static void
 server_decide(struct policy_server *ps)
@@ -940,6 +1025,10 @@ server_decide(struct policy_server *ps)
 	if (nl > 0)
 		rc = policy_redis_lookup(&ps->pr, ps->lookups, nl, now, cause,
 		    sizeof cause);
+	if (rc == -1) {
+		outage_start(ps, cause);
+		server_from_copy(ps, nl, now);
+	}
 	memset(&none, 0, sizeof none);
 	none.fail_action = p->fail_action;
 	none.accept_action = p->accept_action;
@@ -957,13 +1046,16 @@ server_decide(struct policy_server *ps)
 		}
 		policy_decide(&it->req, f, &d);
 		ps->decisions++;
+		if (f->from_copy) {
+			ps->copy_decisions++;
+			ps->outage_copy++;
+			metrics_inc(MC_COPY_DECISIONS);
+		}
 		metrics_decision(d.action);
 		if (d.rule == POLICY_RULE_MALFORMED)
 			log_malformed(ps, &it->req);
 		else if (d.rule == POLICY_RULE_FAIL_OPEN) {
-			if (rc == -1)
-				outage_start(ps, cause);
-			else if (l != NULL)
+			if (rc == 0 && l != NULL)
 				log_bad_reply(ps, l, &d);
 			ps->fail_answers++;
 			metrics_inc(MC_FAIL_ANSWERS);
@@ -979,6 +1071,7 @@ server_decide(struct policy_server *ps)
 		conn_answer(it->conn, answer, (size_t)len);
 		conn_touch(ps, it->conn);
 	}
+	atomic_store(&ps->pub_copy_decisions, ps->copy_decisions);
 	if (nl > 0 && rc == 0 && policy_redis_connected(&ps->pr))
 		outage_end(ps);
 	server_check_link(ps);
@@ -1079,11 +1172,12 @@ server_stats(struct policy_server *ps, bool final)
 		    "connections (%llu refused), %llu volume increments "
 		    "lost; %llu peers not allowed, %llu over the per-peer "
 		    "limit, %llu closed idle, %llu closed stuck, %llu accept "
-		    "pauses", ps->decisions, ps->pr.round_trips,
-		    ps->fail_answers, ps->malformed, ps->accepted,
+		    "pauses; %llu decided from the copy", ps->decisions,
+		    ps->pr.round_trips, ps->fail_answers, ps->malformed,
+		    ps->accepted,
 		    ps->refused, ps->pr.lost_counts, ps->denied,
 		    ps->peer_refused, ps->idle_closed, ps->stuck_closed,
-		    ps->accept_pauses);
+		    ps->accept_pauses, ps->copy_decisions);
 		return;
 	}
 	log_msg("policy: %llu decisions (%.0f/s), %llu redis round trips in "
@@ -1254,6 +1348,10 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 	    causelen);
 	if (ps->pc == NULL)
 		return -1;
+	if (ps->node->policy.copy_max_age_s > 0 &&
+	    (ps->pk = policy_copier_start(ps->cfg, ps->node, cause,
+	    causelen)) == NULL)
+		return -1;
 	if (server_watch(ps, EPOLL_CTL_ADD, policy_connector_fd(ps->pc),
 	    EPOLLIN, &link_kind) == -1) {
 		snprintf(cause, causelen, "cannot start the policy service: "
@@ -1282,6 +1380,25 @@ policy_server_start(struct policy_server *ps, char *cause, size_t causelen)
 }
 
 void
+policy_server_status(struct policy_server *ps, struct policy_status *st)
+{
+	long long	at = 0, now = clock_wall_ms();
+
+	memset(st, 0, sizeof *st);
+	st->copy_age_s = -1;
+	st->copy_decisions = atomic_load(&ps->pub_copy_decisions);
+	if (ps->pk != NULL && (at = policy_copier_confirmed_ms(ps->pk)) != 0)
+		st->copy_age_s = now > at ? (now - at) / 1000 : 0;
+	if (atomic_load(&ps->pub_redis_up))
+		st->source = POLICY_SOURCE_REDIS;
+	else if (at != 0 && now - at <= ps->node->policy.copy_max_age_s *
+	    1000LL)
+		st->source = POLICY_SOURCE_COPY;
+	else
+		st->source = POLICY_SOURCE_FAIL;
+}
+
+void
 policy_server_stop(struct policy_server *ps)
 {
 	uint64_t	one = 1;
@@ -1297,4 +1414,17 @@ policy_server_stop(struct policy_server *ps)
 	}
 	server_close_listeners(ps);
 	server_free(ps);
+}
+
+const char *
+policy_source_name(enum policy_source s)
+{
+	switch (s) {
+	case POLICY_SOURCE_REDIS:
+		return "redis";
+	case POLICY_SOURCE_COPY:
+		return "copy";
+	default:
+		return "fail-action";
+	}
 }

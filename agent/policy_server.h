@@ -50,6 +50,26 @@ struct policy_server *policy_server_open(const struct config *cfg,
 int	policy_server_start(struct policy_server *ps, char *cause,
 	    size_t causelen);
 
+/* Where the policy service's decisions come from now. */
+enum policy_source {
+	POLICY_SOURCE_REDIS,	/* Redis answers */
+	POLICY_SOURCE_COPY,	/* Redis cannot be asked: the copy decides */
+	POLICY_SOURCE_FAIL,	/* neither: the fail action */
+};
+
+struct policy_status {
+	enum policy_source	 source;
+	long long		 copy_age_s;	/* since confirmed, -1: none */
+	unsigned long long	 copy_decisions; /* since the start */
+};
+
+/* What the heartbeat reports of the service; any thread, never blocks. */
+void	policy_server_status(struct policy_server *ps,
+	    struct policy_status *st);
+
+/* Its name in the heartbeat: "redis", "copy" or "fail-action". */
+const char *policy_source_name(enum policy_source s);
+
 /*
  * Stops the thread (if started): it stops reading, writes the pending
  * volume counts, logs its counters; then closes every socket, removes the

@@ -63,6 +63,21 @@ add_agency(void *arg, const char *field, long long n)
 	ml_agencies_add(arg, field, n);
 }
 
+/* The agencies' bounce reasons among a `log:a` hash's fields. */
+static void
+store_reasons(const redisReply *h, struct ml_agencies *out)
+{
+	size_t i;
+
+	if (h->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i + 1 < h->elements; i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING &&
+		    h->element[i + 1]->type == REDIS_REPLY_STRING)
+			ml_agencies_reason(out, h->element[i]->str,
+			    h->element[i + 1]->str);
+}
+
 int
 maillog_store_providers(struct redis *r, long long now, int minutes,
     struct ml_providers *out, char *cause, size_t len)
@@ -111,6 +126,7 @@ maillog_store_agencies(struct redis *r, long long now,
 	if (store_read(r, 1, rep, what, cause, len) == -1)
 		return -1;
 	store_hash(rep[0], add_agency, out);
+	store_reasons(rep[0], out);
 	freeReplyObject(rep[0]);
 	return 0;
 }

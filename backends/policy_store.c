@@ -210,6 +210,31 @@ store_unwatch(struct redis *r)
 	memcpy(r->errstr, errstr, sizeof errstr);
 }
 
+/*
+ * store_read, and no reply an error: the n replies, or NULL with cause set
+ * ("what: why") and every reply freed; after an error reply the WATCH is
+ * dropped when watched.
+ */
+static redisReply **
+store_read_ok(struct redis *r, size_t n, int watched, char *cause, size_t len,
+    const char *what)
+{
+	redisReply **rep;
+
+	if ((rep = store_read(r, n)) == NULL) {
+		store_redis_fail(r, cause, len, what);
+		return NULL;
+	}
+	if (store_reply_errors(r, rep, n) == -1) {
+		store_free_replies(rep, n);
+		if (watched)
+			store_unwatch(r);
+		store_redis_fail(r, cause, len, what);
+		return NULL;
+	}
+	return rep;
+}
+
 static void
 store_append(struct redis *r, size_t *n, const char *fmt, ...)
 {
@@ -233,7 +258,22 @@ store_append_argv(struct redis *r, size_t *n, int argc, const char **argv)
 }
 
 /*
- * Ends the transaction queued since MULTI (n commands so far) with EXEC,
+ * Queues the INCR of policy:version inside a MULTI that changes blocks,
+ * permits or agencies: the agents reload their copy when it moves
+ * (agent/policy_copier.c).
+ */
+static void
+store_bump(struct redis *r, size_t *n)
+{
+	char key[300];
+
+	redis_key(r->cfg, key, sizeof key, "%s", KEY_POLICY_VERSION);
+	store_append(r, n, "INCR %s", key);
+}
+
+/*
+ * Ends the transaction queued since MULTI (n commands so far) with the
+ * INCR of policy:version and EXEC,
  * sends it and checks the replies. Returns 0, or -1 with `cause` "head:
  * why"; when a WATCHed key changed, why is `changed` (NULL: a failure like
  * any other).
@@ -245,6 +285,7 @@ store_exec(struct redis *r, size_t n, const char *head, const char *changed,
 	redisReply **rep;
 	int rc;
 
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -409,14 +450,8 @@ store_block(struct redis *r, const char *ip, const char *reason,
 		store_append(r, &n, "WATCH %s", k.block);
 	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
 	store_append(r, &n, "HGET %s %s", k.permit, canon);
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		if (extend)
-			store_unwatch(r);
-		return store_redis_fail(r, cause, len, head);
-	}
+	if ((rep = store_read_ok(r, n, extend, cause, len, head)) == NULL)
+		return -1;
 	found = store_block_parse(&cur, canon, rep[n - 2]);
 	store_agency_of(cur.agency, sizeof cur.agency, rep[n - 1]);
 	store_free_replies(rep, n);
@@ -491,13 +526,8 @@ store_unblock(struct redis *r, const char *ip, const char *who,
 	store_append(r, &n, "HMGET %s " BLOCK_HMGET, k.block);
 	store_append(r, &n, "HGET %s %s", k.permit, canon);
 	store_append(r, &n, "ZSCORE %s %s", k.blocks, canon);
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		store_unwatch(r);
-		return store_redis_fail(r, cause, len, head);
-	}
+	if ((rep = store_read_ok(r, n, 1, cause, len, head)) == NULL)
+		return -1;
 	found = store_block_parse(&cur, canon, rep[1]);
 	store_agency_of(cur.agency, sizeof cur.agency, rep[2]);
 	indexed = store_str(rep[3]) != NULL;
@@ -548,12 +578,9 @@ store_block_get(struct redis *r, const char *ip, struct block_entry *out,
 	redis_key(r->cfg, permit, sizeof permit, KEY_PERMIT);
 	store_append(r, &n, "HMGET %s " BLOCK_HMGET, key);
 	store_append(r, &n, "HGET %s %s", permit, canon);
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, "cannot read blocks");
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		return store_redis_fail(r, cause, len, "cannot read blocks");
-	}
+	if ((rep = store_read_ok(r, n, 0, cause, len,
+	    "cannot read blocks")) == NULL)
+		return -1;
 	found = store_block_parse(out, canon, rep[0]);
 	store_agency_of(out->agency, sizeof out->agency, rep[1]);
 	store_free_replies(rep, n);
@@ -724,12 +751,9 @@ store_permit_get(struct redis *r, const char *ip, struct permit_entry *out,
 	    sizeof key, KEY_PERMIT_INFO, canon));
 	store_append(r, &n, "HMGET %s " BF_UNTIL " " BF_REASON,
 	    redis_key(r->cfg, key, sizeof key, KEY_BLOCK, canon));
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, "cannot read permits");
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		return store_redis_fail(r, cause, len, "cannot read permits");
-	}
+	if ((rep = store_read_ok(r, n, 0, cause, len,
+	    "cannot read permits")) == NULL)
+		return -1;
 	snprintf(out->ip, sizeof out->ip, "%s", canon);
 	store_agency_of(out->agency, sizeof out->agency, rep[0]);
 	found = out->agency[0] != '\0';
@@ -808,14 +832,9 @@ store_permits_list(struct redis *r, const char *agency,
 		store_append(r, &n, "HMGET %s " BF_UNTIL " " BF_REASON,
 		    redis_key(r->cfg, key, sizeof key, KEY_BLOCK, out->v[k].ip));
 	}
-	if ((rep = store_read(r, n)) == NULL) {
+	if ((rep = store_read_ok(r, n, 0, cause, len, what)) == NULL) {
 		permit_list_free(out);
-		return store_redis_fail(r, cause, len, what);
-	}
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		permit_list_free(out);
-		return store_redis_fail(r, cause, len, what);
+		return -1;
 	}
 	for (k = 0; k < out->n; k++)
 		store_permit_parse(&out->v[k], rep[2 * k], rep[2 * k + 1]);
@@ -928,6 +947,7 @@ store_permit_remove(struct redis *r, const char *ip, char *cause, size_t len)
 	store_append(r, &n, "MULTI");
 	store_append(r, &n, "HDEL %s %s", permit, canon);
 	store_append(r, &n, "DEL %s", info);
+	store_bump(r, &n);
 	store_append(r, &n, "EXEC");
 	if ((rep = store_read(r, n)) == NULL)
 		return store_redis_fail(r, cause, len, head);
@@ -1159,6 +1179,7 @@ store_permit_import_counted(struct redis *r, const struct permit_row *rows,
 	for (i = 0; i < n; i++)
 		store_permit_queue(r, &q, ips[i], rows[i].agency, rows[i].app,
 		    rows[i].expected, who, now);
+	store_bump(r, &q);
 	store_append(r, &q, "EXEC");
 	if ((rep = store_read(r, q)) == NULL) {
 		store_redis_fail(r, cause, len, head);
@@ -1277,13 +1298,8 @@ store_agency_put(struct redis *r, const struct agency *a, int fields,
 	/* Round trip 1: WATCH, so that two adds of one id cannot both win. */
 	store_append(r, &n, "WATCH %s", key);
 	store_append(r, &n, "EXISTS %s", key);
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, head);
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		store_unwatch(r);
-		return store_redis_fail(r, cause, len, head);
-	}
+	if ((rep = store_read_ok(r, n, 1, cause, len, head)) == NULL)
+		return -1;
 	exists = rep[1]->type == REDIS_REPLY_INTEGER && rep[1]->integer == 1;
 	store_free_replies(rep, n);
 	if (exists == create) {
@@ -1368,12 +1384,9 @@ store_agency_get(struct redis *r, const char *id, struct agency *out,
 	store_append(r, &n, "HMGET %s " AGENCY_HMGET, key);
 	store_append(r, &n, "EXISTS %s", key);
 	store_append(r, &n, "HVALS %s", permit);
-	if ((rep = store_read(r, n)) == NULL)
-		return store_redis_fail(r, cause, len, "cannot read agencies");
-	if (store_reply_errors(r, rep, n) == -1) {
-		store_free_replies(rep, n);
-		return store_redis_fail(r, cause, len, "cannot read agencies");
-	}
+	if ((rep = store_read_ok(r, n, 0, cause, len,
+	    "cannot read agencies")) == NULL)
+		return -1;
 	store_agency_parse(out, id, rep[0]);
 	found = rep[1]->type == REDIS_REPLY_INTEGER && rep[1]->integer == 1;
 	for (i = 0; rep[2]->type == REDIS_REPLY_ARRAY && i < rep[2]->elements;

@@ -2,6 +2,7 @@
 #include "backends/snapshot.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ node_reset(struct node_status *n)
 	n->log_age = -1;
 	n->load1 = -1;
 	n->disk_pct = -1;
+	n->policy_copy_age = -1;
+	n->policy_copy_decisions = -1;
 }
 
 /*
@@ -48,7 +51,8 @@ static const char *const node_fields[] = {
 	NF_Q_INCOMING, NF_Q_ACTIVE, NF_Q_DEFERRED, NF_Q_HOLD, NF_Q_CORRUPT,
 	NF_STATE, NF_ROLE, NF_CLUSTER, NF_UPDATED_AT, NF_INTERVAL,
 	NF_OLDEST_AGE, NF_DISK_PCT, NF_LOAD, NF_DRAIN, NF_LAST_BACKUP,
-	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE,
+	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE, NF_POLICY, NF_POLICY_COPY_AGE,
+	NF_POLICY_COPY_DECISIONS,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
 
@@ -56,7 +60,8 @@ static const char *const node_fields[] = {
 enum {
 	F_STATE = Q_COUNT, F_ROLE, F_CLUSTER, F_UPDATED_AT, F_INTERVAL,
 	F_OLDEST_AGE, F_DISK_PCT, F_LOAD, F_DRAIN, F_LAST_BACKUP, F_VERSION,
-	F_MTA_VERSION, F_LOG_AGE,
+	F_MTA_VERSION, F_LOG_AGE, F_POLICY, F_POLICY_COPY_AGE,
+	F_POLICY_COPY_DECISIONS,
 };
 
 static void
@@ -131,6 +136,19 @@ node_field(struct node_status *n, size_t field, const char *v)
 		if (strspn(v, "0123456789.-abcdefghijklmnopqrstuvwxyz ()") ==
 		    strlen(v))
 			snprintf(n->mta_version, sizeof n->mta_version, "%s", v);
+		break;
+	case F_POLICY:
+		if (strcmp(v, "redis") == 0 || strcmp(v, "copy") == 0 ||
+		    strcmp(v, "fail-action") == 0)
+			snprintf(n->policy, sizeof n->policy, "%s", v);
+		break;
+	case F_POLICY_COPY_AGE:
+		if (parse_long(v, 0, 1L << 40, &l) == 0)
+			n->policy_copy_age = l;
+		break;
+	case F_POLICY_COPY_DECISIONS:
+		if (parse_long(v, 0, LONG_MAX, &l) == 0)
+			n->policy_copy_decisions = l;
 		break;
 	}
 }

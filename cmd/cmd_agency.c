@@ -219,8 +219,8 @@ agency_set(const struct cmd *c, struct cmd_ctx *ctx)
 /* The mail log's figures of an agency's day (bounces, invalid addresses,
  * the providers that bounced most); zeros when it has none. */
 static void
-agency_maillog_json(json_t *o, const struct ml_agency *g,
-    const struct config *cfg)
+agency_maillog_json(json_t *o, const struct ml_agencies *ml,
+    const struct ml_agency *g, const struct config *cfg)
 {
 	static const struct ml_agency none;
 	json_t *top = json_array();
@@ -237,10 +237,17 @@ agency_maillog_json(json_t *o, const struct ml_agency *g,
 	    ml_agency_invalid_pct(g)));
 	json_object_set_new(o, "invalid_over", json_boolean(
 	    ml_agency_invalid_pct(g) > cfg->maillog.invalid_warn_pct));
-	for (i = 0; i < g->ntop; i++)
-		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "domain",
+	for (i = 0; i < g->ntop; i++) {
+		const char *why = ml_agencies_reason_of(ml, g->name,
+		    g->top[i].domain);
+		json_t *t = json_pack("{s:s,s:I,s:I}", "domain",
 		    g->top[i].domain, "bounced", (json_int_t)g->top[i].bounced,
-		    "invalid", (json_int_t)g->top[i].invalid));
+		    "invalid", (json_int_t)g->top[i].invalid);
+
+		json_object_set_new(t, "sample_reason", why != NULL ?
+		    json_string(why) : json_null());
+		json_array_append_new(top, t);
+	}
 	json_object_set_new(o, "bounced_providers", top);
 }
 
@@ -277,8 +284,8 @@ agency_fetch(struct cmd_ctx *ctx, bool volumes, struct agency_list *l)
 			json_t *o = policy_cmd_agency_json(&l->v[i], volumes);
 
 			if (volumes)
-				agency_maillog_json(o, ml_agencies_find(&ml,
-				    l->v[i].id), ctx->cfg);
+				agency_maillog_json(o, &ml, ml_agencies_find(
+				    &ml, l->v[i].id), ctx->cfg);
 			json_array_append_new(arr, o);
 		}
 		if (volumes)

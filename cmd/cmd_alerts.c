@@ -34,24 +34,6 @@ static const struct cmd_option cmd_silence_options[] = {
 	{ NULL, 0, NULL },
 };
 
-/* "acked by ann@host", "silenced 1h59m", "resolved", or "". */
-static void
-alerts_state(const struct alert *a, long long now, char *buf, size_t len)
-{
-	char left[32];
-
-	if (a->malformed[0] != '\0')
-		snprintf(buf, len, "MALFORMED");
-	else if (!a->active)
-		snprintf(buf, len, "resolved");
-	else if (a->ack_by[0] != '\0')
-		snprintf(buf, len, "acked by %s", a->ack_by);
-	else if (a->silenced_until > now)
-		snprintf(buf, len, "silenced %s", format_left(a->silenced_until,
-		    now, left, sizeof left));
-	else
-		snprintf(buf, len, "new");
-}
 
 static json_t *
 alerts_time(long long t)
@@ -127,7 +109,7 @@ cmd_alerts_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		snprintf(id, sizeof id, "%lld", a->id);
 		format_age(a->first_seen > 0 ? (long)(now - a->first_seen) : -1,
 		    age, sizeof age);
-		alerts_state(a, now, st, sizeof st);
+		alert_state_text(a, now, st, sizeof st);
 		if (a->malformed[0] != '\0')
 			snprintf(text, sizeof text, "malformed record: %s",
 			    a->malformed);

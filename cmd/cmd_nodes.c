@@ -46,6 +46,11 @@ cmd_nodes_json(const struct snapshot *s, long long now)
 			json_object_set_new(o, "queues", queues);
 			json_object_set_new(o, "oldest_age",
 			    json_count(n->oldest_age));
+			json_object_set_new(o, "policy", n->policy[0] == '\0' ?
+			    json_null() : json_pack("{s:s,s:o,s:o}", "source",
+			    n->policy, "copy_age", json_count(
+			    (long)n->policy_copy_age), "copy_decisions",
+			    json_count((long)n->policy_copy_decisions)));
 		} else {
 			json_decref(queues);
 			json_object_set_new(o, "last_backup", n->last_backup[0] ?

@@ -11,6 +11,26 @@
 
 #define MAX_CLUSTERS 64
 
+/* Each gateway's policy service: where its decisions come from. */
+static json_t *
+status_policy_json(const struct snapshot *s)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		const struct node_status *n = &s->nodes[i];
+
+		if (n->policy[0] == '\0')
+			continue;
+		json_object_set_new(o, n->name, json_pack("{s:s,s:o}",
+		    "source", n->alive ? n->policy : "unknown", "copy_age",
+		    n->policy_copy_age < 0 ? json_null() :
+		    json_integer(n->policy_copy_age)));
+	}
+	return o;
+}
+
 /* Each gateway's mail log retention (heartbeat log_age), when it follows
  * its log: {"gw1": {"log_age_s": N, "days": D, "short": false}}. */
 static void
@@ -90,6 +110,7 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		    "state", redis_persist_name(persist), "detail",
 		    persist_msg));
 		status_retention_json(o, s);
+		json_object_set_new(o, "policy", status_policy_json(s));
 		cmd_json_print(ctx, o);
 		return EXIT_OK;
 	}
@@ -110,6 +131,13 @@ cmd_status_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		fprintf(ctx->out, "WARNING %s\n", logkept);
 	else if (logkept[0] != '\0')
 		fprintf(ctx->out, "%s\n", logkept);
+	for (i = 0; i < s->nnodes; i++) {
+		char p[64];
+
+		if (s->nodes[i].alive && node_policy_text(&s->nodes[i], p,
+		    sizeof p)[0] != '\0')
+			fprintf(ctx->out, "%s: %s\n", s->nodes[i].name, p);
+	}
 	fprintf(ctx->out, "redis persistence%s: %s\n",
 	    persist == REDIS_PERSIST_RISK ? " AT RISK" : "", persist_msg);
 	return EXIT_OK;

@@ -52,14 +52,20 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	fprintf(f, " (~%s" KEY_EVENTS " +xadd)", p);
 	/* Volume counts, the script's reads and its vol:b cache. */
 	fprintf(f, " (~%svol:* +hget +hmget +hset +hincrby +expire)", p);
-	/* Relay permits (the log follower reads them all) and agency
-	 * limits: read only. */
+	/* Relay permits (the log follower and the policy copy read them
+	 * all) and agency limits: read only. */
 	fprintf(f, " (%%R~%s" KEY_PERMIT " %%R~%s" KEY_AGENCY " +hget +hmget "
 	    "+hgetall)", p, p, "*");
+	/* The policy copy (agent/policy_copier.c): the version counter and
+	 * the blocks index, read only. */
+	fprintf(f, " (%%R~%s" KEY_POLICY_VERSION " %%R~%s" KEY_BLOCKS
+	    " +get +zrange)", p, p);
 	/* Blocks: read, and the script's hits and last_hit. */
 	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
 	/* The mail log: counters, its node's position, harvest suspects. */
 	fprintf(f, " (~%slog:[tcap]:* +hincrby +expire)", p);
+	/* An agency's latest bounce reason per provider, in its counters. */
+	fprintf(f, " (~%slog:a:* +hset)", p);
 	fprintf(f, " (~%s" KEY_LOG_POS " +hset +hmget)", p, n);
 	fprintf(f, " (~%s" KEY_SUSPECT " +hincrby +hsetnx +hset +expire)", p,
 	    "*");
@@ -69,6 +75,8 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 		fprintf(f, " (~%s" KEY_BLOCK " +del +expireat +persist)", p,
 		    "*");
 		fprintf(f, " (~%s" KEY_BLOCKS " +zadd +zremrangebyscore)", p);
+		/* store_block moves the agents' copy version too. */
+		fprintf(f, " (~%s" KEY_POLICY_VERSION " +incr)", p);
 	}
 	/*
 	 * The alert rules (agent/alert_eval.c): read what the snapshot

@@ -1,5 +1,6 @@
 /* The alert model: kinds, the rules over a snapshot, records, checks. */
 #include "core/alert.h"
+#include "core/format.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -359,4 +360,22 @@ check_label(const char *label, char *buf, size_t len)
 		buf[o++] = '\'';
 	buf[o] = '\0';
 	return buf;
+}
+
+void
+alert_state_text(const struct alert *a, long long now, char *buf, size_t len)
+{
+	char left[32];
+
+	if (a->malformed[0] != '\0')
+		snprintf(buf, len, "MALFORMED");
+	else if (!a->active)
+		snprintf(buf, len, "resolved");
+	else if (a->ack_by[0] != '\0')
+		snprintf(buf, len, "acked by %s", a->ack_by);
+	else if (a->silenced_until > now)
+		snprintf(buf, len, "silenced %s", format_left(a->silenced_until,
+		    now, left, sizeof left));
+	else
+		snprintf(buf, len, "new");
 }

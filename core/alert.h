@@ -156,4 +156,9 @@ enum check_state check_threshold(long long v, long long warning,
  */
 char *check_label(const char *label, char *buf, size_t len);
 
+/* Where an alert stands for people: "MALFORMED", "resolved", "acked by
+ * ann@host", "silenced 1h59m" or "new". */
+void alert_state_text(const struct alert *a, long long now, char *buf,
+    size_t len);
+
 #endif

@@ -667,7 +667,8 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	static const char *const keys[] = { "listen", "fail_action",
 		"accept_action", "max_clients", "redis_timeout_ms", "allow",
 		"max_clients_per_peer", "idle_timeout_s", "request_timeout_s",
-		"max_recipient_count", "max_message_size", NULL };
+		"max_recipient_count", "max_message_size", "copy_max_age_s",
+		"copy_reload_s", NULL };
 	struct config_policy *p = &n->policy;
 	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
 	json_t *v, *pobj = NULL, *list, *item;
@@ -682,6 +683,8 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 	p->request_timeout_s = 10;
 	p->max_recipient_count = 10000;
 	p->max_message_size = 1024LL * 1024 * 1024;
+	p->copy_max_age_s = 3600;
+	p->copy_reload_s = 300;
 	if ((v = json_object_get(obj, "policy")) == NULL)
 		return 0;
 	join_path(path, sizeof path, parent, "policy");
@@ -711,6 +714,10 @@ load_policy(struct cfgctx *ctx, const char *parent, json_t *obj,
 		&p->max_recipient_count) == -1 ||
 	    get_llong(ctx, path, pobj, "max_message_size", 1,
 		1000000000000LL, &p->max_message_size) == -1 ||
+	    get_int(ctx, path, pobj, "copy_max_age_s", 0, 7 * 86400,
+		&p->copy_max_age_s) == -1 ||
+	    get_int(ctx, path, pobj, "copy_reload_s", 10, 86400,
+		&p->copy_reload_s) == -1 ||
 	    load_policy_allow(ctx, path, pobj, p) == -1)
 		return -1;
 	join_path(sub, sizeof sub, path, "listen");

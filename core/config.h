@@ -91,6 +91,8 @@ struct config_policy {
 	int request_timeout_s; /* a request or its answer stuck this long */
 	long long max_recipient_count; /* more: not from Postfix, malformed */
 	long long max_message_size;    /* bytes; more at END-OF-MESSAGE too */
+	int copy_max_age_s;    /* the copy decides while younger; 0: no copy */
+	int copy_reload_s;     /* the copy is read again at least this often */
 };
 
 /* A gateway's mail log follower (agent/maillog.c); docs/mailnocd.md. */

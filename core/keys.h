@@ -22,6 +22,11 @@
                                           * 9 minutes before this one (the
                                           * agents' cache, 180 s) */
 #define KEY_PERMIT_INFO "permit:%s"      /* HASH per permitted IP, PF_* */
+#define KEY_POLICY_VERSION "policy:version" /* STRING: a counter INCR'd in
+                                          * every MULTI/EXEC that changes
+                                          * blocks, permits or agencies: the
+                                          * agents reload their copy when it
+                                          * moves (agent/policy_copier.c) */
 /* The gateways' mail log (agent/maillog.c): counters per scope (t totals,
  * c clients, a agencies, p providers), granularity (m minute, h hour,
  * d day) and bucket (epoch minute, hour or day); fields in
@@ -118,6 +123,13 @@
 #define NF_INTERVAL     "interval"       /* heartbeat interval, seconds */
 #define NF_UPDATED_AT   "updated_at"     /* epoch seconds of the heartbeat */
 #define NF_DRAIN        "drain"          /* "1" when the console drains it */
+#define NF_POLICY       "policy"         /* gateways' policy service: where
+                                          * its decisions come from: redis |
+                                          * copy | fail-action */
+#define NF_POLICY_COPY_AGE "policy_copy_age" /* seconds since its copy was
+                                          * last confirmed against Redis */
+#define NF_POLICY_COPY_DECISIONS "policy_copy_decisions" /* decisions made
+                                          * from the copy since the start */
 #define NF_LOG_AGE      "log_age"        /* seconds since the oldest kept
                                           * mail log file was written */
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/validate.h"
 #include "core/xalloc.h"
 
 /* Counts are kept at most this (a Redis counter can hold more): the sums
@@ -221,7 +222,48 @@ void
 ml_agencies_free(struct ml_agencies *a)
 {
 	free(a->v);
+	free(a->reasons);
 	memset(a, 0, sizeof *a);
+}
+
+void
+ml_agencies_reason(struct ml_agencies *a, const char *field,
+    const char *value)
+{
+	const char *b1 = strchr(field, '|'), *b2;
+	struct ml_agency_reason *r;
+	size_t alen, dlen;
+
+	if (b1 == NULL || (b2 = strrchr(field, '|')) == b1 ||
+	    strcmp(b2 + 1, "reason") != 0 || value == NULL ||
+	    (alen = (size_t)(b1 - field)) == 0 || alen >= sizeof r->agency ||
+	    (dlen = (size_t)(b2 - b1 - 1)) == 0 || dlen >= sizeof r->domain ||
+	    a->nreasons == ML_AGENCY_REASONS)
+		return;
+	if (a->nreasons == a->reasons_cap) {
+		a->reasons_cap = a->reasons_cap ? 2 * a->reasons_cap : 16;
+		a->reasons = xreallocarray(a->reasons, a->reasons_cap,
+		    sizeof *a->reasons);
+	}
+	r = &a->reasons[a->nreasons++];
+	memcpy(r->agency, field, alen);
+	r->agency[alen] = '\0';
+	memcpy(r->domain, b1 + 1, dlen);
+	r->domain[dlen] = '\0';
+	validate_sanitize(r->reason, sizeof r->reason, value);
+}
+
+const char *
+ml_agencies_reason_of(const struct ml_agencies *a, const char *agency,
+    const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < a->nreasons; i++)
+		if (strcmp(a->reasons[i].agency, agency) == 0 &&
+		    strcmp(a->reasons[i].domain, domain) == 0)
+			return a->reasons[i].reason;
+	return NULL;
 }
 
 const struct ml_agency *
@@ -280,6 +322,8 @@ ml_agencies_add(struct ml_agencies *a, const char *field, long long n)
 	    (size_t)(b2 - b1 - 1) > MAILLOG_DOMAIN_MAX)
 		return;
 	m = b2 + 1;
+	if (strcmp(m, "reason") == 0)   /* text: ml_agencies_reason */
+		return;
 	for (i = 0; i < a->n; i++)
 		if (strlen(a->v[i].name) == len &&
 		    memcmp(a->v[i].name, field, len) == 0)

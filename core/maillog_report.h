@@ -70,15 +70,32 @@ struct ml_agency {
 	size_t ntop;
 };
 
+/* An agency's latest bounce reason for a provider domain. */
+struct ml_agency_reason {
+	char agency[128];
+	char domain[MAILLOG_DOMAIN_MAX + 1];
+	char reason[MAILLOG_BOUNCE_REASON_MAX + 1];
+};
+#define ML_AGENCY_REASONS 1024
+
 struct ml_agencies {
 	struct ml_agency *v;
 	size_t n, cap;
+	struct ml_agency_reason *reasons;   /* at most ML_AGENCY_REASONS */
+	size_t nreasons, reasons_cap;
 };
 
 void ml_agencies_init(struct ml_agencies *a);
 void ml_agencies_free(struct ml_agencies *a);
 /* Adds one `log:a` field ("agency|domain|metric"). */
 void ml_agencies_add(struct ml_agencies *a, const char *field, long long n);
+/* Adds one `log:a` reason field ("agency|domain|reason") and its text,
+ * sanitized and cut again; another field is ignored. */
+void ml_agencies_reason(struct ml_agencies *a, const char *field,
+    const char *value);
+/* The sample bounce reason of an agency and domain, or NULL. */
+const char *ml_agencies_reason_of(const struct ml_agencies *a,
+    const char *agency, const char *domain);
 const struct ml_agency *ml_agencies_find(const struct ml_agencies *a,
     const char *name);
 

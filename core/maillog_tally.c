@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/delay.h"
+#include "core/validate.h"
 #include "core/xalloc.h"
 
 const long long maillog_delay_bounds[MAILLOG_DELAY_BUCKETS - 1] = {
@@ -412,6 +413,7 @@ maillog_tally_clear(struct maillog_tally *t)
 		t->counts[i].used = false;
 	t->ncounts = 0;
 	t->nsuspects = 0;
+	t->nbounce_reasons = 0;
 }
 
 long long
@@ -557,6 +559,38 @@ harvest(struct maillog_tally *t, const struct maillog_rec *r)
 
 /* ------------------------------------------------------------ lines */
 
+/* Keeps the latest bounce reason of an agency and domain for the batch. */
+static void
+bounce_reason(struct maillog_tally *t, const struct maillog_rec *r,
+    const char *agency, const char *dom)
+{
+	struct maillog_bounce_reason *b = NULL;
+	char field[sizeof b->field], raw[MAILLOG_BOUNCE_REASON_MAX + 1];
+	long long day = r->time / 86400;
+	size_t i, n;
+
+	if (r->reason == NULL || r->reasonlen == 0)
+		return;
+	if ((size_t)snprintf(field, sizeof field, "%s|%s|reason", agency,
+	    dom) >= sizeof field)
+		return;
+	for (i = 0; i < t->nbounce_reasons; i++)
+		if (t->bounce_reasons[i].day == day &&
+		    strcmp(t->bounce_reasons[i].field, field) == 0)
+			b = &t->bounce_reasons[i];
+	if (b == NULL) {
+		if (t->nbounce_reasons == MAILLOG_BOUNCE_REASONS)
+			return;
+		b = &t->bounce_reasons[t->nbounce_reasons++];
+		b->day = day;
+		memcpy(b->field, field, sizeof field);
+	}
+	n = r->reasonlen < sizeof raw - 1 ? r->reasonlen : sizeof raw - 1;
+	memcpy(raw, r->reason, n);
+	raw[n] = '\0';
+	validate_sanitize(b->reason, sizeof b->reason, raw);
+}
+
 static const char *
 provider_of(const struct maillog_rec *r)
 {
@@ -631,6 +665,8 @@ delivery(struct maillog_tally *t, const struct maillog_rec *r,
 	case MAILLOG_ST_BOUNCED:
 		metric = "bounced";
 		bump(t, MAILLOG_SCOPE_TOTAL, r->time, 1, "%s|bounced", t->node);
+		if (agency != NULL)
+			bounce_reason(t, r, agency, dom);
 		break;
 	default:
 		return;

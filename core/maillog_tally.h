@@ -80,6 +80,17 @@ struct maillog_stats {
 	unsigned long long addr_cut;
 };
 
+/* The latest bounce reason of an agency and provider domain in a batch:
+ * the `{agency}|{domain}|reason` field of `log:a:d:{day}`, sanitized and
+ * cut to MAILLOG_BOUNCE_REASON_MAX bytes. */
+#define MAILLOG_BOUNCE_REASON_MAX 160
+#define MAILLOG_BOUNCE_REASONS 32
+struct maillog_bounce_reason {
+	long long day;          /* epoch day (UTC) of the bounce */
+	char field[MAILLOG_DOMAIN_MAX + 128 + 8];
+	char reason[MAILLOG_BOUNCE_REASON_MAX + 1];
+};
+
 struct maillog_msg;
 struct maillog_client;
 
@@ -114,6 +125,11 @@ struct maillog_tally {
 	char reasons[MAILLOG_REASONS][512];
 	int reason_class[MAILLOG_REASONS];
 	unsigned next_reason;
+
+	/* Bounce reasons of the batch, one per agency, domain and day; when
+	 * full, those of new pairs wait for the next batch's bounces. */
+	struct maillog_bounce_reason bounce_reasons[MAILLOG_BOUNCE_REASONS];
+	size_t nbounce_reasons;
 };
 
 /* Starts a tally for `node`; agency and group may be NULL. */
@@ -129,7 +145,8 @@ void maillog_tally_add(struct maillog_tally *t, const struct maillog_rec *r);
 void maillog_tally_each(const struct maillog_tally *t,
     void (*fn)(void *arg, const struct maillog_count *c), void *arg);
 
-/* Forgets the batch's counters and suspects (they were written). */
+/* Forgets the batch's counters, suspects and bounce reasons (they were
+ * written). */
 void maillog_tally_clear(struct maillog_tally *t);
 
 /* The batch's minute counter of scope/minute/field, 0 when absent. */

@@ -1,8 +1,11 @@
 /* Names and lookups over the model's snapshot. */
 #include "core/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/format.h"
 
 static const char *const state_names[] = {
 	[STATE_UNKNOWN] = "unknown",
@@ -76,6 +79,25 @@ snapshot_free(struct snapshot *s)
 		free(s->dropped[i]);
 	free(s->dropped);
 	free(s);
+}
+
+char *
+node_policy_text(const struct node_status *n, char *buf, size_t len)
+{
+	char age[16];
+
+	buf[0] = '\0';
+	if (strcmp(n->policy, "copy") == 0)
+		snprintf(buf, len, "policy from copy %s old", format_age(
+		    n->policy_copy_age, age, sizeof age));
+	else if (strcmp(n->policy, "fail-action") == 0)
+		snprintf(buf, len, "policy FAIL ACTION");
+	else if (n->policy_copy_age > NODE_POLICY_COPY_STALE_S)
+		/* Redis answers but the copy is not kept current (an ACL
+		 * without the copy's reads): no fallback when Redis goes. */
+		snprintf(buf, len, "policy copy stale %s", format_age(
+		    n->policy_copy_age, age, sizeof age));
+	return buf;
 }
 
 long

@@ -45,6 +45,12 @@ struct node_status {
 	char last_backup[11];  /* YYYY-MM-DD or "" */
 	char version[32];
 	char mta_version[32];
+	/* Gateways' policy service: where its decisions come from ("redis",
+	 * "copy", "fail-action"; "" not reported), the age of its copy in
+	 * seconds and the decisions made from it (-1: not reported). */
+	char policy[16];
+	long long policy_copy_age;
+	long long policy_copy_decisions;
 	char malformed[96];    /* why its hash cannot be read, "" when fine */
 };
 
@@ -88,5 +94,17 @@ void snapshot_free(struct snapshot *s);
 
 /* Seconds since the node's last heartbeat at `now`, -1 if never seen. */
 long node_age(const struct node_status *n, long long now);
+
+/* A copy older than this while Redis answers is not being kept current. */
+#define NODE_POLICY_COPY_STALE_S 300
+
+/*
+ * One phrase on a gateway's policy service when it does not decide from
+ * Redis: "policy from copy 12m old" or "policy FAIL ACTION"; deciding
+ * from Redis with a copy older than NODE_POLICY_COPY_STALE_S, "policy copy
+ * stale 2h"; "" otherwise (all well, not reported, or a mailbox node).
+ * Returns buf.
+ */
+char *node_policy_text(const struct node_status *n, char *buf, size_t len);
 
 #endif

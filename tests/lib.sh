@@ -223,3 +223,85 @@ agents_restore() {
 		esac
 	done
 }
+
+# policy_ask PORT IP: the answer of the policy service on PORT to a relay
+# request from IP (3 s at most; empty when it does not answer).
+policy_ask() {
+	perl -e '
+		use IO::Socket::INET;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 0;
+		print $s "request=smtpd_access_policy\nprotocol_state=RCPT\n" .
+			"client_address=$ARGV[1]\n\n";
+		local $SIG{ALRM} = sub { exit 0 }; alarm 3;
+		while (defined(my $l = <$s>)) { chomp $l; last if $l eq ""; print "$l\n" }' "$1" "$2"
+}
+
+# policy_wait PORT SECONDS EXPECTED IP: true once the policy service on PORT
+# answers EXPECTED for IP, asking every 0.2 s for SECONDS at most.
+policy_wait() {
+	pw_i=0
+	while [ "$pw_i" -lt "$(($2 * 5))" ]; do
+		[ "$(policy_ask "$1" "$4")" = "$3" ] && return 0
+		sleep 0.2
+		pw_i=$((pw_i + 1))
+	done
+	return 1
+}
+
+# sentinel_seed_gw1 MASTER REPLICA: the Sentinel tests' node: an active
+# gateway gw1 of cluster gw with 7 deferred, written to the Redis on port
+# MASTER; returns once the replica on port REPLICA has it too (5 s at most),
+# so that it outlives the master's going.
+sentinel_seed_gw1() {
+	redis-cli -p "$1" hset mailnoc:node:gw1 role gateway cluster gw \
+		state active q_deferred 7 updated_at "$(date +%s)" >/dev/null
+	redis-cli -p "$1" set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
+	for sg_i in $(seq 50); do
+		[ "$(redis-cli -p "$2" hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
+		sleep 0.1
+	done
+}
+
+# sentinel_failover MASTER SENTINEL PORT: shuts down the Redis master on
+# port MASTER; true once the Sentinel on port SENTINEL names the master of
+# "lab" at PORT (30 s at most).
+sentinel_failover() {
+	redis-cli -p "$1" shutdown nosave >/dev/null 2>&1
+	sf_i=0
+	while [ "$sf_i" -lt 300 ]; do
+		[ "$(redis-cli -p "$2" sentinel get-master-addr-by-name lab \
+			2>/dev/null | tail -n 1)" = "$3" ] && return 0
+		sleep 0.1
+		sf_i=$((sf_i + 1))
+	done
+	return 1
+}
+
+# suspect_forget IP: the harvest suspect IP (its block too) and the mail
+# tests/lab/mixed left queued on gw1 go, so no ALERT or queue is left for
+# other tests (after lab_env).
+suspect_forget() {
+	lcli DEL "mailnoc:block:$1" "mailnoc:suspect:$1" >/dev/null
+	lcli ZREM mailnoc:blocks "$1" >/dev/null
+	lcli ZREM mailnoc:suspects "$1" >/dev/null
+	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
+		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
+		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
+}
+
+# harvest_alert_gone IP: waits up to 20 s for the agents to resolve the
+# harvest alert of a forgotten suspect (none left for other tests).
+harvest_alert_gone() {
+	wait_until 20 sh -c '! "$1" alerts --json 2>/dev/null | jq -e --arg ip "$2" \
+		"any(.[]; .kind == \"harvest\" and .subject == \$ip)" >/dev/null' \
+		sh "$MAILNOC_BIN/mailnoc" "$1"
+	return 0
+}
+
+# alerts_clear: every alert and silence record goes (after lab_env).
+alerts_clear() {
+	for a_k in $(lcli --scan --pattern 'mailnoc:alert*') \
+	    $(lcli --scan --pattern 'mailnoc:silence*'); do
+		lcli DEL "$a_k" >/dev/null
+	done
+}

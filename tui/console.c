@@ -222,11 +222,11 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 
 /*
  * prompt NAME opens NAME's own prompt, whose whole line is its one argument
- * ("prompt filter"); a TEXT ending in a space opens the command line with
- * TEXT already typed ("prompt 'block '"); another TEXT holding a space
- * opens a prompt whose whole line is the last word of TEXT's command
- * ("prompt 'ack #{alert} --note'"). #{ip} and #{WHAT} (the shown view's
- * selection) are expanded.
+ * ("prompt filter"); a TEXT whose last word is an option opens a prompt
+ * whose whole line is that option's value ("prompt 'ack #{alert} --note'");
+ * any other TEXT holding a space opens the command line with TEXT already
+ * typed ("prompt 'block '", "prompt \"block #{ip} --reason 'x'\""). #{ip}
+ * and #{WHAT} (the shown view's selection) are expanded.
  */
 static int
 ui_prompt(void *ui, const char *prefix)
@@ -234,8 +234,12 @@ ui_prompt(void *ui, const char *prefix)
 	struct console *c = ui;
 	char cause[256];
 	size_t n = strlen(prefix);
+	const char *last = strrchr(prefix, ' ');
 
-	if (n > 0 && strchr(prefix, ' ') != NULL && prefix[n - 1] != ' ') {
+	/* "ack #{alert} --note": the text ends with an option, whose value
+	 * is asked for (spaces and all); other text is put on the line. */
+	if (last != NULL && prefix[n - 1] != ' ' && strncmp(last + 1, "--", 2)
+	    == 0) {
 		if (console_expand(c, prefix, c->prompt_cmd, sizeof c->prompt_cmd,
 			cause, sizeof cause) == -1) {
 			console_message(c, true, "%s", cause);
@@ -566,7 +570,7 @@ console_fetch(struct console *c)
 {
 	const struct view *v = c->views[c->current];
 	const char *agency = NULL;
-	unsigned what = 0;
+	unsigned what = v->fetches;
 
 	if (v->fetch != NULL)
 		what = v->fetch(c->state[c->current], &agency);
@@ -632,7 +636,8 @@ console_take(struct console *c, struct worker_msg *m)
 		/* A command the console ran ended: its result, at once. */
 		snprintf(c->message, sizeof c->message, "%s", m->text);
 		c->message_error = m->failed;
-		if (c->views[c->current]->fetch != NULL)
+		if (c->views[c->current]->fetch != NULL ||
+		    c->views[c->current]->fetches != 0)
 			worker_refresh(&c->worker);
 	}
 	if (m->kind == WMSG_ALERTS && m->alerts != NULL) {
@@ -692,8 +697,8 @@ console_health(const struct console *c, char *summary, size_t len)
 	return worst;
 }
 
-static enum theme_role
-health_role(enum cluster_health h)
+enum theme_role
+console_health_role(enum cluster_health h)
 {
 	switch (h) {
 	case HEALTH_OK:
@@ -725,7 +730,7 @@ console_draw_header(struct console *c)
 	    c->views[c->current]->title);
 	mvaddnstr(0, 0, title, COLS);
 	if (c->snap != NULL) {
-		attrset(theme_attr(c->redis_down ? ROLE_STALE : health_role(h)));
+		attrset(theme_attr(c->redis_down ? ROLE_STALE : console_health_role(h)));
 		addstr(" ");
 		addstr(cluster_health_name(h));
 		addstr(" ");

@@ -89,8 +89,9 @@ restore_job_list_main(void *arg)
 	return NULL;
 }
 
-void
-restore_job_list(struct worker *w, const struct config *cfg,
+/* A job of `user` on `node`, for the view's listing of `generation`. */
+static struct restore_job *
+restore_job_new(struct worker *w, const struct config *cfg,
     const struct config_node *node, const char *user,
     unsigned long generation)
 {
@@ -101,6 +102,17 @@ restore_job_list(struct worker *w, const struct config *cfg,
 	j->node = node;
 	snprintf(j->user, sizeof j->user, "%s", user);
 	j->generation = generation;
+	return j;
+}
+
+void
+restore_job_list(struct worker *w, const struct config *cfg,
+    const struct config_node *node, const char *user,
+    unsigned long generation)
+{
+	struct restore_job *j = restore_job_new(w, cfg, node, user,
+	    generation);
+
 	restore_job_start(restore_job_list_main, j);
 }
 
@@ -216,13 +228,9 @@ restore_job_hooks(struct worker *w, const struct config *cfg,
     unsigned long generation, volatile int *cancel,
     struct worker_cmd_hooks *hooks)
 {
-	struct restore_job *j = xcalloc(1, sizeof *j);
+	struct restore_job *j = restore_job_new(w, cfg, node, user,
+	    generation);
 
-	j->w = w;
-	j->cfg = cfg;
-	j->node = node;
-	snprintf(j->user, sizeof j->user, "%s", user);
-	j->generation = generation;
 	j->cancel = cancel;
 	j->step.total = -1;
 	j->step.count = -1;

@@ -7,10 +7,12 @@
 #include <curses.h>
 #include <stdbool.h>
 
+#include "core/cluster.h"
 #include "core/config.h"
 #include "cmd/cmd.h"
 #include "core/model.h"
 #include "tui/keymap.h"
+#include "tui/theme.h"
 #include "tui/worker.h"
 
 struct console;
@@ -31,6 +33,8 @@ struct view {
 	 * worker_fetch bits); *agency names the agency of FETCH_PERMITS.
 	 */
 	unsigned (*fetch)(void *state, const char **agency);
+	/* Or, when it depends on nothing the view holds: those bits. */
+	unsigned fetches;
 	/* Takes a worker message: keeps what it wants, setting it NULL in m. */
 	void (*take)(void *state, struct console *c, struct worker_msg *m);
 	/* Esc: returns 1 when the view used it (closed something). */
@@ -117,6 +121,9 @@ int view_select_one(const char *s, char ***out);
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);
+/* The colour of a cluster's health: ok, warn (degraded, failed over) or
+ * alert (down, split brain). */
+enum theme_role console_health_role(enum cluster_health h);
 
 /*
  * Runs `cmd` as a key or the ':' prompt would: cmd_exec with the console's

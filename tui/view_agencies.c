@@ -12,7 +12,7 @@
 #include "tui/view.h"
 
 /* Lines of the selected agency's detail under the list, when it fits. */
-#define AGENCIES_DETAIL_H 9
+#define AGENCIES_DETAIL_H 10
 #define AGENCIES_IP_MIN 15
 #define AGENCIES_IP_MAX 39
 
@@ -264,10 +264,13 @@ agencies_matrix_line(int y, const char *label, const long long *v)
 
 /* The selected agency: its minute, hour and day, both sparklines, limits. */
 /* Today's bounces from the mail log: the share of invalid addresses and
- * the providers that bounced most. */
+ * the providers that bounced most; below, the latest reason of the first
+ * of them that has one. */
 static void
-agencies_bounces(const struct ml_agency *g, struct console *c, int y)
+agencies_bounces(const struct ml_agencies *ml, const struct ml_agency *g,
+    struct console *c, int y)
 {
+	const char *why = NULL;
 	char line[512];
 	size_t i, off;
 
@@ -287,6 +290,14 @@ agencies_bounces(const struct ml_agency *g, struct console *c, int y)
 	attrset(theme_attr(console_stale(c) ? ROLE_STALE :
 	    agencies_invalid_over(c, g) ? ROLE_ALERT : ROLE_NORMAL));
 	mvaddnstr(y, 0, line, COLS);
+	for (i = 0; i < g->ntop && why == NULL; i++)
+		why = ml_agencies_reason_of(ml, g->name, g->top[i].domain);
+	if (why == NULL)
+		return;
+	snprintf(line, sizeof line, " sample reason (%s): %s",
+	    g->top[i - 1].domain, why);
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_DIM));
+	mvaddnstr(y + 1, 0, line, COLS);
 }
 
 static void
@@ -348,7 +359,7 @@ agencies_detail(const struct agencies_state *st, const struct agency *a,
 	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);
-	agencies_bounces(agencies_ml(st, a->id), c, y + 8);
+	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 8);
 	attrset(A_NORMAL);
 }
 

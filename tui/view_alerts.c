@@ -42,14 +42,6 @@ alerts_init(struct console *c)
 	return st;
 }
 
-static unsigned
-alerts_fetch(void *state, const char **agency)
-{
-	(void)state;
-	*agency = NULL;
-	return FETCH_ALERTS;
-}
-
 /* The console keeps the list (the header reads it too); only an error
  * is the view's. */
 static void
@@ -80,22 +72,6 @@ alerts_order(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* "acked by ann@vm", "silenced 1h59m", "new", "MALFORMED". */
-static void
-alerts_state(const struct alert *a, long long now, char *buf, size_t len)
-{
-	char left[32];
-
-	if (a->malformed[0] != '\0')
-		snprintf(buf, len, "MALFORMED");
-	else if (a->ack_by[0] != '\0')
-		snprintf(buf, len, "acked by %s", a->ack_by);
-	else if (a->silenced_until > now)
-		snprintf(buf, len, "silenced %s", format_left(a->silenced_until,
-		    now, left, sizeof left));
-	else
-		snprintf(buf, len, "new");
-}
 
 static void
 alerts_rows(struct alerts_view *st, const struct console *c)
@@ -131,7 +107,7 @@ alerts_rows(struct alerts_view *st, const struct console *c)
 		snprintf(r->cell[AC_SUBJECT], TABLE_CELL_MAX, "%s", a->subject);
 		snprintf(r->cell[AC_AGE], TABLE_CELL_MAX, "%s", a->first_seen > 0 ?
 		    format_age(c->now - a->first_seen, age, sizeof age) : "?");
-		alerts_state(a, c->now, r->cell[AC_STATE], TABLE_CELL_MAX);
+		alert_state_text(a, c->now, r->cell[AC_STATE], TABLE_CELL_MAX);
 		snprintf(r->cell[AC_TEXT], TABLE_CELL_MAX, "%s",
 		    a->malformed[0] ? a->malformed : a->ack_note[0] ?
 		    a->ack_note : a->text);
@@ -281,7 +257,7 @@ const struct view view_alerts = {
 	.draw = alerts_draw,
 	.cursor = alerts_move,
 	.free = alerts_free,
-	.fetch = alerts_fetch,
+	.fetches = FETCH_ALERTS,
 	.take = alerts_take,
 	.selection = alerts_selection,
 	.hint = " a ack  s silence  Enter show subject  / filter  ? help  "

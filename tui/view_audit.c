@@ -39,14 +39,6 @@ audit_init(struct console *c)
 	return st;
 }
 
-static unsigned
-audit_fetch(void *state, const char **agency)
-{
-	(void)state;
-	*agency = NULL;
-	return FETCH_AUDIT;
-}
-
 static void
 audit_take(void *state, struct console *c, struct worker_msg *m)
 {
@@ -192,7 +184,7 @@ const struct view view_audit = {
 	.draw = audit_draw,
 	.cursor = audit_move,
 	.free = audit_free,
-	.fetch = audit_fetch,
+	.fetches = FETCH_AUDIT,
 	.take = audit_take,
 	.hint = " / filter  ? help  1 overview  4 blocklist  q quit",
 };

@@ -67,14 +67,6 @@ blocklist_init(struct console *c)
 	return st;
 }
 
-static unsigned
-blocklist_fetch(void *state, const char **agency)
-{
-	(void)state;
-	*agency = NULL;
-	return FETCH_BLOCKS;
-}
-
 /* Soonest to end first; permanent blocks (until 0) last; then by IP. */
 static int
 blocklist_cmp(const void *a, const void *b)
@@ -351,7 +343,7 @@ const struct view view_blocklist = {
 	.draw = blocklist_draw,
 	.cursor = blocklist_move,
 	.free = blocklist_free,
-	.fetch = blocklist_fetch,
+	.fetches = FETCH_BLOCKS,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
 	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "

@@ -42,19 +42,7 @@ clusters_init(struct console *c)
 static enum theme_role
 clusters_role(const struct console *c, enum cluster_health h)
 {
-	if (console_stale(c))
-		return ROLE_STALE;
-	switch (h) {
-	case HEALTH_OK:
-		return ROLE_OK;
-	case HEALTH_DEGRADED:
-	case HEALTH_FAILED_OVER:
-		return ROLE_WARN;
-	case HEALTH_DOWN:
-	case HEALTH_SPLIT_BRAIN:
-		return ROLE_ALERT;
-	}
-	return ROLE_ALERT;
+	return console_stale(c) ? ROLE_STALE : console_health_role(h);
 }
 
 static void

@@ -176,6 +176,9 @@ overview_draw(void *state, struct console *c, int y, int h)
 			if (n->queue[Q_CORRUPT] > 0)
 				snprintf(r->cell[10], TABLE_CELL_MAX,
 				    "%ld corrupt", n->queue[Q_CORRUPT]);
+			else if (node_policy_text(n, r->cell[10],
+			    TABLE_CELL_MAX)[0] != '\0')
+				;	/* off Redis, or its copy stale */
 			else if (ml_retention_short(n->log_age,
 			    ML_RETENTION_DAYS)) {
 				/* Fewer days of mail log than kept by rule. */

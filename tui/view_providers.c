@@ -39,14 +39,6 @@ providers_init(struct console *c)
 	return xcalloc(1, sizeof(struct providers_state));
 }
 
-static unsigned
-providers_fetch(void *state, const char **agency)
-{
-	(void)state;
-	*agency = NULL;
-	return FETCH_PROVIDERS;
-}
-
 static void
 providers_take(void *state, struct console *c, struct worker_msg *m)
 {
@@ -292,7 +284,7 @@ const struct view view_providers = {
 	.draw = providers_draw,
 	.cursor = providers_move,
 	.free = providers_free,
-	.fetch = providers_fetch,
+	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,
 	.escape = providers_escape,
 	.hint = " Enter deferrals  Esc back  / filter  3 queues  ? help  "

@@ -43,27 +43,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$TMP" --daemonize yes --logfile "$TMP/redis.log" >/dev/null
 wait_port "$REDIS_PORT" || fail "redis-server did not start"
 # The data of lab_policy.sh: 20 agencies of 10 permitted hosts, 50 blocks.
-now=$(date +%s)
-{
-	a=0
-	while [ $a -lt 20 ]; do
-		id=$(printf 'a%02d' $a)
-		echo "HSET mailnoc:agency:$id name Agency-$a daily 100000 max_rcpts 5 max_per_minute 100000"
-		echo "SADD mailnoc:agencies $id"
-		h=1
-		while [ $h -le 10 ]; do
-			echo "HSET mailnoc:permit 10.1.$a.$h $id"
-			h=$((h + 1))
-		done
-		a=$((a + 1))
-	done
-	h=1
-	while [ $h -le 50 ]; do
-		echo "HSET mailnoc:block:10.2.0.$h reason bench who bench since $now until 0"
-		echo "ZADD mailnoc:blocks 0 10.2.0.$h"
-		h=$((h + 1))
-	done
-} | redis-cli -p "$REDIS_PORT" > /dev/null || fail "cannot seed redis"
+seed_policy "$REDIS_PORT"
 
 config() {   # FILE [METRICS-LISTEN]
 	jq -n --argjson r "$REDIS_PORT" --argjson p "$AGENT_PORT" --arg m "${2:-}" '{

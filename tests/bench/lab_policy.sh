@@ -38,32 +38,9 @@ redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$TMP" --daemonize yes --logfile "$TMP/redis.log" >/dev/null
 wait_port $REDIS_PORT || fail "redis-server did not start"
 
-# The same data for both: 20 agencies of 10 permitted hosts (10.1.A.H), 50
-# blocked addresses (10.2.0.H); 10.3.0.H are unregistered. The address pools
-# are those of tests/bench/bench_policy.c.
-now=$(date +%s)
-{
-	a=0
-	while [ $a -lt 20 ]; do
-		id=$(printf 'a%02d' $a)
-		echo "HSET mailnoc:agency:$id name Agency-$a daily 100000 max_rcpts 5 max_per_minute 100000"
-		echo "SADD mailnoc:agencies $id"
-		h=1
-		while [ $h -le 10 ]; do
-			echo "HSET mailnoc:permit 10.1.$a.$h $id"
-			echo "10.1.$a.$h" >> "$TMP/permits"
-			h=$((h + 1))
-		done
-		a=$((a + 1))
-	done
-	h=1
-	while [ $h -le 50 ]; do
-		echo "HSET mailnoc:block:10.2.0.$h reason bench who bench since $now until 0"
-		echo "ZADD mailnoc:blocks 0 10.2.0.$h"
-		echo "10.2.0.$h" >> "$TMP/blocked"
-		h=$((h + 1))
-	done
-} | redis-cli -p $REDIS_PORT > /dev/null || fail "cannot seed redis"
+# The same data for both (tests/bench/lib.sh seed_policy), and the lists of
+# addresses for postfwd2.
+seed_policy "$REDIS_PORT" "$TMP"
 
 cat > "$TMP/mailnoc.json" <<EOF
 {
@@ -133,8 +110,50 @@ if command -v strace >/dev/null; then
 else
 	echo "  redis round trips per decision: strace is not installed"
 fi
+
+# --- Redis gone: the agent decides from its copy (loaded at start and
+# confirmed every second; docs/mailnocd.md, "Deciding without Redis")
+redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1
+sleep 0.5
+d50=$(run mailnocd-copy $AGENT_PORT 50); echo "  $d50"
+d5=$(run mailnocd-copy $AGENT_PORT 5); echo "  $d5"
 kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null; AGENT_PID=
 grep -i "round trip" "$TMP/agent.log" | tail -n 1 | sed 's/^/  agent at exit: /'
+redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$TMP" --daemonize yes --logfile "$TMP/redis.log" >/dev/null
+wait_port $REDIS_PORT || fail "redis-server did not start again"
+
+# --- what keeping the copy current costs Redis. The version counter: one
+# GET and one HGET per agent per second, whatever the load. Keyspace
+# notifications instead: Redis cannot select keys by pattern, only event
+# classes, so the hash events that announce a block or permit change
+# ("Kh") come for every HINCRBY of the volume counts and the block hits
+# too; measured here as the agents' main write with notifications off and
+# on (one subscriber, as an agent would be).
+if command -v redis-benchmark >/dev/null; then
+	hincr() {   # -> requests per second, pipelined as the agents send them
+		redis-benchmark -p $REDIS_PORT -c 20 -P 16 -n 1000000 -q \
+			HINCRBY mailnoc:vol:m:1 a01\|msgs 1 2>/dev/null |
+			tr '\r' '\n' | grep -a "HINCRBY" | tail -n 1 |
+			sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
+	}
+	median() { sort -n | sed -n 2p; }
+	: > "$TMP/ks.off"; : > "$TMP/ks.on"
+	for i in 1 2 3; do   # alternated, so that other load hits both
+		redis-cli -p $REDIS_PORT config set notify-keyspace-events '' >/dev/null
+		hincr >> "$TMP/ks.off"
+		redis-cli -p $REDIS_PORT config set notify-keyspace-events Kh >/dev/null
+		redis-cli -p $REDIS_PORT psubscribe '__keyspace@0__:mailnoc:*' >/dev/null &
+		sub=$!
+		sleep 0.3
+		hincr >> "$TMP/ks.on"
+		kill $sub 2>/dev/null; wait $sub 2>/dev/null
+	done
+	redis-cli -p $REDIS_PORT config set notify-keyspace-events '' >/dev/null
+	awk -v off="$(median < "$TMP/ks.off")" -v on="$(median < "$TMP/ks.on")" \
+	    -v offs="$(tr '\n' ' ' < "$TMP/ks.off")" -v ons="$(tr '\n' ' ' < "$TMP/ks.on")" 'BEGIN {
+		printf "  keeping the copy current, Redis HINCRBY (20 clients, pipelines of 16), median of 3: %d/s without keyspace notifications, %d/s with them (Kh, one subscriber): %.0f%% less (runs: %s/ %s); the version counter: 2 commands per agent per second\n", off, on, off ? (off - on) * 100 / off : 0, offs, ons }'
+fi
 
 # --- postfwd2
 /usr/sbin/postfwd2 -f "$TMP/postfwd2.cf" --interface 127.0.0.1 --port $PFW_PORT \
@@ -152,7 +171,12 @@ if command -v redis-benchmark >/dev/null; then
 fi
 
 awk -v m50="$(field per_s "$m50")" -v p50="$(field per_s "$p50")" \
-    -v m99="$(field p99_us "$m5")" -v p99="$(field p99_us "$p5")" 'BEGIN {
+    -v m99="$(field p99_us "$m5")" -v p99="$(field p99_us "$p5")" \
+    -v d50="$(field per_s "$d50")" -v d99="$(field p99_us "$d5")" \
+    -v m5s="$(field per_s "$m5")" -v d5s="$(field per_s "$d5")" \
+    -v m99_50="$(field p99_us "$m50")" -v d99_50="$(field p99_us "$d50")" 'BEGIN {
 	printf "  throughput, 50 clients: mailnocd %d/s, postfwd2 %d/s: ratio %.1f (goal >= 20000/s)\n", m50, p50, p50 ? m50 / p50 : 0
 	printf "  p99 latency, 5 clients: mailnocd %.2f ms, postfwd2 %.2f ms: ratio %.3f (goal <= 1 ms)\n", m99 / 1000, p99 / 1000, p99 ? m99 / p99 : 0
+	printf "  redis down, from the copy, 50 clients: %d/s p99 %.2f ms (redis up: %d/s p99 %.2f ms; goal >= redis up)\n", d50, d99_50 / 1000, m50, m99_50 / 1000
+	printf "  redis down, from the copy, 5 clients: %d/s p99 %.2f ms (redis up: %d/s p99 %.2f ms)\n", d5s, d99 / 1000, m5s, m99 / 1000
 }'

@@ -104,26 +104,9 @@ done
 wp=$(median < "$TMP/ov.plain") wt=$(median < "$TMP/ov.tunnel")
 echo "  wall per refresh, median: plain $wp ms, through the tunnel $wt ms ($(pct "$wt" "$wp")) (runs: $(tr '\n' ' ' < "$TMP/ov.plain")/ $(tr '\n' ' ' < "$TMP/ov.tunnel"))"
 
-# The policy data of lab_policy.sh, smaller: the same mix of permitted,
-# blocked and unregistered addresses.
-now=$(date +%s)
-{
-	a=0
-	while [ $a -lt 20 ]; do
-		id=$(printf 'a%02d' $a)
-		echo "HSET mailnoc:agency:$id name Agency-$a daily 100000 max_rcpts 5 max_per_minute 100000"
-		echo "SADD mailnoc:agencies $id"
-		h=1
-		while [ $h -le 10 ]; do echo "HSET mailnoc:permit 10.1.$a.$h $id"; h=$((h + 1)); done
-		a=$((a + 1))
-	done
-	h=1
-	while [ $h -le 50 ]; do
-		echo "HSET mailnoc:block:10.2.0.$h reason bench who bench since $now until 0"
-		echo "ZADD mailnoc:blocks 0 10.2.0.$h"
-		h=$((h + 1))
-	done
-} | redis-cli -p $REDIS_PORT > /dev/null || fail "cannot seed redis"
+# The policy data of lab_policy.sh: the same mix of permitted, blocked and
+# unregistered addresses.
+seed_policy "$REDIS_PORT"
 
 policy() {   # NAME REDIS-PORT -> two bench_policy lines (50 and 5 clients)
 	cat > "$TMP/agent.json" <<EOF

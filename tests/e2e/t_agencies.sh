@@ -18,6 +18,8 @@ cleanup() {
 		rc hdel mailnoc:permit "$ip" >/dev/null
 		rc zrem mailnoc:blocks "$ip" >/dev/null
 	done
+	rc hdel "mailnoc:log:a:d:$((now / 86400))" "$A|bouncy.test|bounced" \
+		"$A|bouncy.test|invalid" "$A|bouncy.test|reason" >/dev/null
 	rc del "mailnoc:agency:$A" >/dev/null
 	rc srem mailnoc:agencies "$A" >/dev/null
 	i=0
@@ -56,6 +58,11 @@ vol $m rejected 2
 vol $((m - 5)) msgs 5
 vol $((m - 5)) rcpts 10
 vol $((m - 20)) msgs 3
+# Today's bounces as the mail log follower writes them, with its reason.
+rc hincrby "mailnoc:log:a:d:$((now / 86400))" "$A|bouncy.test|bounced" 3 \
+	>/dev/null
+rc hset "mailnoc:log:a:d:$((now / 86400))" "$A|bouncy.test|reason" \
+	"said: 550 5.1.1 <nouser1@bouncy.test>: User unknown" >/dev/null
 rc hincrby "mailnoc:vol:h:$((h - 2))" "$A|msgs" 1150 >/dev/null
 
 # field N: the Nth word of the agency's row (2: MSG/h, 3: MSG/d, 4: RCPT/d).
@@ -79,6 +86,9 @@ expect_screen "the detail: the last hour's messages and recipients" \
 	"last hour        50      150     3.0M        2        0" 5
 expect_screen "over the bulk guidance is said" "150 rcpts/10 min (limit 100) OVER"
 expect_screen "and counted in the summary" "over the bulk guidance"
+expect_screen "the providers that bounced most" "bouncy.test 3"
+expect_screen "with a sample reason" \
+	"sample reason (bouncy.test): said: 550 5.1.1 <nouser1@bouncy.test>"
 
 tui_keys Enter
 expect_screen "Enter shows its permitted IPs" "2 permitted IPs, 1 blocked" 10

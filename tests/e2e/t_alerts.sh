@@ -6,6 +6,7 @@
 # batch mode's ack); the header's count drops. The noc role is refused.
 # All at 80x24.
 . "$(dirname "$0")/lib.sh"
+. "$(cd "$(dirname "$0")/../.." && pwd)/tests/lab/ports"
 ROOT=$(pwd)
 LAB=$(dirname "$MAILNOC_CONFIG")
 NOC=$LAB/mailnoc-noc.json
@@ -13,19 +14,8 @@ B=$MAILNOC_BIN/mailnoc
 MAILNOC_LAB_DIR=$LAB
 MAILNOC_AGENT_INTERVAL=2
 export MAILNOC_LAB_DIR MAILNOC_AGENT_INTERVAL
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
 ROLE_MBX1=$(cat "$LAB/mbx1/role")
 ROLE_MBX2=$(cat "$LAB/mbx2/role")
-lcli() {
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
-		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
-}
-clear_alerts() {
-	for k in $(lcli --scan --pattern 'mailnoc:alert*') \
-	    $(lcli --scan --pattern 'mailnoc:silence*'); do
-		lcli DEL "$k" >/dev/null
-	done
-}
 cleanup() {
 	tui_stop
 	printf '%s\n' "$ROLE_MBX1" > "$LAB/mbx1/role"
@@ -33,7 +23,7 @@ cleanup() {
 	tests/lab/agents start >/dev/null 2>&1
 	sleep $((2 * MAILNOC_AGENT_INTERVAL + 1))
 	tests/lab/agents stop >/dev/null 2>&1
-	clear_alerts
+	alerts_clear
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -53,7 +43,7 @@ poll() {
 }
 has_alert() { [ -n "$(alert_id "$1" "$2")" ]; }
 
-clear_alerts
+alerts_clear
 # The lab's unbound lists gw1 (t_reputation): its listed alerts, silenced,
 # count neither in the header nor in its "+N more".
 "$B" silence listed --for 1h --reason "the lab's standing listing of gw1" \

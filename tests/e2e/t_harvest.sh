@@ -14,29 +14,7 @@ rc() {
 	redis-cli -p "$LAB_REDIS_PORT" --user admin \
 		--pass "$(cat "$LAB/secrets/admin.pass")" --no-auth-warning "$@"
 }
-forget() {
-	rc del "mailnoc:block:$IP" "mailnoc:suspect:$IP" >/dev/null
-	rc zrem mailnoc:blocks "$IP" >/dev/null
-	rc zrem mailnoc:suspects "$IP" >/dev/null
-	# The mix's mail still queued (throttled, dead): not left to others.
-	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
-		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
-		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
-}
-
 WERE_RUNNING=$(agents_running)
-# At the end: the agents resolve the suspect's alert before they are put
-# back as they were (an alert of a forgotten suspect left for others).
-alert_resolved() {
-	i=0
-	while [ $i -lt 40 ]; do
-		"$MAILNOC_BIN/mailnoc" alerts --json 2>/dev/null | jq -e --arg ip "$IP" \
-			'any(.[]; .kind == "harvest" and .subject == $ip)' \
-			>/dev/null || return 0
-		sleep 0.5; i=$((i + 1))
-	done
-}
-forget
 # The lab's unbound lists gw1 (t_reputation): its listed alert (critical)
 # would take the ALERT line; silenced for the test.
 unsilence() {
@@ -45,7 +23,8 @@ unsilence() {
 }
 "$MAILNOC_BIN/mailnoc" silence listed --for 1h --reason "the lab's standing \
 listing of gw1" >/dev/null
-trap 'forget; tui_stop; alert_resolved; agents_restore "$WERE_RUNNING"; unsilence' EXIT
+suspect_forget "$IP"
+trap 'suspect_forget "$IP"; tui_stop; harvest_alert_gone "$IP"; agents_restore "$WERE_RUNNING"; unsilence' EXIT
 trap 'exit 1' INT TERM
 tests/lab/agents start >/dev/null 2>&1
 # Throttled mail for the Providers view (past the classifier's sample).

@@ -93,6 +93,8 @@ check "nor read it" refused agent-gw1 XREVRANGE "${P}audit" + - COUNT 1
 check "nor flush the database" refused agent-gw1 FLUSHALL
 check "nor read the configuration" refused agent-gw1 CONFIG GET requirepass
 check "nor touch keys outside the prefix" refused agent-gw1 HGET other:permit x
+check "nor move the policy copy's version counter" refused agent-gw1 INCR "${P}policy:version"
+check "nor set it" refused agent-gw1 SET "${P}policy:version" 0
 check "nor DEL the mail log counters" refused agent-gw1 DEL "${P}log:t:m:1"
 check "nor write another node's log position" refused agent-gw1 HSET "${P}log:pos:gw2" offset 0
 check "nor DEL a harvest suspect" refused agent-gw1 DEL "${P}suspect:192.0.2.1"
@@ -116,6 +118,12 @@ expect_eq "agent-gw1 may write its node's hash" 1 "$(as agent-gw1 HSET "${P}node
 as agent-gw1 HDEL "${P}node:gw1" t_acl >/dev/null
 expect_eq "and read a permit" health "$(as agent-gw1 HGET "${P}permit" "$PERMITTED")"
 expect_eq "and count a block's hits" 1 "$(as agent-gw1 HINCRBY "${P}block:$IP" hits 1)"
+# The policy copy's reads (agent/policy_copier.c).
+expect_eq "and read the version counter" "$(as admin GET "${P}policy:version")" \
+	"$(as agent-gw1 GET "${P}policy:version")"
+expect_contains "and the blocks index" "$IP" "$(as agent-gw1 ZRANGE "${P}blocks" 0 -1)"
+expect_contains "and all the permits" "$PERMITTED" "$(as agent-gw1 HGETALL "${P}permit")"
+check "and loaded its copy without an ACL error" grep -q "policy: copy loaded" "$LAB/agents/gw1.log"
 # The mail log follower's writes (agent/maillog.c).
 expect_eq "and count mail log lines" 1 "$(as agent-gw1 HINCRBY "${P}log:t:m:1" "gw1|t_acl" 1)"
 expect_eq "and keep its log position" 1 "$(as agent-gw1 HSET "${P}log:pos:gw1" t_acl 1)"

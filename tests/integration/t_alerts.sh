@@ -6,6 +6,7 @@
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents (running or not) and the role files as it found them.
 . "$(dirname "$0")/../lib.sh"
+. "$(cd "$(dirname "$0")/../.." && pwd)/tests/lab/ports"
 B=$MAILNOC_BIN/mailnoc
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LAB=$(dirname "$MAILNOC_CONFIG")
@@ -15,23 +16,12 @@ MAILNOC_AGENT_INTERVAL=2
 export MAILNOC_LAB_DIR MAILNOC_AGENT_INTERVAL
 AGENTS=$ROOT/tests/lab/agents
 FAILOVER=$ROOT/tests/lab/failover
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
 ROLE_MBX1=$(cat "$LAB/mbx1/role")
 ROLE_MBX2=$(cat "$LAB/mbx2/role")
 # Which agents ran before: the others are stopped again at the end.
 WERE_RUNNING=$(agents_running)
 
 # The lab's own superuser: setup and what the tests look at.
-lcli() {
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
-		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
-}
-clear_alerts() {
-	for k in $(lcli --scan --pattern 'mailnoc:alert*') \
-	    $(lcli --scan --pattern 'mailnoc:silence*'); do
-		lcli DEL "$k" >/dev/null
-	done
-}
 events_added() {
 	lcli --json XRANGE mailnoc:events "$EV_AFTER" + | jq -r '.[][0]'
 }
@@ -45,7 +35,7 @@ cleanup() {
 	for id in $(events_added); do
 		lcli XDEL mailnoc:events "$id" >/dev/null
 	done
-	clear_alerts
+	alerts_clear
 }
 EV_AFTER=$(lcli --json XREVRANGE mailnoc:events + - COUNT 1 | jq -r '.[0][0] // empty')
 EV_AFTER=${EV_AFTER:+"($EV_AFTER"}
@@ -53,16 +43,6 @@ EV_AFTER=${EV_AFTER:--}
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# wait_for SECONDS COMMAND...: polls every 0.5 s.
-wait_for() {
-	w_end=$(($(date +%s) + $1))
-	shift
-	while [ "$(date +%s)" -le "$w_end" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.5
-	done
-	return 1
-}
 # alert_id KIND SUBJECT: the id of that active alert, or nothing.
 alert_id() {
 	"$B" alerts --json | jq -r --arg k "$1" --arg s "$2" \
@@ -71,13 +51,13 @@ alert_id() {
 has_alert() { [ -n "$(alert_id "$1" "$2")" ]; }
 lease_taken() { [ "$(lcli EXISTS mailnoc:alerts:lease)" = 1 ]; }
 
-clear_alerts
+alerts_clear
 # The lab's unbound lists gw1 (t_reputation): its listed alerts, silenced,
 # count in no check here.
 "$B" silence listed --for 1h --reason "the lab's standing listing of gw1" \
 	>/dev/null
 "$AGENTS" start >/dev/null 2>&1
-check "an agent takes the lease and evaluates the rules" wait_for 40 lease_taken
+check "an agent takes the lease and evaluates the rules" wait_until 40 lease_taken
 out=$("$B" check alerts); rc=$?
 expect_eq "check alerts: OK with everything running" "0" "$rc"
 expect_contains "... one status line" \
@@ -98,8 +78,8 @@ rm -f "$LAB/t-alerts-dead.json"
 active=mbx1; [ "$ROLE_MBX2" = active ] && active=mbx2
 "$AGENTS" stop "$active" >/dev/null
 "$FAILOVER" mbx >/dev/null 2>&1
-check "the alerts appear: $active silent" wait_for 40 has_alert node-silent "$active"
-check "... and cluster mbx" wait_for 20 has_alert cluster mbx
+check "the alerts appear: $active silent" wait_until 40 has_alert node-silent "$active"
+check "... and cluster mbx" wait_until 20 has_alert cluster mbx
 SILENT=$(alert_id node-silent "$active")
 CLUSTER=$(alert_id cluster mbx)
 out=$("$B" alerts)
@@ -179,7 +159,7 @@ expect_eq "alerts --json shows the note" "restarting its agent" "$out"
 # --- resolved when the agent is back; a new occurrence wants a new ack
 "$AGENTS" start "$active" >/dev/null
 check "the silent alert resolves when the agent is back" \
-	wait_for 40 sh -c "! \"$B\" alerts --json | jq -e '.[] | select(.kind == \"node-silent\")' >/dev/null"
+	wait_until 40 sh -c "! \"$B\" alerts --json | jq -e '.[] | select(.kind == \"node-silent\")' >/dev/null"
 expect_eq "... recorded as resolved" "resolved" "$(lcli HGET "mailnoc:alert:$SILENT" state)"
 out=$("$B" alerts --all --json | jq -r --argjson i "$SILENT" '.[] | select(.id == $i) | .active')
 expect_eq "alerts --all lists it, not active" "false" "$out"
@@ -191,13 +171,13 @@ expect_contains "... says until when" "silenced node-silent:gw2 for 30s, until" 
 check "... the silence has an expiry" test "$(lcli TTL mailnoc:silence:node-silent:gw2)" -gt 0
 "$B" silence cluster:gw --for 30s --reason "planned restart" >/dev/null
 "$AGENTS" stop gw2 >/dev/null
-check "gw2's silence is raised, silenced" wait_for 40 has_alert node-silent gw2
+check "gw2's silence is raised, silenced" wait_until 40 has_alert node-silent gw2
 out=$("$B" alerts)
 expect_contains "alerts shows it silenced" "silenced" "$out"
 "$B" check node gw2 >/dev/null; rc=$?
 expect_eq "check node gw2 is 0 while silenced" 0 "$rc"
 check "the silence expires by itself" \
-	wait_for 45 sh -c "[ \"\$(REDISCLI_AUTH=\$(cat $LAB/secrets/lab.pass) redis-cli -p $REDIS_PORT --user lab --no-auth-warning EXISTS mailnoc:silence:node-silent:gw2)\" = 0 ]"
+	wait_until 45 sh -c "[ \"\$(REDISCLI_AUTH=\$(cat $LAB/secrets/lab.pass) redis-cli -p $LAB_REDIS_PORT --user lab --no-auth-warning EXISTS mailnoc:silence:node-silent:gw2)\" = 0 ]"
 "$B" check node gw2 >/dev/null; rc=$?
 expect_eq "check node gw2 is 2 once the silence ended" 2 "$rc"
 "$AGENTS" start gw2 >/dev/null
@@ -216,8 +196,8 @@ lcli HSET mailnoc:alerts:active "node-silent:ghost" 999991 >/dev/null
 out=$("$B" check alerts); rc=$?
 expect_eq "check alerts counts a malformed active record (2)" 2 "$rc"
 expect_contains "... and says so" "malformed alert record" "$out"
-check "the agents keep evaluating past it" wait_for 30 sh -c \
-	"[ \"\$(REDISCLI_AUTH=\$(cat $LAB/secrets/lab.pass) redis-cli -p $REDIS_PORT --user lab --no-auth-warning HEXISTS mailnoc:alerts:active node-silent:ghost)\" = 0 ]"
+check "the agents keep evaluating past it" wait_until 30 sh -c \
+	"[ \"\$(REDISCLI_AUTH=\$(cat $LAB/secrets/lab.pass) redis-cli -p $LAB_REDIS_PORT --user lab --no-auth-warning HEXISTS mailnoc:alerts:active node-silent:ghost)\" = 0 ]"
 check "... and no agent log says the script failed" \
 	sh -c "! grep -h 'alerts: cannot' $LAB/agents/*.log"
 finish

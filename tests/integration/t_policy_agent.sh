@@ -1,7 +1,8 @@
 #!/bin/sh
 # mailnocd as the gateways' Postfix policy service, against the lab's real
 # Postfix: permits, blocks, agency limits, volume counts, malformed requests,
-# and mail still flowing while Redis is down.
+# and decisions from the agent's copy while Redis is down (t_policy_copy.sh
+# has the rest of that).
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 # Leaves the agents stopped and removes the keys it wrote.
 . "$(dirname "$0")/../lib.sh"
@@ -288,19 +289,23 @@ ask "$GW1_PPORT" "request=smtpd_access_policy\nclient_address=" >/dev/null   # h
 check "the agent lives through all of that" kill -0 "$PID1"
 check "and logs malformed requests" grep -q "policy: malformed request answered DUNNO: line without '='" "$LOG1"
 
-# --- redis down: mail still flows, logged once; redis back: decisions again
+# --- redis down: decisions from the copy, logged once; redis back: from
+# redis again
 log_from=$(($(wc -l < "$LOG1") + 1))
 lcli SHUTDOWN >/dev/null 2>&1
 check "redis is stopped" wait_until 5 sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 t0=$(date +%s%N)
 out=$("$TRAFFIC" --gw gw1 --from-ip "$NOPERMIT" -n 3 --to-domain accept.test 2>&1)
 ms=$((($(date +%s%N) - t0) / 1000000))
-expect_contains "without redis an unregistered address relays (fail-open)" "queued 3 message" "$out"
+expect_contains "without redis an unregistered address is refused (from the copy)" \
+	"$NOPERMIT is not registered for relay" "$out"
 check "at once ($ms ms < 3000)" test "$ms" -lt 3000
 out=$("$TRAFFIC" --gw gw2 --from-ip "$NOPERMIT" -n 2 --to-domain accept.test 2>&1)
-expect_contains "on gw2 too" "queued 2 message" "$out"
+expect_contains "on gw2 too" "$NOPERMIT is not registered for relay" "$out"
+out=$("$TRAFFIC" --gw gw1 --from-ip 127.0.1.10 -n 2 --to-domain accept.test 2>&1)
+expect_contains "and a permitted address relays" "queued 2 message" "$out"
 expect_eq "the outage is logged once" 1 "$(tail -n "+$log_from" "$LOG1" |
-	grep -c "policy: cannot ask redis: .*answering 'DUNNO' until it is back (fail-open)")"
+	grep -c "policy: cannot ask redis: .*; deciding from the copy")"
 "$ROOT/tests/lab/up" >/dev/null 2>&1
 expect_eq "tests/lab/up restarts redis" 0 "$?"
 refused() {
@@ -313,7 +318,7 @@ out=$("$TRAFFIC" --gw gw1 --from-ip "$NOPERMIT" -n 1 --to-domain accept.test 2>&
 expect_contains "the unregistered address is refused again" "is not registered for relay" "$out"
 
 # --- a hung redis (SIGSTOP, its sockets open) under a steady stream of
-# requests: every answer within the answer timeout (50 ms), the fail action
+# requests: every answer within the answer timeout (50 ms), from the copy
 # at once while redis is stopped, no second without answers, decisions
 # from redis again once it runs
 RPID=$(ss -Hltnp "sport = :$REDIS_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
@@ -342,15 +347,15 @@ before=$(awk -v t="$t_stop" '$1 < t - 0.5 { sub(/^[^ ]* [^ ]* /, ""); print }' "
 expect_eq "before the stop the answers came from redis" \
 	"action=REJECT $NOPERMIT is not registered for relay" "$before"
 during=$(awk -v a="$t_stop" -v b="$t_cont" '$1 > a + 0.2 && $1 < b - 0.2 {
-	n++; if ($3 != "action=DUNNO") o++ } END { print n + 0, o + 0 }' "$TMP/stream")
+	n++; if ($3 " " $4 != "action=REJECT '"$NOPERMIT"'") o++ } END { print n + 0, o + 0 }' "$TMP/stream")
 set -- $during
-check "while redis was stopped: the fail action ($1 answers, $2 others)" test "$1" -gt 300 -a "$2" -eq 0
+check "while redis was stopped: refused from the copy ($1 answers, $2 others)" test "$1" -gt 300 -a "$2" -eq 0
 last=$(tail -n 1 "$TMP/stream" | cut -d' ' -f3-)
 back=$(awk -v b="$t_cont" '$1 > b && $3 == "action=REJECT" { printf "%.1f", $1 - b; exit }' "$TMP/stream")
 expect_eq "and after SIGCONT from redis again (the first ${back:-?} s after it)" \
 	"action=REJECT $NOPERMIT is not registered for relay" "$last"
 expect_eq "the hang is logged once, as a timeout" 1 "$(tail -n "+$log_from" "$LOG1" |
-	grep -c "policy: cannot ask redis: redis at .* gave no answer within 50 ms; answering 'DUNNO'")"
+	grep -c "policy: cannot ask redis: redis at .* gave no answer within 50 ms; deciding from the copy")"
 
 # --- redis restarted while the agent is idle: the periodic check finds the
 # dead connection and a new one is made before any request needs it
@@ -359,7 +364,7 @@ lcli SHUTDOWN >/dev/null 2>&1
 check "redis is stopped again" wait_until 5 sh -c "! ss -Hltn 'sport = :$LAB_REDIS_PORT' | grep -q ."
 "$ROOT/tests/lab/up" >/dev/null 2>&1
 expect_eq "tests/lab/up restarts redis" 0 "$?"
-reconnected() { tail -n "+$log_from" "$LOG1" | grep -q "policy: redis answers again .* 0 requests got the fail action"; }
+reconnected() { tail -n "+$log_from" "$LOG1" | grep -q "policy: redis answers again .* 0 requests were decided from the copy and 0 got the fail action"; }
 check "the idle agent found the closed connection and reconnected by itself" wait_until 20 reconnected
 out=$(ask "$GW1_PPORT" "${REQ}client_address=$NOPERMIT\n\n")
 expect_eq "the first request after the idle restart is decided by redis" \

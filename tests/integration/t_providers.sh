@@ -7,6 +7,7 @@
 # suspect; status says each gateway's log retention.
 # Needs the lab up, MAILNOC_CONFIG exported and the binaries in MAILNOC_BIN.
 . "$(dirname "$0")/../lib.sh"
+lab_env
 B=$MAILNOC_BIN/mailnoc
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LAB=$(dirname "$MAILNOC_CONFIG")
@@ -15,16 +16,6 @@ MAILNOC_LAB_DIR=$LAB
 export MAILNOC_LAB_DIR
 AGENTS=$ROOT/tests/lab/agents
 
-# wait_for SECONDS COMMAND...: polls every 0.5 s.
-wait_for() {
-	w_end=$(($(date +%s) + $1))
-	shift
-	while [ "$(date +%s)" -le "$w_end" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.5
-	done
-	return 1
-}
 
 # prov NAME FIELD: a provider's figure now (0 when it is not listed).
 prov() {
@@ -38,34 +29,9 @@ agency() {
 
 # The suspect made here is forgotten at the end: no ALERT left for others.
 IP=127.0.3.$((100 + $$ % 100))
-REDIS_PORT=$(jq -r .redis.port "$MAILNOC_CONFIG")
-lcli() {
-	REDISCLI_AUTH=$(cat "$LAB/secrets/lab.pass") redis-cli -h 127.0.0.1 \
-		-p "$REDIS_PORT" --user lab --no-auth-warning "$@"
-}
-forget() {
-	lcli DEL "mailnoc:suspect:$IP" >/dev/null
-	lcli ZREM mailnoc:suspects "$IP" >/dev/null
-	# Its alert resolves at the agents' next evaluation.
-	# The mix's mail still queued (throttled, dead): not left to others.
-	postqueue -c "$LAB/gw1/etc" -j 2>/dev/null |
-		jq -r 'select(.sender == "mixed@agency.test") | .queue_id' |
-		postsuper -c "$LAB/gw1/etc" -d - >/dev/null 2>&1
-}
 WERE_RUNNING=$(agents_running)
-# At the end: the agents resolve the suspect's alert before they are put
-# back as they were (an alert of a forgotten suspect left for others).
-alert_resolved() {
-	i=0
-	while [ $i -lt 40 ]; do
-		"$MAILNOC_BIN/mailnoc" alerts --json 2>/dev/null | jq -e --arg ip "$IP" \
-			'any(.[]; .kind == "harvest" and .subject == $ip)' \
-			>/dev/null || return 0
-		sleep 0.5; i=$((i + 1))
-	done
-}
-forget
-trap 'forget; alert_resolved; agents_restore "$WERE_RUNNING"' EXIT
+suspect_forget "$IP"
+trap 'suspect_forget "$IP"; harvest_alert_gone "$IP"; agents_restore "$WERE_RUNNING"' EXIT
 trap 'exit 1' INT TERM
 
 "$AGENTS" start >/dev/null 2>&1 || { not_ok "the lab's agents start"; finish; exit 1; }
@@ -77,7 +43,7 @@ has_age() {
 	"$B" status --json | jq -e '.log_retention | has("gw1") and has("gw2")' \
 		>/dev/null
 }
-check "status --json reports both gateways' log retention" wait_for 20 has_age
+check "status --json reports both gateways' log retention" wait_until 20 has_age
 
 Y0=$(prov yahoo.test deferred)
 T0=$(prov yahoo.test deferrals_by_class | jq -r '.throttle // 0' 2>/dev/null)
@@ -92,8 +58,8 @@ check "tests/lab/mixed --throttled 12 ran" [ $? -eq 0 ]
 
 bounced_seen() { [ "$(prov bouncy.test bounced)" -ge $((BO0 + 5)) ]; }
 deferred_seen() { [ "$(prov yahoo.test deferred)" -ge $((Y0 + 12)) ]; }
-check "bouncy.test's 5 bounces are counted within 20 s" wait_for 20 bounced_seen
-check "yahoo.test's 12 deferrals are counted within 20 s" wait_for 20 deferred_seen
+check "bouncy.test's 5 bounces are counted within 20 s" wait_until 20 bounced_seen
+check "yahoo.test's 12 deferrals are counted within 20 s" wait_until 20 deferred_seen
 sleep 1
 expect_eq "bouncy.test: exactly the mix's 5 bounces" $((BO0 + 5)) \
 	"$(prov bouncy.test bounced)"
@@ -129,6 +95,11 @@ expect_eq "agencies --json: all 5 for invalid addresses (5.1.1)" $((AI0 + 5)) \
 expect_eq "agencies --json: bouncy.test bounced most" "bouncy.test" \
 	"$("$B" agencies --json | jq -r '.[] | select(.id == "lab")
 		| .bounced_providers[0].domain')"
+R=$("$B" agencies --json | jq -r '.[] | select(.id == "lab")
+	| .bounced_providers[] | select(.domain == "bouncy.test") | .sample_reason')
+expect_contains "agencies --json: bouncy.test's sample reason is the sink's" \
+	"5.1.1" "$R"
+check "the sample reason is cut to 160 bytes" [ "${#R}" -le 160 ]
 
 # A harvest from an address of its own: a suspect within the window.
 "$ROOT/tests/lab/harvest" --from-ip "$IP" -n 25 >/dev/null 2>&1
@@ -137,7 +108,7 @@ suspect_seen() {
 	"$B" clients --suspects --json | jq -e --arg ip "$IP" \
 		'.[] | select(.ip == $ip and .count >= 20)' >/dev/null
 }
-check "clients --suspects lists $IP within 20 s" wait_for 20 suspect_seen
+check "clients --suspects lists $IP within 20 s" wait_until 20 suspect_seen
 S=$("$B" clients --suspects --json | jq -c --arg ip "$IP" '.[] | select(.ip == $ip)')
 expect_eq "the suspect has sample addresses of inbound.test" "true" \
 	"$(echo "$S" | jq -r '(.samples | length) > 0 and
@@ -153,7 +124,7 @@ harvest_alert() {
 		>/dev/null
 }
 check "the agents raise a harvest alert for $IP within 40 s" \
-	wait_for 40 harvest_alert
+	wait_until 40 harvest_alert
 "$B" clients >/dev/null 2>&1
 expect_eq "clients without --suspects is a usage error" 2 $?
 

@@ -56,37 +56,11 @@ cat > "$T/config.json" <<EOC
                "policy": { "listen": [ "127.0.0.1:$PP" ] } } ] }
 EOC
 
-# ask IP: the policy service's answer for a relay request from IP (3 s at most).
-ask() {
-	perl -e '
-		use IO::Socket::INET;
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 0;
-		print $s "request=smtpd_access_policy\nprotocol_state=RCPT\n" .
-			"client_address=$ARGV[1]\n\n";
-		local $SIG{ALRM} = sub { exit 0 }; alarm 3;
-		while (defined(my $l = <$s>)) { chomp $l; last if $l eq ""; print "$l\n" }' "$PP" "$1"
-}
-wait_for() {   # wait_for SECONDS EXPECTED IP
-	w_i=0
-	while [ "$w_i" -lt "$(($1 * 5))" ]; do
-		[ "$(ask "$3")" = "$2" ] && return 0
-		sleep 0.2
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
-now=$(date +%s)
-redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
-redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
-# Let the replica catch up before the master goes.
-for i in $(seq 50); do
-	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
-	sleep 0.1
-done
+sentinel_seed_gw1 "$M" "$R"
 
 "$B/mailnocd" -c "$T/config.json" --node gw9 --log "$T/agent.log" &
 APID=$!
-check "through sentinel the policy service asks the master" wait_for 10 \
+check "through sentinel the policy service asks the master" policy_wait "$PP" 10 \
 	"action=REJECT 127.0.9.1 is not registered for relay" 127.0.9.1
 
 out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
@@ -94,20 +68,13 @@ expect_contains "through sentinel (the first one is dead), status reads the mast
 out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
 expect_contains "nodes shows what the master holds" '"deferred":7' "$out"
 
-redis-cli -p $M shutdown nosave >/dev/null 2>&1
-moved=no
-for i in $(seq 300); do
-	addr=$(redis-cli -p $S sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
-	if [ "$addr" = "$R" ]; then moved=yes; break; fi
-	sleep 0.1
-done
-expect_eq "sentinel promoted the replica" yes "$moved"
+check "sentinel promoted the replica" sentinel_failover "$M" "$S" "$R"
 out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
 expect_contains "after the failover the console follows to the new master" "\"port\":$R" "$out"
 out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
 expect_contains "and reads the same data there" '"deferred":7' "$out"
 redis-cli -p $R hset mailnoc:block:127.0.9.1 reason "on the new master" until 0 >/dev/null
-check "the policy service follows to the new master by itself" wait_for 20 \
+check "the policy service follows to the new master by itself" policy_wait "$PP" 20 \
 	"action=REJECT 127.0.9.1 is blocked: on the new master" 127.0.9.1
 check "and said it lost the old one and found the new one" sh -c \
 	"grep -q 'policy: cannot ask redis' '$T/agent.log' &&

@@ -126,34 +126,21 @@ EOC
 jq 'del(.redis.tunnels)' "$T/config.json" > "$T/no-tunnels.json"
 jq 'del(.redis.tunnels[1])' "$T/config.json" > "$T/master-only.json"
 
-ask() {
-	perl -e '
-		use IO::Socket::INET;
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 0;
-		print $s "request=smtpd_access_policy\nprotocol_state=RCPT\n" .
-			"client_address=$ARGV[1]\n\n";
-		local $SIG{ALRM} = sub { exit 0 }; alarm 3;
-		while (defined(my $l = <$s>)) { chomp $l; last if $l eq ""; print "$l\n" }' "$PP" "$1"
-}
-wait_for() {   # wait_for SECONDS EXPECTED IP
-	w_i=0
-	while [ "$w_i" -lt "$(($1 * 5))" ]; do
-		[ "$(ask "$3")" = "$2" ] && return 0
-		sleep 0.2
-		w_i=$((w_i + 1))
-	done
-	return 1
-}
 # Connections a tunnel service has accepted so far.
 through() { grep -c "Service \[$1\] accepted connection" "$T/stunnel.log"; }
+# reads_through TUNNEL PORT WHEN: status finds the master Sentinel names at
+# PORT, nodes reads the data there, both through TUNNEL's stunnel service.
+reads_through() {
+	rt_n0=$(through "$1")
+	out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
+	expect_contains "$3 status finds the master Sentinel names ($1, :$2)" \
+		"\"redis\":{\"host\":\"127.0.0.1\",\"port\":$2}" "$out"
+	out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
+	expect_contains "$3 nodes reads the data there" '"deferred":7' "$out"
+	check "$3 both went through the $1's tunnel" [ "$(through "$1")" -gt "$rt_n0" ]
+}
 
-now=$(date +%s)
-redis-cli -p $M hset mailnoc:node:gw1 role gateway cluster gw state active q_deferred 7 updated_at "$now" >/dev/null
-redis-cli -p $M set mailnoc:node:gw1:alive 1 ex 60 >/dev/null
-for i in $(seq 50); do
-	[ "$(redis-cli -p $R hget mailnoc:node:gw1 q_deferred)" = 7 ] && break
-	sleep 0.1
-done
+sentinel_seed_gw1 "$M" "$R"
 
 out=$("$B/mailnoc" -c "$T/no-tunnels.json" nodes 2>&1)
 rc=$?
@@ -161,39 +148,20 @@ expect_eq "without redis.tunnels the announced TLS port is refused in clear: exi
 expect_contains "naming the TLS address it tried" \
 	"redis at 127.0.0.1:$MT" "$out"
 
-n0=$(through master)
-out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
-expect_contains "with redis.tunnels status finds the master Sentinel names" \
-	"\"redis\":{\"host\":\"127.0.0.1\",\"port\":$MT}" "$out"
-out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
-expect_contains "and reads it" '"deferred":7' "$out"
-check "through the master's tunnel" [ "$(through master)" -gt "$n0" ]
+reads_through master "$MT" "with redis.tunnels"
 out=$("$B/mailnoc" -c "$T/config.json" --check-config 2>&1)
 expect_contains "--check-config shows the tunnels" \
 	"tunnels 127.0.0.1:$MT through 127.0.0.1:$LM, 127.0.0.1:$RT through 127.0.0.1:$LR" "$out"
 
 "$B/mailnocd" -c "$T/config.json" --node gw9 --log "$T/agent.log" &
 APID=$!
-check "the policy service asks the master through its tunnel" wait_for 10 \
+check "the policy service asks the master through its tunnel" policy_wait "$PP" 10 \
 	"action=REJECT 127.0.9.1 is not registered for relay" 127.0.9.1
 
-redis-cli -p $M shutdown nosave >/dev/null 2>&1
-moved=no
-for i in $(seq 300); do
-	addr=$(redis-cli -p $LS sentinel get-master-addr-by-name lab 2>/dev/null | tail -n 1)
-	if [ "$addr" = "$RT" ]; then moved=yes; break; fi
-	sleep 0.1
-done
-expect_eq "sentinel promoted the replica (announcing its TLS port)" yes "$moved"
-n0=$(through replica)
-out=$("$B/mailnoc" -c "$T/config.json" status --json 2>&1)
-expect_contains "after the failover the console follows to the new master" \
-	"\"redis\":{\"host\":\"127.0.0.1\",\"port\":$RT}" "$out"
-out=$("$B/mailnoc" -c "$T/config.json" nodes --json 2>&1)
-expect_contains "and reads the same data there" '"deferred":7' "$out"
-check "through the replica's tunnel" [ "$(through replica)" -gt "$n0" ]
+check "sentinel promoted the replica (announcing its TLS port)" sentinel_failover "$M" "$LS" "$RT"
+reads_through replica "$RT" "after the failover"
 redis-cli -p $R hset mailnoc:block:127.0.9.1 reason "on the new master" until 0 >/dev/null
-check "the policy service follows to the new master by itself" wait_for 20 \
+check "the policy service follows to the new master by itself" policy_wait "$PP" 20 \
 	"action=REJECT 127.0.9.1 is blocked: on the new master" 127.0.9.1
 
 out=$("$B/mailnoc" -c "$T/master-only.json" status 2>&1)

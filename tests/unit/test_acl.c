@@ -131,8 +131,10 @@ test_agent_per_node(void **state)
 	    "(~t:events +xadd) "
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget +hgetall) "
+	    "(%R~t:policy:version %R~t:blocks +get +zrange) "
 	    "(~t:block:* +hmget +hincrby +hset) "
 	    "(~t:log:[tcap]:* +hincrby +expire) "
+	    "(~t:log:a:* +hset) "
 	    "(~t:log:pos:gw1 +hset +hmget) "
 	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
 	    "(~t:suspects +zadd +zremrangebyscore) "
@@ -175,6 +177,13 @@ test_agent_per_node(void **state)
 	assert_non_null(s);
 	assert_null(strstr(s, " ~"));
 	free(s);
+	/* The policy copy's reads: read only too. */
+	s = selector(l, "%R~t:policy:version");
+	assert_non_null(s);
+	assert_null(strstr(s, " ~"));
+	assert_null(strstr(s, "+set"));
+	assert_null(strstr(s, "+incr"));
+	free(s);
 	/* Commands with keys are allowed only in a selector. */
 	s = strndup(l, (size_t)(strchr(l, '(') - l));
 	assert_null(strstr(s, "~"));
@@ -195,13 +204,16 @@ test_agent_auto_block(void **state)
 	/* blocks: read only (the alert rules count it), never written. */
 	assert_none_in(l, (const char *const[]){ "+del", " ~t:blocks",
 	    "(~t:blocks", NULL });
+	/* The blocks index: read by the policy copy. */
+	assert_non_null(strstr(l, "%R~t:blocks +get +zrange)"));
 	free(l);
 	free(out);
 	assert_int_equal(run("acl --prefix t: --node gw1 --auto-block", &out),
 	    EXIT_OK);
 	l = user_line(out, "agent-gw1");
 	assert_non_null(strstr(l, " (~t:block:* +del +expireat +persist) "
-	    "(~t:blocks +zadd +zremrangebyscore)"));
+	    "(~t:blocks +zadd +zremrangebyscore) "
+	    "(~t:policy:version +incr)"));
 	free(l);
 	free(out);
 }

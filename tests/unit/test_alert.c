@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/alert.h"
+#include "tests/unit/node_status.h"
 
 #define NOW 1800000000LL
 
@@ -17,16 +18,10 @@ static void
 node(int i, const char *name, const char *cluster, enum node_role role,
     enum node_state st, bool alive)
 {
-	struct node_status *n = &nodes[i];
+	struct node_status *n;
 	int q;
 
-	memset(n, 0, sizeof *n);
-	snprintf(n->name, sizeof n->name, "%s", name);
-	snprintf(n->cluster, sizeof n->cluster, "%s", cluster);
-	n->role = role;
-	n->state = st;
-	n->alive = alive;
-	n->seen = true;
+	n = node_status_set(&nodes[i], name, cluster, role, st, alive);
 	n->configured = true;
 	n->updated_at = alive ? NOW - 1 : NOW - 90;
 	for (q = 0; q < Q_COUNT; q++)

@@ -85,6 +85,29 @@ record(struct audit_record *r, const char *cmd, const char *result)
 	snprintf(r->said, sizeof r->said, "postsuper: Placed on hold: 1 message");
 }
 
+/* Replays the spool at path through the fake writer; fails unless that
+ * succeeds. */
+static void
+replay_ok(const char *path, struct audit_replay *rep)
+{
+	char cause[256] = "";
+
+	if (audit_spool_replay(path, &writer, rep, cause, sizeof cause) != 0)
+		fail_msg("replaying %s failed: %s", path, cause);
+}
+
+/* Appends a successful `cmd` to the spool at path; fails unless it can. */
+static void
+spool(const char *path, const char *cmd)
+{
+	struct audit_record a;
+	char cause[256] = "";
+
+	record(&a, cmd, "ok");
+	if (audit_spool_append(path, &a, cause, sizeof cause) != 0)
+		fail_msg("cannot spool '%s': %s", cmd, cause);
+}
+
 static int
 lines_in(const char *path)
 {
@@ -280,8 +303,7 @@ test_submit_spools_then_replays(void **state)
 	assert_int_equal(lines_in(path), 2);
 
 	fake.fail_from = 0;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(rep.left, 0);
 	assert_int_equal(fake.n, 2);
@@ -291,8 +313,7 @@ test_submit_spools_then_replays(void **state)
 
 	/* Nothing to replay: nothing happens. */
 	fake.calls = 0;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(fake.calls, 0);
 }
 
@@ -301,25 +322,20 @@ test_submit_spools_then_replays(void **state)
 static void
 test_replay_idempotent(void **state)
 {
-	struct audit_record a;
 	struct audit_replay rep;
-	char path[256], copy[300], cause[256], cmd[512];
+	char path[256], copy[300], cmd[512];
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
 	snprintf(copy, sizeof copy, "%s/saved.jsonl", dir);
-	record(&a, "drain gw1", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
-	record(&a, "undrain gw1", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
+	spool(path, "drain gw1");
+	spool(path, "undrain gw1");
 	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(fake.n, 2);
 	assert_int_equal(rename(copy, path), 0);
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(fake.n, 2);
 	assert_int_equal(access(path, F_OK), -1);
@@ -330,9 +346,8 @@ test_replay_idempotent(void **state)
 static void
 test_replay_partial(void **state)
 {
-	struct audit_record a;
 	struct audit_replay rep;
-	char path[256], cause[256], line[4096];
+	char path[256], line[4096];
 	const char *cmds[] = { "r1", "r2", "r3", "r4" };
 	struct stat st;
 	FILE *f;
@@ -341,12 +356,10 @@ test_replay_partial(void **state)
 	(void)state;
 	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
 	for (i = 0; i < 4; i++) {
-		record(&a, cmds[i], "ok");
-		audit_spool_append(path, &a, cause, sizeof cause);
+		spool(path, cmds[i]);
 	}
 	fake.fail_from = 3;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(rep.left, 2);
 	assert_int_equal(fake.calls, 3); /* stopped at the first failure */
@@ -359,8 +372,7 @@ test_replay_partial(void **state)
 	fclose(f);
 
 	fake.fail_from = 0;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(fake.n, 4);
 	assert_string_equal(fake.cmds[2], "r3");
 	assert_string_equal(fake.cmds[3], "r4");
@@ -372,26 +384,21 @@ test_replay_partial(void **state)
 static void
 test_replay_rejected_and_bad(void **state)
 {
-	struct audit_record a;
 	struct audit_replay rep;
-	char path[256], bad[300], cause[256];
+	char path[256], bad[300];
 	FILE *f;
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
 	snprintf(bad, sizeof bad, "%s.bad", path);
-	record(&a, "r1", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
+	spool(path, "r1");
 	f = fopen(path, "a");
 	fputs("{not json\n", f);
 	fclose(f);
-	record(&a, "r2", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
-	record(&a, "r3", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
+	spool(path, "r2");
+	spool(path, "r3");
 	fake.reject = "r2";
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(rep.left, 1);
 	assert_int_equal(rep.bad, 1);
@@ -405,9 +412,8 @@ test_replay_rejected_and_bad(void **state)
 static void
 test_spool_torn_line(void **state)
 {
-	struct audit_record a;
 	struct audit_replay rep;
-	char path[256], cause[256];
+	char path[256];
 	FILE *f;
 
 	(void)state;
@@ -415,10 +421,8 @@ test_spool_torn_line(void **state)
 	f = fopen(path, "w");
 	fputs("{\"id\":\"torn", f);
 	fclose(f);
-	record(&a, "r1", "ok");
-	assert_int_equal(audit_spool_append(path, &a, cause, sizeof cause), 0);
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	spool(path, "r1");
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 1);
 	assert_int_equal(rep.bad, 1);
 	assert_string_equal(fake.cmds[0], "r1");
@@ -428,15 +432,13 @@ test_spool_torn_line(void **state)
 static void
 test_replay_busy(void **state)
 {
-	struct audit_record a;
 	struct audit_replay rep;
 	char path[256], cause[256], cmd[600];
 	int rc;
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/audit.jsonl", dir);
-	record(&a, "r1", "ok");
-	audit_spool_append(path, &a, cause, sizeof cause);
+	spool(path, "r1");
 	/* flock(1) holds the lock in another process for a moment. */
 	snprintf(cmd, sizeof cmd, "flock '%s' sleep 1 & sleep 0.3", path);
 	assert_int_equal(system(cmd), 0);
@@ -446,8 +448,7 @@ test_replay_busy(void **state)
 	assert_int_equal(fake.calls, 0);
 	assert_int_equal(lines_in(path), 1);
 	sleep(1);
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_false(rep.busy);
 	assert_int_equal(fake.n, 1);
 }
@@ -472,8 +473,7 @@ test_denied(void **state)
 	assert_int_equal(audit_submit(path, &writer, &a, cause, sizeof cause),
 	    AUDIT_SPOOLED);
 	fake.calls = 0;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(fake.calls, 1);
 	assert_int_equal(rep.left, 2);
 	/* No spool at all: the record is lost and says so. */
@@ -556,8 +556,7 @@ test_pair_spooled_once(void **state)
 	assert_int_equal(system(cmd), 0);
 
 	fake.fail_from = 0;
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(fake.n, 2);
 	assert_string_equal(fake.phases[0], AUDIT_STARTED);
@@ -568,8 +567,7 @@ test_pair_spooled_once(void **state)
 	/* A replay cut short before the file was rewritten: the same lines. */
 	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", saved, path);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(audit_spool_replay(path, &writer, &rep, cause,
-	    sizeof cause), 0);
+	replay_ok(path, &rep);
 	assert_int_equal(rep.written, 2);
 	assert_int_equal(fake.n, 2);
 }

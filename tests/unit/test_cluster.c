@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/cluster.h"
+#include "tests/unit/node_status.h"
 
 #define NOW 1800000000LL
 
@@ -18,16 +19,10 @@ static struct node_status *
 member(int i, const char *name, enum node_role role, enum node_state st,
     bool alive)
 {
-	struct node_status *n = &nodes[i];
+	struct node_status *n;
 
-	memset(n, 0, sizeof *n);
-	snprintf(n->name, sizeof n->name, "%s", name);
-	snprintf(n->cluster, sizeof n->cluster, "%s",
-	    role == NODE_MAILBOX ? "mbx" : "gw");
-	n->role = role;
-	n->state = st;
-	n->alive = alive;
-	n->seen = true;
+	n = node_status_set(&nodes[i], name, role == NODE_MAILBOX ? "mbx" :
+	    "gw", role, st, alive);
 	n->updated_at = NOW - 1;
 	return n;
 }
@@ -199,11 +194,38 @@ test_worst(void **state)
 	    HEALTH_DOWN);
 }
 
+/* The phrase the console shows for a gateway's policy service. */
+static void
+test_policy_text(void **state)
+{
+	struct node_status n;
+	char buf[64];
+
+	(void)state;
+	memset(&n, 0, sizeof n);
+	n.policy_copy_age = -1;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf), "");
+	snprintf(n.policy, sizeof n.policy, "redis");
+	n.policy_copy_age = 1;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf), "");
+	n.policy_copy_age = 7200;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy copy stale 2h");
+	snprintf(n.policy, sizeof n.policy, "copy");
+	n.policy_copy_age = 720;
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy from copy 12m old");
+	snprintf(n.policy, sizeof n.policy, "fail-action");
+	assert_string_equal(node_policy_text(&n, buf, sizeof buf),
+	    "policy FAIL ACTION");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),
+		cmocka_unit_test(test_policy_text),
 		cmocka_unit_test(test_degraded),
 		cmocka_unit_test(test_failed_over),
 		cmocka_unit_test(test_down),

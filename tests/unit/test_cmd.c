@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "tui/keymap.h"
+#include "tests/unit/cmd_run.h"
 
 static int
 parse(const char *line, struct cmd *c, char *cause)
@@ -21,31 +22,42 @@ parse(const char *line, struct cmd *c, char *cause)
 static void
 test_find(void **state)
 {
-	char cause[512];
+	/* What each word finds: a command's name, or none and why. */
+	static const struct {
+		const char	*word, *name, *why;
+	} finds[] = {
+		{ "nodes", "nodes", NULL },
+		/* Aliases and unique prefixes. */
+		{ "overview", "nodes", NULL },
+		{ "q", "quit", NULL },
+		{ "?", "help", NULL },
+		{ "clu", "clusters", NULL },
+		{ "st", "status", NULL },
+		{ "bogus", NULL, "unknown command 'bogus'; see 'help'" },
+		{ "ev", "events", NULL },
+		{ "", NULL, NULL },
+		/* A prefix two names share is refused with both names. */
+		{ "qu", NULL, "ambiguous command 'qu': queue, quit" },
+		{ "que", "queue", NULL },
+		/* "q" is quit's alias, so it is not ambiguous. */
+		{ "q", "quit", NULL },
+		/* block and blocks, agency and agencies: exact names win. */
+		{ "block", "block", NULL },
+		{ "blocks", "blocks", NULL },
+		{ "agency", "agency", NULL },
+		{ "agencies", "agencies", NULL },
+		{ "perm", "permit", NULL },
+		{ "unb", "unblock", NULL },
+		{ "ext", "extend", NULL },
+		/* "e" was events alone; extend shares it now. */
+		{ "e", NULL, "ambiguous command 'e': events, extend" },
+		{ "un", NULL, "ambiguous command 'un': undrain, unblock" },
+	};
+	size_t i;
 
 	(void)state;
-	assert_string_equal(cmd_find("nodes", cause, sizeof cause)->name,
-	    "nodes");
-	/* Aliases and unique prefixes. */
-	assert_string_equal(cmd_find("overview", cause, sizeof cause)->name,
-	    "nodes");
-	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
-	assert_string_equal(cmd_find("?", cause, sizeof cause)->name, "help");
-	assert_string_equal(cmd_find("clu", cause, sizeof cause)->name,
-	    "clusters");
-	assert_string_equal(cmd_find("st", cause, sizeof cause)->name,
-	    "status");
-	assert_null(cmd_find("bogus", cause, sizeof cause));
-	assert_string_equal(cause, "unknown command 'bogus'; see 'help'");
-	assert_string_equal(cmd_find("ev", cause, sizeof cause)->name, "events");
-	assert_null(cmd_find("", cause, sizeof cause));
-	/* A prefix two names share is refused with both names. */
-	assert_null(cmd_find("qu", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'qu': queue, quit");
-	assert_string_equal(cmd_find("que", cause, sizeof cause)->name,
-	    "queue");
-	/* "q" is quit's alias, so it is not ambiguous. */
-	assert_string_equal(cmd_find("q", cause, sizeof cause)->name, "quit");
+	for (i = 0; i < sizeof finds / sizeof finds[0]; i++)
+		assert_finds(finds[i].word, finds[i].name, finds[i].why);
 }
 
 static void
@@ -153,44 +165,38 @@ test_exec(void **state)
 	struct cmd_ui ui = { 0 };
 	struct cmd_ctx ctx = { 0 };
 	char cause[512];
-	struct cmd c;
 
 	(void)state;
 	ui.view = fake_view;
 	ui.show = fake_show;
 	/* Console-only commands are refused in batch mode. */
-	assert_int_equal(parse("quit", &c, cause), 0);
-	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);
-	assert_string_equal(ctx.cause, "quit: only available in the console");
-	cmd_free(&c);
+	assert_int_equal(cmd_run_line(&ctx, "quit", NULL, 0, cause),
+	    EXIT_USAGE);
+	assert_string_equal(cause, "quit: only available in the console");
 
 	/* In the console a data command switches to its view. */
 	ctx.ui = &ui;
-	assert_int_equal(parse("clusters", &c, cause), 0);
-	assert_int_equal(cmd_exec(&c, &ctx), EXIT_OK);
+	assert_int_equal(cmd_run_line(&ctx, "clusters", NULL, 0, cause),
+	    EXIT_OK);
 	assert_int_equal(exec_views, 1);
-	cmd_free(&c);
 
 	/* Read-only: what changes the service is refused before it runs. */
 	ctx.read_only = true;
-	assert_int_equal(parse("queue hold gw1:4F1A52C3D9", &c, cause), 0);
-	assert_int_equal(cmd_exec(&c, &ctx), EXIT_DENIED);
-	assert_string_equal(ctx.cause, "queue hold: refused in read-only mode; "
+	assert_int_equal(cmd_run_line(&ctx, "queue hold gw1:4F1A52C3D9", NULL,
+	    0, cause), EXIT_DENIED);
+	assert_string_equal(cause, "queue hold: refused in read-only mode; "
 	    "it changes the service");
-	cmd_free(&c);
-	assert_int_equal(parse("drain gw2", &c, cause), 0);
-	assert_int_equal(cmd_exec(&c, &ctx), EXIT_DENIED);
-	assert_string_equal(ctx.cause, "drain: refused in read-only mode; it "
+	assert_int_equal(cmd_run_line(&ctx, "drain gw2", NULL, 0, cause),
+	    EXIT_DENIED);
+	assert_string_equal(cause, "drain: refused in read-only mode; it "
 	    "changes the service");
-	cmd_free(&c);
 	ctx.read_only = false;
 
 	/* Bad option values are refused before anything runs. */
-	assert_int_equal(parse("events --count 99", &c, cause), 0);
-	assert_int_equal(cmd_exec(&c, &ctx), EXIT_USAGE);
-	assert_string_equal(ctx.cause, "events: --count '99' is not accepted; "
+	assert_int_equal(cmd_run_line(&ctx, "events --count 99", NULL, 0,
+	    cause), EXIT_USAGE);
+	assert_string_equal(cause, "events: --count '99' is not accepted; "
 	    "use 1 to 50");
-	cmd_free(&c);
 }
 
 static void

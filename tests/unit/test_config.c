@@ -213,7 +213,8 @@ static const struct bad_case bad_cases[] = {
 	    "nodes[0].policy.max_connections: unknown key; accepted: listen, "
 	    "fail_action, accept_action, max_clients, redis_timeout_ms, allow, "
 	    "max_clients_per_peer, idle_timeout_s, request_timeout_s, "
-	    "max_recipient_count, max_message_size" },
+	    "max_recipient_count, max_message_size, copy_max_age_s, "
+	    "copy_reload_s" },
 	{ "bad-metrics-host.json", DIR "bad-metrics-host.json: "
 	    "nodes[0].metrics_listen: 'localhost:9187' is not a listen "
 	    "address: the host is not an IPv4 address; use an IP literal to "

@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "cmd/confirm.h"
 #include "core/exitcode.h"
+#include "tests/unit/cmd_run.h"
 
 #define DIR "tests/unit/config/"
 
@@ -29,24 +30,13 @@ run(const char *line, const char *why, char *out, size_t outlen,
     char *cause)
 {
 	struct cmd_ctx ctx = { 0 };
-	struct cmd c;
-	char *buf = NULL;
-	size_t len = 0;
 	int code;
 
 	ctx.cfg = cfg;
 	ctx.read_only = why != NULL;
 	ctx.read_only_why = why;
-	ctx.out = open_memstream(&buf, &len);
-	if (cmd_parse_string(line, &c, cause, 512) == -1)
+	if ((code = cmd_run_line(&ctx, line, out, outlen, cause)) == -1)
 		fail_msg("'%s' does not parse: %s", line, cause);
-	code = cmd_exec(&c, &ctx);
-	cmd_free(&c);
-	fclose(ctx.out);
-	snprintf(cause, 512, "%s", ctx.cause);
-	if (out != NULL)
-		snprintf(out, outlen, "%s", buf != NULL ? buf : "");
-	free(buf);
 	return code;
 }
 

@@ -93,8 +93,37 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	assert_int_equal(f.ndel, 1);
+	/* No policy service: its fields go. */
+	assert_int_equal(f.ndel, 4);
 	assert_true(deleted(&f, "last_backup"));
+	assert_true(deleted(&f, "policy"));
+	assert_true(deleted(&f, "policy_copy_age"));
+	assert_true(deleted(&f, "policy_copy_decisions"));
+}
+
+static void
+test_policy_fields(void **state)
+{
+	struct heartbeat_fields f;
+	struct heartbeat hb;
+
+	(void)state;
+	gateway(&hb);
+	hb.policy_source = "copy";
+	hb.copy_age = 754;
+	hb.copy_decisions = 120000;
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "policy"), "copy");
+	assert_string_equal(set_value(&f, "policy_copy_age"), "754");
+	assert_string_equal(set_value(&f, "policy_copy_decisions"), "120000");
+	assert_int_equal(f.nset, 19);
+	/* No copy yet: its age goes, the rest stays. */
+	hb.policy_source = "fail-action";
+	hb.copy_age = -1;
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "policy"), "fail-action");
+	assert_null(set_value(&f, "policy_copy_age"));
+	assert_true(deleted(&f, "policy_copy_age"));
 }
 
 static void
@@ -277,6 +306,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gateway_fields),
+		cmocka_unit_test(test_policy_fields),
 		cmocka_unit_test(test_gateway_without_counts),
 		cmocka_unit_test(test_mailbox_fields),
 		cmocka_unit_test(test_state),

@@ -177,60 +177,81 @@ test_rejects(void **state)
 static void
 test_queue_lines(void **state)
 {
+	/* Each line's kind, and what it carries where the case says. */
+	static const struct {
+		const char		*line;
+		enum maillog_kind	 kind;
+		const char		*addr, *ref;	/* NULL: not checked */
+		long long		 size;		/* 0: not checked */
+		long			 nrcpt;		/* 0: not checked */
+	} cases[] = {
+		{ .line = P "cleanup[26147]: 76C39A731A6: "
+		  "message-id=<lab-26144-1-1796431594@client-127.0.1.10."
+		  "agency.test>",
+		  .kind = MAILLOG_MESSAGE_ID,
+		  .addr = "lab-26144-1-1796431594@client-127.0.1.10.agency.test"
+		  },
+		{ .line = P "cleanup[1]: 76C39A731A6: "
+		  "message-id=not-in-brackets",
+		  .kind = MAILLOG_MESSAGE_ID, .addr = "not-in-brackets" },
+		{ .line = P "qmgr[25838]: 76C39A731A6: "
+		  "from=<app@agency.test>, size=654, nrcpt=1 (queue active)",
+		  .kind = MAILLOG_QUEUED, .addr = "app@agency.test",
+		  .size = 654, .nrcpt = 1 },
+		{ .line = P "qmgr[1]: 76C39A731A6: from=<>, size=2345, "
+		  "nrcpt=3 (queue active)",
+		  .kind = MAILLOG_QUEUED, .addr = "" },
+		{ .line = P "qmgr[1]: 76C39A731A6: from=<a@b>, size=12",
+		  .kind = MAILLOG_BAD },
+		{ .line = P "qmgr[1]: 76C39A731A6: from=<a@b>, size=1x2, "
+		  "nrcpt=1",
+		  .kind = MAILLOG_BAD },
+		{ .line = P "qmgr[1]: 76C39A731A6: from=<a@b.test>, "
+		  "status=expired, returned to sender",
+		  .kind = MAILLOG_EXPIRED },
+		{ .line = P "qmgr[1]: 76C39A731A6: removed",
+		  .kind = MAILLOG_REMOVED },
+		{ .line = P "qmgr[1]: 76C39A731A6: skipped, still being "
+		  "delivered",
+		  .kind = MAILLOG_SKIP },
+		{ .line = P "bounce[9]: 76C39A731A6: sender non-delivery "
+		  "notification: 8A1B2C3D4E5",
+		  .kind = MAILLOG_BOUNCE, .ref = "8A1B2C3D4E5" },
+		{ .line = P "bounce[9]: 76C39A731A6: sender delivery status "
+		  "notification: 4Kq1hZ0kYxz9sSK",
+		  .kind = MAILLOG_BOUNCE, .ref = "4Kq1hZ0kYxz9sSK" },
+		{ .line = P "postsuper[5]: 76C39A731A6: placed on hold",
+		  .kind = MAILLOG_HOLD },
+		{ .line = P "postsuper[5]: 76C39A731A6: released from hold",
+		  .kind = MAILLOG_RELEASE },
+		{ .line = P "postsuper[5]: 76C39A731A6: removed",
+		  .kind = MAILLOG_DELETE },
+		{ .line = P "postsuper[5]: Deleted: 3 messages",
+		  .kind = MAILLOG_SKIP },
+		{ .line = P "cleanup[3]: 76C39A731A6: hold: header Subject: x "
+		  "from unknown[192.0.2.4]; from=<a@b> to=<c@d>",
+		  .kind = MAILLOG_HOLD },
+		{ .line = P "pickup[4]: 76C39A731A6: uid=0 from=<root>",
+		  .kind = MAILLOG_PICKUP, .addr = "root" },
+	};
 	struct maillog_rec r;
+	size_t i;
 
 	(void)state;
-	parse(P "cleanup[26147]: 76C39A731A6: message-id=<lab-26144-1-179643159"
-	    "4@client-127.0.1.10.agency.test>", &r);
-	assert_int_equal(r.kind, MAILLOG_MESSAGE_ID);
-	assert_string_equal(r.addr,
-	    "lab-26144-1-1796431594@client-127.0.1.10.agency.test");
-	parse(P "cleanup[1]: 76C39A731A6: message-id=not-in-brackets", &r);
-	assert_int_equal(r.kind, MAILLOG_MESSAGE_ID);
-	assert_string_equal(r.addr, "not-in-brackets");
-	parse(P "qmgr[25838]: 76C39A731A6: from=<app@agency.test>, size=654, "
-	    "nrcpt=1 (queue active)", &r);
-	assert_int_equal(r.kind, MAILLOG_QUEUED);
-	assert_string_equal(r.addr, "app@agency.test");
-	assert_int_equal(r.size, 654);
-	assert_int_equal(r.nrcpt, 1);
-	parse(P "qmgr[1]: 76C39A731A6: from=<>, size=2345, nrcpt=3 (queue "
-	    "active)", &r);
-	assert_int_equal(r.kind, MAILLOG_QUEUED);
-	assert_string_equal(r.addr, "");
-	parse(P "qmgr[1]: 76C39A731A6: from=<a@b>, size=12", &r);
-	assert_int_equal(r.kind, MAILLOG_BAD);
-	parse(P "qmgr[1]: 76C39A731A6: from=<a@b>, size=1x2, nrcpt=1", &r);
-	assert_int_equal(r.kind, MAILLOG_BAD);
-	parse(P "qmgr[1]: 76C39A731A6: from=<a@b.test>, status=expired, "
-	    "returned to sender", &r);
-	assert_int_equal(r.kind, MAILLOG_EXPIRED);
-	parse(P "qmgr[1]: 76C39A731A6: removed", &r);
-	assert_int_equal(r.kind, MAILLOG_REMOVED);
-	parse(P "qmgr[1]: 76C39A731A6: skipped, still being delivered", &r);
-	assert_int_equal(r.kind, MAILLOG_SKIP);
-	parse(P "bounce[9]: 76C39A731A6: sender non-delivery notification: "
-	    "8A1B2C3D4E5", &r);
-	assert_int_equal(r.kind, MAILLOG_BOUNCE);
-	assert_string_equal(r.ref, "8A1B2C3D4E5");
-	parse(P "bounce[9]: 76C39A731A6: sender delivery status notification: "
-	    "4Kq1hZ0kYxz9sSK", &r);
-	assert_int_equal(r.kind, MAILLOG_BOUNCE);
-	assert_string_equal(r.ref, "4Kq1hZ0kYxz9sSK");
-	parse(P "postsuper[5]: 76C39A731A6: placed on hold", &r);
-	assert_int_equal(r.kind, MAILLOG_HOLD);
-	parse(P "postsuper[5]: 76C39A731A6: released from hold", &r);
-	assert_int_equal(r.kind, MAILLOG_RELEASE);
-	parse(P "postsuper[5]: 76C39A731A6: removed", &r);
-	assert_int_equal(r.kind, MAILLOG_DELETE);
-	parse(P "postsuper[5]: Deleted: 3 messages", &r);
-	assert_int_equal(r.kind, MAILLOG_SKIP);
-	parse(P "cleanup[3]: 76C39A731A6: hold: header Subject: x from "
-	    "unknown[192.0.2.4]; from=<a@b> to=<c@d>", &r);
-	assert_int_equal(r.kind, MAILLOG_HOLD);
-	parse(P "pickup[4]: 76C39A731A6: uid=0 from=<root>", &r);
-	assert_int_equal(r.kind, MAILLOG_PICKUP);
-	assert_string_equal(r.addr, "root");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		parse(cases[i].line, &r);
+		if (r.kind != cases[i].kind)
+			fail_msg("'%s': kind %d, not %d", cases[i].line,
+			    (int)r.kind, (int)cases[i].kind);
+		if (cases[i].addr != NULL)
+			assert_string_equal(r.addr, cases[i].addr);
+		if (cases[i].ref != NULL)
+			assert_string_equal(r.ref, cases[i].ref);
+		if (cases[i].size != 0)
+			assert_int_equal(r.size, cases[i].size);
+		if (cases[i].nrcpt != 0)
+			assert_int_equal(r.nrcpt, cases[i].nrcpt);
+	}
 }
 
 static void
@@ -495,9 +516,64 @@ test_tally_join(void **state)
 		maillog_tally_each(&t, gran_add, &g);
 		assert_int_equal(g.n, 2);
 	}
+	/* The agency's bounce keeps its reason for the day's counters. */
+	assert_int_equal(t.nbounce_reasons, 1);
+	assert_int_equal(t.bounce_reasons[0].day, NOW / 86400);
+	assert_string_equal(t.bounce_reasons[0].field,
+	    "ag1|gmail.test|reason");
+	assert_string_equal(t.bounce_reasons[0].reason, "host x[1.2.3.4] "
+	    "said: 550 5.1.1 no such user (in reply to RCPT TO command)");
 	maillog_tally_clear(&t);
 	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_TOTAL, M,
 	    "gw1|delivered"), 0);
+	assert_int_equal(t.nbounce_reasons, 0);
+	maillog_tally_free(&t);
+}
+
+/* One bounce reason per agency and domain: the latest, sanitized, cut;
+ * none without an agency; no more pairs than the bound. */
+static void
+test_tally_bounce_reason(void **state)
+{
+	struct maillog_limits lim;
+	struct maillog_tally t;
+	char line[2048], big[600];
+	int i;
+
+	(void)state;
+	maillog_limits_init(&lim);
+	maillog_tally_init(&t, "gw1", &lim, agency_of, group_of, NULL);
+	feed(&t, P "smtpd[1]: 76C39A731A6: client=unknown[127.0.1.10]");
+	feed(&t, P "smtpd[1]: 86C39A731A6: client=unknown[127.0.1.99]");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<a@b.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (first)");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<c@b.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.7.1, status=bounced (second "
+	    "\x1b[31mred\xe2\x80\xae)");
+	/* Another client, no agency: no reason. */
+	feed(&t, P "smtp[3]: 86C39A731A6: to=<a@c.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (other)");
+	assert_int_equal(t.nbounce_reasons, 1);
+	assert_string_equal(t.bounce_reasons[0].field, "ag1|b.test|reason");
+	assert_string_equal(t.bounce_reasons[0].reason,
+	    "second \\x1b[31mred\\u202e");
+	/* A long reason is cut to the bound. */
+	memset(big, 'y', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	snprintf(line, sizeof line, P "smtp[3]: 76C39A731A6: to=<a@b.test>, "
+	    "relay=x[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
+	    "status=bounced (%s)", big);
+	feed(&t, line);
+	assert_int_equal(strlen(t.bounce_reasons[0].reason),
+	    MAILLOG_BOUNCE_REASON_MAX);
+	/* Bounded: new pairs past the bound wait for the next batch. */
+	for (i = 0; i < MAILLOG_BOUNCE_REASONS + 5; i++) {
+		snprintf(line, sizeof line, P "smtp[3]: 76C39A731A6: "
+		    "to=<a@d%d.test>, relay=x[1.2.3.4]:25, delay=1, "
+		    "delays=0/0/0/1, dsn=5.1.1, status=bounced (r%d)", i, i);
+		feed(&t, line);
+	}
+	assert_int_equal(t.nbounce_reasons, MAILLOG_BOUNCE_REASONS);
 	maillog_tally_free(&t);
 }
 
@@ -630,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_deliveries),
 		cmocka_unit_test(test_odd_input),
 		cmocka_unit_test(test_tally_join),
+		cmocka_unit_test(test_tally_bounce_reason),
 		cmocka_unit_test(test_tally_bounds),
 		cmocka_unit_test(test_harvest),
 		cmocka_unit_test(test_delay_p95),

@@ -207,6 +207,18 @@ test_agencies(void **state)
 	assert_int_equal(ml_agency_invalid_pct(g) * 100, 0);
 	assert_int_equal(g->ntop, 0);
 	assert_null(ml_agencies_find(&a, "nosuch"));
+	/* Reasons: text, not counts; sanitized again; odd fields ignored. */
+	ml_agencies_add(&a, "new|bouncy.test|reason", 0);
+	assert_null(ml_agencies_find(&a, "new"));
+	ml_agencies_reason(&a, "lab|bouncy.test|reason", "550 5.1.1 no\x1b");
+	ml_agencies_reason(&a, "lab|bouncy.test|bounced", "3");
+	ml_agencies_reason(&a, "lab|reason", "x");
+	ml_agencies_reason(&a, "|x.test|reason", "x");
+	assert_int_equal(a.nreasons, 1);
+	assert_string_equal(ml_agencies_reason_of(&a, "lab", "bouncy.test"),
+	    "550 5.1.1 no\\x1b");
+	assert_null(ml_agencies_reason_of(&a, "lab", "big.test"));
+	assert_null(ml_agencies_reason_of(&a, "dmv", "bouncy.test"));
 	ml_agencies_free(&a);
 }
 

@@ -16,6 +16,17 @@ parse(const char *text, struct permit_csv *c)
 	return permit_csv_parse(text, strlen(text), c);
 }
 
+/* Error i of c: on line `line` (0: the whole file), saying msg. */
+static void
+csv_error_is(const struct permit_csv *c, size_t i, int line, const char *msg)
+{
+	if (i >= c->nerrors)
+		fail_msg("no error %zu (%zu errors); wanted '%s'", i,
+		    c->nerrors, msg);
+	assert_string_equal(c->errors[i].msg, msg);
+	assert_int_equal(c->errors[i].line, line);
+}
+
 static void
 test_good(void **state)
 {
@@ -58,12 +69,9 @@ test_quoting(void **state)
 	    "dmv,192.0.2.1,say \"hi\"\n"
 	    "dmv,192.0.2.2,\"x\"y\n"
 	    "dmv,192.0.2.3,ok\n", &c), 2);
-	assert_int_equal(c.errors[0].line, 2);
-	assert_string_equal(c.errors[0].msg, "field 3: a quote inside an "
-	    "unquoted field; quote the whole field and double the quotes in it");
-	assert_int_equal(c.errors[1].line, 3);
-	assert_string_equal(c.errors[1].msg, "field 3: text after the closing "
-	    "quote");
+	csv_error_is(&c, 0, 2, "field 3: a quote inside an unquoted field; "
+	    "quote the whole field and double the quotes in it");
+	csv_error_is(&c, 1, 3, "field 3: text after the closing quote");
 	/* The good row is still read, and nothing else. */
 	assert_int_equal(c.nrows, 1);
 	permit_csv_free(&c);
@@ -100,9 +108,8 @@ test_line_ends(void **state)
 	assert_int_equal(parse("agency,ip,application\n"
 	    "dmv,192.0.2.1,\"two\nlines\"\n"
 	    "dmv,192.0.2.300,x\n", &c), 2);
-	assert_int_equal(c.errors[0].line, 2);
-	assert_string_equal(c.errors[0].msg, "application: control characters "
-	    "(tabs, new lines, escapes) are not accepted");
+	csv_error_is(&c, 0, 2, "application: control characters (tabs, new "
+	    "lines, escapes) are not accepted");
 	assert_int_equal(c.errors[1].line, 4);
 	permit_csv_free(&c);
 }
@@ -147,10 +154,8 @@ test_header(void **state)
 
 	/* No header at all: the first row is data. */
 	assert_int_equal(parse("dmv,app,192.0.2.1,5\n", &c), 1);
-	assert_int_equal(c.errors[0].line, 1);
-	assert_string_equal(c.errors[0].msg, "no header line: the first line "
-	    "must name the columns, such as "
-	    "agency,application,ip,expected_volume");
+	csv_error_is(&c, 0, 1, "no header line: the first line must name the "
+	    "columns, such as agency,application,ip,expected_volume");
 	permit_csv_free(&c);
 }
 
@@ -161,19 +166,17 @@ test_empty(void **state)
 
 	(void)state;
 	assert_int_equal(parse("", &c), 1);
-	assert_int_equal(c.errors[0].line, 0);
-	assert_string_equal(c.errors[0].msg, "the file is empty; it needs the "
-	    "header line agency,application,ip,expected_volume and one row "
-	    "per permitted IP");
+	csv_error_is(&c, 0, 0, "the file is empty; it needs the header line "
+	    "agency,application,ip,expected_volume and one row per permitted "
+	    "IP");
 	permit_csv_free(&c);
 	assert_int_equal(parse("\n# nothing\n\n", &c), 1);
 	permit_csv_free(&c);
 
 	assert_int_equal(parse("agency,application,ip,expected_volume\r\n", &c),
 	    1);
-	assert_int_equal(c.errors[0].line, 0);
-	assert_string_equal(c.errors[0].msg, "no permits: the file has the "
-	    "header and no rows");
+	csv_error_is(&c, 0, 0, "no permits: the file has the header and no "
+	    "rows");
 	assert_int_equal(c.nrows, 0);
 	permit_csv_free(&c);
 }
@@ -189,10 +192,8 @@ test_columns(void **state)
 	    "dmv,app,192.0.2.1\n"
 	    "dmv,app,192.0.2.2,5,extra\n"
 	    "dmv,app,192.0.2.3,5\n", &c), 2);
-	assert_string_equal(c.errors[0].msg, "3 fields, the header has 4");
-	assert_int_equal(c.errors[0].line, 2);
-	assert_string_equal(c.errors[1].msg, "5 fields, the header has 4");
-	assert_int_equal(c.errors[1].line, 3);
+	csv_error_is(&c, 0, 2, "3 fields, the header has 4");
+	csv_error_is(&c, 1, 3, "5 fields, the header has 4");
 	assert_int_equal(c.nrows, 1);
 	assert_string_equal(c.rows[0].ip, "192.0.2.3");
 	permit_csv_free(&c);
@@ -212,21 +213,15 @@ test_bad_rows(void **state)
 	    ",,,\n"
 	    "dmv,ok,192.0.2.9,1\n"
 	    "dmv,range,10.0.0.1-10.0.0.5,1\n", &c), 5);
-	assert_int_equal(c.errors[0].line, 2);
-	assert_string_equal(c.errors[0].msg, "ip '10.0.0.0/8': only single "
-	    "addresses are accepted, not ranges (CIDR prefixes); give each "
-	    "address");
-	assert_int_equal(c.errors[1].line, 3);
-	assert_string_equal(c.errors[1].msg, "expected_volume 'lots' is not a "
-	    "whole number of messages per day (0 or more, or empty)");
-	assert_int_equal(c.errors[2].line, 4);
-	assert_string_equal(c.errors[2].msg, "agency 'Bad Agency!' is not an "
-	    "agency id: use 1-32 letters, digits, '.', '_' or '-', starting "
-	    "with a letter or digit; ip 'mail.example.org': host names are "
-	    "not accepted; give the client's IP address");
-	assert_int_equal(c.errors[3].line, 5);
-	assert_string_equal(c.errors[3].msg, "the agency is empty; the ip is "
-	    "empty");
+	csv_error_is(&c, 0, 2, "ip '10.0.0.0/8': only single addresses are "
+	    "accepted, not ranges (CIDR prefixes); give each address");
+	csv_error_is(&c, 1, 3, "expected_volume 'lots' is not a whole number "
+	    "of messages per day (0 or more, or empty)");
+	csv_error_is(&c, 2, 4, "agency 'Bad Agency!' is not an agency id: "
+	    "use 1-32 letters, digits, '.', '_' or '-', starting with a "
+	    "letter or digit; ip 'mail.example.org': host names are not "
+	    "accepted; give the client's IP address");
+	csv_error_is(&c, 3, 5, "the agency is empty; the ip is empty");
 	assert_int_equal(c.errors[4].line, 7);
 	assert_int_equal(c.nrows, 1);
 	permit_csv_free(&c);
@@ -250,12 +245,8 @@ test_duplicates(void **state)
 	    "tax,192.0.2.1\n"
 	    "tax,2001:DB8:0::1\n"
 	    "health,2001:db8::1\n", &c), 2);
-	assert_int_equal(c.errors[0].line, 4);
-	assert_string_equal(c.errors[0].msg, "ip 2001:db8::1 is already on "
-	    "line 2");
-	assert_int_equal(c.errors[1].line, 5);
-	assert_string_equal(c.errors[1].msg, "ip 2001:db8::1 is already on "
-	    "line 2");
+	csv_error_is(&c, 0, 4, "ip 2001:db8::1 is already on line 2");
+	csv_error_is(&c, 1, 5, "ip 2001:db8::1 is already on line 2");
 	assert_int_equal(c.nrows, 2);
 	permit_csv_free(&c);
 }

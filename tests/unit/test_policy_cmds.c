@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
+#include "tests/unit/cmd_run.h"
 
 /* What the fake console saw. */
 static char asked[512], job[1024], shown[64];
@@ -90,26 +91,9 @@ static int
 run(const char *line, bool read_only, char *out, size_t outlen, char *cause)
 {
 	struct cmd_ctx ctx = { 0 };
-	struct cmd c;
-	char *buf = NULL;
-	size_t len = 0;
-	int code;
 
 	ctx.read_only = read_only;
-	ctx.out = open_memstream(&buf, &len);
-	if (cmd_parse_string(line, &c, cause, 512) == -1) {
-		fclose(ctx.out);
-		free(buf);
-		return -1;
-	}
-	code = cmd_exec(&c, &ctx);
-	cmd_free(&c);
-	fclose(ctx.out);
-	snprintf(cause, 512, "%s", ctx.cause);
-	if (out != NULL)
-		snprintf(out, outlen, "%s", buf != NULL ? buf : "");
-	free(buf);
-	return code;
+	return cmd_run_line(&ctx, line, out, outlen, cause);
 }
 
 /* Runs a line in the fake console. */
@@ -265,25 +249,30 @@ test_read_only(void **state)
 static void
 test_dry_run(void **state)
 {
+	static const struct {
+		const char	*line, *out;
+	} dry[] = {
+		{ "block 2001:DB8::7 --permanent --reason 'open relay' "
+		  "--dry-run",
+		  "dry run: would block 2001:db8::7 permanently: open relay; "
+		  "nothing was done\n" },
+		{ "unblock 192.0.2.1 --dry-run",
+		  "dry run: would unblock 192.0.2.1; nothing was done\n" },
+		{ "permit add 192.0.2.1 dmv --dry-run --json",
+		  "{\"dry_run\":true,\"ip\":\"192.0.2.1\","
+		  "\"agency\":\"dmv\"}\n" },
+		{ "agency add dmv --name DMV --dry-run",
+		  "dry run: would add agency dmv; nothing was done\n" },
+	};
 	char out[1024], cause[512];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(run("block 2001:DB8::7 --permanent --reason "
-	    "'open relay' --dry-run", false, out, sizeof out, cause), EXIT_OK);
-	assert_string_equal(out, "dry run: would block 2001:db8::7 permanently: "
-	    "open relay; nothing was done\n");
-	assert_int_equal(run("unblock 192.0.2.1 --dry-run", false, out,
-	    sizeof out, cause), EXIT_OK);
-	assert_string_equal(out, "dry run: would unblock 192.0.2.1; nothing "
-	    "was done\n");
-	assert_int_equal(run("permit add 192.0.2.1 dmv --dry-run --json",
-	    false, out, sizeof out, cause), EXIT_OK);
-	assert_string_equal(out, "{\"dry_run\":true,\"ip\":\"192.0.2.1\","
-	    "\"agency\":\"dmv\"}\n");
-	assert_int_equal(run("agency add dmv --name DMV --dry-run", false, out,
-	    sizeof out, cause), EXIT_OK);
-	assert_string_equal(out, "dry run: would add agency dmv; nothing was "
-	    "done\n");
+	for (i = 0; i < sizeof dry / sizeof dry[0]; i++) {
+		assert_int_equal(run(dry[i].line, false, out, sizeof out,
+		    cause), EXIT_OK);
+		assert_string_equal(out, dry[i].out);
+	}
 }
 
 static void
@@ -412,39 +401,10 @@ test_console_import(void **state)
 	unlink(path);
 }
 
-static void
-test_names(void **state)
-{
-	char cause[512];
-
-	(void)state;
-	/* block and blocks, agency and agencies: exact names win. */
-	assert_string_equal(cmd_find("block", cause, sizeof cause)->name,
-	    "block");
-	assert_string_equal(cmd_find("blocks", cause, sizeof cause)->name,
-	    "blocks");
-	assert_string_equal(cmd_find("agency", cause, sizeof cause)->name,
-	    "agency");
-	assert_string_equal(cmd_find("agencies", cause, sizeof cause)->name,
-	    "agencies");
-	assert_string_equal(cmd_find("perm", cause, sizeof cause)->name,
-	    "permit");
-	assert_string_equal(cmd_find("unb", cause, sizeof cause)->name,
-	    "unblock");
-	assert_string_equal(cmd_find("ext", cause, sizeof cause)->name,
-	    "extend");
-	/* "e" was events alone; extend shares it now. */
-	assert_null(cmd_find("e", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'e': events, extend");
-	assert_null(cmd_find("un", cause, sizeof cause));
-	assert_string_equal(cause, "ambiguous command 'un': undrain, unblock");
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_dry_run),

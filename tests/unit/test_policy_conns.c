@@ -125,15 +125,12 @@ fake_nodes(void)
 	cfg.redis.command_timeout_ms = 200;
 	cfg.nodes = nodes;
 	cfg.nnodes = 3;
-	nodes[0].name = (char *)"gw1";
-	nodes[0].role = NODE_GATEWAY;
-	nodes[0].ssh_host = (char *)"192.0.2.5";
-	nodes[1].name = (char *)"gw2";
-	nodes[1].role = NODE_GATEWAY;
-	nodes[1].ssh_host = (char *)"localhost";
-	nodes[2].name = (char *)"mbx1";
-	nodes[2].role = NODE_MAILBOX;
-	nodes[2].ssh_host = (char *)"192.0.2.99";
+	nodes[0] = (struct config_node){ .name = (char *)"gw1",
+	    .role = NODE_GATEWAY, .ssh_host = (char *)"192.0.2.5" };
+	nodes[1] = (struct config_node){ .name = (char *)"gw2",
+	    .role = NODE_GATEWAY, .ssh_host = (char *)"localhost" };
+	nodes[2] = (struct config_node){ .name = (char *)"mbx1",
+	    .role = NODE_MAILBOX, .ssh_host = (char *)"192.0.2.99" };
 }
 
 /* Without policy.allow: loopback and the gateways, not the mailbox nodes. */

@@ -115,6 +115,29 @@ lookup_one(struct policy_redis *pr, struct policy_lookup *l,
 	return rc;
 }
 
+/* A lookup Redis answers: lookup_one succeeds, with the script's facts. */
+static void
+lookup_answered(struct policy_redis *pr, struct policy_lookup *l,
+    struct policy_request *req)
+{
+	char		cause[256] = "";
+	long long	ms;
+
+	if (lookup_one(pr, l, req, cause, sizeof cause, &ms) != 0)
+		fail_msg("the lookup failed: %s", cause);
+	assert_true(l->facts.redis_ok);
+}
+
+/* The end of a test on link_fake's pair: the lookup released, the link
+ * freed, the peer closed. */
+static void
+link_done(struct policy_redis *pr, struct policy_lookup *l, int peer)
+{
+	policy_redis_release(l, 1);
+	policy_redis_free(pr);
+	close(peer);
+}
+
 /* Replies in time: facts from the script, the request as EVALSHA. */
 static void
 test_link_answers(void **state)
@@ -122,23 +145,17 @@ test_link_answers(void **state)
 	struct policy_redis	pr;
 	struct policy_lookup	l;
 	struct policy_request	req;
-	char			cause[256];
-	long long		ms;
 	int			peer;
 
 	(void)state;
 	link_fake(&pr, &peer);
 	peer_say(peer, PERMITTED);
-	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
-	    0);
-	assert_true(l.facts.redis_ok);
+	lookup_answered(&pr, &l, &req);
 	assert_string_equal(l.facts.agency, "dmv");
 	assert_non_null(strstr(peer_heard(peer), "EVALSHA\r\n$40\r\n" SHA));
 	assert_int_equal(pr.owed, 0);
 	assert_int_equal(pr.round_trips, 1);
-	policy_redis_release(&l, 1);
-	policy_redis_free(&pr);
-	close(peer);
+	link_done(&pr, &l, peer);
 }
 
 /* Counts ride with a pass at most every POLICY_COUNT_EVERY_MS: a pass
@@ -170,9 +187,7 @@ test_link_counts_ride(void **state)
 	/* 3 metrics x (vol:m, vol:h) + 2 EXPIREs, then the lookup. */
 	peer_say(peer, ":1\r\n:3\r\n:100\r\n:1\r\n:3\r\n:100\r\n"
 	    ":1\r\n:1\r\n" PERMITTED);
-	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
-	    0);
-	assert_true(l.facts.redis_ok);
+	lookup_answered(&pr, &l, &req);
 	policy_redis_release(&l, 1);
 	assert_non_null(strstr(peer_heard(peer), "parks|rcpts"));
 	assert_false(policy_redis_pending(&pr));
@@ -222,12 +237,8 @@ test_link_timeout_owed(void **state)
 	assert_true(policy_redis_connected(&pr));
 	peer_heard(peer);
 	peer_say(peer, PERMITTED);
-	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
-	    0);
-	assert_true(l.facts.redis_ok);
-	policy_redis_release(&l, 1);
-	policy_redis_free(&pr);
-	close(peer);
+	lookup_answered(&pr, &l, &req);
+	link_done(&pr, &l, peer);
 }
 
 /* Replies owed past the command timeout: the link is dropped, and lookups
@@ -280,7 +291,7 @@ test_link_idle_ping(void **state)
 	struct policy_lookup	l;
 	struct policy_request	req;
 	char			cause[256];
-	long long		now, ms;
+	long long		now;
 	int			peer;
 
 	(void)state;
@@ -299,9 +310,7 @@ test_link_idle_ping(void **state)
 	assert_int_equal(pr.round_trips, 0);	/* not a pass */
 	/* The PONG and the lookup's reply arrive together. */
 	peer_say(peer, "+PONG\r\n" PERMITTED);
-	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
-	    0);
-	assert_true(l.facts.redis_ok);
+	lookup_answered(&pr, &l, &req);
 	assert_int_equal(pr.owed, 0);
 	policy_redis_release(&l, 1);
 
@@ -353,22 +362,16 @@ test_link_noscript(void **state)
 	struct policy_redis	pr;
 	struct policy_lookup	l;
 	struct policy_request	req;
-	char			cause[256];
-	long long		ms;
 	int			peer;
 
 	(void)state;
 	link_fake(&pr, &peer);
 	peer_say(peer, "-NOSCRIPT No matching script.\r\n"
 	    "$40\r\nfedcba9876543210fedcba9876543210fedcba98\r\n" PERMITTED);
-	assert_int_equal(lookup_one(&pr, &l, &req, cause, sizeof cause, &ms),
-	    0);
-	assert_true(l.facts.redis_ok);
+	lookup_answered(&pr, &l, &req);
 	assert_string_equal(pr.sha, "fedcba9876543210fedcba9876543210fedcba98");
 	assert_int_equal(pr.round_trips, 3);
-	policy_redis_release(&l, 1);
-	policy_redis_free(&pr);
-	close(peer);
+	link_done(&pr, &l, peer);
 }
 
 /* A master demoted by a failover answers READONLY: that lookup fails and
@@ -393,9 +396,7 @@ test_link_readonly(void **state)
 	assert_non_null(strstr(l.cause, "READONLY"));
 	assert_false(policy_redis_connected(&pr));
 	assert_string_equal(pr.away, "redis at fake:1 is a replica now");
-	policy_redis_release(&l, 1);
-	policy_redis_free(&pr);
-	close(peer);
+	link_done(&pr, &l, peer);
 }
 
 /* ------------------------------------------------------------ connector */

@@ -100,11 +100,13 @@ remove_against(const char *reply, size_t len, char *cause, size_t clen)
 	return rc;
 }
 
-/* The reply of a real Redis: MULTI, two QUEUED, EXEC with two results. */
+/* The reply of a real Redis: MULTI, three QUEUED (HDEL, DEL and the INCR of
+ * policy:version), EXEC with three results. */
 static void
 test_remove_well_formed(void **state)
 {
-	static const char ok[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:0\r\n";
+	static const char ok[] = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+	    "*3\r\n:1\r\n:0\r\n:7\r\n";
 	char cause[256] = "";
 
 	(void)state;
@@ -122,14 +124,15 @@ test_remove_bad_replies(void **state)
 	} bad[] = {
 		/* Commands answered +OK instead of +QUEUED and an empty EXEC:
 		 * reading the first result of EXEC used to crash (SEGV). */
-		{ "+OK\r\n+OK\r\n+OK\r\n*0\r\n", "unexpected reply to EXEC" },
+		{ "+OK\r\n+OK\r\n+OK\r\n+OK\r\n*0\r\n",
+		  "unexpected reply to EXEC" },
 		/* EXEC with fewer results than commands queued. */
-		{ "+OK\r\n+QUEUED\r\n+QUEUED\r\n*1\r\n:1\r\n",
+		{ "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*1\r\n:1\r\n",
 		  "unexpected reply to EXEC" },
 		/* An EXEC that announces a billion results: refused before
 		 * hiredis would allocate 8 GB for them, and said as such (not as
 		 * Redis unreachable). */
-		{ "+OK\r\n+QUEUED\r\n+QUEUED\r\n*1000000000\r\n",
+		{ "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*1000000000\r\n",
 		  "a reply announced 1000000000 elements" },
 	};
 	char cause[256];

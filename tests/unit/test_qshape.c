@@ -210,15 +210,28 @@ test_default_queues_and_sender(void **state)
 	queue_set_free(qs);
 }
 
+/* qshape_build of qs with o into shape: its rows' domains are want[0..n). */
+static void
+build_rows(const struct queue_set *qs, const struct qshape_opts *o,
+    struct qshape *shape, const char *const *want, size_t n)
+{
+	char cause[256];
+	size_t i;
+
+	if (qshape_build(qs, o, shape, cause, sizeof cause) != 0)
+		fail_msg("qshape_build: %s", cause);
+	assert_int_equal(shape->nrows, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(shape->rows[i].domain, want[i]);
+}
+
 static void
 test_domain_keys(void **state)
 {
 	struct queue_set *qs;
 	struct qshape_opts o;
 	struct qshape shape;
-	char cause[256];
 	uint32_t n;
-	size_t i;
 	static const char *const want[] = {
 		"TOTAL", "example.com", "a.b", "", "c.d", "a..b", "root",
 		"MAILER-DAEMON",
@@ -233,10 +246,7 @@ test_domain_keys(void **state)
 	    "U@Example.COM v@example.com. w@.example.com x@.a.b. y@a..b "
 	    "z@a...b q@b@c.d root - x@ x@.");
 	qshape_opts_init(&o, NOW);
-	assert_int_equal(qshape_build(qs, &o, &shape, cause, sizeof cause), 0);
-	assert_int_equal(shape.nrows, sizeof want / sizeof want[0]);
-	for (i = 0; i < shape.nrows; i++)
-		assert_string_equal(shape.rows[i].domain, want[i]);
+	build_rows(qs, &o, &shape, want, sizeof want / sizeof want[0]);
 	assert_int_equal(shape.rows[0].count[0], 11);
 	assert_int_equal(shape.rows[1].count[0], 3);
 	assert_int_equal(shape.rows[2].count[0], 2);
@@ -330,7 +340,6 @@ test_parents(void **state)
 	struct qshape shape;
 	char cause[256];
 	uint32_t n;
-	size_t i;
 	static const char *const want[] = {
 		"TOTAL", ".example.com", "s1.example.com", "s2.example.com",
 		"s3.example.com", "s4.example.com", "s5.example.com",
@@ -346,10 +355,7 @@ test_parents(void **state)
 	o.parents = true;
 	/* .example.com has 6 subdomains (s1..s5 and .s1.example.com) and
 	 * is shown; .s1.example.com has one and is not. */
-	assert_int_equal(qshape_build(qs, &o, &shape, cause, sizeof cause), 0);
-	assert_int_equal(shape.nrows, sizeof want / sizeof want[0]);
-	for (i = 0; i < shape.nrows; i++)
-		assert_string_equal(shape.rows[i].domain, want[i]);
+	build_rows(qs, &o, &shape, want, sizeof want / sizeof want[0]);
 	assert_int_equal(shape.rows[1].count[0], 6);
 	assert_int_equal(shape.rows[0].count[0], 6);
 	qshape_free(&shape);

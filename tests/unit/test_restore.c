@@ -13,6 +13,7 @@
 #include "core/shell.h"
 #include "core/restore.h"
 #include "core/validate.h"
+#include "tests/unit/node_status.h"
 
 static long
 day_of(const char *s)
@@ -308,13 +309,7 @@ setup_node(int i, const char *name, enum node_role role, const char *cluster,
 	n->backup_root = role == NODE_MAILBOX ? (char *)"/srv/backup" : NULL;
 	n->dovecot_config = role == NODE_MAILBOX ?
 	    (char *)"/etc/dovecot/dovecot.conf" : NULL;
-	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", name);
-	snprintf(s->cluster, sizeof s->cluster, "%s", cluster);
-	s->role = role;
-	s->state = state;
-	s->alive = alive;
-	s->seen = true;
+	node_status_set(s, name, cluster, role, state, alive);
 	s->configured = true;
 }
 

@@ -21,13 +21,12 @@ setup(void)
 {
 	memset(&cfg, 0, sizeof cfg);
 	memset(nodes, 0, sizeof nodes);
-	nodes[0].name = (char *)"gw1";
-	nodes[0].role = NODE_GATEWAY;
-	nodes[0].postfix_config = (char *)"/etc/postfix";
-	nodes[1].name = (char *)"mbx1";
-	nodes[1].role = NODE_MAILBOX;
-	nodes[1].dovecot_config = (char *)"/etc/dovecot/dovecot.conf";
-	nodes[1].backup_root = (char *)"/srv/backup";
+	nodes[0] = (struct config_node){ .name = (char *)"gw1",
+	    .role = NODE_GATEWAY, .postfix_config = (char *)"/etc/postfix" };
+	nodes[1] = (struct config_node){ .name = (char *)"mbx1",
+	    .role = NODE_MAILBOX,
+	    .dovecot_config = (char *)"/etc/dovecot/dovecot.conf",
+	    .backup_root = (char *)"/srv/backup" };
 	cfg.nodes = nodes;
 	cfg.nnodes = 2;
 }

@@ -43,6 +43,39 @@ test_other_thread(void **state)
 }
 
 /*
+ * Runs fn in a child registered as the UI thread, its standard error read
+ * into out; returns the child's wait status.
+ */
+static int
+in_ui_child(void (*fn)(void), char *out, size_t len)
+{
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		uithread_register();
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], out, len - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+ssh_connect_check(void)
+{
+	uithread_check("ssh: connect");
+}
+
+/*
  * In a child registered as the UI thread: the test build aborts with a
  * message naming the call; the release build lets the check through.
  */
@@ -50,24 +83,10 @@ static void
 test_ui_thread(void **state)
 {
 	char out[512] = "";
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
+	int status;
 
 	(void)state;
-	assert_int_equal(pipe(fds), 0);
-	if ((pid = fork()) == 0) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		uithread_register();
-		uithread_check("ssh: connect");
-		_exit(0);
-	}
-	close(fds[1]);
-	n = read(fds[0], out, sizeof out - 1);
-	out[n > 0 ? n : 0] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	status = in_ui_child(ssh_connect_check, out, sizeof out);
 #ifdef MAILNOC_CHECK_UI_THREAD
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
@@ -81,32 +100,24 @@ test_ui_thread(void **state)
 }
 
 #ifdef MAILNOC_CHECK_UI_THREAD
+static void
+redis_ensure_unset(void)
+{
+	struct redis r;
+
+	memset(&r, 0, sizeof r);
+	redis_ensure(&r);
+}
+
 /* The check a backend makes itself: redis_ensure on the UI thread. */
 static void
 test_redis_on_ui_thread(void **state)
 {
 	char out[512] = "";
-	int fds[2], status;
-	ssize_t n;
-	pid_t pid;
+	int status;
 
 	(void)state;
-	assert_int_equal(pipe(fds), 0);
-	if ((pid = fork()) == 0) {
-		struct redis r;
-
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		memset(&r, 0, sizeof r);
-		uithread_register();
-		redis_ensure(&r);
-		_exit(0);
-	}
-	close(fds[1]);
-	n = read(fds[0], out, sizeof out - 1);
-	out[n > 0 ? n : 0] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	status = in_ui_child(redis_ensure_unset, out, sizeof out);
 	assert_true(WIFSIGNALED(status));
 	assert_non_null(strstr(out, "mailnoc: redis: a command called on the "
 	    "console's UI thread"));

@@ -7,6 +7,7 @@
 
 #include "agent/log.h"
 #include "backends/maillog_store.h"
+#include "backends/reputation_store.h"
 #include "core/alert.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
@@ -50,6 +51,38 @@ alert_eval_harvest(struct alert_eval *ae, struct redis *r, long long now,
 	return n;
 }
 
+/*
+ * The listing rule over what the gateways' block-list watches published
+ * (rep:{node}). Without them (NOPERM from an older ACL) the other rules
+ * still count; said once.
+ */
+static size_t
+alert_eval_listed(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, long long now, struct alert_raise *a,
+    size_t n)
+{
+	struct reputation rep;
+	char cause[512];
+	size_t i;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (reputation_read(r, cfg, &rep, cause, sizeof cause) == -1) {
+		if (!ae->listed_failed)
+			log_msg("alerts: no listing rule: %s", cause);
+		ae->listed_failed = true;
+		return n;
+	}
+	if (ae->listed_failed)
+		log_msg("alerts: the listing rule reads the block lists again");
+	ae->listed_failed = false;
+	for (i = 0; i < rep.n; i++)
+		n = alert_rules_listed(rep.nodes[i].name, rep.nodes[i].v,
+		    rep.nodes[i].n, now, a, ALERT_EVAL_MAX, n);
+	reputation_free(&rep);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -85,6 +118,7 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	a = xcalloc(ALERT_EVAL_MAX, sizeof *a);
 	n = alert_rules_eval(s, s->taken_ms / 1000, a, ALERT_EVAL_MAX);
 	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
+	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

@@ -21,6 +21,7 @@ struct alert_eval {
 	bool holder;              /* the last run held the lease */
 	enum redis_err logged;    /* error class last logged */
 	bool suspects_failed;     /* the harvest rule could not read them */
+	bool listed_failed;  /* rep:* did not read: said once */
 };
 
 /*

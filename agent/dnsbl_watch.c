@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "agent/thread.h"
 #include "backends/dns.h"
 #include "backends/redis.h"
@@ -166,9 +167,13 @@ dnsbl_round(struct dnsbl_run *run)
 		ev = dnsbl_entry_apply(&run->e[i], &run->a[i], now);
 		if (ev != DNSBL_EVENT_NONE)
 			dnsbl_queue_event(run, ev, &run->e[i], now);
+		if (ev != DNSBL_EVENT_NONE)
+			metrics_inc(ev == DNSBL_EVENT_LISTED ?
+			    MC_DNSBL_LISTINGS : MC_DNSBL_DELISTINGS);
 		listed += run->e[i].state == DNSBL_LISTED;
 		failed += run->a[i].outcome == DNSBL_FOUND_FAILED;
 	}
+	metrics_dnsbl_listed((long long)listed);
 	run->round_at = now;
 	run->round_ms = clock_mono_ms() - t0;
 	run->round_cpu_us = dnsbl_cpu_us() - c0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "agent/probe.h"
 #include "agent/thread.h"
 #include "backends/policy_store.h"
@@ -777,8 +778,20 @@ line(struct maillog_follower *f, const char *s, size_t n)
 
 	maillog_parse(&f->parser, s, n, &r);
 	maillog_tally_add(&f->tally, &r);
+	metrics_inc(MC_LOG_LINES);
+	if (r.kind == MAILLOG_SKIP || r.kind == MAILLOG_BAD)
+		metrics_inc(MC_LOG_SKIPPED);
 	if (f->batch_lines++ == 0)
 		f->batch_since = clock_mono_ms();
+}
+
+/* A line over MAILLOG_LINE_MAX: read, skipped, warned about. */
+static void
+maillog_long(struct maillog_follower *f)
+{
+	metrics_inc(MC_LOG_LINES);
+	metrics_inc(MC_LOG_SKIPPED);
+	warn(f, WARN_LONG, 1, NULL);
 }
 
 /* Splits the buffer into lines; keeps a partial last line. */
@@ -791,7 +804,7 @@ split(struct maillog_follower *f)
 		if (f->skipping)
 			f->skipping = false;
 		else if (nl - p > MAILLOG_LINE_MAX)
-			warn(f, WARN_LONG, 1, NULL);
+			maillog_long(f);
 		else
 			line(f, p, (size_t)(nl - p));
 		f->pos.offset += nl + 1 - p;
@@ -800,7 +813,7 @@ split(struct maillog_follower *f)
 	/* A line longer than the limit: skip to its end. */
 	if (end - p > MAILLOG_LINE_MAX) {
 		if (!f->skipping)
-			warn(f, WARN_LONG, 1, NULL);
+			maillog_long(f);
 		f->skipping = true;
 		f->pos.offset += end - p;
 		p = end;

@@ -27,6 +27,7 @@
 static unsigned long long metrics_counter[MC_COUNT];
 static unsigned long long metrics_decisions[MA_COUNT];
 static long long metrics_nclients;
+static long long metrics_listed = -1;
 static long long metrics_hb_at;
 static long metrics_hb_queue[Q_COUNT];
 static long metrics_hb_oldest;
@@ -85,6 +86,12 @@ metrics_clients(int delta)
 }
 
 void
+metrics_dnsbl_listed(long long n)
+{
+	__atomic_store_n(&metrics_listed, n, __ATOMIC_RELAXED);
+}
+
+void
 metrics_heartbeat(long long at, bool have_queues, const long queue[Q_COUNT],
     long oldest_age)
 {
@@ -114,6 +121,7 @@ metrics_read(struct metrics_values *v)
 		v->decisions[i] = __atomic_load_n(&metrics_decisions[i],
 		    __ATOMIC_RELAXED);
 	v->clients = __atomic_load_n(&metrics_nclients, __ATOMIC_RELAXED);
+	v->dnsbl_listed = __atomic_load_n(&metrics_listed, __ATOMIC_RELAXED);
 	v->have_queues = __atomic_load_n(&metrics_hb_have_queues,
 	    __ATOMIC_RELAXED) != 0;
 	for (i = 0; i < Q_COUNT; i++)
@@ -202,6 +210,23 @@ metrics_format(const struct metrics_values *v, long long now,
 	    (unsigned long long)(v->clients > 0 ? v->clients : 0));
 	mb_one(&b, "mailnocd_metrics_scrapes_total", "counter",
 	    "Answers to GET /metrics.", node, v->counter[MC_SCRAPES]);
+	mb_one(&b, "mailnocd_maillog_lines_total", "counter",
+	    "Mail log lines the follower read.", node,
+	    v->counter[MC_LOG_LINES]);
+	mb_one(&b, "mailnocd_maillog_lines_skipped_total", "counter",
+	    "Mail log lines read but not counted (other programs, cut or "
+	    "malformed, too long).", node, v->counter[MC_LOG_SKIPPED]);
+	mb_one(&b, "mailnocd_dnsbl_listings_total", "counter",
+	    "Egress address and block-list zone pairs newly listed.", node,
+	    v->counter[MC_DNSBL_LISTINGS]);
+	mb_one(&b, "mailnocd_dnsbl_delistings_total", "counter",
+	    "Egress address and block-list zone pairs delisted.", node,
+	    v->counter[MC_DNSBL_DELISTINGS]);
+	if (v->dnsbl_listed >= 0)
+		mb_one(&b, "mailnocd_dnsbl_listed", "gauge",
+		    "Egress address and zone pairs listed after the last "
+		    "block-list round.", node,
+		    (unsigned long long)v->dnsbl_listed);
 	if (v->heartbeat_at > 0) {
 		mb_one(&b, "mailnocd_heartbeat_age_seconds", "gauge",
 		    "Seconds since the last heartbeat published to Redis.", node,

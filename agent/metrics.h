@@ -22,6 +22,10 @@ enum metrics_counter {
 	MC_REDIS_ERRORS,     /* ... that failed (write, read, timeout) */
 	MC_CONNECTIONS,      /* policy clients accepted */
 	MC_SCRAPES,          /* /metrics answered */
+	MC_LOG_LINES,        /* mail log lines the follower read */
+	MC_LOG_SKIPPED,      /* ... not counted: other programs', cut, long */
+	MC_DNSBL_LISTINGS,   /* (address, zone) pairs newly listed */
+	MC_DNSBL_DELISTINGS, /* ... and delisted */
 	MC_COUNT,
 };
 
@@ -41,6 +45,10 @@ const char *metrics_action_name(enum metrics_action a);
 /* Clients connected to the policy service: +1 accepted, -1 closed. */
 void metrics_clients(int delta);
 
+/* Pairs of this gateway listed after the block-list watch's last round
+ * (the watch sets it). */
+void metrics_dnsbl_listed(long long n);
+
 /* What the last heartbeat published (the main thread sets it). */
 void metrics_heartbeat(long long at, bool have_queues,
     const long queue[Q_COUNT], long oldest_age);
@@ -50,6 +58,7 @@ struct metrics_values {
 	unsigned long long counter[MC_COUNT];
 	unsigned long long decisions[MA_COUNT];
 	long long clients;
+	long long dnsbl_listed;  /* -1: no round yet */
 	long long heartbeat_at;  /* epoch seconds, 0: none yet */
 	bool have_queues;
 	long queue[Q_COUNT];

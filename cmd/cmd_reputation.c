@@ -130,16 +130,17 @@ reputation_wait(struct cmd_ctx *ctx, struct redis *r, const char *id,
 
 /*
  * In the console a check runs as a job (CMD_JOB: asked, then off the UI
- * thread); the listing waits for the Reputation view.
+ * thread); the listing is the Reputation view (the entry names no view:
+ * it would take the check too).
  */
 static int
 cmd_reputation_prepare(struct cmd *c, struct cmd_ctx *ctx,
     struct cmd_ask *ask)
 {
-	if (ctx->ui != NULL && cmd_option(c, "check") == NULL)
-		return cmd_fail(ctx, EXIT_USAGE, "reputation: no view in the "
-		    "console yet; ':reputation --check' asks the gateways, "
-		    "'mailnoc reputation' in a shell lists");
+	if (ctx->ui != NULL && cmd_option(c, "check") == NULL) {
+		ask->view = "reputation";
+		return EXIT_OK;
+	}
 	snprintf(ask->question, sizeof ask->question, "ask every gateway for "
 	    "a block-list check now");
 	return EXIT_OK;

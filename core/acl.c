@@ -91,6 +91,8 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	/* The harvest rule: the suspects and whether each is blocked. */
 	fprintf(f, " (%%R~%s" KEY_SUSPECTS " %%R~%s" KEY_SUSPECT " %%R~%s"
 	    KEY_BLOCK " +zrevrange +hgetall +exists)", p, p, "*", p, "*");
+	/* The listing rule: every gateway's block-list standing, read only. */
+	fprintf(f, " (%%R~%s" KEY_REP " +hgetall)", p, "*");
 	fprintf(f, " (~%salert:* ~%s" KEY_ALERTS " ~%salerts:* +get +set +hget "
 	    "+hset +hdel +hgetall +incr +type +zadd +zremrangebyscore "
 	    "+expire)", p, p, p);

@@ -25,6 +25,9 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_HARVEST] = { "harvest", "client",
 	    "a client tried unknown recipients past maillog.harvest's "
 	    "threshold within the last hour and is not blocked (warning)" },
+	[ALERT_LISTED] = { "listed", "IP|ZONE",
+	    "a gateway's egress address is listed on a DNS block list "
+	    "(critical)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -173,6 +176,30 @@ alert_rules_harvest(const struct ml_suspect *v, size_t nv, long long now,
 		    v[i].node[0] ? v[i].node : "?", v[i].nsamples > 0 &&
 		    validate_text(v[i].samples[0], 100) == NULL ?
 		    v[i].samples[0] : "-");
+	}
+	return n;
+}
+
+size_t
+alert_rules_listed(const char *node, const struct dnsbl_entry *v,
+    size_t nv, long long now, struct alert_raise *out, size_t max,
+    size_t n)
+{
+	char subject[ALERT_SUBJECT_MAX], text[ALERT_TEXT_MAX];
+	size_t i;
+	int k;
+
+	for (i = 0; i < nv; i++) {
+		if (strcmp(dnsbl_entry_shown(&v[i]), "listed") != 0 ||
+		    dnsbl_alert_format(node, &v[i], now, text,
+		    sizeof text) == -1)
+			continue;
+		k = snprintf(subject, sizeof subject, "%s|%s", v[i].ip,
+		    v[i].zone);
+		if (k < 0 || (size_t)k >= sizeof subject)
+			snprintf(subject, sizeof subject, "%s", v[i].ip);
+		alert_add(out, max, &n, ALERT_LISTED, subject, ALERT_CRITICAL,
+		    "%s", text);
 	}
 	return n;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/dnsbl.h"
 #include "core/maillog_report.h"
 #include "core/model.h"
 
@@ -21,6 +22,7 @@ enum alert_kind {
 	ALERT_CLUSTER,         /* a cluster not OK: subject cluster */
 	ALERT_QUEUE_DEFERRED,  /* a gateway's deferred queue is large: node */
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
+	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
 	ALERT_KIND_COUNT,
 };
 
@@ -65,6 +67,16 @@ struct alert_raise {
  */
 size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
     long long now, struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The listing rule (ALERT_LISTED): each pair of gateway `node` that reads
+ * listed (dnsbl_entry_shown), subject "IP|ZONE" (the IP when that does
+ * not fit), text as dnsbl_alert_format writes it. Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
+    size_t nv, long long now, struct alert_raise *out, size_t max,
+    size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

@@ -76,6 +76,7 @@ static const struct {
 	{ "w", "view audit" },
 	{ "!", "view alerts" },
 	{ "P", "view providers" },
+	{ "8", "view reputation" },
 	{ "d", "drain" },
 	{ "U", "undrain" },
 	{ "/", "prompt filter" },

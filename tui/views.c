@@ -14,12 +14,14 @@ extern const struct view view_audit;
 extern const struct view view_restore;
 extern const struct view view_alerts;
 extern const struct view view_providers;
+extern const struct view view_reputation;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
 	&view_blocklist, &view_agencies, &view_audit, &view_restore,
 	&view_alerts,
 	&view_providers,
+	&view_reputation,
 };
 
 int

@@ -187,6 +187,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	if (what & FETCH_REPUTATION) {
+		m = worker_msg_new(WMSG_REPUTATION);
+		m->reputation = xcalloc(1, sizeof *m->reputation);
+		if (reputation_read(r, w->cfg, m->reputation, m->text,
+			sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->reputation);
+			m->reputation = NULL;
+		}
+		worker_post(w, m);
+	}
 	worker_maillog(w, r, what, now_ms / 1000);
 }
 
@@ -445,6 +456,10 @@ worker_msg_free(struct worker_msg *m)
 		free(m->ml_agencies);
 	}
 	free(m->suspects);
+	if (m->reputation != NULL) {
+		reputation_free(m->reputation);
+		free(m->reputation);
+	}
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);
 		free(m->probe);

@@ -12,6 +12,7 @@
 #include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
+#include "backends/reputation_store.h"
 #include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/model.h"
@@ -34,6 +35,7 @@ enum worker_msg_kind {
 	WMSG_PROVIDERS,   /* the providers' last hour: providers, or failed */
 	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
 	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
+	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -54,6 +56,7 @@ enum worker_fetch {
 	FETCH_ALERTS = 0x10,  /* the active alerts and silences */
 	FETCH_PROVIDERS = 0x20, /* the mail log's providers, last hour */
 	FETCH_ML_AGENCIES = 0x40, /* the mail log's agencies, today */
+	FETCH_REPUTATION = 0x80,  /* rep:{node} of every gateway */
 };
 
 struct worker_msg {
@@ -74,6 +77,7 @@ struct worker_msg {
 	struct ml_providers *providers;   /* WMSG_PROVIDERS */
 	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
 	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
+	struct reputation *reputation;    /* WMSG_REPUTATION */
 	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */

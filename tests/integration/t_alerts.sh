@@ -52,12 +52,17 @@ has_alert() { [ -n "$(alert_id "$1" "$2")" ]; }
 lease_taken() { [ "$(lcli EXISTS mailnoc:alerts:lease)" = 1 ]; }
 
 alerts_clear
+# The lab's unbound lists gw1 (t_reputation): its listed alerts, silenced,
+# count in no check here.
+"$B" silence listed --for 1h --reason "the lab's standing listing of gw1" \
+	>/dev/null
 "$AGENTS" start >/dev/null 2>&1
 check "an agent takes the lease and evaluates the rules" wait_until 40 lease_taken
 out=$("$B" check alerts); rc=$?
 expect_eq "check alerts: OK with everything running" "0" "$rc"
-expect_contains "... one status line with perfdata" \
-	"MAILNOC ALERTS OK - no alert wants attention | critical=0 warning=0" "$out"
+expect_contains "... one status line" \
+	"MAILNOC ALERTS OK - no alert wants attention" "$out"
+expect_contains "... with perfdata" "| critical=0 warning=0" "$out"
 
 # --- Redis away: UNKNOWN, except for the check of Redis itself
 . "$ROOT/tests/lab/ports"
@@ -86,7 +91,7 @@ expect_contains "... status line" "MAILNOC CLUSTER mbx CRITICAL - $active is sil
 expect_contains "... perfdata" "| members=2 alive=1 active=1 alerts=2 acknowledged=0" "$out"
 "$B" --config "$NOC" check cluster mbx >/dev/null; rc=$?
 expect_eq "... the same with the read-only role" 2 "$rc"
-out=$("$B" --config "$NOC" alerts --json | jq -r '.[].kind' | sort | tr '\n' ' ')
+out=$("$B" --config "$NOC" alerts --json | jq -r '.[].kind | select(. != "listed")' | sort | tr '\n' ' ')
 expect_eq "the read-only role lists the alerts" "cluster node-silent " "$out"
 "$B" check node "$active" >/dev/null; rc=$?
 expect_eq "check node $active exits 2" 2 "$rc"
@@ -123,7 +128,9 @@ expect_eq "silence of an unknown kind exits 2" 2 "$rc"
 expect_contains "... and lists the kinds" "kinds: node-silent, node-malformed, cluster" "$out"
 out=$("$B" silence cluster --for 1h 2>&1); rc=$?
 expect_eq "silence without --reason exits 2" 2 "$rc"
-expect_eq "no silence was written" "" "$(lcli --scan --pattern 'mailnoc:silence*')"
+expect_eq "no silence was written (but the listed one above)" "" \
+	"$(lcli --scan --pattern 'mailnoc:silence:*' | grep -v '^mailnoc:silence:listed:\*$'
+	lcli ZRANGE mailnoc:silences 0 -1 | grep -v '^listed:\*$')"
 
 # --- acknowledged: the check is OK again
 out=$("$B" ack "$SILENT" --note "restarting its agent"); rc=$?

@@ -69,6 +69,19 @@ fi
 expect_contains "the queues are there" 'mailnocd_queue_messages{node="gw1",queue="deferred"}' "$(cat "$TMP/m0")"
 check "the heartbeat age is at most 2 intervals" \
 	test "$(sample 'mailnocd_heartbeat_age_seconds{node="gw1"}' "$TMP/m0")" -le 4
+# The block-list watch's round (at once on start) sets the listed gauge:
+# the lab's unbound lists 203.0.113.25 of gw1 on both zones.
+listed() {
+	curl -s "$URL" > "$TMP/m1"
+	[ "$(sample 'mailnocd_dnsbl_listed{node="gw1"}' "$TMP/m1")" = 2 ]
+}
+i=0
+while [ $i -lt 40 ] && ! listed; do sleep 0.5; i=$((i + 1)); done
+expect_eq "the watch's round: gw1's pairs listed now" 2 \
+	"$(sample 'mailnocd_dnsbl_listed{node="gw1"}' "$TMP/m1")"
+check "the mail log follower's lines are counted" \
+	test "$(sample 'mailnocd_maillog_lines_total{node="gw1"}' "$TMP/m1")" -ge \
+	"$(sample 'mailnocd_maillog_lines_skipped_total{node="gw1"}' "$TMP/m1")"
 
 # --- not GET /metrics
 expect_eq "POST /metrics: 405" 405 \

@@ -143,14 +143,21 @@ test_agent_per_node(void **state)
 	    "+hlen) "
 	    "(%R~t:suspects %R~t:suspect:* %R~t:block:* +zrevrange +hgetall "
 	    "+exists) "
+	    "(%R~t:rep:* +hgetall) "
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
 	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
 	    "(~t:rep:gw1 +hgetall +hset +hdel) "
 	    "(%R~t:rep:check +get)");
 	/* The block-list watch writes its own gateway's hash only, and
-	 * only reads the console's request of a check. */
-	assert_none_in(l, (const char *const[]){ "rep:*", "(~t:rep:check",
+	 * only reads the console's request of a check; every gateway's
+	 * hash only to read (the listing rule). */
+	assert_none_in(l, (const char *const[]){ " ~t:rep:*", "(~t:rep:*",
+	    "(~t:rep:check", NULL });
+	s = selector(l, "%R~t:rep:*");
+	assert_non_null(s);
+	assert_none_in(s, (const char *const[]){ " ~", "+hset", "+hdel",
 	    NULL });
+	free(s);
 	/* No key pattern of another node; all nodes only to read (the
 	 * alert rules). */
 	assert_none_in(l, (const char *const[]){ "mbx1", " ~t:node:*",

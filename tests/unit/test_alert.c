@@ -107,6 +107,52 @@ test_harvest(void **state)
 	assert_int_equal(alert_rules_harvest(v, 0, NOW, a, 8, 0), 0);
 }
 
+/* The listing rule: listed pairs only, one alert per (IP, zone). */
+static void
+test_listed(void **state)
+{
+	struct alert_raise a[8];
+	struct dnsbl_entry v[3];
+	char want[ALERT_TEXT_MAX];
+	size_t n;
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	snprintf(v[0].ip, sizeof v[0].ip, "203.0.113.25");
+	snprintf(v[0].zone, sizeof v[0].zone, "bl.example");
+	v[0].state = DNSBL_LISTED;
+	v[0].since = NOW - 600;
+	v[0].checked = NOW - 30;
+	snprintf(v[0].reason, sizeof v[0].reason, "spam trap hits");
+	v[1] = v[0];
+	snprintf(v[1].zone, sizeof v[1].zone, "dnsbl.test");
+	v[2] = v[0];
+	v[2].state = DNSBL_CLEAR;               /* not listed: no alert */
+	snprintf(v[2].zone, sizeof v[2].zone, "clear.test");
+
+	n = alert_rules_listed("gw1", v, 3, NOW, a, 8, 1);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[1].kind, ALERT_LISTED);
+	assert_string_equal(a[1].subject, "203.0.113.25|bl.example");
+	assert_string_equal(a[2].subject, "203.0.113.25|dnsbl.test");
+	assert_int_equal(a[1].severity, ALERT_CRITICAL);
+	assert_int_equal(dnsbl_alert_format("gw1", &v[0], NOW, want,
+	    sizeof want), 0);
+	assert_string_equal(a[1].text, want);
+	assert_non_null(strstr(a[1].text, "gw1 203.0.113.25 listed on "
+	    "bl.example: spam trap hits since "));
+	assert_string_equal(alert_kinds[ALERT_LISTED].name, "listed");
+	/* A zone too long for the subject: the IP alone. */
+	memset(v[1].zone, 'z', 100);
+	v[1].zone[100] = '\0';
+	n = alert_rules_listed("gw1", v, 2, NOW, a, 8, 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[1].subject, "203.0.113.25");
+	/* Nothing listed, nothing raised. */
+	v[0].state = DNSBL_UNKNOWN;
+	assert_int_equal(alert_rules_listed("gw1", v, 1, NOW, a, 8, 0), 0);
+}
+
 static void
 test_silent_mailbox(void **state)
 {
@@ -314,6 +360,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_well),
 		cmocka_unit_test(test_harvest),
+		cmocka_unit_test(test_listed),
 		cmocka_unit_test(test_silent_mailbox),
 		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_malformed_node),

@@ -164,6 +164,7 @@ test_format(void **state)
 	text = metrics_format(&v, 1800000000LL, "gw1");
 	assert_null(strstr(text, "mailnocd_heartbeat_age_seconds{"));
 	assert_null(strstr(text, "mailnocd_queue_messages{"));
+	assert_null(strstr(text, "mailnocd_dnsbl_listed{"));
 	assert_true(parse_exposition(text, NULL, NULL) > 10);
 	free(text);
 
@@ -189,12 +190,57 @@ test_format(void **state)
 	free(text);
 }
 
+/* The mail log follower's lines and the block-list watch's listings:
+ * counters from zero, the gauge once a round set it. */
+static void
+test_log_and_dnsbl(void **state)
+{
+	struct metrics_values v;
+	double got = -1;
+	char *text;
+	int i;
+
+	(void)state;
+	metrics_read(&v);
+	text = metrics_format(&v, 1800000000LL, "gw1");
+	parse_exposition(text, "mailnocd_maillog_lines_total{node=\"gw1\"}",
+	    &got);
+	assert_true(got == 0);
+	free(text);
+	for (i = 0; i < 5; i++)
+		metrics_inc(MC_LOG_LINES);
+	metrics_inc(MC_LOG_SKIPPED);
+	metrics_inc(MC_DNSBL_LISTINGS);
+	metrics_inc(MC_DNSBL_LISTINGS);
+	metrics_inc(MC_DNSBL_DELISTINGS);
+	metrics_dnsbl_listed(1);
+	metrics_read(&v);
+	text = metrics_format(&v, 1800000000LL, "gw1");
+	assert_true(parse_exposition(text, NULL, NULL) > 20);
+	parse_exposition(text, "mailnocd_maillog_lines_total{node=\"gw1\"}",
+	    &got);
+	assert_true(got == 5);
+	parse_exposition(text, "mailnocd_maillog_lines_skipped_total{"
+	    "node=\"gw1\"}", &got);
+	assert_true(got == 1);
+	parse_exposition(text, "mailnocd_dnsbl_listings_total{node=\"gw1\"}",
+	    &got);
+	assert_true(got == 2);
+	parse_exposition(text, "mailnocd_dnsbl_delistings_total{"
+	    "node=\"gw1\"}", &got);
+	assert_true(got == 1);
+	parse_exposition(text, "mailnocd_dnsbl_listed{node=\"gw1\"}", &got);
+	assert_true(got == 1);
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_log_and_dnsbl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

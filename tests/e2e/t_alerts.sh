@@ -31,16 +31,6 @@ alert_id() {
 	"$B" alerts --json | jq -r --arg k "$1" --arg s "$2" \
 		'.[] | select(.kind == $k and .subject == $s) | .id'
 }
-# poll SECONDS COMMAND...
-poll() {
-	p_end=$(($(date +%s) + $1))
-	shift
-	while [ "$(date +%s)" -le "$p_end" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.5
-	done
-	return 1
-}
 has_alert() { [ -n "$(alert_id "$1" "$2")" ]; }
 
 alerts_clear
@@ -52,8 +42,8 @@ tests/lab/agents start >/dev/null 2>&1
 active=mbx1; [ "$ROLE_MBX2" = active ] && active=mbx2
 tests/lab/agents stop "$active" >/dev/null
 tests/lab/failover mbx >/dev/null 2>&1
-check "the agents raise $active silent" poll 40 has_alert node-silent "$active"
-check "... and cluster mbx" poll 20 has_alert cluster mbx
+check "the agents raise $active silent" wait_until 40 has_alert node-silent "$active"
+check "... and cluster mbx" wait_until 20 has_alert cluster mbx
 SILENT=$(alert_id node-silent "$active")
 # As many listed alerts as the watch found pairs listed (silenced above):
 # counted among the active ones, never among those not taken.
@@ -64,7 +54,7 @@ LISTED=$("$B" reputation --json 2>/dev/null |
 	jq '[.entries[] | select(.state == "listed")] | length')
 listed_raised() { [ "$(nlisted)" = "${LISTED:-0}" ]; }
 check "the agents raise a listed alert per listed pair (${LISTED:-0})" \
-	poll 20 listed_raised
+	wait_until 20 listed_raised
 N=$((2 + ${LISTED:-0}))
 
 tui_start 80 24

@@ -22,16 +22,6 @@ unsilence() {
 		rc zrem mailnoc:silences "${k#mailnoc:silence:}" >/dev/null
 	done
 }
-# poll SECONDS COMMAND...
-poll() {
-	p_end=$(($(date +%s) + $1))
-	shift
-	while [ "$(date +%s)" -le "$p_end" ]; do
-		if "$@"; then return 0; fi
-		sleep 0.5
-	done
-	return 1
-}
 listed_alert() {
 	"$B" alerts --json 2>/dev/null | jq -e \
 		'any(.[]; .kind == "listed" and .subject == "203.0.113.25|bl.lab.example")' \
@@ -47,7 +37,7 @@ tests/lab/agents start >/dev/null 2>&1
 check "the agents' watch publishes gw1 listed" \
 	sh -c '"$1" reputation --json | jq -e "any(.entries[]; .ip == \"203.0.113.25\" and .zone == \"bl.lab.example\" and .state == \"listed\")" >/dev/null' _ "$B"
 # The rules run 3 periods after an agent starts, then every 5 s.
-check "the agents raise a listed alert (IP|ZONE)" poll 60 listed_alert
+check "the agents raise a listed alert (IP|ZONE)" wait_until 60 listed_alert
 
 tui_start 80 24
 expect_screen "the console starts" "mailnoc | Overview" 10

@@ -339,3 +339,24 @@ EOC
 		sleep 0.1
 	done
 }
+
+# harvest_quiet: the gateways' followers have read their logs to the end
+# (log:pos:NODE's offset is the file's size), then every harvest suspect
+# goes and the agents resolve their alerts: an earlier test's harvest
+# (t_lab_mail_mix) raises none under a test that counts alerts (after
+# lab_env or with LAB and LAB_REDIS_PORT set).
+harvest_quiet() {
+	for h_n in gw1 gw2; do
+		wait_until 30 sh -c '[ "$(REDISCLI_AUTH=$(cat "$1/secrets/lab.pass") \
+			redis-cli -p "$2" --user lab --no-auth-warning \
+			HGET mailnoc:log:pos:$3 offset)" = "$(stat -c %s "$1/$3/maillog")" ]' \
+			sh "$LAB" "$LAB_REDIS_PORT" "$h_n" || true
+	done
+	for h_k in $(lcli --scan --pattern 'mailnoc:suspect:*'); do
+		lcli DEL "$h_k" >/dev/null
+	done
+	lcli DEL mailnoc:suspects >/dev/null
+	wait_until 20 sh -c '! "$1" alerts --json 2>/dev/null |
+		jq -e "any(.[]; .kind == \"harvest\")" >/dev/null' \
+		sh "$MAILNOC_BIN/mailnoc" || true
+}

@@ -39,6 +39,7 @@ alerts_clear
 "$B" silence listed --for 1h --reason "the lab's standing listing of gw1" \
 	>/dev/null
 tests/lab/agents start >/dev/null 2>&1
+harvest_quiet
 active=mbx1; [ "$ROLE_MBX2" = active ] && active=mbx2
 tests/lab/agents stop "$active" >/dev/null
 tests/lab/failover mbx >/dev/null 2>&1

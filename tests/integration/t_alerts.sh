@@ -57,6 +57,7 @@ alerts_clear
 "$B" silence listed --for 1h --reason "the lab's standing listing of gw1" \
 	>/dev/null
 "$AGENTS" start >/dev/null 2>&1
+harvest_quiet
 check "an agent takes the lease and evaluates the rules" wait_until 40 lease_taken
 out=$("$B" check alerts); rc=$?
 expect_eq "check alerts: OK with everything running" "0" "$rc"

@@ -28,6 +28,7 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "Right", "move in" },
 	{ "agencies", "b", "move out" },
 	{ "agencies", "Left", "move out" },
+	{ "agencies", "S", "spf" },
 	{ "providers", "Enter", "move in" },
 	{ "providers", "Right", "move in" },
 	{ "providers", "Left", "move out" },

@@ -3,7 +3,9 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 
 #include "backends/redis.h"
@@ -99,6 +101,15 @@ mailnoc_main(int argc, char **argv,
 	if ((cfg = config_load(path, cause, sizeof cause)) == NULL) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;
+	}
+	/* One clock (docs/ui.md): every time shown is in ui.time_zone. Set
+	 * before any thread starts; localtime_r then follows it. */
+	if (cfg->ui.time_zone != NULL) {
+		char tz[80];
+
+		snprintf(tz, sizeof tz, ":%s", cfg->ui.time_zone);
+		setenv("TZ", tz, 1);
+		tzset();
 	}
 	if (cli.check_config) {
 		problems = config_show(cfg, stdout);

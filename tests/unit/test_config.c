@@ -170,6 +170,12 @@ static const struct bad_case bad_cases[] = {
 	    "audit.required: expected true or false, got a string" },
 	{ "bad-audit-key.json", DIR "bad-audit-key.json: audit.spool: "
 	    "unknown key; accepted: required" },
+	{ "bad-time-zone.json", DIR "bad-time-zone.json: ui.time_zone: "
+	    "'Mars/Base' is not a time zone: no such zone in "
+	    "/usr/share/zoneinfo" },
+	{ "bad-time-zone-path.json", DIR "bad-time-zone-path.json: "
+	    "ui.time_zone: '../etc/passwd' is not a time zone: use \"local\", "
+	    "\"UTC\" or a zone such as America/New_York" },
 	{ "bad-refresh-type.json", DIR "bad-refresh-type.json: ui.refresh_ms: "
 	    "expected an integer from 100 to 60000, got a number with a "
 	    "fraction" },

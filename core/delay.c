@@ -211,6 +211,20 @@ delay_classify(const char *reason)
 	return DELAY_OTHER;
 }
 
+const char *
+delay_reply(const char *reason)
+{
+	const char *const marks[] = { " said: ", "refused to talk to me: " };
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		if ((s = strstr(reason, marks[i])) != NULL)
+			return s + strlen(marks[i]);
+	}
+	return reason;
+}
+
 bool
 delay_reputation(const char *reason)
 {

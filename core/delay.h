@@ -61,6 +61,10 @@ enum delay_class delay_classify(const char *reason);
  */
 bool delay_reputation(const char *reason);
 
+/* The provider's reply in a reason: the text after "said: " or "refused
+ * to talk to me: ", or the reason itself. Points into `reason`. */
+const char *delay_reply(const char *reason);
+
 /*
  * The part of a reason that groups it: Postfix repeats a destination's
  * last failure as "delivery temporarily suspended: " + reason for the

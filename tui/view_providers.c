@@ -153,9 +153,8 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE : bad ||
 		    reput ? ROLE_ALERT : ROLE_TITLE));
 		snprintf(line, sizeof line, " %zu provider%s, last hour, %zu "
-		    "throttled, %zu refusing for reputation (!); Enter: its "
-		    "deferrals", st->p->n, st->p->n == 1 ? "" : "s", bad,
-		    reput);
+		    "throttled, %zu refuse for reputation; Enter: details",
+		    st->p->n, st->p->n == 1 ? "" : "s", bad, reput);
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
@@ -206,8 +205,8 @@ providers_draw_open(struct providers_state *st, struct console *c, int y,
 	if (v->reput > 0 && h > 4) {
 		attrset(theme_attr(role == ROLE_NORMAL ? ROLE_ALERT : role));
 		snprintf(line, sizeof line, " ! %lld refused for reputation, "
-		    "latest: %s", v->reput, v->rep_reason[0] ? v->rep_reason :
-		    "-");
+		    "latest: %s", v->reput, v->rep_reason[0] ?
+		    delay_reply(v->rep_reason) : "-");
 		mvaddnstr(y + 2, 0, line, COLS);
 		y++;
 		h--;
@@ -303,6 +302,6 @@ const struct view view_providers = {
 	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,
 	.escape = providers_escape,
-	.hint = " Enter deferrals  Esc back  / filter  3 queues  ? help  "
+	.hint = " Enter details  Esc back  / filter  3 queues  ? help  "
 	    "q quit",
 };

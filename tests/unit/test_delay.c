@@ -460,6 +460,10 @@ test_reputation(void **state)
 			fail_msg("not a reputation refusal: %s",
 			    reputation_yes[i]);
 	}
+	assert_string_equal(delay_reply(reputation_yes[1]), "550 5.7.1 Your IP "
+	    "is on our block list (in reply to MAIL FROM command)");
+	assert_string_equal(delay_reply("550 5.7.1 Poor reputation"),
+	    "550 5.7.1 Poor reputation");
 	assert_false(delay_reputation(reputation_no[0]));
 	for (i = 1; reputation_no[i] != NULL; i++) {
 		if (delay_reputation(reputation_no[i]))

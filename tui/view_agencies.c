@@ -849,10 +849,12 @@ agencies_spf_done(void *arg, int code, const char *out,
 }
 
 static void
-agencies_spf_hooks(struct agencies_state *st, struct worker_cmd_hooks *hooks)
+agencies_spf_hooks(struct agencies_state *st, struct console *c,
+    struct worker_cmd_hooks *hooks)
 {
 	memset(hooks, 0, sizeof *hooks);
 	hooks->json = true;
+	hooks->cancel = &c->worker.closing;
 	hooks->done = agencies_spf_done;
 	st->spf_running++;
 }
@@ -863,10 +865,9 @@ static int
 agencies_job(void *state, struct console *c, const struct cmd *cmd,
     struct worker_cmd_hooks *hooks)
 {
-	(void)c;
 	if (cmd->entry == NULL || strcmp(cmd->entry->name, "spf") != 0)
 		return 0;
-	agencies_spf_hooks(state, hooks);
+	agencies_spf_hooks(state, c, hooks);
 	return 1;
 }
 
@@ -894,7 +895,7 @@ agencies_tick(void *state, struct console *c)
 	memset(&cmd, 0, sizeof cmd);
 	if ((cmd.entry = cmd_find("spf", cause, sizeof cause)) == NULL)
 		return;
-	agencies_spf_hooks(st, &hooks);
+	agencies_spf_hooks(st, c, &hooks);
 	worker_command(&c->worker, c->cfg, &cmd, c->read_only, &hooks);
 	cmd_free(&cmd);
 }

@@ -17,8 +17,9 @@
 /* Lines of the selected agency's detail under the list, when it fits. */
 #define AGENCIES_DETAIL_H 11
 /* The SPF check (the spf command, a job: DNS never on the UI thread) runs
- * when the view is shown and its last result is this old; a failed one is
- * tried again after a minute; S checks now. */
+ * when the view is shown and its last result is this old; a failed one, or
+ * one an agency's changed domains made stale, is made again after a
+ * minute; S checks now. */
 #define AGENCIES_SPF_RECHECK_S 300
 #define AGENCIES_SPF_RETRY_S 60
 /* Lines the open agency gives its failing SPF pairs at most. */
@@ -871,9 +872,40 @@ agencies_job(void *state, struct console *c, const struct cmd *cmd,
 	return 1;
 }
 
-/* While the view is shown, the SPF is checked when the last check is old:
- * the spf command as a job (its DNS off the UI thread), not every
- * refresh. */
+/*
+ * The last check does not answer for the agency's sending domains as they
+ * are now: none was made for it (added since), or its domains changed
+ * (the checks name them in the order of `domains`).
+ */
+static bool
+agencies_spf_stale(const struct agencies_state *st, const struct agency *a)
+{
+	const json_t *o = agencies_spf_of(st, a->id), *ck;
+	char had[sizeof a->domains];
+	const char *d, *last = "";
+	size_t i, off = 0;
+
+	if (a->domains[0] == '\0')
+		return false;
+	if (o == NULL)
+		return true;
+	had[0] = '\0';
+	json_array_foreach(json_object_get(o, "checks"), i, ck) {
+		d = agencies_js(ck, "domain");
+		if (strcmp(d, last) == 0)
+			continue;
+		off += (size_t)snprintf(had + off, sizeof had - off, "%s%s",
+		    off ? "," : "", d);
+		if (off >= sizeof had)
+			return true;
+		last = d;
+	}
+	return i > 0 && strcmp(had, a->domains) != 0;
+}
+
+/* While the view is shown, the SPF is checked when the last check is old,
+ * or a minute old when an agency's domains are not what it checked: the
+ * spf command as a job (its DNS off the UI thread), not every refresh. */
 static void
 agencies_tick(void *state, struct console *c)
 {
@@ -885,13 +917,20 @@ agencies_tick(void *state, struct console *c)
 
 	if (c->views[c->current] != &view_agencies || st->spf_running > 0 ||
 	    st->agencies == NULL || (st->spf_at != 0 && c->now - st->spf_at <
-	    AGENCIES_SPF_RECHECK_S))
+	    AGENCIES_SPF_RETRY_S))
 		return;
 	for (i = 0; i < st->agencies->n; i++)
 		if (st->agencies->v[i].domains[0] != '\0')
 			break;
 	if (i == st->agencies->n)
 		return;
+	if (st->spf_at != 0 && c->now - st->spf_at < AGENCIES_SPF_RECHECK_S) {
+		for (i = 0; i < st->agencies->n; i++)
+			if (agencies_spf_stale(st, &st->agencies->v[i]))
+				break;
+		if (i == st->agencies->n)
+			return;
+	}
 	memset(&cmd, 0, sizeof cmd);
 	if ((cmd.entry = cmd_find("spf", cause, sizeof cause)) == NULL)
 		return;

@@ -5,7 +5,8 @@
 # (domain, address) pairs fail ("!soft 1/3": a text mark, so it shows
 # without colours too); Enter lists the failing pair with the record text;
 # S re-checks at once (the spf command as a job, asked first) and the
-# column follows a changed sending domain. At 100x30 (the SPF column costs
+# column follows a changed sending domain; without a key the view checks
+# again a minute after its last check when an agency's domains changed. At 100x30 (the SPF column costs
 # the sparkline its room at 80).
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
@@ -72,6 +73,12 @@ expect_screen "S asks before the look-ups" "check the agencies' SPF records now"
 tui_keys y Enter
 passes() { [ "$(spf_cell $MISS)" = pass ]; }
 check "after S the agency passes" wait_until 30 passes
+# Without a key: a result that no longer answers for the agency's domains
+# is checked again a minute after the last check (not at every refresh).
+"$B" agency set $MISS --domains health.agency.example >/dev/null
+soft() { [ "$(spf_cell $MISS)" = '!soft' ]; }
+check "the view re-checks a changed agency by itself within 100 s" \
+	wait_until 100 soft
 tui_keys q
 expect_screen "q quits" "EXITED 0" 15
 finish

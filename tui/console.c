@@ -278,8 +278,11 @@ static int
 ui_refresh(void *ui)
 {
 	struct console *c = ui;
+	const struct view *v = c->views[c->current];
 
 	worker_refresh(&c->worker);
+	if (v->reread != NULL)
+		v->reread(c->state[c->current], c);
 	return EXIT_OK;
 }
 

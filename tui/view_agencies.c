@@ -962,6 +962,6 @@ const struct view view_agencies = {
 	.escape = agencies_escape,
 	.job = agencies_job,
 	.tick = agencies_tick,
-	.hint = " Enter IPs, SPF  S check SPF  Esc back  / filter  "
+	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
 	    "? help  q quit",
 };

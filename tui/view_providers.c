@@ -302,6 +302,6 @@ const struct view view_providers = {
 	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,
 	.escape = providers_escape,
-	.hint = " Enter details  Esc back  / filter  3 queues  ? help  "
+	.hint = " Enter deferrals  Esc back  / filter  3 queues  ? help  "
 	    "q quit",
 };

@@ -79,7 +79,7 @@ expect_screen "and its latest reputation refusal, the provider's reply" \
 	"refused for reputation, latest: 450 4.7.1 Rate limited" 5
 tui_keys Escape
 expect_screen "Esc goes back to the list" "Enter: details" 5
-expect_screen "the hints fit at 80x24" "Enter details  Esc back" 3
+expect_screen "the hints fit at 80x24" "Enter deferrals  Esc back" 3
 tui_keys :
 tui_keys "providers" Enter
 expect_screen ":providers shows the view" "mailnoc | Providers" 5

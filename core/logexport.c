@@ -221,8 +221,8 @@ logexport_command(const char *file, const char *postfix_config,
 	 * its lines: they are not read. grep's 1 (nothing matched) is a
 	 * success.
 	 */
-	k = snprintf(buf, len, "%s; [ -n \"$f\" ] || { echo '" LOGEXPORT_MARK
-	    " no maillog_file' >&2; exit 2; }; "
+	/* As the follower: without maillog_file, syslog's file. */
+	k = snprintf(buf, len, "%s; [ -n \"$f\" ] || f=/var/log/mail.log; "
 	    "[ -r \"$f\" ] || { echo \"" LOGEXPORT_MARK " cannot read $f\" "
 	    ">&2; exit 2; }; "
 	    "for x in \"$f\" \"$f\".* \"$f\"-*; do "

@@ -67,7 +67,8 @@ void logexport_query_what(const struct logexport_query *q, char *buf,
 
 /*
  * The command run on a gateway: finds its mail log (`file`, or with NULL
- * the instance's maillog_file from postconf -c `postfix_config`), reads
+ * the instance's maillog_file from postconf -c `postfix_config`, else
+ * /var/log/mail.log, as the agent's follower does), reads
  * it and its rotated siblings (FILE.N, FILE-DATE, and those with .gz,
  * decompressed; other names beside it are not read) last written at or after
  * q->since, and prints only the lines holding q->needle (grep -F -i, so

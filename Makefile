@@ -11,7 +11,7 @@ COMPDIR   := $(PREFIX)/share/bash-completion/completions
 LIBDIR    := $(PREFIX)/lib/mailnoc
 
 CC        ?= cc
-PKGS      := ncursesw libssh2 jansson hiredis
+PKGS      := ncursesw libssh2 jansson hiredis zlib
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
@@ -25,7 +25,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 zlib) -lunbound \
 	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
@@ -64,7 +64,9 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_suggest \
 	test_validate \
-	test_volume test_xalloc
+	test_volume test_xalloc \
+	test_backup \
+	test_logexport
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,16 +237,26 @@ history_add(struct history *h, const char *line)
 int
 history_path(char *buf, size_t len)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *d = getenv("MAILNOC_STATE_DIR"), *home = getenv("HOME");
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
 	int n;
 
-	/* The XDG rule: a relative XDG_STATE_HOME is ignored. */
-	if (state != NULL && state[0] == '/')
-		n = snprintf(buf, len, "%s/mailnoc/history", state);
-	else if (home != NULL && home[0] == '/')
+	/* The role cache's rule (core/role_cache.c); a relative directory
+	 * is ignored, as the XDG rule says. */
+	if (d != NULL && d[0] == '/')
+		n = snprintf(buf, len, "%s/history", d);
+	else if ((d = getenv("XDG_STATE_HOME")) != NULL && d[0] == '/')
+		n = snprintf(buf, len, "%s/mailnoc/history", d);
+	else {
+		if (home == NULL || home[0] != '/') {
+			if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf,
+			    &res) != 0 || res == NULL || res->pw_dir[0] != '/')
+				return -1;
+			home = res->pw_dir;
+		}
 		n = snprintf(buf, len, "%s/.local/state/mailnoc/history", home);
-	else
-		return -1;
+	}
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 

@@ -76,9 +76,10 @@ void history_free(struct history *h);
 void history_add(struct history *h, const char *line);
 
 /*
- * Where the prompt's history is kept: $XDG_STATE_HOME/mailnoc/history, or
- * ~/.local/state/mailnoc/history. Returns -1 when neither XDG_STATE_HOME
- * nor HOME is set (absolute), or the path does not fit in len.
+ * Where the prompt's history is kept: $MAILNOC_STATE_DIR/history,
+ * $XDG_STATE_HOME/mailnoc/history or ~/.local/state/mailnoc/history (the
+ * role cache's directory). Returns -1 when there is no such place or the
+ * path does not fit in len.
  */
 int history_path(char *buf, size_t len);
 

@@ -220,10 +220,16 @@ history_free(struct history *h)
 }
 
 void
-history_add(struct history *h, const char *line)
+history_add(struct history *h, const char *text)
 {
-	if (line[strspn(line, " ")] == '\0' ||
-	    (h->n > 0 && strcmp(h->v[h->n - 1], line) == 0))
+	char line[LINEEDIT_MAX];
+	size_t n;
+
+	/* Kept without the blanks Tab leaves at the end. */
+	snprintf(line, sizeof line, "%s", text);
+	for (n = strlen(line); n > 0 && line[n - 1] == ' '; n--)
+		line[n - 1] = '\0';
+	if (n == 0 || (h->n > 0 && strcmp(h->v[h->n - 1], line) == 0))
 		return;
 	if (h->n == h->max) {
 		free(h->v[0]);

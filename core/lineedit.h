@@ -70,8 +70,9 @@ void history_init(struct history *h, size_t max);
 void history_free(struct history *h);
 
 /*
- * Appends `line` (blank lines and a repeat of the last line are not
- * kept); the oldest line goes when there are more than h->max.
+ * Appends `line` without its trailing blanks (blank lines and a repeat of
+ * the last line are not kept); the oldest line goes when there are more
+ * than h->max.
  */
 void history_add(struct history *h, const char *line);
 

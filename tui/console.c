@@ -508,7 +508,8 @@ static void
 console_confirm_key(struct console *c, int key)
 {
 	bool typed = strcmp(c->confirm_want, "y") != 0, yes;
-	const char *name = key == '\n' ? "Enter" : keyname(key);
+	const char *name = key == '\n' ? "Enter" : key == 27 ? "Escape" :
+	    keyname(key);
 
 	if (!typed) {
 		yes = key == 'y' || key == 'Y';

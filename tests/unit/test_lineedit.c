@@ -170,8 +170,10 @@ test_history_walk(void **state)
 	history_add(&h, "status");
 	history_add(&h, "status");      /* a repeat is kept once */
 	history_add(&h, "   ");         /* a blank line is not kept */
-	history_add(&h, "queue list");
+	history_add(&h, "queue list ");
+	history_add(&h, "queue list");  /* the same, less the blank */
 	assert_int_equal(h.n, 2);
+	assert_string_equal(h.v[1], "queue list");
 	lineedit_reset(&le, &h);
 	type(&le, "blo");
 	/* Up: the newest, then the one before; the draft is kept. */

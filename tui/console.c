@@ -70,13 +70,13 @@ console_message(struct console *c, bool error, const char *fmt, ...)
 	vsnprintf(c->message, sizeof c->message, fmt, ap);
 	va_end(ap);
 	c->message_error = error;
-	c->logged[0] = '\0';
 }
 
 /*
  * Puts what the status line says now in the message history, once: the
- * console and the views write c->message; a message set anew (logged
- * cleared) is logged even when it repeats the one before.
+ * console and the views write c->message. A new command or a job's result
+ * clears `logged`, so what they say is logged even when it repeats the
+ * message before.
  */
 static void
 console_log(struct console *c)
@@ -497,6 +497,8 @@ console_log_answer(struct console *c, const char *answer)
 
 	snprintf(line, sizeof line, "%s%s", c->message, answer);
 	msglog_add(&c->messages, clock_wall_ms() / 1000, MSGLOG_QUESTION, line);
+	/* What follows the answer is logged, even the same words again. */
+	c->logged[0] = '\0';
 }
 
 /*
@@ -759,6 +761,7 @@ console_take(struct console *c, struct worker_msg *m)
 	if (m->kind == WMSG_ACTION_DONE) {
 		/* A command the console ran ended: its result, at once. */
 		console_message(c, m->failed, "%s", m->text);
+		c->logged[0] = '\0';
 		if (c->views[c->current]->fetch != NULL ||
 		    c->views[c->current]->fetches != 0)
 			worker_refresh(&c->worker);

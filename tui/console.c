@@ -20,6 +20,7 @@
 #include "core/lineedit.h"
 #include "core/msglog.h"
 #include "core/role_cache.h"
+#include "core/validate.h"
 #include "core/wrap.h"
 #include "core/xalloc.h"
 #include "tui/theme.h"
@@ -562,19 +563,64 @@ console_edit_key(int key)
 	return key;
 }
 
+#define CONSOLE_SCREEN_IPS 64
+
+/*
+ * The addresses the screen shows (read back from it, whatever the view):
+ * the view's selected IP first, then each address on the lines above the
+ * status line, once. Returns their number; free each.
+ */
+static size_t
+console_screen_ips(struct console *c, char **ips, size_t max)
+{
+	char **sel = NULL, line[1024], *p, *tok, *save = NULL;
+	int nsel = ui_selection(c, "ip", &sel), y, x, cy, cx, k;
+	size_t n = 0, i;
+
+	for (k = 0; k < nsel && n < max; k++)
+		ips[n++] = xstrdup(sel[k]);
+	cmd_selection_free(sel, nsel);
+	getyx(stdscr, cy, cx);
+	for (y = 1; y < LINES - 1 && n < max; y++) {
+		x = mvinnstr(y, 0, line, (int)sizeof line - 1 < COLS ?
+		    (int)sizeof line - 1 : COLS);
+		if (x == ERR)
+			continue;
+		line[x] = '\0';
+		for (p = line; n < max; p = NULL) {
+			if ((tok = strtok_r(p, " \t[](),;=<>'\"", &save)) ==
+			    NULL)
+				break;
+			tok[strcspn(tok, "/")] = '\0';
+			/* An address ends a sentence: "blocked 192.0.2.1." */
+			while (tok[0] != '\0' && strchr(".:", tok[strlen(tok) - 1]))
+				tok[strlen(tok) - 1] = '\0';
+			if (strpbrk(tok, ".:") == NULL || validate_ip(tok) != NULL)
+				continue;
+			for (i = 0; i < n && strcmp(ips[i], tok) != 0; i++)
+				;
+			if (i == n)
+				ips[n++] = xstrdup(tok);
+		}
+	}
+	move(cy, cx);
+	return n;
+}
+
 /* Tab: completes the word before the cursor; several choices are shown. */
 static void
 console_complete(struct console *c)
 {
-	char **ips = NULL, **cand;
-	size_t n, i, off = 0;
+	char *ips[CONSOLE_SCREEN_IPS], **cand;
+	size_t n, i, off = 0, nips;
 	bool listed;
-	int nips = ui_selection(c, "ip", &ips);
 
 	c->completions[0] = '\0';
+	nips = console_screen_ips(c, ips, CONSOLE_SCREEN_IPS);
 	n = complete_words(c->edit.buf, c->edit.pos, c->cfg,
-	    (const char *const *)ips, nips > 0 ? (size_t)nips : 0, &cand);
-	cmd_selection_free(ips, nips);
+	    (const char *const *)ips, nips, &cand);
+	for (i = 0; i < nips; i++)
+		free(ips[i]);
 	if (lineedit_complete(&c->edit, (const char *const *)cand, n,
 	    &listed) > 1 && listed) {
 		size_t start = lineedit_word_start(&c->edit);

@@ -3,11 +3,12 @@
 # key (y runs a hold, any other key declines, at 80x24 and at 200x50); a
 # long question read whole on two lines at 80 columns; :messages lists what
 # was said; the ':' line edited as readline edits (Left, C-w), completed
-# with Tab, and recalled with Up after the console restarts (its history
-# in the XDG state directory, mode 600).
+# with Tab (commands, views, an IP on screen), and recalled with Up after
+# the console restarts (its history in the XDG state directory, mode 600).
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
 IP6=2001:db8:ffff:ffff:ffff:ffff:1234:5678
+IP4=192.0.2.77
 
 T=$(mktemp -d /tmp/mailnoc-e2e-prompt-XXXXXX)
 unset MAILNOC_STATE_DIR
@@ -16,6 +17,7 @@ export XDG_STATE_HOME
 cleanup() {
 	tui_stop
 	unblock "$IP6"
+	unblock "$IP4"
 	queues_clear
 	tests/lab/agents stop >/dev/null 2>&1
 	rm -rf "$T"
@@ -24,6 +26,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 unblock "$IP6"
+"$MAILNOC_BIN/mailnoc" block "$IP4" --for 1h --reason e2e-tab >/dev/null
 tests/lab/agents start >/dev/null
 queues_clear
 tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 3 --to-domain dead.test >/dev/null
@@ -95,6 +98,10 @@ expect_screen "Tab completes :blo to :block" ":block" 5
 expect_screen "and lists what it could be" "block  blocks" 5
 tui_keys Escape : unbl Tab x
 expect_screen "Tab completes a single match with a blank" ":unblock x" 5
+tui_keys Escape 4
+expect_screen "the blocklist shows $IP4" "$IP4" 10
+tui_keys : "unblock 192.0.2.7" Tab x
+expect_screen "Tab completes an IP shown on screen" ":unblock $IP4 x" 5
 tui_keys Escape : "view cl" Tab Enter
 expect_screen "Tab completes a view's name" "mailnoc | Clusters" 5
 tui_keys : "view overview" Enter

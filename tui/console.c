@@ -109,7 +109,10 @@ console_find_view(const struct console *c, const char *name)
 static void
 console_switch(struct console *c, int i)
 {
-	if (c->views[i]->overlay && c->current != i)
+	/* An overlay over another (help over messages) goes back to the
+	 * view under both. */
+	if (c->views[i]->overlay && c->current != i &&
+	    !c->views[c->current]->overlay)
 		c->previous = c->current;
 	c->current = i;
 	if (c->views[i]->enter != NULL)
@@ -165,7 +168,8 @@ ui_show(void *ui, const char *name, const struct cmd *cmd, char *cause,
 		return -1;
 	}
 	if (!shown) {
-		if (v->overlay && c->current != i)
+		if (v->overlay && c->current != i &&
+		    !c->views[c->current]->overlay)
 			c->previous = c->current;
 		c->current = i;
 	}

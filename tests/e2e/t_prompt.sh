@@ -86,6 +86,11 @@ else
 fi
 tui_keys Escape
 expect_screen "Esc goes back" "mailnoc | Queues" 5
+tui_keys : messages Enter '?'
+expect_screen "help over the messages" "mailnoc | Help" 5
+tui_keys Escape
+expect_screen "Esc from both goes back to the view under them" \
+	"mailnoc | Queues" 5
 
 # --- the line editor: Left inserts in the middle, C-w deletes a word, Tab
 tui_keys : "view queus" Left e Enter

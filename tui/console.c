@@ -308,8 +308,11 @@ static int
 ui_refresh(void *ui)
 {
 	struct console *c = ui;
+	const struct view *v = c->views[c->current];
 
 	worker_refresh(&c->worker);
+	if (v->reread != NULL)
+		v->reread(c->state[c->current], c);
 	return EXIT_OK;
 }
 
@@ -1142,18 +1145,21 @@ console_draw_status(struct console *c, int lines)
 		console_draw_wrapped(c, text, y, lines);
 	} else {
 		const struct view *v = c->views[c->current];
-		const char *hint = c->read_only && v->hint_read_only != NULL ?
-		    v->hint_read_only : v->hint;
+		char bar[512], f[160] = "";
+		int width = COLS;
 
-		move(y, 0);
-		clrtoeol();
+		/* The filter keeps its place at the right; the bar, generated
+		 * from the key table, gives up whole labels to make room. */
+		if (c->filter[0] != '\0' && COLS > 60) {
+			snprintf(f, sizeof f, " filter: %s ", c->filter);
+			width = COLS - (int)strlen(f) - 1;
+		}
+		keymap_bar(&c->keymap, v->name, v->escape != NULL, c->read_only,
+		    width, bar, sizeof bar);
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, hint != NULL ? hint : VIEW_HINT, COLS);
-		if (c->filter[0] != '\0' && COLS > 60) {
-			char f[160];
-
-			snprintf(f, sizeof f, " filter: %s ", c->filter);
+		mvaddnstr(y, 0, bar, COLS);
+		if (f[0] != '\0') {
 			attrset(theme_attr(ROLE_KEY));
 			mvaddnstr(y, COLS - (int)strlen(f) > 0 ?
 			    COLS - (int)strlen(f) : 0, f, COLS);

@@ -66,11 +66,13 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_validate \
 	test_volume test_xalloc \
 	test_backup \
-	test_logexport
+	test_logexport \
+	test_lineedit
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
-	test_docs test_policy_cmds test_sudoers
+	test_docs test_policy_cmds test_sudoers \
+	test_complete
 UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \

@@ -107,3 +107,24 @@ const struct cmd_entry cmd_quit_entry = {
 	.flags = CMD_UI_ONLY,
 	.exec = cmd_quit_exec,
 };
+
+static int
+cmd_messages_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	(void)c;
+	(void)ctx;
+	return EXIT_OK;
+}
+
+/* The console's messages view takes it (tui/view_messages.c). */
+const struct cmd_entry cmd_messages_entry = {
+	.name = "messages",
+	.view = "messages",
+	.alias = NULL,
+	.usage = "",
+	.help = "list the questions, answers, results and errors shown so far",
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_UI_ONLY,
+	.exec = cmd_messages_exec,
+};

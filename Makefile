@@ -73,7 +73,8 @@ UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 	test_docs test_policy_cmds test_sudoers \
 	test_complete
-UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
+UNIT_LAYER_tui      := test_cmd test_keymap test_layout test_sparkline \
+	test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
 	test_policy_copy test_policy_link test_policy_redis test_agent_maillog

@@ -89,8 +89,10 @@ const struct cmd_entry cmd_refresh_entry = {
 const struct cmd_entry cmd_move_entry = {
 	.name = "move",
 	.alias = NULL,
-	.usage = "up|down|page-up|page-down|top|bottom|in|out",
-	.help = "move the cursor in the current table",
+	.usage = "up|down|page-up|page-down|top|bottom|left|right|in|out|"
+	    "sort|sort-reverse",
+	.help = "move the cursor, scroll the columns, sort, open a row's "
+	    "detail in the current table",
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_UI_ONLY,

@@ -23,6 +23,7 @@
 #include "core/validate.h"
 #include "core/wrap.h"
 #include "core/xalloc.h"
+#include "tui/layout.h"
 #include "tui/theme.h"
 #include "tui/view.h"
 
@@ -324,8 +325,8 @@ ui_move(void *ui, const char *where, char *cause, size_t len)
 
 	if (v->cursor(c->state[c->current], where) == -1) {
 		snprintf(cause, len, "move: '%s' is not a direction here; use "
-		    "up, down, page-up, page-down, top or bottom (in and out "
-		    "in the agencies view)", where);
+		    "up, down, page-up, page-down, top, bottom, left, right, "
+		    "in, out, sort or sort-reverse", where);
 		return -1;
 	}
 	return 0;
@@ -714,6 +715,10 @@ console_key(struct console *c, int key)
 		return;
 	}
 	if (key == 27 && v->escape != NULL && v->escape(c->state[c->current]))
+		return;
+	/* Esc closes a table's detail first (views without their own Esc). */
+	if (key == 27 && v->escape == NULL && !v->overlay &&
+	    v->cursor(c->state[c->current], "out") == 0)
 		return;
 	b = keymap_lookup_in(&c->keymap, v->name, key);
 	/* Esc, or the key that opened it (?), closes an overlay (help). */
@@ -1338,6 +1343,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 	uithread_register();
 	setlocale(LC_ALL, "");
 	c.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	layout_set_utf8(c.utf8);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_on_signal;
 	sigaction(SIGINT, &sa, NULL);

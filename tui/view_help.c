@@ -17,7 +17,7 @@ static const struct table_col help_cols[] = {
 /* Narrow: the command gives way to what the key does. */
 static const struct layout_col help_fit[] = {
 	{ 8, 8, 9, LAYOUT_CUT_END }, { 9, 9, 8, LAYOUT_CUT_END },
-	{ 28, 16, 2, LAYOUT_CUT_END }, { 0, 40, 9, LAYOUT_CUT_END },
+	{ 28, 16, 2, LAYOUT_CUT_END }, { 0, 30, 9, LAYOUT_CUT_END },
 };
 
 static void *

@@ -1338,6 +1338,25 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	return 0;
 }
 
+static int
+load_alerts(struct cfgctx *ctx, json_t *root, struct config_alerts *a)
+{
+	static const char *const keys[] = { "throttled_messages", NULL };
+	json_t *obj = NULL, *v;
+	long long n = 10;
+
+	a->throttled_messages = 10;
+	if ((v = json_object_get(root, "alerts")) == NULL)
+		return 0;
+	if (get_object(ctx, "alerts", v, &obj) == -1 ||
+	    check_keys(ctx, "alerts", obj, keys) == -1 ||
+	    get_llong(ctx, "alerts", obj, "throttled_messages", 1, 1000000000,
+		&n) == -1)
+		return -1;
+	a->throttled_messages = (long)n;
+	return 0;
+}
+
 /* "IP" or "IP@PORT", unbound's way of writing a forwarder. */
 static const char *
 config_resolver_check(const char *s)
@@ -1481,7 +1500,8 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl", NULL };
+		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
+		"alerts", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1516,7 +1536,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_audit(&ctx, root, &cfg->audit) == -1 ||
 	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
-	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1) {
+	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
+	    load_alerts(&ctx, root, &cfg->alerts) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;

@@ -93,12 +93,26 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	/* No policy service: its fields go. */
-	assert_int_equal(f.ndel, 4);
+	/* No policy service: its fields go; no q_domains text either. */
+	assert_int_equal(f.ndel, 5);
 	assert_true(deleted(&f, "last_backup"));
 	assert_true(deleted(&f, "policy"));
 	assert_true(deleted(&f, "policy_copy_age"));
 	assert_true(deleted(&f, "policy_copy_decisions"));
+	assert_true(deleted(&f, "q_domains"));
+	assert_null(f.q_domains);
+
+	/* The q_domains text rides beside the short fields. */
+	hb.queued_domains = "1 yahoo.test:3:3:0,3,0,0,0,0,0";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(f.q_domains, "1 yahoo.test:3:3:0,3,0,0,0,0,0");
+	assert_false(deleted(&f, "q_domains"));
+	assert_int_equal(f.ndel, 4);
+	/* Counts not known: neither is the text. */
+	hb.have_queues = false;
+	heartbeat_fields(&hb, &f);
+	assert_null(f.q_domains);
+	assert_true(deleted(&f, "q_domains"));
 }
 
 static void

@@ -16,13 +16,17 @@ rc() {
 }
 WERE_RUNNING=$(agents_running)
 # The lab's unbound lists gw1 (t_reputation): its listed alert (critical)
-# would take the ALERT line; silenced for the test.
+# would take the ALERT line; silenced for the test. So is provider-throttled,
+# which the throttled mail below raises before the harvest.
 unsilence() {
-	rc del 'mailnoc:silence:listed:*' >/dev/null
-	rc zrem mailnoc:silences 'listed:*' >/dev/null
+	rc del 'mailnoc:silence:listed:*' 'mailnoc:silence:provider-throttled:*' \
+		>/dev/null
+	rc zrem mailnoc:silences 'listed:*' 'provider-throttled:*' >/dev/null
 }
 "$MAILNOC_BIN/mailnoc" silence listed --for 1h --reason "the lab's standing \
 listing of gw1" >/dev/null
+"$MAILNOC_BIN/mailnoc" silence provider-throttled --for 1h --reason "the \
+test's own throttled mail" >/dev/null
 suspect_forget "$IP"
 trap 'suspect_forget "$IP"; tui_stop; harvest_alert_gone "$IP"; agents_restore "$WERE_RUNNING"; unsilence' EXIT
 trap 'exit 1' INT TERM

@@ -75,6 +75,21 @@ expect_screen "its list is read" "PROVIDER" 10
 first=$(tui_screen | grep -A1 '^PROVIDER' | tail -n 1)
 expect_contains "the throttled provider is on top" "THROTTLED" "$first"
 expect_contains "and it is Yahoo's" "ahoo" "$first"
+# QUEUED: what the gateways hold for it now, as postqueue -j lists it.
+expect_contains "a QUEUED column" "QUEUED" "$(tui_screen | grep '^PROVIDER')"
+yahoo_queued() {
+	for gw in gw1 gw2; do
+		postqueue -c "$LAB/$gw/etc" -j | jq -r 'select(.queue_name ==
+			"active" or .queue_name == "deferred")
+			| .recipients[0].address | sub(".*@"; "")'
+	done | grep -cx yahoo.test
+}
+shows_queued() {
+	[ "$(tui_screen | grep '^group Yahoo' | awk '{ print $(NF - 2) }')" = \
+		"$(yahoo_queued)" ]
+}
+check "group Yahoo's QUEUED is postqueue -j's $(yahoo_queued)" \
+	wait_until 20 shows_queued
 tui_keys Enter
 expect_screen "Enter lists its deferrals by class" "provider throttling" 5
 tui_keys Escape

@@ -47,6 +47,12 @@ expect_eq "the real queue holds them" 4 "$(count_in gw2 hold)"
 expect_screen "the view relists and shows them on hold" "gw2   hold" 15
 tui_keys H n Enter
 expect_screen "answering n does nothing" "not confirmed; nothing was done"
+# r lists the queues again and keeps the filter: a new message shows.
+tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 1 -m 1 --to-domain dead.test >/dev/null
+wait_until 20 eval '[ "$(count_in gw2 deferred)" = 1 ]'
+tui_keys r
+expect_screen "r lists again, the filter kept" "5 of 11 messages" 15
+postsuper -c "$LAB/gw2/etc" -d ALL deferred >/dev/null 2>&1
 
 # queues_timeout MS NAME WHAT: the console with command_timeout_ms MS
 # (a configuration LAB/NAME.json), on the queues view; WHAT names the

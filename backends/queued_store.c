@@ -62,7 +62,8 @@ queued_store_read(struct redis *r, struct queued_list *sum, char *warn,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		redisAppendCommand(r->ctx, "HGET %s %s", redis_key(cfg, key,
+		/* HMGET: what the agents' ACL allows on other nodes. */
+		redisAppendCommand(r->ctx, "HMGET %s %s", redis_key(cfg, key,
 		    sizeof key, KEY_NODE, names[i]), NF_Q_DOMAINS);
 		redisAppendCommand(r->ctx, "EXISTS %s", redis_key(cfg, key,
 		    sizeof key, KEY_NODE_ALIVE, names[i]));
@@ -75,6 +76,9 @@ queued_store_read(struct redis *r, struct queued_list *sum, char *warn,
 	for (i = 0; i < n; i++) {
 		const redisReply *v = rep[2 * i], *alive = rep[2 * i + 1];
 		size_t k;
+
+		if (v->type == REDIS_REPLY_ARRAY && v->elements == 1)
+			v = v->element[0];
 
 		if (v->type == REDIS_REPLY_ERROR && !redis_wrongtype(v)) {
 			redis_set_reply_error(r, v);

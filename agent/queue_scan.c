@@ -41,6 +41,7 @@
 #define QS_DEFER_HEAD  2048  /* bytes read from a defer log */
 #define QS_DOMAINS_MAX 16384 /* distinct recipient domains kept; more
                                 count under "" until some go */
+#define QS_CLASS_REFRESH 1024 /* defer logs read again per pass, at most */
 #define QS_CANCEL_POLL 4096  /* entries between looks at the cancel flag */
 
 #define ARRIVAL_PENDING 0
@@ -71,6 +72,7 @@ struct qs_dir {
 	bool live;             /* exists, as far as we know */
 	bool listed;           /* listed at least once while live */
 	bool racy;
+	bool relisted;         /* a deferred directory listed this pass */
 	uint16_t gen;          /* bumped at every listing */
 	uint16_t seen;         /* parent's gen when the parent last listed it */
 	ino_t ino;
@@ -88,6 +90,7 @@ struct queue_scan {
 	long pending;
 	uint32_t oldest;
 	bool dirty;            /* entries changed since the oldest was found */
+	size_t refresh;        /* where the class refresh goes on */
 	long needs;            /* entries with a NEED_* flag */
 	char **domains;        /* interned recipient domains; [0] is "" */
 	size_t ndomains;
@@ -423,6 +426,8 @@ qs_list(struct queue_scan *qs, size_t d, int fd, const struct stat *st)
 	qs->dirs[d].racy = st->st_mtim.tv_sec + QS_RACY_S >= listed_at;
 	qs->dirs[d].listed = true;
 	qs->stats.dirs_read++;
+	if (qs->dirs[d].kind == Q_DEFERRED)
+		qs->dirs[d].relisted = true;
 	qs->dirty = true;
 	for (i = 0; i < qs->ndirs; i++) {
 		if (qs->dirs[i].parent == (int)d && qs->dirs[i].live &&
@@ -747,8 +752,44 @@ qs_read_class(struct queue_scan *qs, struct qs_entry *e)
 		return;
 	n = read(fd, buf, sizeof buf);
 	close(fd);
+	qs->stats.defer_logs_read++;
 	if (n > 0)
 		e->cls = (uint8_t)queue_defer_class(buf, (size_t)n);
+}
+
+/*
+ * Postfix retries a deferred message by moving it to active and, failing
+ * again, back to the same hashed directory with a new defer log: when that
+ * happens between two passes the entry never seems to move. So the
+ * messages of a deferred directory that changed have their class read
+ * again, QS_CLASS_REFRESH a pass at most (going on where the last pass
+ * stopped): a quiet queue costs nothing, a busy big one is refreshed over
+ * several passes.
+ */
+static void
+qs_class_refresh(struct queue_scan *qs)
+{
+	size_t d, i, k, budget = QS_CLASS_REFRESH;
+	bool any = false;
+
+	for (d = 0; d < qs->ndirs; d++)
+		any |= qs->dirs[d].relisted;
+	if (!any)
+		return;
+	for (k = 0; k < qs->cap && budget > 0; k++) {
+		struct qs_entry *e;
+
+		i = (qs->refresh + k) & (qs->cap - 1);
+		e = &qs->tab[i];
+		if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
+		    !qs->dirs[e->dir].relisted || (e->need & NEED_CLASS))
+			continue;
+		qs_need(qs, e, NEED_CLASS);
+		budget--;
+	}
+	qs->refresh = (qs->refresh + k) & (qs->cap - 1);
+	for (d = 0; d < qs->ndirs; d++)
+		qs->dirs[d].relisted = false;
 }
 
 void
@@ -757,6 +798,7 @@ queue_scan_arrivals(struct queue_scan *qs)
 	uint32_t oldest = 0;
 	size_t i;
 
+	qs_class_refresh(qs);
 	if (qs->needs > 0) {
 		if (qs->ndomains >= QS_DOMAINS_MAX * 3 / 4)
 			qs_domains_compact(qs);

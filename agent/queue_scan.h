@@ -25,6 +25,7 @@ struct queue_scan_stats {
 	unsigned long dirs_checked;  /* directories stat-ed */
 	unsigned long dirs_read;     /* directories listed with readdir */
 	unsigned long files_read;    /* queue files opened for their arrival */
+	unsigned long defer_logs_read; /* defer logs read for their class */
 	size_t tracked;              /* queue IDs in the arrival cache */
 };
 

@@ -595,6 +595,7 @@ test_domains(void **state)
 	struct queue_counts c;
 	struct queued_list l;
 	const struct queued_entry *e;
+	struct queue_scan_stats a, b;
 
 	(void)state;
 	now = time(NULL);
@@ -661,6 +662,28 @@ test_domains(void **state)
 	assert_int_equal(e->queued, 1);
 	assert_int_equal(e->by_class[DELAY_CONNECT], 0);
 	queued_list_free(&l);
+
+	/* Retried and deferred again, for another reason, between two passes:
+	 * back in the same directory, its class is read again all the same. */
+	mv_rel("deferred/A/A1", "active/A1");
+	mv_rel("active/A1", "deferred/A/A1");
+	write_defer("defer/A/A1", "u1@yahoo.test", "connect to y[1.2.3.4]:25: "
+	    "Connection timed out");
+	age_rel("deferred/A", 30);
+	run_scan(qs, &c);
+	queue_scan_domains(qs, &l);
+	assert_non_null(e = dom(&l, "yahoo.test"));
+	assert_int_equal(e->deferred, 3);
+	assert_int_equal(e->by_class[DELAY_THROTTLE], 2);
+	assert_int_equal(e->by_class[DELAY_CONNECT], 1);
+	queued_list_free(&l);
+
+	/* A quiet queue reads no defer log. */
+	queue_scan_stats(qs, &a);
+	run_scan(qs, &c);
+	queue_scan_stats(qs, &b);
+	assert_int_equal(b.defer_logs_read, a.defer_logs_read);
+	assert_int_equal(b.files_read, a.files_read);
 	queue_scan_free(qs);
 	teardown_tree(NULL);
 }

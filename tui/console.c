@@ -885,16 +885,21 @@ console_draw_status(struct console *c)
 		mvaddnstr(y, 0, c->message, COLS);
 	} else {
 		const struct view *v = c->views[c->current];
-		const char *hint = c->read_only && v->hint_read_only != NULL ?
-		    v->hint_read_only : v->hint;
+		char bar[512], f[160] = "";
+		int width = COLS;
 
+		/* The filter keeps its place at the right; the bar, generated
+		 * from the key table, gives up whole labels to make room. */
+		if (c->filter[0] != '\0' && COLS > 60) {
+			snprintf(f, sizeof f, " filter: %s ", c->filter);
+			width = COLS - (int)strlen(f) - 1;
+		}
+		keymap_bar(&c->keymap, v->name, v->escape != NULL, c->read_only,
+		    width, bar, sizeof bar);
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, hint != NULL ? hint : VIEW_HINT, COLS);
-		if (c->filter[0] != '\0' && COLS > 60) {
-			char f[160];
-
-			snprintf(f, sizeof f, " filter: %s ", c->filter);
+		mvaddnstr(y, 0, bar, COLS);
+		if (f[0] != '\0') {
 			attrset(theme_attr(ROLE_KEY));
 			mvaddnstr(y, COLS - (int)strlen(f) > 0 ?
 			    COLS - (int)strlen(f) : 0, f, COLS);

@@ -34,6 +34,10 @@ expect_screen "the overview warns that a provider throttles" "ALERT throttling: 
 tui_keys 3
 expect_screen "3 opens the queues view with all ten messages" "10 of 10 messages" 15
 expect_screen "rows show the deferred mail" "deferred"
+expect_screen "the key bar teaches the queues' keys" "? help  H hold  L release  D delete  t tag" 3
+tui_keys '?'
+expect_screen "? says what H does in this view" "hold the tagged messages, or the" 5
+tui_keys '?'
 
 tui_keys / d e a d . t e s t Enter
 expect_screen "filtering by a domain leaves four" "4 of 10 messages"

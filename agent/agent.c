@@ -70,6 +70,7 @@ struct agent {
 	unsigned long persist_checked; /* r->connects when last asked */
 	struct policy_server *ps;      /* the policy service, NULL: none */
 	struct alert_eval alerts;
+	char *qdomains;                /* the last q_domains text, or NULL */
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -311,6 +312,40 @@ agent_role_timeout_ms(const struct agent *a)
 	return ms > 5000 ? 5000 : ms;
 }
 
+static const char *
+agent_group(void *arg, const char *domain)
+{
+	return config_provider_group(arg, domain);
+}
+
+/*
+ * The q_domains text of the counts just taken: the top domains and the
+ * provider groups (maillog.providers), as the console sums them.
+ */
+static void
+agent_queued_domains(struct agent *a, struct heartbeat *hb)
+{
+	struct queued_list all, top;
+	int rc;
+
+	free(a->qdomains);
+	a->qdomains = NULL;
+	if (a->watching)
+		rc = queue_watch_domains(&a->qw, &all);
+	else if (a->qs != NULL) {
+		queue_scan_domains(a->qs, &all);
+		rc = 0;
+	} else
+		return;
+	if (rc == 0) {
+		queued_list_top(&all, agent_group, (void *)a->cfg, &top);
+		a->qdomains = queued_encode(&top);
+		queued_list_free(&top);
+	}
+	queued_list_free(&all);
+	hb->queued_domains = a->qdomains;
+}
+
 /*
  * Fills the heartbeat from the probes, all but the state: *probed is what
  * the role probe says (STATE_UNKNOWN when it failed).
@@ -385,6 +420,7 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 				    (long)(hb->updated_at - qc.oldest) : 0;
 			else if (qc.pending == 0)
 				hb->oldest_age = 0;
+			agent_queued_domains(a, hb);
 		}
 	} else if (n->backup_root != NULL) {
 		rc = probe_backups(n->backup_root, a->cfg->backups.status_file,
@@ -680,6 +716,7 @@ agent_main(int argc, char **argv)
 	if (a.watching)
 		queue_watch_stop(&a.qw);
 	queue_scan_free(a.qs);
+	free(a.qdomains);
 	alert_eval_free(&a.alerts);
 	redis_close(&a.redis);
 	log_close();

@@ -3,10 +3,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "agent/log.h"
 #include "backends/maillog_store.h"
+#include "backends/queued_store.h"
 #include "backends/reputation_store.h"
 #include "core/alert.h"
 #include "core/clock.h"
@@ -83,6 +85,45 @@ alert_eval_listed(struct alert_eval *ae, struct redis *r,
 	return n;
 }
 
+static const char *
+alert_eval_group(void *arg, const char *domain)
+{
+	return config_provider_group(arg, domain);
+}
+
+/*
+ * The throttling rule over what the live gateways queue now (their
+ * heartbeats' q_domains). Without it the other rules still count; a read
+ * that fails, or a node's value left out, is said once.
+ */
+static size_t
+alert_eval_throttled(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, struct alert_raise *a, size_t n)
+{
+	struct queued_list sum;
+	char cause[512], warn[256];
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (queued_store_read(r, &sum, warn, sizeof warn, cause,
+	    sizeof cause) == -1) {
+		if (!ae->queued_failed)
+			log_msg("alerts: no throttling rule: %s", cause);
+		ae->queued_failed = true;
+		return n;
+	}
+	if (ae->queued_failed)
+		log_msg("alerts: the throttling rule reads the queues again");
+	ae->queued_failed = false;
+	if (warn[0] != '\0' && strcmp(warn, ae->queued_warned) != 0)
+		log_msg("alerts: %s", warn);
+	snprintf(ae->queued_warned, sizeof ae->queued_warned, "%s", warn);
+	n = alert_rules_throttled(&sum, cfg->alerts.throttled_messages,
+	    alert_eval_group, (void *)cfg, a, ALERT_EVAL_MAX, n);
+	queued_list_free(&sum);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -121,6 +162,7 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	    a, ALERT_EVAL_MAX, n);
 	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
 	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
+	n = alert_eval_throttled(ae, r, cfg, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

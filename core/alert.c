@@ -33,6 +33,9 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	    "a mailbox node's last good backup is older than backups."
 	    "max_age_s (critical) or nights are missing from its backups "
 	    "(warning)" },
+	[ALERT_PROVIDER_THROTTLED] = { "provider-throttled", "provider",
+	    "the gateways hold alerts.throttled_messages (10) messages or "
+	    "more for a provider deferred for throttling now (warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -245,6 +248,37 @@ alert_rules_listed(const char *node, const struct dnsbl_entry *v,
 			snprintf(subject, sizeof subject, "%s", v[i].ip);
 		alert_add(out, max, &n, ALERT_LISTED, subject, ALERT_CRITICAL,
 		    "%s", text);
+	}
+	return n;
+}
+
+size_t
+alert_rules_throttled(const struct queued_list *q, long min,
+    queued_group_fn group, void *arg, struct alert_raise *out, size_t max,
+    size_t n)
+{
+	char gname[QUEUED_NAME_MAX + 2];
+	const char *g;
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		const struct queued_entry *e = &q->v[i];
+		bool isgroup = e->name[0] == '@';
+		long t = e->by_class[DELAY_THROTTLE];
+
+		if (t < min || t <= 0 || !queued_name_ok(e->name))
+			continue;
+		if (!isgroup && group != NULL &&
+		    (g = group(arg, e->name)) != NULL) {
+			snprintf(gname, sizeof gname, "@%s", g);
+			if (queued_list_find(q, gname) != NULL)
+				continue;
+		}
+		alert_add(out, max, &n, ALERT_PROVIDER_THROTTLED, isgroup ?
+		    e->name + 1 : e->name, ALERT_WARNING, "throttling: %s%s: "
+		    "%ld messages deferred for throttling (%ld queued)",
+		    isgroup ? "group " : "", isgroup ? e->name + 1 : e->name,
+		    t, e->queued);
 	}
 	return n;
 }

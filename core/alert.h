@@ -9,6 +9,7 @@
 #include "core/dnsbl.h"
 #include "core/maillog_report.h"
 #include "core/model.h"
+#include "core/queued.h"
 
 enum alert_severity {
 	ALERT_WARNING,
@@ -24,6 +25,8 @@ enum alert_kind {
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
 	ALERT_BACKUP,          /* a mailbox node's backups: old or a gap: node */
+	ALERT_PROVIDER_THROTTLED, /* a provider throttling the gateways:
+	                             provider group or domain */
 	ALERT_KIND_COUNT,
 };
 
@@ -88,6 +91,20 @@ size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
  */
 size_t alert_rules_backup(const struct snapshot *s, long max_age_s,
     long long now, struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The throttling rule (ALERT_PROVIDER_THROTTLED) over what the live
+ * gateways queue now, their q_domains summed (backends/queued_store.c):
+ * a provider group ("@Yahoo", subject "Yahoo"), or a domain in no group
+ * that `q` lists, with at least `min` messages deferred for a reason of
+ * the throttle class (config alerts.throttled_messages). A domain whose
+ * group is listed is left to its group. Text "throttling: yahoo.test: 12
+ * messages deferred for throttling (12 queued)". Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_throttled(const struct queued_list *q, long min,
+    queued_group_fn group, void *arg, struct alert_raise *out, size_t max,
+    size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

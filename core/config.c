@@ -1376,6 +1376,25 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	return 0;
 }
 
+static int
+load_alerts(struct cfgctx *ctx, json_t *root, struct config_alerts *a)
+{
+	static const char *const keys[] = { "throttled_messages", NULL };
+	json_t *obj = NULL, *v;
+	long long n = 10;
+
+	a->throttled_messages = 10;
+	if ((v = json_object_get(root, "alerts")) == NULL)
+		return 0;
+	if (get_object(ctx, "alerts", v, &obj) == -1 ||
+	    check_keys(ctx, "alerts", obj, keys) == -1 ||
+	    get_llong(ctx, "alerts", obj, "throttled_messages", 1, 1000000000,
+		&n) == -1)
+		return -1;
+	a->throttled_messages = (long)n;
+	return 0;
+}
+
 /* "IP" or "IP@PORT", unbound's way of writing a forwarder. */
 static const char *
 config_resolver_check(const char *s)
@@ -1564,7 +1583,7 @@ config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
 		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
-		"backups", NULL };
+		"backups", "alerts", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1600,7 +1619,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
 	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
-	    load_backups(&ctx, root, &cfg->backups) == -1) {
+	    load_backups(&ctx, root, &cfg->backups) == -1 ||
+	    load_alerts(&ctx, root, &cfg->alerts) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;

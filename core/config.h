@@ -187,6 +187,13 @@ struct config_audit {
 	bool required; /* refuse a change whose started record is lost */
 };
 
+/* The alert rules' thresholds (the top-level "alerts"). */
+struct config_alerts {
+	long throttled_messages; /* a provider with this many messages
+	                            deferred for throttling on the gateways
+	                            now raises provider-throttled (10) */
+};
+
 /* A recipient domain of a provider group ("yahoo.test" -> "Yahoo"). */
 struct config_provider {
 	char *domain; /* lower case */
@@ -218,6 +225,7 @@ struct config {
 	struct config_dns dns;
 	struct config_dnsbl dnsbl;
 	struct config_backups backups;
+	struct config_alerts alerts;
 };
 
 /*

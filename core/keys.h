@@ -140,6 +140,9 @@
                                           * from the copy since the start */
 #define NF_LOG_AGE      "log_age"        /* seconds since the oldest kept
                                           * mail log file was written */
+#define NF_Q_DOMAINS    "q_domains"      /* messages queued per recipient
+                                          * domain and provider group
+                                          * (core/queued.h's text) */
 
 /* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
  * the harvest threshold (maillog.harvest); kept 7 days after the last. */

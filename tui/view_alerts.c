@@ -199,6 +199,8 @@ alerts_jump(struct alerts_view *st)
 	if ((k = alert_kind_find(a->kind)) >= 0 &&
 	    strcmp(alert_kinds[k].subject, "cluster") == 0)
 		view = "clusters";
+	else if (k >= 0 && strcmp(alert_kinds[k].subject, "provider") == 0)
+		view = "providers";
 	snprintf(line, sizeof line, "view %s", view);
 	alerts_run(st->c, line);
 	/* A subject is validated text: quoted, it is one word. */

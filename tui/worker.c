@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/queued_store.h"
 #include "backends/snapshot.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
@@ -96,7 +97,8 @@ worker_maillog(struct worker *w, struct redis *r, unsigned what,
 			m->failed = 1;
 			free(m->providers);
 			m->providers = NULL;
-		}
+		} else
+			queued_store_providers(r, m->providers);
 		worker_post(w, m);
 	}
 	if (what & FETCH_ML_AGENCIES) {

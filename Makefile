@@ -25,8 +25,8 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
-	-lspf2 -lpthread
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 sqlite3 zlib) \
+	-lunbound -lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw)
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.

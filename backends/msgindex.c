@@ -965,7 +965,8 @@ msgindex_emit(struct msgindex *x, sqlite3_stmt *sm, sqlite3_stmt *ss,
 	}
 	sqlite3_reset(ss);
 	json_object_set_new(o, "steps", steps);
-	if ((text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	if ((text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(6))) ==
 	    NULL)
 		rc = -1;
 	else {

@@ -79,6 +79,8 @@ agent_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailnocd [options] --node NAME\n"
+	    "       mailnocd trace --node NAME [query options] (see mailnocd "
+	    "trace --help)\n"
 	    "\n"
 	    "The mailnoc node agent: the Postfix policy service on gateways and\n"
 	    "the heartbeat that publishes queue counts and cluster role; on\n"

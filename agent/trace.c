@@ -104,9 +104,12 @@ trace_log_files(const char *path, char ***out)
 	while ((de = readdir(d)) != NULL) {
 		const char *rest = de->d_name + blen;
 
+		/* NAME, or NAME.N[.gz], NAME.DATE..., NAME-DATE...: a
+		 * rotated file starts with a digit after the separator
+		 * (not the follower's NAME-NODE-HASH.state). */
 		if (strncmp(de->d_name, base, blen) != 0 || (rest[0] != '\0' &&
-		    ((rest[0] != '.' && rest[0] != '-') || rest[1] == '\0' ||
-		    strcmp(rest, ".tmp") == 0)))
+		    ((rest[0] != '.' && rest[0] != '-') || rest[1] < '0' ||
+		    rest[1] > '9')))
 			continue;
 		if (snprintf(file, sizeof file, "%s/%s", dir, de->d_name) >=
 		    (int)sizeof file || stat(file, &st) == -1 ||

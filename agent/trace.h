@@ -34,7 +34,8 @@ const char *trace_needle(const struct trace_query *q, char *buf, size_t len);
 
 /*
  * The log `path` and its rotated siblings (NAME.1, NAME.2.gz,
- * NAME-20261201.gz, ...), oldest first. Returns their number (free each
+ * NAME-20261201.gz, NAME.20261205-044446.gz: a digit after the separator),
+ * oldest first. Returns their number (free each
  * and the array), or -1 when the directory cannot be read.
  */
 int trace_log_files(const char *path, char ***out);

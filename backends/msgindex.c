@@ -128,7 +128,7 @@ msgindex_hash(const char *s)
 static int
 msgindex_fail(struct msgindex *x, const char *what)
 {
-	snprintf(x->err, sizeof x->err, "%s in the message index '%s': %s",
+	snprintf(x->err, sizeof x->err, "%s the message index '%s': %s",
 	    what, x->path, sqlite3_errmsg(x->db));
 	return -1;
 }
@@ -182,7 +182,7 @@ msgindex_name(struct msgindex *x, const char *s, size_t n)
 		sqlite3_bind_text(st, 1, buf, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_reset(st);
-			msgindex_fail(x, "cannot add a name");
+			msgindex_fail(x, "cannot add a name to");
 			return 0;
 		}
 		sqlite3_reset(st);
@@ -222,7 +222,7 @@ msgindex_prepare(struct msgindex *x)
 	for (i = 0; i < ST_NSTMT; i++) {
 		if (sqlite3_prepare_v2(x->db, msgindex_stmt_sql[i], -1,
 		    &x->st[i], NULL) != SQLITE_OK)
-			return msgindex_fail(x, "cannot prepare a statement");
+			return msgindex_fail(x, "cannot prepare a statement on");
 	}
 	return 0;
 }
@@ -318,7 +318,7 @@ msgindex_open(const char *path, int days, const char *group, char *cause,
 	    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(x->db, msgindex_schema, NULL, NULL, NULL) !=
 	    SQLITE_OK) {
-		msgindex_fail(x, "cannot create the tables");
+		msgindex_fail(x, "cannot create the tables of");
 		goto fail;
 	}
 	sqlite3_exec(x->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('schema', "
@@ -398,7 +398,7 @@ msgindex_begin(struct msgindex *x)
 	if (x->in_tx)
 		return 0;
 	if (sqlite3_exec(x->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return msgindex_fail(x, "cannot begin a transaction");
+		return msgindex_fail(x, "cannot begin a transaction on");
 	x->in_tx = true;
 	return 0;
 }
@@ -569,7 +569,7 @@ msgindex_put_msg(struct msgindex *x, const struct om *o, const char *qid,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : msgindex_fail(x, "cannot write a "
-	    "message");
+	    "message to");
 }
 
 static int
@@ -611,7 +611,7 @@ msgindex_put_step(struct msgindex *x, struct om *o,
 		sqlite3_bind_null(st, 10);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : msgindex_fail(x, "cannot write a step");
+	return rc == SQLITE_DONE ? 0 : msgindex_fail(x, "cannot write a step to");
 }
 
 static enum trace_step
@@ -829,7 +829,7 @@ msgindex_commit(struct msgindex *x, char *cause, size_t len)
 	if (msgindex_prune(x) == -1)
 		goto fail;
 	if (sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		msgindex_fail(x, "cannot commit");
+		msgindex_fail(x, "cannot commit to");
 		goto fail;
 	}
 	x->in_tx = false;

@@ -879,8 +879,12 @@ msgindex_close(struct msgindex *x)
 
 	if (x == NULL)
 		return;
-	if (x->writer)
+	if (x->writer) {
 		msgindex_commit(x, cause, sizeof cause);
+		/* The WAL stays (a reader needs it) but empty. */
+		sqlite3_exec(x->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+		    NULL, NULL);
+	}
 	msgindex_free(x);
 }
 

@@ -13,13 +13,17 @@
 
 #include "core/xalloc.h"
 
-#define MSGINDEX_SCHEMA_VERSION 1
+#define MSGINDEX_SCHEMA_VERSION 2
 /* Longest reason kept of a step. */
 #define MSGINDEX_REASON_MAX 400
+/* Names kept in the writer's cache, at most. */
+#define MSGINDEX_NAMES_MAX 262144
 
 /*
- * Messages and their steps; names holds the domains, relays and client
- * names once each (they repeat on every line), the rows point at them.
+ * Messages and their steps; names holds every string that repeats (client
+ * addresses and names, senders, recipients, domains, relays) once, and the
+ * rows point at it: an address asked for is one look-up in names, then
+ * integer indexes.
  * Steps are keyed (msg, seq) without a rowid of their own: the index of a
  * message's steps is the table itself.
  */
@@ -28,12 +32,12 @@ static const char *const msgindex_schema =
     "CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY,"
     " s TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
-    " qid TEXT, msgid TEXT, ip TEXT, host INTEGER, sender TEXT,"
+    " qid TEXT, msgid TEXT, ip INTEGER, host INTEGER, sender INTEGER,"
     " sdom INTEGER, size INTEGER, nrcpt INTEGER, state INTEGER NOT NULL,"
     " nsteps INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS step(msg INTEGER NOT NULL,"
     " seq INTEGER NOT NULL, t INTEGER NOT NULL, kind INTEGER NOT NULL,"
-    " rcpt TEXT, rdom INTEGER, relay INTEGER, delay INTEGER, dsn TEXT,"
+    " rcpt INTEGER, rdom INTEGER, relay INTEGER, delay INTEGER, dsn TEXT,"
     " reason TEXT, PRIMARY KEY(msg, seq)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS msg_t ON msg(t);"
     "CREATE INDEX IF NOT EXISTS msg_qid ON msg(qid);"
@@ -49,9 +53,8 @@ struct om {
 	struct om *next;        /* hash chain */
 	long long id, t, last;
 	char qid[MAILLOG_QID_MAX + 1];
-	char *msgid, *sender;
-	char ip[MAILLOG_IP_MAX + 1];
-	long long host, sdom;   /* names ids, 0: none */
+	char *msgid;
+	long long ip, host, sender, sdom;   /* names ids, 0: none */
 	long long size;
 	long nrcpt;
 	int nsteps;
@@ -97,8 +100,8 @@ struct msgindex {
 	size_t oms_cap, noms;
 	struct om **dirty;
 	size_t ndirty, dirty_cap;
-	struct name **names;          /* hash of names by text */
-	size_t names_cap;
+	struct name **names;          /* hash of names by text (a cache) */
+	size_t names_cap, nnames;
 	char err[512];
 };
 
@@ -108,7 +111,6 @@ static void
 msgindex_om_free(struct om *o)
 {
 	free(o->msgid);
-	free(o->sender);
 	free(o);
 }
 
@@ -151,7 +153,25 @@ msgindex_bind_id(sqlite3_stmt *st, int i, long long v)
 		sqlite3_bind_int64(st, i, v);
 }
 
-/* The id of a name (a domain, a relay, a client's name); 0 for "". */
+static void
+msgindex_names_clear(struct msgindex *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->names_cap; i++) {
+		struct name *n = x->names[i], *nx;
+
+		for (; n != NULL; n = nx) {
+			nx = n->next;
+			free(n);
+		}
+		x->names[i] = NULL;
+	}
+	x->nnames = 0;
+}
+
+/* The id of a name (an address, a domain, a relay, a client's name or
+ * address); 0 for "". */
 static long long
 msgindex_name(struct msgindex *x, const char *s, size_t n)
 {
@@ -188,6 +208,11 @@ msgindex_name(struct msgindex *x, const char *s, size_t n)
 		sqlite3_reset(st);
 		id = sqlite3_last_insert_rowid(x->db);
 	}
+	/* A cache: emptied when it grows past a bound (many distinct
+	 * senders, VERP bounces). */
+	if (x->nnames >= MSGINDEX_NAMES_MAX)
+		msgindex_names_clear(x);
+	x->nnames++;
 	len = strlen(buf);
 	nm = xmalloc(sizeof *nm + len + 1);
 	memcpy(nm->s, buf, len + 1);
@@ -255,14 +280,8 @@ msgindex_free(struct msgindex *x)
 				msgindex_om_free(o);
 		}
 	}
-	for (i = 0; i < x->names_cap; i++) {
-		struct name *n = x->names[i], *nx;
-
-		for (; n != NULL; n = nx) {
-			nx = n->next;
-			free(n);
-		}
-	}
+	if (x->names != NULL)
+		msgindex_names_clear(x);
 	/* Detached messages live only in the dirty list. */
 	for (i = 0; i < x->ndirty; i++)
 		msgindex_om_free(x->dirty[i]);
@@ -322,7 +341,16 @@ msgindex_open(const char *path, int days, const char *group, char *cause,
 		goto fail;
 	}
 	sqlite3_exec(x->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('schema', "
-	    "1)", NULL, NULL, NULL);
+	    "2)", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(x->db, "SELECT v FROM meta WHERE k = 'schema'",
+	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW ||
+	    sqlite3_column_int(st, 0) != MSGINDEX_SCHEMA_VERSION) {
+		sqlite3_finalize(st);
+		snprintf(x->err, sizeof x->err, "cannot use the message index "
+		    "'%s': made by another version (move it away)", path);
+		goto fail;
+	}
+	sqlite3_finalize(st);
 	if (msgindex_prepare(x) == -1)
 		goto fail;
 	if (sqlite3_prepare_v2(x->db, "SELECT coalesce(max(id), 0) FROM msg",
@@ -365,8 +393,8 @@ msgindex_open_ro(const char *path, char *cause, size_t len)
 		goto fail;
 	}
 	sqlite3_busy_timeout(x->db, 5000);
-	/* Prefixes are compared as typed (LIKE uses msg_sender and
-	 * step_rcpt only when it is case-sensitive). */
+	/* Prefixes are compared as typed (LIKE uses the index of names
+	 * only when it is case-sensitive). */
 	sqlite3_exec(x->db, "PRAGMA case_sensitive_like=ON", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(x->db, "SELECT v FROM meta WHERE k = 'schema'",
 	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW ||
@@ -488,10 +516,9 @@ msgindex_msg(struct msgindex *x, const char *qid, long long t, bool create)
 		o->id = sqlite3_column_int64(st, 0);
 		o->t = sqlite3_column_int64(st, 1);
 		o->msgid = msgindex_col_dup(st, 2);
-		snprintf(o->ip, sizeof o->ip, "%s", sqlite3_column_text(st, 3) ?
-		    (const char *)sqlite3_column_text(st, 3) : "");
+		o->ip = sqlite3_column_int64(st, 3);
 		o->host = sqlite3_column_int64(st, 4);
-		o->sender = msgindex_col_dup(st, 5);
+		o->sender = sqlite3_column_int64(st, 5);
 		o->sdom = sqlite3_column_int64(st, 6);
 		o->size = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int64(st, 7);
@@ -552,9 +579,9 @@ msgindex_put_msg(struct msgindex *x, const struct om *o, const char *qid,
 	sqlite3_bind_int64(st, 2, o->t);
 	msgindex_bind_text(st, 3, qid);
 	msgindex_bind_text(st, 4, o->msgid);
-	msgindex_bind_text(st, 5, o->ip);
+	msgindex_bind_id(st, 5, o->ip);
 	msgindex_bind_id(st, 6, o->host);
-	msgindex_bind_text(st, 7, o->sender);
+	msgindex_bind_id(st, 7, o->sender);
 	msgindex_bind_id(st, 8, o->sdom);
 	if (o->size >= 0)
 		sqlite3_bind_int64(st, 9, o->size);
@@ -588,7 +615,7 @@ msgindex_put_step(struct msgindex *x, struct om *o,
 	sqlite3_bind_int(st, 4, kind);
 	if (has_rcpt) {
 		msgindex_addr(addr, sizeof addr, r->addr);
-		msgindex_bind_text(st, 5, addr);
+		msgindex_bind_id(st, 5, msgindex_name(x, addr, strlen(addr)));
 		msgindex_bind_id(st, 6, msgindex_name(x, r->domain,
 		    strlen(r->domain)));
 	} else {
@@ -640,7 +667,7 @@ msgindex_noqueue(struct msgindex *x, const struct maillog_rec *r)
 	memset(&o, 0, sizeof o);
 	o.id = x->next_id++;
 	o.t = r->time;
-	snprintf(o.ip, sizeof o.ip, "%s", r->ip);
+	o.ip = msgindex_name(x, r->ip, strlen(r->ip));
 	o.host = msgindex_name(x, r->host, r->hostlen);
 	o.size = -1;
 	o.nrcpt = -1;
@@ -698,18 +725,14 @@ msgindex_add(struct msgindex *x, const struct maillog_rec *r)
 	msgindex_mark(x, o);
 	switch (r->kind) {
 	case MAILLOG_CLIENT:
-		snprintf(o->ip, sizeof o->ip, "%s", r->ip);
+		o->ip = msgindex_name(x, r->ip, strlen(r->ip));
 		o->host = msgindex_name(x, r->host, r->hostlen);
 		break;
 	case MAILLOG_PICKUP:
 	case MAILLOG_QUEUED:
 		msgindex_addr(addr, sizeof addr, r->addr);
-		if (o->sender == NULL || strcmp(o->sender, addr) != 0) {
-			free(o->sender);
-			o->sender = addr[0] != '\0' ? xstrdup(addr) : NULL;
-			o->sdom = msgindex_name(x, r->domain,
-			    strlen(r->domain));
-		}
+		o->sender = msgindex_name(x, addr, strlen(addr));
+		o->sdom = msgindex_name(x, r->domain, strlen(r->domain));
 		if (r->size >= 0)
 			o->size = r->size;
 		if (r->nrcpt >= 0)
@@ -998,11 +1021,14 @@ msgindex_query(struct msgindex *x, const struct trace_query *q,
 		return -1;
 	}
 	if (sqlite3_prepare_v2(x->db, sql.text, -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(x->db, "SELECT m.t, m.qid, m.msgid, m.ip, "
-	    "(SELECT s FROM names WHERE id = m.host), m.sender, m.size, "
+	    sqlite3_prepare_v2(x->db, "SELECT m.t, m.qid, m.msgid, (SELECT s "
+	    "FROM names WHERE id = m.ip), "
+	    "(SELECT s FROM names WHERE id = m.host), (SELECT s FROM names "
+	    "WHERE id = m.sender), m.size, "
 	    "m.nrcpt, m.state FROM msg m WHERE m.id = ?", -1, &sm, NULL) !=
 	    SQLITE_OK ||
-	    sqlite3_prepare_v2(x->db, "SELECT t, kind, rcpt, (SELECT s FROM "
+	    sqlite3_prepare_v2(x->db, "SELECT t, kind, (SELECT s FROM names "
+	    "WHERE id = rcpt), (SELECT s FROM "
 	    "names WHERE id = relay), delay, dsn, reason FROM step WHERE msg "
 	    "= ? ORDER BY seq", -1, &ss, NULL) != SQLITE_OK) {
 		msgindex_fail(x, "cannot query");

@@ -323,15 +323,19 @@ sql_cond(struct sqlbuf *b, const char *cond, bool is_text, long long i,
 static void
 sql_addr(struct sqlbuf *b, const struct trace_addr *a, bool to, int slot)
 {
+	/* Addresses and domains are ids of the names table: one look-up
+	 * there (its UNIQUE index serves the LIKE), then integer indexes. */
 	static const char *const cond[2][3] = {
-		{ "m.sender = ?",
+		{ "m.sender = (SELECT id FROM names WHERE s = ?)",
 		  "m.sdom = (SELECT id FROM names WHERE s = ?)",
-		  "m.sender LIKE ? ESCAPE '\\'" },
-		{ "m.id IN (SELECT msg FROM step WHERE rcpt = ?)",
+		  "m.sender IN (SELECT id FROM names WHERE s LIKE ? "
+		  "ESCAPE '\\')" },
+		{ "m.id IN (SELECT msg FROM step WHERE rcpt = "
+		  "(SELECT id FROM names WHERE s = ?))",
 		  "m.id IN (SELECT msg FROM step WHERE rdom = "
 		  "(SELECT id FROM names WHERE s = ?))",
-		  "m.id IN (SELECT msg FROM step WHERE rcpt LIKE ? "
-		  "ESCAPE '\\')" },
+		  "m.id IN (SELECT msg FROM step WHERE rcpt IN "
+		  "(SELECT id FROM names WHERE s LIKE ? ESCAPE '\\'))" },
 	};
 	char *like = b->s->like[slot];
 
@@ -370,7 +374,8 @@ trace_sql_build(const struct trace_query *q, struct trace_sql *s)
 	sql_addr(&b, &q->from, false, 0);
 	sql_addr(&b, &q->to, true, 1);
 	if (q->client[0] != '\0')
-		sql_cond(&b, "m.ip = ?", true, 0, q->client);
+		sql_cond(&b, "m.ip = (SELECT id FROM names WHERE s = ?)", true,
+		    0, q->client);
 	if (q->since >= 0)
 		sql_cond(&b, "m.t >= ?", false, q->since, NULL);
 	if (q->until >= 0)

@@ -75,7 +75,7 @@ send() {
 }
 # log_final QID: "status relay" of the message's last delivery line.
 log_final() {
-	grep -h " $1: to=<" "$LOG" | tail -n 1 |
+	grep -ah " $1: to=<" "$LOG" | tail -n 1 |
 		sed -n 's/.* relay=\([^,]*\), .* status=\([a-z]*\).*/\2 \1/p'
 }
 # traced ADDR QID: "state relay" of the message in `mailnoc trace --to`.
@@ -85,8 +85,8 @@ traced() {
 			"\(.state) \([.steps[] | select(.to)] | last | .relay // "-")"' |
 		head -n 1
 }
-removed() { grep -q " $1: removed" "$LOG"; }
-attempted() { grep -q " $1: to=<" "$LOG"; }
+removed() { grep -aq " $1: removed" "$LOG"; }
+attempted() { grep -aq " $1: to=<" "$LOG"; }
 
 # --- 1. each provider: final state and relay as the log says
 A=$(send u1@accept.test)
@@ -146,9 +146,9 @@ expect_eq "an address with a quote is a value: no match, no error" "" "$out"
 H=$(send u2@dead.test)
 wait_until 60 attempted "$H" || not_ok "the message to dead.test was tried"
 postsuper -c "$Q" -h "$H" >/dev/null 2>&1
-wait_until 10 grep -q " $H: placed on hold" "$LOG" || not_ok "postsuper held $H"
+wait_until 10 grep -aq " $H: placed on hold" "$LOG" || not_ok "postsuper held $H"
 postsuper -c "$Q" -H "$H" >/dev/null 2>&1
-wait_until 10 grep -q " $H: released from hold" "$LOG" || not_ok "postsuper released $H"
+wait_until 10 grep -aq " $H: released from hold" "$LOG" || not_ok "postsuper released $H"
 # The dead provider comes to life for this one message.
 smtp-sink -u nobody -h mx.dead.test "127.0.0.1:$LAB_DEAD_PORT" 20 \
 	</dev/null >/dev/null 2>&1 &

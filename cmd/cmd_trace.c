@@ -102,8 +102,9 @@ cmd_trace_row(FILE *out, const char *line)
 	if (o == NULL)
 		return;
 	t = (time_t)json_integer_value(json_object_get(o, "time"));
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	/* One clock (docs/ui.md): ui.time_zone, its name after the time. */
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
 	steps = json_object_get(o, "steps");
 	json_array_foreach(steps, i, s) {
 		const char *r = cmd_trace_str(s, "to");
@@ -121,7 +122,7 @@ cmd_trace_row(FILE *out, const char *line)
 		    " " : "", cmd_trace_str(last, "reason"));
 	else
 		what[0] = '\0';
-	cmd_trace_cell(out, when, 19, false);
+	cmd_trace_cell(out, when, 23, false);
 	cmd_trace_cell(out, cmd_trace_str(o, "node"), 8, false);
 	cmd_trace_cell(out, cmd_trace_str(o, "qid"), 12, false);
 	cmd_trace_cell(out, cmd_trace_str(o, "state"), 9, false);
@@ -160,8 +161,8 @@ cmd_trace_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	merged = trace_merge((const char *const *const *)lines, n, run.n,
 	    (size_t)q.limit, &count);
 	if (!ctx->json && count > 0)
-		fprintf(ctx->out, "%-19s %-8s %-12s %-9s %-24s %-24s %s\n",
-		    "ARRIVED (UTC)", "GATEWAY", "QUEUE ID", "STATE", "FROM",
+		fprintf(ctx->out, "%-23s %-8s %-12s %-9s %-24s %-24s %s\n",
+		    "ARRIVED", "GATEWAY", "QUEUE ID", "STATE", "FROM",
 		    "TO", "RELAY / LAST REASON");
 	for (i = 0; i < run.n; i++) {
 		for (k = 0; k < run.nodes[i].nnotices; k++) {

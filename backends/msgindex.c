@@ -814,8 +814,7 @@ msgindex_prune(struct msgindex *x)
 	x->pruned_at = now;
 	cut = now - (long long)x->days * 86400;
 	if (sqlite3_prepare_v2(x->db, "DELETE FROM step WHERE msg IN (SELECT "
-	    "id FROM msg WHERE t < ?1); DELETE FROM msg WHERE t < ?1", -1,
-	    &st, NULL) != SQLITE_OK)
+	    "id FROM msg WHERE t < ?)", -1, &st, NULL) != SQLITE_OK)
 		return msgindex_fail(x, "cannot prune");
 	sqlite3_bind_int64(st, 1, cut);
 	if (sqlite3_step(st) != SQLITE_DONE)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -254,6 +255,49 @@ test_files(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* Messages that arrived before the retention are pruned at the commit;
+ * the others stay. (The retention counts back from the clock: October 1
+ * is more than 60 days before any day this test runs on after 2026-12-01.) */
+static void
+test_prune(void **state)
+{
+	static const char *const old[] = {
+		"Oct 01 10:00:00 gw1 postfix/smtpd[1]: 0A0B0C0D0E: client=unknown[10.0.0.1]",
+		"Oct 01 10:00:00 gw1 postfix/qmgr[3]: 0A0B0C0D0E: from=<a@b.test>, size=1, nrcpt=1 (queue active)",
+		"Oct 01 10:00:01 gw1 postfix/smtp[4]: 0A0B0C0D0E: to=<c@d.test>, relay=x[10.0.0.2]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)",
+		"Oct 01 10:00:01 gw1 postfix/qmgr[3]: 0A0B0C0D0E: removed",
+	};
+	struct maillog_parser p;
+	struct maillog_rec r;
+	struct msgindex *x;
+	char cause[512];
+	long n;
+	size_t i;
+
+	(void)state;
+	if (time(NULL) < 1796083200LL)    /* before 2026-12-01 */
+		skip();
+	x = msgindex_open(":memory:", 60, NULL, cause, sizeof cause);
+	assert_non_null(x);
+	maillog_parser_init(&p, NOW);
+	for (i = 0; i < sizeof old / sizeof old[0]; i++) {
+		maillog_parse(&p, old[i], strlen(old[i]), &r);
+		assert_int_equal(msgindex_add(x, &r), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		maillog_parse(&p, lines[i], strlen(lines[i]), &r);
+		assert_int_equal(msgindex_add(x, &r), 0);
+	}
+	/* The first commit prunes (then at most once an hour): the old
+	 * message was written in this same commit, and goes. */
+	assert_int_equal(msgindex_commit(x, cause, sizeof cause), 0);
+	free(ask(x, NULL, NULL, &n));
+	assert_int_equal(n, 1);
+	free(ask(x, "to", "c@d.test", &n));
+	assert_int_equal(n, 0);
+	msgindex_close(x);
+}
+
 int
 main(void)
 {
@@ -262,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_hold_release),
 		cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_prune),
 	};
 
 	setenv("TZ", "UTC", 1);

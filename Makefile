@@ -27,7 +27,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 sqlite3 zlib) \
 	-lunbound -lspf2 -lpthread
-LIBS_TUI   = $(shell pkg-config --libs ncursesw)
+LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
 LIBS_AGENT = $(shell pkg-config --libs libsystemd libmicrohttpd)

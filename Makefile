@@ -25,8 +25,8 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 zlib) -lunbound \
-	-lspf2 -lpthread
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 sqlite3 zlib) \
+	-lunbound -lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
@@ -68,9 +68,11 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_backup \
 	test_logexport \
 	test_lineedit \
-	test_queued
+	test_queued \
+	test_trace
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
-	test_restore test_ssh test_uithread
+	test_restore test_ssh test_uithread \
+	test_msgindex
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 	test_docs test_policy_cmds test_sudoers \
 	test_complete

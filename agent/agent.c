@@ -23,6 +23,7 @@
 #include "agent/queue_scan.h"
 #include "agent/queue_watch.h"
 #include "agent/role.h"
+#include "agent/trace.h"
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -80,6 +81,8 @@ agent_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mailnocd [options] --node NAME\n"
+	    "       mailnocd trace --node NAME [query options] (see mailnocd "
+	    "trace --help)\n"
 	    "\n"
 	    "The mailnoc node agent: the Postfix policy service on gateways and\n"
 	    "the heartbeat that publishes queue counts and cluster role; on\n"
@@ -627,6 +630,9 @@ agent_main(int argc, char **argv)
 	struct agent a;
 	int rc;
 
+	/* The query tool (docs/trace.md): read-only, no Redis, no threads. */
+	if (argc > 1 && strcmp(argv[1], "trace") == 0)
+		return trace_main(argc - 1, argv + 1);
 	/* The Redis password will be in memory: no core dump, no ptrace. */
 	prctl(PR_SET_DUMPABLE, 0);
 	if ((rc = agent_parse(argc, argv, &o)) != -1)

@@ -19,6 +19,7 @@
 #include "agent/metrics.h"
 #include "agent/probe.h"
 #include "agent/thread.h"
+#include "backends/msgindex.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/clock.h"
@@ -42,6 +43,7 @@ enum warn_cause {
 	WARN_REDIS,     /* counters could not be written */
 	WARN_DROPPED,   /* open messages given up on */
 	WARN_STATE,     /* the state file cannot be written */
+	WARN_INDEX,     /* the message index cannot be written */
 	WARN_CAUSES,
 };
 
@@ -54,6 +56,7 @@ static const char *const warn_text[WARN_CAUSES] = {
 	[WARN_REDIS] = "cannot write the counters",
 	[WARN_DROPPED] = "unfinished messages dropped (limit reached)",
 	[WARN_STATE] = "cannot keep the read position in the state file",
+	[WARN_INDEX] = "cannot write the message index",
 };
 
 struct permit {
@@ -77,6 +80,10 @@ struct maillog_follower {
 	struct redis redis;
 	struct maillog_parser parser;
 	struct maillog_tally tally;
+	/* The message index (mailnoc trace); NULL: off or not open. Only
+	 * this thread writes it: the policy service never waits on it. */
+	struct msgindex *index;
+	long long index_at;            /* mono ms of the last open attempt */
 
 	int fd;                        /* -1: not open */
 	struct maillog_pos pos;        /* of the bytes consumed (off_done) */
@@ -695,6 +702,44 @@ auto_block(struct maillog_follower *f)
 	}
 }
 
+/* ------------------------------------------------------------ index */
+
+/* Opens the message index when configured and not open (retried once a
+ * minute after a failure). */
+static void
+index_open(struct maillog_follower *f)
+{
+	const struct config_maillog_node *m = &f->node->maillog;
+	char cause[600];
+
+	if (f->index != NULL || m->index_days <= 0 || m->index == NULL ||
+	    (f->index_at != 0 && clock_mono_ms() - f->index_at < 60000))
+		return;
+	f->index_at = clock_mono_ms();
+	if ((f->index = msgindex_open(m->index, m->index_days,
+	    m->index_group, cause, sizeof cause)) == NULL)
+		warn(f, WARN_INDEX, 1, cause);
+	else
+		log_msg("maillog: message index %s (kept %d days)", m->index,
+		    m->index_days);
+}
+
+/* The index's transaction of the batch, committed; a failure is said
+ * and the index opened again later (the counters go on meanwhile). */
+static void
+index_commit(struct maillog_follower *f)
+{
+	char cause[600];
+
+	if (f->index == NULL)
+		return;
+	if (msgindex_commit(f->index, cause, sizeof cause) == -1) {
+		warn(f, WARN_INDEX, 1, cause);
+		msgindex_close(f->index);
+		f->index = NULL;
+	}
+}
+
 /*
  * Writes the batch's counters, suspects and the position they lead to in
  * one MULTI/EXEC, one round trip: a restart finds in Redis exactly what
@@ -710,6 +755,7 @@ flush(struct maillog_follower *f)
 	size_t i;
 	int rc = 0;
 
+	index_commit(f);
 	if (f->batch_lines == 0 && f->pos.offset == f->committed.offset &&
 	    f->pos.ino == f->committed.ino)
 		return 0;
@@ -797,6 +843,11 @@ line(struct maillog_follower *f, const char *s, size_t n)
 
 	maillog_parse(&f->parser, s, n, &r);
 	maillog_tally_add(&f->tally, &r);
+	if (f->index != NULL && msgindex_add(f->index, &r) == -1) {
+		warn(f, WARN_INDEX, 1, msgindex_error(f->index));
+		msgindex_close(f->index);
+		f->index = NULL;
+	}
 	metrics_inc(MC_LOG_LINES);
 	if (r.kind == MAILLOG_SKIP || r.kind == MAILLOG_BAD)
 		metrics_inc(MC_LOG_SKIPPED);
@@ -1037,6 +1088,7 @@ follow(void *arg)
 	while (!stopping(f, 0)) {
 		retention(f);
 		permits_refresh(f);
+		index_open(f);
 		if (f->fd == -1) {
 			if (open_log(f, have_resume ? &resume : NULL) == -1) {
 				warn_stats(f);
@@ -1086,6 +1138,8 @@ follow(void *arg)
 	if (flush(f) == -1)
 		log_msg("maillog: stopping with %llu lines not written; the "
 		    "next start reads them again", f->batch_lines);
+	msgindex_close(f->index);
+	f->index = NULL;
 	return NULL;
 }
 

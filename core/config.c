@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -863,7 +864,8 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
     struct config_node *n)
 {
 	static const char *const keys[] = { "file", "state_dir", "start",
-		"batch_ms", "max_open", "max_age_s", "warn_interval_s", NULL };
+		"batch_ms", "max_open", "max_age_s", "warn_interval_s",
+		"index", "index_days", "index_group", NULL };
 	struct config_maillog_node *m = &n->maillog;
 	char path[128];
 	char *start = NULL;
@@ -874,8 +876,9 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
 	m->max_open = 200000;
 	m->max_age_s = 6 * 86400;
 	m->warn_interval_s = 300;
+	m->index_days = 60;
 	if ((v = json_object_get(obj, "maillog")) == NULL)
-		return 0;
+		goto index;
 	join_path(path, sizeof path, parent, "maillog");
 	if (n->role != NODE_GATEWAY)
 		return cfg_error(ctx, path, "only gateways have a mail log to "
@@ -895,13 +898,28 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
 	    get_llong(ctx, path, mobj, "max_age_s", 60, 365LL * 86400,
 		&m->max_age_s) == -1 ||
 	    get_int(ctx, path, mobj, "warn_interval_s", 1, 86400,
-		&m->warn_interval_s) == -1) {
+		&m->warn_interval_s) == -1 ||
+	    get_string(ctx, path, mobj, "index", validate_path, "a file path",
+		&m->index) == -1 ||
+	    get_int(ctx, path, mobj, "index_days", 0, 3650,
+		&m->index_days) == -1 ||
+	    get_string(ctx, path, mobj, "index_group", validate_name,
+		"a group name", &m->index_group) == -1) {
 		free(start);
 		return -1;
 	}
 	m->from_start = start != NULL && strcmp(start, "beginning") == 0;
 	free(start);
 	m->enabled = true;
+index:
+	/* The console needs the path too (mailnoc trace), with or without
+	 * a follower configured here. */
+	if (m->index == NULL) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof p, "%s/index-%s.db", m->state_dir, n->name);
+		m->index = xstrdup(p);
+	}
 	return 0;
 }
 
@@ -1312,7 +1330,7 @@ static int
 load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 {
 	static const char *const keys[] = { "providers", "harvest",
-		"invalid_warn_pct", NULL };
+		"invalid_warn_pct", "mailnocd", NULL };
 	static const char *const hkeys[] = { "threshold", "window_s",
 		"auto_block", "block_s", NULL };
 	json_t *obj = NULL, *v, *hobj = NULL, *pobj = NULL;
@@ -1321,12 +1339,15 @@ load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 	m->harvest_window_s = 300;
 	m->block_s = 86400;
 	m->invalid_warn_pct = 5;
+	m->mailnocd = xstrdup("/usr/sbin/mailnocd");
 	if ((v = json_object_get(root, "maillog")) == NULL)
 		return 0;
 	if (get_object(ctx, "maillog", v, &obj) == -1 ||
 	    check_keys(ctx, "maillog", obj, keys) == -1 ||
 	    get_int(ctx, "maillog", obj, "invalid_warn_pct", 0, 100,
-		&m->invalid_warn_pct) == -1)
+		&m->invalid_warn_pct) == -1 ||
+	    get_string(ctx, "maillog", obj, "mailnocd", validate_path,
+		"a file path", &m->mailnocd) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "providers")) != NULL &&
 	    (get_object(ctx, "maillog.providers", v, &pobj) == -1 ||
@@ -1677,6 +1698,8 @@ config_free(struct config *cfg)
 		free(n->egress);
 		free(n->maillog.file);
 		free(n->maillog.state_dir);
+		free(n->maillog.index);
+		free(n->maillog.index_group);
 	}
 	free(cfg->nodes);
 	free(cfg->dns.resolver);
@@ -1696,6 +1719,7 @@ config_free(struct config *cfg)
 		free(cfg->maillog.providers[i].group);
 	}
 	free(cfg->maillog.providers);
+	free(cfg->maillog.mailnocd);
 	free(cfg);
 }
 

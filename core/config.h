@@ -105,6 +105,9 @@ struct config_maillog_node {
 	long long max_open;    /* messages followed at once */
 	long long max_age_s;   /* a message silent this long is dropped */
 	int warn_interval_s;   /* one warning per cause and interval */
+	char *index;           /* the message index (SQLite) */
+	int index_days;        /* its retention; 0: no index */
+	char *index_group;     /* given read access to it; NULL: none */
 };
 
 struct config_node {
@@ -210,6 +213,8 @@ struct config_maillog {
 	long long block_s;       /* how long; 0 = permanently */
 	int invalid_warn_pct;    /* the console shows an agency's invalid
 	                            addresses red over this share (5) */
+	char *mailnocd;          /* the agent's path on the gateways, for
+	                            mailnoc trace */
 };
 
 struct config {

@@ -280,13 +280,15 @@ qid(struct cur *c, char *out)
  * canonical form. Returns 0, or -1 when there is no valid address.
  */
 static int
-client(struct maillog_parser *mp, struct cur *c, char *ip)
+client(struct maillog_parser *mp, struct cur *c, struct maillog_rec *r)
 {
 	const char *open, *close;
-	char raw[64];
+	char raw[64], *ip = r->ip;
 
 	if ((open = memchr(c->p, '[', (size_t)(c->end - c->p))) == NULL)
 		return -1;
+	r->host = c->p;
+	r->hostlen = (size_t)(open - c->p);
 	if ((close = memchr(open, ']', (size_t)(c->end - open))) == NULL ||
 	    close - open - 1 >= (long)sizeof raw)
 		return -1;
@@ -485,7 +487,10 @@ pairs(struct cur *c, struct maillog_rec *r)
 					return -1;
 			} else if (kn == 3 && memcmp(k, "dsn", 3) == 0)
 				dsn_copy(r, v, (size_t)(e - v));
-			else if (kn == 4 && memcmp(k, "size", 4) == 0) {
+			else if (kn == 5 && memcmp(k, "relay", 5) == 0) {
+				r->relay = v;
+				r->relaylen = (size_t)(e - v);
+			} else if (kn == 4 && memcmp(k, "size", 4) == 0) {
 				if ((r->size = number(v, (size_t)(e - v))) < 0)
 					return -1;
 				seen |= 8;
@@ -580,7 +585,7 @@ smtpd_reject(struct maillog_parser *p, struct cur *c,
 	r->kind = MAILLOG_BAD;
 	while (c->p < c->end && *c->p != ' ')
 		c->p++;
-	if (!lit(c, " from ") || client(p, c, r->ip) == -1)
+	if (!lit(c, " from ") || client(p, c, r) == -1)
 		return;
 	while (c->p < c->end && *c->p != ' ')   /* ":" or ":port:" */
 		c->p++;
@@ -612,7 +617,7 @@ cleanup_reject(struct maillog_parser *p, struct cur *c,
 	if (f != NULL) {
 		cc.p = f + 6;
 		cc.end = c->end;
-		if (client(p, &cc, r->ip) == -1)
+		if (client(p, &cc, r) == -1)
 			r->ip[0] = '\0';
 	}
 	if ((t = find(c->p, c->end, " to=<")) != NULL) {
@@ -644,7 +649,7 @@ do_smtpd(struct maillog_parser *p, struct cur *c,
 	int q;
 
 	if (lit(c, "connect from ")) {
-		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
+		r->kind = client(p, c, r) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "NOQUEUE: ")) {
@@ -657,7 +662,7 @@ do_smtpd(struct maillog_parser *p, struct cur *c,
 		return;
 	}
 	if (lit(c, "client=")) {
-		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
+		r->kind = client(p, c, r) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "reject: "))
@@ -824,6 +829,8 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 	r->forwarded = false;
 	r->reason = NULL;
 	r->reasonlen = 0;
+	r->relay = r->host = NULL;
+	r->relaylen = r->hostlen = 0;
 	r->kind = MAILLOG_BAD;
 
 	if (len > MAILLOG_LINE_MAX)

@@ -81,6 +81,11 @@ struct maillog_rec {
 	const char *reason;      /* text in the (...) after status=, or the
 	                            reject's text after the code */
 	size_t reasonlen;
+	const char *relay;       /* delivery: relay=, into the line; NULL */
+	size_t relaylen;
+	const char *host;        /* connect, client, reject: the client's
+	                            name before [IP], into the line; NULL */
+	size_t hostlen;
 };
 
 /* The parser's memory: the year of timestamps that carry none, and the

@@ -9,6 +9,7 @@
 #include <hiredis.h>
 
 #include "core/keys.h"
+#include "core/volume.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -185,6 +186,93 @@ out:
 	freeReplyObject(z);
 	if (rc == -1)
 		bulk_list_free(out);
+	return rc;
+}
+
+int
+bulk_store_recent(struct redis *r, long long now_ms, struct bulk_recent **out,
+    size_t *n, char *cause, size_t len)
+{
+	static const char what[] = "cannot read the agencies' bulk windows";
+	redisReply *ids, *rep[VOLUME_BULK_MINUTES] = { NULL };
+	const char **argv = NULL;
+	char key[300], **fields = NULL;
+	long long m = volume_minute(now_ms);
+	size_t i, k, nids = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (redis_ensure(r) == -1)
+		return bulk_fail(r, cause, len, what);
+	if ((ids = redis_command(r, "SMEMBERS %s", redis_key(r->cfg, key,
+	    sizeof key, KEY_AGENCIES))) == NULL)
+		return bulk_fail(r, cause, len, what);
+	if (ids->type != REDIS_REPLY_ARRAY || ids->elements == 0) {
+		freeReplyObject(ids);
+		return 0;
+	}
+	fields = xcalloc(ids->elements, sizeof *fields);
+	*out = xcalloc(ids->elements, sizeof **out);
+	for (i = 0; i < ids->elements; i++) {
+		const redisReply *e = ids->element[i];
+
+		if (e->type != REDIS_REPLY_STRING || validate_name(e->str) !=
+		    NULL)
+			continue;
+		snprintf((*out)[nids].agency, sizeof (*out)[nids].agency, "%s",
+		    e->str);
+		fields[nids] = xmalloc(STORE_ID_MAX + 8);
+		snprintf(fields[nids], STORE_ID_MAX + 8, "%s|rcpts", e->str);
+		nids++;
+	}
+	if (nids == 0) {
+		rc = 0;
+		goto out;
+	}
+	argv = xcalloc(nids + 2, sizeof *argv);
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (i = 0; i < nids; i++)
+		argv[i + 2] = fields[i];
+	for (k = 0; k < VOLUME_BULK_MINUTES; k++) {
+		redis_key(r->cfg, key, sizeof key, KEY_VOL_MINUTE,
+		    m - (long long)k);
+		redisAppendCommandArgv(r->ctx, (int)nids + 2, argv, NULL);
+	}
+	if (redis_read_replies(r, VOLUME_BULK_MINUTES, rep) == -1) {
+		bulk_fail(r, cause, len, what);
+		goto out;
+	}
+	for (k = 0; k < VOLUME_BULK_MINUTES; k++) {
+		if (rep[k]->type == REDIS_REPLY_ERROR) {
+			redis_set_reply_error(r, rep[k]);
+			bulk_fail(r, cause, len, what);
+			goto out;
+		}
+		for (i = 0; rep[k]->type == REDIS_REPLY_ARRAY && i < nids &&
+		    i < rep[k]->elements; i++) {
+			long long v = bulk_ll(rep[k]->element[i]);
+
+			if (v > 0)
+				(*out)[i].rcpts_10min += v;
+		}
+	}
+	*n = nids;
+	rc = 0;
+out:
+	for (k = 0; k < VOLUME_BULK_MINUTES; k++)
+		if (rep[k] != NULL)
+			freeReplyObject(rep[k]);
+	for (i = 0; i < nids; i++)
+		free(fields[i]);
+	free(fields);
+	free(argv);
+	freeReplyObject(ids);
+	if (rc == -1 || *n == 0) {
+		free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

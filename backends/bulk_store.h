@@ -18,6 +18,16 @@ int	bulk_store_list(struct redis *r, long long since, struct bulk_list *out,
 	    char *cause, size_t len);
 
 /*
+ * Every agency's recipients in the bulk window at now_ms (the minute
+ * buckets of the last VOLUME_BULK_MINUTES), for the unannounced-burst
+ * alert: *out (free it) holds *n agencies. Reads only what an agent's ACL
+ * user may: the agencies set and HMGET of the minute buckets. Returns 0,
+ * or -1 with `cause` set.
+ */
+int	bulk_store_recent(struct redis *r, long long now_ms,
+	    struct bulk_recent **out, size_t *n, char *cause, size_t len);
+
+/*
  * Records the checked plan p (its id is given here) in one MULTI/EXEC with
  * its index and policy:version, refused when another announcement of the
  * agency overlaps its window (the WATCH of the index makes the check and

@@ -177,6 +177,21 @@ bulk_next_job(const struct bulk_plan *p, long long now)
 	return at < p->end ? at : 0;
 }
 
+bool
+bulk_announced_recently(const struct bulk_plan *v, size_t n,
+    const char *agency, long long now)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].malformed[0] == '\0' &&
+		    strcmp(v[i].agency, agency) == 0 &&
+		    v[i].start <= now && v[i].end > now - BULK_TRAIL_S)
+			return true;
+	}
+	return false;
+}
+
 const struct bulk_plan *
 bulk_find_active(const struct bulk_plan *v, size_t n, const char *agency,
     long long now)

@@ -59,6 +59,25 @@ int	bulk_time_parse(const char *s, long long now, long long *out);
 const char *bulk_check(const struct bulk_plan *p, long long now, char *buf,
 	    size_t len);
 
+/*
+ * The unannounced-burst alert (core/alert.c, ALERT_BULK): an agency's
+ * recipients in the bulk window (the last VOLUME_BULK_MINUTES) above the
+ * guidance's BULK_GUIDANCE_RCPTS, with no announcement of its own active
+ * within the last BULK_TRAIL_S (a job just over still fills the window).
+ */
+#define BULK_GUIDANCE_RCPTS	1000
+#define BULK_TRAIL_S		600
+
+struct bulk_recent {
+	char		agency[STORE_ID_MAX];
+	long long	rcpts_10min;
+};
+
+/* True when an announcement of `agency` in v was active at some time in
+ * [now - BULK_TRAIL_S, now]. */
+bool	bulk_announced_recently(const struct bulk_plan *v, size_t n,
+	    const char *agency, long long now);
+
 /* Writes epoch seconds t as "YYYY-MM-DD HH:MM:SS" in UTC; returns buf. */
 char	*bulk_utc(long long t, char *buf, size_t len);
 

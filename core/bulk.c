@@ -177,6 +177,37 @@ bulk_next_job(const struct bulk_plan *p, long long now)
 	return at < p->end ? at : 0;
 }
 
+void
+bulk_attach(struct agency_list *l, const struct bulk_list *b, long long now)
+{
+	const struct bulk_plan *p, *best;
+	size_t i, k;
+
+	for (i = 0; i < l->n; i++) {
+		struct agency *a = &l->v[i];
+
+		best = NULL;
+		for (k = 0; k < b->n; k++) {
+			p = &b->v[k];
+			if (p->malformed[0] != '\0' || p->end <= now ||
+			    strcmp(p->agency, a->id) != 0)
+				continue;
+			/* By start: the first one not over is active or next. */
+			if (best == NULL || p->start < best->start)
+				best = p;
+		}
+		a->bulk_id = best != NULL ? best->id : 0;
+		a->bulk_active = best != NULL && bulk_active(best, now);
+		a->bulk_start = best != NULL ? best->start : 0;
+		a->bulk_end = best != NULL ? best->end : 0;
+		a->bulk_announced = best != NULL ? best->rcpts : 0;
+		a->bulk_sent = best != NULL ? best->sent : 0;
+		a->bulk_jobs = best != NULL ? best->jobs : 0;
+		a->bulk_due = best != NULL ? bulk_jobs_due(best, now) : 0;
+		a->bulk_next = best != NULL ? bulk_next_job(best, now) : 0;
+	}
+}
+
 bool
 bulk_announced_recently(const struct bulk_plan *v, size_t n,
     const char *agency, long long now)

@@ -78,6 +78,13 @@ struct bulk_recent {
 bool	bulk_announced_recently(const struct bulk_plan *v, size_t n,
 	    const char *agency, long long now);
 
+/*
+ * Gives each agency of l its announcement of b active at now, else its
+ * next one (the bulk_* fields of struct agency); the others get none.
+ */
+void	bulk_attach(struct agency_list *l, const struct bulk_list *b,
+	    long long now);
+
 /* Writes epoch seconds t as "YYYY-MM-DD HH:MM:SS" in UTC; returns buf. */
 char	*bulk_utc(long long t, char *buf, size_t len);
 

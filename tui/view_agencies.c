@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bulk.h"
 #include "core/format.h"
 #include "core/maillog_report.h"
 #include "core/xalloc.h"
@@ -12,7 +13,7 @@
 #include "tui/view.h"
 
 /* Lines of the selected agency's detail under the list, when it fits. */
-#define AGENCIES_DETAIL_H 10
+#define AGENCIES_DETAIL_H 11
 #define AGENCIES_IP_MIN 15
 #define AGENCIES_IP_MAX 39
 
@@ -294,6 +295,34 @@ agencies_bounces(const struct ml_agencies *ml, const struct ml_agency *g,
 	mvaddnstr(y + 1, 0, line, COLS);
 }
 
+/* The announced bulk job: active with its progress, or the next one. */
+static void
+agencies_bulk(const struct agency *a, struct console *c, int y)
+{
+	char line[256], t1[32], t2[32];
+
+	if (a->bulk_id == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y, 0, " no bulk job announced", COLS);
+		return;
+	}
+	if (a->bulk_active)
+		snprintf(line, sizeof line, " announced bulk job %lld: %lld of "
+		    "%lld rcpts sent, %ld of %ld jobs due, next job %s%s, "
+		    "until %s UTC", a->bulk_id, a->bulk_sent, a->bulk_announced,
+		    a->bulk_due, a->bulk_jobs, a->bulk_next > 0 ? "from " :
+		    "none", a->bulk_next > 0 ? bulk_utc(a->bulk_next, t1,
+		    sizeof t1) + 11 : "", bulk_utc(a->bulk_end, t2,
+		    sizeof t2) + 11);
+	else
+		snprintf(line, sizeof line, " next bulk job %lld: %lld rcpts "
+		    "in %ld jobs from %s UTC", a->bulk_id, a->bulk_announced,
+		    a->bulk_jobs, bulk_utc(a->bulk_start, t1, sizeof t1));
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : a->bulk_active ?
+	    ROLE_TITLE : ROLE_NORMAL));
+	mvaddnstr(y, 0, line, COLS);
+}
+
 static void
 agencies_detail(const struct agencies_state *st, const struct agency *a,
     struct console *c, int y)
@@ -353,7 +382,8 @@ agencies_detail(const struct agencies_state *st, const struct agency *a,
 	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);
-	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 8);
+	agencies_bulk(a, c, y + 8);
+	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 9);
 	attrset(A_NORMAL);
 }
 

@@ -174,6 +174,46 @@ test_time_parse(void **state)
 	assert_int_equal(bulk_time_parse("", T0, &t), -1);
 }
 
+static void
+test_attach(void **state)
+{
+	struct bulk_plan v[3];
+	struct agency ag[3];
+	struct agency_list l = { ag, 3 };
+	struct bulk_list b = { v, 3 };
+
+	(void)state;
+	memset(ag, 0, sizeof ag);
+	snprintf(ag[0].id, sizeof ag[0].id, "dmv");
+	snprintf(ag[1].id, sizeof ag[1].id, "tax");
+	snprintf(ag[2].id, sizeof ag[2].id, "edu");
+	ag[2].bulk_id = 99;	/* stale: cleared */
+	v[0] = plan("dmv", T0 + 3600, T0 + 7200, 1000, 1, 600);
+	v[0].id = 8;
+	v[1] = plan("dmv", T0, T0 + 1800, 3000, 3, 600);
+	v[1].id = 7;
+	v[1].sent = 1200;
+	v[2] = plan("tax", T0 + 600, T0 + 1800, 500, 1, 600);
+	v[2].id = 9;
+	bulk_attach(&l, &b, T0 + 700);
+	assert_int_equal(ag[0].bulk_id, 7);
+	assert_true(ag[0].bulk_active);
+	assert_int_equal(ag[0].bulk_sent, 1200);
+	assert_int_equal(ag[0].bulk_announced, 3000);
+	assert_int_equal(ag[0].bulk_due, 2);
+	assert_int_equal(ag[0].bulk_jobs, 3);
+	assert_int_equal(ag[0].bulk_next, T0 + 1200);
+	assert_int_equal(ag[1].bulk_id, 9);
+	assert_true(ag[1].bulk_active);
+	assert_int_equal(ag[2].bulk_id, 0);
+	/* Once dmv's first is over, its next one shows, not active. */
+	bulk_attach(&l, &b, T0 + 1800);
+	assert_int_equal(ag[0].bulk_id, 8);
+	assert_false(ag[0].bulk_active);
+	assert_int_equal(ag[0].bulk_start, T0 + 3600);
+	assert_int_equal(ag[1].bulk_id, 0);
+}
+
 int
 main(void)
 {
@@ -183,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_overlaps_and_find),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_attach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

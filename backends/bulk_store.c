@@ -341,14 +341,15 @@ bulk_store_announce(struct redis *r, struct bulk_plan *p, long long now,
 	}
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].malformed[0] == '\0' && bulk_overlaps(&l.v[i], p)) {
-			char a[32], b[32];
+			char a[48], b[48];
 
 			bulk_unwatch(r);
 			rc = bulk_refuse(r, cause, len, "%s: it overlaps "
-			    "announcement %lld of %s (%s to %s UTC); cancel "
-			    "that one first or choose another window", what,
-			    l.v[i].id, l.v[i].agency, bulk_utc(l.v[i].start,
-			    a, sizeof a), bulk_utc(l.v[i].end, b, sizeof b));
+			    "announcement %lld of %s (%s to %s); cancel that "
+			    "one first or choose another window", what,
+			    l.v[i].id, l.v[i].agency, bulk_shown(l.v[i].start,
+			    false, a, sizeof a), bulk_shown(l.v[i].end, false, b,
+			    sizeof b));
 			bulk_list_free(&l);
 			return rc;
 		}

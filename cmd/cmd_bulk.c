@@ -94,18 +94,18 @@ bulk_plan_of(const struct cmd *c, struct cmd_ctx *ctx, long long now,
 	return EXIT_OK;
 }
 
-/* "dmv: 3000 recipients in 3 jobs 10m apart, 2026-12-05 10:00:00 to
- * 11:00:00 UTC" */
+/* "dmv: 3000 recipients in 3 jobs 10m apart, 2026-12-05 10:00:00 UTC to
+ * 2026-12-05 11:00:00 UTC" (the zone of every time shown) */
 static char *
 bulk_describe(const struct bulk_plan *p, char *buf, size_t len)
 {
-	char a[32], b[32], d[32];
+	char a[48], b[48], d[32];
 
-	snprintf(buf, len, "%s: %lld recipients in %ld job%s%s%s%s, %s to %s "
-	    "UTC", p->agency, p->rcpts, p->jobs, p->jobs == 1 ? "" : "s",
+	snprintf(buf, len, "%s: %lld recipients in %ld job%s%s%s%s, %s to %s",
+	    p->agency, p->rcpts, p->jobs, p->jobs == 1 ? "" : "s",
 	    p->jobs > 1 ? " " : "", p->jobs > 1 ? duration_format(p->spacing,
-	    d, sizeof d) : "", p->jobs > 1 ? " apart" : "", bulk_utc(p->start,
-	    a, sizeof a), bulk_utc(p->end, b, sizeof b));
+	    d, sizeof d) : "", p->jobs > 1 ? " apart" : "", bulk_shown(p->start,
+	    false, a, sizeof a), bulk_shown(p->end, false, b, sizeof b));
 	return buf;
 }
 
@@ -192,8 +192,8 @@ bulk_announce(const struct cmd *c, struct cmd_ctx *ctx)
 static int
 bulk_list(const struct cmd *c, struct cmd_ctx *ctx)
 {
-	static const char *const header[] = { "ID", "AGENCY", "START (UTC)",
-		"END (UTC)", "RCPTS", "JOBS", "SPACING", "SENT", "NEXT JOB",
+	static const char *const header[] = { "ID", "AGENCY", "START",
+		"END", "RCPTS", "JOBS", "SPACING", "SENT", "NEXT JOB",
 		"WHO", "NOTE" };
 	struct bulk_list l;
 	struct policy_table t;
@@ -227,8 +227,8 @@ bulk_list(const struct cmd *c, struct cmd_ctx *ctx)
 	policy_table_init(&t, 11, 0xf1, header);
 	for (i = 0; i < l.n; i++) {
 		const struct bulk_plan *p = &l.v[i];
-		char id[24], st[32], en[32], rc[24], jb[24], sp[32], se[48],
-		    nx[32];
+		char id[24], st[48], en[48], rc[24], jb[24], sp[32], se[48],
+		    nx[48];
 		const char *row[11];
 		long long next = bulk_next_job(p, now);
 
@@ -247,13 +247,13 @@ bulk_list(const struct cmd *c, struct cmd_ctx *ctx)
 		snprintf(se, sizeof se, "%lld%s", p->sent, bulk_active(p, now) ?
 		    " (active)" : "");
 		row[1] = p->agency;
-		row[2] = bulk_utc(p->start, st, sizeof st);
-		row[3] = bulk_utc(p->end, en, sizeof en);
+		row[2] = bulk_shown(p->start, false, st, sizeof st);
+		row[3] = bulk_shown(p->end, false, en, sizeof en);
 		row[4] = rc;
 		row[5] = jb;
 		row[6] = duration_format(p->spacing, sp, sizeof sp);
 		row[7] = se;
-		row[8] = next > 0 ? bulk_utc(next, nx, sizeof nx) : "-";
+		row[8] = next > 0 ? bulk_shown(next, false, nx, sizeof nx) : "-";
 		row[9] = p->who[0] ? p->who : "-";
 		row[10] = p->note[0] ? p->note : "-";
 		policy_table_add(&t, row);

@@ -111,13 +111,14 @@ bulk_check(const struct bulk_plan *p, long long now, char *buf, size_t len)
 }
 
 char *
-bulk_utc(long long t, char *buf, size_t len)
+bulk_shown(long long t, bool clock, char *buf, size_t len)
 {
 	time_t		tt = (time_t)t;
 	struct tm	tm;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, clock ? "%H:%M:%S %Z" :
+	    "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
 		snprintf(buf, len, "%lld", t);
 	return buf;
 }

@@ -85,8 +85,10 @@ bool	bulk_announced_recently(const struct bulk_plan *v, size_t n,
 void	bulk_attach(struct agency_list *l, const struct bulk_list *b,
 	    long long now);
 
-/* Writes epoch seconds t as "YYYY-MM-DD HH:MM:SS" in UTC; returns buf. */
-char	*bulk_utc(long long t, char *buf, size_t len);
+/* Writes t in the zone of every time shown (ui.time_zone, docs/ui.md),
+ * labelled: "YYYY-MM-DD HH:MM:SS ZONE", or "HH:MM:SS ZONE" when `clock`.
+ * Returns buf. */
+char	*bulk_shown(long long t, bool clock, char *buf, size_t len);
 
 /* True when a and b are of one agency and their windows meet. */
 bool	bulk_overlaps(const struct bulk_plan *a, const struct bulk_plan *b);

@@ -299,7 +299,7 @@ agencies_bounces(const struct ml_agencies *ml, const struct ml_agency *g,
 static void
 agencies_bulk(const struct agency *a, struct console *c, int y)
 {
-	char line[256], t1[32], t2[32];
+	char line[256], t1[48], t2[48];
 
 	if (a->bulk_id == 0) {
 		attrset(theme_attr(ROLE_DIM));
@@ -309,15 +309,16 @@ agencies_bulk(const struct agency *a, struct console *c, int y)
 	if (a->bulk_active)
 		snprintf(line, sizeof line, " announced bulk job %lld: %lld of "
 		    "%lld rcpts sent, %ld of %ld jobs due, next job %s%s, "
-		    "until %s UTC", a->bulk_id, a->bulk_sent, a->bulk_announced,
+		    "until %s", a->bulk_id, a->bulk_sent, a->bulk_announced,
 		    a->bulk_due, a->bulk_jobs, a->bulk_next > 0 ? "from " :
-		    "none", a->bulk_next > 0 ? bulk_utc(a->bulk_next, t1,
-		    sizeof t1) + 11 : "", bulk_utc(a->bulk_end, t2,
-		    sizeof t2) + 11);
+		    "none", a->bulk_next > 0 ? bulk_shown(a->bulk_next, true,
+		    t1, sizeof t1) : "", bulk_shown(a->bulk_end, true, t2,
+		    sizeof t2));
 	else
 		snprintf(line, sizeof line, " next bulk job %lld: %lld rcpts "
-		    "in %ld jobs from %s UTC", a->bulk_id, a->bulk_announced,
-		    a->bulk_jobs, bulk_utc(a->bulk_start, t1, sizeof t1));
+		    "in %ld jobs from %s", a->bulk_id, a->bulk_announced,
+		    a->bulk_jobs, bulk_shown(a->bulk_start, false, t1,
+		    sizeof t1));
 	attrset(theme_attr(console_stale(c) ? ROLE_STALE : a->bulk_active ?
 	    ROLE_TITLE : ROLE_NORMAL));
 	mvaddnstr(y, 0, line, COLS);

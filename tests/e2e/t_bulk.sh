@@ -44,7 +44,7 @@ for i in $(seq 50); do
 done
 check "the yes announced it in Redis" test -n "$id"
 start=$(rc hget "mailnoc:bulk:$id" start)
-next=$(date -u -d "@$((start + 600))" '+%H:%M:%S')
+next=$(date -d "@$((start + 600))" '+%H:%M:%S %Z')
 expect_screen "the agencies view shows the active job and its progress" \
 	"announced bulk job $id: 0 of 3000 rcpts sent, 1 of 3 jobs due, next job from $next" 15
 # What the gateways' policy script counts as the job's mail goes through.

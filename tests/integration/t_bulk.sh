@@ -25,6 +25,17 @@ SPACING=30
 WAS=$(agents_running)
 DMV_LIMITS=$(rcli HMGET "${P}agency:dmv" max_rcpts max_per_minute | tr '\n' ' ')
 
+TMP=$(mktemp -d /tmp/mailnoc-t-bulk.XXXXXX)
+# counts_save AGENCY FILE: its counts in every volume bucket, to put back.
+counts_save() {
+	for k in $(rcli --scan --pattern "${P}vol:[mhb]:*"); do
+		for f in "$1|msgs" "$1|rcpts" "$1|bytes" "$1|rejected" \
+		    "$1|deferred" "$1"; do
+			v=$(rcli HGET "$k" "$f")
+			[ -n "$v" ] && echo "$k $f $v"
+		done
+	done > "$2"
+}
 # counts_forget AGENCY: its counts gone from every volume bucket.
 counts_forget() {
 	for k in $(rcli --scan --pattern "${P}vol:[mh]:*"); do
@@ -50,6 +61,10 @@ cleanup() {
 	rcli HSET "${P}agency:dmv" max_rcpts "$1" max_per_minute "$2" >/dev/null
 	bulk_forget dmv
 	counts_forget dmv
+	[ -f "$TMP/dmv.counts" ] && while read -r k f v; do
+		rcli HSET "$k" "$f" "$v" >/dev/null
+	done < "$TMP/dmv.counts"
+	rm -rf "$TMP"
 	rcli HDEL "${P}permit" "$BURST_IP" >/dev/null
 	agency_forget "$BURST"
 	alerts_clear
@@ -63,6 +78,7 @@ answering() { [ -n "$(policy_ask "$GW1_PPORT" "$DMV_IP")" ] &&
 	[ -n "$(policy_ask "$GW2_PPORT" "$DMV_IP")" ]; }
 check "both gateways' policy services answer" wait_until 20 answering
 bulk_forget dmv
+counts_save dmv "$TMP/dmv.counts"
 counts_forget dmv
 
 # --- bad input: each a clear one-line error, nothing written

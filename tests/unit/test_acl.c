@@ -135,7 +135,7 @@ test_agent_per_node(void **state)
 	    "(%R~t:bulks %R~t:bulk:* +zrangebyscore +hmget) "
 	    "(~t:block:* +hmget +hincrby +hset) "
 	    "(~t:log:[tcap]:* +hincrby +expire) "
-	    "(~t:log:a:* +hset) "
+	    "(~t:log:[ap]:* +hset) "
 	    "(~t:log:pos:gw1 +hset +hmget) "
 	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
 	    "(~t:suspects +zadd +zremrangebyscore) "

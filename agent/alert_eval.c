@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "backends/bulk_store.h"
 #include "backends/maillog_store.h"
 #include "backends/queued_store.h"
 #include "backends/reputation_store.h"
@@ -124,6 +125,43 @@ alert_eval_throttled(struct alert_eval *ae, struct redis *r,
 	return n;
 }
 
+/*
+ * The unannounced-burst rule over every agency's bulk window and the
+ * announcements. Without them (NOPERM from an older ACL) the other rules
+ * still count; said once.
+ */
+static size_t
+alert_eval_bulk(struct alert_eval *ae, struct redis *r, long long now_ms,
+    struct alert_raise *a, size_t n)
+{
+	struct bulk_recent *v;
+	struct bulk_list l;
+	char cause[512];
+	size_t nv;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (bulk_store_recent(r, now_ms, &v, &nv, cause, sizeof cause) == -1 ||
+	    (nv > 0 && bulk_store_list(r, now_ms / 1000 - BULK_TRAIL_S, &l,
+	    cause, sizeof cause) == -1)) {
+		if (!ae->bulk_failed)
+			log_msg("alerts: no bulk rule: %s", cause);
+		ae->bulk_failed = true;
+		free(v);
+		return n;
+	}
+	if (ae->bulk_failed)
+		log_msg("alerts: the bulk rule reads the agencies again");
+	ae->bulk_failed = false;
+	if (nv > 0) {
+		n = alert_rules_bulk(v, nv, l.v, l.n, now_ms / 1000, a,
+		    ALERT_EVAL_MAX, n);
+		bulk_list_free(&l);
+	}
+	free(v);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -163,6 +201,7 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
 	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
 	n = alert_eval_throttled(ae, r, cfg, a, n);
+	n = alert_eval_bulk(ae, r, s->taken_ms, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

@@ -24,6 +24,7 @@ struct alert_eval {
 	bool listed_failed;  /* rep:* did not read: said once */
 	bool queued_failed;  /* the nodes' q_domains did not read: said once */
 	char queued_warned[256]; /* a node's bad q_domains, said once */
+	bool bulk_failed;    /* the bulk windows did not read: said once */
 };
 
 /*

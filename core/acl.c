@@ -60,6 +60,9 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	 * the blocks index, read only. */
 	fprintf(f, " (%%R~%s" KEY_POLICY_VERSION " %%R~%s" KEY_BLOCKS
 	    " +get +zrange)", p, p);
+	/* Announced bulk jobs, with the copy: read only. */
+	fprintf(f, " (%%R~%s" KEY_BULKS " %%R~%sbulk:* +zrangebyscore "
+	    "+hmget)", p, p);
 	/* Blocks: read, and the script's hits and last_hit. */
 	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
 	/* The mail log: counters, its node's position, harvest suspects. */

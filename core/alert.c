@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bulk.h"
 #include "core/cluster.h"
 #include "core/duration.h"
 #include "core/validate.h"
@@ -36,6 +37,9 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_PROVIDER_THROTTLED] = { "provider-throttled", "provider",
 	    "the gateways hold alerts.throttled_messages (10) messages or "
 	    "more for a provider deferred for throttling now (warning)" },
+	[ALERT_BULK] = { "bulk", "agency",
+	    "an agency sent more than the guidance's 1000 recipients in 10 "
+	    "minutes without an announced bulk job (warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -224,6 +228,27 @@ alert_rules_harvest(const struct ml_suspect *v, size_t nv, long long now,
 		    v[i].node[0] ? v[i].node : "?", v[i].nsamples > 0 &&
 		    validate_text(v[i].samples[0], 100) == NULL ?
 		    v[i].samples[0] : "-");
+	}
+	return n;
+}
+
+size_t
+alert_rules_bulk(const struct bulk_recent *v, size_t nv,
+    const struct bulk_plan *ann, size_t nann, long long now,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].rcpts_10min <= BULK_GUIDANCE_RCPTS ||
+		    validate_name(v[i].agency) != NULL ||
+		    bulk_announced_recently(ann, nann, v[i].agency, now))
+			continue;
+		alert_add(out, max, &n, ALERT_BULK, v[i].agency, ALERT_WARNING,
+		    "agency %s sent %lld recipients in 10 minutes, over the "
+		    "guidance's %d, unannounced: announce it with 'mailnoc bulk "
+		    "announce %s'", v[i].agency, v[i].rcpts_10min,
+		    BULK_GUIDANCE_RCPTS, v[i].agency);
 	}
 	return n;
 }

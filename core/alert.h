@@ -27,6 +27,7 @@ enum alert_kind {
 	ALERT_BACKUP,          /* a mailbox node's backups: old or a gap: node */
 	ALERT_PROVIDER_THROTTLED, /* a provider throttling the gateways:
 	                             provider group or domain */
+	ALERT_BULK,            /* an unannounced burst: subject agency */
 	ALERT_KIND_COUNT,
 };
 
@@ -81,6 +82,20 @@ size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
 size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n);
+
+struct bulk_recent;
+struct bulk_plan;
+
+/*
+ * The unannounced-burst rule (ALERT_BULK): an agency of `v` whose
+ * recipients in the bulk window passed the guidance (BULK_GUIDANCE_RCPTS)
+ * without an announcement of its own in `ann` active within BULK_TRAIL_S;
+ * the text names the agency and suggests announcing. Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_bulk(const struct bulk_recent *v, size_t nv,
+    const struct bulk_plan *ann, size_t nann, long long now,
+    struct alert_raise *out, size_t max, size_t n);
 
 /*
  * The backup rule (ALERT_BACKUP): each live mailbox node whose agent

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backends/queued_store.h"
+#include "backends/bulk_store.h"
 #include "backends/snapshot.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
@@ -149,6 +150,16 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 			agency_list_free(m->agencies);
 			free(m->agencies);
 			m->agencies = NULL;
+		} else {
+			/* The announced bulk jobs: without them, none shown. */
+			struct bulk_list bl;
+			char why[256];
+
+			if (bulk_store_list(r, now_ms / 1000, &bl, why,
+			    sizeof why) == 0) {
+				bulk_attach(m->agencies, &bl, now_ms / 1000);
+				bulk_list_free(&bl);
+			}
 		}
 		worker_post(w, m);
 	}

@@ -132,6 +132,7 @@ test_agent_per_node(void **state)
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget +hgetall) "
 	    "(%R~t:policy:version %R~t:blocks +get +zrange) "
+	    "(%R~t:bulks %R~t:bulk:* +zrangebyscore +hmget) "
 	    "(~t:block:* +hmget +hincrby +hset) "
 	    "(~t:log:[tcap]:* +hincrby +expire) "
 	    "(~t:log:[ap]:* +hset) "

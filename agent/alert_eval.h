@@ -22,6 +22,7 @@ struct alert_eval {
 	enum redis_err logged;    /* error class last logged */
 	bool suspects_failed;     /* the harvest rule could not read them */
 	bool listed_failed;  /* rep:* did not read: said once */
+	bool filter_failed;  /* filter:* did not read: said once */
 };
 
 /*

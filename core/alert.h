@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/dnsbl.h"
+#include "core/filter.h"
 #include "core/maillog_report.h"
 #include "core/model.h"
 
@@ -23,6 +24,8 @@ enum alert_kind {
 	ALERT_QUEUE_DEFERRED,  /* a gateway's deferred queue is large: node */
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
+	ALERT_FILTER_DOWN,     /* a gateway's filter does not answer: node */
+	ALERT_FILTER_UNSCANNED, /* mail passed a gateway unscanned: node */
 	ALERT_KIND_COUNT,
 };
 
@@ -77,6 +80,15 @@ size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
 size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n);
+
+/*
+ * The filter rules: ALERT_FILTER_DOWN for each gateway whose agent
+ * published its filter down (critical), ALERT_FILTER_UNSCANNED when
+ * messages passed it unscanned this hour or the one before (warning).
+ * Adds to out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_filter(const struct filter_node *v, size_t nv,
+    struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

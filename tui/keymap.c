@@ -77,6 +77,7 @@ static const struct {
 	{ "!", "view alerts" },
 	{ "P", "view providers" },
 	{ "8", "view reputation" },
+	{ "9", "view filter" },
 	{ "d", "drain" },
 	{ "U", "undrain" },
 	{ "/", "prompt filter" },

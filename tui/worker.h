@@ -12,6 +12,7 @@
 #include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
+#include "backends/filter_store.h"
 #include "backends/reputation_store.h"
 #include "cmd/cmd.h"
 #include "core/config.h"
@@ -36,6 +37,7 @@ enum worker_msg_kind {
 	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
 	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
+	WMSG_FILTER,      /* the gateways' filters: filters, nfilters */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -57,6 +59,7 @@ enum worker_fetch {
 	FETCH_PROVIDERS = 0x20, /* the mail log's providers, last hour */
 	FETCH_ML_AGENCIES = 0x40, /* the mail log's agencies, today */
 	FETCH_REPUTATION = 0x80,  /* rep:{node} of every gateway */
+	FETCH_FILTER = 0x100,     /* filter:{node} and its buckets */
 };
 
 struct worker_msg {
@@ -78,6 +81,8 @@ struct worker_msg {
 	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
 	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
 	struct reputation *reputation;    /* WMSG_REPUTATION */
+	struct filter_node *filters;      /* WMSG_FILTER */
+	size_t nfilters;
 	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */

@@ -278,9 +278,6 @@ filter_poll(struct filter_run *run)
 		    fc->controller.text, run->error);
 		snprintf(run->logged, sizeof run->logged, "%s", run->error);
 	}
-	if (run->w->verbose)
-		log_msg("filter poll: %s in %lld us CPU", up ? "up" : "down",
-		    poll_us);
 
 	if (redis_ensure(&run->redis) == -1) {
 		filter_redis_failed(run, "publish the filter's state");
@@ -327,6 +324,12 @@ filter_poll(struct filter_run *run)
 	}
 	if (up)
 		filter_verdicts(run);
+	/* The whole poll, publishing included (poll_us: the controller's
+	 * request and its parse). */
+	if (run->w->verbose)
+		log_msg("filter poll: %s in %lld us CPU (%lld us the request "
+		    "and parse)", up ? "up" : "down", filter_cpu_us() - c0,
+		    poll_us);
 }
 
 static bool

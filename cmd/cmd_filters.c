@@ -396,8 +396,8 @@ const struct cmd_entry cmd_quarantine_entry = {
 	.name = "quarantine",
 	.alias = NULL,
 	.usage = "list|show|release|delete [NODE:ID...]",
-	.help = "list, show, release or delete the messages the filter "
-		"quarantined (the gateways' hold queue)",
+	.help = "list and act on the messages the filter quarantined (the "
+		"gateways' hold queue)",
 	.options = cmd_quarantine_options,
 	.subs = cmd_quarantine_subs,
 	.min_args = 1,

@@ -63,7 +63,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_filter \
 	test_duration test_format test_maillog test_maillog_report \
 	test_permit_csv \
-	test_policy_input test_qshape test_queue test_shell test_validate \
+	test_policy_input test_qshape test_queue test_shell test_suggest \
+	test_validate \
 	test_volume test_xalloc
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread

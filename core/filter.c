@@ -94,7 +94,11 @@ filter_stat_parse(const char *body, size_t len, struct filter_stat *st,
 
 	memset(st, 0, sizeof *st);
 	if ((root = json_loadb(body, len, 0, &e)) == NULL) {
-		snprintf(cause, clen, "the stat is not JSON: %.80s", e.text);
+		char shown[96];
+
+		/* jansson quotes the bytes it stopped at: sanitized. */
+		validate_sanitize(shown, sizeof shown, e.text);
+		snprintf(cause, clen, "the stat is not JSON: %s", shown);
 		return -1;
 	}
 	if (!json_is_object(root) || filter_count(json_object_get(root,
@@ -204,7 +208,10 @@ filter_history_find(const char *body, size_t len, const char *const *mids,
 	for (j = 0; j < n; j++)
 		memset(&out[j], 0, sizeof out[j]);
 	if ((root = json_loadb(body, len, 0, &e)) == NULL) {
-		snprintf(cause, clen, "the history is not JSON: %.80s", e.text);
+		char shown[96];
+
+		validate_sanitize(shown, sizeof shown, e.text);
+		snprintf(cause, clen, "the history is not JSON: %s", shown);
 		return -1;
 	}
 	rows = json_is_object(root) ? json_object_get(root, "rows") : root;

@@ -180,6 +180,8 @@ static const struct keymap_doc {
 	{ NULL, "7", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "R", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
+	{ NULL, "9", NULL, "the filter: each gateway's spam filter, rejects, "
+	    "mail passed unscanned" },
 	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
 	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
 	    "provider" },

@@ -89,7 +89,7 @@ out=$("$M" quarantine release "gw1:$qid" --yes 2>&1)
 expect_contains "release --yes goes through the queue action" "Released from hold" "$out"
 # Released is postsuper -H: deferred until the next queue run, or a flush.
 "$M" queue flush "gw1:$qid" --yes >/dev/null 2>&1
-delivered() { grep -q "$qid: to=<u@accept.test>.*status=sent" "$LAB/gw1/maillog"; }
+delivered() { grep -aq "$qid: to=<u@accept.test>.*status=sent" "$LAB/gw1/maillog"; }
 check "the released message is delivered" wait_until 30 delivered
 gone() { [ -z "$(q_of "$mid")" ]; }
 check "and leaves the quarantine list" wait_until 20 gone
@@ -98,8 +98,8 @@ check "the audit has the release" sh -c "\"$M\" audit --json | jq -e '[.[] | sel
 # A hold that merely looks like one: held by hand, subject and all.
 mid2=h-$RUN@t.test
 send "$LAB_GW1_SMTP_PORT" "milter triggers HOLD action $RUN" "x" "$mid2" u@dead.test >/dev/null
-wait_until 10 sh -c "grep -q '$mid2' '$LAB/gw1/maillog'"
-qid2=$(grep "message-id=<$mid2>" "$LAB/gw1/maillog" | tail -n 1 | sed 's/.*: \([0-9A-F]*\): message-id.*/\1/')
+wait_until 10 sh -c "grep -aq '$mid2' '$LAB/gw1/maillog'"
+qid2=$(grep -a "message-id=<$mid2>" "$LAB/gw1/maillog" | tail -n 1 | sed 's/.*: \([0-9A-F]*\): message-id.*/\1/')
 postsuper -c "$LAB/gw1/etc" -h "$qid2" >/dev/null 2>&1
 sleep 3
 expect_eq "a message held by hand is in the hold queue" hold \

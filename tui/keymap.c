@@ -362,7 +362,7 @@ keymap_bar(const struct keymap *km, const char *view, bool back,
 		const char *key, *label;
 	} tail[] = {
 		{ "/", "filter" }, { ":", "command" }, { "q", "quit" },
-		{ "1-8", "views" }, { "!", "alerts" }, { "P", "providers" },
+		{ "1-9", "views" }, { "!", "alerts" }, { "P", "providers" },
 	};
 	size_t i, j;
 

@@ -373,6 +373,16 @@ cmd_quarantine_prepare(struct cmd *c, struct cmd_ctx *ctx,
 	int n = c->argc - 1;
 
 	(void)ctx;
+	if (strcmp(sub, "list") == 0) {
+		snprintf(ask->question, sizeof ask->question, "list the "
+		    "filter's quarantine (the gateways' hold queues, over SSH)");
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "show") == 0) {
+		snprintf(ask->question, sizeof ask->question, "show %s",
+		    n > 0 ? c->argv[1] : "a quarantined message");
+		return EXIT_OK;
+	}
 	if (strcmp(sub, "release") != 0 && strcmp(sub, "delete") != 0)
 		return EXIT_OK;
 	if (n < 1)
@@ -385,8 +395,9 @@ cmd_quarantine_prepare(struct cmd *c, struct cmd_ctx *ctx,
 }
 
 static const struct cmd_sub cmd_quarantine_subs[] = {
-	{ "list", "", 0, NULL },
-	{ "show", "NODE:ID", 0, NULL },
+	/* Over SSH: in the console a job, asked first, off the UI thread. */
+	{ "list", "", CMD_JOB, NULL },
+	{ "show", "NODE:ID", CMD_JOB, NULL },
 	{ "release", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
 	{ "delete", "NODE:ID...", CMD_MUTATES | CMD_CONFIRM, NULL },
 	{ NULL, NULL, 0, NULL },

@@ -27,7 +27,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
 	-lspf2 -lpthread
-LIBS_TUI   = $(shell pkg-config --libs ncursesw)
+LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
 LIBS_AGENT = $(shell pkg-config --libs libsystemd libmicrohttpd)
@@ -162,6 +162,11 @@ $(1)/libagent.a: $(call obj,$(1),$(filter-out agent/main.c,$(AGENT_SRC)))
 $(1)/bench/%: $(1)/tests/bench/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE) -lutil
+
+# The metrics bench times the agent's own counters (agent/metrics.c).
+$(1)/bench/bench_metrics: $(1)/tests/bench/bench_metrics.o $(addprefix $(1)/,$(LAYER_LIBS_agent))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE) $$(LIBS_AGENT)
 
 $(1)/tools/%: $(1)/tests/tools/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)

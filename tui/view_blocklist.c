@@ -144,9 +144,9 @@ blocklist_row(struct blocklist_state *st, struct console *c,
 
 	if (console_stale(c))
 		role = ROLE_STALE;
-	else if (e->until == 0)
-		role = ROLE_ALERT;
-	else if (e->until - c->now < 300)
+	/* A permanent block is a standing decision, not an alarm: its UNTIL
+	 * says "permanent"; only one about to lift asks for a look. */
+	else if (e->until != 0 && e->until - c->now < 300)
 		/* About to lift: worth a look before it does. */
 		role = ROLE_WARN;
 	r = table_add(&st->table, e->ip, role);

@@ -37,6 +37,7 @@ enum worker_msg_kind {
 	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
 	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
+	WMSG_SPF,         /* the agencies' SPF (a job's spf --json): spf */
 	WMSG_FILTER,      /* the gateways' filters: filters, nfilters */
 };
 
@@ -81,6 +82,7 @@ struct worker_msg {
 	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
 	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
 	struct reputation *reputation;    /* WMSG_REPUTATION */
+	json_t *spf;                      /* WMSG_SPF: spf --json's array */
 	struct filter_node *filters;      /* WMSG_FILTER */
 	size_t nfilters;
 	size_t nsuspects;

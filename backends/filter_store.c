@@ -38,7 +38,8 @@ filter_store_values(const redisReply *rep, const char **v, size_t n)
 		    rep->element[i]->str : NULL;
 }
 
-#define PER_NODE (2 + FILTER_HOURS)
+/* The hash, this minute, 24 hours, the held records' count. */
+#define PER_NODE (3 + FILTER_HOURS)
 
 int
 filter_store_read(struct redis *r, const struct config *cfg, long long now,
@@ -79,6 +80,8 @@ filter_store_read(struct redis *r, const struct config *cfg, long long now,
 		for (h = FILTER_HOURS - 1; h >= 0; h--)
 			filter_store_bucket(r, cfg, gw[i]->name, "h",
 			    now / 3600 - h);
+		redis_key(cfg, key, sizeof key, KEY_FILTER_HELD, gw[i]->name);
+		redisAppendCommand(r->ctx, "HLEN %s", key);
 	}
 	rep = xcalloc(ngw * PER_NODE, sizeof *rep);
 	if (redis_read_replies(r, ngw * PER_NODE, rep) == -1) {
@@ -120,6 +123,8 @@ filter_store_read(struct redis *r, const struct config *cfg, long long now,
 			if (h >= FILTER_HOURS - 2)
 				fn->unscanned_recent += b[FILTER_B_UNSCANNED];
 		}
+		if (nr[PER_NODE - 1]->type == REDIS_REPLY_INTEGER)
+			fn->held = nr[PER_NODE - 1]->integer;
 	}
 	for (k = 0; k < ngw * PER_NODE; k++)
 		freeReplyObject(rep[k]);

@@ -64,6 +64,7 @@ filters_json(const struct filter_node *v, size_t n)
 		json_object_set_new(o, "actions", acts);
 		json_object_set_new(o, "unscanned",
 		    json_integer(v[i].unscanned));
+		json_object_set_new(o, "quarantined", json_integer(v[i].held));
 		json_object_set_new(o, "unscanned_share_day", all > 0 ?
 		    json_real((double)v[i].day[FILTER_B_UNSCANNED] /
 		    (double)all) : json_real(0));
@@ -99,11 +100,12 @@ filters_print(FILE *f, const struct filter_node *v, size_t n)
 		    x->day[FILTER_B_UNSCANNED];
 
 		fprintf(f, "%s: filter %s%s%s%s%s, %lld scanned, %lld passed "
-		    "unscanned (%.1f%% of the day's)\n", x->name,
-		    filter_node_state(x), x->version[0] ? ", rspamd " : "",
-		    x->version, x->error[0] ? ": " : "", x->error, x->scanned,
-		    x->unscanned, all > 0 ? 100.0 *
-		    (double)x->day[FILTER_B_UNSCANNED] / (double)all : 0.0);
+		    "unscanned (%.1f%% of the day's), %lld quarantined\n",
+		    x->name, filter_node_state(x), x->version[0] ?
+		    ", rspamd " : "", x->version, x->error[0] ? ": " : "",
+		    x->error, x->scanned, x->unscanned, all > 0 ? 100.0 *
+		    (double)x->day[FILTER_B_UNSCANNED] / (double)all : 0.0,
+		    x->held);
 		fprintf(f, "  %-7s %8s", "", "scanned");
 		for (k = 0; k < FILTER_ACTIONS; k++)
 			fprintf(f, " %11s", filter_action_text[k]);

@@ -82,6 +82,8 @@ struct filter_node {
 	long long day[FILTER_ACTIONS + 2];
 	long long rejects_by_hour[FILTER_HOURS]; /* oldest first */
 	long long unscanned_recent; /* this hour and the one before */
+	long long held;       /* quarantined messages recorded (the
+	                         follower's filter:{node}:held) */
 	char malformed[96];   /* a value that could not be read; "" */
 };
 

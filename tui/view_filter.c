@@ -105,6 +105,9 @@ filter_view_rows(struct filter_view *st, const struct console *c)
 		if (x->published && !x->up)
 			snprintf(r->cell[FC_INFO], TABLE_CELL_MAX, "%s",
 			    x->error);
+		else if (x->published && x->held > 0)
+			snprintf(r->cell[FC_INFO], TABLE_CELL_MAX, "rspamd %s, "
+			    "%lld held", x->version, x->held);
 		else if (x->published)
 			snprintf(r->cell[FC_INFO], TABLE_CELL_MAX, "rspamd %s",
 			    x->version);
@@ -158,8 +161,8 @@ filter_view_draw(void *state, struct console *c, int y, int h)
 		    "configuration (nodes[].filter)");
 	else
 		snprintf(line, sizeof line, " %zu filter%s, %zu down; today "
-		    "%lld message%s passed unscanned (%.1f%%)  "
-		    "(:quarantine list)", st->n, st->n == 1 ? "" : "s", down,
+		    "%lld message%s passed unscanned (%.1f%%)",
+		    st->n, st->n == 1 ? "" : "s", down,
 		    unsc, unsc == 1 ? "" : "s", all > 0 ? 100.0 *
 		    (double)unsc / (double)all : 0.0);
 	filter_view_line(y, st->error[0] || down ? ROLE_ALERT :
@@ -188,9 +191,9 @@ filter_view_draw(void *state, struct console *c, int y, int h)
 	mvaddstr(y + h - 2, (int)strlen(line) + 1 < COLS - FILTER_HOURS ?
 	    (int)strlen(line) + 1 : 0, spark);
 	attrset(A_NORMAL);
-	snprintf(line, sizeof line, " %s: %lld scanned in all, %lld "
-	    "unscanned; poll %lld us CPU", x->name, x->scanned, x->unscanned,
-	    x->poll_us);
+	snprintf(line, sizeof line, " %s: %lld scanned, %lld unscanned, %lld "
+	    "quarantined (:quarantine release %s:ID)", x->name, x->scanned,
+	    x->unscanned, x->held, x->name);
 	filter_view_line(y + h - 1, ROLE_DIM, line);
 }
 

@@ -74,6 +74,8 @@ reply=$(send "$LAB_GW1_SMTP_PORT" "MAILNOC-QUARANTINE $RUN" "hold me" "$mid")
 expect_contains "the quarantined message is accepted" "250" "$reply"
 check "it is in the quarantine list" wait_until 20 sh -c "[ -n \"\$(\"$M\" quarantine list --json | jq -r --arg m '$mid' '.quarantine[] | select(.message_id == \$m) | .queue_id')\" ]"
 qid=$(q_of "$mid")
+held_n() { [ "$(filter_of gw1 .quarantined)" -ge 1 ]; }
+check "filters counts it as quarantined" wait_until 10 held_n
 expect_eq "it sits in gw1's hold queue" hold \
 	"$(pq gw1 | jq -r --arg q "$qid" 'select(.queue_id == $q) | .queue_name')"
 has_symbols() { "$M" quarantine list --json | jq -e --arg q "$qid" \

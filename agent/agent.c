@@ -13,6 +13,7 @@
 
 #include "agent/alert_eval.h"
 #include "agent/dnsbl_watch.h"
+#include "agent/filter_watch.h"
 #include "agent/heartbeat.h"
 #include "agent/log.h"
 #include "agent/maillog.h"
@@ -627,6 +628,7 @@ agent_main(int argc, char **argv)
 	struct policy_server *ps = NULL;
 	struct metrics_server *ms = NULL;
 	struct dnsbl_watch bw;
+	struct filter_watch fw;
 	struct agent a;
 	int rc;
 
@@ -708,11 +710,18 @@ agent_main(int argc, char **argv)
 	    dnsbl_watch_start(&bw, cfg, node, o.verbose, cause,
 	    sizeof cause) == -1)
 		log_msg("%s", cause);
+	/* The filter watch: its own thread, connection and sockets. */
+	memset(&fw, 0, sizeof fw);
+	if (!o.once && filter_watch_wanted(node) &&
+	    filter_watch_start(&fw, cfg, node, o.verbose, cause,
+	    sizeof cause) == -1)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
 	metrics_stop(ms);
 	dnsbl_watch_stop(&bw);
+	filter_watch_stop(&fw);
 	policy_server_stop(ps);
 	maillog_stop(a.ml);
 	if (agent_signal && !o.once)

@@ -8,6 +8,7 @@
 
 #include "agent/log.h"
 #include "backends/bulk_store.h"
+#include "backends/filter_store.h"
 #include "backends/maillog_store.h"
 #include "backends/queued_store.h"
 #include "backends/reputation_store.h"
@@ -162,6 +163,38 @@ alert_eval_bulk(struct alert_eval *ae, struct redis *r, long long now_ms,
 	return n;
 }
 
+/*
+ * The filter rules over what the gateways' filter watches and followers
+ * published (filter:{node}). Without them (NOPERM from an older ACL) the
+ * other rules still count; said once.
+ */
+static size_t
+alert_eval_filter(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, long long now, struct alert_raise *a,
+    size_t n)
+{
+	struct filter_node *v;
+	char cause[512];
+	size_t nv;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (filter_store_read(r, cfg, now, &v, &nv, cause,
+	    sizeof cause) == -1) {
+		if (!ae->filter_failed)
+			log_msg("alerts: no filter rule: %s", cause);
+		ae->filter_failed = true;
+		free(v);
+		return n;
+	}
+	if (ae->filter_failed)
+		log_msg("alerts: the filter rule reads the filters again");
+	ae->filter_failed = false;
+	n = alert_rules_filter(v, nv, a, ALERT_EVAL_MAX, n);
+	free(v);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -202,6 +235,7 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
 	n = alert_eval_throttled(ae, r, cfg, a, n);
 	n = alert_eval_bulk(ae, r, s->taken_ms, a, n);
+	n = alert_eval_filter(ae, r, cfg, s->taken_ms / 1000, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

@@ -25,6 +25,7 @@ struct alert_eval {
 	bool queued_failed;  /* the nodes' q_domains did not read: said once */
 	char queued_warned[256]; /* a node's bad q_domains, said once */
 	bool bulk_failed;    /* the bulk windows did not read: said once */
+	bool filter_failed;  /* filter:* did not read: said once */
 };
 
 /*

@@ -34,6 +34,8 @@ extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_filters_entry;
+extern const struct cmd_entry cmd_quarantine_entry;
 extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
@@ -77,6 +79,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
 	&cmd_reputation_entry,
+	&cmd_filters_entry,
+	&cmd_quarantine_entry,
 	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,

@@ -40,6 +40,12 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_BULK] = { "bulk", "agency",
 	    "an agency sent more than the guidance's 1000 recipients in 10 "
 	    "minutes without an announced bulk job (warning)" },
+	[ALERT_FILTER_DOWN] = { "filter-down", "node",
+	    "a gateway's spam and virus filter does not answer its agent "
+	    "(critical)" },
+	[ALERT_FILTER_UNSCANNED] = { "filter-unscanned", "node",
+	    "mail passed a gateway unscanned (milter_default_action = accept "
+	    "while the filter failed) this hour or the last (warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -304,6 +310,28 @@ alert_rules_throttled(const struct queued_list *q, long min,
 		    "%ld messages deferred for throttling (%ld queued)",
 		    isgroup ? "group " : "", isgroup ? e->name + 1 : e->name,
 		    t, e->queued);
+	}
+	return n;
+}
+
+size_t
+alert_rules_filter(const struct filter_node *v, size_t nv,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].published && !v[i].up)
+			alert_add(out, max, &n, ALERT_FILTER_DOWN, v[i].name,
+			    ALERT_CRITICAL, "%s: the filter is down: %s",
+			    v[i].name, v[i].error[0] ? v[i].error :
+			    "no answer");
+		if (v[i].unscanned_recent > 0)
+			alert_add(out, max, &n, ALERT_FILTER_UNSCANNED,
+			    v[i].name, ALERT_WARNING, "%s: %lld message%s passed "
+			    "unscanned within the last two hours", v[i].name,
+			    v[i].unscanned_recent, v[i].unscanned_recent == 1 ?
+			    "" : "s");
 	}
 	return n;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/dnsbl.h"
+#include "core/filter.h"
 #include "core/maillog_report.h"
 #include "core/model.h"
 #include "core/queued.h"
@@ -28,6 +29,8 @@ enum alert_kind {
 	ALERT_PROVIDER_THROTTLED, /* a provider throttling the gateways:
 	                             provider group or domain */
 	ALERT_BULK,            /* an unannounced burst: subject agency */
+	ALERT_FILTER_DOWN,     /* a gateway's filter does not answer: node */
+	ALERT_FILTER_UNSCANNED, /* mail passed a gateway unscanned: node */
 	ALERT_KIND_COUNT,
 };
 
@@ -120,6 +123,15 @@ size_t alert_rules_backup(const struct snapshot *s, long max_age_s,
 size_t alert_rules_throttled(const struct queued_list *q, long min,
     queued_group_fn group, void *arg, struct alert_raise *out, size_t max,
     size_t n);
+
+/*
+ * The filter rules: ALERT_FILTER_DOWN for each gateway whose agent
+ * published its filter down (critical), ALERT_FILTER_UNSCANNED when
+ * messages passed it unscanned this hour or the one before (warning).
+ * Adds to out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_filter(const struct filter_node *v, size_t nv,
+    struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

@@ -774,6 +774,53 @@ load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/* filter: { controller: "IPv4:PORT", password_file, interval_s,
+ * timeout_ms }, gateways only. */
+static int
+load_filter(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "controller", "password_file",
+		"interval_s", "timeout_ms", NULL };
+	struct config_filter *f = &n->filter;
+	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
+	char *ctl = NULL;
+	json_t *v, *fobj = NULL;
+
+	f->interval_s = 10;
+	f->timeout_ms = 1000;
+	if ((v = json_object_get(obj, "filter")) == NULL)
+		return 0;
+	join_path(path, sizeof path, parent, "filter");
+	if (n->role != NODE_GATEWAY)
+		return cfg_error(ctx, path, "only gateways have a filter; '%s' "
+		    "is a mailbox node", n->name);
+	if (get_object(ctx, path, v, &fobj) == -1 ||
+	    check_keys(ctx, path, fobj, keys) == -1 ||
+	    require(ctx, path, fobj, "controller", "IPv4:PORT") == -1 ||
+	    get_string(ctx, path, fobj, "controller", NULL, "IPv4:PORT",
+		&ctl) == -1 ||
+	    get_string(ctx, path, fobj, "password_file", validate_path,
+		"a file path", &f->password_file) == -1 ||
+	    get_int(ctx, path, fobj, "interval_s", 1, 3600,
+		&f->interval_s) == -1 ||
+	    get_int(ctx, path, fobj, "timeout_ms", 50, 30000,
+		&f->timeout_ms) == -1) {
+		free(ctl);
+		return -1;
+	}
+	join_path(sub, sizeof sub, path, "controller");
+	if (ctl[0] == '/' || strlen(ctl) > 64 ||
+	    config_listen_parse(ctl, &f->controller, cause,
+	    sizeof cause) == -1) {
+		free(ctl);
+		return cfg_error(ctx, sub, "expected IPv4:PORT or [IPv6]:PORT "
+		    "of the filter's controller");
+	}
+	free(ctl);
+	return 0;
+}
+
 /*
  * Reads an array of strings at parent.key, each checked by `check` and
  * stored as `canon` writes it (NULL: as written). Duplicates are refused.
@@ -930,7 +977,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		"metrics_listen", "egress", NULL };
+		"metrics_listen", "egress", "filter", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -1009,7 +1056,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 		    "set; use one");
 	if (load_maillog_node(ctx, path, obj, n) == -1 ||
 	    load_metrics(ctx, path, obj, n) == -1 ||
-	    load_egress(ctx, path, obj, n) == -1)
+	    load_egress(ctx, path, obj, n) == -1 ||
+	    load_filter(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -1700,6 +1748,8 @@ config_free(struct config *cfg)
 		free(n->maillog.state_dir);
 		free(n->maillog.index);
 		free(n->maillog.index_group);
+		config_listen_free(&n->filter.controller);
+		free(n->filter.password_file);
 	}
 	free(cfg->nodes);
 	free(cfg->dns.resolver);

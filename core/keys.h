@@ -50,6 +50,14 @@
 #define KEY_REP         "rep:%s"         /* HASH per gateway: the block-list
                                           * watch, fields IP|ZONE and RF_* */
 #define KEY_REP_CHECK   "rep:check"      /* STRING: id of a forced check */
+/* The gateways' filter (agent/filter_watch.c): what the controller said
+ * (fields in core/filter.c, filter_field_names), per minute and hour
+ * buckets of the counts (gran m or h, epoch minute or hour; retention as
+ * vol:m and vol:h), and the messages the filter quarantined, recorded by
+ * the mail log follower (field the queue ID, a JSON held record). */
+#define KEY_FILTER      "filter:%s"      /* HASH per gateway */
+#define KEY_FILTER_BUCKET "filter:%s:%s:%lld" /* HASH field -> n */
+#define KEY_FILTER_HELD "filter:%s:held" /* HASH queue ID -> JSON */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
 #define KEY_BULK        "bulk:%lld"      /* HASH per announced bulk job,

@@ -79,6 +79,7 @@ static const struct {
 	{ "!", "view alerts" },
 	{ "P", "view providers" },
 	{ "8", "view reputation" },
+	{ "9", "view filter" },
 	{ "d", "drain" },
 	{ "U", "undrain" },
 	{ "/", "prompt filter" },
@@ -188,6 +189,8 @@ static const struct keymap_doc {
 	{ NULL, "7", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "R", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
+	{ NULL, "9", NULL, "the filter: each gateway's spam filter, rejects, "
+	    "mail passed unscanned" },
 	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
 	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
 	    "provider" },
@@ -376,7 +379,7 @@ keymap_bar(const struct keymap *km, const char *view, bool back,
 		const char *key, *label;
 	} tail[] = {
 		{ "/", "filter" }, { ":", "command" }, { "q", "quit" },
-		{ "1-8", "views" }, { "!", "alerts" }, { "P", "providers" },
+		{ "1-9", "views" }, { "!", "alerts" }, { "P", "providers" },
 	};
 	size_t i, j;
 

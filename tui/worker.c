@@ -217,6 +217,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 		}
 		worker_post(w, m);
 	}
+	if (what & FETCH_FILTER) {
+		m = worker_msg_new(WMSG_FILTER);
+		if (filter_store_read(r, w->cfg, now_ms / 1000, &m->filters,
+		    &m->nfilters, m->text, sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->filters);
+			m->filters = NULL;
+			m->nfilters = 0;
+		}
+		worker_post(w, m);
+	}
 	worker_maillog(w, r, what, now_ms / 1000);
 }
 
@@ -475,6 +486,7 @@ worker_msg_free(struct worker_msg *m)
 		free(m->ml_agencies);
 	}
 	free(m->suspects);
+	free(m->filters);
 	if (m->reputation != NULL) {
 		reputation_free(m->reputation);
 		free(m->reputation);

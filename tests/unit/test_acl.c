@@ -148,7 +148,12 @@ test_agent_per_node(void **state)
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
 	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
 	    "(~t:rep:gw1 +hgetall +hset +hdel) "
-	    "(%R~t:rep:check +get)");
+	    "(%R~t:rep:check +get) "
+	    "(~t:filter:gw1 ~t:filter:gw1:* +hset +hgetall +hincrby +hdel "
+	    "+expire) "
+	    "(%R~t:filter:* +hmget +hgetall)");
+	/* The filter watch writes its own gateway's keys only. */
+	assert_none_in(l, (const char *const[]){ "(~t:filter:*", NULL });
 	/* The block-list watch writes its own gateway's hash only, and
 	 * only reads the console's request of a check; every gateway's
 	 * hash only to read (the listing rule). */

@@ -138,7 +138,7 @@ test_bar(void **state)
 	assert_string_equal(bar, " ? help  H hold  L release  D delete  t tag  "
 	    "T tag all  Enter show  A summary  s sort  F flush  E requeue  "
 	    "V range  u untag  Esc back  / filter  : command  q quit  "
-	    "1-8 views  ! alerts  P providers");
+	    "1-9 views  ! alerts  P providers");
 	/* 80 columns: what does not fit is left out, never cut. */
 	keymap_bar(&km, "queues", true, false, 80, bar, sizeof bar);
 	assert_true(strlen(bar) <= 80);
@@ -148,7 +148,7 @@ test_bar(void **state)
 	keymap_bar(&km, "blocklist", false, true, 80, bar, sizeof bar);
 	assert_true(strlen(bar) <= 80);
 	assert_string_equal(bar, " ? help  Tab suspects  / filter  : command  "
-	    "q quit  1-8 views  ! alerts");
+	    "q quit  1-9 views  ! alerts");
 	keymap_bar(&km, "alerts", false, false, 80, bar, sizeof bar);
 	assert_non_null(strstr(bar, "a ack  s silence  Enter show subject  "
 	    "/ filter"));

@@ -67,7 +67,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_volume test_xalloc \
 	test_backup \
 	test_logexport \
-	test_lineedit
+	test_lineedit \
+	test_osc52
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \

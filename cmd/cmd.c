@@ -52,6 +52,7 @@ extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_messages_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -93,6 +94,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_quit_entry,
 	&cmd_logs_entry,
 	&cmd_messages_entry,
+	&cmd_copy_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -71,7 +71,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_lineedit \
 	test_queued \
 	test_trace \
-	test_bulk
+	test_bulk \
+	test_osc52
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
 	test_msgindex

@@ -56,6 +56,7 @@ extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_messages_entry;
 extern const struct cmd_entry cmd_trace_entry;
 extern const struct cmd_entry cmd_bulk_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -101,6 +102,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_messages_entry,
 	&cmd_trace_entry,
 	&cmd_bulk_entry,
+	&cmd_copy_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -981,6 +981,31 @@ agencies_free(void *state)
 	free(st);
 }
 
+/*
+ * "ip": the permitted IP under the cursor of the agency opened (block it
+ * from here: +); "id": that IP, or in the list the agency's id (copy).
+ */
+static int
+agencies_selection(void *state, const char *what, char ***out)
+{
+	struct agencies_state *st = state;
+	bool permits = st->open[0] != '\0' && st->plist != NULL &&
+	    strcmp(st->plist_of, st->open) == 0 && st->plist->n > 0;
+
+	*out = NULL;
+	if (strcmp(what, "ip") == 0)
+		return permits ? view_select_one(table_selected_key(
+		    &st->permits), out) : 0;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	if (st->open[0] != '\0')
+		return permits ? view_select_one(table_selected_key(
+		    &st->permits), out) : 0;
+	if (st->agencies == NULL || st->agencies->n == 0)
+		return 0;
+	return view_select_one(table_selected_key(&st->list), out);
+}
+
 const struct view view_agencies = {
 	.name = "agencies",
 	.title = "Agencies",
@@ -993,6 +1018,7 @@ const struct view view_agencies = {
 	.escape = agencies_escape,
 	.job = agencies_job,
 	.tick = agencies_tick,
+	.selection = agencies_selection,
 	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
 	    "? help  q quit",
 };

@@ -222,7 +222,8 @@ alerts_move(void *state, const char *where)
 	return table_move(&st->table, where);
 }
 
-/* "alert": the cursor's id; "alert-subject": its KIND:SUBJECT. */
+/* "alert" (and "id", copy): the cursor's id; "alert-subject": its
+ * KIND:SUBJECT. */
 static int
 alerts_selection(void *state, const char *what, char ***out)
 {
@@ -231,11 +232,12 @@ alerts_selection(void *state, const char *what, char ***out)
 	char buf[ALERT_KIND_MAX + ALERT_SUBJECT_MAX + 2];
 
 	*out = NULL;
-	if (strcmp(what, "alert") != 0 && strcmp(what, "alert-subject") != 0)
+	if (strcmp(what, "alert") != 0 && strcmp(what, "alert-subject") != 0 &&
+	    strcmp(what, "id") != 0)
 		return -1;
 	if ((a = alerts_selected(st)) == NULL)
 		return 0;
-	if (strcmp(what, "alert") == 0)
+	if (strcmp(what, "alert-subject") != 0)
 		snprintf(buf, sizeof buf, "%lld", a->id);
 	else
 		snprintf(buf, sizeof buf, "%s:%s", a->kind, a->subject);

@@ -290,7 +290,7 @@ overview_selection(void *state, const char *what, char ***out)
 {
 	struct overview_state *st = state;
 
-	if (strcmp(what, "node") != 0)
+	if (strcmp(what, "node") != 0 && strcmp(what, "id") != 0)
 		return -1;
 	return view_select_one(table_selected_key(&st->table), out);
 }

@@ -304,12 +304,25 @@ providers_free(void *state)
 	free(st);
 }
 
+/* "id" (copy): the provider under the cursor's name. */
+static int
+providers_selection(void *state, const char *what, char ***out)
+{
+	struct providers_state *st = state;
+
+	*out = NULL;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	return view_select_one(table_selected_key(&st->list), out);
+}
+
 const struct view view_providers = {
 	.name = "providers",
 	.title = "Providers",
 	.init = providers_init,
 	.draw = providers_draw,
 	.cursor = providers_move,
+	.selection = providers_selection,
 	.free = providers_free,
 	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,

@@ -640,6 +640,9 @@ restore_selection(void *state, const char *what, char ***out)
 	const char *v[4];
 	int i, n;
 
+	/* "id" (copy): the date of the backup under the cursor. */
+	if (strcmp(what, "id") == 0)
+		return view_select_one(table_selected_key(&st->table), out);
 	if (strcmp(what, "backup") == 0 && st->asking) {
 		v[0] = st->user;
 		v[1] = st->node;

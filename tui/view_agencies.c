@@ -1019,6 +1019,4 @@ const struct view view_agencies = {
 	.job = agencies_job,
 	.tick = agencies_tick,
 	.selection = agencies_selection,
-	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
-	    "? help  q quit",
 };

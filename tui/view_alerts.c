@@ -264,8 +264,4 @@ const struct view view_alerts = {
 	.fetches = FETCH_ALERTS,
 	.take = alerts_take,
 	.selection = alerts_selection,
-	.hint = " a ack  s silence  Enter show subject  / filter  ? help  "
-	    "1 overview  q quit",
-	.hint_read_only = " Enter show subject  / filter  ? help  1 overview  "
-	    "q quit",
 };

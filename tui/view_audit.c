@@ -281,5 +281,4 @@ const struct view view_audit = {
 	.fetch = audit_fetch,
 	.take = audit_take,
 	.command = audit_command,
-	.hint = " / filter  ? help  1 overview  4 blocklist  q quit",
 };

@@ -354,8 +354,4 @@ const struct view view_blocklist = {
 	.fetches = FETCH_BLOCKS,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  e extend  Tab suspects  h block suspect  "
-	    "? help  q quit",
-	.hint_read_only = " read-only: blocks are shown, not changed  "
-	    "/ filter  ? help  1 overview  q quit",
 };

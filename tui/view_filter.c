@@ -224,5 +224,4 @@ const struct view view_filter = {
 	.free = filter_view_free,
 	.fetches = FETCH_FILTER,
 	.take = filter_view_take,
-	.hint = " :quarantine list  / filter  ? help  1 overview  q quit",
 };

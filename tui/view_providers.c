@@ -327,6 +327,4 @@ const struct view view_providers = {
 	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,
 	.escape = providers_escape,
-	.hint = " Enter deferrals  Esc back  / filter  3 queues  ? help  "
-	    "q quit",
 };

@@ -277,5 +277,4 @@ const struct view view_reputation = {
 	.free = reputation_vfree,
 	.fetch = reputation_fetch,
 	.take = reputation_take,
-	.hint = " :reputation --check  / filter  ? help  1 overview  q quit",
 };

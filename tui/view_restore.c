@@ -688,6 +688,4 @@ const struct view view_restore = {
 	.command = restore_command,
 	.selection = restore_selection,
 	.tick = restore_tick,
-	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
-	    "1 overview  q quit",
 };

@@ -63,7 +63,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_duration test_format test_maillog test_maillog_report \
 	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
-	test_volume test_xalloc
+	test_volume test_xalloc \
+	test_notice
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
@@ -260,6 +261,8 @@ install: all
 	install -m 755 packaging/restore-mailbox $(DESTDIR)$(LIBDIR)/restore-mailbox
 	if ls themes/*.theme >/dev/null 2>&1; then \
 		install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
+	install -d $(DESTDIR)$(DATADIR)/templates
+	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
 	if ls docs/*.1 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man1; \
 		install -m 644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 	if ls docs/*.8 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man8; \

@@ -23,6 +23,7 @@
 #include "agent/queue_scan.h"
 #include "agent/queue_watch.h"
 #include "agent/role.h"
+#include "agent/role_mbx.h"
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -69,6 +70,11 @@ struct agent {
 	unsigned long persist_checked; /* r->connects when last asked */
 	struct policy_server *ps;      /* the policy service, NULL: none */
 	struct alert_eval alerts;
+	/* The active mailbox node: its role mailboxes, read every
+	 * ROLE_MBX_INTERVAL_MS (0: not yet, or no longer active). */
+	char role_mbx[ROLE_MBX_FIELD_MAX];
+	long long role_mbx_ms;
+	char role_mbx_logged[CONFIG_CAUSE_MAX];
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -217,6 +223,28 @@ agent_log_once(char *last, size_t len, const char *what, const char *cause)
 		return;
 	log_msg("%s%s", what, cause);
 	snprintf(last, len, "%s", cause);
+}
+
+/*
+ * The role mailboxes, on the active mailbox node only (the standby's copy
+ * may lag, and one report is enough), every ROLE_MBX_INTERVAL_MS: doveadm
+ * for each costs a few milliseconds, not worth doing every heartbeat.
+ */
+static void
+agent_role_mbx(struct agent *a)
+{
+	char cause[CONFIG_CAUSE_MAX];
+	long long now = clock_mono_ms();
+
+	if (a->role_mbx_ms != 0 && now - a->role_mbx_ms < ROLE_MBX_INTERVAL_MS)
+		return;
+	a->role_mbx_ms = now;
+	if (role_mbx_read(a->cfg, a->node, 5000,
+	    a->role_mbx, sizeof a->role_mbx, cause, sizeof cause) == -1)
+		agent_log_once(a->role_mbx_logged, sizeof a->role_mbx_logged,
+		    "", cause);
+	else
+		a->role_mbx_logged[0] = '\0';
 }
 
 /* The node's fixed facts, found with helper programs; retried on failure. */
@@ -383,7 +411,15 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 			else if (qc.pending == 0)
 				hb->oldest_age = 0;
 		}
-	} else if (n->backup_root != NULL) {
+	} else if (n->role == NODE_MAILBOX && *probed == STATE_ACTIVE &&
+	    a->cfg->mailbox.nroles > 0) {
+		agent_role_mbx(a);
+		hb->role_mbx = a->role_mbx;
+	} else if (n->role == NODE_MAILBOX) {
+		a->role_mbx[0] = '\0';
+		a->role_mbx_ms = 0;
+	}
+	if (n->role != NODE_GATEWAY && n->backup_root != NULL) {
 		rc = probe_last_backup(n->backup_root, hb->last_backup,
 		    sizeof hb->last_backup, cause, sizeof cause);
 		if (rc == -1)

@@ -8,6 +8,7 @@
 #include "backends/redis.h"
 #include "core/config.h"
 #include "core/model.h"
+#include "core/role_mailbox.h"
 
 /* What one heartbeat reports; "" or -1 for a fact not known this time. */
 struct heartbeat {
@@ -34,13 +35,16 @@ struct heartbeat {
 	const char *policy_source;
 	long long copy_age;
 	unsigned long long copy_decisions;
+	/* The active mailbox node: its role mailboxes (core/role_mailbox.h's
+	 * field); NULL or "": not reported. */
+	const char *role_mbx;
 };
 
 #define HEARTBEAT_FIELDS_MAX 24
 
 struct heartbeat_fields {
 	const char *set_name[HEARTBEAT_FIELDS_MAX];
-	char set_value[HEARTBEAT_FIELDS_MAX][40];
+	char set_value[HEARTBEAT_FIELDS_MAX][ROLE_MBX_FIELD_MAX];
 	size_t nset;
 	const char *del[HEARTBEAT_FIELDS_MAX]; /* facts not known this time */
 	size_t ndel;

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/keys.h"
+#include "core/role_mailbox.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -52,7 +53,7 @@ static const char *const node_fields[] = {
 	NF_STATE, NF_ROLE, NF_CLUSTER, NF_UPDATED_AT, NF_INTERVAL,
 	NF_OLDEST_AGE, NF_DISK_PCT, NF_LOAD, NF_DRAIN, NF_LAST_BACKUP,
 	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE, NF_POLICY, NF_POLICY_COPY_AGE,
-	NF_POLICY_COPY_DECISIONS,
+	NF_POLICY_COPY_DECISIONS, NF_ROLE_MBX,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
 
@@ -61,7 +62,7 @@ enum {
 	F_STATE = Q_COUNT, F_ROLE, F_CLUSTER, F_UPDATED_AT, F_INTERVAL,
 	F_OLDEST_AGE, F_DISK_PCT, F_LOAD, F_DRAIN, F_LAST_BACKUP, F_VERSION,
 	F_MTA_VERSION, F_LOG_AGE, F_POLICY, F_POLICY_COPY_AGE,
-	F_POLICY_COPY_DECISIONS,
+	F_POLICY_COPY_DECISIONS, F_ROLE_MBX,
 };
 
 static void
@@ -122,6 +123,15 @@ node_field(struct node_status *n, size_t field, const char *v)
 	case F_DRAIN:
 		n->drain = strcmp(v, "1") == 0;
 		break;
+	case F_ROLE_MBX: {
+		struct role_mbx rm[ROLE_MBX_MAX];
+
+		/* Checked once, here: the console trusts it from now on. */
+		if (strlen(v) < sizeof n->role_mbx &&
+		    role_mbx_parse(v, rm, ROLE_MBX_MAX) >= 0)
+			snprintf(n->role_mbx, sizeof n->role_mbx, "%s", v);
+		break;
+	}
 	case F_LAST_BACKUP:
 		if (strlen(v) == 10 && v[4] == '-' && v[7] == '-' &&
 		    strspn(v, "0123456789-") == 10)

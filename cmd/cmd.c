@@ -49,6 +49,8 @@ extern const struct cmd_entry cmd_prompt_entry;
 extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_mailboxes_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -88,6 +90,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_refresh_entry,
 	&cmd_move_entry,
 	&cmd_quit_entry,
+	&cmd_notify_entry,
+	&cmd_mailboxes_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cluster.h"
+#include "core/role_mailbox.h"
 #include "core/validate.h"
 
 const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
@@ -28,6 +29,10 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_LISTED] = { "listed", "IP|ZONE",
 	    "a gateway's egress address is listed on a DNS block list "
 	    "(critical)" },
+	[ALERT_ROLE_MAILBOX] = { "role-mailbox", "user",
+	    "a role mailbox (abuse@, postmaster@) has had an unread message "
+	    "for longer than mailbox.role_unread_limit_s, 4 h by default "
+	    "(warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -155,6 +160,30 @@ alert_rules_eval(const struct snapshot *s, long long now,
 		    h == HEALTH_DOWN || h == HEALTH_SPLIT_BRAIN ?
 		    ALERT_CRITICAL : ALERT_WARNING, "cluster %s %s: %s",
 		    cl[i].name, cluster_health_name(h), cl[i].reason);
+	}
+	return n;
+}
+
+size_t
+alert_rules_role_mailbox(const struct snapshot *s, long long now,
+    long long limit_s, struct alert_raise *out, size_t max, size_t n)
+{
+	const struct node_status *node = role_mbx_node(s);
+	struct role_mbx v[ROLE_MBX_MAX];
+	char text[ALERT_TEXT_MAX];
+	int i, nv;
+
+	if (node == NULL || (nv = role_mbx_parse(node->role_mbx, v,
+	    ROLE_MBX_MAX)) <= 0)
+		return n;
+	for (i = 0; i < nv; i++) {
+		if (v[i].unread <= 0 || v[i].oldest <= 0 ||
+		    now - v[i].oldest <= limit_s)
+			continue;
+		alert_add(out, max, &n, ALERT_ROLE_MAILBOX, v[i].user,
+		    ALERT_WARNING, "%s on %s: nobody has read it past the "
+		    "limit", role_mbx_text(&v[i], now, text, sizeof text),
+		    node->name);
 	}
 	return n;
 }

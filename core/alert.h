@@ -23,6 +23,7 @@ enum alert_kind {
 	ALERT_QUEUE_DEFERRED,  /* a gateway's deferred queue is large: node */
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
+	ALERT_ROLE_MAILBOX,    /* abuse@, postmaster@ unread too long: user */
 	ALERT_KIND_COUNT,
 };
 
@@ -77,6 +78,15 @@ size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
 size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n);
+
+/*
+ * The role mailbox rule (ALERT_ROLE_MAILBOX): each role mailbox the
+ * active mailbox node reports (role_mbx_node) whose oldest unread message
+ * has waited more than `limit_s` at `now`, subject the user. Adds to
+ * out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_role_mailbox(const struct snapshot *s, long long now,
+    long long limit_s, struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

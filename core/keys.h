@@ -132,6 +132,9 @@
                                           * from the copy since the start */
 #define NF_LOG_AGE      "log_age"        /* seconds since the oldest kept
                                           * mail log file was written */
+#define NF_ROLE_MBX     "role_mbx"       /* the active mailbox node: its
+                                          * role mailboxes, "USER UNREAD
+                                          * OLDEST,..." (core/role_mailbox.h) */
 
 /* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
  * the harvest threshold (maillog.harvest); kept 7 days after the last. */

@@ -51,6 +51,9 @@ struct node_status {
 	char policy[16];
 	long long policy_copy_age;
 	long long policy_copy_decisions;
+	/* The active mailbox node: its role mailboxes as the heartbeat says
+	 * them (core/role_mailbox.h reads it); "" not reported. */
+	char role_mbx[240];
 	char malformed[96];    /* why its hash cannot be read, "" when fine */
 };
 

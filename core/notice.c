@@ -390,6 +390,17 @@ notice_contact_address(const char *contact, char *out, size_t len)
 	return -1;
 }
 
+const char *
+notice_address_check(const char *s)
+{
+	char out[NOTICE_ADDR_MAX + 1];
+
+	if (notice_contact_address(s, out, sizeof out) == -1 ||
+	    strcmp(out, s) != 0)
+		return "use a plain address such as noc@relay.example";
+	return NULL;
+}
+
 char *
 notice_message_id(long long now, unsigned long long rnd, const char *from,
     char *out, size_t len)

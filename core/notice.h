@@ -115,6 +115,12 @@ char *notice_header_value(const char *s, size_t max, char *out, size_t len);
 int notice_contact_address(const char *contact, char *out, size_t len);
 
 /*
+ * Whether `s` is a plain mail address as notice_contact_address finds
+ * them, and nothing more. Returns NULL, or what is accepted.
+ */
+const char *notice_address_check(const char *s);
+
+/*
  * A Message-ID, "<TIME.RANDOM@DOMAIN>", from the time, `rnd` (random
  * bits) and the sender's domain. Returns out.
  */

@@ -28,6 +28,8 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "Right", "move in" },
 	{ "agencies", "b", "move out" },
 	{ "agencies", "Left", "move out" },
+	{ "blocklist", "n", "notify --about block" },
+	{ "agencies", "n", "notify --about delay" },
 	{ "providers", "Enter", "move in" },
 	{ "providers", "Right", "move in" },
 	{ "providers", "Left", "move out" },

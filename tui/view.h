@@ -118,6 +118,8 @@ struct console {
 /* A selection of one string (NULL: none) for a view's selection hook:
  * returns 1 with a copy in *out, or 0. */
 int view_select_one(const char *s, char ***out);
+/* A new string, formatted (a selection's "name=value"). */
+char *view_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);

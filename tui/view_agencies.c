@@ -563,6 +563,29 @@ agencies_escape(void *state)
 	return 1;
 }
 
+/*
+ * "notice": the agency under the cursor (or shown) for notify's question
+ * (cmd/cmd_notify.c), as "name=value" strings.
+ */
+static int
+agencies_selection(void *state, const char *what, char ***out)
+{
+	struct agencies_state *st = state;
+	const struct agency *a;
+
+	*out = NULL;
+	if (strcmp(what, "notice") != 0)
+		return -1;
+	if (st->agencies == NULL || (a = agencies_find(st, st->open[0] ?
+	    st->open : table_selected_key(&st->list))) == NULL)
+		return 0;
+	*out = xcalloc(3, sizeof **out);
+	(*out)[0] = view_printf("agency=%s", a->id);
+	(*out)[1] = view_printf("name=%s", a->name);
+	(*out)[2] = view_printf("contact=%s", a->contact);
+	return 3;
+}
+
 static void
 agencies_free(void *state)
 {
@@ -584,6 +607,7 @@ const struct view view_agencies = {
 	.fetch = agencies_fetch,
 	.take = agencies_take,
 	.escape = agencies_escape,
-	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
-	    "? help  q quit",
+	.selection = agencies_selection,
+	.hint = " Enter permitted IPs  n notify of delays  Esc back  / filter  "
+	    "4 blocklist  ? help  q quit",
 };

@@ -310,9 +310,39 @@ blocklist_selected(void *state)
 	return table_selected_key(&st->table);
 }
 
+/*
+ * "notice": the facts of the block under the cursor for notify's question
+ * (cmd/cmd_notify.c), as "name=value" strings.
+ */
+static int
+blocklist_notice(struct blocklist_state *st, char ***out)
+{
+	const char *ip = blocklist_selected(st);
+	const struct block_entry *b = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (st->on_suspects || ip == NULL)
+		return 0;
+	for (i = 0; i < st->list->n && b == NULL; i++)
+		if (strcmp(st->list->v[i].ip, ip) == 0)
+			b = &st->list->v[i];
+	if (b == NULL)
+		return 0;
+	*out = xcalloc(5, sizeof **out);
+	(*out)[0] = view_printf("ip=%s", b->ip);
+	(*out)[1] = view_printf("agency=%s", b->agency);
+	(*out)[2] = view_printf("since=%lld", b->since);
+	(*out)[3] = view_printf("until=%lld", b->until);
+	(*out)[4] = view_printf("reason=%s", b->reason);
+	return 5;
+}
+
 static int
 blocklist_selection(void *state, const char *what, char ***out)
 {
+	if (strcmp(what, "notice") == 0)
+		return blocklist_notice(state, out);
 	if (strcmp(what, "ip") != 0)
 		return -1;
 	return view_select_one(blocklist_selected(state), out);
@@ -343,8 +373,8 @@ const struct view view_blocklist = {
 	.fetches = FETCH_BLOCKS,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "
-	    "? help  q quit",
+	.hint = " + block  - unblock  x extend  n notify agency  Tab suspects  "
+	    "h block suspect  ? help  q quit",
 	.hint_read_only = " read-only: blocks are shown, not changed  "
 	    "/ filter  ? help  1 overview  q quit",
 };

@@ -75,7 +75,7 @@ notify_facts_init(struct notify_facts *nf, const struct config *cfg,
 	nf->f.v[NF_OLDEST] = nf->oldest;
 	nf->f.v[NF_ACTION] = notify_actions[about];
 	nf->f.v[NF_NOW] = notify_time(now, nf->now, sizeof nf->now);
-	nf->f.v[NF_FROM] = cfg->notify.from;
+	nf->f.v[NF_FROM] = cfg->notify.from != NULL ? cfg->notify.from : "-";
 }
 
 static void
@@ -268,13 +268,14 @@ notify_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
 		    "until") ? notify_sel(sel, nsel, "until") : "0"),
 		    notify_sel(sel, nsel, "reason"));
 	snprintf(nf.deferred, sizeof nf.deferred, "(counted when sent)");
-	snprintf(nf.oldest, sizeof nf.oldest, "(counted when sent)");
+	snprintf(nf.oldest, sizeof nf.oldest, "(when sent)");
 	if ((v = notify_sel(sel, nsel, "contact")) == NULL ||
 	    notice_contact_address(v, nf.contact, sizeof nf.contact) == -1)
 		snprintf(nf.contact, sizeof nf.contact, "agency %s's contact",
 		    c->argv[0]);
-	notice_compose(&t, &nf.f, nf.contact, ctx->cfg->notify.from,
-	    notice_message_id(0, 0, ctx->cfg->notify.from, msgid,
+	notice_compose(&t, &nf.f, nf.contact, ctx->cfg->notify.from != NULL ?
+	    ctx->cfg->notify.from : "-", notice_message_id(0, 0,
+	    ctx->cfg->notify.from, msgid,
 	    sizeof msgid), &n);
 	notify_flat(&n, ask->question, sizeof ask->question - 40);
 out:
@@ -295,8 +296,7 @@ notify_deferred(struct cmd_ctx *ctx, const struct agency *a, long long now,
 	long n;
 
 	if (a->domains[0] == '\0') {
-		snprintf(nf->deferred, sizeof nf->deferred, "not known (no "
-		    "sending domains recorded for you)");
+		snprintf(nf->deferred, sizeof nf->deferred, "not known");
 		snprintf(nf->oldest, sizeof nf->oldest, "not known");
 		return;
 	}
@@ -347,6 +347,9 @@ notify_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (gw == NULL)
 		return cmd_fail(ctx, EXIT_USAGE, "notify: no gateway in the "
 		    "configuration sends it");
+	if (ctx->cfg->notify.from == NULL)
+		return cmd_fail(ctx, EXIT_USAGE, "notify: set notify.from in the "
+		    "configuration: the address agencies reply to");
 	snprintf(cause, sizeof cause, "cannot notify agency '%s'", id);
 	if ((r = policy_cmd_redis(ctx, cause, &code)) == NULL)
 		return code;

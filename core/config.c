@@ -1508,7 +1508,6 @@ load_notify(struct cfgctx *ctx, json_t *root, struct config *cfg)
 	const struct config_node *gw;
 	json_t *obj = NULL, *v;
 
-	n->from = xstrdup("postmaster@localhost");
 	n->delay_messages = 100;
 	n->delay_minutes = 30;
 	if ((v = json_object_get(root, "notify")) == NULL)

@@ -203,7 +203,8 @@ struct config_maillog {
 
 /* Notices to agencies (mailnoc notify; docs/templates.md). */
 struct config_notify {
-	char *from;          /* the sender; default "postmaster@localhost" */
+	char *from;          /* the sender agencies reply to; NULL: not set,
+	                        no notice can be sent */
 	char *gateway;       /* the gateway whose sendmail sends; NULL: the
 	                        first gateway */
 	char *templates;     /* a directory tried before the installed one;

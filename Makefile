@@ -64,7 +64,7 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_validate \
 	test_volume test_xalloc \
-	test_notice
+	test_notice test_role_mailbox
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \

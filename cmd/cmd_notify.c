@@ -201,30 +201,55 @@ notify_args(struct cmd *c, struct cmd_ctx *ctx, enum notice_about *about,
 	return EXIT_OK;
 }
 
-/* The notice on one line for the status line's question. */
+/* Whether only spaces stand between p and the start of its line. */
+static bool
+notify_line_start(const char *body, const char *p)
+{
+	while (p > body && p[-1] == ' ')
+		p--;
+	return p == body || p[-1] == '\n';
+}
+
+/*
+ * The notice on one line for the status line's question: the subject in
+ * quotes, then the body's lines, blank ones left out, " | " between them
+ * and runs of spaces made one. As much as fits in len.
+ */
 static void
 notify_flat(const struct notice *n, char *buf, size_t len)
 {
 	const char *p;
 	size_t off;
-	bool space = false;
+	bool space = true, line = false;
 
-	off = (size_t)snprintf(buf, len, "send to %s: \"%s\" ", n->to,
+	off = (size_t)snprintf(buf, len, "send to %s: \"%s\"", n->to,
 	    n->subject);
-	for (p = n->body; *p != '\0' && off + 1 < len; p++) {
-		if (*p == '\n' || *p == ' ') {
-			if (!space && off + 1 < len)
-				buf[off++] = *p == '\n' ? '|' : ' ';
-			space = *p == ' ' || *p == '\n';
-			if (*p == '\n' && off + 1 < len)
-				buf[off++] = ' ';
+	for (p = n->body; *p != '\0' && off + 4 < len; p++) {
+		if (*p == '\n') {
+			space = true;
 			continue;
 		}
+		if (*p == ' ' || *p == '\t') {
+			if (!space)
+				buf[off++] = ' ';
+			space = true;
+			continue;
+		}
+		if (space && off > 0 && buf[off - 1] != ' ')
+			buf[off++] = ' ';
+		if (p == n->body || p[-1] == '\n' || (line && p[-1] == ' ' &&
+		    notify_line_start(n->body, p))) {
+			memcpy(buf + off, "| ", 2);
+			off += 2;
+		}
+		line = true;
 		space = false;
 		buf[off++] = *p;
 	}
 	if (off >= len)
 		off = len - 1;
+	while (off > 0 && buf[off - 1] == ' ')
+		off--;
 	buf[off] = '\0';
 }
 

@@ -59,7 +59,7 @@ role_mbx_parse_fetch(const char *out, struct role_mbx *m)
 		if (nl == NULL)
 			break;
 	}
-	return 0;
+	return header ? -1 : 0;
 }
 
 int

@@ -98,7 +98,8 @@ struct console {
 	                                the line is its last word */
 	char line[256];
 	size_t linelen;
-	char message[256];
+	char message[1024];          /* the status line; a question (notify's
+	                                notice) may be longer than a row */
 	bool message_error;
 	char alert[256];             /* a provider throttling the gateways */
 	struct alert_list *alerts;   /* the active alerts; NULL before */

@@ -54,6 +54,9 @@ struct blocklist_state {
 	struct ml_suspect *suspects;
 	size_t nsuspects;
 	bool on_suspects;         /* the cursor is in the suspects section */
+	/* The agencies, for the name and contact of a block's agency in
+	 * notify's question (n); NULL before the first fetch. */
+	struct agency_list *agencies;
 };
 
 static void *
@@ -100,6 +103,15 @@ blocklist_take(void *state, struct console *c, struct worker_msg *m)
 		    SUSPECT_RECENT_S, c->harvest, sizeof c->harvest);
 		if (st->nsuspects == 0)
 			st->on_suspects = false;
+		return;
+	}
+	if (m->kind == WMSG_AGENCIES && !m->failed) {
+		if (st->agencies != NULL) {
+			agency_list_free(st->agencies);
+			free(st->agencies);
+		}
+		st->agencies = m->agencies;
+		m->agencies = NULL;
 		return;
 	}
 	if (m->kind != WMSG_BLOCKS)
@@ -329,12 +341,21 @@ blocklist_notice(struct blocklist_state *st, char ***out)
 			b = &st->list->v[i];
 	if (b == NULL)
 		return 0;
-	*out = xcalloc(5, sizeof **out);
+	*out = xcalloc(7, sizeof **out);
 	(*out)[0] = view_printf("ip=%s", b->ip);
 	(*out)[1] = view_printf("agency=%s", b->agency);
 	(*out)[2] = view_printf("since=%lld", b->since);
 	(*out)[3] = view_printf("until=%lld", b->until);
 	(*out)[4] = view_printf("reason=%s", b->reason);
+	for (i = 0; st->agencies != NULL && i < st->agencies->n; i++) {
+		const struct agency *a = &st->agencies->v[i];
+
+		if (strcmp(a->id, b->agency) != 0)
+			continue;
+		(*out)[5] = view_printf("name=%s", a->name);
+		(*out)[6] = view_printf("contact=%s", a->contact);
+		return 7;
+	}
 	return 5;
 }
 
@@ -360,6 +381,10 @@ blocklist_free(void *state)
 	table_free(&st->table);
 	table_free(&st->stable);
 	free(st->suspects);
+	if (st->agencies != NULL) {
+		agency_list_free(st->agencies);
+		free(st->agencies);
+	}
 	free(st);
 }
 
@@ -370,7 +395,7 @@ const struct view view_blocklist = {
 	.draw = blocklist_draw,
 	.cursor = blocklist_move,
 	.free = blocklist_free,
-	.fetches = FETCH_BLOCKS,
+	.fetches = FETCH_BLOCKS | FETCH_AGENCIES,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
 	.hint = " + block  - unblock  x extend  n notify agency  Tab suspects  "

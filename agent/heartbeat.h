@@ -38,6 +38,9 @@ struct heartbeat {
 	/* The active mailbox node: its role mailboxes (core/role_mailbox.h's
 	 * field); NULL or "": not reported. */
 	const char *role_mbx;
+	/* Gateways: their agencies' mail deferred past notify.delay_minutes
+	 * (agent/agency_delay.h); NULL or "": none, or not counted. */
+	const char *agency_delay;
 };
 
 #define HEARTBEAT_FIELDS_MAX 24

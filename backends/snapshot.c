@@ -53,7 +53,7 @@ static const char *const node_fields[] = {
 	NF_STATE, NF_ROLE, NF_CLUSTER, NF_UPDATED_AT, NF_INTERVAL,
 	NF_OLDEST_AGE, NF_DISK_PCT, NF_LOAD, NF_DRAIN, NF_LAST_BACKUP,
 	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE, NF_POLICY, NF_POLICY_COPY_AGE,
-	NF_POLICY_COPY_DECISIONS, NF_ROLE_MBX,
+	NF_POLICY_COPY_DECISIONS, NF_ROLE_MBX, NF_AGENCY_DELAY,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
 
@@ -62,7 +62,7 @@ enum {
 	F_STATE = Q_COUNT, F_ROLE, F_CLUSTER, F_UPDATED_AT, F_INTERVAL,
 	F_OLDEST_AGE, F_DISK_PCT, F_LOAD, F_DRAIN, F_LAST_BACKUP, F_VERSION,
 	F_MTA_VERSION, F_LOG_AGE, F_POLICY, F_POLICY_COPY_AGE,
-	F_POLICY_COPY_DECISIONS, F_ROLE_MBX,
+	F_POLICY_COPY_DECISIONS, F_ROLE_MBX, F_AGENCY_DELAY,
 };
 
 static void
@@ -123,13 +123,15 @@ node_field(struct node_status *n, size_t field, const char *v)
 	case F_DRAIN:
 		n->drain = strcmp(v, "1") == 0;
 		break;
-	case F_ROLE_MBX: {
+	case F_ROLE_MBX:
+	case F_AGENCY_DELAY: {
 		struct role_mbx rm[ROLE_MBX_MAX];
+		char *dst = field == F_ROLE_MBX ? n->role_mbx : n->agency_delay;
 
 		/* Checked once, here: the console trusts it from now on. */
 		if (strlen(v) < sizeof n->role_mbx &&
 		    role_mbx_parse(v, rm, ROLE_MBX_MAX) >= 0)
-			snprintf(n->role_mbx, sizeof n->role_mbx, "%s", v);
+			snprintf(dst, sizeof n->role_mbx, "%s", v);
 		break;
 	}
 	case F_LAST_BACKUP:

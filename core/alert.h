@@ -24,6 +24,8 @@ enum alert_kind {
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
 	ALERT_ROLE_MAILBOX,    /* abuse@, postmaster@ unread too long: user */
+	ALERT_AGENCY_DELAY,    /* an agency's mail substantially delayed:
+	                          agency */
 	ALERT_KIND_COUNT,
 };
 
@@ -87,6 +89,17 @@ size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
  */
 size_t alert_rules_role_mailbox(const struct snapshot *s, long long now,
     long long limit_s, struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The substantial delay rule (ALERT_AGENCY_DELAY): an agency with more
+ * than `messages` messages deferred past `minutes` on the live gateways
+ * together (their agency_delay fields), subject the agency; the text names
+ * the notice to send ("notify dmv --about delay"). Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_agency_delay(const struct snapshot *s, long long now,
+    long messages, int minutes, struct alert_raise *out, size_t max,
+    size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

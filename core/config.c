@@ -1522,7 +1522,7 @@ load_notify(struct cfgctx *ctx, json_t *root, struct config *cfg)
 		"an absolute directory", &n->templates) == -1 ||
 	    get_int(ctx, "notify", obj, "delay_messages", 1, 10000000,
 		&n->delay_messages) == -1 ||
-	    get_int(ctx, "notify", obj, "delay_minutes", 1, 7 * 24 * 60,
+	    get_int(ctx, "notify", obj, "delay_minutes", 0, 7 * 24 * 60,
 		&n->delay_minutes) == -1)
 		return -1;
 	if (n->gateway != NULL && ((gw = config_node_find(cfg, n->gateway)) ==

@@ -135,6 +135,9 @@
 #define NF_ROLE_MBX     "role_mbx"       /* the active mailbox node: its
                                           * role mailboxes, "USER UNREAD
                                           * OLDEST,..." (core/role_mailbox.h) */
+#define NF_AGENCY_DELAY "agency_delay"   /* gateways: agencies' mail deferred
+                                          * past notify.delay_minutes, "ID
+                                          * COUNT OLDEST,..." (the same form) */
 
 /* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
  * the harvest threshold (maillog.harvest); kept 7 days after the last. */

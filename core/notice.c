@@ -2,6 +2,7 @@
 #include "core/notice.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,14 @@ void
 notice_deferred(const struct queue_set *qs, const char *domains,
     long *count, long long *oldest)
 {
+	notice_deferred_before(qs, domains, (long long)INT64_MAX, count,
+	    oldest);
+}
+
+void
+notice_deferred_before(const struct queue_set *qs, const char *domains,
+    long long before, long *count, long long *oldest)
+{
 	const struct queue_msg *m;
 	const char *sender, *dom;
 	size_t i, dlen;
@@ -491,7 +500,7 @@ notice_deferred(const struct queue_set *qs, const char *domains,
 		return;
 	for (i = 0; i < qs->nmsgs; i++) {
 		m = &qs->msgs[i];
-		if (m->queue != Q_DEFERRED)
+		if (m->queue != Q_DEFERRED || m->arrival > before)
 			continue;
 		sender = queue_str(qs, m->sender);
 		if ((dom = strrchr(sender, '@')) == NULL)

@@ -147,4 +147,8 @@ char *notice_message(const struct notice *n, long long now);
 void notice_deferred(const struct queue_set *qs, const char *domains,
     long *count, long long *oldest);
 
+/* The same, counting only messages that arrived at `before` or earlier. */
+void notice_deferred_before(const struct queue_set *qs, const char *domains,
+    long long before, long *count, long long *oldest);
+
 #endif

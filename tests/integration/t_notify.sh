@@ -21,7 +21,24 @@ WERE_RUNNING=$(agents_running)
 DOVE="doveadm -c $LAB/mbx1/dovecot.conf"
 uid=
 
+# delay_restore: the lab's configuration back, the gateways' agents
+# restarted with it, the test's deferred mail gone and its alert resolved.
+delay_restore() {
+	[ -f "$TMP/mailnoc.json.orig" ] || return 0
+	cp "$TMP/mailnoc.json.orig" "$LAB/mailnoc.json"
+	rm -f "$TMP/mailnoc.json.orig"
+	postsuper -c "$LAB/gw1/etc" -d ALL deferred >/dev/null 2>&1
+	"$AGENTS" stop gw1 gw2 >/dev/null 2>&1
+	"$AGENTS" start gw1 gw2 >/dev/null 2>&1
+	delay_gone() {
+		! "$M" alerts --json | jq -e '.[] | select(.kind ==
+			"agency-delay" and .active)' >/dev/null
+	}
+	wait_until 90 delay_gone || echo "# the agency-delay alert did not resolve"
+}
+
 cleanup() {
+	delay_restore
 	block_forget "$IP"
 	agency_forget t-notice t-nocontact
 	postsuper -c "$LAB/gw1/etc" -d ALL deferred >/dev/null 2>&1
@@ -124,6 +141,31 @@ jq --arg d "$TMP/tpl" '.notify.templates = $d' "$MAILNOC_CONFIG" > "$TMP/cfg.jso
 out=$("$M" -c "$TMP/cfg.json" notify t-notice --about delay --yes 2>&1); code=$?
 expect_eq "a template with an unknown placeholder: exit 2" 2 "$code"
 expect_contains "... naming file and line" "$TMP/tpl/delay.txt:4: unknown placeholder '{ipaddr}'" "$out"
+
+# ---------------------------------------------------------------- substantial delay
+# With notify.delay_messages 1 and delay_minutes 0 for the gateways'
+# agents, the two deferred messages of t-notice are a substantial delay:
+# gw1's agent counts them (postqueue -j, by the agency's domains) and the
+# agency-delay alert offers the notice.
+cp "$LAB/mailnoc.json" "$TMP/mailnoc.json.orig"
+jq '.notify.delay_messages = 1 | .notify.delay_minutes = 0' \
+	"$TMP/mailnoc.json.orig" > "$TMP/cfg-delay.json"
+cp "$TMP/cfg-delay.json" "$LAB/mailnoc.json"
+"$AGENTS" stop gw1 gw2 >/dev/null 2>&1
+"$AGENTS" start gw1 gw2 >/dev/null 2>&1
+delay_alert() {
+	"$M" alerts --json | jq -e '.[] | select(.kind == "agency-delay" and
+		.subject == "t-notice" and .active)' >/dev/null
+}
+check "a substantial delay of t-notice raises the agency-delay alert" \
+	wait_until 120 delay_alert
+text=$("$M" alerts --json | jq -r '[.[] | select(.kind == "agency-delay" and
+	.subject == "t-notice")][0].text')
+expect_contains "the alert counts its messages" "agency t-notice: 2 messages deferred" "$text"
+expect_contains "the alert offers the notice" "notify t-notice --about delay" "$text"
+fields=$(rcli HGET "${P}node:gw1" agency_delay)
+expect_contains "gw1's heartbeat carries the count" "t-notice 2 " "$fields"
+delay_restore
 
 # ---------------------------------------------------------------- role mailboxes
 "$AGENTS" start mbx1 mbx2 >/dev/null 2>&1

@@ -93,12 +93,38 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	/* No policy service: its fields go. */
-	assert_int_equal(f.ndel, 4);
+	/* No policy service: its fields go; no role mailboxes on a gateway,
+	 * no agency's mail delayed. */
+	assert_int_equal(f.ndel, 6);
+	assert_true(deleted(&f, "role_mbx"));
+	assert_true(deleted(&f, "agency_delay"));
 	assert_true(deleted(&f, "last_backup"));
 	assert_true(deleted(&f, "policy"));
 	assert_true(deleted(&f, "policy_copy_age"));
 	assert_true(deleted(&f, "policy_copy_decisions"));
+}
+
+/* The role mailboxes and the agencies' delayed mail, when reported. */
+static void
+test_report_fields(void **state)
+{
+	struct heartbeat_fields f;
+	struct heartbeat hb;
+
+	(void)state;
+	gateway(&hb);
+	hb.agency_delay = "dmv 150 1795440000,tax 3 1795441000";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "agency_delay"),
+	    "dmv 150 1795440000,tax 3 1795441000");
+	assert_false(deleted(&f, "agency_delay"));
+	hb.agency_delay = "";
+	hb.role = NODE_MAILBOX;
+	hb.role_mbx = "abuse 3 1795430000,postmaster 0 0";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "role_mbx"),
+	    "abuse 3 1795430000,postmaster 0 0");
+	assert_true(deleted(&f, "agency_delay"));
 }
 
 static void
@@ -306,6 +332,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gateway_fields),
+		cmocka_unit_test(test_report_fields),
 		cmocka_unit_test(test_policy_fields),
 		cmocka_unit_test(test_gateway_without_counts),
 		cmocka_unit_test(test_mailbox_fields),

@@ -123,6 +123,45 @@ test_alert(void **state)
 	assert_ptr_equal(role_mbx_node(&s), &nodes[1]);
 }
 
+/* A substantial delay: the gateways' counts add up; more than the limit. */
+static void
+test_agency_delay(void **state)
+{
+	struct node_status nodes[3];
+	struct snapshot s;
+	struct alert_raise a[8];
+	long long now = 1700000000;
+	size_t n;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	node_status_set(&nodes[0], "gw1", "gw", NODE_GATEWAY, STATE_ACTIVE,
+	    true);
+	node_status_set(&nodes[1], "gw2", "gw", NODE_GATEWAY, STATE_ACTIVE,
+	    true);
+	node_status_set(&nodes[2], "gw3", "gw", NODE_GATEWAY, STATE_ACTIVE,
+	    false);
+	s.nodes = nodes;
+	s.nnodes = 3;
+	snprintf(nodes[0].agency_delay, sizeof nodes[0].agency_delay,
+	    "dmv 60 %lld,tax 100 %lld", now - 3600, now - 2000);
+	snprintf(nodes[1].agency_delay, sizeof nodes[1].agency_delay,
+	    "dmv 41 %lld", now - 7200);
+	/* A silent gateway's figures are old: left out. */
+	snprintf(nodes[2].agency_delay, sizeof nodes[2].agency_delay,
+	    "tax 500 %lld", now - 9000);
+	n = alert_rules_agency_delay(&s, now, 100, 30, a, 8, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, ALERT_AGENCY_DELAY);
+	assert_string_equal(a[0].subject, "dmv");
+	assert_string_equal(a[0].text, "agency dmv: 101 messages deferred for "
+	    "more than 30 min, the oldest 2h: notify dmv --about delay");
+	/* Exactly the limit is not more than it. */
+	n = alert_rules_agency_delay(&s, now, 101, 30, a, 8, 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(alert_kind_find("agency-delay"), ALERT_AGENCY_DELAY);
+}
+
 int
 main(void)
 {
@@ -131,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_field),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_alert),
+		cmocka_unit_test(test_agency_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,8 +28,8 @@ delay_restore() {
 	cp "$TMP/mailnoc.json.orig" "$LAB/mailnoc.json"
 	rm -f "$TMP/mailnoc.json.orig"
 	postsuper -c "$LAB/gw1/etc" -d ALL deferred >/dev/null 2>&1
-	"$AGENTS" stop gw1 gw2 >/dev/null 2>&1
-	"$AGENTS" start gw1 gw2 >/dev/null 2>&1
+	"$AGENTS" stop >/dev/null 2>&1
+	"$AGENTS" start >/dev/null 2>&1
 	delay_gone() {
 		! "$M" alerts --json | jq -e '.[] | select(.kind ==
 			"agency-delay" and .active)' >/dev/null
@@ -143,16 +143,16 @@ expect_eq "a template with an unknown placeholder: exit 2" 2 "$code"
 expect_contains "... naming file and line" "$TMP/tpl/delay.txt:4: unknown placeholder '{ipaddr}'" "$out"
 
 # ---------------------------------------------------------------- substantial delay
-# With notify.delay_messages 1 and delay_minutes 0 for the gateways'
-# agents, the two deferred messages of t-notice are a substantial delay:
+# With notify.delay_messages 1 and delay_minutes 0 for the agents, the two deferred messages of t-notice are a substantial delay:
 # gw1's agent counts them (postqueue -j, by the agency's domains) and the
 # agency-delay alert offers the notice.
 cp "$LAB/mailnoc.json" "$TMP/mailnoc.json.orig"
 jq '.notify.delay_messages = 1 | .notify.delay_minutes = 0' \
 	"$TMP/mailnoc.json.orig" > "$TMP/cfg-delay.json"
 cp "$TMP/cfg-delay.json" "$LAB/mailnoc.json"
-"$AGENTS" stop gw1 gw2 >/dev/null 2>&1
-"$AGENTS" start gw1 gw2 >/dev/null 2>&1
+# Every agent: whichever holds the alerts' lease judges with its own limit.
+"$AGENTS" stop >/dev/null 2>&1
+"$AGENTS" start >/dev/null 2>&1
 delay_alert() {
 	"$M" alerts --json | jq -e '.[] | select(.kind == "agency-delay" and
 		.subject == "t-notice" and .active)' >/dev/null

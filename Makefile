@@ -27,7 +27,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
 LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
 	-lspf2 -lpthread
-LIBS_TUI   = $(shell pkg-config --libs ncursesw)
+LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
 LIBS_AGENT = $(shell pkg-config --libs libsystemd libmicrohttpd)
@@ -62,7 +62,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_duration test_format test_maillog test_maillog_report \
 	test_permit_csv \
-	test_policy_input test_qshape test_queue test_shell test_validate \
+	test_policy_input test_qshape test_queue test_shell test_suggest \
+	test_validate \
 	test_volume test_xalloc \
 	test_notice test_role_mailbox
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \

@@ -10,6 +10,7 @@
 #include "cmd/confirm.h"
 #include "core/exitcode.h"
 #include "core/model.h"
+#include "core/suggest.h"
 #include "core/xalloc.h"
 
 extern const struct cmd_entry cmd_status_entry;
@@ -100,13 +101,45 @@ static const struct cmd_option cmd_common_options[] = {
 	{ "json", 0, "print the result as JSON" },
 	{ "yes", 0, "do it without asking" },
 	{ "dry-run", 0, "show what would be done, do nothing" },
+	{ "help", 0, "explain the command and do nothing else" },
 	{ NULL, 0, NULL },
 };
+
+/* The command name a mistyped word was most likely meant to be. */
+static const char *
+cmd_nearest(const char *word)
+{
+	const char *names[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < cmd_table_size && n < sizeof names / sizeof names[0];
+	     i++)
+		names[n++] = cmd_table[i]->name;
+	return suggest_best(word, names, n);
+}
+
+/* The option name (of e or common) a mistyped one was meant to be. */
+static const char *
+cmd_nearest_option(const struct cmd_entry *e, const char *word, size_t len)
+{
+	const struct cmd_option *o;
+	const char *names[64];
+	char w[64];
+	size_t n = 0;
+
+	snprintf(w, sizeof w, "%.*s", (int)len, word);
+	for (o = e->options; o != NULL && o->name != NULL && n < 60; o++)
+		names[n++] = o->name;
+	for (o = cmd_common_options; o->name != NULL; o++)
+		names[n++] = o->name;
+	return suggest_best(w, names, n);
+}
 
 const struct cmd_entry *
 cmd_find(const char *name, char *cause, size_t len)
 {
 	const struct cmd_entry *found = NULL;
+	const char *near;
 	char list[256] = "";
 	size_t i, n = 0, off = 0, nlen = strlen(name);
 
@@ -132,9 +165,20 @@ cmd_find(const char *name, char *cause, size_t len)
 		return found;
 	if (n > 1)
 		snprintf(cause, len, "ambiguous command '%s': %s", name, list);
+	else if ((near = cmd_nearest(name)) != NULL)
+		snprintf(cause, len, "unknown command '%s'; did you mean '%s'? "
+		    "see 'help'", name, near);
 	else
 		snprintf(cause, len, "unknown command '%s'; see 'help'", name);
 	return NULL;
+}
+
+/* Whether `word` named e by a prefix rather than its name or alias. */
+static bool
+cmd_by_prefix(const struct cmd_entry *e, const char *word)
+{
+	return strcmp(e->name, word) != 0 &&
+	    (e->alias == NULL || strcmp(e->alias, word) != 0);
 }
 
 static const struct cmd_option *
@@ -174,6 +218,7 @@ cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
 {
 	const struct cmd_entry *e;
 	int i, only_args = 0;
+	bool help = false;
 	char usage[256];
 
 	memset(c, 0, sizeof *c);
@@ -202,8 +247,15 @@ cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
 		eq = strchr(a + 2, '=');
 		nlen = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
 		if ((o = cmd_find_option(e, a + 2, nlen)) == NULL) {
-			snprintf(cause, len, "%s: unknown option '%.*s'; usage: %s",
-			    e->name, (int)nlen + 2, a, usage);
+			const char *near = cmd_nearest_option(e, a + 2, nlen);
+
+			if (near != NULL)
+				snprintf(cause, len, "%s: unknown option '%.*s'; "
+				    "did you mean '--%s'? usage: %s", e->name,
+				    (int)nlen + 2, a, near, usage);
+			else
+				snprintf(cause, len, "%s: unknown option '%.*s'; "
+				    "usage: %s", e->name, (int)nlen + 2, a, usage);
 			return -1;
 		}
 		if (!o->has_value && eq != NULL) {
@@ -225,7 +277,9 @@ cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
 			    "non-empty value", e->name, o->name);
 			return -1;
 		}
-		if (strcmp(o->name, "json") == 0)
+		if (strcmp(o->name, "help") == 0)
+			help = true;
+		else if (strcmp(o->name, "json") == 0)
 			c->json = true;
 		else if (strcmp(o->name, "yes") == 0)
 			c->yes = true;
@@ -237,6 +291,15 @@ cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
 			c->nopts++;
 		}
 	}
+	/* COMMAND --help is 'help COMMAND', whatever else the line says. */
+	if (help) {
+		c->entry = &cmd_help_entry;
+		c->argv[0] = e->name;
+		c->argc = 1;
+		c->nopts = 0;
+		c->yes = c->dry_run = false;
+		return 0;
+	}
 	if (c->argc < e->min_args) {
 		snprintf(cause, len, "%s: missing argument; usage: %s", e->name,
 		    usage);
@@ -245,6 +308,13 @@ cmd_parse_words(int argc, char *const *argv, struct cmd *c, char *cause,
 	if (e->max_args >= 0 && c->argc > e->max_args) {
 		snprintf(cause, len, "%s: unexpected argument '%s'; usage: %s",
 		    e->name, c->argv[e->max_args], usage);
+		return -1;
+	}
+	/* A prefix saves typing for what only reads; what changes the
+	 * service is named in full (a typo must not run 'unblock'). */
+	if (cmd_by_prefix(e, argv[0]) && (cmd_flags(c) & CMD_MUTATES)) {
+		snprintf(cause, len, "'%s' is short for '%s', which changes "
+		    "the service: type its whole name", argv[0], e->name);
 		return -1;
 	}
 	return 0;
@@ -833,8 +903,9 @@ cmd_print_help(FILE *f, bool read_only)
 		fprintf(f, "  %-34s %s%s\n", usage, e->help,
 		    (e->flags & CMD_UI_ONLY) ? " (console)" : "");
 	}
-	fprintf(f, "Every command takes --json, --yes and --dry-run; a unique "
-	    "prefix of a name is enough.\n");
+	fprintf(f, "Every command takes --json, --yes, --dry-run and --help; "
+	    "a unique prefix of a name is enough for a command that only "
+	    "reads.\n");
 }
 
 void

@@ -282,6 +282,15 @@ int cmd_may_change(struct cmd_ctx *ctx, const char *what);
 const char *cmd_read_only_acl(const char *user, char *buf, size_t len);
 
 /*
+ * The audit query an `audit` command line asks for (--since, --user,
+ * --limit), for batch mode and the console's Audit view alike. q->user
+ * points into c. Returns 0, or -1 with `cause` set.
+ */
+struct audit_query;
+int cmd_audit_query(const struct cmd *c, struct audit_query *q, char *cause,
+    size_t len);
+
+/*
  * For the audit record: adds `node` to the nodes the command touched ("redis"
  * for the policy store), and sets what the backend said (one line).
  */

@@ -277,10 +277,9 @@ audit_print_table(FILE *f, const struct audit_list *l, bool folded)
 	policy_table_print(&t, f);
 }
 
-/* The options, checked into q. */
-static int
-audit_query_parse(const struct cmd *c, struct cmd_ctx *ctx,
-    struct audit_query *q)
+int
+cmd_audit_query(const struct cmd *c, struct audit_query *q, char *cause,
+    size_t len)
 {
 	const char *since = cmd_option(c, "since"), *user = cmd_option(c, "user"),
 	    *limit = cmd_option(c, "limit");
@@ -291,20 +290,38 @@ audit_query_parse(const struct cmd *c, struct cmd_ctx *ctx,
 	q->user = user;
 	q->limit = AUDIT_DEFAULT_LIMIT;
 	if (since != NULL && audit_since(since, clock_wall_ms(),
-	    &q->since_ms) == -1)
-		return cmd_fail(ctx, EXIT_USAGE, "audit: --since '%s' is not "
-		    "accepted; give a duration (30m, 2h, 7d) or a UTC date "
-		    "(2026-01-02 or 2026-01-02T15:04)", since);
-	if (user != NULL && (user[0] == '\0' || strlen(user) > 63))
-		return cmd_fail(ctx, EXIT_USAGE, "audit: --user '%s' is not a "
-		    "user name", user);
+	    &q->since_ms) == -1) {
+		snprintf(cause, len, "audit: --since '%s' is not accepted; give "
+		    "a duration (30m, 2h, 7d) or a UTC date (2026-01-02 or "
+		    "2026-01-02T15:04)", since);
+		return -1;
+	}
+	/* A user name: what the records hold (no spaces, no controls). */
+	if (user != NULL && (user[0] == '\0' || strlen(user) > 63 ||
+	    strpbrk(user, " \t\r\n") != NULL)) {
+		snprintf(cause, len, "audit: --user '%s' is not a user name",
+		    user);
+		return -1;
+	}
 	if (limit != NULL) {
 		n = strtol(limit, &end, 10);
-		if (*end != '\0' || n < 1 || n > AUDIT_MAX_LIMIT)
-			return cmd_fail(ctx, EXIT_USAGE, "audit: --limit '%s' is "
-			    "not accepted; use 1 to %d", limit, AUDIT_MAX_LIMIT);
+		if (*end != '\0' || n < 1 || n > AUDIT_MAX_LIMIT) {
+			snprintf(cause, len, "audit: --limit '%s' is not "
+			    "accepted; use 1 to %d", limit, AUDIT_MAX_LIMIT);
+			return -1;
+		}
 		q->limit = (size_t)n;
 	}
+	return 0;
+}
+
+/* The options, checked into q. */
+static int
+audit_query_parse(const struct cmd *c, struct cmd_ctx *ctx,
+    struct audit_query *q)
+{
+	if (cmd_audit_query(c, q, ctx->cause, sizeof ctx->cause) == -1)
+		return EXIT_USAGE;
 	return EXIT_OK;
 }
 

@@ -72,7 +72,7 @@ cmd_events_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		char when[32];
 
 		localtime_r(&t, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
 		fprintf(ctx->out, "%s  %-12s %-8s %-8s %s%s%s%s%s\n", when,
 		    e->type, e->cluster, e->node, e->from, e->from[0] ? " -> " :
 		    "", e->to, e->detail[0] ? "  " : "", e->detail);

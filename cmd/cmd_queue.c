@@ -226,6 +226,11 @@ queue_list(const struct cmd *c, struct cmd_ctx *ctx)
 	n = queue_select(all, &f, now, &rows);
 	/* Oldest first by default: that is what an operator looks for. */
 	queue_sort(all, rows, n, col, sort == NULL);
+	/* The header names the columns queue_msg_text writes. */
+	if (!ctx->json)
+		fprintf(ctx->out, "%-6s %-8s %-12s %5s %6s %-28s %s  %s\n",
+		    "NODE", "QUEUE", "ID", "AGE", "SIZE", "SENDER", "RECIPIENT",
+		    "REASON");
 	for (i = 0; i < n && (long)i < max; i++) {
 		const struct queue_msg *m = &all->msgs[rows[i]];
 

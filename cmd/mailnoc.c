@@ -3,6 +3,9 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 
 #include "backends/redis.h"
@@ -36,6 +39,21 @@ mailnoc_check_redis(const struct config *cfg, FILE *f)
 	return 0;
 }
 
+/* Whether the command's words ask for its help (before any "--"). */
+static bool
+mailnoc_asks_help(const struct cli *cli)
+{
+	int i;
+
+	for (i = 1; i < cli->argc; i++) {
+		if (strcmp(cli->argv[i], "--") == 0)
+			return false;
+		if (strcmp(cli->argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
 int
 mailnoc_main(int argc, char **argv,
     int (*console)(const struct config *, const struct cli *))
@@ -54,16 +72,27 @@ mailnoc_main(int argc, char **argv,
 	}
 	if (cli.help) {
 		cli_usage(stdout);
+		fputc('\n', stdout);
+		cmd_print_help(stdout, false);
 		return EXIT_OK;
 	}
 	if (cli.version) {
 		printf("mailnoc %s\n", MAILNOC_VERSION);
 		return EXIT_OK;
 	}
-	/* Help and completion need no configuration. */
-	if (cli.argc > 0 && (e = cmd_find(cli.argv[0], cause,
-	    sizeof cause)) != NULL && (e->flags & CMD_NO_CONFIG))
-		return batch_run(NULL, &cli);
+	/* A word that names no command is said before any configuration is
+	 * looked for; help (also COMMAND --help) and completion need none. */
+	if (cli.argc > 0) {
+		struct cmd c;
+
+		if (cmd_parse_argv(cli.argc, cli.argv, &c, cause,
+		    sizeof cause) == -1)
+			return batch_run(NULL, &cli);   /* says why, as usual */
+		e = c.entry;
+		cmd_free(&c);
+		if ((e->flags & CMD_NO_CONFIG) || mailnoc_asks_help(&cli))
+			return batch_run(NULL, &cli);
+	}
 	if (config_find(cli.config, path, sizeof path, cause,
 		sizeof cause) == -1) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
@@ -72,6 +101,15 @@ mailnoc_main(int argc, char **argv,
 	if ((cfg = config_load(path, cause, sizeof cause)) == NULL) {
 		fprintf(stderr, "mailnoc: %s\n", cause);
 		return EXIT_USAGE;
+	}
+	/* One clock (docs/ui.md): every time shown is in ui.time_zone. Set
+	 * before any thread starts; localtime_r then follows it. */
+	if (cfg->ui.time_zone != NULL) {
+		char tz[80];
+
+		snprintf(tz, sizeof tz, ":%s", cfg->ui.time_zone);
+		setenv("TZ", tz, 1);
+		tzset();
 	}
 	if (cli.check_config) {
 		problems = config_show(cfg, stdout);

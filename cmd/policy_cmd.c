@@ -61,7 +61,8 @@ policy_cmd_time(long long t, char *buf, size_t len)
 		return buf;
 	}
 	localtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	/* Labelled: the zone is ui.time_zone's (docs/ui.md). */
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm);
 	return buf;
 }
 

@@ -116,19 +116,25 @@ cli_parse(int argc, char **argv, struct cli *cli, char *cause, size_t causelen)
 			}
 			value = eq ? eq + 1 : NULL;
 		} else {
-			if ((o = cli_find_short(arg[1])) == NULL) {
-				snprintf(cause, causelen, "unknown option '-%c'; "
-				    "see mailnoc --help", arg[1]);
-				return -1;
-			}
-			if (arg[2] != '\0') {
-				if (!o->has_value) {
-					snprintf(cause, causelen, "option '-%c' "
-					    "takes no value; write flags "
-					    "separately", arg[1]);
+			const char *p = arg + 1;
+
+			/* Bundled flags (-jy): each letter a flag, until one that
+			 * takes a value, which takes the rest or the next word. */
+			for (;;) {
+				if ((o = cli_find_short(*p)) == NULL) {
+					snprintf(cause, causelen, "unknown option "
+					    "'-%c'; see mailnoc --help", *p);
 					return -1;
 				}
-				value = arg + 2;
+				if (o->has_value) {
+					if (p[1] != '\0')
+						value = p + 1;
+					break;
+				}
+				if (p[1] == '\0')
+					break;
+				cli_set(cli, o, NULL);
+				p++;
 			}
 		}
 		if (o->has_value && value == NULL) {

@@ -1216,11 +1216,42 @@ validate_theme_name(const char *s)
 	return NULL;
 }
 
+/*
+ * ui.time_zone: "local", "UTC", or a zone of the tz database
+ * ("America/New_York"): letters, digits, '_', '+', '-' in '/'-separated
+ * parts, never "." or "..", and the zone's file must exist.
+ */
+static const char *
+validate_time_zone(const char *s)
+{
+	char path[128];
+	const char *p;
+
+	if (strcmp(s, "local") == 0 || strcmp(s, "UTC") == 0)
+		return NULL;
+	if (s[0] == '\0' || strlen(s) > 64 || s[0] == '/' ||
+	    strstr(s, "//") != NULL ||
+	    s[strlen(s) - 1] == '/')
+		return "use \"local\", \"UTC\" or a zone such as "
+		    "America/New_York";
+	for (p = s; *p != '\0'; p++) {
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '+' ||
+		    *p == '-' || *p == '/'))
+			return "use \"local\", \"UTC\" or a zone such as "
+			    "America/New_York";
+	}
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", s);
+	if (access(path, R_OK) != 0)
+		return "no such zone in /usr/share/zoneinfo";
+	return NULL;
+}
+
 static int
 load_ui(struct cfgctx *ctx, json_t *root, struct config_ui *ui)
 {
 	static const char *const keys[] = { "theme", "refresh_ms", "read_only",
-		NULL };
+		"time_zone", NULL };
 	json_t *obj = NULL, *v;
 
 	ui->theme = xstrdup("default");
@@ -1233,8 +1264,14 @@ load_ui(struct cfgctx *ctx, json_t *root, struct config_ui *ui)
 		"a theme name", &ui->theme) == -1 ||
 	    get_int(ctx, "ui", obj, "refresh_ms", 100, 60000,
 		&ui->refresh_ms) == -1 ||
-	    get_bool(ctx, "ui", obj, "read_only", &ui->read_only) == -1)
+	    get_bool(ctx, "ui", obj, "read_only", &ui->read_only) == -1 ||
+	    get_string(ctx, "ui", obj, "time_zone", validate_time_zone,
+		"a time zone", &ui->time_zone) == -1)
 		return -1;
+	if (ui->time_zone != NULL && strcmp(ui->time_zone, "local") == 0) {
+		free(ui->time_zone);
+		ui->time_zone = NULL;
+	}
 	return 0;
 }
 
@@ -1644,6 +1681,7 @@ config_free(struct config *cfg)
 		free(cfg->mailbox.roles[i]);
 	free(cfg->mailbox.roles);
 	free(cfg->ui.theme);
+	free(cfg->ui.time_zone);
 	free(cfg->notify.from);
 	free(cfg->notify.gateway);
 	free(cfg->notify.templates);

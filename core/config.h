@@ -161,6 +161,7 @@ struct config_ui {
 	char *theme;
 	int refresh_ms;
 	bool read_only;
+	char *time_zone;  /* ui.time_zone: NULL for "local", "UTC", a tz name */
 };
 
 /* The resolver the console and the agent ask (dns.resolver). */

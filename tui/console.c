@@ -278,8 +278,11 @@ static int
 ui_refresh(void *ui)
 {
 	struct console *c = ui;
+	const struct view *v = c->views[c->current];
 
 	worker_refresh(&c->worker);
+	if (v->reread != NULL)
+		v->reread(c->state[c->current], c);
 	return EXIT_OK;
 }
 
@@ -727,14 +730,17 @@ console_health_role(enum cluster_health h)
 static void
 console_draw_header(struct console *c)
 {
-	char summary[160], clock[16], title[64];
+	char summary[160], clock[32], title[64];
 	enum cluster_health h;
+	int cw;
 	struct tm tm;
 	time_t t = (time_t)c->now;
 
 	h = console_health(c, summary, sizeof summary);
 	localtime_r(&t, &tm);
-	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	/* The zone's name: every time on screen is in it (ui.time_zone). */
+	strftime(clock, sizeof clock, "%H:%M:%S %Z", &tm);
+	cw = (int)strlen(clock);
 	attrset(theme_attr(ROLE_HEADER));
 	mvhline(0, 0, ' ', COLS);
 	snprintf(title, sizeof title, " mailnoc | %s ",
@@ -747,15 +753,15 @@ console_draw_header(struct console *c)
 		addstr(" ");
 		attrset(theme_attr(ROLE_HEADER));
 		addch(' ');
-		addnstr(summary, COLS - getcurx(stdscr) - 10 > 0 ?
-		    COLS - getcurx(stdscr) - 10 : 0);
+		addnstr(summary, COLS - getcurx(stdscr) - cw - 2 > 0 ?
+		    COLS - getcurx(stdscr) - cw - 2 : 0);
 	}
-	if (c->read_only && COLS - getcurx(stdscr) > 22) {
+	if (c->read_only && COLS - getcurx(stdscr) > cw + 14) {
 		attrset(theme_attr(ROLE_READONLY));
-		mvaddstr(0, COLS - 20, " READ-ONLY ");
+		mvaddstr(0, COLS - cw - 12, " READ-ONLY ");
 	}
 	attrset(theme_attr(ROLE_HEADER));
-	mvaddstr(0, COLS - 9, clock);
+	mvaddstr(0, COLS - cw - 1, clock);
 	attrset(A_NORMAL);
 }
 
@@ -879,16 +885,21 @@ console_draw_status(struct console *c)
 		mvaddnstr(y, 0, c->message, COLS);
 	} else {
 		const struct view *v = c->views[c->current];
-		const char *hint = c->read_only && v->hint_read_only != NULL ?
-		    v->hint_read_only : v->hint;
+		char bar[512], f[160] = "";
+		int width = COLS;
 
+		/* The filter keeps its place at the right; the bar, generated
+		 * from the key table, gives up whole labels to make room. */
+		if (c->filter[0] != '\0' && COLS > 60) {
+			snprintf(f, sizeof f, " filter: %s ", c->filter);
+			width = COLS - (int)strlen(f) - 1;
+		}
+		keymap_bar(&c->keymap, v->name, v->escape != NULL, c->read_only,
+		    width, bar, sizeof bar);
 		attrset(theme_attr(ROLE_STATUS));
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, hint != NULL ? hint : VIEW_HINT, COLS);
-		if (c->filter[0] != '\0' && COLS > 60) {
-			char f[160];
-
-			snprintf(f, sizeof f, " filter: %s ", c->filter);
+		mvaddnstr(y, 0, bar, COLS);
+		if (f[0] != '\0') {
 			attrset(theme_attr(ROLE_KEY));
 			mvaddnstr(y, COLS - (int)strlen(f) > 0 ?
 			    COLS - (int)strlen(f) : 0, f, COLS);

@@ -4,6 +4,7 @@
 #include "tui/keymap.h"
 
 #include <curses.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,134 @@ static const struct {
 	{ "G", "move bottom" },
 };
 
+/*
+ * What each binding does, said for that key in that view (help), and the
+ * short label of the keys the status line teaches, in the order it shows
+ * them (the view's most used first). A binding without an entry here is
+ * described by its command's help and stays off the bar.
+ */
+static const struct keymap_doc {
+	const char *view;  /* NULL: every view */
+	const char *key;
+	const char *label; /* on the key bar; NULL: only in help */
+	const char *what;
+} keymap_docs[] = {
+	{ "queues", "H", "hold", "hold the tagged messages, or the one under "
+	    "the cursor (asks first)" },
+	{ "queues", "L", "release", "release the tagged held messages "
+	    "(asks first)" },
+	{ "queues", "D", "delete", "delete the tagged messages (asks first; "
+	    "over 100 the count is typed)" },
+	{ "queues", "t", "tag", "tag or untag the message under the cursor" },
+	{ "queues", "T", "tag all", "tag every message the filter shows" },
+	{ "queues", "Enter", "show", "show the message under the cursor: "
+	    "envelope, recipients, delay reason" },
+	{ "queues", "A", "summary", "summarize the listed queues per domain "
+	    "and age, as qshape does" },
+	{ "queues", "s", "sort", "sort by the next column" },
+	{ "queues", "F", "flush", "try delivering the tagged messages now "
+	    "(asks first)" },
+	{ "queues", "E", "requeue", "requeue the tagged messages (asks "
+	    "first)" },
+	{ "queues", "V", "range", "tag from the last tagged message to the "
+	    "cursor" },
+	{ "queues", "u", "untag", "untag every message" },
+	{ "queues", "S", NULL, "reverse the sort order" },
+	{ "queues", "b", NULL, "show the message under the cursor with its "
+	    "body" },
+	{ "blocklist", "+", "block", "block an IP: the prompt takes the IP, "
+	    "--for and --reason (asks first)" },
+	{ "blocklist", "-", "unblock", "lift the block under the cursor "
+	    "(asks first)" },
+	{ "blocklist", "x", "extend", "extend the block under the cursor: "
+	    "the prompt takes --for" },
+	{ "blocklist", "Tab", "suspects", "switch between the blocks and the "
+	    "harvest suspects" },
+	{ "blocklist", "h", "block suspect", "block the harvest suspect under "
+	    "the cursor for a day (asks first)" },
+	{ "blocklist", "n", "notify", "send the agency of the block under the "
+	    "cursor a notice about it (asks first, showing the text)" },
+	{ "agencies", "Enter", "permitted IPs", "open the agency under the "
+	    "cursor: its permitted IPs" },
+	{ "agencies", "Right", NULL, "open the agency under the cursor" },
+	{ "agencies", "b", NULL, "back to the list of agencies" },
+	{ "agencies", "Left", NULL, "back to the list of agencies" },
+	{ "agencies", "n", "notify", "send the agency under the cursor a "
+	    "notice about its delayed mail (asks first, showing the text)" },
+	{ "providers", "Enter", "deferrals", "open the provider under the "
+	    "cursor: its deferral and bounce reasons" },
+	{ "providers", "Right", NULL, "open the provider under the cursor" },
+	{ "providers", "Left", NULL, "back to the list of providers" },
+	{ "restore", "u", "user", "list a user's backups (the prompt takes "
+	    "the user)" },
+	{ "restore", "Enter", "restore", "on a backup: restore it into the "
+	    "user's mailbox (asks first)" },
+	{ "restore", "x", "cancel", "cancel the restore under way" },
+	{ "alerts", "a", "ack", "acknowledge the alert under the cursor, with "
+	    "a note" },
+	{ "alerts", "s", "silence", "silence the alert's subject for a while" },
+	{ "alerts", "Enter", "show subject", "show what the alert is about: "
+	    "its view, filtered" },
+	{ NULL, "?", NULL, "this help: the keys of the view it covers first" },
+	{ NULL, "F1", NULL, "this help" },
+	{ NULL, "q", NULL, "leave the console (waits for actions under way)" },
+	{ NULL, "o", NULL, "the overview: health, nodes, alerts" },
+	{ NULL, "1", NULL, "the overview: health, nodes, alerts" },
+	{ NULL, "c", NULL, "the clusters: active and standby nodes, events" },
+	{ NULL, "2", NULL, "the clusters: active and standby nodes, events" },
+	{ NULL, "3", NULL, "every gateway's queue, listed over SSH" },
+	{ NULL, "Q", NULL, "every gateway's queue, listed over SSH" },
+	{ NULL, "4", NULL, "the blocklist: blocked IPs, harvest suspects" },
+	{ NULL, "B", NULL, "the blocklist: blocked IPs, harvest suspects" },
+	{ NULL, "5", NULL, "the agencies: relay volume, permits, bounces" },
+	{ NULL, "a", NULL, "the agencies: relay volume, permits, bounces" },
+	{ NULL, "6", NULL, "the audit trail: who changed what, when" },
+	{ NULL, "w", NULL, "the audit trail: who changed what, when" },
+	{ NULL, "7", NULL, "mailbox restores: backups per user, progress" },
+	{ NULL, "R", NULL, "mailbox restores: backups per user, progress" },
+	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
+	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
+	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
+	    "provider" },
+	{ NULL, "d", NULL, "drain the node the prompt names (asks first)" },
+	{ NULL, "U", NULL, "undrain the node the prompt names (asks first)" },
+	{ NULL, "/", NULL, "filter the rows shown (Esc clears)" },
+	{ NULL, ":", NULL, "type a command of the table (help lists them)" },
+	{ NULL, "Escape", NULL, "clear the filter, or go back" },
+	{ NULL, "r", NULL, "read everything again now (the queues view "
+	    "lists again)" },
+	{ NULL, "C-l", NULL, "read everything again now" },
+	{ NULL, "Up", NULL, "cursor up" },
+	{ NULL, "k", NULL, "cursor up" },
+	{ NULL, "Down", NULL, "cursor down" },
+	{ NULL, "j", NULL, "cursor down" },
+	{ NULL, "PageUp", NULL, "a page up" },
+	{ NULL, "PageDown", NULL, "a page down" },
+	{ NULL, "Home", NULL, "to the first row" },
+	{ NULL, "g", NULL, "to the first row" },
+	{ NULL, "End", NULL, "to the last row" },
+	{ NULL, "G", NULL, "to the last row" },
+};
+
+static bool
+keymap_same_view(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static const struct keymap_doc *
+keymap_doc(const char *view, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof keymap_docs / sizeof keymap_docs[0]; i++) {
+		if (keymap_same_view(keymap_docs[i].view, view) &&
+		    strcmp(keymap_docs[i].key, key) == 0)
+			return &keymap_docs[i];
+	}
+	return NULL;
+}
+
 static const struct {
 	const char *name;
 	int key;
@@ -144,10 +273,12 @@ keymap_add(struct keymap *km, const char *view, const char *key,
 {
 	struct keymap_binding *b = &km->b[km->n];
 	char why[256];
+	const struct keymap_doc *d = keymap_doc(view, key);
 
 	b->name = key;
 	b->command = command;
 	b->view = view;
+	b->what = d != NULL ? d->what : NULL;
 	if ((b->key = keymap_parse_key(b->name)) == -1) {
 		snprintf(cause, len, "key binding '%s': not a key name", b->name);
 		return -1;
@@ -210,6 +341,61 @@ keymap_lookup_in(const struct keymap *km, const char *view, int key)
 			return b;
 	}
 	return any;
+}
+
+/* Appends "KEY label  " to buf when it fits in `width` columns. */
+static void
+keymap_bar_add(char *buf, size_t len, int width, const char *key,
+    const char *label)
+{
+	size_t off = strlen(buf);
+	int n = (int)(strlen(key) + 1 + strlen(label));
+
+	/* The two blanks after it are trimmed at the end of the bar. */
+	if ((int)off + n > width || off + (size_t)n + 2 >= len)
+		return;
+	snprintf(buf + off, len - off, "%s %s  ", key, label);
+}
+
+void
+keymap_bar(const struct keymap *km, const char *view, bool back,
+    bool read_only, int width, char *buf, size_t len)
+{
+	static const struct {
+		const char *key, *label;
+	} tail[] = {
+		{ "/", "filter" }, { ":", "command" }, { "q", "quit" },
+		{ "1-8", "views" }, { "!", "alerts" }, { "P", "providers" },
+	};
+	size_t i, j;
+
+	snprintf(buf, len, " ");
+	keymap_bar_add(buf, len, width, "?", "help");
+	for (i = 0; i < sizeof keymap_docs / sizeof keymap_docs[0]; i++) {
+		const struct keymap_doc *d = &keymap_docs[i];
+		const struct keymap_binding *b = NULL;
+
+		if (d->label == NULL || d->view == NULL ||
+		    strcmp(d->view, view) != 0)
+			continue;
+		for (j = 0; j < km->n; j++) {
+			if (keymap_same_view(km->b[j].view, d->view) &&
+			    strcmp(km->b[j].name, d->key) == 0)
+				b = &km->b[j];
+		}
+		/* Read-only: a key that would only be refused is not taught. */
+		if (b == NULL || (read_only &&
+		    (cmd_flags(&b->cmd) & CMD_MUTATES)))
+			continue;
+		keymap_bar_add(buf, len, width, d->key, d->label);
+	}
+	if (back)
+		keymap_bar_add(buf, len, width, "Esc", "back");
+	for (i = 0; i < sizeof tail / sizeof tail[0]; i++)
+		keymap_bar_add(buf, len, width, tail[i].key, tail[i].label);
+	/* No trailing blanks: the bar ends with its last label. */
+	for (i = strlen(buf); i > 0 && buf[i - 1] == ' '; i--)
+		buf[i - 1] = '\0';
 }
 
 void

@@ -2,6 +2,7 @@
 #ifndef MAILNOC_KEYMAP_H
 #define MAILNOC_KEYMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cmd/cmd.h"
@@ -11,6 +12,7 @@ struct keymap_binding {
 	const char *name;  /* "q", "Up", "C-l" */
 	const char *command;
 	const char *view;  /* the view it belongs to, NULL: every view */
+	const char *what;  /* what it does there (help); NULL: the command's */
 	struct cmd cmd;    /* parsed at start-up */
 };
 
@@ -37,6 +39,15 @@ const struct keymap_binding *keymap_lookup_in(const struct keymap *km,
 
 /* The curses code of a key name ("q", "Up", "F1", "C-l", "Escape"), or -1. */
 int keymap_parse_key(const char *name);
+
+/*
+ * The key bar of `view` in at most `width` columns: "? help", the view's
+ * main keys with their labels (not those that would be refused when
+ * read_only), "Esc back" when `back`, then filter, command, views, quit.
+ * Whole labels only: what does not fit is left out, never cut.
+ */
+void keymap_bar(const struct keymap *km, const char *view, bool back,
+    bool read_only, int width, char *buf, size_t len);
 
 void keymap_free(struct keymap *km);
 

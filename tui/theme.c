@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,6 +513,65 @@ theme_has_background(const struct theme *t, int r)
 	if (r == ROLE_NORMAL || (s->bg8 == -1 && s->bg256 == -1))
 		return false;
 	return s->bg8 != normal->bg8 || s->bg256 != normal->bg256;
+}
+
+/* The red, green and blue (0-255) of xterm's colour n. */
+static void
+theme_rgb(short n, int rgb[3])
+{
+	/* The 16 system colours as xterm draws them. */
+	static const unsigned char sys[16][3] = {
+		{ 0, 0, 0 }, { 205, 0, 0 }, { 0, 205, 0 }, { 205, 205, 0 },
+		{ 0, 0, 238 }, { 205, 0, 205 }, { 0, 205, 205 },
+		{ 229, 229, 229 }, { 127, 127, 127 }, { 255, 0, 0 },
+		{ 0, 255, 0 }, { 255, 255, 0 }, { 92, 92, 255 },
+		{ 255, 0, 255 }, { 0, 255, 255 }, { 255, 255, 255 },
+	};
+	int i;
+
+	if (n < 16) {
+		for (i = 0; i < 3; i++)
+			rgb[i] = sys[n][i];
+	} else if (n < 232) {
+		/* The 6x6x6 cube: levels 0, 95, 135, 175, 215, 255. */
+		int v[3] = { (n - 16) / 36, (n - 16) / 6 % 6, (n - 16) % 6 };
+
+		for (i = 0; i < 3; i++)
+			rgb[i] = v[i] == 0 ? 0 : 55 + 40 * v[i];
+	} else {
+		for (i = 0; i < 3; i++)
+			rgb[i] = 8 + 10 * (n - 232);
+	}
+}
+
+/* WCAG 2's relative luminance of xterm's colour n. */
+static double
+theme_luminance(short n)
+{
+	static const double w[3] = { 0.2126, 0.7152, 0.0722 };
+	double l = 0;
+	int rgb[3], i;
+
+	theme_rgb(n, rgb);
+	for (i = 0; i < 3; i++) {
+		double c = rgb[i] / 255.0;
+
+		c = c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+		l += w[i] * c;
+	}
+	return l;
+}
+
+double
+theme_contrast(short a, short b)
+{
+	double la, lb;
+
+	if (a < 0 || a > 255 || b < 0 || b > 255)
+		return 1.0;
+	la = theme_luminance(a);
+	lb = theme_luminance(b);
+	return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
 }
 
 void

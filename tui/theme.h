@@ -108,6 +108,12 @@ void theme_resolve(const struct theme *t, const struct theme_caps *caps,
     struct theme_draw out[ROLE_COUNT]);
 
 /*
+ * The contrast ratio (WCAG 2: 1 to 21) between two colours of the xterm
+ * 256-colour palette (0-255); what the theme tests hold each role to.
+ */
+double theme_contrast(short a, short b);
+
+/*
  * Sets the screen up for theme `t`: after initscr(), before drawing. This
  * is the only caller of start_color(), assume_default_colors() and
  * init_pair() in the program; it reads COLORS itself because COLORS is

@@ -58,6 +58,9 @@ struct view {
 	int (*selection)(void *state, const char *what, char ***out);
 	/* The view is switched to. */
 	void (*enter)(void *state, struct console *c);
+	/* `refresh` (r, C-l) while it is shown: read again what the view
+	 * reads beyond the snapshot (the queues view lists again). */
+	void (*reread)(void *state, struct console *c);
 	/* Once a pass of the main loop, shown or not. */
 	void (*tick)(void *state, struct console *c);
 	/* The status line's key hints; NULL: VIEW_HINT. */

@@ -608,6 +608,6 @@ const struct view view_agencies = {
 	.take = agencies_take,
 	.escape = agencies_escape,
 	.selection = agencies_selection,
-	.hint = " Enter permitted IPs  n notify of delays  Esc back  / filter  "
-	    "4 blocklist  ? help  q quit",
+	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
+	    "? help  q quit",
 };

@@ -1,8 +1,12 @@
 /* Audit: who changed what, from where, with what result; newest first. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backends/audit_store.h"
+#include "cmd/cmd.h"
 #include "core/format.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
@@ -27,6 +31,10 @@ struct audit_state {
 	struct table_col cols[AUDIT_NCOLS];
 	struct audit_list *list; /* NULL before the first fetch */
 	char error[256];
+	/* ':audit --since T --user U', as batch mode takes them. */
+	char query[STORE_ID_MAX];  /* for the worker: "SINCE_MS USER" */
+	char asked[128];           /* for the title: " since 1d by nobody" */
+	size_t limit;              /* --limit: lines shown */
 };
 
 static void *
@@ -36,7 +44,53 @@ audit_init(struct console *c)
 
 	(void)c;
 	memcpy(st->cols, audit_cols, sizeof st->cols);
+	st->limit = SIZE_MAX;
 	return st;
+}
+
+static unsigned
+audit_fetch(void *state, const char **arg)
+{
+	struct audit_state *st = state;
+
+	*arg = st->query[0] != '\0' ? st->query : NULL;
+	return FETCH_AUDIT;
+}
+
+/* ':audit [--since T] [--user U] [--limit N]': the same query as batch
+ * mode's; a plain ':audit' shows everything again. */
+static int
+audit_command(void *state, struct console *c, const struct cmd *cmd,
+    bool shown, char *cause, size_t len)
+{
+	struct audit_state *st = state;
+	const char *since = cmd_option(cmd, "since");
+	struct audit_query q;
+	size_t off = 0;
+
+	(void)c;
+	(void)shown;
+	if (strcmp(cmd->entry->name, "audit") != 0)
+		return 0;
+	if (cmd_audit_query(cmd, &q, cause, len) == -1)
+		return -1;
+	st->query[0] = st->asked[0] = '\0';
+	st->limit = cmd_option(cmd, "limit") != NULL ? q.limit : SIZE_MAX;
+	if (q.since_ms != 0 || q.user != NULL)
+		snprintf(st->query, sizeof st->query, "%lld %s", q.since_ms,
+		    q.user != NULL ? q.user : "-");
+	if (since != NULL)
+		off += (size_t)snprintf(st->asked, sizeof st->asked, " since %s",
+		    since);
+	if (q.user != NULL && off < sizeof st->asked)
+		snprintf(st->asked + off, sizeof st->asked - off, " by %s",
+		    q.user);
+	if (st->list != NULL) {
+		audit_list_free(st->list);
+		free(st->list);
+		st->list = NULL;
+	}
+	return 0;
 }
 
 static void
@@ -81,8 +135,17 @@ audit_row(struct audit_state *st, struct console *c,
 
 	row = table_add(&st->table, r->id, console_stale(c) ? ROLE_STALE :
 	    audit_role(r));
-	format_age((long)(c->now - r->at_ms / 1000), row->cell[COL_WHEN],
-	    TABLE_CELL_MAX);
+	/* Wide enough: when it happened, to the second; else how long ago. */
+	if (st->cols[COL_WHEN].width >= 19) {
+		time_t t = (time_t)(r->at_ms / 1000);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(row->cell[COL_WHEN], TABLE_CELL_MAX,
+		    "%Y-%m-%d %H:%M:%S", &tm);
+	} else
+		format_age((long)(c->now - r->at_ms / 1000),
+		    row->cell[COL_WHEN], TABLE_CELL_MAX);
 	snprintf(row->cell[COL_WHO], TABLE_CELL_MAX, "%s@%s", r->user,
 	    r->host);
 	/* Over SSH the client's address says most; else the terminal. */
@@ -115,14 +178,19 @@ audit_draw(void *state, struct console *c, int y, int h)
 		attrset(A_NORMAL);
 		return;
 	}
-	/* A wide terminal: the command gets half of what is left over. */
+	/* A wide terminal: WHEN says the time itself; the command gets half
+	 * of what is left over. */
+	st->cols[COL_WHEN].width = audit_cols[COL_WHEN].width;
 	st->cols[COL_CMD].width = audit_cols[COL_CMD].width;
-	if (COLS > 80)
+	if (COLS >= 120) {
+		st->cols[COL_WHEN].width = 19;
+		st->cols[COL_CMD].width += (COLS - 94) / 2;
+	} else if (COLS > 80)
 		st->cols[COL_CMD].width += (COLS - 80) / 2;
 	if (st->cols[COL_CMD].width > TABLE_CELL_MAX - 1)
 		st->cols[COL_CMD].width = TABLE_CELL_MAX - 1;
 	table_reset(&st->table, st->cols, AUDIT_NCOLS);
-	for (i = 0; i < st->list->n; i++) {
+	for (i = 0; i < st->list->n && i < st->limit; i++) {
 		const struct audit_record *r = &st->list->v[i];
 
 		failed += strcmp(r->result, "failed") == 0;
@@ -134,13 +202,17 @@ audit_draw(void *state, struct console *c, int y, int h)
 		snprintf(line, sizeof line, " %s", st->error);
 	} else if (st->list->n == 0) {
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_OK));
-		snprintf(line, sizeof line, " no change recorded in the last 60 "
-		    "days");
+		if (st->asked[0] != '\0')
+			snprintf(line, sizeof line, " no change recorded%s "
+			    "(:audit alone shows all)", st->asked);
+		else
+			snprintf(line, sizeof line, " no change recorded in the "
+			    "last 60 days");
 	} else {
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_TITLE));
-		snprintf(line, sizeof line, " the last %zu changes, newest first: "
-		    "%zu failed, %zu refused (* came through a spool file)",
-		    st->list->n, failed, refused);
+		snprintf(line, sizeof line, " the last %zu changes%s, newest "
+		    "first: %zu failed, %zu refused (* came through a spool "
+		    "file)", i, st->asked, failed, refused);
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
@@ -181,7 +253,8 @@ const struct view view_audit = {
 	.draw = audit_draw,
 	.cursor = audit_move,
 	.free = audit_free,
-	.fetches = FETCH_AUDIT,
+	.fetch = audit_fetch,
 	.take = audit_take,
+	.command = audit_command,
 	.hint = " / filter  ? help  1 overview  4 blocklist  q quit",
 };

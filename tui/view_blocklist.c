@@ -156,9 +156,9 @@ blocklist_row(struct blocklist_state *st, struct console *c,
 
 	if (console_stale(c))
 		role = ROLE_STALE;
-	else if (e->until == 0)
-		role = ROLE_ALERT;
-	else if (e->until - c->now < 300)
+	/* A permanent block is a standing decision, not an alarm: its UNTIL
+	 * says "permanent"; only one about to lift asks for a look. */
+	else if (e->until != 0 && e->until - c->now < 300)
 		/* About to lift: worth a look before it does. */
 		role = ROLE_WARN;
 	r = table_add(&st->table, e->ip, role);
@@ -398,8 +398,8 @@ const struct view view_blocklist = {
 	.fetches = FETCH_BLOCKS | FETCH_AGENCIES,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  x extend  n notify agency  Tab suspects  "
-	    "h block suspect  ? help  q quit",
+	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "
+	    "? help  q quit",
 	.hint_read_only = " read-only: blocks are shown, not changed  "
 	    "/ filter  ? help  1 overview  q quit",
 };

@@ -53,12 +53,15 @@ help_draw(void *state, struct console *c, int y, int h)
 			 * hidden. */
 			if (c->read_only && (cmd_flags(&b->cmd) & CMD_MUTATES))
 				continue;
-			r = table_add(t, b->name, ROLE_NORMAL);
+			/* Another view's keys are dim: they work only there. */
+			r = table_add(t, b->name, pass == 2 ? ROLE_DIM :
+			    ROLE_NORMAL);
 			snprintf(r->cell[0], TABLE_CELL_MAX, "%s", b->name);
 			snprintf(r->cell[1], TABLE_CELL_MAX, "%s", b->view ?
 			    b->view : "all");
 			snprintf(r->cell[2], TABLE_CELL_MAX, "%s", b->command);
-			snprintf(r->cell[3], TABLE_CELL_MAX, "%s", e->help);
+			snprintf(r->cell[3], TABLE_CELL_MAX, "%s", b->what != NULL ?
+			    b->what : e->help);
 		}
 	}
 	for (i = 0; i < cmd_table_size; i++) {

@@ -684,5 +684,6 @@ const struct view view_queues = {
 	.command = queues_command,
 	.selection = queues_selection,
 	.enter = queues_refresh,
+	.reread = queues_refresh,
 	.tick = queues_tick,
 };

@@ -176,6 +176,12 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 	}
 	if (what & FETCH_AUDIT) {
 		struct audit_query q = { 0, NULL, WORKER_AUDIT_ROWS };
+		char user[STORE_ID_MAX];
+
+		/* The Audit view's query: "SINCE_MS USER" ("-": everyone). */
+		if (sscanf(agency, "%lld %64s", &q.since_ms, user) == 2 &&
+		    q.since_ms >= 0 && strcmp(user, "-") != 0)
+			q.user = user;
 
 		m = worker_msg_new(WMSG_AUDIT);
 		m->audit = xcalloc(1, sizeof *m->audit);

@@ -66,10 +66,49 @@ expect_screen "the filter keeps the matching record" "reason e2e-audit" 5
 tui_screen | grep -qF "unblock $IP --yes"
 expect_eq "and hides the others" 1 $?
 
-# --- Redis stopped, the spool read-only: the record comes before the act.
-tui_stop
+# Wide enough, WHEN is the time itself (local, to the second).
+expect_contains "at 160 columns WHEN is the date and time" "$(date +%Y-%m-%d) " "$first"
+# The console's :audit takes batch mode's filters and says them.
+tui_keys Escape : "audit --user nobody-e2e" Enter
+expect_screen ":audit --user filters by user" "no change recorded by nobody-e2e" 10
+tui_keys : "audit --since 1h --user $(id -un)" Enter
+expect_screen ":audit --since says the period" "changes since 1h by $(id -un)" 10
+expect_screen "and shows the matching records" "unblock $IP --yes" 10
+tui_keys : "audit --since yesterday" Enter
+expect_screen "a bad --since is said on the status line" "--since 'yesterday' is not accepted" 5
+tui_keys : audit Enter
+expect_screen "a plain :audit shows everything again" "block $IP --for 1h --reason e2e-audit" 10
+
 pq() { postqueue -c "$LAB/gw1/etc" -j; }
 count_in() { pq | jq -r "select(.queue_name == \"$1\") | .queue_id" | wc -l; }
+
+# A hold from the queues view is recorded with the message IDs it held.
+postsuper -c "$LAB/gw1/etc" -d ALL >/dev/null 2>&1
+tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 2 --to-domain yahoo.test >/dev/null
+for i in $(seq 100); do
+	[ "$(count_in deferred)" = 2 ] && break
+	sleep 0.2
+done
+ids=$(pq | jq -r 'select(.queue_name == "deferred") | .queue_id' | sort)
+tui_keys 3 : "queue list" Enter
+expect_screen "the queues view lists the two" "2 of 2 messages" 15
+tui_keys T H
+expect_screen "H asks before holding" "hold 2 messages" 5
+tui_keys y Enter
+for i in $(seq 50); do
+	[ "$(count_in hold)" = 2 ] && break
+	sleep 0.2
+done
+tui_keys 6
+expect_screen "the hold is in the Audit view" "queue hold gw1:" 10
+row=$(tui_screen | grep -F "queue hold gw1:" | head -n 1)
+for id in $ids; do
+	expect_contains "the console's hold names message $id" "gw1:$id" "$row"
+done
+postsuper -c "$LAB/gw1/etc" -d ALL >/dev/null 2>&1
+
+# --- Redis stopped, the spool read-only: the record comes before the act.
+tui_stop
 postsuper -c "$LAB/gw1/etc" -d ALL >/dev/null 2>&1
 tests/lab/traffic --gw gw1 --from-ip 127.0.1.10 -n 2 --to-domain yahoo.test >/dev/null
 for i in $(seq 100); do

@@ -36,7 +36,7 @@ cleanup
 tui_start 320 30
 tui_keys 4
 expect_screen "4 opens the blocklist view" "mailnoc | Blocklist" 10
-expect_screen "its hints name n" "n notify agency"
+expect_screen "its key bar names n" "n notify"
 tui_keys / "$IP" Enter
 expect_screen "the filter leaves the block's row" "e2e-notice $TAG" 10
 tui_keys n

@@ -34,6 +34,10 @@ expect_screen "the overview warns that a provider throttles" "ALERT throttling: 
 tui_keys 3
 expect_screen "3 opens the queues view with all ten messages" "10 of 10 messages" 15
 expect_screen "rows show the deferred mail" "deferred"
+expect_screen "the key bar teaches the queues' keys" "? help  H hold  L release  D delete  t tag" 3
+tui_keys '?'
+expect_screen "? says what H does in this view" "hold the tagged messages, or the" 5
+tui_keys '?'
 
 tui_keys / d e a d . t e s t Enter
 expect_screen "filtering by a domain leaves four" "4 of 10 messages"
@@ -47,6 +51,12 @@ expect_eq "the real queue holds them" 4 "$(count_in gw2 hold)"
 expect_screen "the view relists and shows them on hold" "gw2   hold" 15
 tui_keys H n Enter
 expect_screen "answering n does nothing" "not confirmed; nothing was done"
+# r lists the queues again and keeps the filter: a new message shows.
+tests/lab/traffic --gw gw2 --from-ip 127.0.1.20 -n 1 -m 1 --to-domain dead.test >/dev/null
+wait_until 20 eval '[ "$(count_in gw2 deferred)" = 1 ]'
+tui_keys r
+expect_screen "r lists again, the filter kept" "5 of 11 messages" 15
+postsuper -c "$LAB/gw2/etc" -d ALL deferred >/dev/null 2>&1
 
 # queues_timeout MS NAME WHAT: the console with command_timeout_ms MS
 # (a configuration LAB/NAME.json), on the queues view; WHAT names the

@@ -78,4 +78,26 @@ for i in $(seq 100); do [ "$(rc ping 2>/dev/null)" = PONG ] && break; sleep 0.1;
 expect_eq "with redis back the next command works" 0 $?
 
 rc del mailnoc:node:gw1 mailnoc:node:gw1:alive >/dev/null
+
+# Batch conventions (docs/ui.md): the help lists the commands; COMMAND
+# --help needs no configuration; bundled flags; typos get a suggestion and
+# a prefix never runs what changes the service.
+out=$(MAILNOC_CONFIG=/nonexistent "$B/mailnoc" --help)
+expect_contains "--help lists the commands" "unblock IP" "$out"
+out=$(MAILNOC_CONFIG=/nonexistent "$B/mailnoc" block --help)
+expect_eq "block --help exits 0 without a configuration" 0 $?
+expect_contains "and explains block" "usage: block" "$out"
+out=$("$B/mailnoc" blcok 192.0.2.1 2>&1)
+expect_eq "a typo is a usage error" 2 $?
+expect_contains "with the nearest command" "did you mean 'block'?" "$out"
+before=$(rc zcard mailnoc:blocks)
+out=$("$B/mailnoc" -y unb 192.0.2.1 2>&1)
+expect_eq "a prefix of unblock is refused" 2 $?
+expect_contains "saying to type the name" "which changes the service" "$out"
+expect_eq "and nothing changed" "$before" "$(rc zcard mailnoc:blocks)"
+out=$("$B/mailnoc" -jr clu)
+expect_eq "bundled -jr and a prefix of clusters run" 0 $?
+expect_eq "as JSON" array "$(echo "$out" | jq -r 'type')"
+out=$("$B/mailnoc" queue list --node gw1 2>/dev/null | head -n 1)
+expect_contains "queue list prints its header" "RECIPIENT" "$out"
 finish

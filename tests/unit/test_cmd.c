@@ -91,6 +91,21 @@ test_parse(void **state)
 	assert_string_equal(c.argv[0], "nodes");
 	cmd_free(&c);
 
+	/* A prefix is enough for what only reads. */
+	assert_int_equal(parse("que list", &c, cause), 0);
+	assert_string_equal(c.entry->name, "queue");
+	cmd_free(&c);
+
+	/* COMMAND --help is help COMMAND, even without its arguments. */
+	assert_int_equal(parse("block --help", &c, cause), 0);
+	assert_string_equal(c.entry->name, "help");
+	assert_int_equal(c.argc, 1);
+	assert_string_equal(c.argv[0], "block");
+	cmd_free(&c);
+	assert_int_equal(parse("unb --help", &c, cause), 0);
+	assert_string_equal(c.argv[0], "unblock");
+	cmd_free(&c);
+
 	/* "--" ends the options. */
 	assert_int_equal(parse("filter -- --json", &c, cause), 0);
 	assert_string_equal(c.argv[0], "--json");
@@ -118,6 +133,15 @@ static const struct bad bad_lines[] = {
 	{ "help a b", "help: unexpected argument 'b'; usage: help [COMMAND]" },
 	{ "drain gw1 gw2", "drain: unexpected argument 'gw2'; usage: drain "
 	    "[--timeout VALUE] NODE" },
+	/* Typos get a suggestion; prefixes never run what changes. */
+	{ "blcok 192.0.2.1", "unknown command 'blcok'; did you mean 'block'? "
+	    "see 'help'" },
+	{ "events --cuont 5", "events: unknown option '--cuont'; did you mean "
+	    "'--count'? usage: events [--count VALUE]" },
+	{ "unb 192.0.2.1", "'unb' is short for 'unblock', which changes the "
+	    "service: type its whole name" },
+	{ "que hold gw1:ABC", "'que' is short for 'queue', which changes the "
+	    "service: type its whole name" },
 	{ "queue", "queue: missing argument; usage: queue [OPTIONS] "
 	    "list|summary|show|flush|hold|release|requeue|delete|tag|sort "
 	    "[NODE:ID...]" },

@@ -170,6 +170,12 @@ static const struct bad_case bad_cases[] = {
 	    "audit.required: expected true or false, got a string" },
 	{ "bad-audit-key.json", DIR "bad-audit-key.json: audit.spool: "
 	    "unknown key; accepted: required" },
+	{ "bad-time-zone.json", DIR "bad-time-zone.json: ui.time_zone: "
+	    "'Mars/Base' is not a time zone: no such zone in "
+	    "/usr/share/zoneinfo" },
+	{ "bad-time-zone-path.json", DIR "bad-time-zone-path.json: "
+	    "ui.time_zone: '../etc/passwd' is not a time zone: use \"local\", "
+	    "\"UTC\" or a zone such as America/New_York" },
 	{ "bad-refresh-type.json", DIR "bad-refresh-type.json: ui.refresh_ms: "
 	    "expected an integer from 100 to 60000, got a number with a "
 	    "fraction" },
@@ -755,9 +761,27 @@ test_cli(void **state)
 	assert_int_equal(parse(&cli, cause, sizeof cause, "--json=yes", NULL),
 	    -1);
 	assert_string_equal(cause, "option '--json' takes no value");
-	assert_int_equal(parse(&cli, cause, sizeof cause, "-jy", NULL), -1);
-	assert_string_equal(cause, "option '-j' takes no value; write flags "
-	    "separately");
+	/* Bundled flags, as getopt takes them; a value ends the bundle. */
+	assert_int_equal(parse(&cli, cause, sizeof cause, "-jy", "block",
+			     NULL), 0);
+	assert_true(cli.json);
+	assert_true(cli.yes);
+	assert_false(cli.dry_run);
+	assert_int_equal(cli.argc, 1);
+	assert_int_equal(parse(&cli, cause, sizeof cause, "-rnc", "/z.json",
+			     "nodes", NULL), 0);
+	assert_true(cli.read_only);
+	assert_true(cli.dry_run);
+	assert_string_equal(cli.config, "/z.json");
+	assert_string_equal(cli.argv[0], "nodes");
+	assert_int_equal(parse(&cli, cause, sizeof cause, "-jc/w.json", NULL),
+	    0);
+	assert_true(cli.json);
+	assert_string_equal(cli.config, "/w.json");
+	assert_int_equal(parse(&cli, cause, sizeof cause, "-jq", NULL), -1);
+	assert_string_equal(cause, "unknown option '-q'; see mailnoc --help");
+	assert_int_equal(parse(&cli, cause, sizeof cause, "-jc", NULL), -1);
+	assert_string_equal(cause, "option '--config' needs a value");
 }
 
 int

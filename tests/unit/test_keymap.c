@@ -102,6 +102,57 @@ test_view_tables(void **state)
 	    '+')->cmd.argv[0], "block ");
 }
 
+/* Each view's own keys say what they do there, not the command's help. */
+static void
+test_what(void **state)
+{
+	const struct keymap_binding *b;
+
+	(void)state;
+	b = keymap_lookup_in(&km, "queues", 'H');
+	assert_non_null(b->what);
+	assert_string_equal(b->what, "hold the tagged messages, or the one "
+	    "under the cursor (asks first)");
+	b = keymap_lookup_in(&km, "restore", '\n');
+	assert_non_null(strstr(b->what, "restore it"));
+	/* Every view's own binding has its own words. */
+	for (size_t i = 0; i < km.n; i++) {
+		if (km.b[i].view != NULL && km.b[i].what == NULL)
+			fail_msg("%s in %s has no description", km.b[i].name,
+			    km.b[i].view);
+	}
+}
+
+/* The key bar: the view's main keys, whole labels only, what fits. */
+static void
+test_bar(void **state)
+{
+	char bar[512];
+
+	(void)state;
+	keymap_bar(&km, "queues", true, false, 200, bar, sizeof bar);
+	assert_string_equal(bar, " ? help  H hold  L release  D delete  t tag  "
+	    "T tag all  Enter show  A summary  s sort  F flush  E requeue  "
+	    "V range  u untag  Esc back  / filter  : command  q quit  "
+	    "1-8 views  ! alerts  P providers");
+	/* 80 columns: what does not fit is left out, never cut. */
+	keymap_bar(&km, "queues", true, false, 80, bar, sizeof bar);
+	assert_true(strlen(bar) <= 80);
+	assert_string_equal(bar, " ? help  H hold  L release  D delete  t tag  "
+	    "T tag all  Enter show  A summary");
+	/* Read-only: keys that would be refused are not taught. */
+	keymap_bar(&km, "blocklist", false, true, 80, bar, sizeof bar);
+	assert_true(strlen(bar) <= 80);
+	assert_string_equal(bar, " ? help  Tab suspects  / filter  : command  "
+	    "q quit  1-8 views  ! alerts");
+	keymap_bar(&km, "alerts", false, false, 80, bar, sizeof bar);
+	assert_non_null(strstr(bar, "a ack  s silence  Enter show subject  "
+	    "/ filter"));
+	/* A narrow bar still has help. */
+	keymap_bar(&km, "overview", false, false, 10, bar, sizeof bar);
+	assert_string_equal(bar, " ? help");
+}
+
 int
 main(void)
 {
@@ -109,6 +160,8 @@ main(void)
 		cmocka_unit_test(test_all_parse),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_view_tables),
+		cmocka_unit_test(test_what),
+		cmocka_unit_test(test_bar),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -641,6 +641,93 @@ test_shipped_no_color(void **state)
 	}
 }
 
+/*
+ * Each role of a colour theme is readable on its background: WCAG 2's
+ * 4.5:1 for text, 3:1 for bars (graphics). `default` is the terminal's
+ * own colour: light grey on black for the dark themes, black on white for
+ * the light one; there faint (dim) text needs 7:1 (WCAG's AAA), since
+ * dimming a grey on white fades it further.
+ */
+static void
+test_contrast(void **state)
+{
+	static const struct {
+		const char *name;
+		bool light;
+	} themes[] = { { "default", false }, { "high-contrast", false },
+		{ "light", true } };
+	char cause[THEME_CAUSE_MAX];
+	struct theme t;
+	size_t i;
+	int r;
+
+	(void)state;
+	/* The ratio itself: the extremes and a known pair. */
+	assert_true(theme_contrast(16, 231) > 20.9);
+	assert_true(theme_contrast(231, 231) < 1.01);
+	assert_true(theme_contrast(243, 231) > 4.5 &&
+	    theme_contrast(243, 231) < 4.6);
+	unsetenv("MAILNOC_THEME_DIR");
+	for (i = 0; i < sizeof themes / sizeof themes[0]; i++) {
+		short deffg = themes[i].light ? 16 : 252;
+		short defbg = themes[i].light ? 231 : 16;
+		short nfg, nbg;
+
+		assert_int_equal(theme_load(themes[i].name, &t, cause,
+		    sizeof cause), 0);
+		nfg = t.role[ROLE_NORMAL].fg256 >= 0 ?
+		    t.role[ROLE_NORMAL].fg256 : deffg;
+		nbg = t.role[ROLE_NORMAL].bg256 >= 0 ?
+		    t.role[ROLE_NORMAL].bg256 : defbg;
+		for (r = 0; r < ROLE_COUNT; r++) {
+			const struct theme_style *st = &t.role[r];
+			short fg = st->fg256 >= 0 ? st->fg256 : nfg;
+			short bg = st->bg256 >= 0 ? st->bg256 : nbg;
+			double need = r == ROLE_BAR ? 3.0 : 4.5;
+			double got = theme_contrast(fg, bg);
+
+			if (got < need)
+				fail_msg("%s: %s is %d on %d: contrast %.2f, "
+				    "below %.1f", themes[i].name,
+				    theme_role_name((enum theme_role)r), fg, bg,
+				    got, need);
+			/* Faint fades a grey on white further: 7:1 first. */
+			if (themes[i].light && (st->attrs & A_DIM) && got < 7.0)
+				fail_msg("%s: %s is faint on a light "
+				    "background with contrast %.2f, below 7",
+				    themes[i].name,
+				    theme_role_name((enum theme_role)r), got);
+		}
+	}
+}
+
+/* Without colour the cursor row looks like no other row. */
+static void
+test_cursor_apart(void **state)
+{
+	static const enum theme_role rows[] = { ROLE_NORMAL, ROLE_TAGGED,
+		ROLE_OK, ROLE_WARN, ROLE_ALERT, ROLE_STALE, ROLE_DIM };
+	struct theme_caps caps = { 256, 256, true, true };
+	struct theme_draw d[ROLE_COUNT];
+	char cause[THEME_CAUSE_MAX];
+	struct theme t;
+	size_t i, j;
+
+	(void)state;
+	unsetenv("MAILNOC_THEME_DIR");
+	for (i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+		assert_int_equal(theme_load(shipped[i], &t, cause,
+		    sizeof cause), 0);
+		theme_resolve(&t, &caps, d);
+		for (j = 0; j < sizeof rows / sizeof rows[0]; j++) {
+			if (d[ROLE_SELECTED].attrs == d[rows[j]].attrs)
+				fail_msg("%s without colour: the cursor row "
+				    "looks like %s rows", shipped[i],
+				    theme_role_name(rows[j]));
+		}
+	}
+}
+
 static void
 test_apply(void **state)
 {
@@ -701,6 +788,8 @@ main(void)
 		cmocka_unit_test(test_resolve_default),
 		cmocka_unit_test(test_resolve_no_color),
 		cmocka_unit_test(test_shipped_no_color),
+		cmocka_unit_test(test_contrast),
+		cmocka_unit_test(test_cursor_apart),
 		cmocka_unit_test(test_apply),
 	};
 

@@ -105,13 +105,18 @@ blocklist_take(void *state, struct console *c, struct worker_msg *m)
 			st->on_suspects = false;
 		return;
 	}
-	if (m->kind == WMSG_AGENCIES && !m->failed) {
-		if (st->agencies != NULL) {
+	/* A copy: the agencies view takes the list itself (it holds no
+	 * pointers, one copy is enough). */
+	if (m->kind == WMSG_AGENCIES && !m->failed && m->agencies != NULL) {
+		if (st->agencies == NULL)
+			st->agencies = xcalloc(1, sizeof *st->agencies);
+		else
 			agency_list_free(st->agencies);
-			free(st->agencies);
-		}
-		st->agencies = m->agencies;
-		m->agencies = NULL;
+		st->agencies->n = m->agencies->n;
+		st->agencies->v = xreallocarray(NULL, m->agencies->n + 1,
+		    sizeof *st->agencies->v);
+		memcpy(st->agencies->v, m->agencies->v, m->agencies->n *
+		    sizeof *st->agencies->v);
 		return;
 	}
 	if (m->kind != WMSG_BLOCKS)

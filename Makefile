@@ -11,7 +11,7 @@ COMPDIR   := $(PREFIX)/share/bash-completion/completions
 LIBDIR    := $(PREFIX)/lib/mailnoc
 
 CC        ?= cc
-PKGS      := ncursesw libssh2 jansson hiredis
+PKGS      := ncursesw libssh2 jansson hiredis zlib
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
@@ -25,7 +25,7 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2) -lunbound \
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 zlib) -lunbound \
 	-lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
@@ -65,12 +65,17 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_policy_input test_qshape test_queue test_shell test_suggest \
 	test_validate \
 	test_volume test_xalloc \
+	test_backup \
+	test_logexport \
+	test_lineedit \
 	test_notice test_role_mailbox
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
-	test_docs test_policy_cmds test_sudoers
-UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
+	test_docs test_policy_cmds test_sudoers \
+	test_complete
+UNIT_LAYER_tui      := test_cmd test_keymap test_layout test_sparkline \
+	test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
 	test_policy_copy test_policy_link test_policy_redis test_agent_maillog

@@ -50,6 +50,8 @@ extern const struct cmd_entry cmd_prompt_entry;
 extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_messages_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_mailboxes_entry;
 
@@ -91,6 +93,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_refresh_entry,
 	&cmd_move_entry,
 	&cmd_quit_entry,
+	&cmd_logs_entry,
+	&cmd_messages_entry,
 	&cmd_notify_entry,
 	&cmd_mailboxes_entry,
 };

@@ -98,6 +98,11 @@ static const struct {
 	{ "g", "move top" },
 	{ "End", "move bottom" },
 	{ "G", "move bottom" },
+	{ "Left", "move left" },
+	{ "Right", "move right" },
+	{ "Enter", "move in" },
+	{ "s", "move sort" },
+	{ "S", "move sort-reverse" },
 };
 
 /*
@@ -210,6 +215,14 @@ static const struct keymap_doc {
 	{ NULL, "g", NULL, "to the first row" },
 	{ NULL, "End", NULL, "to the last row" },
 	{ NULL, "G", NULL, "to the last row" },
+	{ NULL, "Left", NULL, "scroll the columns back (the first one stays)" },
+	{ NULL, "Right", NULL, "scroll the columns: those cut at the edge "
+	    "come into view" },
+	{ NULL, "Enter", NULL, "open the row's detail: every field, whole "
+	    "(Enter or Esc closes)" },
+	{ NULL, "s", NULL, "sort by the next column (the heading is marked "
+	    "^)" },
+	{ NULL, "S", NULL, "reverse the sort" },
 };
 
 static bool

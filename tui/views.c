@@ -18,6 +18,7 @@ extern const struct view view_restore;
 extern const struct view view_alerts;
 extern const struct view view_providers;
 extern const struct view view_reputation;
+extern const struct view view_messages;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
@@ -25,6 +26,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_alerts,
 	&view_providers,
 	&view_reputation,
+	&view_messages,
 };
 
 char *

@@ -31,8 +31,7 @@ cleanup
 	--yes >/dev/null
 "$AGENTS" start mbx1 mbx2 >/dev/null 2>&1
 
-# The status line is one line: wide enough for the notice up to its
-# reason (the question holds the whole text, the screen shows what fits).
+# Wide, so that the question's wrapped lines keep the facts whole.
 tui_start 320 30
 tui_keys 4
 expect_screen "4 opens the blocklist view" "mailnoc | Blocklist" 10
@@ -42,7 +41,8 @@ expect_screen "the filter leaves the block's row" "e2e-notice $TAG" 10
 tui_keys n
 expect_screen "n asks, the question showing the notice's text" \
 	"send to $RCPT: \"Mail from $IP (E2E Notices) is blocked at the campus relay\" | Hello E2E Notices," 5
-expect_screen "... with the block's reason" "| Reason: e2e-notice e" 5
+expect_screen "... with the block's reason" "| Reason: e2e-notice" 5
+expect_screen "... and what to do, then y/N" "| What to do: find and stop the? y/N" 5
 tui_keys y Enter
 expect_screen "y sends it through gw1" "sent the block notice to $RCPT through gw1" 20
 arrived() { grep -q "^X-Rcpt-Args: <$RCPT>" "$DUMP" 2>/dev/null; }

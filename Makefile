@@ -25,8 +25,8 @@ SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 # libunbound (backends/dns.c) and libspf2 (backends/spf.c) have no usable
 # pkg-config file on Debian 12 (libunbound.pc names libevent's).
-LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 zlib) -lunbound \
-	-lspf2 -lpthread
+LIBS_CORE  = $(shell pkg-config --libs jansson hiredis libssh2 sqlite3 zlib) \
+	-lunbound -lspf2 -lpthread
 LIBS_TUI   = $(shell pkg-config --libs ncursesw) -lm
 # sd_notify (agent/notify.c) and the /metrics listener (agent/metrics.c):
 # mailnocd only.
@@ -60,6 +60,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
 UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
+	test_filter \
 	test_duration test_format test_maillog test_maillog_report \
 	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_suggest \
@@ -68,9 +69,14 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_backup \
 	test_logexport \
 	test_lineedit \
+	test_queued \
+	test_trace \
+	test_bulk \
+	test_osc52 \
 	test_notice test_role_mailbox
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
-	test_restore test_ssh test_uithread
+	test_restore test_ssh test_uithread \
+	test_msgindex
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
 	test_docs test_policy_cmds test_sudoers \
 	test_complete
@@ -78,7 +84,8 @@ UNIT_LAYER_tui      := test_cmd test_keymap test_layout test_sparkline \
 	test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
-	test_policy_copy test_policy_link test_policy_redis test_agent_maillog
+	test_policy_copy test_policy_link test_policy_redis test_agent_maillog \
+	test_agent_filter
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build

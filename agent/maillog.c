@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "agent/maillog_filter.h"
 #include "agent/metrics.h"
 #include "agent/probe.h"
 #include "agent/thread.h"
+#include "backends/msgindex.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
 #include "core/clock.h"
@@ -42,6 +44,7 @@ enum warn_cause {
 	WARN_REDIS,     /* counters could not be written */
 	WARN_DROPPED,   /* open messages given up on */
 	WARN_STATE,     /* the state file cannot be written */
+	WARN_INDEX,     /* the message index cannot be written */
 	WARN_CAUSES,
 };
 
@@ -54,6 +57,7 @@ static const char *const warn_text[WARN_CAUSES] = {
 	[WARN_REDIS] = "cannot write the counters",
 	[WARN_DROPPED] = "unfinished messages dropped (limit reached)",
 	[WARN_STATE] = "cannot keep the read position in the state file",
+	[WARN_INDEX] = "cannot write the message index",
 };
 
 struct permit {
@@ -77,6 +81,10 @@ struct maillog_follower {
 	struct redis redis;
 	struct maillog_parser parser;
 	struct maillog_tally tally;
+	/* The message index (mailnoc trace); NULL: off or not open. Only
+	 * this thread writes it: the policy service never waits on it. */
+	struct msgindex *index;
+	long long index_at;            /* mono ms of the last open attempt */
 
 	int fd;                        /* -1: not open */
 	struct maillog_pos pos;        /* of the bytes consumed (off_done) */
@@ -104,6 +112,7 @@ struct maillog_follower {
 	unsigned long long dropped_seen;
 	unsigned long long lost_batches;
 	bool unsure;                   /* a batch was sent, its reply lost */
+	struct maillog_filter filter;  /* unscanned mail, quarantines */
 };
 
 /* ------------------------------------------------------------ warnings */
@@ -664,6 +673,46 @@ append_suspects(struct pipe *p)
 	    now - MAILLOG_SUSPECT_TTL);
 }
 
+/* The filter's news: unscanned messages, quarantined and released IDs. */
+static void
+append_filter(struct pipe *p)
+{
+	struct maillog_follower *f = p->f;
+	struct maillog_filter *mf = &f->filter;
+	long long now = clock_wall_ms() / 1000;
+	char key[200], *dump;
+	size_t i;
+
+	if (mf->unscanned > 0) {
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER, f->node->name);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER_BUCKET,
+		    f->node->name, "m", now / 60);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		expire_once(p, key, VOLUME_MINUTE_TTL);
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER_BUCKET,
+		    f->node->name, "h", now / 3600);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		expire_once(p, key, VOLUME_HOUR_TTL);
+	}
+	redis_key(f->cfg, key, sizeof key, KEY_FILTER_HELD, f->node->name);
+	for (i = 0; i < mf->nheld; i++) {
+		const struct maillog_filter_held *h = &mf->held[i];
+		struct filter_held rec;
+
+		if (h->gone) {
+			append(p, "HDEL %s %s", key, h->qid);
+			continue;
+		}
+		memset(&rec, 0, sizeof rec);
+		rec.at = h->at;
+		snprintf(rec.mid, sizeof rec.mid, "%s", h->mid);
+		dump = filter_held_dump(&rec);
+		append(p, "HSET %s %s %s", key, h->qid, dump);
+		free(dump);
+	}
+}
+
 /* The optional automatic block of new suspects (the console's path). */
 static void
 auto_block(struct maillog_follower *f)
@@ -695,6 +744,44 @@ auto_block(struct maillog_follower *f)
 	}
 }
 
+/* ------------------------------------------------------------ index */
+
+/* Opens the message index when configured and not open (retried once a
+ * minute after a failure). */
+static void
+index_open(struct maillog_follower *f)
+{
+	const struct config_maillog_node *m = &f->node->maillog;
+	char cause[600];
+
+	if (f->index != NULL || m->index_days <= 0 || m->index == NULL ||
+	    (f->index_at != 0 && clock_mono_ms() - f->index_at < 60000))
+		return;
+	f->index_at = clock_mono_ms();
+	if ((f->index = msgindex_open(m->index, m->index_days,
+	    m->index_group, cause, sizeof cause)) == NULL)
+		warn(f, WARN_INDEX, 1, cause);
+	else
+		log_msg("maillog: message index %s (kept %d days)", m->index,
+		    m->index_days);
+}
+
+/* The index's transaction of the batch, committed; a failure is said
+ * and the index opened again later (the counters go on meanwhile). */
+static void
+index_commit(struct maillog_follower *f)
+{
+	char cause[600];
+
+	if (f->index == NULL)
+		return;
+	if (msgindex_commit(f->index, cause, sizeof cause) == -1) {
+		warn(f, WARN_INDEX, 1, cause);
+		msgindex_close(f->index);
+		f->index = NULL;
+	}
+}
+
 /*
  * Writes the batch's counters, suspects and the position they lead to in
  * one MULTI/EXEC, one round trip: a restart finds in Redis exactly what
@@ -710,6 +797,7 @@ flush(struct maillog_follower *f)
 	size_t i;
 	int rc = 0;
 
+	index_commit(f);
 	if (f->batch_lines == 0 && f->pos.offset == f->committed.offset &&
 	    f->pos.ino == f->committed.ino)
 		return 0;
@@ -727,6 +815,7 @@ flush(struct maillog_follower *f)
 		f->unsure = false;
 		if (there.ino == f->pos.ino && there.offset == f->pos.offset) {
 			maillog_tally_clear(&f->tally);
+			maillog_filter_clear(&f->filter);
 			f->committed = f->pos;
 			f->batch_lines = 0;
 			maillog_pos_save(f->state_path, &f->pos);
@@ -740,6 +829,7 @@ flush(struct maillog_follower *f)
 	append_bounce_reasons(&p);
 	append_rep_reasons(&p);
 	append_suspects(&p);
+	append_filter(&p);
 	append(&p, "HSET %s file %s ino %llu offset %lld head %llu head_len "
 	    "%d at %lld", f->pos_key, f->path, f->pos.ino, f->pos.offset,
 	    f->pos.head, f->pos.head_len, clock_wall_ms() / 1000);
@@ -781,6 +871,7 @@ flush(struct maillog_follower *f)
 	}
 	auto_block(f);
 	maillog_tally_clear(&f->tally);
+	maillog_filter_clear(&f->filter);
 	f->committed = f->pos;
 	f->batch_lines = 0;
 	if (maillog_pos_save(f->state_path, &f->pos) == -1)
@@ -797,6 +888,12 @@ line(struct maillog_follower *f, const char *s, size_t n)
 
 	maillog_parse(&f->parser, s, n, &r);
 	maillog_tally_add(&f->tally, &r);
+	if (f->index != NULL && msgindex_add(f->index, &r) == -1) {
+		warn(f, WARN_INDEX, 1, msgindex_error(f->index));
+		msgindex_close(f->index);
+		f->index = NULL;
+	}
+	maillog_filter_add(&f->filter, &r);
 	metrics_inc(MC_LOG_LINES);
 	if (r.kind == MAILLOG_SKIP || r.kind == MAILLOG_BAD)
 		metrics_inc(MC_LOG_SKIPPED);
@@ -1037,6 +1134,7 @@ follow(void *arg)
 	while (!stopping(f, 0)) {
 		retention(f);
 		permits_refresh(f);
+		index_open(f);
 		if (f->fd == -1) {
 			if (open_log(f, have_resume ? &resume : NULL) == -1) {
 				warn_stats(f);
@@ -1086,6 +1184,8 @@ follow(void *arg)
 	if (flush(f) == -1)
 		log_msg("maillog: stopping with %llu lines not written; the "
 		    "next start reads them again", f->batch_lines);
+	msgindex_close(f->index);
+	f->index = NULL;
 	return NULL;
 }
 
@@ -1141,6 +1241,7 @@ maillog_stop(struct maillog_follower *f)
 	close_file(f);
 	redis_close(&f->redis);
 	maillog_tally_free(&f->tally);
+	maillog_filter_free(&f->filter);
 	permits_free(f);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);

@@ -34,6 +34,8 @@ extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_filters_entry;
+extern const struct cmd_entry cmd_quarantine_entry;
 extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
@@ -52,6 +54,9 @@ extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_messages_entry;
+extern const struct cmd_entry cmd_trace_entry;
+extern const struct cmd_entry cmd_bulk_entry;
+extern const struct cmd_entry cmd_copy_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_mailboxes_entry;
 
@@ -77,6 +82,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
 	&cmd_reputation_entry,
+	&cmd_filters_entry,
+	&cmd_quarantine_entry,
 	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
@@ -95,6 +102,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_quit_entry,
 	&cmd_logs_entry,
 	&cmd_messages_entry,
+	&cmd_trace_entry,
+	&cmd_bulk_entry,
+	&cmd_copy_entry,
 	&cmd_notify_entry,
 	&cmd_mailboxes_entry,
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,6 +776,53 @@ load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/* filter: { controller: "IPv4:PORT", password_file, interval_s,
+ * timeout_ms }, gateways only. */
+static int
+load_filter(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "controller", "password_file",
+		"interval_s", "timeout_ms", NULL };
+	struct config_filter *f = &n->filter;
+	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
+	char *ctl = NULL;
+	json_t *v, *fobj = NULL;
+
+	f->interval_s = 10;
+	f->timeout_ms = 1000;
+	if ((v = json_object_get(obj, "filter")) == NULL)
+		return 0;
+	join_path(path, sizeof path, parent, "filter");
+	if (n->role != NODE_GATEWAY)
+		return cfg_error(ctx, path, "only gateways have a filter; '%s' "
+		    "is a mailbox node", n->name);
+	if (get_object(ctx, path, v, &fobj) == -1 ||
+	    check_keys(ctx, path, fobj, keys) == -1 ||
+	    require(ctx, path, fobj, "controller", "IPv4:PORT") == -1 ||
+	    get_string(ctx, path, fobj, "controller", NULL, "IPv4:PORT",
+		&ctl) == -1 ||
+	    get_string(ctx, path, fobj, "password_file", validate_path,
+		"a file path", &f->password_file) == -1 ||
+	    get_int(ctx, path, fobj, "interval_s", 1, 3600,
+		&f->interval_s) == -1 ||
+	    get_int(ctx, path, fobj, "timeout_ms", 50, 30000,
+		&f->timeout_ms) == -1) {
+		free(ctl);
+		return -1;
+	}
+	join_path(sub, sizeof sub, path, "controller");
+	if (ctl[0] == '/' || strlen(ctl) > 64 ||
+	    config_listen_parse(ctl, &f->controller, cause,
+	    sizeof cause) == -1) {
+		free(ctl);
+		return cfg_error(ctx, sub, "expected IPv4:PORT or [IPv6]:PORT "
+		    "of the filter's controller");
+	}
+	free(ctl);
+	return 0;
+}
+
 /*
  * Reads an array of strings at parent.key, each checked by `check` and
  * stored as `canon` writes it (NULL: as written). Duplicates are refused.
@@ -865,7 +913,8 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
     struct config_node *n)
 {
 	static const char *const keys[] = { "file", "state_dir", "start",
-		"batch_ms", "max_open", "max_age_s", "warn_interval_s", NULL };
+		"batch_ms", "max_open", "max_age_s", "warn_interval_s",
+		"index", "index_days", "index_group", NULL };
 	struct config_maillog_node *m = &n->maillog;
 	char path[128];
 	char *start = NULL;
@@ -876,8 +925,9 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
 	m->max_open = 200000;
 	m->max_age_s = 6 * 86400;
 	m->warn_interval_s = 300;
+	m->index_days = 60;
 	if ((v = json_object_get(obj, "maillog")) == NULL)
-		return 0;
+		goto index;
 	join_path(path, sizeof path, parent, "maillog");
 	if (n->role != NODE_GATEWAY)
 		return cfg_error(ctx, path, "only gateways have a mail log to "
@@ -897,13 +947,28 @@ load_maillog_node(struct cfgctx *ctx, const char *parent, json_t *obj,
 	    get_llong(ctx, path, mobj, "max_age_s", 60, 365LL * 86400,
 		&m->max_age_s) == -1 ||
 	    get_int(ctx, path, mobj, "warn_interval_s", 1, 86400,
-		&m->warn_interval_s) == -1) {
+		&m->warn_interval_s) == -1 ||
+	    get_string(ctx, path, mobj, "index", validate_path, "a file path",
+		&m->index) == -1 ||
+	    get_int(ctx, path, mobj, "index_days", 0, 3650,
+		&m->index_days) == -1 ||
+	    get_string(ctx, path, mobj, "index_group", validate_name,
+		"a group name", &m->index_group) == -1) {
 		free(start);
 		return -1;
 	}
 	m->from_start = start != NULL && strcmp(start, "beginning") == 0;
 	free(start);
 	m->enabled = true;
+index:
+	/* The console needs the path too (mailnoc trace), with or without
+	 * a follower configured here. */
+	if (m->index == NULL) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof p, "%s/index-%s.db", m->state_dir, n->name);
+		m->index = xstrdup(p);
+	}
 	return 0;
 }
 
@@ -914,7 +979,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		"metrics_listen", "egress", NULL };
+		"metrics_listen", "egress", "filter", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -993,7 +1058,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 		    "set; use one");
 	if (load_maillog_node(ctx, path, obj, n) == -1 ||
 	    load_metrics(ctx, path, obj, n) == -1 ||
-	    load_egress(ctx, path, obj, n) == -1)
+	    load_egress(ctx, path, obj, n) == -1 ||
+	    load_filter(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -1327,7 +1393,7 @@ static int
 load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 {
 	static const char *const keys[] = { "providers", "harvest",
-		"invalid_warn_pct", NULL };
+		"invalid_warn_pct", "mailnocd", NULL };
 	static const char *const hkeys[] = { "threshold", "window_s",
 		"auto_block", "block_s", NULL };
 	json_t *obj = NULL, *v, *hobj = NULL, *pobj = NULL;
@@ -1336,12 +1402,15 @@ load_maillog(struct cfgctx *ctx, json_t *root, struct config_maillog *m)
 	m->harvest_window_s = 300;
 	m->block_s = 86400;
 	m->invalid_warn_pct = 5;
+	m->mailnocd = xstrdup("/usr/sbin/mailnocd");
 	if ((v = json_object_get(root, "maillog")) == NULL)
 		return 0;
 	if (get_object(ctx, "maillog", v, &obj) == -1 ||
 	    check_keys(ctx, "maillog", obj, keys) == -1 ||
 	    get_int(ctx, "maillog", obj, "invalid_warn_pct", 0, 100,
-		&m->invalid_warn_pct) == -1)
+		&m->invalid_warn_pct) == -1 ||
+	    get_string(ctx, "maillog", obj, "mailnocd", validate_path,
+		"a file path", &m->mailnocd) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "providers")) != NULL &&
 	    (get_object(ctx, "maillog.providers", v, &pobj) == -1 ||
@@ -1388,6 +1457,25 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	    check_keys(ctx, "audit", obj, keys) == -1 ||
 	    get_bool(ctx, "audit", obj, "required", &a->required) == -1)
 		return -1;
+	return 0;
+}
+
+static int
+load_alerts(struct cfgctx *ctx, json_t *root, struct config_alerts *a)
+{
+	static const char *const keys[] = { "throttled_messages", NULL };
+	json_t *obj = NULL, *v;
+	long long n = 10;
+
+	a->throttled_messages = 10;
+	if ((v = json_object_get(root, "alerts")) == NULL)
+		return 0;
+	if (get_object(ctx, "alerts", v, &obj) == -1 ||
+	    check_keys(ctx, "alerts", obj, keys) == -1 ||
+	    get_llong(ctx, "alerts", obj, "throttled_messages", 1, 1000000000,
+		&n) == -1)
+		return -1;
+	a->throttled_messages = (long)n;
 	return 0;
 }
 
@@ -1619,7 +1707,7 @@ config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
 		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
-		"backups", "notify", NULL };
+		"backups", "alerts", "notify", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1656,6 +1744,7 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
 	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
 	    load_backups(&ctx, root, &cfg->backups) == -1 ||
+	    load_alerts(&ctx, root, &cfg->alerts) == -1 ||
 	    load_notify(&ctx, root, cfg) == -1) {
 		json_decref(root);
 		config_free(cfg);
@@ -1713,6 +1802,10 @@ config_free(struct config *cfg)
 		free(n->egress);
 		free(n->maillog.file);
 		free(n->maillog.state_dir);
+		free(n->maillog.index);
+		free(n->maillog.index_group);
+		config_listen_free(&n->filter.controller);
+		free(n->filter.password_file);
 	}
 	free(cfg->nodes);
 	free(cfg->dns.resolver);
@@ -1738,6 +1831,7 @@ config_free(struct config *cfg)
 		free(cfg->maillog.providers[i].group);
 	}
 	free(cfg->maillog.providers);
+	free(cfg->maillog.mailnocd);
 	free(cfg);
 }
 

@@ -105,6 +105,20 @@ struct config_maillog_node {
 	long long max_open;    /* messages followed at once */
 	long long max_age_s;   /* a message silent this long is dropped */
 	int warn_interval_s;   /* one warning per cause and interval */
+	char *index;           /* the message index (SQLite) */
+	int index_days;        /* its retention; 0: no index */
+	char *index_group;     /* given read access to it; NULL: none */
+};
+
+/*
+ * A gateway's spam and virus filter (rspamd): where its controller answers
+ * (filter.controller, loopback HTTP) and how the agent asks it.
+ */
+struct config_filter {
+	struct config_listen controller; /* host NULL: no filter watched */
+	char *password_file;  /* the controller's password; NULL: none */
+	int interval_s;       /* between polls; default 10 */
+	int timeout_ms;       /* one request, at most; default 1000 */
 };
 
 struct config_node {
@@ -127,6 +141,8 @@ struct config_node {
 	 * the block-list watch and the SPF check. */
 	char **egress;
 	size_t negress;
+	/* Gateways: the filter the agent watches (filter). */
+	struct config_filter filter;
 };
 
 /*
@@ -193,6 +209,13 @@ struct config_audit {
 	bool required; /* refuse a change whose started record is lost */
 };
 
+/* The alert rules' thresholds (the top-level "alerts"). */
+struct config_alerts {
+	long throttled_messages; /* a provider with this many messages
+	                            deferred for throttling on the gateways
+	                            now raises provider-throttled (10) */
+};
+
 /* A recipient domain of a provider group ("yahoo.test" -> "Yahoo"). */
 struct config_provider {
 	char *domain; /* lower case */
@@ -209,6 +232,8 @@ struct config_maillog {
 	long long block_s;       /* how long; 0 = permanently */
 	int invalid_warn_pct;    /* the console shows an agency's invalid
 	                            addresses red over this share (5) */
+	char *mailnocd;          /* the agent's path on the gateways, for
+	                            mailnoc trace */
 };
 
 /* Notices to agencies (mailnoc notify; docs/templates.md). */
@@ -236,6 +261,7 @@ struct config {
 	struct config_dns dns;
 	struct config_dnsbl dnsbl;
 	struct config_backups backups;
+	struct config_alerts alerts;
 	struct config_notify notify;
 };
 

@@ -35,6 +35,8 @@ static const char *const maillog_kind_names[MAILLOG_KINDS] = {
 	[MAILLOG_HOLD] = "hold",
 	[MAILLOG_RELEASE] = "release",
 	[MAILLOG_DELETE] = "delete",
+	[MAILLOG_MILTER_FAIL] = "milter-fail",
+	[MAILLOG_FILTER_HOLD] = "filter-hold",
 };
 
 static const char *const maillog_reject_names[MAILLOG_REJ_CLASSES] = {
@@ -280,13 +282,15 @@ qid(struct cur *c, char *out)
  * canonical form. Returns 0, or -1 when there is no valid address.
  */
 static int
-client(struct maillog_parser *mp, struct cur *c, char *ip)
+client(struct maillog_parser *mp, struct cur *c, struct maillog_rec *r)
 {
 	const char *open, *close;
-	char raw[64];
+	char raw[64], *ip = r->ip;
 
 	if ((open = memchr(c->p, '[', (size_t)(c->end - c->p))) == NULL)
 		return -1;
+	r->host = c->p;
+	r->hostlen = (size_t)(open - c->p);
 	if ((close = memchr(open, ']', (size_t)(c->end - open))) == NULL ||
 	    close - open - 1 >= (long)sizeof raw)
 		return -1;
@@ -485,7 +489,10 @@ pairs(struct cur *c, struct maillog_rec *r)
 					return -1;
 			} else if (kn == 3 && memcmp(k, "dsn", 3) == 0)
 				dsn_copy(r, v, (size_t)(e - v));
-			else if (kn == 4 && memcmp(k, "size", 4) == 0) {
+			else if (kn == 5 && memcmp(k, "relay", 5) == 0) {
+				r->relay = v;
+				r->relaylen = (size_t)(e - v);
+			} else if (kn == 4 && memcmp(k, "size", 4) == 0) {
 				if ((r->size = number(v, (size_t)(e - v))) < 0)
 					return -1;
 				seen |= 8;
@@ -580,7 +587,7 @@ smtpd_reject(struct maillog_parser *p, struct cur *c,
 	r->kind = MAILLOG_BAD;
 	while (c->p < c->end && *c->p != ' ')
 		c->p++;
-	if (!lit(c, " from ") || client(p, c, r->ip) == -1)
+	if (!lit(c, " from ") || client(p, c, r) == -1)
 		return;
 	while (c->p < c->end && *c->p != ' ')   /* ":" or ":port:" */
 		c->p++;
@@ -612,7 +619,7 @@ cleanup_reject(struct maillog_parser *p, struct cur *c,
 	if (f != NULL) {
 		cc.p = f + 6;
 		cc.end = c->end;
-		if (client(p, &cc, r->ip) == -1)
+		if (client(p, &cc, r) == -1)
 			r->ip[0] = '\0';
 	}
 	if ((t = find(c->p, c->end, " to=<")) != NULL) {
@@ -644,7 +651,7 @@ do_smtpd(struct maillog_parser *p, struct cur *c,
 	int q;
 
 	if (lit(c, "connect from ")) {
-		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
+		r->kind = client(p, c, r) == 0 ? MAILLOG_CONNECT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "NOQUEUE: ")) {
@@ -652,12 +659,17 @@ do_smtpd(struct maillog_parser *p, struct cur *c,
 			smtpd_reject(p, c, r);
 		return;
 	}
+	if (lit(c, "warning: ")) {
+		if (lit(c, "connect to Milter service ") || lit(c, "milter "))
+			r->kind = MAILLOG_MILTER_FAIL;
+		return;
+	}
 	if ((q = qid(c, r->qid)) != 1) {
 		r->kind = q == -1 ? MAILLOG_BAD : MAILLOG_SKIP;
 		return;
 	}
 	if (lit(c, "client=")) {
-		r->kind = client(p, c, r->ip) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
+		r->kind = client(p, c, r) == 0 ? MAILLOG_CLIENT : MAILLOG_BAD;
 		return;
 	}
 	if (lit(c, "reject: "))
@@ -690,6 +702,14 @@ do_cleanup(struct maillog_parser *p, struct cur *c,
 		cleanup_reject(p, c, r);
 	else if (lit(c, "hold: "))
 		r->kind = MAILLOG_HOLD;
+	else if (lit(c, "milter-hold: ")) {
+		/* Postfix's own words for a milter's quarantine, after the
+		 * stage and the client: the milter's reason is not logged. */
+		const char *t = find(c->p, c->end,
+		    "]: milter triggers HOLD action; from=<");
+
+		r->kind = t != NULL ? MAILLOG_FILTER_HOLD : MAILLOG_BAD;
+	}
 }
 
 static void
@@ -814,6 +834,7 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 
 	r->time = 0;
 	r->daemon[0] = r->qid[0] = r->ip[0] = '\0';
+	r->pid = 0;
 	r->addr[0] = r->domain[0] = r->dsn[0] = r->ref[0] = '\0';
 	r->addr_cut = false;
 	r->code = 0;
@@ -824,6 +845,8 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 	r->forwarded = false;
 	r->reason = NULL;
 	r->reasonlen = 0;
+	r->relay = r->host = NULL;
+	r->relaylen = r->hostlen = 0;
 	r->kind = MAILLOG_BAD;
 
 	if (len > MAILLOG_LINE_MAX)
@@ -858,6 +881,10 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 			slash = d;
 	}
 	if (*c.p == '[') {
+		r->pid = 0;
+		while (++c.p < c.end && *c.p >= '0' && *c.p <= '9' &&
+		    r->pid < 100000000L)
+			r->pid = r->pid * 10 + (*c.p - '0');
 		while (c.p < c.end && *c.p != ']')
 			c.p++;
 		if (!lit(&c, "]"))

@@ -379,7 +379,8 @@ blocklist_selection(void *state, const char *what, char ***out)
 {
 	if (strcmp(what, "notice") == 0)
 		return blocklist_notice(state, out);
-	if (strcmp(what, "ip") != 0)
+	/* "id" (copy): the row's key is its IP too. */
+	if (strcmp(what, "ip") != 0 && strcmp(what, "id") != 0)
 		return -1;
 	return view_select_one(blocklist_selected(state), out);
 }
@@ -413,8 +414,4 @@ const struct view view_blocklist = {
 	.fetches = FETCH_BLOCKS | FETCH_AGENCIES,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "
-	    "? help  q quit",
-	.hint_read_only = " read-only: blocks are shown, not changed  "
-	    "/ filter  ? help  1 overview  q quit",
 };

@@ -19,6 +19,7 @@ extern const struct view view_alerts;
 extern const struct view view_providers;
 extern const struct view view_reputation;
 extern const struct view view_messages;
+extern const struct view view_filter;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
@@ -27,6 +28,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_providers,
 	&view_reputation,
 	&view_messages,
+	&view_filter,
 };
 
 char *

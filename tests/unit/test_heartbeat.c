@@ -96,8 +96,8 @@ test_gateway_fields(void **state)
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
 	/* No policy service: its fields go; a gateway has no backups, no
-	 * role mailboxes; no agency's mail is delayed. */
-	assert_int_equal(f.ndel, 12);
+	 * role mailboxes; no q_domains text, no agency's mail delayed. */
+	assert_int_equal(f.ndel, 13);
 	assert_true(deleted(&f, "role_mbx"));
 	assert_true(deleted(&f, "agency_delay"));
 	assert_true(deleted(&f, "last_backup"));
@@ -106,6 +106,20 @@ test_gateway_fields(void **state)
 	assert_true(deleted(&f, "policy"));
 	assert_true(deleted(&f, "policy_copy_age"));
 	assert_true(deleted(&f, "policy_copy_decisions"));
+	assert_true(deleted(&f, "q_domains"));
+	assert_null(f.q_domains);
+
+	/* The q_domains text rides beside the short fields. */
+	hb.queued_domains = "1 yahoo.test:3:3:0,3,0,0,0,0,0";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(f.q_domains, "1 yahoo.test:3:3:0,3,0,0,0,0,0");
+	assert_false(deleted(&f, "q_domains"));
+	assert_int_equal(f.ndel, 10);
+	/* Counts not known: neither is the text. */
+	hb.have_queues = false;
+	heartbeat_fields(&hb, &f);
+	assert_null(f.q_domains);
+	assert_true(deleted(&f, "q_domains"));
 }
 
 /* The role mailboxes and the agencies' delayed mail, when reported. */

@@ -42,7 +42,8 @@ tui_keys n
 expect_screen "n asks, the question showing the notice's text" \
 	"send to $RCPT: \"Mail from $IP (E2E Notices) is blocked at the campus relay\" | Hello E2E Notices," 5
 expect_screen "... with the block's reason" "| Reason: e2e-notice" 5
-expect_screen "... and what to do, then y/N" "| What to do: find and stop the? y/N" 5
+expect_screen "... and what to do" "| What to do: find and stop the" 5
+expect_screen "... then y/N" "? y/N" 5
 tui_keys y Enter
 expect_screen "y sends it through gw1" "sent the block notice to $RCPT through gw1" 20
 arrived() { grep -q "^X-Rcpt-Args: <$RCPT>" "$DUMP" 2>/dev/null; }

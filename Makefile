@@ -163,6 +163,11 @@ $(1)/bench/%: $(1)/tests/bench/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE) -lutil
 
+# The metrics bench times the agent's own counters (agent/metrics.c).
+$(1)/bench/bench_metrics: $(1)/tests/bench/bench_metrics.o $(addprefix $(1)/,$(LAYER_LIBS_agent))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS_CORE) $$(LIBS_AGENT)
+
 $(1)/tools/%: $(1)/tests/tools/%.o $(addprefix $(1)/,$(LAYER_LIBS_tui))
 	@mkdir -p $$(@D)
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS_TUI) $$(LIBS_CORE)

@@ -612,6 +612,24 @@ append_bounce_reasons(struct pipe *p)
 	}
 }
 
+/* Each provider's latest reputation refusal, in its minute's counters. */
+static void
+append_rep_reasons(struct pipe *p)
+{
+	const struct maillog_tally *t = &p->f->tally;
+	char key[200];
+	size_t i;
+
+	for (i = 0; i < t->nrep_reasons; i++) {
+		const struct maillog_rep_reason *b = &t->rep_reasons[i];
+
+		redis_key(p->f->cfg, key, sizeof key, KEY_LOG, "p", "m",
+		    b->minute);
+		append(p, "HSET %s %s %s", key, b->field, b->reason);
+		expire_once(p, key, VOLUME_MINUTE_TTL);
+	}
+}
+
 static void
 append_suspects(struct pipe *p)
 {
@@ -766,6 +784,7 @@ flush(struct maillog_follower *f)
 	append(&p, "MULTI");
 	maillog_tally_each(&f->tally, append_count, &p);
 	append_bounce_reasons(&p);
+	append_rep_reasons(&p);
 	append_suspects(&p);
 	append(&p, "HSET %s file %s ino %llu offset %lld head %llu head_len "
 	    "%d at %lld", f->pos_key, f->path, f->pos.ino, f->pos.offset,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/uithread.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 
@@ -101,6 +102,7 @@ dns_batch(struct dns *d, struct dns_query *q, size_t n, int timeout_ms,
 	struct pollfd pfd;
 	int err = 0;
 
+	uithread_check("dns: look-ups");
 	for (i = 0; i < n; i++) {
 		q[i].done = q[i].timed_out = false;
 		q[i].result = NULL;

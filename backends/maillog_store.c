@@ -56,6 +56,14 @@ add_provider(void *arg, const char *field, const char *value)
 	ml_providers_add(arg, field, strtoll(value, NULL, 10));
 }
 
+/* The providers' reputation refusals' texts among a `log:p` hash's
+ * fields. */
+static void
+add_provider_reason(void *arg, const char *field, const char *value)
+{
+	ml_providers_reason(arg, field, value);
+}
+
 static void
 add_agency(void *arg, const char *field, const char *value)
 {
@@ -95,6 +103,7 @@ maillog_store_providers(struct redis *r, long long now, int minutes,
 	}
 	for (i = 0; i < n; i++) {
 		store_hash(rep[i], add_provider, out);
+		store_hash(rep[i], add_provider_reason, out);
 		freeReplyObject(rep[i]);
 	}
 	free(rep);

@@ -18,6 +18,7 @@
 #include <spf2/spf.h>
 
 #include "backends/dns.h"
+#include "backends/uithread.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -251,6 +252,7 @@ spf_evaluate(struct spf *s, const char *domain, const char *ip,
 	size_t o = 0;
 	int i, rc;
 
+	uithread_check("spf: a DNS look-up");
 	memset(out, 0, sizeof *out);
 	snprintf(out->domain, sizeof out->domain, "%s", domain);
 	snprintf(out->ip, sizeof out->ip, "%s", ip);

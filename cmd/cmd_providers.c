@@ -51,7 +51,7 @@ static int
 cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	static const char *const head[] = { "PROVIDER", "DELIV/H", "DEF%",
-		"BOUNCE%", "P95", "STATE", "DEFERRALS" };
+		"BOUNCE%", "REPUT", "P95", "STATE", "DEFERRALS" };
 	struct ml_providers p;
 	struct delay_rule rule;
 	struct policy_table t;
@@ -85,16 +85,18 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		ml_providers_free(&p);
 		return EXIT_OK;
 	}
-	policy_table_init(&t, 7, 0x1eu, head);
+	policy_table_init(&t, 8, 0x3eu, head);
 	for (i = 0; i < p.n; i++) {
 		const struct ml_provider *v = &p.v[i];
 		long long tot = v->delivered + v->deferred + v->bounced;
-		char dl[24], df[16], bo[16], p95[16], cls[160];
-		const char *row[7];
+		char dl[24], df[16], bo[16], rp[24], p95[16], cls[160];
+		const char *row[8];
 
 		snprintf(dl, sizeof dl, "%lld", v->delivered);
 		providers_pct(tot, ml_provider_deferred_pct(v), df, sizeof df);
 		providers_pct(tot, ml_provider_bounced_pct(v), bo, sizeof bo);
+		snprintf(rp, sizeof rp, v->reput > 0 ? "!%lld" : "-",
+		    v->reput);
 		if (v->p95 >= 0)
 			format_age((long)v->p95, p95, sizeof p95);
 		else
@@ -104,12 +106,20 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		row[1] = dl;
 		row[2] = df;
 		row[3] = bo;
-		row[4] = p95;
-		row[5] = ml_provider_state(v);
-		row[6] = cls;
+		row[4] = rp;
+		row[5] = p95;
+		row[6] = ml_provider_state(v);
+		row[7] = cls;
 		policy_table_add(&t, row);
 	}
 	policy_table_print(&t, ctx->out);
+	for (i = 0; i < p.n; i++)
+		if (p.v[i].reput > 0)
+			fprintf(ctx->out, "%s%s refuses for reputation (%lld), "
+			    "latest: %s\n", p.v[i].group ? "group " : "",
+			    p.v[i].group ? p.v[i].name + 1 : p.v[i].name,
+			    p.v[i].reput, p.v[i].rep_reason[0] ?
+			    p.v[i].rep_reason : "-");
 	ml_providers_free(&p);
 	return EXIT_OK;
 }

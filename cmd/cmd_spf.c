@@ -193,7 +193,9 @@ cmd_spf_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	}
 	if (ctx->json)
 		arr = json_array();
-	for (i = 0; i < l.n; i++) {
+	/* A console that quits cancels a job between agencies: a resolver
+	 * that does not answer costs each pair its timeout. */
+	for (i = 0; i < l.n && (ctx->cancel == NULL || !*ctx->cancel); i++) {
 		bad = spf_cmd_agency(s, ctx->cfg, &l.v[i], &pairs, &n);
 		failing += bad > 0;
 		for (k = 0; k < n; k++)

@@ -64,8 +64,9 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
 	/* The mail log: counters, its node's position, harvest suspects. */
 	fprintf(f, " (~%slog:[tcap]:* +hincrby +expire)", p);
-	/* An agency's latest bounce reason per provider, in its counters. */
-	fprintf(f, " (~%slog:a:* +hset)", p);
+	/* An agency's latest bounce reason per provider, and a provider's
+	 * latest reputation refusal, in their counters. */
+	fprintf(f, " (~%slog:[ap]:* +hset)", p);
 	fprintf(f, " (~%s" KEY_LOG_POS " +hset +hmget)", p, n);
 	fprintf(f, " (~%s" KEY_SUSPECT " +hincrby +hsetnx +hset +expire)", p,
 	    "*");

@@ -99,6 +99,38 @@ delay_any(const char *s, const char *const *words, bool exact)
 	return false;
 }
 
+/* What providers say when they refuse a sender for its standing (Yahoo,
+ * Gmail and Microsoft's postmaster pages, Postfix's own RBL reject). */
+static const char *const delay_reputation_words[] = { "block list",
+	"blocklist", "block-list", "blacklist", "black list", "denylist",
+	"deny list", "blocked using ", "spamhaus", "spamcop", "reputation",
+	"too many invalid recipients", "too many connections",
+	"rate limited", "ratelimited", "rate-limited", "rate limit exceeded",
+	"unsolicited mail", "user complaints", "banned sending ip",
+	"(s3140)", "(s3150)", NULL };
+
+/* Yahoo's bracketed codes: [TS01]..[TS03], [TSS04].., [BL21]..: letters
+ * then digits in brackets. */
+static bool
+delay_yahoo_code(const char *s)
+{
+	const char *p = s, *q;
+
+	while ((p = strchr(p, '[')) != NULL) {
+		p++;
+		if (strncmp(p, "TSS", 3) == 0)
+			q = p + 3;
+		else if (strncmp(p, "TS", 2) == 0 || strncmp(p, "BL", 2) == 0)
+			q = p + 2;
+		else
+			continue;
+		if (q[0] >= '0' && q[0] <= '9' && q[1] >= '0' && q[1] <= '9' &&
+		    q[2] == ']')
+			return true;
+	}
+	return false;
+}
+
 /* An SMTP reply's code and enhanced status; zero when absent. */
 struct delay_status {
 	int code;                 /* 450 */
@@ -177,6 +209,44 @@ delay_classify(const char *reason)
 	if (delay_any(s, delay_connect, false))
 		return DELAY_CONNECT;
 	return DELAY_OTHER;
+}
+
+const char *
+delay_reply(const char *reason)
+{
+	const char *const marks[] = { " said: ", "refused to talk to me: " };
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		if ((s = strstr(reason, marks[i])) != NULL)
+			return s + strlen(marks[i]);
+	}
+	return reason;
+}
+
+bool
+delay_reputation(const char *reason)
+{
+	const char *const marks[] = { " said: ", "refused to talk to me: " };
+	const char *s = NULL;
+	size_t i;
+
+	if (reason == NULL)
+		return false;
+	reason = delay_reason_key(reason);
+	for (i = 0; i < sizeof marks / sizeof marks[0] && s == NULL; i++) {
+		if ((s = strstr(reason, marks[i])) != NULL)
+			s += strlen(marks[i]);
+	}
+	if (s == NULL && (reason[0] == '4' || reason[0] == '5') &&
+	    reason[1] >= '0' && reason[1] <= '9' && reason[2] >= '0' &&
+	    reason[2] <= '9' && (reason[3] == ' ' || reason[3] == '-'))
+		s = reason;
+	if (s == NULL)
+		return false;
+	return delay_any(s, delay_reputation_words, false) ||
+	    delay_yahoo_code(s);
 }
 
 void

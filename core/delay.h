@@ -48,6 +48,24 @@ int delay_class_parse(const char *s, enum delay_class *c);
 enum delay_class delay_classify(const char *reason);
 
 /*
+ * Whether a reason says the provider refuses the gateway for its
+ * reputation, whatever its class (a 4.7.x deferral and a 5.7.1 bounce
+ * alike): a block list ("block list", "blacklist", "blocked using",
+ * Spamhaus, Spamcop), "reputation", "too many invalid recipients", "too
+ * many connections", "rate limited", "unsolicited mail", "user
+ * complaints", Yahoo's [TSnn]/[TSSnn]/[BLnn] codes, Microsoft's "banned
+ * sending IP" and (S3140)/(S3150). Only the provider's words count: the
+ * SMTP reply after "said: " or "refused to talk to me: ", or a reason that
+ * is itself a reply ("550 5.7.1 ..."); Postfix's own texts (connect to
+ * HOST, host not found) and host names never do. Case is ignored.
+ */
+bool delay_reputation(const char *reason);
+
+/* The provider's reply in a reason: the text after "said: " or "refused
+ * to talk to me: ", or the reason itself. Points into `reason`. */
+const char *delay_reply(const char *reason);
+
+/*
  * The part of a reason that groups it: Postfix repeats a destination's
  * last failure as "delivery temporarily suspended: " + reason for the
  * messages it then holds back; that prefix is skipped. Points into

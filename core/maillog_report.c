@@ -94,6 +94,8 @@ ml_providers_add(struct ml_providers *p, const char *field, long long n)
 		ml_add(&provider_get(p, field, len)->bounced, n);
 	else if (strcmp(m, "delay_ms") == 0)
 		ml_add(&provider_get(p, field, len)->delay_ms, n);
+	else if (strcmp(m, "rep") == 0)
+		ml_add(&provider_get(p, field, len)->reput, n);
 	else if (strncmp(m, "def_", 4) == 0 &&
 	    delay_class_parse(m + 4, &c) == 0)
 		ml_add(&provider_get(p, field, len)->def[c], n);
@@ -104,6 +106,23 @@ ml_providers_add(struct ml_providers *p, const char *field, long long n)
 		v = provider_get(p, field, len);
 		ml_add(&v->hist[b], n);
 	}
+}
+
+void
+ml_providers_reason(struct ml_providers *p, const char *field,
+    const char *value)
+{
+	const char *bar = strrchr(field, '|');
+	struct ml_provider *v;
+	size_t len;
+
+	if (bar == NULL || (len = (size_t)(bar - field)) == 0 ||
+	    len > MAILLOG_DOMAIN_MAX + 1 || strcmp(bar + 1, "rep_reason") != 0 ||
+	    value == NULL || value[0] == '\0')
+		return;
+	v = provider_get(p, field, len);
+	if (v->rep_reason[0] == '\0')
+		validate_sanitize(v->rep_reason, sizeof v->rep_reason, value);
 }
 
 static long long
@@ -209,6 +228,9 @@ ml_provider_json(const struct ml_provider *v)
 	json_object_set_new(o, "state", json_string(ml_provider_state(v)));
 	json_object_set_new(o, "queued", v->queued >= 0 ?
 	    json_integer(v->queued) : json_null());
+	json_object_set_new(o, "reputation", json_integer(v->reput));
+	json_object_set_new(o, "reputation_reason", v->rep_reason[0] ?
+	    js(v->rep_reason) : json_null());
 	return o;
 }
 

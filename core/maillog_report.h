@@ -26,6 +26,9 @@ struct ml_provider {
 	long long p95;                  /* seconds, -1: no delivery */
 	bool throttled;                 /* core/delay.c's rule on def[] */
 	long queued;                    /* recipients queued now, -1: unknown */
+	long long reput;                /* deferrals and bounces refusing
+	                                   for reputation (delay_reputation) */
+	char rep_reason[MAILLOG_BOUNCE_REASON_MAX + 1]; /* the latest one's */
 };
 
 struct ml_providers {
@@ -41,6 +44,12 @@ void ml_providers_free(struct ml_providers *p);
  * count; a field that is not one is ignored. */
 void ml_providers_add(struct ml_providers *p, const char *field,
     long long n);
+
+/* Takes a `log:p` text field: "yahoo.test|rep_reason" (the latest
+ * reputation refusal). Fields are read newest minute first: the first
+ * reason of a provider stays. Other fields are ignored. */
+void ml_providers_reason(struct ml_providers *p, const char *field,
+    const char *value);
 
 /* Derives p95 and throttled (with `rule`) and sorts by trouble: throttled
  * first, then by deferred + bounced share, then by volume, then name. */

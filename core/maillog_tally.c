@@ -414,6 +414,7 @@ maillog_tally_clear(struct maillog_tally *t)
 	t->ncounts = 0;
 	t->nsuspects = 0;
 	t->nbounce_reasons = 0;
+	t->nrep_reasons = 0;
 }
 
 long long
@@ -591,6 +592,56 @@ bounce_reason(struct maillog_tally *t, const struct maillog_rec *r,
 	validate_sanitize(b->reason, sizeof b->reason, raw);
 }
 
+/* Keeps the latest reputation refusal of a provider (or "@group") for the
+ * minute of the line. */
+static void
+rep_reason(struct maillog_tally *t, const struct maillog_rec *r,
+    const char *name)
+{
+	struct maillog_rep_reason *b = NULL;
+	char field[sizeof b->field], raw[MAILLOG_BOUNCE_REASON_MAX + 1];
+	long long minute = r->time / 60;
+	size_t i, n;
+
+	if (r->reason == NULL || r->reasonlen == 0)
+		return;
+	if ((size_t)snprintf(field, sizeof field, "%s|rep_reason", name) >=
+	    sizeof field)
+		return;
+	for (i = 0; i < t->nrep_reasons; i++)
+		if (t->rep_reasons[i].minute == minute &&
+		    strcmp(t->rep_reasons[i].field, field) == 0)
+			b = &t->rep_reasons[i];
+	if (b == NULL) {
+		if (t->nrep_reasons == MAILLOG_REP_REASONS)
+			return;
+		b = &t->rep_reasons[t->nrep_reasons++];
+		b->minute = minute;
+		memcpy(b->field, field, sizeof field);
+	}
+	n = r->reasonlen < sizeof raw - 1 ? r->reasonlen : sizeof raw - 1;
+	memcpy(raw, r->reason, n);
+	raw[n] = '\0';
+	validate_sanitize(b->reason, sizeof b->reason, raw);
+}
+
+/* A reputation refusal: counted as `rep` of the provider and its group,
+ * its text kept. */
+static void
+reputation(struct maillog_tally *t, const struct maillog_rec *r,
+    const char *dom, const char *grp)
+{
+	char g[MAILLOG_DOMAIN_MAX + 2];
+
+	bump(t, MAILLOG_SCOPE_PROVIDER, r->time, 1, "%s|rep", dom);
+	rep_reason(t, r, dom);
+	if (grp != NULL) {
+		bump(t, MAILLOG_SCOPE_PROVIDER, r->time, 1, "@%s|rep", grp);
+		snprintf(g, sizeof g, "@%s", grp);
+		rep_reason(t, r, g);
+	}
+}
+
 static const char *
 provider_of(const struct maillog_rec *r)
 {
@@ -654,6 +705,7 @@ delivery(struct maillog_tally *t, const struct maillog_rec *r,
 			k = t->next_reason++ % MAILLOG_REASONS;
 			memcpy(t->reasons[k], reason, sizeof reason);
 			t->reason_class[k] = (int)delay_classify(reason);
+			t->reason_rep[k] = delay_reputation(reason);
 		}
 		dc = (enum delay_class)t->reason_class[k];
 		bump(t, MAILLOG_SCOPE_PROVIDER, r->time, 1, "%s|def_%s", dom,
@@ -661,10 +713,17 @@ delivery(struct maillog_tally *t, const struct maillog_rec *r,
 		if (grp != NULL)
 			bump(t, MAILLOG_SCOPE_PROVIDER, r->time, 1,
 			    "@%s|def_%s", grp, delay_class_name(dc));
+		if (t->reason_rep[k])
+			reputation(t, r, dom, grp);
 		break;
 	case MAILLOG_ST_BOUNCED:
 		metric = "bounced";
 		bump(t, MAILLOG_SCOPE_TOTAL, r->time, 1, "%s|bounced", t->node);
+		snprintf(reason, sizeof reason, "%.*s",
+		    (int)(r->reasonlen < sizeof reason ? r->reasonlen :
+		    sizeof reason - 1), r->reason != NULL ? r->reason : "");
+		if (delay_reputation(reason))
+			reputation(t, r, dom, grp);
 		if (agency != NULL)
 			bounce_reason(t, r, agency, dom);
 		break;

@@ -91,6 +91,16 @@ struct maillog_bounce_reason {
 	char reason[MAILLOG_BOUNCE_REASON_MAX + 1];
 };
 
+/* The latest reputation refusal of a provider (core/delay.c's
+ * delay_reputation) in a minute: the `{domain}|rep_reason` field of
+ * `log:p:m:{minute}` (and `@{group}|rep_reason`), sanitized and cut. */
+#define MAILLOG_REP_REASONS 32
+struct maillog_rep_reason {
+	long long minute;       /* epoch minute (UTC) of the line */
+	char field[MAILLOG_DOMAIN_MAX + 16];
+	char reason[MAILLOG_BOUNCE_REASON_MAX + 1];
+};
+
 struct maillog_msg;
 struct maillog_client;
 
@@ -124,12 +134,18 @@ struct maillog_tally {
 #define MAILLOG_REASONS 8
 	char reasons[MAILLOG_REASONS][512];
 	int reason_class[MAILLOG_REASONS];
+	bool reason_rep[MAILLOG_REASONS];   /* delay_reputation() */
 	unsigned next_reason;
 
 	/* Bounce reasons of the batch, one per agency, domain and day; when
 	 * full, those of new pairs wait for the next batch's bounces. */
 	struct maillog_bounce_reason bounce_reasons[MAILLOG_BOUNCE_REASONS];
 	size_t nbounce_reasons;
+
+	/* Reputation refusals' reasons of the batch, one per provider (and
+	 * group) and minute; when full, new ones wait for the next batch. */
+	struct maillog_rep_reason rep_reasons[MAILLOG_REP_REASONS];
+	size_t nrep_reasons;
 };
 
 /* Starts a tally for `node`; agency and group may be NULL. */

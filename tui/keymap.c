@@ -29,6 +29,7 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "Right", "move in" },
 	{ "agencies", "b", "move out" },
 	{ "agencies", "Left", "move out" },
+	{ "agencies", "S", "spf" },
 	{ "providers", "Enter", "move in" },
 	{ "providers", "Right", "move in" },
 	{ "providers", "Left", "move out" },
@@ -143,12 +144,15 @@ static const struct keymap_doc {
 	{ "blocklist", "h", "block suspect", "block the harvest suspect under "
 	    "the cursor for a day (asks first)" },
 	{ "agencies", "Enter", "permitted IPs", "open the agency under the "
-	    "cursor: its permitted IPs" },
+	    "cursor: the pairs its SPF fails, its permitted IPs" },
 	{ "agencies", "Right", NULL, "open the agency under the cursor" },
 	{ "agencies", "b", NULL, "back to the list of agencies" },
 	{ "agencies", "Left", NULL, "back to the list of agencies" },
+	{ "agencies", "S", "check SPF", "check the agencies' SPF records "
+	    "now (the spf command as a job; asks first)" },
 	{ "providers", "Enter", "deferrals", "open the provider under the "
-	    "cursor: its deferral and bounce reasons" },
+	    "cursor: its deferral and bounce reasons, its latest reputation "
+	    "refusal" },
 	{ "providers", "Right", NULL, "open the provider under the cursor" },
 	{ "providers", "Left", NULL, "back to the list of providers" },
 	{ "restore", "u", "user", "list a user's backups (the prompt takes "

@@ -1,9 +1,12 @@
-/* Agencies: each agency's mail volume against what it declared, its last
- * hour as a sparkline; Enter opens its permitted IPs. */
+/* Agencies: each agency's mail volume against what it declared, its SPF
+ * against the gateways' egress addresses, its last hour as a sparkline;
+ * Enter opens its permitted IPs and the (domain, address) pairs whose SPF
+ * does not pass. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/exitcode.h"
 #include "core/format.h"
 #include "core/maillog_report.h"
 #include "core/xalloc.h"
@@ -12,16 +15,28 @@
 #include "tui/view.h"
 
 /* Lines of the selected agency's detail under the list, when it fits. */
-#define AGENCIES_DETAIL_H 10
+#define AGENCIES_DETAIL_H 11
+/* The SPF check (the spf command, a job: DNS never on the UI thread) runs
+ * when the view is shown and its last result is this old; a failed one, or
+ * one an agency's changed domains made stale, is made again after a
+ * minute; S checks now. */
+#define AGENCIES_SPF_RECHECK_S 300
+#define AGENCIES_SPF_RETRY_S 60
+/* Lines the open agency gives its failing SPF pairs at most. */
+#define AGENCIES_SPF_LINES 8
 #define AGENCIES_IP_MIN 15
 #define AGENCIES_IP_MAX 39
 
-enum { AC_ID, AC_MSG_H, AC_MSG_D, AC_RCPT_D, AC_BYTES_D, AC_REJ_D, AC_DEF_D,
-	AC_BNC_D, AC_INV, AC_TODAY, AC_SPARK, AGENCIES_NCOLS };
+enum { AC_ID, AC_SPF, AC_MSG_H, AC_MSG_D, AC_RCPT_D, AC_BYTES_D, AC_REJ_D,
+	AC_DEF_D, AC_BNC_D, AC_INV, AC_TODAY, AC_SPARK, AGENCIES_NCOLS };
 
-/* 80 columns: 76 for the numbers, the rest for the last hour. */
+/* 86 columns for the numbers, the rest for the last hour (none at 80). SPF:
+ * "pass", or the worst result and how many (domain, address) pairs do not
+ * pass, marked so that it shows without colours too: "!fail 1/2" ("?temp"
+ * when the resolver did not answer). */
 static const struct table_col agencies_cols[AGENCIES_NCOLS] = {
 	{ "AGENCY", 10, 0 },
+	{ "SPF", 9, 0 },
 	{ "MSG/h", 6, 1 },
 	{ "MSG/d", 6, 1 },
 	{ "RCPT/d", 6, 1 },
@@ -56,7 +71,13 @@ struct agencies_state {
 	char plist_of[STORE_ID_MAX];
 	char perror[256];
 	char list_filter[128];          /* the filter the list was drawn with */
+	json_t *spf;       /* agency id -> its object of spf --json; NULL: none */
+	long long spf_at;  /* when the last check ended (wall s); 0: never */
+	int spf_running;   /* spf jobs not ended yet */
+	char spf_error[256];
 };
+
+extern const struct view view_agencies;
 
 static void *
 agencies_init(struct console *c)
@@ -99,6 +120,37 @@ agencies_free_lists(struct agencies_state *st)
 		free(st->ml);
 		st->ml = NULL;
 	}
+	if (st->spf != NULL) {
+		json_decref(st->spf);
+		st->spf = NULL;
+	}
+}
+
+/* Keeps each agency's result of an spf job (one agency or all). */
+static void
+agencies_take_spf(struct agencies_state *st, struct console *c,
+    struct worker_msg *m)
+{
+	json_t *o;
+	size_t i;
+	const char *id;
+
+	if (st->spf_running > 0)
+		st->spf_running--;
+	st->spf_at = c->now;
+	snprintf(st->spf_error, sizeof st->spf_error, "%s", m->text);
+	if (m->spf == NULL) {
+		st->spf_at = c->now - AGENCIES_SPF_RECHECK_S +
+		    AGENCIES_SPF_RETRY_S;
+		return;
+	}
+	if (st->spf == NULL)
+		st->spf = json_object();
+	json_array_foreach(m->spf, i, o) {
+		if ((id = json_string_value(json_object_get(o, "agency"))) !=
+		    NULL)
+			json_object_set(st->spf, id, o);
+	}
 }
 
 static void
@@ -106,7 +158,10 @@ agencies_take(void *state, struct console *c, struct worker_msg *m)
 {
 	struct agencies_state *st = state;
 
-	(void)c;
+	if (m->kind == WMSG_SPF) {
+		agencies_take_spf(st, c, m);
+		return;
+	}
 	if (m->kind == WMSG_ML_AGENCIES && !m->failed) {
 		if (st->ml != NULL) {
 			ml_agencies_free(st->ml);
@@ -168,14 +223,84 @@ agencies_invalid_over(const struct console *c, const struct ml_agency *g)
 	    (double)c->cfg->maillog.invalid_warn_pct;
 }
 
-static enum theme_role
-agencies_role(const struct console *c, const struct agency *a,
-    const struct ml_agency *g)
+/* The agency's SPF as the last check found it, or NULL. */
+static const json_t *
+agencies_spf_of(const struct agencies_state *st, const char *id)
 {
+	return st->spf != NULL ? json_object_get(st->spf, id) : NULL;
+}
+
+/* Results that do not pass, least bad first: the worst one is shown. */
+static const char *const agencies_spf_results[] = { "temperror", "neutral",
+	"none", "softfail", "permerror", "fail" };
+static const char *const agencies_spf_short[] = { "temp", "neut", "none",
+	"soft", "perm", "fail" };
+
+static int
+agencies_spf_rank(const char *result)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof agencies_spf_results /
+	    sizeof agencies_spf_results[0]; i++)
+		if (result != NULL && strcmp(result, agencies_spf_results[i]) ==
+		    0)
+			return (int)i;
+	return (int)i - 1;   /* unknown: as bad as fail */
+}
+
+enum agencies_spf_state { SPF_UNKNOWN, SPF_PASS, SPF_TEMP, SPF_BAD };
+
+/* The SPF cell ("pass", "!fail 1/2", "?temp 2/2", "-") and its state. */
+static enum agencies_spf_state
+agencies_spf_cell(const json_t *o, char *buf, size_t len)
+{
+	const json_t *checks = json_object_get(o, "checks"), *ck;
+	size_t i, n = json_array_size(checks), bad = 0;
+	int worst = -1, r;
+
+	if (o == NULL || n == 0) {
+		snprintf(buf, len, "-");
+		return SPF_UNKNOWN;
+	}
+	json_array_foreach(checks, i, ck) {
+		if (json_is_true(json_object_get(ck, "pass")))
+			continue;
+		bad++;
+		r = agencies_spf_rank(json_string_value(json_object_get(ck,
+		    "result")));
+		if (r > worst)
+			worst = r;
+	}
+	if (bad == 0) {
+		snprintf(buf, len, "pass");
+		return SPF_PASS;
+	}
+	snprintf(buf, len, "%c%s %zu/%zu", worst == 0 ? '?' : '!',
+	    agencies_spf_short[worst], bad, n);
+	return worst == 0 ? SPF_TEMP : SPF_BAD;
+}
+
+static enum agencies_spf_state
+agencies_spf_state(const struct agencies_state *st, const char *id)
+{
+	char cell[32];
+
+	return agencies_spf_cell(agencies_spf_of(st, id), cell, sizeof cell);
+}
+
+static enum theme_role
+agencies_role(const struct agencies_state *st, const struct console *c,
+    const struct agency *a, const struct ml_agency *g)
+{
+	enum agencies_spf_state spf = agencies_spf_state(st, a->id);
+
 	if (console_stale(c))
 		return ROLE_STALE;
-	if (a->over_bulk || agencies_invalid_over(c, g))
+	if (a->over_bulk || agencies_invalid_over(c, g) || spf == SPF_BAD)
 		return ROLE_ALERT;
+	if (spf == SPF_TEMP)
+		return ROLE_WARN;
 	if (a->daily > 0 && a->day[VOLUME_MSGS] > a->daily)
 		return ROLE_WARN;
 	return ROLE_NORMAL;
@@ -186,10 +311,12 @@ agencies_row(struct agencies_state *st, const struct console *c,
     const struct agency *a)
 {
 	const struct ml_agency *g = agencies_ml(st, a->id);
-	struct table_row *r = table_add(&st->list, a->id, agencies_role(c, a,
-	    g));
+	struct table_row *r = table_add(&st->list, a->id, agencies_role(st, c,
+	    a, g));
 
 	snprintf(r->cell[AC_ID], TABLE_CELL_MAX, "%s", a->id);
+	agencies_spf_cell(agencies_spf_of(st, a->id), r->cell[AC_SPF],
+	    TABLE_CELL_MAX);
 	format_count(a->hour[VOLUME_MSGS], r->cell[AC_MSG_H], TABLE_CELL_MAX);
 	format_count(a->day[VOLUME_MSGS], r->cell[AC_MSG_D], TABLE_CELL_MAX);
 	format_count(a->day[VOLUME_RCPTS], r->cell[AC_RCPT_D], TABLE_CELL_MAX);
@@ -294,6 +421,128 @@ agencies_bounces(const struct ml_agencies *ml, const struct ml_agency *g,
 	mvaddnstr(y + 1, 0, line, COLS);
 }
 
+/* "14:02", the time of the last SPF check. */
+static void
+agencies_spf_time(const struct agencies_state *st, char *buf, size_t len)
+{
+	time_t t = (time_t)st->spf_at;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M", &tm);
+}
+
+/* The agency's SPF in one line: passes, does not (Enter: which), not
+ * checked. */
+static void
+agencies_spf_line(const struct agencies_state *st, const struct agency *a,
+    struct console *c, int y)
+{
+	const json_t *o = agencies_spf_of(st, a->id);
+	size_t n = json_array_size(json_object_get(o, "checks"));
+	char line[512], cell[32], at[16];
+	enum agencies_spf_state spf = agencies_spf_cell(o, cell, sizeof cell);
+	enum theme_role role = spf == SPF_BAD ? ROLE_ALERT : spf == SPF_TEMP ?
+	    ROLE_WARN : ROLE_NORMAL;
+
+	agencies_spf_time(st, at, sizeof at);
+	if (a->domains[0] == '\0') {
+		role = ROLE_DIM;
+		snprintf(line, sizeof line, " SPF: no sending domains (agency "
+		    "set %s --domains ...)", a->id);
+	} else if (o == NULL) {
+		role = st->spf_error[0] && !st->spf_running ? ROLE_WARN :
+		    ROLE_DIM;
+		snprintf(line, sizeof line, " SPF: %s", st->spf_running ?
+		    "checking..." : st->spf_error[0] ? st->spf_error :
+		    "not checked yet (S: check now)");
+	} else if (n == 0)
+		snprintf(line, sizeof line, " SPF: no gateway has egress "
+		    "addresses in the configuration");
+	else if (spf == SPF_PASS)
+		snprintf(line, sizeof line, " SPF: passes for every gateway "
+		    "(%zu domain and address pair%s, checked %s; S: again)", n,
+		    n == 1 ? "" : "s", at);
+	else if (spf == SPF_TEMP)
+		snprintf(line, sizeof line, " SPF: ? NOT CHECKED, the resolver "
+		    "did not answer (%s, checked %s)", cell, at);
+	else
+		snprintf(line, sizeof line, " SPF: ! DOES NOT PASS for every "
+		    "gateway (%s, checked %s): Enter lists the pairs", cell, at);
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : role));
+	mvaddnstr(y, 0, line, COLS);
+}
+
+/* A string of a check, "" when absent. */
+static const char *
+agencies_js(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * The open agency's (domain, address) pairs whose SPF does not pass, with
+ * the result, the reason and the domain's record, in at most `max` lines.
+ * Returns the lines drawn.
+ */
+static int
+agencies_spf_pairs(const struct agencies_state *st, struct console *c, int y,
+    int max)
+{
+	const json_t *o = agencies_spf_of(st, st->open), *ck;
+	enum theme_role role;
+	char line[1024], cell[32], at[16];
+	enum agencies_spf_state spf = agencies_spf_cell(o, cell, sizeof cell);
+	const char *res, *rec;
+	size_t i, n = json_array_size(json_object_get(o, "checks")), left;
+	int used = 0;
+
+	if (spf == SPF_UNKNOWN || max < 1)
+		return 0;
+	agencies_spf_time(st, at, sizeof at);
+	role = console_stale(c) ? ROLE_STALE : spf == SPF_BAD ? ROLE_ALERT :
+	    spf == SPF_TEMP ? ROLE_WARN : ROLE_NORMAL;
+	attrset(theme_attr(role));
+	if (spf == SPF_PASS)
+		snprintf(line, sizeof line, " SPF passes for every gateway (%zu "
+		    "pair%s, checked %s)", n, n == 1 ? "" : "s", at);
+	else
+		snprintf(line, sizeof line, " SPF %s (%s, checked %s):",
+		    spf == SPF_TEMP ? "? not checked, the resolver did not "
+		    "answer" : "! does not pass for every gateway", cell, at);
+	mvaddnstr(y + used++, 0, line, COLS);
+	left = 0;
+	json_array_foreach(json_object_get(o, "checks"), i, ck) {
+		if (json_is_true(json_object_get(ck, "pass")))
+			continue;
+		if (used + 2 > max) {
+			left++;
+			continue;
+		}
+		res = agencies_js(ck, "result");
+		rec = agencies_js(ck, "record");
+		attrset(theme_attr(role));
+		snprintf(line, sizeof line, "   %-26s %-6s %-15s %-9s %s",
+		    agencies_js(ck, "domain"), agencies_js(ck, "node"),
+		    agencies_js(ck, "ip"), res, agencies_js(ck, "reason"));
+		mvaddnstr(y + used++, 0, line, COLS);
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : ROLE_DIM));
+		snprintf(line, sizeof line, "     record: %s", rec[0] != '\0' ?
+		    rec : "(none)");
+		mvaddnstr(y + used++, 0, line, COLS);
+	}
+	if (left > 0 && used < max) {
+		attrset(theme_attr(ROLE_DIM));
+		snprintf(line, sizeof line, "   ... and %zu more (mailnoc spf "
+		    "%s)", left, st->open);
+		mvaddnstr(y + used++, 0, line, COLS);
+	}
+	attrset(A_NORMAL);
+	return used;
+}
+
 static void
 agencies_detail(const struct agencies_state *st, const struct agency *a,
     struct console *c, int y)
@@ -354,6 +603,7 @@ agencies_detail(const struct agencies_state *st, const struct agency *a,
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);
 	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 8);
+	agencies_spf_line(st, a, c, y + 10);
 	attrset(A_NORMAL);
 }
 
@@ -361,8 +611,8 @@ static void
 agencies_draw_list(struct agencies_state *st, struct console *c, int y, int h)
 {
 	const struct agency *sel;
-	char line[256], overs[64] = "";
-	size_t i, over = 0;
+	char line[256], overs[64] = "", spfs[64] = "";
+	size_t i, over = 0, spf_bad = 0;
 	int list_h = h - 1, n;
 
 	snprintf(st->list_filter, sizeof st->list_filter, "%s", c->filter);
@@ -378,6 +628,8 @@ agencies_draw_list(struct agencies_state *st, struct console *c, int y, int h)
 	for (i = 0; i < st->agencies->n; i++) {
 		agencies_row(st, c, &st->agencies->v[i]);
 		over += st->agencies->v[i].over_bulk;
+		spf_bad += agencies_spf_state(st, st->agencies->v[i].id) ==
+		    SPF_BAD;
 	}
 	if (st->error[0] != '\0') {
 		attrset(theme_attr(ROLE_ALERT));
@@ -387,13 +639,17 @@ agencies_draw_list(struct agencies_state *st, struct console *c, int y, int h)
 		snprintf(line, sizeof line, " no agency is registered");
 	} else {
 		attrset(theme_attr(console_stale(c) ? ROLE_STALE :
-		    over ? ROLE_ALERT : ROLE_TITLE));
+		    over || spf_bad ? ROLE_ALERT : ROLE_TITLE));
 		if (over > 0)
 			snprintf(overs, sizeof overs, ", %zu over the bulk "
 			    "guidance", over);
-		snprintf(line, sizeof line, " %zu agenc%s%s; Enter shows one's "
-		    "permitted IPs", st->agencies->n,
-		    st->agencies->n == 1 ? "y" : "ies", overs);
+		if (spf_bad > 0)
+			snprintf(spfs, sizeof spfs, ", %zu not passing SPF (!)",
+			    spf_bad);
+		snprintf(line, sizeof line, " %zu agenc%s%s%s%s; Enter shows "
+		    "one's permitted IPs", st->agencies->n,
+		    st->agencies->n == 1 ? "y" : "ies", overs, spfs,
+		    st->spf_running ? ", checking SPF" : "");
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
@@ -457,7 +713,7 @@ agencies_draw_open(struct agencies_state *st, struct console *c, int y, int h)
 	    c->filter;
 	char line[256];
 	size_t i, blocked = 0;
-	int ipw = AGENCIES_IP_MIN;
+	int ipw = AGENCIES_IP_MIN, spf_lines;
 	bool ready = st->plist != NULL && strcmp(st->plist_of, st->open) == 0;
 
 	if (ready) {
@@ -485,6 +741,11 @@ agencies_draw_open(struct agencies_state *st, struct console *c, int y, int h)
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
+	/* Its SPF first: the failing pairs, then the permits under them. */
+	spf_lines = agencies_spf_pairs(st, c, y + 1, h - 3 <
+	    AGENCIES_SPF_LINES + 2 ? h - 3 : AGENCIES_SPF_LINES + 2);
+	y += spf_lines;
+	h -= spf_lines;
 	if (!ready)
 		return;
 	if (st->plist->n == 0) {
@@ -563,6 +824,121 @@ agencies_escape(void *state)
 	return 1;
 }
 
+/* On the job's thread: spf --json's array for the view (the first JSON
+ * value of the output: an error may follow it). */
+static struct worker_msg *
+agencies_spf_done(void *arg, int code, const char *out,
+    const struct cmd_ctx *ctx)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	json_error_t e;
+
+	(void)arg;
+	m->kind = WMSG_SPF;
+	m->spf = json_loads(out, JSON_DISABLE_EOF_CHECK, &e);
+	if (m->spf != NULL && !json_is_array(m->spf)) {
+		json_decref(m->spf);
+		m->spf = NULL;
+	}
+	if (m->spf == NULL) {
+		m->failed = 1;
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause[0] ?
+		    ctx->cause : "spf: no answer");
+	} else if (code != EXIT_OK)
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
+	return m;
+}
+
+static void
+agencies_spf_hooks(struct agencies_state *st, struct console *c,
+    struct worker_cmd_hooks *hooks)
+{
+	memset(hooks, 0, sizeof *hooks);
+	hooks->json = true;
+	hooks->cancel = &c->worker.closing;
+	hooks->done = agencies_spf_done;
+	st->spf_running++;
+}
+
+/* An spf command confirmed while the view was shown (S): its result comes
+ * here. */
+static int
+agencies_job(void *state, struct console *c, const struct cmd *cmd,
+    struct worker_cmd_hooks *hooks)
+{
+	if (cmd->entry == NULL || strcmp(cmd->entry->name, "spf") != 0)
+		return 0;
+	agencies_spf_hooks(state, c, hooks);
+	return 1;
+}
+
+/*
+ * The last check does not answer for the agency's sending domains as they
+ * are now: none was made for it (added since), or its domains changed
+ * (the checks name them in the order of `domains`).
+ */
+static bool
+agencies_spf_stale(const struct agencies_state *st, const struct agency *a)
+{
+	const json_t *o = agencies_spf_of(st, a->id), *ck;
+	char had[sizeof a->domains];
+	const char *d, *last = "";
+	size_t i, off = 0;
+
+	if (a->domains[0] == '\0')
+		return false;
+	if (o == NULL)
+		return true;
+	had[0] = '\0';
+	json_array_foreach(json_object_get(o, "checks"), i, ck) {
+		d = agencies_js(ck, "domain");
+		if (strcmp(d, last) == 0)
+			continue;
+		off += (size_t)snprintf(had + off, sizeof had - off, "%s%s",
+		    off ? "," : "", d);
+		if (off >= sizeof had)
+			return true;
+		last = d;
+	}
+	return i > 0 && strcmp(had, a->domains) != 0;
+}
+
+/* While the view is shown, the SPF is checked when the last check is old,
+ * or a minute old when an agency's domains are not what it checked: the
+ * spf command as a job (its DNS off the UI thread), not every refresh. */
+static void
+agencies_tick(void *state, struct console *c)
+{
+	struct agencies_state *st = state;
+	struct worker_cmd_hooks hooks;
+	char cause[128];
+	struct cmd cmd;
+	size_t i;
+
+	if (c->views[c->current] != &view_agencies || st->spf_running > 0 ||
+	    st->agencies == NULL || (st->spf_at != 0 && c->now - st->spf_at <
+	    AGENCIES_SPF_RETRY_S))
+		return;
+	for (i = 0; i < st->agencies->n; i++)
+		if (st->agencies->v[i].domains[0] != '\0')
+			break;
+	if (i == st->agencies->n)
+		return;
+	if (st->spf_at != 0 && c->now - st->spf_at < AGENCIES_SPF_RECHECK_S) {
+		for (i = 0; i < st->agencies->n; i++)
+			if (agencies_spf_stale(st, &st->agencies->v[i]))
+				break;
+		if (i == st->agencies->n)
+			return;
+	}
+	memset(&cmd, 0, sizeof cmd);
+	if ((cmd.entry = cmd_find("spf", cause, sizeof cause)) == NULL)
+		return;
+	agencies_spf_hooks(st, c, &hooks);
+	worker_command(&c->worker, c->cfg, &cmd, c->read_only, &hooks);
+	cmd_free(&cmd);
+}
+
 static void
 agencies_free(void *state)
 {
@@ -584,6 +960,8 @@ const struct view view_agencies = {
 	.fetch = agencies_fetch,
 	.take = agencies_take,
 	.escape = agencies_escape,
+	.job = agencies_job,
+	.tick = agencies_tick,
 	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
 	    "? help  q quit",
 };

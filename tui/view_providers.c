@@ -11,15 +11,18 @@
 #include "tui/table.h"
 #include "tui/view.h"
 
-enum { PV_NAME, PV_DELIV, PV_DEF, PV_BNC, PV_P95, PV_STATE, PV_CLASSES,
-	PROVIDERS_NCOLS };
+enum { PV_NAME, PV_DELIV, PV_DEF, PV_BNC, PV_REPUT, PV_P95, PV_STATE,
+	PV_CLASSES, PROVIDERS_NCOLS };
 
-/* 80 columns: 59 for the figures, the rest for the deferrals. */
+/* 80 columns: 65 for the figures, the rest for the deferrals. REPUT: the
+ * deferrals and bounces refusing for reputation, marked "!" so that the
+ * mark shows without colours too. */
 static const struct table_col providers_cols[PROVIDERS_NCOLS] = {
 	{ "PROVIDER", 22, 0 },
 	{ "DELIV/h", 7, 1 },
 	{ "DEF%", 5, 1 },
 	{ "BNC%", 5, 1 },
+	{ "REPUT", 5, 1 },
 	{ "P95", 5, 1 },
 	{ "STATE", 9, 0 },
 	{ "DEFERRALS", 0, 0 },
@@ -86,8 +89,8 @@ static void
 providers_row(struct providers_state *st, const struct console *c,
     const struct ml_provider *v)
 {
-	enum theme_role role = console_stale(c) ? ROLE_STALE : v->throttled ?
-	    ROLE_ALERT : strcmp(ml_provider_state(v), "ok") != 0 ? ROLE_WARN :
+	enum theme_role role = console_stale(c) ? ROLE_STALE : v->throttled ||
+	    v->reput > 0 ? ROLE_ALERT : strcmp(ml_provider_state(v), "ok") != 0 ? ROLE_WARN :
 	    ROLE_NORMAL;
 	struct table_row *r = table_add(&st->list, v->name, role);
 	long long tot = v->delivered + v->deferred + v->bounced;
@@ -99,6 +102,10 @@ providers_row(struct providers_state *st, const struct console *c,
 	format_count(v->delivered, r->cell[PV_DELIV], TABLE_CELL_MAX);
 	providers_pct(tot, ml_provider_deferred_pct(v), r->cell[PV_DEF]);
 	providers_pct(tot, ml_provider_bounced_pct(v), r->cell[PV_BNC]);
+	if (v->reput > 0)
+		snprintf(r->cell[PV_REPUT], TABLE_CELL_MAX, "!%lld", v->reput);
+	else
+		snprintf(r->cell[PV_REPUT], TABLE_CELL_MAX, "-");
 	if (v->p95 >= 0)
 		format_age((long)v->p95, r->cell[PV_P95], TABLE_CELL_MAX);
 	else
@@ -119,7 +126,7 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
     int h)
 {
 	char line[256];
-	size_t i, bad = 0;
+	size_t i, bad = 0, reput = 0;
 
 	if (st->p == NULL) {
 		attrset(theme_attr(st->error[0] ? ROLE_ALERT : ROLE_DIM));
@@ -133,6 +140,7 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
 	for (i = 0; i < st->p->n; i++) {
 		providers_row(st, c, &st->p->v[i]);
 		bad += st->p->v[i].throttled;
+		reput += st->p->v[i].reput > 0;
 	}
 	if (st->error[0] != '\0') {
 		attrset(theme_attr(ROLE_ALERT));
@@ -142,11 +150,11 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
 		snprintf(line, sizeof line, " no delivery in the gateways' mail "
 		    "logs in the last hour (nodes[].maillog)");
 	} else {
-		attrset(theme_attr(console_stale(c) ? ROLE_STALE : bad ?
-		    ROLE_ALERT : ROLE_TITLE));
+		attrset(theme_attr(console_stale(c) ? ROLE_STALE : bad ||
+		    reput ? ROLE_ALERT : ROLE_TITLE));
 		snprintf(line, sizeof line, " %zu provider%s, last hour, %zu "
-		    "throttled; Enter: its deferrals", st->p->n,
-		    st->p->n == 1 ? "" : "s", bad);
+		    "throttled, %zu refuse for reputation; Enter: details",
+		    st->p->n, st->p->n == 1 ? "" : "s", bad, reput);
 	}
 	mvaddnstr(y, 0, line, COLS);
 	attrset(A_NORMAL);
@@ -178,8 +186,8 @@ providers_draw_open(struct providers_state *st, struct console *c, int y,
 		attrset(A_NORMAL);
 		return;
 	}
-	attrset(theme_attr(v->throttled && role == ROLE_NORMAL ? ROLE_ALERT :
-	    ROLE_TITLE));
+	attrset(theme_attr((v->throttled || v->reput > 0) && role ==
+	    ROLE_NORMAL ? ROLE_ALERT : ROLE_TITLE));
 	snprintf(line, sizeof line, " %s%s: %s  (Esc: back)", v->group ?
 	    "group " : "", v->group ? v->name + 1 : v->name,
 	    ml_provider_state(v));
@@ -194,6 +202,16 @@ providers_draw_open(struct providers_state *st, struct console *c, int y,
 	    v->delivered, v->deferred, ml_provider_deferred_pct(v), v->bounced,
 	    ml_provider_bounced_pct(v), p95);
 	mvaddnstr(y + 1, 0, line, COLS);
+	if (v->reput > 0 && h > 4) {
+		attrset(theme_attr(role == ROLE_NORMAL ? ROLE_ALERT : role));
+		snprintf(line, sizeof line, " ! %lld refused for reputation, "
+		    "latest: %s", v->reput, v->rep_reason[0] ?
+		    delay_reply(v->rep_reason) : "-");
+		mvaddnstr(y + 2, 0, line, COLS);
+		y++;
+		h--;
+		row++;
+	}
 	attrset(theme_attr(ROLE_DIM));
 	mvaddnstr(y + 2, 0, " DEFERRALS  CLASS", COLS);
 	for (i = 0; i < DELAY_CLASSES && row < y + h; i++) {

@@ -466,6 +466,8 @@ worker_msg_free(struct worker_msg *m)
 		reputation_free(m->reputation);
 		free(m->reputation);
 	}
+	if (m->spf != NULL)
+		json_decref(m->spf);
 	if (m->probe != NULL) {
 		mailbox_probe_free(m->probe);
 		free(m->probe);

@@ -36,6 +36,7 @@ enum worker_msg_kind {
 	WMSG_ML_AGENCIES, /* the agencies' mail log day: ml_agencies */
 	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
+	WMSG_SPF,         /* the agencies' SPF (a job's spf --json): spf */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -78,6 +79,7 @@ struct worker_msg {
 	struct ml_agencies *ml_agencies;  /* WMSG_ML_AGENCIES */
 	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
 	struct reputation *reputation;    /* WMSG_REPUTATION */
+	json_t *spf;                      /* WMSG_SPF: spf --json's array */
 	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */

@@ -71,10 +71,14 @@ expect_screen "its list is read" "PROVIDER" 10
 first=$(tui_screen | grep -A1 '^PROVIDER' | tail -n 1)
 expect_contains "the throttled provider is on top" "THROTTLED" "$first"
 expect_contains "and it is Yahoo's" "ahoo" "$first"
+expect_contains "its 'Rate limited' deferrals are marked as reputation refusals" \
+	" !" "$first"
 tui_keys Enter
 expect_screen "Enter lists its deferrals by class" "provider throttling" 5
+expect_screen "and its latest reputation refusal, the provider's reply" \
+	"refused for reputation, latest: 450 4.7.1 Rate limited" 5
 tui_keys Escape
-expect_screen "Esc goes back to the list" "Enter: its deferrals" 5
+expect_screen "Esc goes back to the list" "Enter: details" 5
 expect_screen "the hints fit at 80x24" "Enter deferrals  Esc back" 3
 tui_keys :
 tui_keys "providers" Enter

@@ -25,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (key < s || key > s + strlen(s))
 		__builtin_trap();
 	(void)delay_class_parse(s, &c);
+	(void)delay_reputation(s);
 	free(s);
 	return 0;
 }

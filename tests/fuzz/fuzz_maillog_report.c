@@ -41,6 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		*sp = '\0';
 		ml_providers_add(&p, line, strtoll(sp + 1, NULL, 10));
+		ml_providers_reason(&p, line, sp + 1);
 		ml_agencies_add(&a, line, strtoll(sp + 1, NULL, 10));
 		ml_suspect_field(&s, line, sp + 1);
 	}
@@ -50,7 +51,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct ml_provider *v = &p.v[i];
 
 		if (strlen(v->name) > MAILLOG_DOMAIN_MAX + 1 || v->name[0] ==
-		    '\0' || v->delivered < 0 || v->deferred < 0)
+		    '\0' || v->delivered < 0 || v->deferred < 0 ||
+		    v->reput < 0 || strlen(v->rep_reason) >
+		    MAILLOG_BOUNCE_REASON_MAX)
 			__builtin_trap();
 		/* Throttled ones first. */
 		if (i > 0 && v->throttled && !p.v[i - 1].throttled)

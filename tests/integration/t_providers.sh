@@ -101,6 +101,29 @@ expect_contains "agencies --json: bouncy.test's sample reason is the sink's" \
 	"5.1.1" "$R"
 check "the sample reason is cut to 160 bytes" [ "${#R}" -le 160 ]
 
+# Reputation refusals: the throttle sink's "Rate limited" deferrals count
+# for yahoo.test; bouncy.test's 5.1.1 bounces above do not, its sink's
+# "blocked using bl.example" refusals (blocked*@) do, with their text.
+expect_eq "yahoo.test: its 12 'Rate limited' deferrals are reputation refusals" \
+	"true" "$("$B" providers --json | jq -r '.[] | select(.name == "yahoo.test")
+		| .reputation >= 12 and (.reputation_reason | contains("Rate limited"))')"
+RP0=$(prov bouncy.test reputation)
+"$ROOT/tests/lab/traffic" --from-ip 127.0.0.1 -n 3 --to blocked1@bouncy.test \
+	--sender reput@agency.test -q >/dev/null 2>&1
+check "3 messages to blocked1@bouncy.test were sent" [ $? -eq 0 ]
+rep_seen() { [ "$(prov bouncy.test reputation)" -ge $((RP0 + 3)) ]; }
+check "bouncy.test's 3 reputation refusals are counted within 20 s" \
+	wait_until 20 rep_seen
+sleep 1
+expect_eq "bouncy.test: exactly 3 reputation refusals more" $((RP0 + 3)) \
+	"$(prov bouncy.test reputation)"
+expect_contains "bouncy.test's reputation reason is the sink's" \
+	"blocked using bl.example" "$(prov bouncy.test reputation_reason)"
+txt=$("$B" providers)
+expect_contains "the table has a REPUT column" "REPUT" "$(echo "$txt" | sed -n 1p)"
+expect_contains "the table marks bouncy.test and says why" \
+	"bouncy.test refuses for reputation" "$txt"
+
 # A harvest from an address of its own: a suspect within the window.
 "$ROOT/tests/lab/harvest" --from-ip "$IP" -n 25 >/dev/null 2>&1
 check "tests/lab/harvest ran from $IP" [ $? -eq 0 ]

@@ -134,7 +134,7 @@ test_agent_per_node(void **state)
 	    "(%R~t:policy:version %R~t:blocks +get +zrange) "
 	    "(~t:block:* +hmget +hincrby +hset) "
 	    "(~t:log:[tcap]:* +hincrby +expire) "
-	    "(~t:log:a:* +hset) "
+	    "(~t:log:[ap]:* +hset) "
 	    "(~t:log:pos:gw1 +hset +hmget) "
 	    "(~t:suspect:* +hincrby +hsetnx +hset +expire) "
 	    "(~t:suspects +zadd +zremrangebyscore) "

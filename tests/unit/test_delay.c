@@ -368,6 +368,110 @@ test_report_json_and_empty(void **state)
 	queue_set_free(qs);
 }
 
+/* Reputation refusals: each phrase providers use, in the reply text. */
+static const char *const reputation_yes[] = {
+	"host mx.bl.test[127.0.0.1] said: 554 5.7.1 Service unavailable; "
+	"Client host [192.0.2.1] blocked using zen.spamhaus.org (in reply to "
+	"RCPT TO command)",
+	"host mx.test[127.0.0.1] said: 550 5.7.1 Your IP is on our block list "
+	"(in reply to MAIL FROM command)",
+	"host mx.test[127.0.0.1] said: 550 5.7.1 192.0.2.1 is blocklisted",
+	"host mx.test[127.0.0.1] said: 554 Rejected: listed on a blacklist",
+	"host mx.test[127.0.0.1] said: 550 Listed on Spamcop",
+	"host mx.test[127.0.0.1] said: 421 4.7.0 Poor reputation of the "
+	"sending IP, try again later",
+	"host gmail-smtp-in.l.google.com[142.250.1.26] said: 421-4.7.0 This "
+	"message is suspicious due to the very low reputation of the sending "
+	"IP address (in reply to end of DATA command)",
+	"host gmail-smtp-in.l.google.com[142.250.1.26] said: 421-4.7.28 Our "
+	"system has detected an unusual rate of unsolicited mail originating "
+	"from your IP address",
+	"host mx.test[127.0.0.1] said: 550 5.7.1 Too many invalid recipients",
+	"host mx.test[127.0.0.1] said: 421 4.7.0 Too many connections from "
+	"your IP",
+	"host mx.test[127.0.0.1] said: 450 4.7.1 Rate limited, try again",
+	"host mx.test[127.0.0.1] said: 451 4.7.1 Rate limit exceeded",
+	"host mta7.am0.yahoodns.net[67.195.204.72] said: 421 4.7.0 [TSS04] "
+	"Messages from 192.0.2.1 temporarily deferred due to unexpected volume "
+	"or user complaints - 4.16.55.1",
+	"host mta5.am0.yahoodns.net[67.195.204.73] said: 553 5.7.1 [BL21] "
+	"Connections will not be accepted from 192.0.2.1",
+	"host mta5.am0.yahoodns.net[67.195.204.73] said: 421 4.7.0 [TS03] All "
+	"messages from 192.0.2.1 will be permanently deferred",
+	"host hotmail-com.olc.protection.outlook.com[104.47.0.33] said: 550 "
+	"5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please "
+	"contact your Internet service provider since part of their network is "
+	"on our block list (S3150)",
+	"host outlook.com[104.47.0.33] said: 550 5.7.606 Access denied, banned "
+	"sending IP [192.0.2.1]",
+	"host outlook.com[104.47.0.33] said: 550 5.7.1 Service unavailable "
+	"(S3140)",
+	"host mx.test[127.0.0.1] refused to talk to me: 554 192.0.2.1 listed "
+	"on our denylist",
+	"delivery temporarily suspended: host mx.test[127.0.0.1] said: 421 "
+	"Too many connections",
+	/* A bare reply, as a bounce's text may be. */
+	"550 5.7.1 Poor reputation",
+	NULL,
+};
+
+/* Look-alikes: the words elsewhere, or a different refusal. */
+static const char *const reputation_no[] = {
+	NULL,
+	"",
+	LAB_REFUSED,
+	LAB_SUSPENDED,
+	/* A per-message limit, not a standing. */
+	"host mx.test[127.0.0.1] said: 452 4.5.3 Too many recipients (in "
+	"reply to RCPT TO command)",
+	"host mx.test[127.0.0.1] said: 421 4.7.0 Too many messages in this "
+	"session",
+	/* Host names and Postfix's own words are never the provider's. */
+	"host blocklist.test[127.0.0.1] said: 550 5.1.1 user unknown",
+	"host reputation.test[127.0.0.1] said: 552 5.2.2 mailbox full",
+	"connect to mx.reputation.test[127.0.0.1]:25: Connection refused",
+	"Host or domain name not found. Name service error for "
+	"name=spamhaus.test type=MX: Host not found",
+	"lost connection with blacklist.test[127.0.0.1] while receiving the "
+	"initial server greeting",
+	/* Other refusals. */
+	"host mx.test[127.0.0.1] said: 550 5.7.1 Message blocked: content "
+	"looks like spam",
+	"host mx.test[127.0.0.1] said: 550 5.7.1 Sender not on the allow list",
+	"host mx.test[127.0.0.1] said: 554 5.7.1 Relay access denied",
+	"host mx.test[127.0.0.1] said: 450 4.2.0 Greylisted, try again later",
+	"host mx.test[127.0.0.1] said: 550 5.7.1 [SPF] 192.0.2.1 is not "
+	"allowed to send mail for agency.test",
+	"host mx.test[127.0.0.1] said: 421 4.7.0 [TS] [BLOCK] [TSX04] [BL2] "
+	"try again",
+	"host mx.test[127.0.0.1] said: 550 5.1.1 The email account that you "
+	"tried to reach does not exist",
+	NULL,
+};
+
+static void
+test_reputation(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; reputation_yes[i] != NULL; i++) {
+		if (!delay_reputation(reputation_yes[i]))
+			fail_msg("not a reputation refusal: %s",
+			    reputation_yes[i]);
+	}
+	assert_string_equal(delay_reply(reputation_yes[1]), "550 5.7.1 Your IP "
+	    "is on our block list (in reply to MAIL FROM command)");
+	assert_string_equal(delay_reply("550 5.7.1 Poor reputation"),
+	    "550 5.7.1 Poor reputation");
+	assert_false(delay_reputation(reputation_no[0]));
+	for (i = 1; reputation_no[i] != NULL; i++) {
+		if (delay_reputation(reputation_no[i]))
+			fail_msg("taken for a reputation refusal: %s",
+			    reputation_no[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -376,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_rule),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_report_json_and_empty),
+		cmocka_unit_test(test_reputation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

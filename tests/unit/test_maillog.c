@@ -577,6 +577,61 @@ test_tally_bounce_reason(void **state)
 	maillog_tally_free(&t);
 }
 
+/* Reputation refusals: deferrals and bounces counted per provider and
+ * group as `rep`, the latest text kept per minute; a throttling deferral
+ * with other words and a bounce for an unknown user are not. */
+static void
+test_tally_reputation(void **state)
+{
+	struct maillog_limits lim;
+	struct maillog_tally t;
+	int i;
+
+	(void)state;
+	maillog_limits_init(&lim);
+	maillog_tally_init(&t, "gw1", &lim, agency_of, group_of, NULL);
+	feed(&t, P "smtpd[1]: 76C39A731A6: client=unknown[127.0.1.10]");
+	for (i = 0; i < 2; i++)
+		feed(&t, P "smtp[3]: 76C39A731A6: to=<u1@yahoo.test>, "
+		    "relay=x[1.2.3.4]:25, delay=1, delays=0/0/0/1, dsn=4.7.0, "
+		    "status=deferred (host x[1.2.3.4] said: 421 4.7.0 [TSS04] "
+		    "Messages from 127.0.0.1 temporarily deferred due to user "
+		    "complaints (in reply to MAIL FROM command))");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<u2@yahoo.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=4.7.1, status=deferred (host "
+	    "x[1.2.3.4] said: 450 4.7.1 try again later (in reply to RCPT TO "
+	    "command))");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<u3@bl.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.7.1, status=bounced (host "
+	    "x[1.2.3.4] said: 554 5.7.1 Service unavailable; Client host "
+	    "[127.0.0.1] blocked using bl.example (in reply to RCPT TO "
+	    "command))");
+	feed(&t, P "smtp[3]: 76C39A731A6: to=<u4@bl.test>, relay=x[1.2.3.4]"
+	    ":25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host "
+	    "x[1.2.3.4] said: 550 5.1.1 no such user (in reply to RCPT TO "
+	    "command))");
+	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
+	    "yahoo.test|rep"), 2);
+	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
+	    "@Yahoo|rep"), 2);
+	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
+	    "yahoo.test|def_throttle"), 3);
+	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
+	    "bl.test|rep"), 1);
+	assert_int_equal(maillog_tally_get(&t, MAILLOG_SCOPE_PROVIDER, M,
+	    "bl.test|bounced"), 2);
+	assert_int_equal(t.nrep_reasons, 3);
+	assert_int_equal(t.rep_reasons[0].minute, M);
+	assert_string_equal(t.rep_reasons[0].field, "yahoo.test|rep_reason");
+	assert_non_null(strstr(t.rep_reasons[0].reason, "[TSS04]"));
+	assert_string_equal(t.rep_reasons[1].field, "@Yahoo|rep_reason");
+	assert_string_equal(t.rep_reasons[2].field, "bl.test|rep_reason");
+	assert_non_null(strstr(t.rep_reasons[2].reason, "blocked using"));
+	maillog_tally_clear(&t);
+	assert_int_equal(t.nrep_reasons, 0);
+	maillog_tally_free(&t);
+}
+
 static void
 test_tally_bounds(void **state)
 {
@@ -707,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_odd_input),
 		cmocka_unit_test(test_tally_join),
 		cmocka_unit_test(test_tally_bounce_reason),
+		cmocka_unit_test(test_tally_reputation),
 		cmocka_unit_test(test_tally_bounds),
 		cmocka_unit_test(test_harvest),
 		cmocka_unit_test(test_delay_p95),

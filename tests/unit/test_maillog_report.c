@@ -88,6 +88,50 @@ test_providers_sum(void **state)
 	assert_false(v->throttled);
 	assert_string_equal(ml_provider_state(v), "deferring");
 	assert_int_equal(v->def[DELAY_CONNECT], 3);
+	assert_int_equal(v->reput, 0);
+	ml_providers_free(&p);
+}
+
+/* Reputation refusals: counts summed over minutes, the newest minute's
+ * reason kept (read first), sanitized; in the JSON. */
+static void
+test_providers_reputation(void **state)
+{
+	struct ml_providers p;
+	struct delay_rule rule;
+	const struct ml_provider *v;
+	json_t *o;
+
+	(void)state;
+	ml_providers_init(&p, 3600);
+	ml_providers_add(&p, "bouncy.test|bounced", 4);
+	ml_providers_add(&p, "bouncy.test|rep", 2);
+	ml_providers_reason(&p, "bouncy.test|rep_reason", "554 5.7.1 blocked "
+	    "using bl.example \x1b[31m");
+	ml_providers_add(&p, "bouncy.test|rep", 1);
+	ml_providers_reason(&p, "bouncy.test|rep_reason", "older");
+	ml_providers_reason(&p, "bouncy.test|reason", "not this field");
+	ml_providers_reason(&p, "|rep_reason", "no name");
+	ml_providers_reason(&p, "accept.test|rep_reason", "");
+	ml_providers_add(&p, "accept.test|delivered", 3);
+	delay_rule_init(&rule);
+	ml_providers_finish(&p, &rule);
+	assert_int_equal(p.n, 2);
+	v = find(&p, "bouncy.test");
+	assert_int_equal(v->reput, 3);
+	assert_string_equal(v->rep_reason,
+	    "554 5.7.1 blocked using bl.example \\x1b[31m");
+	o = ml_provider_json(v);
+	assert_int_equal(json_integer_value(json_object_get(o, "reputation")),
+	    3);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "reputation_reason")), v->rep_reason);
+	json_decref(o);
+	v = find(&p, "accept.test");
+	assert_int_equal(v->reput, 0);
+	o = ml_provider_json(v);
+	assert_true(json_is_null(json_object_get(o, "reputation_reason")));
+	json_decref(o);
 	ml_providers_free(&p);
 }
 
@@ -343,6 +387,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_providers_sum),
+		cmocka_unit_test(test_providers_reputation),
 		cmocka_unit_test(test_providers_rule),
 		cmocka_unit_test(test_providers_huge),
 		cmocka_unit_test(test_provider_json),

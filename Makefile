@@ -65,7 +65,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_policy_input test_qshape test_queue test_shell test_suggest \
 	test_validate \
 	test_volume test_xalloc \
-	test_trace
+	test_trace \
+	test_trace_msg
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
 	test_msgindex

@@ -149,7 +149,8 @@ cmd_trace_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if ((code = cmd_trace_query(c, ctx, &q)) != EXIT_OK)
 		return code;
 	nfail = trace_remote_run(ctx->cfg, cmd_option(c, "node"), &q,
-	    from_logs, ctx->cancel, &run, cause, sizeof cause);
+	    from_logs, ctx->cancel, ctx->trace_watch, &run, cause,
+	    sizeof cause);
 	if (nfail == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "trace: %s", cause);
 	lines = xcalloc(run.n + 1, sizeof *lines);
@@ -230,4 +231,5 @@ const struct cmd_entry cmd_trace_entry = {
 	.flags = CMD_NEEDS_SSH | CMD_DATA | CMD_JOB,
 	.prepare = cmd_trace_prepare,
 	.exec = cmd_trace_exec,
+	.view = "trace",
 };

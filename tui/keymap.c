@@ -53,6 +53,11 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "queues", "L", "queue release" },
 	{ "queues", "E", "queue requeue" },
 	{ "queues", "D", "queue delete" },
+	{ "trace", "Enter", "move in" },
+	{ "trace", "Right", "move in" },
+	{ "trace", "Left", "move out" },
+	{ "trace", "J", "move queue" },
+	{ "trace", "n", "prompt \"trace \"" },
 };
 
 static const struct {
@@ -79,6 +84,7 @@ static const struct {
 	{ "!", "view alerts" },
 	{ "P", "view providers" },
 	{ "8", "view reputation" },
+	{ "W", "view trace" },
 	{ "d", "drain" },
 	{ "U", "undrain" },
 	{ "/", "prompt filter" },
@@ -165,6 +171,14 @@ static const struct keymap_doc {
 	{ "alerts", "s", "silence", "silence the alert's subject for a while" },
 	{ "alerts", "Enter", "show subject", "show what the alert is about: "
 	    "its view, filtered" },
+	{ "trace", "n", "new trace", "ask the gateways' message indexes: the "
+	    "prompt has \"trace \" typed (--to, --from, --id, --since ...)" },
+	{ "trace", "Enter", "timeline", "open the message under the cursor: "
+	    "received, each attempt, where it is now" },
+	{ "trace", "J", "in queue", "show the message in the queues view, "
+	    "filtered to its ID, while it is still queued" },
+	{ "trace", "Right", NULL, "open the message under the cursor" },
+	{ "trace", "Left", NULL, "back to the list of messages" },
 	{ NULL, "?", NULL, "this help: the keys of the view it covers first" },
 	{ NULL, "F1", NULL, "this help" },
 	{ NULL, "q", NULL, "leave the console (waits for actions under way)" },
@@ -183,6 +197,8 @@ static const struct keymap_doc {
 	{ NULL, "7", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "R", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
+	{ NULL, "W", NULL, "the message trace: where did the mail go (asks "
+	    "every gateway's index)" },
 	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
 	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
 	    "provider" },

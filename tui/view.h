@@ -77,7 +77,7 @@ struct view {
 	"3 queues  q quit"
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 11
+#define CONSOLE_NVIEWS 12
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {

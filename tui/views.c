@@ -15,6 +15,7 @@ extern const struct view view_restore;
 extern const struct view view_alerts;
 extern const struct view view_providers;
 extern const struct view view_reputation;
+extern const struct view view_trace;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
@@ -22,6 +23,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_alerts,
 	&view_providers,
 	&view_reputation,
+	&view_trace,
 };
 
 int

@@ -71,6 +71,15 @@ test_views(void **state)
 	assert_string_equal(command_in(NULL, '5'), "view agencies");
 	assert_string_equal(command_in(NULL, 'a'), "view agencies");
 	assert_string_equal(command_in("overview", '4'), "view blocklist");
+	/* The trace view: W everywhere, its keys its own (J is free in every
+	 * other view, n asks a new query). */
+	assert_string_equal(command_in(NULL, 'W'), "view trace");
+	assert_string_equal(command_in("queues", 'W'), "view trace");
+	assert_string_equal(command_in("trace", '\n'), "move in");
+	assert_string_equal(command_in("trace", 'J'), "move queue");
+	assert_string_equal(command_in("trace", 'n'), "prompt \"trace \"");
+	assert_null(command_in(NULL, 'J'));
+	assert_null(command_in("queues", 'J'));
 }
 
 static void

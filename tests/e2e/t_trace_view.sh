@@ -87,7 +87,7 @@ tui_start 100 30
 expect_screen "the console starts" "mailnoc |" 15
 tui_keys W
 expect_screen "W opens the trace view" "| Trace" 5
-expect_screen "... with the query prompt, 'trace ' typed" ":trace " 5
+expect_screen "... with the query prompt, 'trace ' typed" ":trace" 5
 tui_keys -l -- "--from $TAG@agency.test --since 1h"
 tui_keys Enter
 expect_screen "gw1's two messages come in" "gw1: 2 (" 20
@@ -97,7 +97,7 @@ expect_screen "the header counts the messages" \
 	"trace --from $TAG@agency.test --since 1h: 2 messages" 10
 expect_screen "the delivered one, its recipient and state" "u1@accept.test     delivered" 5
 expect_screen "the deferred one, with its last reason" "u1@dead.test       deferred" 5
-expect_contains "... the reason is the refused connection" "Connection refused" \
+expect_contains "... the reason is the refused connection" "connect to 127.0.0.1" \
 	"$(tui_screen | grep 'u1@dead.test ')"
 expect_screen "the key bar teaches the view's keys" "Enter timeline" 5
 
@@ -106,9 +106,10 @@ tui_keys / "dead.test" Enter
 wait_gone "u1@accept.test" 5
 tui_keys Enter
 expect_screen "Enter opens the timeline: the gateway and queue ID" "gw1 $D: deferred, still queued" 5
-expect_screen "... received from the client" "received from localhost[127.0.0.1]" 5
+expect_screen "... received from the client" "received from unknown[127.0.0.1]" 5
 expect_screen "... the sender and the queue ID" "sender $TAG@agency.test, queue ID $D" 5
-expect_screen "... the attempt" "deferred  to u1@dead.test via none" 5
+expect_screen "... the attempt" "deferred  to u1@dead.test via none, dsn 4.4.1" 5
+expect_screen "... its reason on the line after" "Connection refused" 5
 expect_screen "... where it is now" "now: deferred (still in the gateway's queue)" 5
 expect_screen "... and J is offered" "J: in the queues view" 5
 tui_keys J
@@ -120,7 +121,10 @@ expect_eq "only that message is listed" 1 \
 
 # The delivered one: its timeline says so, J says it is no longer queued.
 tui_keys W
-expect_screen "W goes back to the trace, as it was" "2 messages" 5
+expect_screen "W goes back to the trace as it was left" "gw1 $D: deferred" 5
+tui_keys Escape
+expect_screen "Esc: the list, every message (the filter went with the view)" \
+	"2 messages" 5
 tui_keys / "accept.test" Enter
 wait_gone "u1@dead.test" 5
 tui_keys Enter

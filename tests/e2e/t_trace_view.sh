@@ -3,8 +3,9 @@
 # while a message goes to the accepting provider (delivered) and one to the
 # dead one (deferred, still queued); W opens the view with the query prompt,
 # the trace runs as a job (the sanitizer build aborts on SSH from the UI
-# thread), gw1's messages come in with their final states while gw2, which
-# has no index, is shown failed with its one-line cause; Enter opens a
+# thread), gw1's messages come in with their final states while gw2 is
+# still asked (its answer is made 8 s late), then gw2, which has no index,
+# is shown failed with its one-line cause; Enter opens a
 # message's timeline (received, each attempt, where it is now); J from the
 # deferred one's timeline shows it in the queues view filtered to its ID;
 # J on the delivered one says it is no longer queued. At 100x30.
@@ -53,7 +54,11 @@ jq --arg log "$LOG" --arg st "$TMP/state" --arg idx "$IDX" --arg g "$SSHUSER" '
 	.nodes |= map(if .name == "gw1" then .maillog = { file: $log,
 		state_dir: $st, batch_ms: 100, index: $idx, index_group: $g }
 		else . end)' "$LAB/agents/gw1.json" > "$TMP/gw1.json"
-jq --arg idx "$IDX" --arg idx2 "$TMP/gw2/index-gw2.db" --arg bin "$B/mailnocd" '
+# gw2 answers 8 s late: gw1's answer must show before it (streaming).
+printf '#!/bin/sh\ncase " $* " in *" --node gw2 "*) sleep 8 ;; esac\nexec "%s" "$@"\n' \
+	"$B/mailnocd" > "$TMP/mailnocd"
+chmod 755 "$TMP/mailnocd"
+jq --arg idx "$IDX" --arg idx2 "$TMP/gw2/index-gw2.db" --arg bin "$TMP/mailnocd" '
 	.nodes |= map(if .name == "gw1" then .maillog.index = $idx
 		elif .name == "gw2" then .maillog.index = $idx2 else . end)
 	| .maillog.mailnocd = $bin' "$MAILNOC_CONFIG" > "$TMP/console.json"
@@ -91,6 +96,8 @@ expect_screen "... with the query prompt, 'trace ' typed" ":trace" 5
 tui_keys -l -- "--from $TAG@agency.test --since 1h"
 tui_keys Enter
 expect_screen "gw1's two messages come in" "gw1: 2 (" 20
+expect_screen "... while gw2 is still asked" "gw2: still asking" 1
+expect_screen "... and gw1's messages are listed already" "u1@dead.test" 1
 expect_screen "gw2 without an index: failed, its cause on a line" \
 	"gw2 failed: gw2: cannot open the message index '$TMP/gw2/index-gw2.db'" 20
 expect_screen "the header counts the messages" \

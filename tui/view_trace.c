@@ -188,8 +188,13 @@ trace_take_node(struct trace_view *st, struct worker_msg *m)
 		return;
 	g->ms = m->fetch_us / 1000;
 	if (m->failed) {
+		size_t n = strlen(g->name);
+
 		g->state = GW_FAILED;
-		validate_sanitize(g->said, sizeof g->said, m->text);
+		/* "gw2: cannot open ...": the line names the gateway already. */
+		validate_sanitize(g->said, sizeof g->said,
+		    strncmp(m->text, g->name, n) == 0 && strncmp(m->text + n,
+		    ": ", 2) == 0 ? m->text + n + 2 : m->text);
 		return;
 	}
 	g->state = GW_ANSWERED;
@@ -233,6 +238,7 @@ static void
 trace_take(void *state, struct console *c, struct worker_msg *m)
 {
 	struct trace_view *st = state;
+	size_t i;
 
 	(void)c;
 	if ((m->kind != WMSG_TRACE_NODE && m->kind != WMSG_TRACE_DONE) ||
@@ -245,6 +251,13 @@ trace_take(void *state, struct console *c, struct worker_msg *m)
 	st->running = false;
 	st->done_failed = m->failed;
 	validate_sanitize(st->done, sizeof st->done, m->text);
+	/* Not asked at all (the command failed before): not "still asking". */
+	for (i = 0; i < st->ngws; i++)
+		if (st->gws[i].state == GW_ASKING) {
+			st->gws[i].state = GW_FAILED;
+			snprintf(st->gws[i].said, sizeof st->gws[i].said,
+			    "not asked");
+		}
 }
 
 /*
@@ -364,6 +377,45 @@ trace_line(int y, enum theme_role role, const char *text)
 	attrset(A_NORMAL);
 }
 
+/*
+ * Draws text from column `indent` on, wrapped at the screen's width (at a
+ * blank when there is one, never inside a character), the lines after the
+ * first indented two more, in at most `max` lines. Returns the lines used.
+ */
+static int
+trace_wrap(int y, int max, int indent, enum theme_role role, const char *text)
+{
+	const char *p = text;
+	int used = 0, at = indent, w;
+	size_t n, len;
+
+	attrset(theme_attr(role));
+	while (*p != '\0' && used < max) {
+		w = COLS - at;
+		if (w < 10)
+			break;
+		len = strlen(p);
+		n = len <= (size_t)w ? len : (size_t)w;
+		if (n < len) {
+			size_t b = n;
+
+			while (b > (size_t)w / 2 && p[b] != ' ')
+				b--;
+			if (p[b] == ' ')
+				n = b;
+			while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+				n--;
+		}
+		mvaddnstr(y + used++, at, p, (int)n);
+		p += n;
+		while (*p == ' ')
+			p++;
+		at = indent + 2;
+	}
+	attrset(A_NORMAL);
+	return used;
+}
+
 /* The gateways: who answered, who is still asked, who failed and why.
  * Returns the lines used. */
 static int
@@ -399,13 +451,13 @@ trace_draw_gws(struct trace_view *st, int y, int h)
 		if (g->said[0] == '\0')
 			continue;
 		if (g->state == GW_FAILED)
-			snprintf(line, sizeof line, " %s failed: %s", g->name,
+			snprintf(line, sizeof line, "%s failed: %s", g->name,
 			    g->said);
 		else
-			snprintf(line, sizeof line, " %s: note: %s", g->name,
+			snprintf(line, sizeof line, "%s: note: %s", g->name,
 			    g->said);
-		trace_line(y + used++, g->state == GW_FAILED ? ROLE_ALERT :
-		    ROLE_WARN, line);
+		used += trace_wrap(y + used, h - used < 2 ? h - used : 2, 1,
+		    g->state == GW_FAILED ? ROLE_ALERT : ROLE_WARN, line);
 	}
 	return used;
 }
@@ -428,7 +480,13 @@ trace_draw_list(struct trace_view *st, struct console *c, int y, int h)
 	    "", st->nrows > 0 ? "; Enter: its timeline" : "");
 	trace_line(y, ROLE_TITLE, line);
 	used = 1 + trace_draw_gws(st, y + 1, h - 1);
-	if (st->done_failed && st->done[0] != '\0' && used < h) {
+	/* The command's own error, when no gateway's says it already. */
+	for (i = 0; i < st->ngws; i++)
+		if (st->gws[i].state == GW_FAILED &&
+		    strcmp(st->gws[i].said, "not asked") != 0)
+			break;
+	if (st->done_failed && st->done[0] != '\0' && i == st->ngws &&
+	    used < h) {
 		snprintf(line, sizeof line, " %s", st->done);
 		trace_line(y + used++, ROLE_ALERT, line);
 	}
@@ -487,26 +545,28 @@ trace_draw_open(struct trace_view *st, struct console *c, int y, int h)
 		st->tl_top = st->ntl > 0 ? (int)st->ntl - 1 : 0;
 	for (i = st->tl_top; i < (int)st->ntl && row < y + h - 1; i++) {
 		const struct trace_tl *l = &st->tl[i];
+		int indent;
 
 		switch (l->kind) {
 		case TRACE_TL_STEP:
 			role = trace_step_role(l->code);
-			snprintf(line, sizeof line, "   %s", l->text);
+			indent = 3;
 			break;
 		case TRACE_TL_DETAIL:
 			role = ROLE_DIM;
-			snprintf(line, sizeof line, "             %s", l->text);
+			indent = 13;
 			break;
 		case TRACE_TL_FINAL:
 			role = trace_state_role(l->code);
-			snprintf(line, sizeof line, " %s", l->text);
+			indent = 1;
 			break;
 		default:
 			role = ROLE_NORMAL;
-			snprintf(line, sizeof line, " %s", l->text);
+			indent = 1;
 			break;
 		}
-		trace_line(row++, console_stale(c) ? ROLE_STALE : role, line);
+		row += trace_wrap(row, y + h - 1 - row, indent, console_stale(c) ?
+		    ROLE_STALE : role, l->text);
 	}
 	/* What the index does not keep (docs/trace.md). */
 	if (row < y + h)

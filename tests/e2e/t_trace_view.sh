@@ -99,7 +99,8 @@ expect_screen "gw1's two messages come in" "gw1: 2 (" 20
 expect_screen "... while gw2 is still asked" "gw2: still asking" 1
 expect_screen "... and gw1's messages are listed already" "u1@dead.test" 1
 expect_screen "gw2 without an index: failed, its cause on a line" \
-	"gw2 failed: gw2: cannot open the message index '$TMP/gw2/index-gw2.db'" 20
+	"gw2 failed: cannot open the message index" 20
+expect_screen "... naming the file" "$TMP/gw2/index-gw2.db" 5
 expect_screen "the header counts the messages" \
 	"trace --from $TAG@agency.test --since 1h: 2 messages" 10
 expect_screen "the delivered one, its recipient and state" "u1@accept.test     delivered" 5

@@ -37,6 +37,7 @@ cleanup() {
 	postqueue -c "$Q" -j 2>/dev/null | jq -r --arg s "$TAG@agency.test" \
 		'select(.sender == $s) | .queue_id' |
 		postsuper -c "$Q" -d - >/dev/null 2>&1
+	[ -n "$GW1_RAN" ] && "$AGENTS" start gw1 >/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -45,6 +46,10 @@ trap 'exit 1' INT TERM
 # gw1's agent with its index in $TMP, readable by the SSH user's group
 # (as t_trace.sh); the console's configuration names it, gw2's (none)
 # and the agent binary that answers the query.
+# (Started once for its configuration file; running again at the end if
+# it ran before.)
+GW1_RAN=
+"$AGENTS" status gw1 >/dev/null 2>&1 && GW1_RAN=1
 "$AGENTS" start gw1 >/dev/null || { not_ok "gw1's agent starts"; finish; exit 1; }
 "$AGENTS" stop gw1 >/dev/null
 mkdir -p "$TMP/state" "$TMP/gw2"

@@ -11,7 +11,7 @@ COMPDIR   := $(PREFIX)/share/bash-completion/completions
 LIBDIR    := $(PREFIX)/lib/mailnoc
 
 CC        ?= cc
-PKGS      := ncursesw libssh2 jansson hiredis
+PKGS      := ncursesw libssh2 jansson hiredis zlib
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wno-format-truncation
 CFLAGS    ?= -O2 -g
@@ -66,13 +66,18 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_validate \
 	test_volume test_xalloc \
 	test_trace \
-	test_trace_msg
+	test_trace_msg \
+	test_backup \
+	test_logexport \
+	test_lineedit
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
 	test_msgindex
 UNIT_LAYER_cmd      := test_acl test_audit test_config test_confirm \
-	test_docs test_policy_cmds test_sudoers
-UNIT_LAYER_tui      := test_cmd test_keymap test_sparkline test_theme
+	test_docs test_policy_cmds test_sudoers \
+	test_complete
+UNIT_LAYER_tui      := test_cmd test_keymap test_layout test_sparkline \
+	test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
 	test_policy_copy test_policy_link test_policy_redis test_agent_maillog

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/exitcode.h"
+#include "core/restore.h"
 #include "core/validate.h"
 #include "core/version.h"
 
@@ -327,6 +328,8 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 	int rc;
 
 	memset(hb, 0, sizeof *hb);
+	hb->backups.done_at = hb->backups.bytes = -1;
+	hb->backups.mailboxes = hb->backups.gaps = -1;
 	hb->name = n->name;
 	hb->cluster = n->cluster;
 	hb->role = n->role;
@@ -387,9 +390,12 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 				hb->oldest_age = 0;
 		}
 	} else if (n->backup_root != NULL) {
-		rc = probe_last_backup(n->backup_root, hb->last_backup,
-		    sizeof hb->last_backup, cause, sizeof cause);
-		if (rc == -1)
+		rc = probe_backups(n->backup_root, a->cfg->backups.status_file,
+		    a->cfg->backups.gap_days, restore_today(time(NULL)),
+		    &hb->backups, cause, sizeof cause);
+		memcpy(hb->last_backup, hb->backups.last,
+		    sizeof hb->last_backup);
+		if (rc != 0)
 			agent_log_once(a->backup_logged,
 			    sizeof a->backup_logged, "", cause);
 		else

@@ -117,6 +117,8 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	}
 	a = xcalloc(ALERT_EVAL_MAX, sizeof *a);
 	n = alert_rules_eval(s, s->taken_ms / 1000, a, ALERT_EVAL_MAX);
+	n = alert_rules_backup(s, cfg->backups.max_age_s, s->taken_ms / 1000,
+	    a, ALERT_EVAL_MAX, n);
 	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
 	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
 	if (n > ALERT_EVAL_MAX)

@@ -42,6 +42,36 @@ heartbeat_del(struct heartbeat_fields *f, const char *name)
 		f->del[f->ndel++] = name;
 }
 
+/* The backups' facts of a mailbox node; NULL: none (a gateway). */
+static void
+heartbeat_backups(struct heartbeat_fields *f, const struct probe_backups *b)
+{
+	if (b != NULL && b->done_at >= 0)
+		heartbeat_set(f, NF_BACKUP_DONE_AT, "%lld", b->done_at);
+	else
+		heartbeat_del(f, NF_BACKUP_DONE_AT);
+	if (b != NULL && b->bytes >= 0)
+		heartbeat_set(f, NF_BACKUP_BYTES, "%lld", b->bytes);
+	else
+		heartbeat_del(f, NF_BACKUP_BYTES);
+	if (b != NULL && b->mailboxes >= 0)
+		heartbeat_set(f, NF_BACKUP_MAILBOXES, "%ld", b->mailboxes);
+	else
+		heartbeat_del(f, NF_BACKUP_MAILBOXES);
+	if (b != NULL && b->result[0] != '\0')
+		heartbeat_set(f, NF_BACKUP_RESULT, "%s", b->result);
+	else
+		heartbeat_del(f, NF_BACKUP_RESULT);
+	if (b != NULL && b->gaps >= 0)
+		heartbeat_set(f, NF_BACKUP_GAPS, "%ld", b->gaps);
+	else
+		heartbeat_del(f, NF_BACKUP_GAPS);
+	if (b != NULL && b->gap[0] != '\0')
+		heartbeat_set(f, NF_BACKUP_GAP, "%s", b->gap);
+	else
+		heartbeat_del(f, NF_BACKUP_GAP);
+}
+
 void
 heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 {
@@ -68,11 +98,13 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 		else
 			heartbeat_del(f, NF_LOG_AGE);
 		heartbeat_del(f, NF_LAST_BACKUP);
+		heartbeat_backups(f, NULL);
 	} else {
 		if (hb->last_backup[0] != '\0')
 			heartbeat_set(f, NF_LAST_BACKUP, "%s", hb->last_backup);
 		else
 			heartbeat_del(f, NF_LAST_BACKUP);
+		heartbeat_backups(f, &hb->backups);
 		for (q = 0; q < Q_COUNT; q++)
 			heartbeat_del(f, heartbeat_qfields[q]);
 		heartbeat_del(f, NF_OLDEST_AGE);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "agent/probe.h"
 #include "backends/redis.h"
 #include "core/config.h"
 #include "core/model.h"
@@ -24,6 +25,7 @@ struct heartbeat {
 	char load1[16];
 	int disk_pct;
 	char last_backup[11];    /* mailbox nodes */
+	struct probe_backups backups; /* mailbox nodes; last == last_backup */
 	const char *version;
 	char mta_version[32];
 	int interval;            /* seconds */
@@ -36,7 +38,7 @@ struct heartbeat {
 	unsigned long long copy_decisions;
 };
 
-#define HEARTBEAT_FIELDS_MAX 24
+#define HEARTBEAT_FIELDS_MAX 32
 
 struct heartbeat_fields {
 	const char *set_name[HEARTBEAT_FIELDS_MAX];

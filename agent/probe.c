@@ -2,6 +2,7 @@
 #include "agent/probe.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "agent/exec.h"
+#include "core/backup.h"
+#include "core/restore.h"
 
 /*
  * Copies the n bytes at s into out as a string. Returns 0, or -1 when there
@@ -119,6 +122,103 @@ probe_last_backup(const char *root, char *out, size_t outlen, char *cause,
 		return 0;
 	snprintf(out, outlen, "%s", best);
 	return 1;
+}
+
+/* Reads the status file (at most BACKUP_STATUS_MAX bytes). */
+static int
+probe_backup_status(const char *root, const char *name,
+    struct backup_status *st, char *cause, size_t causelen)
+{
+	char path[4096], text[BACKUP_STATUS_MAX + 2], why[160];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", root, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(cause, causelen, "cannot read the backup status '%s': "
+		    "%s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(cause, causelen, "cannot read the backup status '%s': "
+		    "%s", path, strerror(errno));
+		return -1;
+	}
+	text[n] = '\0';
+	if (strlen(text) != (size_t)n) {
+		snprintf(cause, causelen, "backup status '%s': holds a NUL",
+		    path);
+		return -1;
+	}
+	if (backup_status_parse(text, st, why, sizeof why) == -1) {
+		snprintf(cause, causelen, "backup status '%s': %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+probe_backups(const char *root, const char *status, int gap_days,
+    long today, struct probe_backups *pb, char *cause, size_t causelen)
+{
+	long days[512], missing[1], day;
+	char good[11] = "", why[64];
+	struct backup_status st;
+	struct dirent *de;
+	struct stat sb;
+	size_t nd = 0;
+	bool have_st = false;
+	int rc = 0;
+	DIR *dp;
+
+	memset(pb, 0, sizeof *pb);
+	pb->done_at = pb->bytes = -1;
+	pb->mailboxes = pb->gaps = -1;
+	if (status != NULL) {
+		if (probe_backup_status(root, status, &st, cause,
+		    causelen) == 0)
+			have_st = true;
+		else
+			rc = 1;
+	}
+	if ((dp = opendir(root)) == NULL) {
+		snprintf(cause, causelen, "cannot list backup_root '%s': %s",
+		    root, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (!probe_is_date(de->d_name) ||
+		    fstatat(dirfd(dp), de->d_name, &sb, 0) == -1 ||
+		    !S_ISDIR(sb.st_mode) ||
+		    restore_date_parse(de->d_name, &day, why, sizeof why) == -1)
+			continue;
+		if (nd < sizeof days / sizeof days[0])
+			days[nd++] = day;
+		if (strcmp(de->d_name, pb->last) > 0)
+			memcpy(pb->last, de->d_name, sizeof pb->last);
+		/* The newest night that did not fail, and when it was done. */
+		if (have_st && !st.ok && strcmp(de->d_name, st.date) == 0)
+			continue;
+		if (strcmp(de->d_name, good) > 0) {
+			memcpy(good, de->d_name, sizeof good);
+			pb->done_at = (long long)sb.st_mtime;
+		}
+	}
+	closedir(dp);
+	if (have_st) {
+		snprintf(pb->result, sizeof pb->result, "%s",
+		    st.ok ? "ok" : "failed");
+		if (st.ok)
+			pb->done_at = st.completed_at;
+		pb->bytes = st.bytes;
+		pb->mailboxes = st.mailboxes;
+	}
+	pb->gaps = (long)backup_gaps(days, nd, today, gap_days, missing, 1);
+	if (pb->gaps > 0)
+		restore_date_format(missing[0], pb->gap, sizeof pb->gap);
+	return rc;
 }
 
 int

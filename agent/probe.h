@@ -28,6 +28,32 @@ int probe_disk_pct(const char *path, char *cause, size_t causelen);
 int probe_last_backup(const char *root, char *out, size_t outlen, char *cause,
     size_t causelen);
 
+/* What the backups of a mailbox node look like now (probe_backups). */
+struct probe_backups {
+	char last[11];          /* the newest dated directory, "" none */
+	long long done_at;      /* the last good backup's completion, epoch
+	                           seconds; -1 unknown */
+	long long bytes;        /* from the status file; -1 unknown */
+	long mailboxes;         /* from the status file; -1 unknown */
+	char result[8];         /* "ok" | "failed" (status file); "" */
+	long gaps;              /* nights missing (core/backup.h); -1 */
+	char gap[11];           /* the newest night missing, "" none */
+};
+
+/*
+ * Looks at the dated directories (YYYY-MM-DD) under `root` and, when
+ * `status` names one, the backup tool's status file there ("keyvalue",
+ * core/backup.h). The last good backup completed at the status file's
+ * completed_at when it says result=ok; otherwise (no status file, or the
+ * last run failed) at the modification time of the newest dated directory
+ * that is not the failed night. Gaps are counted over `gap_days` nights
+ * before `today` (days since 1970-01-01). Returns 0; -1 with `cause` set
+ * when the root cannot be listed (nothing known); 1 with `cause` set when
+ * the status file cannot be read or parsed (the rest is known).
+ */
+int probe_backups(const char *root, const char *status, int gap_days,
+    long today, struct probe_backups *pb, char *cause, size_t causelen);
+
 /*
  * From Dovecot's mail_location ("maildir:/srv/mail/%u/Maildir:INDEX=...")
  * finds the fixed directory above every user's mail ("/srv/mail"). Returns

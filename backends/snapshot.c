@@ -41,6 +41,8 @@ node_reset(struct node_status *n)
 	n->disk_pct = -1;
 	n->policy_copy_age = -1;
 	n->policy_copy_decisions = -1;
+	n->backup_done_at = n->backup_bytes = -1;
+	n->backup_mailboxes = n->backup_gaps = -1;
 }
 
 /*
@@ -53,6 +55,8 @@ static const char *const node_fields[] = {
 	NF_OLDEST_AGE, NF_DISK_PCT, NF_LOAD, NF_DRAIN, NF_LAST_BACKUP,
 	NF_VERSION, NF_MTA_VERSION, NF_LOG_AGE, NF_POLICY, NF_POLICY_COPY_AGE,
 	NF_POLICY_COPY_DECISIONS,
+	NF_BACKUP_DONE_AT, NF_BACKUP_BYTES, NF_BACKUP_MAILBOXES,
+	NF_BACKUP_RESULT, NF_BACKUP_GAPS, NF_BACKUP_GAP,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
 
@@ -62,6 +66,8 @@ enum {
 	F_OLDEST_AGE, F_DISK_PCT, F_LOAD, F_DRAIN, F_LAST_BACKUP, F_VERSION,
 	F_MTA_VERSION, F_LOG_AGE, F_POLICY, F_POLICY_COPY_AGE,
 	F_POLICY_COPY_DECISIONS,
+	F_BACKUP_DONE_AT, F_BACKUP_BYTES, F_BACKUP_MAILBOXES,
+	F_BACKUP_RESULT, F_BACKUP_GAPS, F_BACKUP_GAP,
 };
 
 static void
@@ -126,6 +132,32 @@ node_field(struct node_status *n, size_t field, const char *v)
 		if (strlen(v) == 10 && v[4] == '-' && v[7] == '-' &&
 		    strspn(v, "0123456789-") == 10)
 			snprintf(n->last_backup, sizeof n->last_backup, "%s", v);
+		break;
+	case F_BACKUP_GAP:
+		if (strlen(v) == 10 && v[4] == '-' && v[7] == '-' &&
+		    strspn(v, "0123456789-") == 10)
+			snprintf(n->backup_gap, sizeof n->backup_gap, "%s", v);
+		break;
+	case F_BACKUP_DONE_AT:
+		if (parse_long(v, 0, 1L << 40, &l) == 0)
+			n->backup_done_at = l;
+		break;
+	case F_BACKUP_BYTES:
+		if (parse_long(v, 0, LONG_MAX, &l) == 0)
+			n->backup_bytes = l;
+		break;
+	case F_BACKUP_MAILBOXES:
+		if (parse_long(v, 0, 100000000L, &l) == 0)
+			n->backup_mailboxes = l;
+		break;
+	case F_BACKUP_GAPS:
+		if (parse_long(v, 0, 1000, &l) == 0)
+			n->backup_gaps = l;
+		break;
+	case F_BACKUP_RESULT:
+		if (strcmp(v, "ok") == 0 || strcmp(v, "failed") == 0)
+			snprintf(n->backup_result, sizeof n->backup_result,
+			    "%s", v);
 		break;
 	case F_VERSION:
 		if (strspn(v, "0123456789.-abcdefghijklmnopqrstuvwxyz") ==

@@ -51,6 +51,8 @@ extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_trace_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_messages_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -91,6 +93,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_move_entry,
 	&cmd_quit_entry,
 	&cmd_trace_entry,
+	&cmd_logs_entry,
+	&cmd_messages_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -9,6 +9,7 @@
 #include "backends/mailbox.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_restore.h"
+#include "core/backup.h"
 #include "core/exitcode.h"
 #include "core/restore.h"
 
@@ -22,8 +23,9 @@ static void
 backups_text(FILE *f, const char *user, const char *node,
     const struct restore_backup *b, long n, long today)
 {
-	char day[RESTORE_DATE_LEN];
-	long i;
+	char day[RESTORE_DATE_LEN], line[512];
+	long i, miss[RESTORE_WINDOW_DAYS];
+	size_t nmiss;
 
 	fprintf(f, "backups of %s on %s (today %s; the last %d days can be "
 	    "restored)\n", user, node, restore_date_format(today, day,
@@ -45,6 +47,11 @@ backups_text(FILE *f, const char *user, const char *node,
 		fprintf(f, "%-10s  %4ldd  %8s  %s%s\n", b[i].date,
 		    today - b[i].day, msgs, why ? "no: " : "yes", why ? why : "");
 	}
+	nmiss = backup_restore_gaps(b, (size_t)n, today, miss,
+	    RESTORE_WINDOW_DAYS);
+	if (nmiss > 0)
+		fprintf(f, "%s\n", backup_gaps_format(miss, nmiss,
+		    RESTORE_WINDOW_DAYS, line, sizeof line));
 }
 
 static json_t *
@@ -53,7 +60,8 @@ backups_json(const char *user, const char *node,
 {
 	json_t *o = json_object(), *arr = json_array();
 	char day[RESTORE_DATE_LEN];
-	long i;
+	long i, miss[RESTORE_WINDOW_DAYS];
+	size_t j, nmiss;
 
 	json_object_set_new(o, "user", json_string(user));
 	json_object_set_new(o, "node", json_string(node));
@@ -74,6 +82,13 @@ backups_json(const char *user, const char *node,
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "backups", arr);
+	nmiss = backup_restore_gaps(b, (size_t)n, today, miss,
+	    RESTORE_WINDOW_DAYS);
+	arr = json_array();
+	for (j = 0; j < nmiss; j++)
+		json_array_append_new(arr, json_string(restore_date_format(
+		    miss[j], day, sizeof day)));
+	json_object_set_new(o, "missing", arr);
 	return o;
 }
 

@@ -174,14 +174,16 @@ check_taken(const struct alert_list *l, const struct alert_raise *a,
 
 /* Counts the rules' alerts that `want` selects into the check. */
 static void
-check_rules(struct check *k, const struct snapshot *s,
-    const struct alert_list *l, long long now,
+check_rules(const struct cmd_ctx *ctx, struct check *k,
+    const struct snapshot *s, const struct alert_list *l, long long now,
     bool (*want)(const struct alert_raise *, const void *), const void *arg)
 {
 	struct alert_raise a[CHECK_RAISE_MAX];
 	size_t i, n;
 
 	n = alert_rules_eval(s, now, a, CHECK_RAISE_MAX);
+	n = alert_rules_backup(s, ctx->cfg->backups.max_age_s, now, a,
+	    CHECK_RAISE_MAX, n);
 	if (n > CHECK_RAISE_MAX)
 		n = CHECK_RAISE_MAX;
 	for (i = 0; i < n; i++) {
@@ -242,7 +244,7 @@ check_cluster(struct cmd_ctx *ctx, struct check *k, const char *name,
 	if (c == NULL)
 		return check_unknown(ctx, k, "no cluster '%s' in the "
 		    "configuration or in Redis", name);
-	check_rules(k, s, l, now, want_cluster, c);
+	check_rules(ctx, k, s, l, now, want_cluster, c);
 	if (k->counted == 0)
 		check_say(k, "cluster %s %s: %s", c->name, cluster_health_name(
 		    c->health), c->reason);
@@ -271,7 +273,7 @@ check_node(struct cmd_ctx *ctx, struct check *k, const char *name,
 		return check_unknown(ctx, k, "no node '%s' in the configuration",
 		    name);
 	age = node_age(n, now);
-	check_rules(k, s, l, now, want_node, name);
+	check_rules(ctx, k, s, l, now, want_node, name);
 	if (n->alive && age >= 0) {
 		enum check_state t = check_threshold(age, k->warning,
 		    k->critical);

@@ -55,6 +55,15 @@ cmd_nodes_json(const struct snapshot *s, long long now)
 			json_decref(queues);
 			json_object_set_new(o, "last_backup", n->last_backup[0] ?
 			    json_string(n->last_backup) : json_null());
+			json_object_set_new(o, "backup", json_pack(
+			    "{s:o,s:o,s:o,s:o,s:o,s:o}", "done_at",
+			    json_count((long)n->backup_done_at), "bytes",
+			    json_count((long)n->backup_bytes), "mailboxes",
+			    json_count(n->backup_mailboxes), "result",
+			    n->backup_result[0] ? json_string(n->backup_result) :
+			    json_null(), "gaps", json_count(n->backup_gaps),
+			    "newest_gap", n->backup_gap[0] ?
+			    json_string(n->backup_gap) : json_null()));
 		}
 		json_object_set_new(o, "load1", n->load1 < 0 ? json_null() :
 		    json_real(n->load1));

@@ -89,8 +89,10 @@ const struct cmd_entry cmd_refresh_entry = {
 const struct cmd_entry cmd_move_entry = {
 	.name = "move",
 	.alias = NULL,
-	.usage = "up|down|page-up|page-down|top|bottom|in|out",
-	.help = "move the cursor in the current table",
+	.usage = "up|down|page-up|page-down|top|bottom|left|right|in|out|"
+	    "sort|sort-reverse",
+	.help = "move the cursor, scroll the columns, sort, open a row's "
+	    "detail in the current table",
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_UI_ONLY,
@@ -106,4 +108,25 @@ const struct cmd_entry cmd_quit_entry = {
 	.max_args = 0,
 	.flags = CMD_UI_ONLY,
 	.exec = cmd_quit_exec,
+};
+
+static int
+cmd_messages_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	(void)c;
+	(void)ctx;
+	return EXIT_OK;
+}
+
+/* The console's messages view takes it (tui/view_messages.c). */
+const struct cmd_entry cmd_messages_entry = {
+	.name = "messages",
+	.view = "messages",
+	.alias = NULL,
+	.usage = "",
+	.help = "list the questions, answers, results and errors shown so far",
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_UI_ONLY,
+	.exec = cmd_messages_exec,
 };

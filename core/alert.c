@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cluster.h"
+#include "core/duration.h"
 #include "core/validate.h"
 
 const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
@@ -28,6 +29,10 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_LISTED] = { "listed", "IP|ZONE",
 	    "a gateway's egress address is listed on a DNS block list "
 	    "(critical)" },
+	[ALERT_BACKUP] = { "backup", "node",
+	    "a mailbox node's last good backup is older than backups."
+	    "max_age_s (critical) or nights are missing from its backups "
+	    "(warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -155,6 +160,46 @@ alert_rules_eval(const struct snapshot *s, long long now,
 		    h == HEALTH_DOWN || h == HEALTH_SPLIT_BRAIN ?
 		    ALERT_CRITICAL : ALERT_WARNING, "cluster %s %s: %s",
 		    cl[i].name, cluster_health_name(h), cl[i].reason);
+	}
+	return n;
+}
+
+size_t
+alert_rules_backup(const struct snapshot *s, long max_age_s, long long now,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	const struct node_status *nd;
+	char age[32], why[ALERT_TEXT_MAX], gaps[96];
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		nd = &s->nodes[i];
+		if (!nd->alive || nd->role != NODE_MAILBOX ||
+		    nd->backup_gaps < 0)
+			continue;
+		why[0] = gaps[0] = '\0';
+		if (nd->backup_done_at < 0)
+			snprintf(why, sizeof why, "no good backup found%s",
+			    strcmp(nd->backup_result, "failed") == 0 ?
+			    " (the last run failed)" : "");
+		else if (now - nd->backup_done_at > max_age_s)
+			snprintf(why, sizeof why, "last good backup %s ago "
+			    "(more than %s)%s", duration_format(now -
+			    nd->backup_done_at, age, sizeof age),
+			    duration_format(max_age_s, gaps, sizeof gaps),
+			    strcmp(nd->backup_result, "failed") == 0 ?
+			    ", the last run failed" : "");
+		gaps[0] = '\0';
+		if (nd->backup_gaps > 0)
+			snprintf(gaps, sizeof gaps, "%ld night%s missing, the "
+			    "newest %s", nd->backup_gaps, nd->backup_gaps == 1 ?
+			    "" : "s", nd->backup_gap[0] ? nd->backup_gap : "?");
+		if (why[0] == '\0' && gaps[0] == '\0')
+			continue;
+		alert_add(out, max, &n, ALERT_BACKUP, nd->name,
+		    why[0] != '\0' ? ALERT_CRITICAL : ALERT_WARNING,
+		    "%s: backups: %s%s%s", nd->name, why,
+		    why[0] && gaps[0] ? "; " : "", gaps);
 	}
 	return n;
 }

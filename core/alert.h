@@ -23,6 +23,7 @@ enum alert_kind {
 	ALERT_QUEUE_DEFERRED,  /* a gateway's deferred queue is large: node */
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
+	ALERT_BACKUP,          /* a mailbox node's backups: old or a gap: node */
 	ALERT_KIND_COUNT,
 };
 
@@ -77,6 +78,16 @@ size_t alert_rules_harvest(const struct ml_suspect *v, size_t nv,
 size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n);
+
+/*
+ * The backup rule (ALERT_BACKUP): each live mailbox node whose agent
+ * watches backups (it reports backup_gaps) and whose last good backup
+ * completed more than `max_age_s` before `now` or never (critical), or
+ * that misses nights in the window (warning; both said in one alert).
+ * Adds to out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_backup(const struct snapshot *s, long max_age_s,
+    long long now, struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

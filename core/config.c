@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/backup.h"
 #include "core/shell.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
@@ -1495,6 +1496,50 @@ load_dnsbl(struct cfgctx *ctx, json_t *root, struct config_dnsbl *b)
 	return 0;
 }
 
+/* A status file's name inside backup_root: one path component. */
+static const char *
+validate_status_name(const char *s)
+{
+	if (validate_name(s) != NULL || s[0] == '.')
+		return "use a file name of 1-32 letters, digits, '.', '-' or "
+		    "'_' (it is looked for in each node's backup_root)";
+	return NULL;
+}
+
+static const char *
+validate_status_format(const char *s)
+{
+	return strcmp(s, BACKUP_FORMAT_KEYVALUE) == 0 ? NULL :
+	    "the one format is \"" BACKUP_FORMAT_KEYVALUE "\"";
+}
+
+static int
+load_backups(struct cfgctx *ctx, json_t *root, struct config_backups *b)
+{
+	static const char *const keys[] = { "max_age_s", "gap_days",
+		"status_file", "status_format", NULL };
+	json_t *obj = NULL, *v;
+
+	b->max_age_s = BACKUP_MAX_AGE_S;
+	b->gap_days = BACKUP_GAP_DAYS;
+	b->status_format = xstrdup(BACKUP_FORMAT_KEYVALUE);
+	if ((v = json_object_get(root, "backups")) == NULL)
+		return 0;
+	if (get_object(ctx, "backups", v, &obj) == -1 ||
+	    check_keys(ctx, "backups", obj, keys) == -1 ||
+	    get_int(ctx, "backups", obj, "max_age_s", 600, 30 * 86400,
+		&b->max_age_s) == -1 ||
+	    get_int(ctx, "backups", obj, "gap_days", 0, BACKUP_GAP_DAYS,
+		&b->gap_days) == -1 ||
+	    get_string(ctx, "backups", obj, "status_file",
+		validate_status_name, "a file name", &b->status_file) == -1 ||
+	    get_string(ctx, "backups", obj, "status_format",
+		validate_status_format, "a status file format",
+		&b->status_format) == -1)
+		return -1;
+	return 0;
+}
+
 /* Reads a whole regular file of at most CONFIG_MAX_BYTES. */
 static char *
 read_file(struct cfgctx *ctx, size_t *lenp)
@@ -1539,7 +1584,8 @@ struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
-		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl", NULL };
+		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
+		"backups", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1574,7 +1620,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_audit(&ctx, root, &cfg->audit) == -1 ||
 	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
-	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1) {
+	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
+	    load_backups(&ctx, root, &cfg->backups) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1640,6 +1687,8 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->dnsbl.nzones; i++)
 		free(cfg->dnsbl.zones[i]);
 	free(cfg->dnsbl.zones);
+	free(cfg->backups.status_file);
+	free(cfg->backups.status_format);
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
 	free(cfg->mailbox.helper);

@@ -169,6 +169,15 @@ struct config_dns {
 	int timeout_ms;   /* one round of look-ups, at most */
 };
 
+/* The nightly backups watched on mailbox nodes (backups). */
+struct config_backups {
+	int max_age_s;        /* the last good backup older: alert; 26 h */
+	int gap_days;         /* nights checked for gaps; 28, 0: none */
+	char *status_file;    /* the tool's status file, a name in each
+	                         node's backup_root; NULL: none */
+	char *status_format;  /* "keyvalue" (core/backup.h) */
+};
+
 /* The block-list watch (dnsbl): zones looked up for every egress address. */
 #define CONFIG_DNSBL_ZONES_MAX 64
 struct config_dnsbl {
@@ -213,6 +222,7 @@ struct config {
 	struct config_maillog maillog;
 	struct config_dns dns;
 	struct config_dnsbl dnsbl;
+	struct config_backups backups;
 };
 
 /*

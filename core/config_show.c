@@ -161,6 +161,11 @@ config_show(const struct config *cfg, FILE *f)
 			fprintf(f, "%s %s", i ? "," : "", cfg->dnsbl.zones[i]);
 		fputc('\n', f);
 	}
+	fprintf(f, "backups: alert past %d s without a good one, gaps over "
+	    "%d nights, status file %s%s\n", cfg->backups.max_age_s,
+	    cfg->backups.gap_days, cfg->backups.status_file != NULL ?
+	    cfg->backups.status_file : "none", cfg->backups.status_file !=
+	    NULL ? " (keyvalue)" : "");
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");
 	fprintf(f, "audit: %s\n", cfg->audit.required ? "required (a change "

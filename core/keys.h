@@ -118,6 +118,14 @@
 #define NF_LOAD         "load1"          /* 1-minute load average */
 #define NF_DISK_PCT     "disk_pct"       /* use of the queue/mail file system */
 #define NF_LAST_BACKUP  "last_backup"    /* YYYY-MM-DD */
+/* Mailbox nodes' backups (docs/configuration.md, "backups"): */
+#define NF_BACKUP_DONE_AT   "backup_done_at"   /* the last good backup
+                                          * completed, epoch seconds */
+#define NF_BACKUP_BYTES     "backup_bytes"     /* its size (status file) */
+#define NF_BACKUP_MAILBOXES "backup_mailboxes" /* mailboxes (status file) */
+#define NF_BACKUP_RESULT    "backup_result"    /* ok | failed (status file) */
+#define NF_BACKUP_GAPS      "backup_gaps"      /* nights missing */
+#define NF_BACKUP_GAP       "backup_gap"       /* the newest one, YYYY-MM-DD */
 #define NF_VERSION      "version"        /* mailnocd version */
 #define NF_MTA_VERSION  "mta_version"    /* Postfix or Dovecot version */
 #define NF_INTERVAL     "interval"       /* heartbeat interval, seconds */

@@ -43,6 +43,16 @@ struct node_status {
 	double load1;          /* -1: not reported */
 	int disk_pct;          /* -1: not reported */
 	char last_backup[11];  /* YYYY-MM-DD or "" */
+	/* Mailbox nodes' backups (the heartbeat's backup_* fields): the last
+	 * good one's completion (epoch seconds), size and mailboxes, the last
+	 * run's result ("ok", "failed", "" unknown), the nights missing and
+	 * the newest of them; -1 / "" not reported. */
+	long long backup_done_at;
+	long long backup_bytes;
+	long backup_mailboxes;
+	char backup_result[8];
+	long backup_gaps;
+	char backup_gap[11];
 	char version[32];
 	char mta_version[32];
 	/* Gateways' policy service: where its decisions come from ("redis",

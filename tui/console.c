@@ -13,11 +13,17 @@
 #include <unistd.h>
 
 #include "backends/uithread.h"
+#include "cmd/complete.h"
 #include "core/clock.h"
 #include "core/cluster.h"
 #include "core/exitcode.h"
+#include "core/lineedit.h"
+#include "core/msglog.h"
 #include "core/role_cache.h"
+#include "core/validate.h"
+#include "core/wrap.h"
 #include "core/xalloc.h"
+#include "tui/layout.h"
 #include "tui/theme.h"
 #include "tui/view.h"
 
@@ -68,6 +74,26 @@ console_message(struct console *c, bool error, const char *fmt, ...)
 	c->message_error = error;
 }
 
+/*
+ * Puts what the status line says now in the message history, once: the
+ * console and the views write c->message. A new command or a job's result
+ * clears `logged`, so what they say is logged even when it repeats the
+ * message before.
+ */
+static void
+console_log(struct console *c)
+{
+	if (c->message[0] == '\0') {
+		c->logged[0] = '\0';
+		return;
+	}
+	if (c->confirming || strcmp(c->message, c->logged) == 0)
+		return;
+	msglog_add(&c->messages, clock_wall_ms() / 1000, c->message_error ?
+	    MSGLOG_ERROR : MSGLOG_INFO, c->message);
+	snprintf(c->logged, sizeof c->logged, "%s", c->message);
+}
+
 static int
 console_find_view(const struct console *c, const char *name)
 {
@@ -84,7 +110,10 @@ console_find_view(const struct console *c, const char *name)
 static void
 console_switch(struct console *c, int i)
 {
-	if (c->views[i]->overlay && c->current != i)
+	/* An overlay over another (help over messages) goes back to the
+	 * view under both. */
+	if (c->views[i]->overlay && c->current != i &&
+	    !c->views[c->current]->overlay)
 		c->previous = c->current;
 	c->current = i;
 	if (c->views[i]->enter != NULL)
@@ -140,7 +169,8 @@ ui_show(void *ui, const char *name, const struct cmd *cmd, char *cause,
 		return -1;
 	}
 	if (!shown) {
-		if (v->overlay && c->current != i)
+		if (v->overlay && c->current != i &&
+		    !c->views[c->current]->overlay)
 			c->previous = c->current;
 		c->current = i;
 	}
@@ -247,12 +277,13 @@ ui_prompt(void *ui, const char *prefix)
 			return EXIT_OK;
 		}
 		c->prompting = true;
-		c->line[0] = '\0';
-		c->linelen = 0;
+		lineedit_reset(&c->edit, NULL);
 		return EXIT_OK;
 	}
 	if (strchr(prefix, ' ') != NULL) {
-		if (console_expand(c, prefix, c->line, sizeof c->line, cause,
+		char line[LINEEDIT_MAX];
+
+		if (console_expand(c, prefix, line, sizeof line, cause,
 			sizeof cause) == -1) {
 			/* Shown as the command's error: the hook has no cause. */
 			console_message(c, true, "%s", cause);
@@ -260,17 +291,17 @@ ui_prompt(void *ui, const char *prefix)
 		}
 		c->prompting = true;
 		c->prompt_cmd[0] = '\0';
-		c->linelen = strlen(c->line);
+		lineedit_reset(&c->edit, &c->history);
+		lineedit_set(&c->edit, line);
 		return EXIT_OK;
 	}
 	c->prompting = true;
 	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "%s", prefix);
-	c->line[0] = '\0';
-	c->linelen = 0;
-	if (strcmp(prefix, "filter") == 0) {
-		snprintf(c->line, sizeof c->line, "%s", c->filter);
-		c->linelen = strlen(c->line);
-	}
+	/* Only the command line walks the history of command lines. */
+	lineedit_reset(&c->edit, prefix[0] == '\0' ? &c->history : NULL);
+	if (strcmp(prefix, "filter") == 0)
+		lineedit_set(&c->edit, c->filter);
+	c->completions[0] = '\0';
 	return EXIT_OK;
 }
 
@@ -294,8 +325,8 @@ ui_move(void *ui, const char *where, char *cause, size_t len)
 
 	if (v->cursor(c->state[c->current], where) == -1) {
 		snprintf(cause, len, "move: '%s' is not a direction here; use "
-		    "up, down, page-up, page-down, top or bottom (in and out "
-		    "in the agencies view)", where);
+		    "up, down, page-up, page-down, top, bottom, left, right, "
+		    "in, out, sort or sort-reverse", where);
 		return -1;
 	}
 	return 0;
@@ -330,8 +361,7 @@ console_confirm(struct console *c, const char *question, const char *want)
 	snprintf(c->prompt_cmd, sizeof c->prompt_cmd, "confirm");
 	snprintf(c->message, sizeof c->message, "%s", question);
 	snprintf(c->confirm_want, sizeof c->confirm_want, "%s", want);
-	c->line[0] = '\0';
-	c->linelen = 0;
+	lineedit_reset(&c->edit, NULL);
 }
 
 /* Asks; answered `want`, runs `run` off the UI thread (cmd_confirm). */
@@ -371,6 +401,7 @@ console_exec(struct console *c, const struct cmd *cmd)
 	ctx.ui = &console_ui;
 	ctx.ui_data = c;
 	c->message[0] = '\0';
+	c->logged[0] = '\0';
 	if ((code = cmd_exec(cmd, &ctx)) != EXIT_OK)
 		console_message(c, true, "%s", ctx.cause);
 	return code;
@@ -410,6 +441,7 @@ console_confirmed(struct console *c)
 	snprintf(c->message + strlen(c->message), sizeof c->message -
 	    strlen(c->message), ": started");
 	c->message_error = false;
+	c->logged[0] = '\0';
 	cmd_free(&run);
 }
 
@@ -421,12 +453,13 @@ console_run_line(struct console *c)
 
 	if (strchr(c->prompt_cmd, ' ') != NULL) {
 		/* The typed text is the last word, spaces and all. */
-		char full[sizeof c->prompt_cmd + 2 * sizeof c->line + 4];
+		char full[sizeof c->prompt_cmd + 2 * LINEEDIT_MAX + 4];
 		size_t off;
 		const char *p;
 
 		off = (size_t)snprintf(full, sizeof full, "%s \"", c->prompt_cmd);
-		for (p = c->line; *p != '\0' && off + 3 < sizeof full; p++) {
+		for (p = c->edit.buf; *p != '\0' && off + 3 < sizeof full;
+		    p++) {
 			if (*p == '"' || *p == '\\')
 				full[off++] = '\\';
 			full[off++] = *p;
@@ -442,9 +475,9 @@ console_run_line(struct console *c)
 	}
 	if (c->prompt_cmd[0] != '\0') {
 		/* The typed text is one argument, spaces and all. */
-		char *argv[2] = { c->prompt_cmd, c->line };
+		char *argv[2] = { c->prompt_cmd, c->edit.buf };
 
-		if (cmd_parse_argv(c->linelen ? 2 : 1, argv, &cmd, cause,
+		if (cmd_parse_argv(c->edit.len ? 2 : 1, argv, &cmd, cause,
 			sizeof cause) == -1) {
 			console_message(c, true, "%s", cause);
 			return;
@@ -453,9 +486,11 @@ console_run_line(struct console *c)
 		cmd_free(&cmd);
 		return;
 	}
-	if (c->linelen == 0)
+	if (c->edit.len == 0)
 		return;
-	if (cmd_parse_string(c->line, &cmd, cause, sizeof cause) == -1) {
+	msglog_add(&c->messages, clock_wall_ms() / 1000, MSGLOG_COMMAND,
+	    c->edit.buf);
+	if (cmd_parse_string(c->edit.buf, &cmd, cause, sizeof cause) == -1) {
 		console_message(c, true, "%s", cause);
 		return;
 	}
@@ -463,31 +498,166 @@ console_run_line(struct console *c)
 	cmd_free(&cmd);
 }
 
+/* The question and its answer go into the message history. */
+static void
+console_log_answer(struct console *c, const char *answer)
+{
+	char line[MSGLOG_TEXT];
+
+	snprintf(line, sizeof line, "%s%s", c->message, answer);
+	msglog_add(&c->messages, clock_wall_ms() / 1000, MSGLOG_QUESTION, line);
+	/* What follows the answer is logged, even the same words again. */
+	c->logged[0] = '\0';
+}
+
+/*
+ * y/N is answered by one key, as mutt does: y runs the command, any other
+ * key declines; an Enter right after it (typed out of habit) is ignored.
+ * A count to type is typed, and Enter ends it.
+ */
 static void
 console_confirm_key(struct console *c, int key)
 {
-	if (key == 27 || key == '\n' || key == '\r' || key == KEY_ENTER) {
-		bool yes = key != 27 && (strcmp(c->line, c->confirm_want) == 0 ||
-		    (strcmp(c->confirm_want, "y") == 0 &&
-			strcasecmp(c->line, "yes") == 0));
+	bool typed = strcmp(c->confirm_want, "y") != 0, yes;
+	const char *name = key == '\n' ? "Enter" : key == 27 ? "Escape" :
+	    keyname(key);
 
-		c->prompting = c->confirming = false;
-		c->message[0] = '\0';
-		if (yes && c->confirm_run) {
-			console_confirmed(c);
-			return;
-		}
-		snprintf(c->message, sizeof c->message, "not confirmed; nothing "
-		    "was done");
-		c->message_error = false;
-		console_confirm_drop(c);
+	if (!typed) {
+		yes = key == 'y' || key == 'Y';
+		console_log_answer(c, yes ? "y" : name != NULL ? name : "?");
+		if (key != '\n')
+			c->swallow_enter_ms = clock_mono_ms() + 1000;
+	} else if (key == 27 || key == '\n') {
+		yes = key != 27 && strcmp(c->edit.buf, c->confirm_want) == 0;
+		console_log_answer(c, key == 27 ? "Escape" : c->edit.buf);
+	} else {
+		/* Only the count's digits are typed. */
+		if (!(key >= ' ' && key < 0x7f) || c->edit.len < 31)
+			lineedit_key(&c->edit, key);
 		return;
 	}
-	if ((key == KEY_BACKSPACE || key == 127 || key == 8) && c->linelen > 0)
-		c->line[--c->linelen] = '\0';
-	else if (key >= ' ' && key < 0x7f && c->linelen + 1 < 32) {
-		c->line[c->linelen++] = (char)key;
-		c->line[c->linelen] = '\0';
+	c->prompting = c->confirming = false;
+	c->message[0] = '\0';
+	if (yes && c->confirm_run) {
+		console_confirmed(c);
+		return;
+	}
+	console_message(c, false, "not confirmed; nothing was done");
+	console_confirm_drop(c);
+}
+
+/* curses' keys as the line editor names them. */
+static int
+console_edit_key(int key)
+{
+	switch (key) {
+	case KEY_LEFT:
+		return LINEEDIT_LEFT;
+	case KEY_RIGHT:
+		return LINEEDIT_RIGHT;
+	case KEY_HOME:
+		return LINEEDIT_HOME;
+	case KEY_END:
+		return LINEEDIT_END;
+	case KEY_UP:
+		return LINEEDIT_UP;
+	case KEY_DOWN:
+		return LINEEDIT_DOWN;
+	case KEY_DC:
+		return LINEEDIT_DELETE;
+	case KEY_BACKSPACE:
+		return LINEEDIT_BACKSPACE;
+	}
+	return key;
+}
+
+#define CONSOLE_SCREEN_IPS 64
+
+/*
+ * The addresses the screen shows (read back from it, whatever the view):
+ * the view's selected IP first, then each address on the lines above the
+ * status line, once. Returns their number; free each.
+ */
+static size_t
+console_screen_ips(struct console *c, char **ips, size_t max)
+{
+	char **sel = NULL, line[1024], *p, *tok, *save = NULL;
+	int nsel = ui_selection(c, "ip", &sel), y, x, cy, cx, k;
+	size_t n = 0, i;
+
+	for (k = 0; k < nsel && n < max; k++)
+		ips[n++] = xstrdup(sel[k]);
+	cmd_selection_free(sel, nsel);
+	getyx(stdscr, cy, cx);
+	for (y = 1; y < LINES - 1 && n < max; y++) {
+		x = mvinnstr(y, 0, line, (int)sizeof line - 1 < COLS ?
+		    (int)sizeof line - 1 : COLS);
+		if (x == ERR)
+			continue;
+		line[x] = '\0';
+		for (p = line; n < max; p = NULL) {
+			if ((tok = strtok_r(p, " \t[](),;=<>'\"", &save)) ==
+			    NULL)
+				break;
+			tok[strcspn(tok, "/")] = '\0';
+			/* An address ends a sentence: "blocked 192.0.2.1." */
+			while (tok[0] != '\0' && strchr(".:", tok[strlen(tok) - 1]))
+				tok[strlen(tok) - 1] = '\0';
+			if (strpbrk(tok, ".:") == NULL || validate_ip(tok) != NULL)
+				continue;
+			for (i = 0; i < n && strcmp(ips[i], tok) != 0; i++)
+				;
+			if (i == n)
+				ips[n++] = xstrdup(tok);
+		}
+	}
+	move(cy, cx);
+	return n;
+}
+
+/* Tab: completes the word before the cursor; several choices are shown. */
+static void
+console_complete(struct console *c)
+{
+	char *ips[CONSOLE_SCREEN_IPS], **cand;
+	size_t n, i, off = 0, nips;
+	bool listed;
+
+	c->completions[0] = '\0';
+	nips = console_screen_ips(c, ips, CONSOLE_SCREEN_IPS);
+	n = complete_words(c->edit.buf, c->edit.pos, c->cfg,
+	    (const char *const *)ips, nips, &cand);
+	for (i = 0; i < nips; i++)
+		free(ips[i]);
+	if (lineedit_complete(&c->edit, (const char *const *)cand, n,
+	    &listed) > 1 && listed) {
+		size_t start = lineedit_word_start(&c->edit);
+		size_t wlen = c->edit.pos - start;
+
+		for (i = 0; i < n && off + 1 < sizeof c->completions; i++) {
+			if (strncmp(cand[i], c->edit.buf + start, wlen) == 0)
+				off += (size_t)snprintf(c->completions + off,
+				    sizeof c->completions - off, "%s%s",
+				    off ? "  " : "", cand[i]);
+		}
+	}
+	complete_free(cand, n);
+}
+
+/* The command line goes into the history, on disk at once. */
+static void
+console_remember(struct console *c)
+{
+	char cause[600];
+
+	if (c->prompt_cmd[0] != '\0' || c->edit.len == 0)
+		return;
+	history_add(&c->history, c->edit.buf);
+	if (c->history_file[0] != '\0' && history_save(&c->history,
+	    c->history_file, cause, sizeof cause) == -1) {
+		/* Said once: the session goes on without a saved history. */
+		console_message(c, true, "%s", cause);
+		c->history_file[0] = '\0';
 	}
 }
 
@@ -495,32 +665,31 @@ static void
 console_prompt_key(struct console *c, int key)
 {
 	if (c->confirming) {
-		console_confirm_key(c, key);
+		console_confirm_key(c, console_edit_key(key));
 		return;
 	}
 	if (key == 27) {
 		c->prompting = false;
+		c->completions[0] = '\0';
 		return;
 	}
-	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+	if (key == '\n') {
 		c->prompting = false;
+		c->completions[0] = '\0';
+		console_remember(c);
 		console_run_line(c);
 		return;
 	}
-	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-		if (c->linelen > 0)
-			c->line[--c->linelen] = '\0';
-	} else if (key == 21) { /* C-u */
-		c->linelen = 0;
-		c->line[0] = '\0';
-	} else if (key >= ' ' && key < 0x7f &&
-	    c->linelen + 1 < sizeof c->line) {
-		c->line[c->linelen++] = (char)key;
-		c->line[c->linelen] = '\0';
+	if (key == '\t') {
+		if (c->prompt_cmd[0] == '\0')
+			console_complete(c);
+		return;
 	}
+	c->completions[0] = '\0';
+	lineedit_key(&c->edit, console_edit_key(key));
 	/* Filtering shows its result while it is typed. */
 	if (strcmp(c->prompt_cmd, "filter") == 0)
-		snprintf(c->filter, sizeof c->filter, "%s", c->line);
+		snprintf(c->filter, sizeof c->filter, "%s", c->edit.buf);
 }
 
 static void
@@ -533,11 +702,23 @@ console_key(struct console *c, int key)
 		return;
 	if (key == '\r' || key == KEY_ENTER)
 		key = '\n';
+	if (c->swallow_enter_ms != 0) {
+		bool swallow = key == '\n' && clock_mono_ms() <
+		    c->swallow_enter_ms;
+
+		c->swallow_enter_ms = 0;
+		if (swallow)
+			return;
+	}
 	if (c->prompting) {
 		console_prompt_key(c, key);
 		return;
 	}
 	if (key == 27 && v->escape != NULL && v->escape(c->state[c->current]))
+		return;
+	/* Esc closes a table's detail first (views without their own Esc). */
+	if (key == 27 && v->escape == NULL && !v->overlay &&
+	    v->cursor(c->state[c->current], "out") == 0)
 		return;
 	b = keymap_lookup_in(&c->keymap, v->name, key);
 	/* Esc, or the key that opened it (?), closes an overlay (help). */
@@ -637,8 +818,8 @@ console_take(struct console *c, struct worker_msg *m)
 {
 	if (m->kind == WMSG_ACTION_DONE) {
 		/* A command the console ran ended: its result, at once. */
-		snprintf(c->message, sizeof c->message, "%s", m->text);
-		c->message_error = m->failed;
+		console_message(c, m->failed, "%s", m->text);
+		c->logged[0] = '\0';
 		if (c->views[c->current]->fetch != NULL ||
 		    c->views[c->current]->fetches != 0)
 			worker_refresh(&c->worker);
@@ -856,33 +1037,117 @@ console_draw_banner(struct console *c, int y)
 	return 1;
 }
 
-static void
-console_draw_status(struct console *c)
+/* The most lines the status line grows to: a question or a result that
+ * does not fit wraps to the next. */
+#define CONSOLE_STATUS_MAX 3
+
+/* The text of the status line's wrapped part: a question (with what is
+ * typed), Tab's choices, a message; "" for one line of its own. */
+static const char *
+console_status_text(const struct console *c, char *buf, size_t len)
 {
-	int y = LINES - 1;
+	if (c->prompting && c->confirming)
+		snprintf(buf, len, "%s%s", c->message, c->edit.buf);
+	else if (c->prompting)
+		snprintf(buf, len, "%s", c->completions);
+	else
+		snprintf(buf, len, "%s", c->message);
+	return buf;
+}
+
+/* How many lines the status line takes now. */
+static int
+console_status_lines(const struct console *c)
+{
+	struct wrap_line wl[CONSOLE_STATUS_MAX];
+	char text[1024];
+	size_t n;
+	int most = LINES / 4 < CONSOLE_STATUS_MAX ? LINES / 4 :
+	    CONSOLE_STATUS_MAX;
+
+	console_status_text(c, text, sizeof text);
+	if (text[0] == '\0')
+		return 1;
+	n = wrap_text(text, COLS, wl, CONSOLE_STATUS_MAX);
+	/* Tab's choices sit above the prompt's own line. */
+	if (c->prompting && !c->confirming)
+		n++;
+	if (most < 1)
+		most = 1;
+	return n > (size_t)most ? most : (int)n;
+}
+
+/*
+ * Draws `text` wrapped into lines y..y+h-1; what does not fit is marked
+ * with a cut mark at the end of the last line. Leaves the cursor after it.
+ */
+static void
+console_draw_wrapped(const struct console *c, const char *text, int y, int h)
+{
+	struct wrap_line wl[CONSOLE_STATUS_MAX];
+	size_t n = wrap_text(text, COLS, wl, CONSOLE_STATUS_MAX), i;
+	const char *mark = c->utf8 ? "\xe2\x80\xa6" : "~";
+
+	for (i = 0; i < n && (int)i < h && i < CONSOLE_STATUS_MAX; i++) {
+		move(y + (int)i, 0);
+		clrtoeol();
+		mvaddnstr(y + (int)i, 0, text + wl[i].start, (int)wl[i].len);
+	}
+	if (n > (size_t)h && h > 0) {
+		mvaddstr(y + h - 1, COLS - 1, mark);
+		move(y + h - 1, COLS - 1);
+	}
+}
+
+/* The prompt: its line scrolls sideways to keep the cursor in sight. */
+static void
+console_draw_prompt(struct console *c, int y)
+{
+	int plen, room;
+	size_t off = 0;
 
 	move(y, 0);
 	clrtoeol();
+	attrset(theme_attr(ROLE_NORMAL));
+	mvprintw(y, 0, "%s%s", c->prompt_cmd[0] ? c->prompt_cmd : "",
+	    c->prompt_cmd[0] ? "> " : ":");
+	plen = getcurx(stdscr);
+	room = COLS - plen - 1;
+	if (room < 1)
+		room = 1;
+	if (c->edit.pos > (size_t)room)
+		off = c->edit.pos - (size_t)room;
+	addnstr(c->edit.buf + off, room);
+	move(y, plen + (int)(c->edit.pos - off));
+	curs_set(1);
+}
+
+static void
+console_draw_status(struct console *c, int lines)
+{
+	int y = LINES - lines;
+	char text[1024];
+
+	console_status_text(c, text, sizeof text);
 	if (c->prompting && c->confirming) {
 		attrset(theme_attr(ROLE_WARN));
-		mvaddnstr(y, 0, c->message, COLS);
-		addnstr(c->line, COLS - getcurx(stdscr) - 1);
+		console_draw_wrapped(c, text, y, lines);
 		attrset(A_NORMAL);
 		curs_set(1);
 		return;
 	}
 	if (c->prompting) {
-		attrset(theme_attr(ROLE_NORMAL));
-		mvprintw(y, 0, "%s%s", c->prompt_cmd[0] ? c->prompt_cmd : "",
-		    c->prompt_cmd[0] ? "> " : ":");
-		addnstr(c->line, COLS - getcurx(stdscr) - 1);
-		curs_set(1);
+		if (lines > 1) {
+			attrset(theme_attr(ROLE_DIM));
+			console_draw_wrapped(c, text, y, lines - 1);
+		}
+		console_draw_prompt(c, LINES - 1);
 		return;
 	}
 	curs_set(0);
 	if (c->message[0] != '\0') {
 		attrset(theme_attr(c->message_error ? ROLE_ALERT : ROLE_STATUS));
-		mvaddnstr(y, 0, c->message, COLS);
+		console_draw_wrapped(c, text, y, lines);
 	} else {
 		const struct view *v = c->views[c->current];
 		char bar[512], f[160] = "";
@@ -911,7 +1176,7 @@ console_draw_status(struct console *c)
 void
 console_draw(struct console *c)
 {
-	int y, h;
+	int y, h, status;
 
 	c->now = clock_wall_ms() / 1000;
 	erase();
@@ -929,13 +1194,31 @@ console_draw(struct console *c)
 		doupdate();
 		return;
 	}
+	console_log(c);
 	console_draw_header(c);
 	y = 1 + console_draw_banner(c, 1);
-	h = LINES - 1 - y;
+	status = console_status_lines(c);
+	h = LINES - status - y;
 	c->views[c->current]->draw(c->state[c->current], c, y, h);
-	console_draw_status(c);
+	console_draw_status(c, status);
 	wnoutrefresh(stdscr);
 	doupdate();
+}
+
+/* The ':' lines of earlier sessions; without a place for them, none. */
+static void
+console_history_open(struct console *c)
+{
+	char cause[600];
+
+	history_init(&c->history, 1000);
+	if (history_path(c->history_file, sizeof c->history_file) == -1) {
+		c->history_file[0] = '\0';
+		return;
+	}
+	if (history_load(&c->history, c->history_file, cause,
+	    sizeof cause) == -1)
+		console_message(c, true, "%s", cause);
 }
 
 static int
@@ -972,6 +1255,7 @@ console_setup(struct console *c, const struct config *cfg,
 		return EXIT_USAGE;
 	}
 	console_views_init(c);
+	console_history_open(c);
 	return -1;
 }
 
@@ -1002,6 +1286,7 @@ console_teardown(struct console *c)
 		free(c->alerts);
 	}
 	keymap_free(&c->keymap);
+	history_free(&c->history);
 }
 
 /*
@@ -1058,6 +1343,7 @@ console_run(const struct config *cfg, const struct cli *cli)
 	uithread_register();
 	setlocale(LC_ALL, "");
 	c.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	layout_set_utf8(c.utf8);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -54,8 +54,6 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "queues", "E", "queue requeue" },
 	{ "queues", "D", "queue delete" },
 	{ "trace", "Enter", "move in" },
-	{ "trace", "Right", "move in" },
-	{ "trace", "Left", "move out" },
 	{ "trace", "J", "move queue" },
 	{ "trace", "n", "prompt \"trace \"" },
 };
@@ -102,6 +100,11 @@ static const struct {
 	{ "g", "move top" },
 	{ "End", "move bottom" },
 	{ "G", "move bottom" },
+	{ "Left", "move left" },
+	{ "Right", "move right" },
+	{ "Enter", "move in" },
+	{ "s", "move sort" },
+	{ "S", "move sort-reverse" },
 };
 
 /*
@@ -177,8 +180,6 @@ static const struct keymap_doc {
 	    "received, each attempt, where it is now" },
 	{ "trace", "J", "in queue", "show the message in the queues view, "
 	    "filtered to its ID, while it is still queued" },
-	{ "trace", "Right", NULL, "open the message under the cursor" },
-	{ "trace", "Left", NULL, "back to the list of messages" },
 	{ NULL, "?", NULL, "this help: the keys of the view it covers first" },
 	{ NULL, "F1", NULL, "this help" },
 	{ NULL, "q", NULL, "leave the console (waits for actions under way)" },
@@ -220,6 +221,14 @@ static const struct keymap_doc {
 	{ NULL, "g", NULL, "to the first row" },
 	{ NULL, "End", NULL, "to the last row" },
 	{ NULL, "G", NULL, "to the last row" },
+	{ NULL, "Left", NULL, "scroll the columns back (the first one stays)" },
+	{ NULL, "Right", NULL, "scroll the columns: those cut at the edge "
+	    "come into view" },
+	{ NULL, "Enter", NULL, "open the row's detail: every field, whole "
+	    "(Enter or Esc closes)" },
+	{ NULL, "s", NULL, "sort by the next column (the heading is marked "
+	    "^)" },
+	{ NULL, "S", NULL, "reverse the sort" },
 };
 
 static bool

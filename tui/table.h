@@ -5,10 +5,11 @@
 #include <curses.h>
 #include <stddef.h>
 
+#include "tui/layout.h"
 #include "tui/theme.h"
 
 #define TABLE_MAX_COLS 12
-#define TABLE_CELL_MAX 64
+#define TABLE_CELL_MAX 256  /* a cell holds its whole text: detail shows it */
 
 struct table_col {
 	const char *title;
@@ -36,6 +37,13 @@ struct table {
 	int cursorless; /* a list to read, without a cursor row */
 	int *visible;   /* rows shown by the last draw (after the filter) */
 	int nvisible;
+	/* How columns give way on a narrow screen (table_fit); NULL: each
+	 * keeps its width, the last is cut at the edge. */
+	const struct layout_col *fit;
+	int hscroll;    /* columns after the first scrolled off (Left/Right) */
+	int sort_col;   /* 0: as the view ordered the rows; c + 1: column c */
+	int sort_desc;
+	int detail;     /* the cursor row's every field, below the rows */
 };
 
 /* Empties the rows and sets the columns; the cursor stays on its row key. */
@@ -52,8 +60,16 @@ struct table_row *table_add(struct table *t, const char *key,
  */
 int table_draw(struct table *t, WINDOW *w, int y, int h, const char *filter);
 
-/* Moves the cursor: up, down, page-up, page-down, top, bottom. Returns 0 or
- * -1 for an unknown direction. */
+/* How the columns (as many as table_reset's) shrink and give way at a
+ * narrow width: minimum, priority, how a cell is cut (tui/layout.h). */
+void table_fit(struct table *t, const struct layout_col *fit);
+
+/*
+ * Moves the cursor: up, down, page-up, page-down, top, bottom; scrolls the
+ * columns: left, right; sorts: sort (by the next column), sort-reverse;
+ * opens and closes the cursor row's detail: in, out. Returns 0 or -1 for
+ * an unknown direction (or "out" with nothing open).
+ */
 int table_move(struct table *t, const char *where);
 
 /* The key of the row under the cursor as last drawn, or NULL. */

@@ -10,6 +10,8 @@
 #include "core/cluster.h"
 #include "core/config.h"
 #include "cmd/cmd.h"
+#include "core/lineedit.h"
+#include "core/msglog.h"
 #include "core/model.h"
 #include "tui/keymap.h"
 #include "tui/theme.h"
@@ -77,7 +79,7 @@ struct view {
 	"3 queues  q quit"
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 12
+#define CONSOLE_NVIEWS 13
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {
@@ -99,10 +101,16 @@ struct console {
 	bool prompting;
 	char prompt_cmd[96];         /* "" for a command line; with a space,
 	                                the line is its last word */
-	char line[256];
-	size_t linelen;
-	char message[256];
+	struct lineedit edit;        /* the prompt's line */
+	struct history history;      /* the ':' lines typed, kept on disk */
+	char history_file[512];      /* where; "" when nowhere */
+	char completions[512];       /* Tab's choices, shown above the line */
+	char message[512];
 	bool message_error;
+	struct msglog messages;      /* what the status line said (:messages) */
+	char logged[512];            /* the message last put in messages */
+	long long swallow_enter_ms;  /* an Enter before this follows a one-key
+	                                answer: ignored (monotonic) */
 	char alert[256];             /* a provider throttling the gateways */
 	struct alert_list *alerts;   /* the active alerts; NULL before */
 	char harvest[256];           /* a directory harvest suspect */

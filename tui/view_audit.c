@@ -26,6 +26,15 @@ static const struct table_col audit_cols[AUDIT_NCOLS] = {
 	{ "SAID", 0, 0 },
 };
 
+/* Narrow: RESULT and WHEN stay whole, the command keeps 16 and what the
+ * backend said 12; FROM, then NODES give way (Right scrolls to them). */
+static const struct layout_col audit_fit[AUDIT_NCOLS] = {
+	{ 5, 0, 8, LAYOUT_CUT_END }, { 12, 8, 5, LAYOUT_CUT_END },
+	{ 12, 12, 2, LAYOUT_CUT_END }, { 7, 7, 9, LAYOUT_CUT_END },
+	{ 7, 4, 3, LAYOUT_CUT_END }, { 22, 16, 7, LAYOUT_CUT_END },
+	{ 0, 12, 6, LAYOUT_CUT_END },
+};
+
 struct audit_state {
 	struct table table;
 	struct table_col cols[AUDIT_NCOLS];
@@ -190,6 +199,7 @@ audit_draw(void *state, struct console *c, int y, int h)
 	if (st->cols[COL_CMD].width > TABLE_CELL_MAX - 1)
 		st->cols[COL_CMD].width = TABLE_CELL_MAX - 1;
 	table_reset(&st->table, st->cols, AUDIT_NCOLS);
+	table_fit(&st->table, audit_fit);
 	for (i = 0; i < st->list->n && i < st->limit; i++) {
 		const struct audit_record *r = &st->list->v[i];
 

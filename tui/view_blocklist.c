@@ -27,6 +27,15 @@ static const struct table_col blocklist_cols[BLOCKLIST_NCOLS] = {
 	{ "REASON", 0, 0 },
 };
 
+/* At 80 columns with an IPv6 address: the IP is never cut, the reason
+ * keeps 16; HITS, LAST and WHO give way first (Right scrolls to them). */
+static const struct layout_col blocklist_fit[BLOCKLIST_NCOLS] = {
+	{ 0, 0, 10, LAYOUT_CUT_END }, { 8, 6, 4, LAYOUT_CUT_END },
+	{ 8, 8, 2, LAYOUT_CUT_END }, { 5, 5, 3, LAYOUT_CUT_END },
+	{ 9, 9, 8, LAYOUT_CUT_END }, { 5, 5, 1, LAYOUT_CUT_END },
+	{ 5, 5, 2, LAYOUT_CUT_END }, { 0, 16, 9, LAYOUT_CUT_END },
+};
+
 enum { SC_IP, SC_COUNT, SC_FIRST, SC_LAST, SC_NODE, SC_STATE, SC_SAMPLES,
 	SUSPECTS_NCOLS };
 
@@ -255,6 +264,7 @@ blocklist_draw(void *state, struct console *c, int y, int h)
 	}
 	st->cols[COL_IP].width = ipw;
 	table_reset(&st->table, st->cols, BLOCKLIST_NCOLS);
+	table_fit(&st->table, blocklist_fit);
 	for (i = 0; i < st->list->n; i++)
 		blocklist_row(st, c, &st->list->v[i]);
 

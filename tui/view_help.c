@@ -14,6 +14,12 @@ static const struct table_col help_cols[] = {
 	{ "WHAT IT DOES", 0, 0 },
 };
 
+/* Narrow: the command gives way to what the key does. */
+static const struct layout_col help_fit[] = {
+	{ 8, 8, 9, LAYOUT_CUT_END }, { 9, 9, 8, LAYOUT_CUT_END },
+	{ 28, 16, 2, LAYOUT_CUT_END }, { 0, 30, 9, LAYOUT_CUT_END },
+};
+
 static void *
 help_init(struct console *c)
 {
@@ -41,6 +47,7 @@ help_draw(void *state, struct console *c, int y, int h)
 	int pass;
 
 	table_reset(t, help_cols, 4);
+	table_fit(t, help_fit);
 	/* The keys of the view help covers come first: ? there shows them. */
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < c->keymap.n; i++) {

@@ -14,6 +14,7 @@
 #include "core/shell.h"
 #include "core/xalloc.h"
 #include "tui/jobs.h"
+#include "tui/layout.h"
 #include "tui/theme.h"
 #include "tui/view.h"
 
@@ -44,6 +45,7 @@ struct queues_state {
 	char **lines;            /* a message being shown */
 	size_t nlines;
 	int line_top;
+	int hscroll;             /* columns after NODE scrolled off */
 	char shown[96];
 	int anchor;              /* first row of a range to tag, or -1 */
 };
@@ -291,33 +293,55 @@ queues_take(void *state, struct console *c, struct worker_msg *m)
 	}
 }
 
-static const struct {
-	const char *title;
-	int width;
-	int right;
-} queues_cols[] = {
-	{ "NODE", 5, 0 }, { "QUEUE", 8, 0 }, { "ID", 11, 0 }, { "AGE", 4, 1 },
-	{ "SIZE", 5, 1 }, { "SENDER", 16, 0 }, { "RECIPIENT", 19, 0 },
-	{ "REASON", 0, 0 },
+/*
+ * The columns and how they give way at 80 columns (tui/layout.h): the ID
+ * and the queue are never cut; the reason keeps 14 and starts with its
+ * class (core/delay.c: "throttle: host mx…", "connection: connect…");
+ * sender and recipient are cut in their local part so their domains
+ * stay; SIZE goes first.
+ */
+static const bool queues_right[8] = { 0, 0, 0, 1, 1, 0, 0, 0 };
+static const struct layout_col queues_fit[8] = {
+	{ 5, 4, 9, LAYOUT_CUT_END }, { 8, 8, 5, LAYOUT_CUT_END },
+	{ 11, 11, 8, LAYOUT_CUT_END }, { 4, 4, 7, LAYOUT_CUT_END },
+	{ 5, 4, 1, LAYOUT_CUT_END }, { 16, 12, 3, LAYOUT_CUT_ADDR },
+	{ 19, 14, 6, LAYOUT_CUT_ADDR }, { 0, 14, 10, LAYOUT_CUT_END },
 };
 
-static void
-queues_line(int y, const char *const cells[8], attr_t attr)
+/* The delay reason led by its class, which 14 columns always show. */
+static const char *
+queues_reason(const char *reason, char *buf, size_t len)
 {
-	int i, x = 0;
+	enum delay_class k = delay_classify(reason);
+
+	if (k == DELAY_NONE || k == DELAY_OTHER)
+		return reason;
+	snprintf(buf, len, "%s: %s", delay_class_name(k), reason);
+	return buf;
+}
+
+static void
+queues_line(int y, const char *const cells[8], const int *width,
+    attr_t attr)
+{
+	int i, x = 0, shown = 0;
 
 	attrset(attr);
 	mvhline(y, 0, ' ', COLS);
 	for (i = 0; i < 8 && x < COLS; i++) {
-		int w = queues_cols[i].width ? queues_cols[i].width : COLS - x;
-		char cell[96];
+		char cell[512];
+		int w = width[i];
 
+		if (w == 0)
+			continue;
+		if (shown++ > 0)
+			x++;
 		if (w > COLS - x)
 			w = COLS - x;
-		snprintf(cell, sizeof cell, queues_cols[i].right ? "%*.*s" :
-		    "%-*.*s", w, w, cells[i]);
-		mvaddnstr(y, x, cell, w);
-		x += w + 1;
+		layout_cell(cells[i], w, queues_right[i], queues_fit[i].cut,
+		    layout_utf8(), cell, sizeof cell);
+		mvaddstr(y, x, cell);
+		x += w;
 	}
 	attrset(A_NORMAL);
 }
@@ -345,7 +369,7 @@ queues_draw(void *state, struct console *c, int y, int h)
 	struct queues_state *st = state;
 	const struct queue_set *qs;
 	char info[256];
-	int i, shown;
+	int i, shown, width[LAYOUT_MAX_COLS];
 
 	if (st->lines != NULL) {
 		queues_draw_message(st, y, h);
@@ -368,7 +392,13 @@ queues_draw(void *state, struct console *c, int y, int h)
 	attrset(theme_attr(st->errors[0] ? ROLE_ALERT : ROLE_DIM));
 	mvaddnstr(y, 0, st->errors[0] ? st->errors : info, COLS);
 	attrset(A_NORMAL);
-	queues_line(y + 1, heads, theme_attr(ROLE_TITLE));
+	layout_widths(queues_fit, 8, COLS, st->hscroll, width);
+	queues_line(y + 1, heads, width, theme_attr(ROLE_TITLE));
+	if (st->hscroll > 0) {
+		attrset(theme_attr(ROLE_KEY));
+		mvaddch(y + 1, width[0], '<');
+		attrset(A_NORMAL);
+	}
 	shown = h - 2;
 	if (st->cursor >= (int)st->nrows)
 		st->cursor = (int)st->nrows - 1;
@@ -383,7 +413,7 @@ queues_draw(void *state, struct console *c, int y, int h)
 		const struct queue_msg *m = &qs->msgs[st->rows[st->top + i]];
 		const struct queue_rcpt *r = queue_msg_rcpts(qs, m);
 		uint32_t reason = queue_msg_reason(qs, m);
-		char age[16], size[16], rcpt[64], key[64];
+		char age[16], size[16], rcpt[64], key[64], why[320];
 		const char *cells[8];
 		attr_t attr = theme_attr(ROLE_NORMAL);
 
@@ -400,14 +430,15 @@ queues_draw(void *state, struct console *c, int y, int h)
 		cells[5] = queue_str(qs, m->sender)[0] ?
 		    queue_str(qs, m->sender) : "<>";
 		cells[6] = rcpt;
-		cells[7] = reason ? queue_str(qs, reason) : "";
+		cells[7] = queues_reason(reason ? queue_str(qs, reason) : "",
+		    why, sizeof why);
 		if (st->top + i == st->cursor)
 			attr = theme_attr(ROLE_SELECTED);
 		else if (is_tagged(st, key))
 			attr = theme_attr(ROLE_TAGGED);
 		else if (m->queue == Q_HOLD)
 			attr = theme_attr(ROLE_DIM);
-		queues_line(y + 2 + i, cells, attr);
+		queues_line(y + 2 + i, cells, width, attr);
 		if (is_tagged(st, key))
 			mvaddch(y + 2 + i, 4, '*');
 	}
@@ -436,6 +467,14 @@ queues_cursor(void *state, const char *where)
 			return -1;
 		if (st->line_top < 0)
 			st->line_top = 0;
+		return 0;
+	}
+	if (strcmp(where, "left") == 0) {
+		st->hscroll -= st->hscroll > 0;
+		return 0;
+	}
+	if (strcmp(where, "right") == 0) {
+		st->hscroll += st->hscroll < 6;
 		return 0;
 	}
 	if (strcmp(where, "up") == 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backends/mailbox.h"
+#include "core/backup.h"
 #include "core/clock.h"
 #include "core/restore.h"
 #include "core/xalloc.h"
@@ -505,6 +506,25 @@ restore_rows(struct restore_view *st)
 	}
 }
 
+/* The nights missing from the window, when some are. Returns the lines. */
+static int
+restore_draw_gaps(struct restore_view *st, int y)
+{
+	long miss[RESTORE_WINDOW_DAYS];
+	char line[512];
+	size_t n;
+
+	n = backup_restore_gaps(st->probe->backups, st->probe->nbackups,
+	    restore_today_now(), miss, RESTORE_WINDOW_DAYS);
+	if (n == 0)
+		return 0;
+	line[0] = ' ';
+	backup_gaps_format(miss, n, RESTORE_WINDOW_DAYS, line + 1,
+	    (size_t)COLS < sizeof line - 1 ? (size_t)COLS : sizeof line - 1);
+	restore_line(y, ROLE_WARN, line);
+	return 1;
+}
+
 static void
 restore_draw(void *state, struct console *c, int y, int h)
 {
@@ -536,6 +556,7 @@ restore_draw(void *state, struct console *c, int y, int h)
 	used = 1 + restore_draw_block(st, c, y + 1);
 	if (st->probe == NULL || st->listing || h - used < 2)
 		return;
+	used += restore_draw_gaps(st, y + used);
 	if (st->probe->nbackups == 0) {
 		restore_line(y + used, ROLE_DIM, " no backup of this user");
 		return;

@@ -16,6 +16,7 @@ extern const struct view view_alerts;
 extern const struct view view_providers;
 extern const struct view view_reputation;
 extern const struct view view_trace;
+extern const struct view view_messages;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
@@ -24,6 +25,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_providers,
 	&view_reputation,
 	&view_trace,
+	&view_messages,
 };
 
 int

@@ -68,6 +68,9 @@ expect_screen "! opens the Alerts view" "mailnoc | Alerts" 5
 expect_screen "which counts them" "$N active alerts, 2 not taken" 10
 expect_screen "the critical one first, new" "CRIT node-silent" 3
 expect_screen "its keys on the status line" "a ack  s silence  Enter show subject"
+# The cursor on the silent node's alert: the listed ones, older and as
+# critical, may sort above it.
+tui_keys / node-silent Enter
 tui_keys a
 expect_screen "a asks for a note about the cursor's alert" \
 	"ack $SILENT --note>" 3
@@ -87,6 +90,8 @@ expect_eq "the audit has the console's ack" "console" \
 	'[.[] | select(.cmd | startswith($c))][0].via')"
 
 # Enter jumps to the view of the subject: the cluster's, filtered to it.
+tui_keys Escape
+expect_screen "Esc clears the filter" "a ack  s silence" 3
 tui_keys G Enter
 expect_screen "Enter on the cluster alert opens the clusters view" \
 	"mailnoc | Clusters" 5

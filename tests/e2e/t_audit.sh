@@ -61,7 +61,7 @@ expect_contains "from batch mode" " batch " "$first"
 tui_keys 1 w
 expect_screen "w opens it too" "mailnoc | Audit" 5
 tui_keys /
-tui_keys "e2e-audit" Enter
+tui_keys "for 1h" Enter
 expect_screen "the filter keeps the matching record" "reason e2e-audit" 5
 tui_screen | grep -qF "unblock $IP --yes"
 expect_eq "and hides the others" 1 $?

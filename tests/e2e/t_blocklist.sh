@@ -41,6 +41,18 @@ expect_screen "asked again" "block $IP for 1h" 5
 tui_keys y Enter
 expect_screen "y blocks it: the row shows IP and reason" "e2e-test" 10
 expect_screen "with about an hour left" "59m" 5
+# Enter opens the row's detail (every field, whole); Esc closes it; s sorts.
+tui_keys Enter
+expect_screen "Enter shows the row's detail" "detail (Enter or Esc closes)" 5
+expect_screen "with each field named" "REASON     e2e-test" 3
+tui_keys Escape
+sleep 0.5
+tui_screen | grep -qF "detail (Enter"
+expect_eq "Esc closes it" 1 $?
+tui_keys s
+expect_screen "s sorts by the first column, marked in the heading" "IP^" 3
+tui_keys S
+expect_screen "S reverses it" "IPv" 3
 expect_eq "Redis holds block:$IP" 1 "$(rc exists "mailnoc:block:$IP")"
 expect_eq "with the reason given" e2e-test \
 	"$(rc hget "mailnoc:block:$IP" reason)"

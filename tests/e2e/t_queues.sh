@@ -35,8 +35,16 @@ tui_keys 3
 expect_screen "3 opens the queues view with all ten messages" "10 of 10 messages" 15
 expect_screen "rows show the deferred mail" "deferred"
 expect_screen "the key bar teaches the queues' keys" "? help  H hold  L release  D delete  t tag" 3
+# 80 columns: the reason's class and both domains keep their meaning.
+expect_screen "the reason starts with its class" "throttle: hos" 3
+expect_screen "the sender's domain stays" "agency.test" 3
+expect_screen "the recipient's domain stays" "@yahoo.test" 3
+tui_keys Right
+expect_screen "Right scrolls the columns, the first one stays" "NODE <ID" 3
+tui_keys Left
+expect_screen "Left scrolls back" "NODE  QUEUE" 3
 tui_keys '?'
-expect_screen "? says what H does in this view" "hold the tagged messages, or the" 5
+expect_screen "? says what H does in this view" "hold the tagged messages" 5
 tui_keys '?'
 
 tui_keys / d e a d . t e s t Enter

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The restore view as an operator uses it: R opens it, u types a user (a bad
 # one is refused on the status line), the backups show with their age and a
-# 30-day-old one is listed but refused with the reason, Enter on the one of
+# 30-day-old one is listed but refused with the reason, the nights missing
+# from the 28-day window are named, Enter on the one of
 # 3 days ago shows the preview and asks, y restores, the result shows the
 # folder and 13 messages; doveadm agrees and INBOX is unchanged. The view's
 # restore runs through the one flow: its audit record is batch mode's.
@@ -63,6 +64,9 @@ expect_screen "with the date, age and messages of 3 days ago" \
 	"$D3    3d       13 yes" 5
 expect_screen "a 30-day-old backup is shown, not restorable, with why" \
 	"$D30   30d       40 no: it is older than 28 days" 3
+# The lab's backups miss nights on purpose: 18 of the last 28, newest first.
+expect_screen "the nights missing from the window are shown" \
+	" 18 nights missing in the last 28: $(day 4), $(day 6), $(day 8)," 3
 
 # The 30-day-old one: Enter says why not, and asks nothing.
 tui_keys / "$D30" Enter

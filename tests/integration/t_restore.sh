@@ -94,9 +94,17 @@ expect_eq "backups lists the lab's dates, ages, counts and restorable flags" \
 expect_eq "it ran on the active node" mbx1 "$(echo "$out" | jq -r .node)"
 expect_contains "a refused backup says why" "older than 28 days" \
 	"$(echo "$out" | jq -r '.backups[] | select(.age_days == 29) | .reason')"
+missing=""
+for n in $(seq 1 28); do
+	case " 1 2 3 5 7 10 14 21 27 28 " in *" $n "*) ;; *) missing="$missing $(day "$n")" ;; esac
+done
+expect_eq "the nights missing from the 28-day window, newest first" \
+	"$missing" "$(echo "$out" | jq -r '.missing[]' | sed 's/^/ /' | tr -d '\n')"
 out=$("$B/mailnoc" backups alice)
 expect_contains "the text listing marks 29 days not restorable" \
 	"$D29    29d        39  no: " "$out"
+expect_contains "and names the nights missing" \
+	"18 nights missing in the last 28: $(day 4), $(day 6), $(day 8), $(day 9)," "$out"
 
 # Restore alice from 3 days ago: a new folder with exactly that backup.
 before=$(inbox mbx1 alice)

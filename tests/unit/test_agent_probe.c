@@ -66,6 +66,84 @@ test_last_backup(void **state)
 }
 
 static void
+write_in(const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Sets a directory's modification time. */
+static void
+mtime_in(const char *name, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char p[256];
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+/* The backups watched: status file, directories' times, gaps. */
+static void
+test_backups(void **state)
+{
+	struct probe_backups pb;
+	char cause[256] = "";
+	long today = 20426;   /* 2025-12-04 */
+
+	(void)state;
+	make_in("2025-12-03", 1);
+	make_in("2025-12-02", 1);
+	make_in("2025-11-30", 1);   /* 12-01 missing */
+	make_in("2025-11-20", 1);
+	mtime_in("2025-12-03", 1764800000);
+	mtime_in("2025-12-02", 1764700000);
+	/* No status file configured: the newest directory's time. */
+	assert_int_equal(probe_backups(dir, NULL, 5, today, &pb, cause,
+	    sizeof cause), 0);
+	assert_string_equal(pb.last, "2025-12-03");
+	assert_int_equal(pb.done_at, 1764800000);
+	assert_int_equal(pb.bytes, -1);
+	assert_int_equal(pb.mailboxes, -1);
+	assert_string_equal(pb.result, "");
+	assert_int_equal(pb.gaps, 2);          /* 12-01, 11-29 */
+	assert_string_equal(pb.gap, "2025-12-01");
+	/* A good run. */
+	write_in("status", "date=2025-12-03\nresult=ok\n"
+	    "completed_at=1764810000\nbytes=1234\nmailboxes=3\n");
+	assert_int_equal(probe_backups(dir, "status", 3, today, &pb, cause,
+	    sizeof cause), 0);
+	assert_int_equal(pb.done_at, 1764810000);
+	assert_int_equal(pb.bytes, 1234);
+	assert_int_equal(pb.mailboxes, 3);
+	assert_string_equal(pb.result, "ok");
+	assert_int_equal(pb.gaps, 1);
+	/* A failed run: the last good one is the night before. */
+	write_in("status", "date=2025-12-03\nresult=failed\n"
+	    "completed_at=1764810000\n");
+	assert_int_equal(probe_backups(dir, "status", 3, today, &pb, cause,
+	    sizeof cause), 0);
+	assert_string_equal(pb.result, "failed");
+	assert_int_equal(pb.done_at, 1764700000);
+	/* A status file that does not parse: said, the directories count. */
+	write_in("status", "result=perhaps\n");
+	assert_int_equal(probe_backups(dir, "status", 0, today, &pb, cause,
+	    sizeof cause), 1);
+	assert_non_null(strstr(cause, "/status': line 1: result 'perhaps' is "
+	    "not ok or failed"));
+	assert_int_equal(pb.done_at, 1764800000);
+	assert_int_equal(pb.gaps, 0);
+	assert_int_equal(probe_backups(dir, "nosuch", 0, today, &pb, cause,
+	    sizeof cause), 1);
+	assert_non_null(strstr(cause, "cannot read the backup status"));
+}
+
+static void
 test_mail_root(void **state)
 {
 	char out[128];
@@ -160,6 +238,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_last_backup, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_backups, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test(test_mail_root),
 		cmocka_unit_test(test_version_clean),

@@ -227,6 +227,64 @@ test_malformed_node(void **state)
 	assert_non_null(find(a, n, ALERT_NODE_MALFORMED, "gw1"));
 }
 
+/* The backup rule: a watched node's age and gaps, each said once. */
+static void
+test_backup(void **state)
+{
+	const struct alert_raise *r;
+	struct alert_raise a[8];
+	struct snapshot s;
+	size_t n;
+
+	(void)state;
+	node(0, "mbx1", "mbx", NODE_MAILBOX, STATE_ACTIVE, true);
+	node(1, "mbx2", "mbx", NODE_MAILBOX, STATE_STANDBY, true);
+	node(2, "gw1", "gw", NODE_GATEWAY, STATE_ACTIVE, true);
+	node(3, "mbx3", "mbx", NODE_MAILBOX, STATE_RESERVE, true);
+	nodes[0].backup_done_at = NOW - 3600;   /* fine */
+	nodes[0].backup_gaps = 0;
+	nodes[1].backup_done_at = NOW - 27 * 3600;  /* too old, one gap */
+	nodes[1].backup_gaps = 1;
+	snprintf(nodes[1].backup_gap, sizeof nodes[1].backup_gap,
+	    "2027-01-14");
+	nodes[2].backup_done_at = -1;          /* a gateway: never */
+	nodes[2].backup_gaps = -1;
+	nodes[3].backup_done_at = -1;          /* not watched */
+	nodes[3].backup_gaps = -1;
+	s = snap(4);
+	n = alert_rules_backup(&s, 26 * 3600, NOW, a, 8, 0);
+	assert_int_equal(n, 1);
+	r = find(a, n, ALERT_BACKUP, "mbx2");
+	assert_non_null(r);
+	assert_int_equal(r->severity, ALERT_CRITICAL);
+	assert_string_equal(r->text, "mbx2: backups: last good backup 1d 3h "
+	    "ago (more than 1d 2h); 1 night missing, the newest 2027-01-14");
+
+	/* Only a gap: a warning. Exactly the age: not yet. */
+	nodes[1].backup_done_at = NOW - 26 * 3600;
+	n = alert_rules_backup(&s, 26 * 3600, NOW, a, 8, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].severity, ALERT_WARNING);
+	assert_string_equal(a[0].text,
+	    "mbx2: backups: 1 night missing, the newest 2027-01-14");
+
+	/* Watched, but no good backup at all; a silent node: its silence. */
+	nodes[1].backup_gaps = 0;
+	nodes[3].backup_gaps = 0;
+	snprintf(nodes[3].backup_result, sizeof nodes[3].backup_result,
+	    "failed");
+	nodes[0].alive = false;
+	nodes[0].backup_done_at = NOW - 40 * 86400;
+	n = alert_rules_backup(&s, 26 * 3600, NOW, a, 8, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].subject, "mbx3");
+	assert_string_equal(a[0].text,
+	    "mbx3: backups: no good backup found (the last run failed)");
+	/* Added after others, never twice. */
+	n = alert_rules_backup(&s, 26 * 3600, NOW, a, 8, 1);
+	assert_int_equal(n, 1);
+}
+
 static void
 test_kinds(void **state)
 {
@@ -364,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_silent_mailbox),
 		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_malformed_node),
+		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_malformed),

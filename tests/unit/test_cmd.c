@@ -33,7 +33,9 @@ test_find(void **state)
 		{ "?", "help", NULL },
 		{ "clu", "clusters", NULL },
 		{ "st", "status", NULL },
-		{ "bogus", NULL, "unknown command 'bogus'; see 'help'" },
+		/* Nothing near: no suggestion ("bogus" is near "logs"). */
+		{ "frobnicate", NULL,
+		    "unknown command 'frobnicate'; see 'help'" },
 		{ "ev", "events", NULL },
 		{ "", NULL, NULL },
 		/* A prefix two names share is refused with both names. */
@@ -119,7 +121,7 @@ struct bad {
 };
 
 static const struct bad bad_lines[] = {
-	{ "bogus", "unknown command 'bogus'; see 'help'" },
+	{ "frobnicate", "unknown command 'frobnicate'; see 'help'" },
 	{ "", "no command given; see 'help'" },
 	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes [--names]" },
 	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies|audit|restore|alerts|providers" },

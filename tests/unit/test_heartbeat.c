@@ -61,6 +61,8 @@ gateway(struct heartbeat *hb)
 	snprintf(hb->mta_version, sizeof hb->mta_version, "3.7.11");
 	hb->interval = 2;
 	hb->updated_at = 1795441661;
+	hb->backups.done_at = hb->backups.bytes = -1;
+	hb->backups.mailboxes = hb->backups.gaps = -1;
 }
 
 static void
@@ -93,9 +95,11 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	/* No policy service: its fields go. */
-	assert_int_equal(f.ndel, 4);
+	/* No policy service: its fields go; a gateway has no backups. */
+	assert_int_equal(f.ndel, 10);
 	assert_true(deleted(&f, "last_backup"));
+	assert_true(deleted(&f, "backup_done_at"));
+	assert_true(deleted(&f, "backup_gaps"));
 	assert_true(deleted(&f, "policy"));
 	assert_true(deleted(&f, "policy_copy_age"));
 	assert_true(deleted(&f, "policy_copy_decisions"));
@@ -192,6 +196,29 @@ test_mailbox_fields(void **state)
 	assert_true(deleted(&f, "q_deferred"));
 	assert_true(deleted(&f, "oldest_age"));
 	assert_false(deleted(&f, "last_backup"));
+	/* Nothing known of the backups: their fields go. */
+	assert_true(deleted(&f, "backup_done_at"));
+	assert_true(deleted(&f, "backup_result"));
+	assert_true(deleted(&f, "backup_gap"));
+
+	hb.backups.done_at = 1795400000;
+	hb.backups.bytes = 123456789;
+	hb.backups.mailboxes = 3;
+	snprintf(hb.backups.result, sizeof hb.backups.result, "ok");
+	hb.backups.gaps = 2;
+	snprintf(hb.backups.gap, sizeof hb.backups.gap, "2026-11-20");
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "backup_done_at"), "1795400000");
+	assert_string_equal(set_value(&f, "backup_bytes"), "123456789");
+	assert_string_equal(set_value(&f, "backup_mailboxes"), "3");
+	assert_string_equal(set_value(&f, "backup_result"), "ok");
+	assert_string_equal(set_value(&f, "backup_gaps"), "2");
+	assert_string_equal(set_value(&f, "backup_gap"), "2026-11-20");
+	hb.backups.gaps = 0;
+	hb.backups.gap[0] = '\0';
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "backup_gaps"), "0");
+	assert_true(deleted(&f, "backup_gap"));
 
 	hb.last_backup[0] = '\0';
 	heartbeat_fields(&hb, &f);

@@ -86,8 +86,12 @@ static void
 test_view_tables(void **state)
 {
 	(void)state;
-	/* The queue keys are the queues view's table. */
-	assert_null(command_in(NULL, '\n'));
+	/* The queue keys are the queues view's table; elsewhere Enter
+	 * opens a row's detail, Left and Right scroll, s sorts. */
+	assert_string_equal(command_in(NULL, '\n'), "move in");
+	assert_string_equal(command_in("blocklist", KEY_RIGHT), "move right");
+	assert_string_equal(command_in("clusters", 's'), "move sort");
+	assert_string_equal(command_in("queues", 's'), "queue sort");
 	assert_string_equal(command_in("queues", '\n'), "queue show");
 	assert_string_equal(command_in("queues", 'H'), "queue hold");
 	assert_string_equal(command_in("queues", 'D'), "queue delete");

@@ -17,14 +17,22 @@
 
 enum { TV_TIME, TV_GW, TV_FROM, TV_TO, TV_STATE, TV_LAST, TRACE_NCOLS };
 
-/* 80 columns: 67 for the message, the rest for its last reason. */
 static const struct table_col trace_cols[TRACE_NCOLS] = {
 	{ "ARRIVED", 14, 0 },
 	{ "GW", 5, 0 },
-	{ "FROM", 16, 0 },
-	{ "TO", 18, 0 },
+	{ "FROM", 24, 0 },
+	{ "TO", 26, 0 },
 	{ "STATE", 9, 0 },
 	{ "LAST REASON", 0, 0 },
+};
+
+/* Narrow: the time and the state stay whole, the addresses keep their
+ * domains (cut from the left) and give way before the reason's first 12
+ * columns; Right scrolls to what was cut. */
+static const struct layout_col trace_fit[TRACE_NCOLS] = {
+	{ 14, 0, 9, LAYOUT_CUT_END }, { 5, 3, 8, LAYOUT_CUT_END },
+	{ 24, 14, 5, LAYOUT_CUT_ADDR }, { 26, 16, 7, LAYOUT_CUT_ADDR },
+	{ 9, 0, 10, LAYOUT_CUT_END }, { 0, 12, 6, LAYOUT_CUT_END },
 };
 
 enum trace_gw_state { GW_ASKING, GW_ANSWERED, GW_FAILED };
@@ -496,6 +504,7 @@ trace_draw_list(struct trace_view *st, struct console *c, int y, int h)
 		return;
 	}
 	table_reset(&st->list, trace_cols, TRACE_NCOLS);
+	table_fit(&st->list, trace_fit);
 	for (i = 0; i < st->nrows; i++) {
 		const struct trace_row *t = &st->rows[i];
 		time_t tt = (time_t)t->m.time;

@@ -108,10 +108,14 @@ expect_screen "gw2 without an index: failed, its cause on a line" \
 expect_screen "... naming the file" "$TMP/gw2/index-gw2.db" 5
 expect_screen "the header counts the messages" \
 	"trace --from $TAG@agency.test --since 1h: 2 messages" 10
-expect_screen "the delivered one, its recipient and state" "u1@accept.test     delivered" 5
-expect_screen "the deferred one, with its last reason" "u1@dead.test       deferred" 5
-expect_contains "... the reason is the refused connection" "connect to 127.0.0.1" \
-	"$(tui_screen | grep 'u1@dead.test ')"
+# row ADDRESS: the list's row of the message to ADDRESS, blanks squeezed.
+row() { tui_screen | grep -F " $1 " | tr -s ' '; }
+expect_contains "the delivered one, its recipient and state" \
+	"gw1 $TAG@agency.test u1@accept.test delivered 127.0.0.1[127.0." \
+	"$(row u1@accept.test)"
+expect_contains "the deferred one, with its last relay, dsn and reason" \
+	"gw1 $TAG@agency.test u1@dead.test deferred none 4.4.1 conn" \
+	"$(row u1@dead.test)"
 expect_screen "the key bar teaches the view's keys" "Enter timeline" 5
 
 # The deferred one's timeline.

@@ -174,11 +174,11 @@ static const struct keymap_doc {
 	{ "alerts", "s", "silence", "silence the alert's subject for a while" },
 	{ "alerts", "Enter", "show subject", "show what the alert is about: "
 	    "its view, filtered" },
-	{ "trace", "n", "new trace", "ask the gateways' message indexes: the "
+	{ "trace", "n", "new", "ask the gateways' message indexes: the "
 	    "prompt has \"trace \" typed (--to, --from, --id, --since ...)" },
 	{ "trace", "Enter", "timeline", "open the message under the cursor: "
 	    "received, each attempt, where it is now" },
-	{ "trace", "J", "in queue", "show the message in the queues view, "
+	{ "trace", "J", "queue", "show the message in the queues view, "
 	    "filtered to its ID, while it is still queued" },
 	{ NULL, "?", NULL, "this help: the keys of the view it covers first" },
 	{ NULL, "F1", NULL, "this help" },

@@ -161,6 +161,10 @@ test_bar(void **state)
 	keymap_bar(&km, "alerts", false, false, 80, bar, sizeof bar);
 	assert_non_null(strstr(bar, "a ack  s silence  Enter show subject  "
 	    "/ filter"));
+	/* The trace view's keys, read-only too (a trace changes nothing). */
+	keymap_bar(&km, "trace", true, true, 80, bar, sizeof bar);
+	assert_string_equal(bar, " ? help  n new  Enter timeline  J queue  "
+	    "Esc back  / filter  : command  q quit");
 	/* A narrow bar still has help. */
 	keymap_bar(&km, "overview", false, false, 10, bar, sizeof bar);
 	assert_string_equal(bar, " ? help");

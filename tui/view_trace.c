@@ -207,24 +207,25 @@ trace_take_node(struct trace_view *st, struct worker_msg *m)
 	}
 	g->state = GW_ANSWERED;
 	for (i = 0; i < m->nlines; i++) {
-		if (strstr(m->lines[i], "\"notice\":") != NULL) {
-			json_t *o = json_loads(m->lines[i], 0, NULL);
-			const char *t = json_string_value(json_object_get(o,
-			    "text"));
-
-			validate_sanitize(g->said, sizeof g->said, t);
-			json_decref(o);
-			continue;
-		}
 		if (st->nrows == st->cap) {
 			st->cap = st->cap ? st->cap * 2 : 64;
 			st->rows = xreallocarray(st->rows, st->cap,
 			    sizeof *st->rows);
 		}
 		r = &st->rows[st->nrows];
+		/* A message has a time; a notice ("index_start") has none, but
+		 * a "notice" member of its own (not one inside a reason). */
 		if (trace_msg_parse(m->lines[i], &r->m, cause, sizeof cause) ==
-		    -1)
+		    -1) {
+			json_t *o = json_loads(m->lines[i], 0, NULL);
+			const char *t = json_string_value(json_object_get(o,
+			    "text"));
+
+			if (json_is_string(json_object_get(o, "notice")))
+				validate_sanitize(g->said, sizeof g->said, t);
+			json_decref(o);
 			continue;
+		}
 		/* The node is the one asked, whatever the line says. */
 		snprintf(r->m.node, sizeof r->m.node, "%s", g->name);
 		r->gw = gi;

@@ -106,6 +106,9 @@ expect_screen "... and gw1's messages are listed already" "u1@dead.test" 1
 expect_screen "gw2 without an index: failed, its cause on a line" \
 	"gw2 failed: cannot open the message index" 20
 expect_screen "... naming the file" "$TMP/gw2/index-gw2.db" 5
+# The index was made by this test: the hour asked begins before it.
+expect_screen "gw1's note: the period begins before its index" \
+	"gw1: note: the message index of gw1 begins at" 5
 expect_screen "the header counts the messages" \
 	"trace --from $TAG@agency.test --since 1h: 2 messages" 10
 # row ADDRESS: the list's row of the message to ADDRESS, blanks squeezed.

@@ -99,10 +99,16 @@ trace_on_line(void *arg, const char *line, size_t len)
 {
 	struct trace_node *tn = arg;
 	size_t notcap = tn->nnotices;
+	const char *q;
 
 	if (len == 0 || line[0] != '{' || memchr(line, '\0', len) != NULL)
 		return 0;
-	if (strstr(line, "\"notice\":") != NULL) {
+	/* mailnocd trace writes a notice as {"node":"NAME","notice":...; a
+	 * "notice": inside a message's text (an SMTP reply) is not one. */
+	if (len > 9 && strncmp(line, "{\"node\":\"", 9) == 0 &&
+	    (q = memchr(line + 9, '"', len - 9)) != NULL &&
+	    (size_t)(line + len - q) > 11 && strncmp(q, "\",\"notice\":", 11)
+	    == 0) {
 		/* Grows one at a time: there are one or two. */
 		trace_keep(&tn->notices, &tn->nnotices, &notcap, line, len);
 		return 0;

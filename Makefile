@@ -60,16 +60,20 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 # Each unit test is built in the lowest layer it needs and linked against
 # that layer's libraries only.
 UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
+	test_filter \
 	test_duration test_format test_maillog test_maillog_report \
 	test_permit_csv \
 	test_policy_input test_qshape test_queue test_shell test_suggest \
 	test_validate \
 	test_volume test_xalloc \
-	test_trace \
-	test_trace_msg \
 	test_backup \
 	test_logexport \
-	test_lineedit
+	test_lineedit \
+	test_queued \
+	test_trace \
+	test_bulk \
+	test_osc52 \
+	test_trace_msg
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
 	test_msgindex
@@ -80,7 +84,8 @@ UNIT_LAYER_tui      := test_cmd test_keymap test_layout test_sparkline \
 	test_theme
 UNIT_LAYER_agent    := test_agent_probe test_agent_queue_scan test_metrics \
 	test_agent_role test_heartbeat test_policy test_policy_conns \
-	test_policy_copy test_policy_link test_policy_redis test_agent_maillog
+	test_policy_copy test_policy_link test_policy_redis test_agent_maillog \
+	test_agent_filter
 
 # Two builds side by side: build/ (release) and build/san/ (ASan + UBSan).
 B  := build

@@ -13,6 +13,7 @@
 
 #include "agent/alert_eval.h"
 #include "agent/dnsbl_watch.h"
+#include "agent/filter_watch.h"
 #include "agent/heartbeat.h"
 #include "agent/log.h"
 #include "agent/maillog.h"
@@ -71,6 +72,7 @@ struct agent {
 	unsigned long persist_checked; /* r->connects when last asked */
 	struct policy_server *ps;      /* the policy service, NULL: none */
 	struct alert_eval alerts;
+	char *qdomains;                /* the last q_domains text, or NULL */
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -314,6 +316,40 @@ agent_role_timeout_ms(const struct agent *a)
 	return ms > 5000 ? 5000 : ms;
 }
 
+static const char *
+agent_group(void *arg, const char *domain)
+{
+	return config_provider_group(arg, domain);
+}
+
+/*
+ * The q_domains text of the counts just taken: the top domains and the
+ * provider groups (maillog.providers), as the console sums them.
+ */
+static void
+agent_queued_domains(struct agent *a, struct heartbeat *hb)
+{
+	struct queued_list all, top;
+	int rc;
+
+	free(a->qdomains);
+	a->qdomains = NULL;
+	if (a->watching)
+		rc = queue_watch_domains(&a->qw, &all);
+	else if (a->qs != NULL) {
+		queue_scan_domains(a->qs, &all);
+		rc = 0;
+	} else
+		return;
+	if (rc == 0) {
+		queued_list_top(&all, agent_group, (void *)a->cfg, &top);
+		a->qdomains = queued_encode(&top);
+		queued_list_free(&top);
+	}
+	queued_list_free(&all);
+	hb->queued_domains = a->qdomains;
+}
+
 /*
  * Fills the heartbeat from the probes, all but the state: *probed is what
  * the role probe says (STATE_UNKNOWN when it failed).
@@ -388,6 +424,7 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 				    (long)(hb->updated_at - qc.oldest) : 0;
 			else if (qc.pending == 0)
 				hb->oldest_age = 0;
+			agent_queued_domains(a, hb);
 		}
 	} else if (n->backup_root != NULL) {
 		rc = probe_backups(n->backup_root, a->cfg->backups.status_file,
@@ -591,6 +628,7 @@ agent_main(int argc, char **argv)
 	struct policy_server *ps = NULL;
 	struct metrics_server *ms = NULL;
 	struct dnsbl_watch bw;
+	struct filter_watch fw;
 	struct agent a;
 	int rc;
 
@@ -672,11 +710,18 @@ agent_main(int argc, char **argv)
 	    dnsbl_watch_start(&bw, cfg, node, o.verbose, cause,
 	    sizeof cause) == -1)
 		log_msg("%s", cause);
+	/* The filter watch: its own thread, connection and sockets. */
+	memset(&fw, 0, sizeof fw);
+	if (!o.once && filter_watch_wanted(node) &&
+	    filter_watch_start(&fw, cfg, node, o.verbose, cause,
+	    sizeof cause) == -1)
+		log_msg("%s", cause);
 	rc = agent_run(&a);
 	if (!o.once)
 		notify_stopping();
 	metrics_stop(ms);
 	dnsbl_watch_stop(&bw);
+	filter_watch_stop(&fw);
 	policy_server_stop(ps);
 	maillog_stop(a.ml);
 	if (agent_signal && !o.once)
@@ -686,6 +731,7 @@ agent_main(int argc, char **argv)
 	if (a.watching)
 		queue_watch_stop(&a.qw);
 	queue_scan_free(a.qs);
+	free(a.qdomains);
 	alert_eval_free(&a.alerts);
 	redis_close(&a.redis);
 	log_close();

@@ -3,10 +3,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "agent/log.h"
+#include "backends/bulk_store.h"
+#include "backends/filter_store.h"
 #include "backends/maillog_store.h"
+#include "backends/queued_store.h"
 #include "backends/reputation_store.h"
 #include "core/alert.h"
 #include "core/clock.h"
@@ -83,6 +87,114 @@ alert_eval_listed(struct alert_eval *ae, struct redis *r,
 	return n;
 }
 
+static const char *
+alert_eval_group(void *arg, const char *domain)
+{
+	return config_provider_group(arg, domain);
+}
+
+/*
+ * The throttling rule over what the live gateways queue now (their
+ * heartbeats' q_domains). Without it the other rules still count; a read
+ * that fails, or a node's value left out, is said once.
+ */
+static size_t
+alert_eval_throttled(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, struct alert_raise *a, size_t n)
+{
+	struct queued_list sum;
+	char cause[512], warn[256];
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (queued_store_read(r, &sum, warn, sizeof warn, cause,
+	    sizeof cause) == -1) {
+		if (!ae->queued_failed)
+			log_msg("alerts: no throttling rule: %s", cause);
+		ae->queued_failed = true;
+		return n;
+	}
+	if (ae->queued_failed)
+		log_msg("alerts: the throttling rule reads the queues again");
+	ae->queued_failed = false;
+	if (warn[0] != '\0' && strcmp(warn, ae->queued_warned) != 0)
+		log_msg("alerts: %s", warn);
+	snprintf(ae->queued_warned, sizeof ae->queued_warned, "%s", warn);
+	n = alert_rules_throttled(&sum, cfg->alerts.throttled_messages,
+	    alert_eval_group, (void *)cfg, a, ALERT_EVAL_MAX, n);
+	queued_list_free(&sum);
+	return n;
+}
+
+/*
+ * The unannounced-burst rule over every agency's bulk window and the
+ * announcements. Without them (NOPERM from an older ACL) the other rules
+ * still count; said once.
+ */
+static size_t
+alert_eval_bulk(struct alert_eval *ae, struct redis *r, long long now_ms,
+    struct alert_raise *a, size_t n)
+{
+	struct bulk_recent *v;
+	struct bulk_list l;
+	char cause[512];
+	size_t nv;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (bulk_store_recent(r, now_ms, &v, &nv, cause, sizeof cause) == -1 ||
+	    (nv > 0 && bulk_store_list(r, now_ms / 1000 - BULK_TRAIL_S, &l,
+	    cause, sizeof cause) == -1)) {
+		if (!ae->bulk_failed)
+			log_msg("alerts: no bulk rule: %s", cause);
+		ae->bulk_failed = true;
+		free(v);
+		return n;
+	}
+	if (ae->bulk_failed)
+		log_msg("alerts: the bulk rule reads the agencies again");
+	ae->bulk_failed = false;
+	if (nv > 0) {
+		n = alert_rules_bulk(v, nv, l.v, l.n, now_ms / 1000, a,
+		    ALERT_EVAL_MAX, n);
+		bulk_list_free(&l);
+	}
+	free(v);
+	return n;
+}
+
+/*
+ * The filter rules over what the gateways' filter watches and followers
+ * published (filter:{node}). Without them (NOPERM from an older ACL) the
+ * other rules still count; said once.
+ */
+static size_t
+alert_eval_filter(struct alert_eval *ae, struct redis *r,
+    const struct config *cfg, long long now, struct alert_raise *a,
+    size_t n)
+{
+	struct filter_node *v;
+	char cause[512];
+	size_t nv;
+
+	if (n >= ALERT_EVAL_MAX)
+		return n;
+	if (filter_store_read(r, cfg, now, &v, &nv, cause,
+	    sizeof cause) == -1) {
+		if (!ae->filter_failed)
+			log_msg("alerts: no filter rule: %s", cause);
+		ae->filter_failed = true;
+		free(v);
+		return n;
+	}
+	if (ae->filter_failed)
+		log_msg("alerts: the filter rule reads the filters again");
+	ae->filter_failed = false;
+	n = alert_rules_filter(v, nv, a, ALERT_EVAL_MAX, n);
+	free(v);
+	return n;
+}
+
 void
 alert_eval_tick(struct alert_eval *ae, struct redis *r,
     const struct config *cfg, const char *node, int interval)
@@ -121,6 +233,9 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	    a, ALERT_EVAL_MAX, n);
 	n = alert_eval_harvest(ae, r, s->taken_ms / 1000, a, n);
 	n = alert_eval_listed(ae, r, cfg, s->taken_ms / 1000, a, n);
+	n = alert_eval_throttled(ae, r, cfg, a, n);
+	n = alert_eval_bulk(ae, r, s->taken_ms, a, n);
+	n = alert_eval_filter(ae, r, cfg, s->taken_ms / 1000, a, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

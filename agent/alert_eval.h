@@ -22,6 +22,10 @@ struct alert_eval {
 	enum redis_err logged;    /* error class last logged */
 	bool suspects_failed;     /* the harvest rule could not read them */
 	bool listed_failed;  /* rep:* did not read: said once */
+	bool queued_failed;  /* the nodes' q_domains did not read: said once */
+	char queued_warned[256]; /* a node's bad q_domains, said once */
+	bool bulk_failed;    /* the bulk windows did not read: said once */
+	bool filter_failed;  /* filter:* did not read: said once */
 };
 
 /*

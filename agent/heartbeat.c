@@ -97,6 +97,10 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 			heartbeat_set(f, NF_LOG_AGE, "%ld", hb->log_age);
 		else
 			heartbeat_del(f, NF_LOG_AGE);
+		if (hb->have_queues && hb->queued_domains != NULL)
+			f->q_domains = hb->queued_domains;
+		else
+			heartbeat_del(f, NF_Q_DOMAINS);
 		heartbeat_del(f, NF_LAST_BACKUP);
 		heartbeat_backups(f, NULL);
 	} else {
@@ -108,6 +112,7 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 		for (q = 0; q < Q_COUNT; q++)
 			heartbeat_del(f, heartbeat_qfields[q]);
 		heartbeat_del(f, NF_OLDEST_AGE);
+		heartbeat_del(f, NF_Q_DOMAINS);
 	}
 	if (hb->load1[0] != '\0')
 		heartbeat_set(f, NF_LOAD, "%s", hb->load1);
@@ -214,7 +219,7 @@ heartbeat_send(struct redis *r, const struct heartbeat *hb,
 {
 	const struct config *cfg = r->cfg;
 	char key[300], alive[300], nodes[300], events[300], ttl[16], at[24];
-	const char *argv[4 + 2 * HEARTBEAT_FIELDS_MAX];
+	const char *argv[6 + 2 * HEARTBEAT_FIELDS_MAX];
 	redisReply *rep[10];
 	const redisReply *err;
 	struct heartbeat_fields f;
@@ -243,6 +248,10 @@ heartbeat_send(struct redis *r, const struct heartbeat *hb,
 	for (i = 0; i < f.nset; i++) {
 		argv[argc++] = f.set_name[i];
 		argv[argc++] = f.set_value[i];
+	}
+	if (f.q_domains != NULL) {
+		argv[argc++] = NF_Q_DOMAINS;
+		argv[argc++] = f.q_domains;
 	}
 	redisAppendCommandArgv(r->ctx, (int)argc, argv, NULL);
 	n++;

@@ -36,6 +36,8 @@ struct heartbeat {
 	const char *policy_source;
 	long long copy_age;
 	unsigned long long copy_decisions;
+	/* Gateways: the q_domains text (queued_encode), NULL: not known. */
+	const char *queued_domains;
 };
 
 #define HEARTBEAT_FIELDS_MAX 32
@@ -46,6 +48,8 @@ struct heartbeat_fields {
 	size_t nset;
 	const char *del[HEARTBEAT_FIELDS_MAX]; /* facts not known this time */
 	size_t ndel;
+	const char *q_domains;  /* NF_Q_DOMAINS's value to set (too long for
+	                           set_value), or NULL */
 };
 
 /*

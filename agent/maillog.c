@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "agent/maillog_filter.h"
 #include "agent/metrics.h"
 #include "agent/probe.h"
 #include "agent/thread.h"
@@ -111,6 +112,7 @@ struct maillog_follower {
 	unsigned long long dropped_seen;
 	unsigned long long lost_batches;
 	bool unsure;                   /* a batch was sent, its reply lost */
+	struct maillog_filter filter;  /* unscanned mail, quarantines */
 };
 
 /* ------------------------------------------------------------ warnings */
@@ -671,6 +673,46 @@ append_suspects(struct pipe *p)
 	    now - MAILLOG_SUSPECT_TTL);
 }
 
+/* The filter's news: unscanned messages, quarantined and released IDs. */
+static void
+append_filter(struct pipe *p)
+{
+	struct maillog_follower *f = p->f;
+	struct maillog_filter *mf = &f->filter;
+	long long now = clock_wall_ms() / 1000;
+	char key[200], *dump;
+	size_t i;
+
+	if (mf->unscanned > 0) {
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER, f->node->name);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER_BUCKET,
+		    f->node->name, "m", now / 60);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		expire_once(p, key, VOLUME_MINUTE_TTL);
+		redis_key(f->cfg, key, sizeof key, KEY_FILTER_BUCKET,
+		    f->node->name, "h", now / 3600);
+		append(p, "HINCRBY %s unscanned %lld", key, mf->unscanned);
+		expire_once(p, key, VOLUME_HOUR_TTL);
+	}
+	redis_key(f->cfg, key, sizeof key, KEY_FILTER_HELD, f->node->name);
+	for (i = 0; i < mf->nheld; i++) {
+		const struct maillog_filter_held *h = &mf->held[i];
+		struct filter_held rec;
+
+		if (h->gone) {
+			append(p, "HDEL %s %s", key, h->qid);
+			continue;
+		}
+		memset(&rec, 0, sizeof rec);
+		rec.at = h->at;
+		snprintf(rec.mid, sizeof rec.mid, "%s", h->mid);
+		dump = filter_held_dump(&rec);
+		append(p, "HSET %s %s %s", key, h->qid, dump);
+		free(dump);
+	}
+}
+
 /* The optional automatic block of new suspects (the console's path). */
 static void
 auto_block(struct maillog_follower *f)
@@ -773,6 +815,7 @@ flush(struct maillog_follower *f)
 		f->unsure = false;
 		if (there.ino == f->pos.ino && there.offset == f->pos.offset) {
 			maillog_tally_clear(&f->tally);
+			maillog_filter_clear(&f->filter);
 			f->committed = f->pos;
 			f->batch_lines = 0;
 			maillog_pos_save(f->state_path, &f->pos);
@@ -786,6 +829,7 @@ flush(struct maillog_follower *f)
 	append_bounce_reasons(&p);
 	append_rep_reasons(&p);
 	append_suspects(&p);
+	append_filter(&p);
 	append(&p, "HSET %s file %s ino %llu offset %lld head %llu head_len "
 	    "%d at %lld", f->pos_key, f->path, f->pos.ino, f->pos.offset,
 	    f->pos.head, f->pos.head_len, clock_wall_ms() / 1000);
@@ -827,6 +871,7 @@ flush(struct maillog_follower *f)
 	}
 	auto_block(f);
 	maillog_tally_clear(&f->tally);
+	maillog_filter_clear(&f->filter);
 	f->committed = f->pos;
 	f->batch_lines = 0;
 	if (maillog_pos_save(f->state_path, &f->pos) == -1)
@@ -848,6 +893,7 @@ line(struct maillog_follower *f, const char *s, size_t n)
 		msgindex_close(f->index);
 		f->index = NULL;
 	}
+	maillog_filter_add(&f->filter, &r);
 	metrics_inc(MC_LOG_LINES);
 	if (r.kind == MAILLOG_SKIP || r.kind == MAILLOG_BAD)
 		metrics_inc(MC_LOG_SKIPPED);
@@ -1195,6 +1241,7 @@ maillog_stop(struct maillog_follower *f)
 	close_file(f);
 	redis_close(&f->redis);
 	maillog_tally_free(&f->tally);
+	maillog_filter_free(&f->filter);
 	permits_free(f);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "agent/log.h"
+#include "backends/bulk_store.h"
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/keys.h"
@@ -44,6 +45,7 @@ struct policy_copier {
 	long long			 loaded_mono;
 	bool				 failing;	/* the last attempt failed */
 	bool				 loaded_once;
+	bool				 bulks_failing;	/* logged once */
 	unsigned long long		 skipped_logged;
 	char				 bad_logged[200];
 };
@@ -105,6 +107,31 @@ out:
 	freeReplyObject(rep[0]);
 	freeReplyObject(rep[1]);
 	return rc;
+}
+
+/*
+ * The announced bulk jobs not over by now_s. They only widen what an
+ * agency may send: when they cannot be read the copy goes on without them
+ * (said once), as the policy service did before they existed.
+ */
+static void
+copier_bulks(struct policy_copier *pk, struct policy_copy *c,
+    long long now_s)
+{
+	char	cause[256];
+
+	if (bulk_store_list(&pk->r, now_s, &c->bulks, cause,
+	    sizeof cause) == 0) {
+		if (pk->bulks_failing)
+			log_msg("policy: copy: the bulk announcements are read "
+			    "again");
+		pk->bulks_failing = false;
+		return;
+	}
+	if (!pk->bulks_failing)
+		log_msg("policy: copy: %s; announced bulk jobs are not "
+		    "honoured until they can be read", cause);
+	pk->bulks_failing = true;
 }
 
 /* Reads every block, permit and agency the permits name into a new copy.
@@ -175,6 +202,7 @@ copier_read(struct policy_copier *pk, char *cause, size_t causelen)
 	for (i = 0; i < nids; i++)
 		policy_copy_add_agency(c, ids[i], rep[z->elements + i]);
 	policy_copy_seal(c);
+	copier_bulks(pk, c, now_s);
 	c->loaded_ms = clock_wall_ms();
 out:
 	for (i = 0; i < n; i++)

@@ -27,6 +27,7 @@ policy_copy_free(struct policy_copy *c)
 
 	if (c == NULL)
 		return;
+	bulk_list_free(&c->bulks);
 	for (i = 0; i < c->nblocks; i++) {
 		free(c->blocks[i].ip);
 		free(c->blocks[i].reason);
@@ -359,6 +360,7 @@ policy_copy_facts(const struct policy_copy *c,
 	f->agency = NULL;
 	f->max_rcpts_per_msg = f->max_msgs_per_minute = f->bulk_rcpts = 0;
 	f->msgs_minute = f->rcpts_10min = 0;
+	f->plan = false;
 	if (ip == NULL)
 		return;
 	b = copy_find(c->blocks, c->nblocks, sizeof *b, ip);

@@ -9,6 +9,7 @@
 
 #include "agent/policy.h"
 #include "agent/policy_rules.h"
+#include "core/bulk.h"
 
 struct policy_copy_block {
 	char		*ip;
@@ -42,6 +43,9 @@ struct policy_copy {
 	size_t				 npermits, cap_permits;
 	struct policy_copy_agency	*agencies;	/* by id */
 	size_t				 nagencies, cap_agencies;
+	/* Announced bulk jobs whose window had not ended at the load, by
+	 * start (read without the lock: set before the copy is handed on). */
+	struct bulk_list		 bulks;
 	long long			 version;   /* policy:version, 0: none */
 	long long			 loaded_ms; /* wall ms */
 	unsigned long long		 skipped;   /* records not readable */

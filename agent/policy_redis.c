@@ -28,9 +28,28 @@
  * redis.call is checked against the ACL on its own (docs/redis-schema.md,
  * "ACL roles").
  */
+/* An announcement's count outlives it by as long as it is kept (core/bulk.h:
+ * BULK_KEEP_S) and a day. */
+#define BULK_COUNT_TTL	"691200"
+
 const char policy_redis_script[] =
 	"local kblock, kpermit, knode = ARGV[6], ARGV[7], ARGV[8]\n"
 	"local flags = ARGV[5]\n"
+	/*
+	 * ARGV[9]: " AGENCY=ID ..." of the announced bulk jobs whose window
+	 * holds now (the agent's copy), "" when none: the count of an
+	 * announcement is read and kept only then (ARGV[10]: the recipients
+	 * of an end of message).
+	 */
+	"local ann = ARGV[9]\n"
+	"local function bulk_key(a)\n"
+	"  if ann == '' or a == '' then return nil end\n"
+	"  local s, e = string.find(ann, ' ' .. a .. '=', 1, true)\n"
+	"  if not s then return nil end\n"
+	"  local id = string.match(ann, '^%d+', e + 1)\n"
+	"  if not id then return nil end\n"
+	"  return ARGV[2] .. 'vol:bulk:' .. id\n"
+	"end\n"
 	"local eom = string.find(flags, 'e', 1, true)\n"
 	"local blocked, reason, till = 0, '', ''\n"
 	"local b = redis.call('HMGET', kblock, '" BF_REASON "', '" BF_UNTIL
@@ -50,8 +69,16 @@ const char policy_redis_script[] =
 	"if not string.find(flags, 'i', 1, true) then\n"
 	"  agency = redis.call('HGET', kpermit, ARGV[1]) or ''\n"
 	"end\n"
+	"if eom and blocked == 0 and drain == 0 then\n"
+	"  local bk = bulk_key(agency)\n"
+	"  local n = tonumber(ARGV[10]) or 0\n"
+	"  if bk and n > 0 then\n"
+	"    redis.call('HINCRBY', bk, '" BUF_SENT "', n)\n"
+	"    redis.call('EXPIRE', bk, " BULK_COUNT_TTL ")\n"
+	"  end\n"
+	"end\n"
 	"if blocked == 1 or drain == 1 or agency == '' or eom then\n"
-	"  return {blocked, reason, till, drain, agency, '', '', '', 0, 0}\n"
+	"  return {blocked, reason, till, drain, agency, '', '', '', 0, 0, -1}\n"
 	"end\n"
 	"local l = redis.call('HMGET', ARGV[2] .. 'agency:' .. agency, '"
 	    AF_MAX_RCPTS "', '" AF_MAX_PER_MIN "', '" AF_BULK_RCPTS "')\n"
@@ -78,8 +105,13 @@ const char policy_redis_script[] =
 	"  redis.call('HSET', vb, agency, prev)\n"
 	"  redis.call('EXPIRE', vb, 180)\n"
 	"end\n"
+	"local sent = -1\n"
+	"local bk = bulk_key(agency)\n"
+	"if bk then\n"
+	"  sent = tonumber(redis.call('HGET', bk, '" BUF_SENT "') or '0') or 0\n"
+	"end\n"
 	"return {blocked, reason, till, drain, agency, l[1] or '', l[2] or '', "
-	    "l[3] or '', msgs, rcpts + prev}\n";
+	    "l[3] or '', msgs, rcpts + prev, sent}\n";
 
 void
 policy_redis_init(struct policy_redis *pr, const struct config *cfg,
@@ -204,6 +236,8 @@ policy_redis_parse(const void *r, struct policy_facts *f, char *cause,
 	f->agency = NULL;
 	f->max_rcpts_per_msg = f->max_msgs_per_minute = f->bulk_rcpts = 0;
 	f->msgs_minute = f->rcpts_10min = 0;
+	f->plan = false;
+	f->plan_sent = -1;
 
 	if (reply == NULL)
 		return parse_error(cause, causelen, "%s", "no reply");
@@ -247,9 +281,12 @@ policy_redis_parse(const void *r, struct policy_facts *f, char *cause,
 		return -1;
 	}
 	if (parse_count(e[8], &f->msgs_minute) == -1 ||
-	    parse_count(e[9], &f->rcpts_10min) == -1)
+	    parse_count(e[9], &f->rcpts_10min) == -1 ||
+	    e[10]->type != REDIS_REPLY_INTEGER || e[10]->integer < -1)
 		return parse_error(cause, causelen, "%s", "the policy script "
 		    "gave a volume that is not a count");
+	/* The plan itself comes from the copy (policy_server.c). */
+	f->plan_sent = e[10]->integer;
 	f->redis_ok = true;
 	return 0;
 }
@@ -751,9 +788,9 @@ append_lookup(struct policy_redis *pr, const struct policy_lookup *l,
     long long now_ms)
 {
 	const struct policy_request	*req = l->req;
-	const char			*argv[11];
+	const char			*argv[13];
 	char				 bkey[200], now[32], minute[32],
-					 flags[4];
+					 flags[4], rcpts[32];
 	size_t				 fl = 0;
 
 	snprintf(bkey, sizeof bkey, "%s" KEY_BLOCK, pr->cfg->redis.prefix,
@@ -778,7 +815,11 @@ append_lookup(struct policy_redis *pr, const struct policy_lookup *l,
 	argv[8] = bkey;
 	argv[9] = pr->permit_key;
 	argv[10] = pr->node_key;
-	redisAppendCommandArgv(pr->redis.ctx, 11, argv, NULL);
+	argv[11] = pr->bulk_arg != NULL ? pr->bulk_arg : "";
+	snprintf(rcpts, sizeof rcpts, "%lld", req->recipient_count > 0 ?
+	    req->recipient_count : 0);
+	argv[12] = rcpts;
+	redisAppendCommandArgv(pr->redis.ctx, 13, argv, NULL);
 }
 
 static bool

@@ -14,7 +14,7 @@
 #include "core/volume.h"
 
 /* How many elements the script's reply has. */
-#define POLICY_REPLY_FIELDS	10
+#define POLICY_REPLY_FIELDS	11
 /*
  * Counts ride along with a pass at most this often (and at once when
  * POLICY_COUNT_BATCH agency-minutes wait): with a few busy clients a pass
@@ -36,7 +36,11 @@
  * last_hit of a block that exists, never creating one. Reply: blocked (0/1),
  * reason, until, draining (0/1), agency ("" = no permit), max_rcpts,
  * max_per_minute, bulk_rcpts (as stored, "" = absent), the agency's
- * messages in the current minute, its recipients in the last 10 minutes.
+ * messages in the current minute, its recipients in the last 10 minutes,
+ * and the recipients counted for its announced bulk job (-1: none).
+ * ARGV[9] names the announced jobs whose window holds now (" AGENCY=ID
+ * ..."; "" none) and ARGV[10] the recipients of an end of message, which
+ * the script adds to that agency's announcement (vol:bulk:{id}).
  */
 extern const char policy_redis_script[];
 
@@ -77,6 +81,8 @@ struct policy_redis {
 	long long			 last_io;	/* mono ms of a reply */
 	char				 permit_key[160];
 	char				 node_key[160];
+	/* The script's ARGV[9] for the next lookups (the server sets it). */
+	const char			*bulk_arg;
 
 	struct policy_count		*counts;
 	size_t				 ncounts, counts_cap;

@@ -8,7 +8,7 @@
 static const char *policy_rule_names[] = {
 	"malformed", "fail-open", "count", "blocked", "draining",
 	"no-permit", "rcpts-per-message", "messages-per-minute", "bulk",
-	"accept", "limits-unknown",
+	"accept", "limits-unknown", "announced",
 };
 
 const char *
@@ -89,6 +89,24 @@ policy_unknown(const struct policy_facts *f, struct policy_decision *d)
 	return 1;
 }
 
+/* Beyond the announced plan's pace: says when the next job may start. */
+static void
+policy_plan_defer(const char *agency, const struct policy_facts *f,
+    struct policy_decision *d)
+{
+	char		next[40] = "";
+	time_t		t = (time_t)f->plan_next;
+	struct tm	tm;
+
+	if (f->plan_next > 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(next, sizeof next, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT agency %s "
+	    "announced %lld recipients in %ld jobs and sent %lld of the %lld "
+	    "due by now; %s%s, try again later", agency, f->plan_rcpts,
+	    f->plan_jobs, f->plan_sent, f->plan_allowed, next[0] ?
+	    "the next job may start at " : "its plan is used up", next);
+}
+
 /* Checks the agency's limits; returns 1 when one applies. */
 static int
 policy_limits(const struct policy_request *req,
@@ -125,11 +143,22 @@ policy_limits(const struct policy_request *req,
 		    agency, f->max_msgs_per_minute);
 	} else if (bulk > 0 && f->rcpts_10min > bulk - pending) {
 		/* (rcpts_10min + pending > bulk, without overflow) */
+		if (f->plan &&
+		    f->plan_sent <= f->plan_allowed - pending) {
+			/* The announced plan: never stricter than the limit. */
+			d->rule = POLICY_RULE_ANNOUNCED;
+			snprintf(d->action, sizeof d->action, "%s",
+			    policy_configured(f->accept_action));
+			return 1;
+		}
 		d->rule = POLICY_RULE_BULK;
-		snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT agency "
-		    "%s may send %ld recipients per %d minutes, split the "
-		    "mailing and try again later", agency, bulk,
-		    VOLUME_BULK_MINUTES);
+		if (f->plan)
+			policy_plan_defer(agency, f, d);
+		else
+			snprintf(d->action, sizeof d->action, "DEFER_IF_PERMIT "
+			    "agency %s may send %ld recipients per %d minutes, "
+			    "split the mailing and try again later", agency,
+			    bulk, VOLUME_BULK_MINUTES);
 	} else
 		return 0;
 	d->count[VOLUME_DEFERRED] = 1;

@@ -41,6 +41,19 @@ struct policy_facts {
 	bool		 from_copy;
 	bool		 counts_unknown;
 	bool		 limits_unknown;
+
+	/*
+	 * The agency's announced bulk job whose window holds now
+	 * (core/bulk.h) when `plan`. Its plan lets through what the bulk
+	 * limit would defer while plan_sent (recipients counted since its
+	 * start) stays within plan_allowed (those of the jobs due by now).
+	 */
+	bool		 plan;
+	long long	 plan_allowed;
+	long long	 plan_sent;
+	long long	 plan_rcpts;	/* announced in all */
+	long		 plan_jobs;
+	long long	 plan_next;	/* next job's earliest start, 0: none */
 };
 
 enum policy_rule {
@@ -55,6 +68,7 @@ enum policy_rule {
 	POLICY_RULE_BULK,
 	POLICY_RULE_ACCEPT,
 	POLICY_RULE_LIMITS_UNKNOWN,
+	POLICY_RULE_ANNOUNCED,
 };
 
 struct policy_decision {
@@ -91,6 +105,9 @@ struct policy_decision {
  *  rcpts per msg    DATA, recipient_count > limit  DEFER_IF_PERMIT naming
  *  msgs per minute  msgs_minute >= limit           the limit; each counts
  *  bulk             rcpts_10min + pending > limit  deferred
+ *  announced        bulk would defer, but the      accept_action
+ *                   agency's announced plan
+ *                   allows plan_sent + pending
  *  accept           otherwise                      accept_action
  *
  * A limit that cannot be checked (counts_unknown: the messages per minute

@@ -143,6 +143,17 @@ struct policy_server {
 	long long			 bad_reply_at;
 	long long			 counts_since;	/* mono ms, 0: none */
 	long long			 sweep_at;	/* timeouts checked */
+
+	/*
+	 * The announced bulk jobs whose window held now at bulk_at_s, copied
+	 * from the copy bulk_from (this thread's own: the copier may free
+	 * that copy), and the script's ARGV[9] naming them.
+	 */
+	const struct policy_copy	*bulk_from;
+	long long			 bulk_at_s;
+	struct bulk_plan		*bulk_active;
+	size_t				 nbulk_active;
+	char				*bulk_arg;
 };
 
 static void
@@ -333,6 +344,8 @@ server_free(struct policy_server *ps)
 	free(ps->items);
 	free(ps->lookups);
 	free(ps->lookup_item);
+	free(ps->bulk_active);
+	free(ps->bulk_arg);
 	free(ps);
 }
 
@@ -1000,6 +1013,70 @@ server_from_copy(struct policy_server *ps, size_t nl, long long now_ms)
 	}
 }
 
+/*
+ * The announcements active at now_ms, from the newest copy: rebuilt when
+ * the copy or the second changed (a window opens or a job comes due on a
+ * second), otherwise nothing. Without announcements the script's ARGV[9]
+ * is "" and it reads nothing more per request.
+ */
+static void
+server_bulk_refresh(struct policy_server *ps, long long now_ms)
+{
+	const struct policy_copy	*c;
+	long long			 now_s = now_ms / 1000;
+	size_t				 i, n = 0, len = 0, cap;
+
+	c = ps->pk != NULL ? policy_copier_take(ps->pk) : NULL;
+	if (c == ps->bulk_from && now_s == ps->bulk_at_s)
+		return;
+	ps->bulk_from = c;
+	ps->bulk_at_s = now_s;
+	ps->nbulk_active = 0;
+	if (c == NULL || c->bulks.n == 0) {
+		free(ps->bulk_arg);
+		ps->bulk_arg = NULL;
+		ps->pr.bulk_arg = NULL;
+		return;
+	}
+	free(ps->bulk_active);
+	ps->bulk_active = xcalloc(c->bulks.n, sizeof *ps->bulk_active);
+	cap = 1 + c->bulks.n * (STORE_ID_MAX + 24);
+	free(ps->bulk_arg);
+	ps->bulk_arg = xcalloc(cap, 1);
+	for (i = 0; i < c->bulks.n; i++) {
+		const struct bulk_plan *p = &c->bulks.v[i];
+
+		if (p->malformed[0] != '\0' || !bulk_active(p, now_s))
+			continue;
+		ps->bulk_active[n++] = *p;
+		len += (size_t)snprintf(ps->bulk_arg + len, cap - len,
+		    " %s=%lld", p->agency, p->id);
+	}
+	ps->nbulk_active = n;
+	if (n > 0)
+		ps->bulk_arg[len++] = ' ';
+	ps->pr.bulk_arg = ps->bulk_arg;
+}
+
+/* Fills the plan of a lookup's agency when it announced a job now. */
+static void
+server_bulk_facts(struct policy_server *ps, struct policy_facts *f,
+    long long now_ms)
+{
+	const struct bulk_plan	*p;
+	long long		 now_s = now_ms / 1000;
+
+	if (f->from_copy || f->agency == NULL || f->plan_sent < 0 ||
+	    (p = bulk_find_active(ps->bulk_active, ps->nbulk_active,
+	    f->agency, now_s)) == NULL)
+		return;
+	f->plan = true;
+	f->plan_allowed = bulk_allowance(p, now_s);
+	f->plan_rcpts = p->rcpts;
+	f->plan_jobs = p->jobs;
+	f->plan_next = bulk_next_job(p, now_s);
+}
+
 /* Decides every request of this pass: one Redis round trip for all. */
 static void
 server_decide(struct policy_server *ps)
@@ -1022,6 +1099,7 @@ server_decide(struct policy_server *ps)
 		nl++;
 	}
 	rc = 0;
+	server_bulk_refresh(ps, now);
 	if (nl > 0)
 		rc = policy_redis_lookup(&ps->pr, ps->lookups, nl, now, cause,
 		    sizeof cause);
@@ -1042,6 +1120,7 @@ server_decide(struct policy_server *ps)
 			l = &ps->lookups[ps->lookup_item[i]];
 			l->facts.fail_action = p->fail_action;
 			l->facts.accept_action = p->accept_action;
+			server_bulk_facts(ps, &l->facts, now);
 			f = &l->facts;
 		}
 		policy_decide(&it->req, f, &d);

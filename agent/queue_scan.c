@@ -35,7 +35,13 @@
 #define QS_MAX_DEPTH   4     /* queue/X/Y/Z/W: hash_queue_depth is 1-16 */
 #define QS_RACY_S      1
 #define QS_INIT_CAP    1024  /* hash slots, a power of two */
-#define QS_HEAD        1024  /* bytes read from a queue file */
+#define QS_HEAD        4096  /* bytes read from a queue file: its envelope
+                                up to the first recipient (cleanup's
+                                attributes take about 700) */
+#define QS_DEFER_HEAD  2048  /* bytes read from a defer log */
+#define QS_DOMAINS_MAX 16384 /* distinct recipient domains kept; more
+                                count under "" until some go */
+#define QS_CLASS_REFRESH 1024 /* defer logs read again per pass, at most */
 #define QS_CANCEL_POLL 4096  /* entries between looks at the cancel flag */
 
 #define ARRIVAL_PENDING 0
@@ -44,11 +50,18 @@
 #define SLOT_EMPTY '\0'
 #define SLOT_TOMB  '\1'
 
+/* What an entry still needs read. */
+#define NEED_HEAD  0x1     /* the queue file: arrival, first recipient */
+#define NEED_CLASS 0x2     /* the defer log: its delay reason's class */
+
 struct qs_entry {
 	char id[SCAN_ID_MAX]; /* "" empty, "\1" removed */
 	uint32_t arrival;      /* epoch s, or ARRIVAL_* */
 	uint16_t dir;          /* index in dirs */
 	uint16_t gen;          /* dirs[dir].gen when last seen there */
+	uint16_t domain;       /* index in domains; 0: "" (not read, none) */
+	uint8_t cls;           /* enum delay_class, deferred messages */
+	uint8_t need;          /* NEED_* */
 };
 
 struct qs_dir {
@@ -59,6 +72,7 @@ struct qs_dir {
 	bool live;             /* exists, as far as we know */
 	bool listed;           /* listed at least once while live */
 	bool racy;
+	bool relisted;         /* a deferred directory listed this pass */
 	uint16_t gen;          /* bumped at every listing */
 	uint16_t seen;         /* parent's gen when the parent last listed it */
 	ino_t ino;
@@ -76,6 +90,12 @@ struct queue_scan {
 	long pending;
 	uint32_t oldest;
 	bool dirty;            /* entries changed since the oldest was found */
+	size_t refresh;        /* where the class refresh goes on */
+	long needs;            /* entries with a NEED_* flag */
+	char **domains;        /* interned recipient domains; [0] is "" */
+	size_t ndomains;
+	uint16_t *dhash;       /* open addressing over domains; 0: empty */
+	size_t dcap;
 	atomic_int cancel;
 	struct queue_scan_stats stats;
 };
@@ -186,10 +206,19 @@ qs_insert(struct queue_scan *qs, const struct qs_entry *e)
 	qs->used++;
 }
 
+static void
+qs_need(struct queue_scan *qs, struct qs_entry *e, uint8_t flags)
+{
+	if (e->need == 0)
+		qs->needs++;
+	e->need |= flags;
+}
+
 /* A message listed in directory d, generation gen. */
 static void
 qs_touch(struct queue_scan *qs, const char *id, size_t d, uint16_t gen)
 {
+	bool deferred = qs->dirs[d].kind == Q_DEFERRED;
 	struct qs_entry e;
 	size_t i;
 
@@ -199,7 +228,11 @@ qs_touch(struct queue_scan *qs, const char *id, size_t d, uint16_t gen)
 		    qs->tab[i].arrival == ARRIVAL_UNKNOWN) {
 			qs->tab[i].arrival = ARRIVAL_PENDING;
 			qs->pending++;
+			qs_need(qs, &qs->tab[i], NEED_HEAD);
 		}
+		/* Deferred (again): a new reason, maybe recipients done. */
+		if (qs->tab[i].dir != d && deferred)
+			qs_need(qs, &qs->tab[i], NEED_HEAD | NEED_CLASS);
 		qs->tab[i].dir = (uint16_t)d;
 		qs->tab[i].gen = gen;
 		return;
@@ -209,8 +242,11 @@ qs_touch(struct queue_scan *qs, const char *id, size_t d, uint16_t gen)
 	e.arrival = ARRIVAL_PENDING;
 	e.dir = (uint16_t)d;
 	e.gen = gen;
+	e.cls = DELAY_NONE;
+	e.need = NEED_HEAD | (deferred ? NEED_CLASS : 0);
 	qs_insert(qs, &e);
 	qs->pending++;
+	qs->needs++;
 	qs->dirty = true;
 }
 
@@ -249,6 +285,11 @@ queue_scan_new(const char *queue_dir, char *cause, size_t causelen)
 	qs->root = xstrdup(queue_dir);
 	qs->cap = QS_INIT_CAP;
 	qs->tab = xcalloc(qs->cap, sizeof *qs->tab);
+	qs->dcap = 2 * QS_DOMAINS_MAX;
+	qs->dhash = xcalloc(qs->dcap, sizeof *qs->dhash);
+	qs->domains = xcalloc(QS_DOMAINS_MAX, sizeof *qs->domains);
+	qs->domains[0] = xstrdup("");
+	qs->ndomains = 1;
 	atomic_init(&qs->cancel, 0);
 	for (q = 0; q < Q_COUNT; q++)
 		qs_add_dir(qs, qs_top[q], (enum queue_kind)q, -1, 0);
@@ -261,6 +302,10 @@ queue_scan_free(struct queue_scan *qs)
 	if (qs == NULL)
 		return;
 	close(qs->fd);
+	while (qs->ndomains > 0)
+		free(qs->domains[--qs->ndomains]);
+	free(qs->domains);
+	free(qs->dhash);
 	free(qs->root);
 	free(qs->dirs);
 	free(qs->tab);
@@ -381,6 +426,8 @@ qs_list(struct queue_scan *qs, size_t d, int fd, const struct stat *st)
 	qs->dirs[d].racy = st->st_mtim.tv_sec + QS_RACY_S >= listed_at;
 	qs->dirs[d].listed = true;
 	qs->stats.dirs_read++;
+	if (qs->dirs[d].kind == Q_DEFERRED)
+		qs->dirs[d].relisted = true;
 	qs->dirty = true;
 	for (i = 0; i < qs->ndirs; i++) {
 		if (qs->dirs[i].parent == (int)d && qs->dirs[i].live &&
@@ -405,6 +452,8 @@ qs_sweep(struct queue_scan *qs)
 			continue;
 		if (e->arrival == ARRIVAL_PENDING)
 			qs->pending--;
+		if (e->need != 0)
+			qs->needs--;
 		e->id[0] = SLOT_TOMB;
 		qs->used--;
 		qs->tombs++;
@@ -530,18 +579,136 @@ queue_file_arrival(const unsigned char *buf, size_t len, long long *sec)
 	return -1;
 }
 
-/* Reads the arrival of the message in slot i. */
+int
+queue_file_recipient(const unsigned char *buf, size_t len, char *addr,
+    size_t addrlen)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char type = buf[i++];
+		size_t reclen = 0, shift = 0;
+
+		for (;;) {
+			if (i >= len || shift > 28)
+				return -1;
+			reclen |= (size_t)(buf[i] & 0x7f) << shift;
+			if ((buf[i++] & 0x80) == 0)
+				break;
+			shift += 7;
+		}
+		if (type == 'M' || type == 'N' || type == 'E')
+			return -1; /* content or end: no recipient before */
+		if (reclen > len - i)
+			return -1;
+		if (type == 'R') {
+			if (reclen == 0 || reclen >= addrlen ||
+			    memchr(buf + i, '\0', reclen) != NULL)
+				return -1;
+			memcpy(addr, buf + i, reclen);
+			addr[reclen] = '\0';
+			return 0;
+		}
+		i += reclen;
+	}
+	return -1;
+}
+
+enum delay_class
+queue_defer_class(const char *buf, size_t len)
+{
+	char reason[QS_DEFER_HEAD];
+	size_t i = 0, n;
+
+	while (i < len) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+
+		if (end - i > 7 && memcmp(buf + i, "reason=", 7) == 0) {
+			n = end - i - 7;
+			if (n >= sizeof reason)
+				n = sizeof reason - 1;
+			memcpy(reason, buf + i + 7, n);
+			reason[n] = '\0';
+			/* A reason cut by the read still classifies by its
+			 * start; a NUL inside ends it early, harmlessly. */
+			return delay_classify(reason);
+		}
+		i = end + 1;
+	}
+	return DELAY_NONE;
+}
+
+/* The index of domain `name` in qs->domains, added when new; 0 ("") when
+ * the table is full. */
+static uint16_t
+qs_domain(struct queue_scan *qs, const char *name)
+{
+	size_t mask = qs->dcap - 1, i;
+
+	if (name[0] == '\0')
+		return 0;
+	i = qs_hash(name) & mask;
+	while (qs->dhash[i] != 0) {
+		if (strcmp(qs->domains[qs->dhash[i]], name) == 0)
+			return qs->dhash[i];
+		i = (i + 1) & mask;
+	}
+	if (qs->ndomains >= QS_DOMAINS_MAX)
+		return 0;
+	qs->domains[qs->ndomains] = xstrdup(name);
+	qs->dhash[i] = (uint16_t)qs->ndomains;
+	return (uint16_t)qs->ndomains++;
+}
+
+/* Drops the domains no entry names any more (renumbering the others). */
 static void
-qs_read_arrival(struct queue_scan *qs, struct qs_entry *e)
+qs_domains_compact(struct queue_scan *qs)
+{
+	uint16_t *map = xcalloc(qs->ndomains, sizeof *map);
+	char **old = qs->domains;
+	size_t i, n = qs->ndomains;
+
+	for (i = 0; i < qs->cap; i++) {
+		if (qs->tab[i].id[0] != SLOT_EMPTY &&
+		    qs->tab[i].id[0] != SLOT_TOMB)
+			map[qs->tab[i].domain] = 1;
+	}
+	map[0] = 0;
+	qs->domains = xcalloc(QS_DOMAINS_MAX, sizeof *qs->domains);
+	qs->domains[0] = old[0];
+	qs->ndomains = 1;
+	memset(qs->dhash, 0, qs->dcap * sizeof *qs->dhash);
+	for (i = 1; i < n; i++) {
+		if (map[i] != 0)
+			map[i] = qs_domain(qs, old[i]);
+		free(old[i]);
+	}
+	free(old);
+	for (i = 0; i < qs->cap; i++) {
+		if (qs->tab[i].id[0] != SLOT_EMPTY &&
+		    qs->tab[i].id[0] != SLOT_TOMB)
+			qs->tab[i].domain = map[qs->tab[i].domain];
+	}
+	free(map);
+}
+
+/* Reads the head of the message's queue file: its arrival (when not known
+ * yet) and its first recipient's domain. */
+static void
+qs_read_head(struct queue_scan *qs, struct qs_entry *e)
 {
 	unsigned char buf[QS_HEAD];
 	char path[sizeof qs->dirs[0].path + SCAN_ID_MAX + 2];
+	char addr[QUEUED_NAME_MAX + 256], dom[QUEUED_NAME_MAX];
+	bool arrival = e->arrival == ARRIVAL_PENDING;
 	long long sec;
 	ssize_t n;
 	int fd;
 
 	qs->stats.files_read++;
-	e->arrival = ARRIVAL_UNKNOWN;
+	if (arrival)
+		e->arrival = ARRIVAL_UNKNOWN;
 	snprintf(path, sizeof path, "%s/%s", qs->dirs[e->dir].path, e->id);
 	fd = openat(qs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOATIME);
@@ -551,9 +718,78 @@ qs_read_arrival(struct queue_scan *qs, struct qs_entry *e)
 		return;
 	n = read(fd, buf, sizeof buf);
 	close(fd);
-	if (n > 0 && queue_file_arrival(buf, (size_t)n, &sec) == 0 &&
-	    sec < (long long)UINT32_MAX)
+	if (arrival && n > 0 && queue_file_arrival(buf, (size_t)n, &sec) ==
+	    0 && sec < (long long)UINT32_MAX)
 		e->arrival = (uint32_t)sec;
+	if (n > 0 && queue_file_recipient(buf, (size_t)n, addr,
+	    sizeof addr) == 0 && queued_domain_of(addr, dom, sizeof dom) == 0)
+		e->domain = qs_domain(qs, dom);
+	else
+		e->domain = 0;
+}
+
+/* Reads the class of a deferred message's delay reason (defer/ mirrors
+ * deferred/'s hashed subdirectories). */
+static void
+qs_read_class(struct queue_scan *qs, struct qs_entry *e)
+{
+	const char *dir = qs->dirs[e->dir].path;
+	char path[sizeof qs->dirs[0].path + SCAN_ID_MAX + 2];
+	char buf[QS_DEFER_HEAD];
+	ssize_t n;
+	int fd;
+
+	e->cls = DELAY_NONE;
+	if (qs->dirs[e->dir].kind != Q_DEFERRED ||
+	    strncmp(dir, "deferred", 8) != 0)
+		return;
+	snprintf(path, sizeof path, "defer%s/%s", dir + 8, e->id);
+	fd = openat(qs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOATIME);
+	if (fd == -1 && errno == EPERM)
+		fd = openat(qs->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	qs->stats.defer_logs_read++;
+	if (n > 0)
+		e->cls = (uint8_t)queue_defer_class(buf, (size_t)n);
+}
+
+/*
+ * Postfix retries a deferred message by moving it to active and, failing
+ * again, back to the same hashed directory with a new defer log: when that
+ * happens between two passes the entry never seems to move. So the
+ * messages of a deferred directory that changed have their class read
+ * again, QS_CLASS_REFRESH a pass at most (going on where the last pass
+ * stopped): a quiet queue costs nothing, a busy big one is refreshed over
+ * several passes.
+ */
+static void
+qs_class_refresh(struct queue_scan *qs)
+{
+	size_t d, i, k, budget = QS_CLASS_REFRESH;
+	bool any = false;
+
+	for (d = 0; d < qs->ndirs; d++)
+		any |= qs->dirs[d].relisted;
+	if (!any)
+		return;
+	for (k = 0; k < qs->cap && budget > 0; k++) {
+		struct qs_entry *e;
+
+		i = (qs->refresh + k) & (qs->cap - 1);
+		e = &qs->tab[i];
+		if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
+		    !qs->dirs[e->dir].relisted || (e->need & NEED_CLASS))
+			continue;
+		qs_need(qs, e, NEED_CLASS);
+		budget--;
+	}
+	qs->refresh = (qs->refresh + k) & (qs->cap - 1);
+	for (d = 0; d < qs->ndirs; d++)
+		qs->dirs[d].relisted = false;
 }
 
 void
@@ -562,17 +798,28 @@ queue_scan_arrivals(struct queue_scan *qs)
 	uint32_t oldest = 0;
 	size_t i;
 
-	if (qs->pending > 0) {
-		for (i = 0; i < qs->cap && qs->pending > 0; i++) {
+	qs_class_refresh(qs);
+	if (qs->needs > 0) {
+		if (qs->ndomains >= QS_DOMAINS_MAX * 3 / 4)
+			qs_domains_compact(qs);
+		for (i = 0; i < qs->cap && qs->needs > 0; i++) {
 			struct qs_entry *e = &qs->tab[i];
+			bool pending;
 
 			if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
-			    e->arrival != ARRIVAL_PENDING)
+			    e->need == 0)
 				continue;
 			if (qs_cancelled(qs))
 				return;
-			qs_read_arrival(qs, e);
-			qs->pending--;
+			pending = e->arrival == ARRIVAL_PENDING;
+			if (e->need & NEED_HEAD)
+				qs_read_head(qs, e);
+			if (e->need & NEED_CLASS)
+				qs_read_class(qs, e);
+			e->need = 0;
+			qs->needs--;
+			if (pending && e->arrival != ARRIVAL_PENDING)
+				qs->pending--;
 		}
 		qs->dirty = true;
 	}
@@ -590,6 +837,50 @@ queue_scan_arrivals(struct queue_scan *qs)
 	}
 	qs->oldest = oldest;
 	qs->dirty = false;
+}
+
+/* Per domain index: what queue_scan_domains adds up. */
+struct qs_tally {
+	long queued, deferred;
+	long by_class[DELAY_CLASSES];
+};
+
+void
+queue_scan_domains(const struct queue_scan *qs, struct queued_list *out)
+{
+	struct qs_tally *t = xcalloc(qs->ndomains, sizeof *t);
+	struct queued_entry q;
+	size_t i;
+
+	queued_list_init(out);
+	for (i = 0; i < qs->cap; i++) {
+		const struct qs_entry *e = &qs->tab[i];
+		enum queue_kind k;
+
+		if (e->id[0] == SLOT_EMPTY || e->id[0] == SLOT_TOMB ||
+		    e->domain >= qs->ndomains)
+			continue;
+		k = qs->dirs[e->dir].kind;
+		if (k != Q_ACTIVE && k != Q_DEFERRED)
+			continue;
+		t[e->domain].queued++;
+		if (k == Q_DEFERRED) {
+			t[e->domain].deferred++;
+			t[e->domain].by_class[e->cls < DELAY_CLASSES ?
+			    e->cls : DELAY_OTHER]++;
+		}
+	}
+	for (i = 0; i < qs->ndomains; i++) {
+		if (t[i].queued == 0)
+			continue;
+		memset(&q, 0, sizeof q);
+		snprintf(q.name, sizeof q.name, "%s", qs->domains[i]);
+		q.queued = t[i].queued;
+		q.deferred = t[i].deferred;
+		memcpy(q.by_class, t[i].by_class, sizeof q.by_class);
+		queued_list_append(out, &q);
+	}
+	free(t);
 }
 
 int

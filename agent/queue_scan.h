@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/delay.h"
 #include "core/model.h"
+#include "core/queued.h"
 
 /* Queue IDs this long or longer are counted but their age is not kept. */
 #define SCAN_ID_MAX 20
@@ -23,6 +25,7 @@ struct queue_scan_stats {
 	unsigned long dirs_checked;  /* directories stat-ed */
 	unsigned long dirs_read;     /* directories listed with readdir */
 	unsigned long files_read;    /* queue files opened for their arrival */
+	unsigned long defer_logs_read; /* defer logs read for their class */
 	size_t tracked;              /* queue IDs in the arrival cache */
 };
 
@@ -62,6 +65,33 @@ void queue_scan_stats(const struct queue_scan *qs,
 
 /* Makes a running count or arrivals pass stop soon; safe from any thread. */
 void queue_scan_cancel(struct queue_scan *qs);
+
+/*
+ * Counts the messages in the active and deferred queues by the domain of
+ * their first recipient not yet delivered, and the deferred ones by the
+ * class of their delay reason (the first reason= of the message's defer
+ * log, read when the message enters the deferred queue). Only messages
+ * whose queue file was read count: call after queue_scan_arrivals. Fills
+ * `out` (initialized here): domains only, in no particular order; a
+ * message whose recipient could not be read counts under "".
+ */
+void queue_scan_domains(const struct queue_scan *qs, struct queued_list *out);
+
+/*
+ * Finds the first recipient not yet delivered (an 'R' record; a delivered
+ * one is rewritten as 'D') in the envelope at the start of a queue file,
+ * before the message content. Returns 0 with it in `addr`, or -1.
+ */
+int queue_file_recipient(const unsigned char *buf, size_t len, char *addr,
+    size_t addrlen);
+
+/*
+ * The class of a deferred message's delay reason from the start of its
+ * defer log (Postfix's bounce log: name=value lines, records separated by
+ * an empty line): the first reason= line, classified by delay_classify.
+ * DELAY_NONE when there is none.
+ */
+enum delay_class queue_defer_class(const char *buf, size_t len);
 
 /*
  * Finds the arrival time in the first bytes of a Postfix queue file: the

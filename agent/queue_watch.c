@@ -28,6 +28,7 @@ queue_watch_loop(void *arg)
 {
 	struct queue_watch *w = arg;
 	char cause[512], logged[512] = "";
+	struct queued_list doms;
 	struct timespec until;
 	long long t0, left;
 	int rc;
@@ -58,9 +59,13 @@ queue_watch_loop(void *arg)
 		}
 		if (rc == 0) {
 			queue_scan_arrivals(w->qs);
+			queue_scan_domains(w->qs, &doms);
 			pthread_mutex_lock(&w->lock);
 			queue_scan_result(w->qs, &w->counts);
 			w->pass_ms = clock_mono_ms() - t0;
+			queued_list_free(&w->domains);
+			w->domains = doms;
+			w->have_domains = true;
 			pthread_mutex_unlock(&w->lock);
 		}
 
@@ -126,6 +131,23 @@ queue_watch_get(struct queue_watch *w, struct queue_counts *out,
 }
 
 int
+queue_watch_domains(struct queue_watch *w, struct queued_list *out)
+{
+	size_t i;
+	int rc = -1;
+
+	queued_list_init(out);
+	pthread_mutex_lock(&w->lock);
+	if (w->have_domains) {
+		for (i = 0; i < w->domains.n; i++)
+			queued_list_append(out, &w->domains.v[i]);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int
 queue_watch_wait(struct queue_watch *w, int timeout_ms)
 {
 	long long until = clock_mono_ms() + timeout_ms;
@@ -155,4 +177,6 @@ queue_watch_stop(struct queue_watch *w)
 	pthread_mutex_destroy(&w->lock);
 	queue_scan_free(w->qs);
 	w->qs = NULL;
+	queued_list_free(&w->domains);
+	w->have_domains = false;
 }

@@ -17,6 +17,8 @@ struct queue_watch {
 	bool have;                  /* a count pass has finished */
 	struct queue_counts counts; /* from the last finished pass */
 	long long pass_ms;          /* how long that pass took */
+	bool have_domains;
+	struct queued_list domains; /* queue_scan_domains of that pass */
 };
 
 /*
@@ -33,6 +35,13 @@ int queue_watch_start(struct queue_watch *w, const char *queue_dir,
  */
 int queue_watch_get(struct queue_watch *w, struct queue_counts *out,
     long long *pass_ms);
+
+/*
+ * Copies into `out` (initialized here) the per-domain counts of the last
+ * pass that read every arrival (queue_scan_domains). Returns 0, or -1
+ * when there is none yet (`out` empty).
+ */
+int queue_watch_domains(struct queue_watch *w, struct queued_list *out);
 
 /* Waits up to timeout_ms for the first pass; returns 0 when it finished. */
 int queue_watch_wait(struct queue_watch *w, int timeout_ms);

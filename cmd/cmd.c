@@ -34,6 +34,8 @@ extern const struct cmd_entry cmd_permit_entry;
 extern const struct cmd_entry cmd_agency_entry;
 extern const struct cmd_entry cmd_agencies_entry;
 extern const struct cmd_entry cmd_reputation_entry;
+extern const struct cmd_entry cmd_filters_entry;
+extern const struct cmd_entry cmd_quarantine_entry;
 extern const struct cmd_entry cmd_spf_entry;
 extern const struct cmd_entry cmd_backups_entry;
 extern const struct cmd_entry cmd_restore_entry;
@@ -50,9 +52,11 @@ extern const struct cmd_entry cmd_prompt_entry;
 extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_move_entry;
 extern const struct cmd_entry cmd_quit_entry;
-extern const struct cmd_entry cmd_trace_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_messages_entry;
+extern const struct cmd_entry cmd_trace_entry;
+extern const struct cmd_entry cmd_bulk_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -76,6 +80,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_agency_entry,
 	&cmd_agencies_entry,
 	&cmd_reputation_entry,
+	&cmd_filters_entry,
+	&cmd_quarantine_entry,
 	&cmd_spf_entry,
 	&cmd_backups_entry,
 	&cmd_restore_entry,
@@ -92,9 +98,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_refresh_entry,
 	&cmd_move_entry,
 	&cmd_quit_entry,
-	&cmd_trace_entry,
 	&cmd_logs_entry,
 	&cmd_messages_entry,
+	&cmd_trace_entry,
+	&cmd_bulk_entry,
+	&cmd_copy_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -128,6 +128,12 @@ struct cmd_ui {
 	 * shown has no such selection.
 	 */
 	int (*selection)(void *ui, const char *what, char ***out);
+	/*
+	 * Puts `text` into the terminal's clipboard (OSC 52) and says so on
+	 * the status line; NULL: the ID of the row under the cursor. Returns
+	 * 0, or -1 with `cause` set.
+	 */
+	int (*copy)(void *ui, const char *text, char *cause, size_t len);
 };
 
 struct cmd_ctx {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backends/bulk_store.h"
 #include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "core/clock.h"
@@ -270,6 +271,17 @@ agency_fetch(struct cmd_ctx *ctx, bool volumes, struct agency_list *l)
 	if (store_agencies_list(r, clock_wall_ms(), volumes, l, cause,
 	    sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	if (volumes) {
+		struct bulk_list bl;
+
+		if (bulk_store_list(r, clock_wall_ms() / 1000, &bl, cause,
+		    sizeof cause) == -1) {
+			agency_list_free(l);
+			return policy_cmd_store_fail(ctx, r, cause);
+		}
+		bulk_attach(l, &bl, clock_wall_ms() / 1000);
+		bulk_list_free(&bl);
+	}
 	if (ctx->json) {
 		json_t *arr = json_array();
 		struct ml_agencies ml;
@@ -517,9 +529,11 @@ cmd_agencies_exec(const struct cmd *c, struct cmd_ctx *ctx)
 			snprintf(bulk, sizeof bulk, "%ld", a->bulk_rcpts);
 		snprintf(rej, sizeof rej, "%lld", a->day[VOLUME_REJECTED]);
 		snprintf(def, sizeof def, "%lld", a->day[VOLUME_DEFERRED]);
-		snprintf(flags, sizeof flags, "%s%s%s", a->over_bulk ?
+		snprintf(flags, sizeof flags, "%s%s%s%s%s", a->over_bulk ?
 		    "over-bulk" : "", a->over_bulk && over_daily ? "," : "",
-		    over_daily ? "over-daily" : "");
+		    over_daily ? "over-daily" : "", a->bulk_active &&
+		    (a->over_bulk || over_daily) ? "," : "", a->bulk_active ?
+		    "announced" : "");
 		row[0] = a->id;
 		row[1] = mn;
 		row[2] = hr;

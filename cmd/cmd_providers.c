@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "backends/maillog_store.h"
+#include "backends/queued_store.h"
 #include "backends/redis.h"
 #include "cmd/cmd.h"
 #include "cmd/policy_cmd.h"
@@ -51,7 +52,7 @@ static int
 cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
 	static const char *const head[] = { "PROVIDER", "DELIV/H", "DEF%",
-		"BOUNCE%", "REPUT", "P95", "STATE", "DEFERRALS" };
+		"BOUNCE%", "REPUT", "P95", "STATE", "QUEUED", "DEFERRALS" };
 	struct ml_providers p;
 	struct delay_rule rule;
 	struct policy_table t;
@@ -68,6 +69,11 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 	if (maillog_store_providers(r, now, MAILLOG_STORE_MINUTES, &p, cause,
 	    sizeof cause) == -1)
 		return policy_cmd_store_fail(ctx, r, cause);
+	/* What is queued now comes from the heartbeats: without it the
+	 * rest still shows, queued unknown, said on stderr. */
+	queued_store_providers(r, &p);
+	if (p.queued_warning[0] != '\0' && !cmd_in_console(ctx))
+		fprintf(stderr, "mailnoc: %s\n", p.queued_warning);
 	delay_rule_init(&rule);
 	ml_providers_finish(&p, &rule);
 	if (ctx->json) {
@@ -85,12 +91,12 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		ml_providers_free(&p);
 		return EXIT_OK;
 	}
-	policy_table_init(&t, 8, 0x3eu, head);
+	policy_table_init(&t, 9, 0xbeu, head);
 	for (i = 0; i < p.n; i++) {
 		const struct ml_provider *v = &p.v[i];
 		long long tot = v->delivered + v->deferred + v->bounced;
-		char dl[24], df[16], bo[16], rp[24], p95[16], cls[160];
-		const char *row[8];
+		char dl[24], df[16], bo[16], rp[24], p95[16], cls[160], qd[24];
+		const char *row[9];
 
 		snprintf(dl, sizeof dl, "%lld", v->delivered);
 		providers_pct(tot, ml_provider_deferred_pct(v), df, sizeof df);
@@ -102,6 +108,10 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		else
 			snprintf(p95, sizeof p95, "-");
 		providers_classes(v, cls, sizeof cls);
+		if (v->queued >= 0)
+			snprintf(qd, sizeof qd, "%ld", v->queued);
+		else
+			snprintf(qd, sizeof qd, "-");
 		row[0] = v->name;
 		row[1] = dl;
 		row[2] = df;
@@ -109,7 +119,8 @@ cmd_providers_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		row[4] = rp;
 		row[5] = p95;
 		row[6] = ml_provider_state(v);
-		row[7] = cls;
+		row[7] = qd;
+		row[8] = cls;
 		policy_table_add(&t, row);
 	}
 	policy_table_print(&t, ctx->out);
@@ -191,7 +202,7 @@ const struct cmd_entry cmd_providers_entry = {
 	.alias = NULL,
 	.usage = "",
 	.help = "providers over the last hour: delivered, deferred and bounced "
-	    "shares, p95 delay, throttling",
+	    "shares, p95 delay, throttling, messages queued now",
 	.min_args = 0,
 	.max_args = 0,
 	.flags = CMD_NEEDS_REDIS | CMD_DATA,

@@ -130,3 +130,23 @@ const struct cmd_entry cmd_messages_entry = {
 	.flags = CMD_UI_ONLY,
 	.exec = cmd_messages_exec,
 };
+
+static int
+cmd_copy_exec(const struct cmd *c, struct cmd_ctx *ctx)
+{
+	return ctx->ui->copy(ctx->ui_data, c->argc ? c->argv[0] : NULL,
+		   ctx->cause, sizeof ctx->cause) == 0 ? EXIT_OK : EXIT_USAGE;
+}
+
+/* The terminal's clipboard (OSC 52): the console's `y` (tui/console.c). */
+const struct cmd_entry cmd_copy_entry = {
+	.name = "copy",
+	.alias = NULL,
+	.usage = "[TEXT]",
+	.help = "copy the ID of the row under the cursor (or TEXT) to the "
+	    "terminal's clipboard (OSC 52)",
+	.min_args = 0,
+	.max_args = 1,
+	.flags = CMD_UI_ONLY,
+	.exec = cmd_copy_exec,
+};

@@ -185,6 +185,15 @@ policy_cmd_agency_json(const struct agency *a, bool volumes)
 	    json_real((double)a->day[VOLUME_MSGS] * 100.0 / (double)a->daily));
 	json_object_set_new(o, "rcpts_10min", json_integer(a->rcpts_10min));
 	json_object_set_new(o, "over_bulk", json_boolean(a->over_bulk));
+	/* Its announced bulk job active now, else its next one. */
+	json_object_set_new(o, "bulk_job", a->bulk_id == 0 ? json_null() :
+	    json_pack("{s:I,s:b,s:I,s:I,s:I,s:I,s:i,s:i,s:o}", "id",
+	    (json_int_t)a->bulk_id, "active", a->bulk_active, "start",
+	    (json_int_t)a->bulk_start, "end", (json_int_t)a->bulk_end,
+	    "rcpts", (json_int_t)a->bulk_announced, "sent",
+	    (json_int_t)a->bulk_sent, "jobs", (int)a->bulk_jobs, "jobs_due",
+	    (int)a->bulk_due, "next_job", a->bulk_next > 0 ?
+	    json_integer(a->bulk_next) : json_null()));
 	json_object_set_new(o, "spark_minutes", policy_cmd_series(
 	    a->spark_minutes, STORE_SPARK_MINUTES));
 	json_object_set_new(o, "spark_hours", policy_cmd_series(a->spark_hours,

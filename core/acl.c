@@ -60,6 +60,9 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	 * the blocks index, read only. */
 	fprintf(f, " (%%R~%s" KEY_POLICY_VERSION " %%R~%s" KEY_BLOCKS
 	    " +get +zrange)", p, p);
+	/* Announced bulk jobs, with the copy: read only. */
+	fprintf(f, " (%%R~%s" KEY_BULKS " %%R~%sbulk:* +zrangebyscore "
+	    "+hmget)", p, p);
 	/* Blocks: read, and the script's hits and last_hit. */
 	fprintf(f, " (~%s" KEY_BLOCK " +hmget +hincrby +hset)", p, "*");
 	/* The mail log: counters, its node's position, harvest suspects. */
@@ -100,7 +103,12 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	/* The block-list watch: its gateway's hash, and the console's
 	 * request of a check (read only). */
 	fprintf(f, " (~%s" KEY_REP " +hgetall +hset +hdel)", p, n);
-	fprintf(f, " (%%R~%s" KEY_REP_CHECK " +get)\n", p);
+	fprintf(f, " (%%R~%s" KEY_REP_CHECK " +get)", p);
+	/* The filter watch and the follower: its gateway's filter hash,
+	 * buckets and held records; the filter rule reads every gateway's. */
+	fprintf(f, " (~%s" KEY_FILTER " ~%s" KEY_FILTER ":* +hset +hgetall "
+	    "+hincrby +hdel +expire)", p, n, p, n);
+	fprintf(f, " (%%R~%sfilter:* +hmget +hgetall)\n", p);
 }
 
 void

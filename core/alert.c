@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bulk.h"
 #include "core/cluster.h"
 #include "core/duration.h"
 #include "core/validate.h"
@@ -33,6 +34,18 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	    "a mailbox node's last good backup is older than backups."
 	    "max_age_s (critical) or nights are missing from its backups "
 	    "(warning)" },
+	[ALERT_PROVIDER_THROTTLED] = { "provider-throttled", "provider",
+	    "the gateways hold alerts.throttled_messages (10) messages or "
+	    "more for a provider deferred for throttling now (warning)" },
+	[ALERT_BULK] = { "bulk", "agency",
+	    "an agency sent more than the guidance's 1000 recipients in 10 "
+	    "minutes without an announced bulk job (warning)" },
+	[ALERT_FILTER_DOWN] = { "filter-down", "node",
+	    "a gateway's spam and virus filter does not answer its agent "
+	    "(critical)" },
+	[ALERT_FILTER_UNSCANNED] = { "filter-unscanned", "node",
+	    "mail passed a gateway unscanned (milter_default_action = accept "
+	    "while the filter failed) this hour or the last (warning)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -226,6 +239,27 @@ alert_rules_harvest(const struct ml_suspect *v, size_t nv, long long now,
 }
 
 size_t
+alert_rules_bulk(const struct bulk_recent *v, size_t nv,
+    const struct bulk_plan *ann, size_t nann, long long now,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].rcpts_10min <= BULK_GUIDANCE_RCPTS ||
+		    validate_name(v[i].agency) != NULL ||
+		    bulk_announced_recently(ann, nann, v[i].agency, now))
+			continue;
+		alert_add(out, max, &n, ALERT_BULK, v[i].agency, ALERT_WARNING,
+		    "agency %s sent %lld recipients in 10 minutes, over the "
+		    "guidance's %d, unannounced: announce it with 'mailnoc bulk "
+		    "announce %s'", v[i].agency, v[i].rcpts_10min,
+		    BULK_GUIDANCE_RCPTS, v[i].agency);
+	}
+	return n;
+}
+
+size_t
 alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n)
@@ -245,6 +279,59 @@ alert_rules_listed(const char *node, const struct dnsbl_entry *v,
 			snprintf(subject, sizeof subject, "%s", v[i].ip);
 		alert_add(out, max, &n, ALERT_LISTED, subject, ALERT_CRITICAL,
 		    "%s", text);
+	}
+	return n;
+}
+
+size_t
+alert_rules_throttled(const struct queued_list *q, long min,
+    queued_group_fn group, void *arg, struct alert_raise *out, size_t max,
+    size_t n)
+{
+	char gname[QUEUED_NAME_MAX + 2];
+	const char *g;
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		const struct queued_entry *e = &q->v[i];
+		bool isgroup = e->name[0] == '@';
+		long t = e->by_class[DELAY_THROTTLE];
+
+		if (t < min || t <= 0 || !queued_name_ok(e->name))
+			continue;
+		if (!isgroup && group != NULL &&
+		    (g = group(arg, e->name)) != NULL) {
+			snprintf(gname, sizeof gname, "@%s", g);
+			if (queued_list_find(q, gname) != NULL)
+				continue;
+		}
+		alert_add(out, max, &n, ALERT_PROVIDER_THROTTLED, isgroup ?
+		    e->name + 1 : e->name, ALERT_WARNING, "throttling: %s%s: "
+		    "%ld messages deferred for throttling (%ld queued)",
+		    isgroup ? "group " : "", isgroup ? e->name + 1 : e->name,
+		    t, e->queued);
+	}
+	return n;
+}
+
+size_t
+alert_rules_filter(const struct filter_node *v, size_t nv,
+    struct alert_raise *out, size_t max, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		if (v[i].published && !v[i].up)
+			alert_add(out, max, &n, ALERT_FILTER_DOWN, v[i].name,
+			    ALERT_CRITICAL, "%s: the filter is down: %s",
+			    v[i].name, v[i].error[0] ? v[i].error :
+			    "no answer");
+		if (v[i].unscanned_recent > 0)
+			alert_add(out, max, &n, ALERT_FILTER_UNSCANNED,
+			    v[i].name, ALERT_WARNING, "%s: %lld message%s passed "
+			    "unscanned within the last two hours", v[i].name,
+			    v[i].unscanned_recent, v[i].unscanned_recent == 1 ?
+			    "" : "s");
 	}
 	return n;
 }

@@ -7,8 +7,10 @@
 #include <stddef.h>
 
 #include "core/dnsbl.h"
+#include "core/filter.h"
 #include "core/maillog_report.h"
 #include "core/model.h"
+#include "core/queued.h"
 
 enum alert_severity {
 	ALERT_WARNING,
@@ -24,6 +26,11 @@ enum alert_kind {
 	ALERT_HARVEST,         /* a directory harvest suspect: client IP */
 	ALERT_LISTED,          /* a gateway address on a block list: IP|ZONE */
 	ALERT_BACKUP,          /* a mailbox node's backups: old or a gap: node */
+	ALERT_PROVIDER_THROTTLED, /* a provider throttling the gateways:
+	                             provider group or domain */
+	ALERT_BULK,            /* an unannounced burst: subject agency */
+	ALERT_FILTER_DOWN,     /* a gateway's filter does not answer: node */
+	ALERT_FILTER_UNSCANNED, /* mail passed a gateway unscanned: node */
 	ALERT_KIND_COUNT,
 };
 
@@ -79,6 +86,20 @@ size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
     size_t nv, long long now, struct alert_raise *out, size_t max,
     size_t n);
 
+struct bulk_recent;
+struct bulk_plan;
+
+/*
+ * The unannounced-burst rule (ALERT_BULK): an agency of `v` whose
+ * recipients in the bulk window passed the guidance (BULK_GUIDANCE_RCPTS)
+ * without an announcement of its own in `ann` active within BULK_TRAIL_S;
+ * the text names the agency and suggests announcing. Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_bulk(const struct bulk_recent *v, size_t nv,
+    const struct bulk_plan *ann, size_t nann, long long now,
+    struct alert_raise *out, size_t max, size_t n);
+
 /*
  * The backup rule (ALERT_BACKUP): each live mailbox node whose agent
  * watches backups (it reports backup_gaps) and whose last good backup
@@ -88,6 +109,29 @@ size_t alert_rules_listed(const char *node, const struct dnsbl_entry *v,
  */
 size_t alert_rules_backup(const struct snapshot *s, long max_age_s,
     long long now, struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The throttling rule (ALERT_PROVIDER_THROTTLED) over what the live
+ * gateways queue now, their q_domains summed (backends/queued_store.c):
+ * a provider group ("@Yahoo", subject "Yahoo"), or a domain in no group
+ * that `q` lists, with at least `min` messages deferred for a reason of
+ * the throttle class (config alerts.throttled_messages). A domain whose
+ * group is listed is left to its group. Text "throttling: yahoo.test: 12
+ * messages deferred for throttling (12 queued)". Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_throttled(const struct queued_list *q, long min,
+    queued_group_fn group, void *arg, struct alert_raise *out, size_t max,
+    size_t n);
+
+/*
+ * The filter rules: ALERT_FILTER_DOWN for each gateway whose agent
+ * published its filter down (critical), ALERT_FILTER_UNSCANNED when
+ * messages passed it unscanned this hour or the one before (warning).
+ * Adds to out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_filter(const struct filter_node *v, size_t nv,
+    struct alert_raise *out, size_t max, size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

@@ -774,6 +774,53 @@ load_metrics(struct cfgctx *ctx, const char *parent, json_t *obj,
 	return 0;
 }
 
+/* filter: { controller: "IPv4:PORT", password_file, interval_s,
+ * timeout_ms }, gateways only. */
+static int
+load_filter(struct cfgctx *ctx, const char *parent, json_t *obj,
+    struct config_node *n)
+{
+	static const char *const keys[] = { "controller", "password_file",
+		"interval_s", "timeout_ms", NULL };
+	struct config_filter *f = &n->filter;
+	char path[128], sub[160], cause[CONFIG_CAUSE_MAX];
+	char *ctl = NULL;
+	json_t *v, *fobj = NULL;
+
+	f->interval_s = 10;
+	f->timeout_ms = 1000;
+	if ((v = json_object_get(obj, "filter")) == NULL)
+		return 0;
+	join_path(path, sizeof path, parent, "filter");
+	if (n->role != NODE_GATEWAY)
+		return cfg_error(ctx, path, "only gateways have a filter; '%s' "
+		    "is a mailbox node", n->name);
+	if (get_object(ctx, path, v, &fobj) == -1 ||
+	    check_keys(ctx, path, fobj, keys) == -1 ||
+	    require(ctx, path, fobj, "controller", "IPv4:PORT") == -1 ||
+	    get_string(ctx, path, fobj, "controller", NULL, "IPv4:PORT",
+		&ctl) == -1 ||
+	    get_string(ctx, path, fobj, "password_file", validate_path,
+		"a file path", &f->password_file) == -1 ||
+	    get_int(ctx, path, fobj, "interval_s", 1, 3600,
+		&f->interval_s) == -1 ||
+	    get_int(ctx, path, fobj, "timeout_ms", 50, 30000,
+		&f->timeout_ms) == -1) {
+		free(ctl);
+		return -1;
+	}
+	join_path(sub, sizeof sub, path, "controller");
+	if (ctl[0] == '/' || strlen(ctl) > 64 ||
+	    config_listen_parse(ctl, &f->controller, cause,
+	    sizeof cause) == -1) {
+		free(ctl);
+		return cfg_error(ctx, sub, "expected IPv4:PORT or [IPv6]:PORT "
+		    "of the filter's controller");
+	}
+	free(ctl);
+	return 0;
+}
+
 /*
  * Reads an array of strings at parent.key, each checked by `check` and
  * stored as `canon` writes it (NULL: as written). Duplicates are refused.
@@ -930,7 +977,7 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 	static const char *const keys[] = { "name", "role", "cluster",
 		"ssh_host", "ssh_port", "postfix_config", "dovecot_config",
 		"backup_root", "role_file", "role_command", "policy", "maillog",
-		"metrics_listen", "egress", NULL };
+		"metrics_listen", "egress", "filter", NULL };
 	char sub[128];
 	const char *role;
 	json_t *obj = NULL, *r;
@@ -1009,7 +1056,8 @@ load_node(struct cfgctx *ctx, const char *path, json_t *v,
 		    "set; use one");
 	if (load_maillog_node(ctx, path, obj, n) == -1 ||
 	    load_metrics(ctx, path, obj, n) == -1 ||
-	    load_egress(ctx, path, obj, n) == -1)
+	    load_egress(ctx, path, obj, n) == -1 ||
+	    load_filter(ctx, path, obj, n) == -1)
 		return -1;
 	return load_policy(ctx, path, obj, n);
 }
@@ -1397,6 +1445,25 @@ load_audit(struct cfgctx *ctx, json_t *root, struct config_audit *a)
 	return 0;
 }
 
+static int
+load_alerts(struct cfgctx *ctx, json_t *root, struct config_alerts *a)
+{
+	static const char *const keys[] = { "throttled_messages", NULL };
+	json_t *obj = NULL, *v;
+	long long n = 10;
+
+	a->throttled_messages = 10;
+	if ((v = json_object_get(root, "alerts")) == NULL)
+		return 0;
+	if (get_object(ctx, "alerts", v, &obj) == -1 ||
+	    check_keys(ctx, "alerts", obj, keys) == -1 ||
+	    get_llong(ctx, "alerts", obj, "throttled_messages", 1, 1000000000,
+		&n) == -1)
+		return -1;
+	a->throttled_messages = (long)n;
+	return 0;
+}
+
 /* "IP" or "IP@PORT", unbound's way of writing a forwarder. */
 static const char *
 config_resolver_check(const char *s)
@@ -1585,7 +1652,7 @@ config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
 		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
-		"backups", NULL };
+		"backups", "alerts", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1621,7 +1688,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_maillog(&ctx, root, &cfg->maillog) == -1 ||
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
 	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
-	    load_backups(&ctx, root, &cfg->backups) == -1) {
+	    load_backups(&ctx, root, &cfg->backups) == -1 ||
+	    load_alerts(&ctx, root, &cfg->alerts) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1680,6 +1748,8 @@ config_free(struct config *cfg)
 		free(n->maillog.state_dir);
 		free(n->maillog.index);
 		free(n->maillog.index_group);
+		config_listen_free(&n->filter.controller);
+		free(n->filter.password_file);
 	}
 	free(cfg->nodes);
 	free(cfg->dns.resolver);

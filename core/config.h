@@ -110,6 +110,17 @@ struct config_maillog_node {
 	char *index_group;     /* given read access to it; NULL: none */
 };
 
+/*
+ * A gateway's spam and virus filter (rspamd): where its controller answers
+ * (filter.controller, loopback HTTP) and how the agent asks it.
+ */
+struct config_filter {
+	struct config_listen controller; /* host NULL: no filter watched */
+	char *password_file;  /* the controller's password; NULL: none */
+	int interval_s;       /* between polls; default 10 */
+	int timeout_ms;       /* one request, at most; default 1000 */
+};
+
 struct config_node {
 	char *name;
 	enum node_role role;
@@ -130,6 +141,8 @@ struct config_node {
 	 * the block-list watch and the SPF check. */
 	char **egress;
 	size_t negress;
+	/* Gateways: the filter the agent watches (filter). */
+	struct config_filter filter;
 };
 
 /*
@@ -190,6 +203,13 @@ struct config_audit {
 	bool required; /* refuse a change whose started record is lost */
 };
 
+/* The alert rules' thresholds (the top-level "alerts"). */
+struct config_alerts {
+	long throttled_messages; /* a provider with this many messages
+	                            deferred for throttling on the gateways
+	                            now raises provider-throttled (10) */
+};
+
 /* A recipient domain of a provider group ("yahoo.test" -> "Yahoo"). */
 struct config_provider {
 	char *domain; /* lower case */
@@ -223,6 +243,7 @@ struct config {
 	struct config_dns dns;
 	struct config_dnsbl dnsbl;
 	struct config_backups backups;
+	struct config_alerts alerts;
 };
 
 /*

@@ -168,6 +168,8 @@ config_show(const struct config *cfg, FILE *f)
 	    NULL ? " (keyvalue)" : "");
 	fprintf(f, "ui: theme %s, refresh every %d ms%s\n", cfg->ui.theme,
 	    cfg->ui.refresh_ms, cfg->ui.read_only ? ", read-only" : "");
+	fprintf(f, "alerts: a provider throttles at %ld messages deferred "
+	    "for throttling\n", cfg->alerts.throttled_messages);
 	fprintf(f, "audit: %s\n", cfg->audit.required ? "required (a change "
 	    "whose record can be written nowhere is refused)" : "not required "
 	    "(a change runs even when its record is lost, and says so)");

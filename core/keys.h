@@ -50,8 +50,23 @@
 #define KEY_REP         "rep:%s"         /* HASH per gateway: the block-list
                                           * watch, fields IP|ZONE and RF_* */
 #define KEY_REP_CHECK   "rep:check"      /* STRING: id of a forced check */
+/* The gateways' filter (agent/filter_watch.c): what the controller said
+ * (fields in core/filter.c, filter_field_names), per minute and hour
+ * buckets of the counts (gran m or h, epoch minute or hour; retention as
+ * vol:m and vol:h), and the messages the filter quarantined, recorded by
+ * the mail log follower (field the queue ID, a JSON held record). */
+#define KEY_FILTER      "filter:%s"      /* HASH per gateway */
+#define KEY_FILTER_BUCKET "filter:%s:%s:%lld" /* HASH field -> n */
+#define KEY_FILTER_HELD "filter:%s:held" /* HASH queue ID -> JSON */
 #define KEY_ACL_PROBE   "acl-probe"      /* never exists: HDEL on it tells
                                             whether the ACL user may write */
+#define KEY_BULK        "bulk:%lld"      /* HASH per announced bulk job,
+                                          * fields BUF_* below */
+#define KEY_BULKS       "bulks"          /* ZSET id -> end of its window */
+#define KEY_BULKS_SEQ   "bulks:seq"      /* STRING: the last id given */
+#define KEY_VOL_ANNOUNCED "vol:bulk:%lld" /* HASH: recipients counted in an
+                                          * announcement's window (field
+                                          * BUF_SENT), by the policy script */
 
 /* Fields of block:{ip}. The hash has an EXPIRE at `until` when the block is
  * temporary, so an expired block is simply absent; the blocks ZSET holds the
@@ -66,6 +81,20 @@
 #define BF_UNTIL        "until"          /* epoch seconds, 0 = permanent */
 #define BF_HITS         "hits"           /* requests refused by this block */
 #define BF_LAST_HIT     "last_hit"       /* epoch seconds of the last one */
+
+/* Fields of bulk:{id}: an announced bulk job (core/bulk.h). Written in
+ * one MULTI/EXEC with its index and policy:version; EXPIREAT its end plus
+ * BULK_KEEP_S. */
+#define BUF_AGENCY      "agency"
+#define BUF_START       "start"          /* epoch seconds */
+#define BUF_END         "end"            /* epoch seconds, after start */
+#define BUF_RCPTS       "rcpts"          /* announced recipients */
+#define BUF_JOBS        "jobs"
+#define BUF_SPACING     "spacing"        /* seconds between job starts */
+#define BUF_NOTE        "note"
+#define BUF_WHO         "who"            /* user@host that announced */
+#define BUF_CREATED     "created"        /* epoch seconds */
+#define BUF_SENT        "rcpts"          /* of vol:bulk:{id} */
 
 /* Fields of silence:{kind}:{subject}. */
 #define SF_UNTIL        "until"          /* epoch seconds */
@@ -140,6 +169,9 @@
                                           * from the copy since the start */
 #define NF_LOG_AGE      "log_age"        /* seconds since the oldest kept
                                           * mail log file was written */
+#define NF_Q_DOMAINS    "q_domains"      /* messages queued per recipient
+                                          * domain and provider group
+                                          * (core/queued.h's text) */
 
 /* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
  * the harvest threshold (maillog.harvest); kept 7 days after the last. */

@@ -35,6 +35,8 @@ static const char *const maillog_kind_names[MAILLOG_KINDS] = {
 	[MAILLOG_HOLD] = "hold",
 	[MAILLOG_RELEASE] = "release",
 	[MAILLOG_DELETE] = "delete",
+	[MAILLOG_MILTER_FAIL] = "milter-fail",
+	[MAILLOG_FILTER_HOLD] = "filter-hold",
 };
 
 static const char *const maillog_reject_names[MAILLOG_REJ_CLASSES] = {
@@ -657,6 +659,11 @@ do_smtpd(struct maillog_parser *p, struct cur *c,
 			smtpd_reject(p, c, r);
 		return;
 	}
+	if (lit(c, "warning: ")) {
+		if (lit(c, "connect to Milter service ") || lit(c, "milter "))
+			r->kind = MAILLOG_MILTER_FAIL;
+		return;
+	}
 	if ((q = qid(c, r->qid)) != 1) {
 		r->kind = q == -1 ? MAILLOG_BAD : MAILLOG_SKIP;
 		return;
@@ -695,6 +702,14 @@ do_cleanup(struct maillog_parser *p, struct cur *c,
 		cleanup_reject(p, c, r);
 	else if (lit(c, "hold: "))
 		r->kind = MAILLOG_HOLD;
+	else if (lit(c, "milter-hold: ")) {
+		/* Postfix's own words for a milter's quarantine, after the
+		 * stage and the client: the milter's reason is not logged. */
+		const char *t = find(c->p, c->end,
+		    "]: milter triggers HOLD action; from=<");
+
+		r->kind = t != NULL ? MAILLOG_FILTER_HOLD : MAILLOG_BAD;
+	}
 }
 
 static void
@@ -819,6 +834,7 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 
 	r->time = 0;
 	r->daemon[0] = r->qid[0] = r->ip[0] = '\0';
+	r->pid = 0;
 	r->addr[0] = r->domain[0] = r->dsn[0] = r->ref[0] = '\0';
 	r->addr_cut = false;
 	r->code = 0;
@@ -865,6 +881,10 @@ maillog_parse(struct maillog_parser *p, const char *line, size_t len,
 			slash = d;
 	}
 	if (*c.p == '[') {
+		r->pid = 0;
+		while (++c.p < c.end && *c.p >= '0' && *c.p <= '9' &&
+		    r->pid < 100000000L)
+			r->pid = r->pid * 10 + (*c.p - '0');
 		while (c.p < c.end && *c.p != ']')
 			c.p++;
 		if (!lit(&c, "]"))

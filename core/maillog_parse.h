@@ -35,6 +35,12 @@ enum maillog_kind {
 	                       QID: hold: ... */
 	MAILLOG_RELEASE,    /* postsuper: QID: released from hold */
 	MAILLOG_DELETE,     /* postsuper: QID: removed */
+	MAILLOG_MILTER_FAIL, /* smtpd: warning: connect to Milter service
+	                       ...; warning: milter ...: (the filter could
+	                       not be asked in this session) */
+	MAILLOG_FILTER_HOLD, /* cleanup: QID: milter-hold: STAGE from ...:
+	                       milter triggers HOLD action; ... (the filter
+	                       quarantined it; nothing else logs this) */
 	MAILLOG_KINDS,
 };
 
@@ -64,6 +70,7 @@ struct maillog_rec {
 	enum maillog_kind kind;
 	long long time;          /* epoch seconds of the line's timestamp */
 	char daemon[16];         /* "smtpd", "qmgr", ... */
+	long pid;                /* PROGRAM[PID], 0 when absent */
 	char qid[MAILLOG_QID_MAX + 1];   /* "" for NOQUEUE and connect */
 	char ip[MAILLOG_IP_MAX + 1];     /* client address, canonical */
 	char addr[MAILLOG_ADDR_MAX + 1]; /* to= (delivery, reject), from= */

@@ -67,6 +67,7 @@ provider_get(struct ml_providers *p, const char *name, size_t len)
 	v->group = name[0] == '@';
 	v->p95 = -1;
 	v->queued = -1;
+	v->queued_deferred = -1;
 	return v;
 }
 
@@ -123,6 +124,32 @@ ml_providers_reason(struct ml_providers *p, const char *field,
 	v = provider_get(p, field, len);
 	if (v->rep_reason[0] == '\0')
 		validate_sanitize(v->rep_reason, sizeof v->rep_reason, value);
+}
+
+void
+ml_providers_queued(struct ml_providers *p, const struct queued_list *q,
+    bool known)
+{
+	struct ml_provider *v;
+	size_t i;
+
+	if (!known)
+		return;
+	for (i = 0; i < p->n; i++) {
+		p->v[i].queued = 0;
+		p->v[i].queued_deferred = 0;
+	}
+	for (i = 0; i < q->n; i++) {
+		const struct queued_entry *e = &q->v[i];
+		size_t len = strlen(e->name);
+
+		if (len == 0 || len > MAILLOG_DOMAIN_MAX + 1)
+			continue;
+		v = provider_get(p, e->name, len);
+		v->queued = e->queued;
+		v->queued_deferred = e->deferred;
+		memcpy(v->queued_class, e->by_class, sizeof v->queued_class);
+	}
 }
 
 static long long
@@ -231,6 +258,14 @@ ml_provider_json(const struct ml_provider *v)
 	json_object_set_new(o, "reputation", json_integer(v->reput));
 	json_object_set_new(o, "reputation_reason", v->rep_reason[0] ?
 	    js(v->rep_reason) : json_null());
+	json_object_set_new(o, "queued_deferred", v->queued_deferred >= 0 ?
+	    json_integer(v->queued_deferred) : json_null());
+	d = json_object();
+	for (c = 0; c < DELAY_CLASSES; c++)
+		if (v->queued_class[c] > 0)
+			json_object_set_new(d, delay_class_name(c),
+			    json_integer(v->queued_class[c]));
+	json_object_set_new(o, "queued_deferred_by_class", d);
 	return o;
 }
 

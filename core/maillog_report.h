@@ -14,6 +14,7 @@
 #include "core/maillog_parse.h"
 #include "core/maillog_tally.h"
 #include "core/model.h"
+#include "core/queued.h"
 
 /* One provider domain, or a group ("@Yahoo"), over the window read. */
 struct ml_provider {
@@ -25,7 +26,12 @@ struct ml_provider {
 	long long hist[MAILLOG_DELAY_BUCKETS];
 	long long p95;                  /* seconds, -1: no delivery */
 	bool throttled;                 /* core/delay.c's rule on def[] */
-	long queued;                    /* recipients queued now, -1: unknown */
+	long queued;                    /* messages queued now on the live
+	                                   gateways (active + deferred, by
+	                                   their first recipient's domain,
+	                                   heartbeat q_domains), -1: unknown */
+	long queued_deferred;           /* of those, deferred; -1: unknown */
+	long queued_class[DELAY_CLASSES]; /* the deferred by delay class */
 	long long reput;                /* deferrals and bounces refusing
 	                                   for reputation (delay_reputation) */
 	char rep_reason[MAILLOG_BOUNCE_REASON_MAX + 1]; /* the latest one's */
@@ -35,6 +41,8 @@ struct ml_providers {
 	struct ml_provider *v;
 	size_t n, cap;
 	long long window_s;             /* what the counts cover */
+	char queued_warning[256];       /* a gateway's q_domains left out,
+	                                   or why none was read; "" */
 };
 
 void ml_providers_init(struct ml_providers *p, long long window_s);
@@ -50,6 +58,16 @@ void ml_providers_add(struct ml_providers *p, const char *field,
  * reason of a provider stays. Other fields are ignored. */
 void ml_providers_reason(struct ml_providers *p, const char *field,
     const char *value);
+
+/*
+ * Sets every provider's queued figures from the gateways' sum `q`
+ * (backends/queued_store.c): a provider a gateway does not list has
+ * nothing queued there, when `known` (some gateway reported); a domain or
+ * group with queued mail and no log counters is added. Without `known`,
+ * queued stays unknown (-1).
+ */
+void ml_providers_queued(struct ml_providers *p, const struct queued_list *q,
+    bool known);
 
 /* Derives p95 and throttled (with `rule`) and sorts by trouble: throttled
  * first, then by deferred + bounced share, then by volume, then name. */

@@ -72,6 +72,16 @@ struct agency {
 	long long spark_minutes[STORE_SPARK_MINUTES]; /* msgs, oldest first */
 	long long spark_hours[STORE_SPARK_HOURS];     /* msgs, oldest first */
 	char malformed[STORE_TEXT_MAX]; /* why its hash cannot be read */
+
+	/* Filled by bulk_attach (core/bulk.h): its announced bulk job active
+	 * now, else its next one; bulk_id 0: none. */
+	long long bulk_id;
+	long long bulk_start, bulk_end;  /* epoch seconds */
+	long long bulk_announced;        /* recipients announced */
+	long long bulk_sent;             /* counted in the window so far */
+	long long bulk_next;             /* next job's earliest start, 0 none */
+	long bulk_jobs, bulk_due;        /* jobs announced, due by now */
+	bool bulk_active;
 };
 
 struct agency_list {

@@ -19,6 +19,7 @@
 #include "core/exitcode.h"
 #include "core/lineedit.h"
 #include "core/msglog.h"
+#include "core/osc52.h"
 #include "core/role_cache.h"
 #include "core/validate.h"
 #include "core/wrap.h"
@@ -233,8 +234,15 @@ console_expand(struct console *c, const char *text, char *out, size_t len,
 		if (strncmp(p, "#{ip}", 5) == 0) {
 			if ((n = ui_selection(c, "ip", &ip)) <= 0) {
 				cmd_selection_free(ip, n);
-				snprintf(cause, causelen, "no blocked IP selected; "
-				    "open the blocklist (4) and move to one");
+				if (strcmp(c->views[c->current]->name,
+				    "agencies") == 0)
+					snprintf(cause, causelen, "no permitted "
+					    "IP selected; open an agency (Enter) "
+					    "and move to one of its IPs");
+				else
+					snprintf(cause, causelen, "no blocked IP "
+					    "selected; open the blocklist (4) and "
+					    "move to one");
 				return -1;
 			}
 			off += (size_t)snprintf(out + off, len - off, "%s", ip[0]);
@@ -377,6 +385,61 @@ ui_ask(void *ui, const char *question, const char *want,
 	return 0;
 }
 
+/*
+ * copy: writes OSC 52 to the terminal, which puts `text` (NULL: the ID of
+ * the row under the cursor, the view's "id" selection) into its
+ * clipboard. Inside tmux it needs `set -g set-clipboard on` (docs/ui.md).
+ * The terminal says nothing back: the status line says what was sent.
+ */
+static int
+ui_copy(void *ui, const char *text, char *cause, size_t len)
+{
+	struct console *c = ui;
+	char **sel = NULL, *seq;
+	const char *what = text;
+	size_t size, off;
+	ssize_t w;
+	int n = 0;
+
+	if (what == NULL) {
+		if ((n = ui_selection(c, "id", &sel)) <= 0) {
+			cmd_selection_free(sel, n);
+			snprintf(cause, len, "copy: no row under the cursor here "
+			    "has an ID to copy");
+			return -1;
+		}
+		what = sel[0];
+	}
+	size = osc52_size(strlen(what));
+	seq = xmalloc(size);
+	if (osc52_encode(what, seq, size) == -1) {
+		snprintf(cause, len, "copy: too long for the clipboard");
+		free(seq);
+		cmd_selection_free(sel, n);
+		return -1;
+	}
+	/* Past curses, which has written the screen out by now; the
+	 * sequence moves no cursor and draws nothing. */
+	for (off = 0; seq[off] != '\0'; off += (size_t)w) {
+		if ((w = write(STDOUT_FILENO, seq + off, strlen(seq + off))) ==
+		    -1) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			snprintf(cause, len, "copy: writing to the terminal: %s",
+			    strerror(errno));
+			free(seq);
+			cmd_selection_free(sel, n);
+			return -1;
+		}
+	}
+	console_message(c, false, "copied %s to the clipboard", what);
+	free(seq);
+	cmd_selection_free(sel, n);
+	return 0;
+}
+
 static const struct cmd_ui console_ui = {
 	.view = ui_view,
 	.filter = ui_filter,
@@ -387,6 +450,7 @@ static const struct cmd_ui console_ui = {
 	.ask = ui_ask,
 	.show = ui_show,
 	.selection = ui_selection,
+	.copy = ui_copy,
 };
 
 int

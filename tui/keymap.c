@@ -21,7 +21,7 @@ struct keymap_default {
 static const struct keymap_default keymap_view_defaults[] = {
 	{ "blocklist", "+", "prompt \"block \"" },
 	{ "blocklist", "-", "unblock" },
-	{ "blocklist", "x", "prompt \"extend #{ip} --for \"" },
+	{ "blocklist", "e", "prompt \"extend #{ip} --for \"" },
 	{ "blocklist", "Tab", "move section" },
 	{ "blocklist", "h", "prompt \"block #{ip} --for 1d --reason "
 	    "'directory harvest suspect'\"" },
@@ -30,9 +30,12 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "b", "move out" },
 	{ "agencies", "Left", "move out" },
 	{ "agencies", "S", "spf" },
+	{ "agencies", "+", "prompt \"block #{ip} --for 1d --reason "
+	    "'abuse from a permitted agency IP'\"" },
 	{ "providers", "Enter", "move in" },
 	{ "providers", "Right", "move in" },
 	{ "providers", "Left", "move out" },
+	{ "providers", "b", "move out" },
 	{ "restore", "u", "prompt backups" },
 	{ "restore", "Enter", "move in" },
 	{ "restore", "x", "move out" },
@@ -41,14 +44,14 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "alerts", "Enter", "move in" },
 	{ "queues", "t", "queue tag" },
 	{ "queues", "T", "queue tag --all" },
-	{ "queues", "u", "queue tag --none" },
+	{ "queues", "U", "queue tag --none" },
 	{ "queues", "V", "queue tag --range" },
 	{ "queues", "A", "queue summary" },
 	{ "queues", "F", "queue flush" },
 	{ "queues", "s", "queue sort" },
 	{ "queues", "S", "queue sort --reverse" },
 	{ "queues", "Enter", "queue show" },
-	{ "queues", "b", "queue show --body" },
+	{ "queues", "m", "queue show --body" },
 	{ "queues", "H", "queue hold" },
 	{ "queues", "L", "queue release" },
 	{ "queues", "E", "queue requeue" },
@@ -82,9 +85,8 @@ static const struct {
 	{ "!", "view alerts" },
 	{ "P", "view providers" },
 	{ "8", "view reputation" },
+	{ "9", "view filter" },
 	{ "W", "view trace" },
-	{ "d", "drain" },
-	{ "U", "undrain" },
 	{ "/", "prompt filter" },
 	{ ":", "prompt" },
 	{ "Escape", "filter" },
@@ -105,6 +107,7 @@ static const struct {
 	{ "Enter", "move in" },
 	{ "s", "move sort" },
 	{ "S", "move sort-reverse" },
+	{ "y", "copy" },
 };
 
 /*
@@ -138,15 +141,15 @@ static const struct keymap_doc {
 	    "first)" },
 	{ "queues", "V", "range", "tag from the last tagged message to the "
 	    "cursor" },
-	{ "queues", "u", "untag", "untag every message" },
+	{ "queues", "U", "untag all", "untag every message" },
 	{ "queues", "S", NULL, "reverse the sort order" },
-	{ "queues", "b", NULL, "show the message under the cursor with its "
+	{ "queues", "m", NULL, "show the message under the cursor with its "
 	    "body" },
 	{ "blocklist", "+", "block", "block an IP: the prompt takes the IP, "
 	    "--for and --reason (asks first)" },
 	{ "blocklist", "-", "unblock", "lift the block under the cursor "
 	    "(asks first)" },
-	{ "blocklist", "x", "extend", "extend the block under the cursor: "
+	{ "blocklist", "e", "extend", "extend the block under the cursor: "
 	    "the prompt takes --for" },
 	{ "blocklist", "Tab", "suspects", "switch between the blocks and the "
 	    "harvest suspects" },
@@ -157,6 +160,9 @@ static const struct keymap_doc {
 	{ "agencies", "Right", NULL, "open the agency under the cursor" },
 	{ "agencies", "b", NULL, "back to the list of agencies" },
 	{ "agencies", "Left", NULL, "back to the list of agencies" },
+	{ "agencies", "+", "block IP", "on an agency opened: block its "
+	    "permitted IP under the cursor for a day (the prompt shows the "
+	    "block; asks first)" },
 	{ "agencies", "S", "check SPF", "check the agencies' SPF records "
 	    "now (the spf command as a job; asks first)" },
 	{ "providers", "Enter", "deferrals", "open the provider under the "
@@ -164,6 +170,7 @@ static const struct keymap_doc {
 	    "refusal" },
 	{ "providers", "Right", NULL, "open the provider under the cursor" },
 	{ "providers", "Left", NULL, "back to the list of providers" },
+	{ "providers", "b", NULL, "back to the list of providers" },
 	{ "restore", "u", "user", "list a user's backups (the prompt takes "
 	    "the user)" },
 	{ "restore", "Enter", "restore", "on a backup: restore it into the "
@@ -198,13 +205,13 @@ static const struct keymap_doc {
 	{ NULL, "7", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "R", NULL, "mailbox restores: backups per user, progress" },
 	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
+	{ NULL, "9", NULL, "the filter: each gateway's spam filter, rejects, "
+	    "mail passed unscanned" },
 	{ NULL, "W", NULL, "the message trace: where did the mail go (asks "
 	    "every gateway's index)" },
 	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
 	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
 	    "provider" },
-	{ NULL, "d", NULL, "drain the node the prompt names (asks first)" },
-	{ NULL, "U", NULL, "undrain the node the prompt names (asks first)" },
 	{ NULL, "/", NULL, "filter the rows shown (Esc clears)" },
 	{ NULL, ":", NULL, "type a command of the table (help lists them)" },
 	{ NULL, "Escape", NULL, "clear the filter, or go back" },
@@ -229,6 +236,8 @@ static const struct keymap_doc {
 	{ NULL, "s", NULL, "sort by the next column (the heading is marked "
 	    "^)" },
 	{ NULL, "S", NULL, "reverse the sort" },
+	{ NULL, "y", NULL, "copy the ID of the row under the cursor to the "
+	    "terminal's clipboard (OSC 52); the status line shows it" },
 };
 
 static bool
@@ -388,7 +397,7 @@ keymap_bar(const struct keymap *km, const char *view, bool back,
 		const char *key, *label;
 	} tail[] = {
 		{ "/", "filter" }, { ":", "command" }, { "q", "quit" },
-		{ "1-8", "views" }, { "!", "alerts" }, { "P", "providers" },
+		{ "1-9", "views" }, { "!", "alerts" }, { "P", "providers" },
 	};
 	size_t i, j;
 

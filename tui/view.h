@@ -65,21 +65,13 @@ struct view {
 	void (*reread)(void *state, struct console *c);
 	/* Once a pass of the main loop, shown or not. */
 	void (*tick)(void *state, struct console *c);
-	/* The status line's key hints; NULL: VIEW_HINT. */
-	const char *hint;
-	/* The hints in read-only mode; NULL: the same as hint. */
-	const char *hint_read_only;
 	/* Shown over another view (help): Esc, or its own command again,
 	 * goes back to that one; `view` does not name it. */
 	bool overlay;
 };
 
-/* The status line's hints of a view that has none of its own. */
-#define VIEW_HINT " ? help  : command  / filter  o overview  c clusters  " \
-	"3 queues  q quit"
-
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 13
+#define CONSOLE_NVIEWS 14
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bulk.h"
 #include "core/exitcode.h"
 #include "core/format.h"
 #include "core/maillog_report.h"
@@ -15,7 +16,7 @@
 #include "tui/view.h"
 
 /* Lines of the selected agency's detail under the list, when it fits. */
-#define AGENCIES_DETAIL_H 11
+#define AGENCIES_DETAIL_H 12
 /* The SPF check (the spf command, a job: DNS never on the UI thread) runs
  * when the view is shown and its last result is this old; a failed one, or
  * one an agency's changed domains made stale, is made again after a
@@ -421,6 +422,35 @@ agencies_bounces(const struct ml_agencies *ml, const struct ml_agency *g,
 	mvaddnstr(y + 1, 0, line, COLS);
 }
 
+/* The announced bulk job: active with its progress, or the next one. */
+static void
+agencies_bulk(const struct agency *a, struct console *c, int y)
+{
+	char line[256], t1[48], t2[48];
+
+	if (a->bulk_id == 0) {
+		attrset(theme_attr(ROLE_DIM));
+		mvaddnstr(y, 0, " no bulk job announced", COLS);
+		return;
+	}
+	if (a->bulk_active)
+		snprintf(line, sizeof line, " announced bulk job %lld: %lld of "
+		    "%lld rcpts sent, %ld of %ld jobs due, next job %s%s, "
+		    "until %s", a->bulk_id, a->bulk_sent, a->bulk_announced,
+		    a->bulk_due, a->bulk_jobs, a->bulk_next > 0 ? "from " :
+		    "none", a->bulk_next > 0 ? bulk_shown(a->bulk_next, true,
+		    t1, sizeof t1) : "", bulk_shown(a->bulk_end, true, t2,
+		    sizeof t2));
+	else
+		snprintf(line, sizeof line, " next bulk job %lld: %lld rcpts "
+		    "in %ld jobs from %s", a->bulk_id, a->bulk_announced,
+		    a->bulk_jobs, bulk_shown(a->bulk_start, false, t1,
+		    sizeof t1));
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : a->bulk_active ?
+	    ROLE_TITLE : ROLE_NORMAL));
+	mvaddnstr(y, 0, line, COLS);
+}
+
 /* "14:02", the time of the last SPF check. */
 static void
 agencies_spf_time(const struct agencies_state *st, char *buf, size_t len)
@@ -602,8 +632,9 @@ agencies_detail(const struct agencies_state *st, const struct agency *a,
 	attrset(theme_attr(a->over_bulk && !console_stale(c) ? ROLE_ALERT :
 	    role));
 	mvaddnstr(y + 7, 0, line, COLS);
-	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 8);
-	agencies_spf_line(st, a, c, y + 10);
+	agencies_bulk(a, c, y + 8);
+	agencies_bounces(st->ml, agencies_ml(st, a->id), c, y + 9);
+	agencies_spf_line(st, a, c, y + 11);
 	attrset(A_NORMAL);
 }
 
@@ -950,6 +981,31 @@ agencies_free(void *state)
 	free(st);
 }
 
+/*
+ * "ip": the permitted IP under the cursor of the agency opened (block it
+ * from here: +); "id": that IP, or in the list the agency's id (copy).
+ */
+static int
+agencies_selection(void *state, const char *what, char ***out)
+{
+	struct agencies_state *st = state;
+	bool permits = st->open[0] != '\0' && st->plist != NULL &&
+	    strcmp(st->plist_of, st->open) == 0 && st->plist->n > 0;
+
+	*out = NULL;
+	if (strcmp(what, "ip") == 0)
+		return permits ? view_select_one(table_selected_key(
+		    &st->permits), out) : 0;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	if (st->open[0] != '\0')
+		return permits ? view_select_one(table_selected_key(
+		    &st->permits), out) : 0;
+	if (st->agencies == NULL || st->agencies->n == 0)
+		return 0;
+	return view_select_one(table_selected_key(&st->list), out);
+}
+
 const struct view view_agencies = {
 	.name = "agencies",
 	.title = "Agencies",
@@ -962,6 +1018,5 @@ const struct view view_agencies = {
 	.escape = agencies_escape,
 	.job = agencies_job,
 	.tick = agencies_tick,
-	.hint = " Enter permitted IPs  Esc back  / filter  4 blocklist  "
-	    "? help  q quit",
+	.selection = agencies_selection,
 };

@@ -199,6 +199,8 @@ alerts_jump(struct alerts_view *st)
 	if ((k = alert_kind_find(a->kind)) >= 0 &&
 	    strcmp(alert_kinds[k].subject, "cluster") == 0)
 		view = "clusters";
+	else if (k >= 0 && strcmp(alert_kinds[k].subject, "provider") == 0)
+		view = "providers";
 	snprintf(line, sizeof line, "view %s", view);
 	alerts_run(st->c, line);
 	/* A subject is validated text: quoted, it is one word. */
@@ -220,7 +222,8 @@ alerts_move(void *state, const char *where)
 	return table_move(&st->table, where);
 }
 
-/* "alert": the cursor's id; "alert-subject": its KIND:SUBJECT. */
+/* "alert" (and "id", copy): the cursor's id; "alert-subject": its
+ * KIND:SUBJECT. */
 static int
 alerts_selection(void *state, const char *what, char ***out)
 {
@@ -229,11 +232,12 @@ alerts_selection(void *state, const char *what, char ***out)
 	char buf[ALERT_KIND_MAX + ALERT_SUBJECT_MAX + 2];
 
 	*out = NULL;
-	if (strcmp(what, "alert") != 0 && strcmp(what, "alert-subject") != 0)
+	if (strcmp(what, "alert") != 0 && strcmp(what, "alert-subject") != 0 &&
+	    strcmp(what, "id") != 0)
 		return -1;
 	if ((a = alerts_selected(st)) == NULL)
 		return 0;
-	if (strcmp(what, "alert") == 0)
+	if (strcmp(what, "alert-subject") != 0)
 		snprintf(buf, sizeof buf, "%lld", a->id);
 	else
 		snprintf(buf, sizeof buf, "%s:%s", a->kind, a->subject);
@@ -260,8 +264,4 @@ const struct view view_alerts = {
 	.fetches = FETCH_ALERTS,
 	.take = alerts_take,
 	.selection = alerts_selection,
-	.hint = " a ack  s silence  Enter show subject  / filter  ? help  "
-	    "1 overview  q quit",
-	.hint_read_only = " Enter show subject  / filter  ? help  1 overview  "
-	    "q quit",
 };

@@ -256,15 +256,29 @@ audit_free(void *state)
 	free(st);
 }
 
+/* "id" (copy): the record under the cursor's id. */
+static int
+audit_selection(void *state, const char *what, char ***out)
+{
+	struct audit_state *st = state;
+
+	*out = NULL;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	if (st->list == NULL || st->list->n == 0)
+		return 0;
+	return view_select_one(table_selected_key(&st->table), out);
+}
+
 const struct view view_audit = {
 	.name = "audit",
 	.title = "Audit",
 	.init = audit_init,
 	.draw = audit_draw,
 	.cursor = audit_move,
+	.selection = audit_selection,
 	.free = audit_free,
 	.fetch = audit_fetch,
 	.take = audit_take,
 	.command = audit_command,
-	.hint = " / filter  ? help  1 overview  4 blocklist  q quit",
 };

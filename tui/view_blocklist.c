@@ -323,7 +323,8 @@ blocklist_selected(void *state)
 static int
 blocklist_selection(void *state, const char *what, char ***out)
 {
-	if (strcmp(what, "ip") != 0)
+	/* "id" (copy): the row's key is its IP too. */
+	if (strcmp(what, "ip") != 0 && strcmp(what, "id") != 0)
 		return -1;
 	return view_select_one(blocklist_selected(state), out);
 }
@@ -353,8 +354,4 @@ const struct view view_blocklist = {
 	.fetches = FETCH_BLOCKS,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
-	.hint = " + block  - unblock  x extend  Tab suspects  h block suspect  "
-	    "? help  q quit",
-	.hint_read_only = " read-only: blocks are shown, not changed  "
-	    "/ filter  ? help  1 overview  q quit",
 };

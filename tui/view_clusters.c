@@ -135,11 +135,24 @@ clusters_free(void *state)
 	free(st);
 }
 
+/* "id" (copy): the cluster under the cursor's name. */
+static int
+clusters_selection(void *state, const char *what, char ***out)
+{
+	struct clusters_state *st = state;
+
+	*out = NULL;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	return view_select_one(table_selected_key(&st->clusters), out);
+}
+
 const struct view view_clusters = {
 	.name = "clusters",
 	.title = "Clusters",
 	.init = clusters_init,
 	.draw = clusters_draw,
 	.cursor = clusters_move,
+	.selection = clusters_selection,
 	.free = clusters_free,
 };

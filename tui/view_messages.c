@@ -159,5 +159,4 @@ const struct view view_messages = {
 	.free = messages_free,
 	.command = messages_command,
 	.overlay = true,
-	.hint = " Up/Down PageUp/PageDown Home/End scroll  Esc back",
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/alert.h"
+#include "core/filter.h"
 #include "core/format.h"
 #include "core/maillog_report.h"
 #include "core/xalloc.h"
@@ -34,6 +35,9 @@ struct overview_state {
 		long start;
 	} drain[OVERVIEW_DRAINS];
 	int ndrain;
+	/* The gateways' filters (WMSG_FILTER): down, or mail unscanned. */
+	struct filter_node *filters;
+	size_t nfilters;
 };
 
 static void *
@@ -139,6 +143,54 @@ overview_was(const struct console *c, size_t i)
 }
 
 static void
+overview_take(void *state, struct console *c, struct worker_msg *m)
+{
+	struct overview_state *st = state;
+
+	(void)c;
+	if (m->kind != WMSG_FILTER || m->failed)
+		return;
+	/* A copy: the Filter view takes the message's own. */
+	free(st->filters);
+	st->filters = NULL;
+	st->nfilters = m->nfilters;
+	if (m->nfilters > 0) {
+		st->filters = xcalloc(m->nfilters, sizeof *st->filters);
+		memcpy(st->filters, m->filters, m->nfilters *
+		    sizeof *st->filters);
+	}
+}
+
+/*
+ * The gateway's filter when it needs saying in INFO: "filter DOWN" (an
+ * alert), "N unscanned" (a warning). Returns the role, or ROLE_NORMAL
+ * with nothing written.
+ */
+static enum theme_role
+overview_filter(const struct overview_state *st, const char *node, char *buf,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < st->nfilters; i++) {
+		const struct filter_node *x = &st->filters[i];
+
+		if (strcmp(x->name, node) != 0)
+			continue;
+		if (x->published && !x->up) {
+			snprintf(buf, len, "filter DOWN");
+			return ROLE_ALERT;
+		}
+		if (x->unscanned_recent > 0) {
+			snprintf(buf, len, "%lld unscanned",
+			    x->unscanned_recent);
+			return ROLE_WARN;
+		}
+	}
+	return ROLE_NORMAL;
+}
+
+static void
 overview_draw(void *state, struct console *c, int y, int h)
 {
 	struct overview_state *st = state;
@@ -200,6 +252,14 @@ overview_draw(void *state, struct console *c, int y, int h)
 			snprintf(r->cell[5], TABLE_CELL_MAX, "last backup %s",
 			    n->last_backup[0] ? n->last_backup : "none");
 		}
+		if (n->role == NODE_GATEWAY && n->alive) {
+			enum theme_role fr = overview_filter(st, n->name,
+			    r->cell[10], TABLE_CELL_MAX);
+
+			if (fr != ROLE_NORMAL && !console_stale(c) &&
+			    (r->role == ROLE_NORMAL || fr == ROLE_ALERT))
+				r->role = fr;
+		}
 		if (n->role == NODE_GATEWAY && n->alive &&
 		    (n->drain || n->state == STATE_DRAINING))
 			overview_drain(st, n, r->cell[10], TABLE_CELL_MAX);
@@ -230,7 +290,7 @@ overview_selection(void *state, const char *what, char ***out)
 {
 	struct overview_state *st = state;
 
-	if (strcmp(what, "node") != 0)
+	if (strcmp(what, "node") != 0 && strcmp(what, "id") != 0)
 		return -1;
 	return view_select_one(table_selected_key(&st->table), out);
 }
@@ -249,6 +309,7 @@ overview_free(void *state)
 	struct overview_state *st = state;
 
 	table_free(&st->table);
+	free(st->filters);
 	free(st);
 }
 
@@ -260,4 +321,6 @@ const struct view view_overview = {
 	.cursor = overview_move,
 	.free = overview_free,
 	.selection = overview_selection,
+	.fetches = FETCH_FILTER,
+	.take = overview_take,
 };

@@ -12,11 +12,11 @@
 #include "tui/view.h"
 
 enum { PV_NAME, PV_DELIV, PV_DEF, PV_BNC, PV_REPUT, PV_P95, PV_STATE,
-	PV_CLASSES, PROVIDERS_NCOLS };
+	PV_QUEUED, PV_CLASSES, PROVIDERS_NCOLS };
 
-/* 80 columns: 65 for the figures, the rest for the deferrals. REPUT: the
+/* 80 columns: 72 for the figures, the rest for the deferrals. REPUT: the
  * deferrals and bounces refusing for reputation, marked "!" so that the
- * mark shows without colours too. */
+ * mark shows without colours too. QUEUED: messages queued now. */
 static const struct table_col providers_cols[PROVIDERS_NCOLS] = {
 	{ "PROVIDER", 22, 0 },
 	{ "DELIV/h", 7, 1 },
@@ -25,6 +25,7 @@ static const struct table_col providers_cols[PROVIDERS_NCOLS] = {
 	{ "REPUT", 5, 1 },
 	{ "P95", 5, 1 },
 	{ "STATE", 9, 0 },
+	{ "QUEUED", 6, 1 },
 	{ "DEFERRALS", 0, 0 },
 };
 
@@ -111,6 +112,10 @@ providers_row(struct providers_state *st, const struct console *c,
 	else
 		snprintf(r->cell[PV_P95], TABLE_CELL_MAX, "-");
 	snprintf(r->cell[PV_STATE], TABLE_CELL_MAX, "%s", ml_provider_state(v));
+	if (v->queued >= 0)
+		format_count(v->queued, r->cell[PV_QUEUED], TABLE_CELL_MAX);
+	else
+		snprintf(r->cell[PV_QUEUED], TABLE_CELL_MAX, "-");
 	r->cell[PV_CLASSES][0] = '\0';
 	for (k = 0; k < DELAY_CLASSES && off < TABLE_CELL_MAX; k++)
 		if (v->def[k] > 0)
@@ -145,6 +150,9 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
 	if (st->error[0] != '\0') {
 		attrset(theme_attr(ROLE_ALERT));
 		snprintf(line, sizeof line, " %s", st->error);
+	} else if (st->p->queued_warning[0] != '\0') {
+		attrset(theme_attr(ROLE_WARN));
+		snprintf(line, sizeof line, " %s", st->p->queued_warning);
 	} else if (st->p->n == 0) {
 		attrset(theme_attr(ROLE_DIM));
 		snprintf(line, sizeof line, " no delivery in the gateways' mail "
@@ -188,9 +196,13 @@ providers_draw_open(struct providers_state *st, struct console *c, int y,
 	}
 	attrset(theme_attr((v->throttled || v->reput > 0) && role ==
 	    ROLE_NORMAL ? ROLE_ALERT : ROLE_TITLE));
-	snprintf(line, sizeof line, " %s%s: %s  (Esc: back)", v->group ?
+	if (v->queued >= 0)
+		snprintf(p95, sizeof p95, ", %ld queued", v->queued);
+	else
+		p95[0] = '\0';
+	snprintf(line, sizeof line, " %s%s: %s%s  (Esc: back)", v->group ?
 	    "group " : "", v->group ? v->name + 1 : v->name,
-	    ml_provider_state(v));
+	    ml_provider_state(v), p95);
 	mvaddnstr(y, 0, line, COLS);
 	attrset(theme_attr(role));
 	if (v->p95 >= 0)
@@ -292,16 +304,27 @@ providers_free(void *state)
 	free(st);
 }
 
+/* "id" (copy): the provider under the cursor's name. */
+static int
+providers_selection(void *state, const char *what, char ***out)
+{
+	struct providers_state *st = state;
+
+	*out = NULL;
+	if (strcmp(what, "id") != 0)
+		return -1;
+	return view_select_one(table_selected_key(&st->list), out);
+}
+
 const struct view view_providers = {
 	.name = "providers",
 	.title = "Providers",
 	.init = providers_init,
 	.draw = providers_draw,
 	.cursor = providers_move,
+	.selection = providers_selection,
 	.free = providers_free,
 	.fetches = FETCH_PROVIDERS,
 	.take = providers_take,
 	.escape = providers_escape,
-	.hint = " Enter deferrals  Esc back  / filter  3 queues  ? help  "
-	    "q quit",
 };

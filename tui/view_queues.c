@@ -510,6 +510,7 @@ queues_escape(void *state)
 /*
  * The messages an action applies to (struct cmd_ui's selection "message"):
  * the tagged ones, else the cursor's, as NODE:ID, sorted.
+ * "id" (copy): the cursor's NODE:ID.
  */
 static int
 queues_selection(void *state, const char *what, char ***out)
@@ -520,9 +521,10 @@ queues_selection(void *state, const char *what, char ***out)
 	size_t i;
 
 	*out = NULL;
-	if (strcmp(what, "message") != 0)
+	if (strcmp(what, "message") != 0 && strcmp(what, "id") != 0)
 		return -1;
-	if (st->ntags > 0) {
+	/* "id" (copy): the cursor's message, tagged ones or not. */
+	if (strcmp(what, "message") == 0 && st->ntags > 0) {
 		refs = xcalloc(st->ntags, sizeof *refs);
 		for (i = 0; i < st->ntags; i++)
 			refs[i] = xstrdup(st->tags[i]);

@@ -252,14 +252,29 @@ reputation_vfree(void *state)
 	free(st);
 }
 
+/* "ip" and "id" (copy): the egress IP of the pair under the cursor. */
+static int
+reputation_selection(void *state, const char *what, char ***out)
+{
+	const struct dnsbl_entry *e;
+	const char *node;
+
+	*out = NULL;
+	if (strcmp(what, "ip") != 0 && strcmp(what, "id") != 0)
+		return -1;
+	if ((e = reputation_selected(state, &node)) == NULL)
+		return 0;
+	return view_select_one(e->ip, out);
+}
+
 const struct view view_reputation = {
 	.name = "reputation",
 	.title = "Reputation",
 	.init = reputation_init,
 	.draw = reputation_draw,
 	.cursor = reputation_move,
+	.selection = reputation_selection,
 	.free = reputation_vfree,
 	.fetch = reputation_fetch,
 	.take = reputation_take,
-	.hint = " :reputation --check  / filter  ? help  1 overview  q quit",
 };

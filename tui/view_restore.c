@@ -640,6 +640,9 @@ restore_selection(void *state, const char *what, char ***out)
 	const char *v[4];
 	int i, n;
 
+	/* "id" (copy): the date of the backup under the cursor. */
+	if (strcmp(what, "id") == 0)
+		return view_select_one(table_selected_key(&st->table), out);
 	if (strcmp(what, "backup") == 0 && st->asking) {
 		v[0] = st->user;
 		v[1] = st->node;
@@ -685,6 +688,4 @@ const struct view view_restore = {
 	.command = restore_command,
 	.selection = restore_selection,
 	.tick = restore_tick,
-	.hint = " u user  Enter restore  x cancel  Esc back  ? help  "
-	    "1 overview  q quit",
 };

@@ -17,6 +17,7 @@ extern const struct view view_providers;
 extern const struct view view_reputation;
 extern const struct view view_trace;
 extern const struct view view_messages;
+extern const struct view view_filter;
 
 const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_overview, &view_clusters, &view_help, &view_queues,
@@ -26,6 +27,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_reputation,
 	&view_trace,
 	&view_messages,
+	&view_filter,
 };
 
 int

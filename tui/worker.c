@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/queued_store.h"
+#include "backends/bulk_store.h"
 #include "backends/snapshot.h"
 #include "core/clock.h"
 #include "core/exitcode.h"
@@ -96,7 +98,8 @@ worker_maillog(struct worker *w, struct redis *r, unsigned what,
 			m->failed = 1;
 			free(m->providers);
 			m->providers = NULL;
-		}
+		} else
+			queued_store_providers(r, m->providers);
 		worker_post(w, m);
 	}
 	if (what & FETCH_ML_AGENCIES) {
@@ -147,6 +150,16 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 			agency_list_free(m->agencies);
 			free(m->agencies);
 			m->agencies = NULL;
+		} else {
+			/* The announced bulk jobs: without them, none shown. */
+			struct bulk_list bl;
+			char why[256];
+
+			if (bulk_store_list(r, now_ms / 1000, &bl, why,
+			    sizeof why) == 0) {
+				bulk_attach(m->agencies, &bl, now_ms / 1000);
+				bulk_list_free(&bl);
+			}
 		}
 		worker_post(w, m);
 	}
@@ -201,6 +214,17 @@ worker_policy(struct worker *w, struct redis *r, unsigned what,
 			m->failed = 1;
 			free(m->reputation);
 			m->reputation = NULL;
+		}
+		worker_post(w, m);
+	}
+	if (what & FETCH_FILTER) {
+		m = worker_msg_new(WMSG_FILTER);
+		if (filter_store_read(r, w->cfg, now_ms / 1000, &m->filters,
+		    &m->nfilters, m->text, sizeof m->text) == -1) {
+			m->failed = 1;
+			free(m->filters);
+			m->filters = NULL;
+			m->nfilters = 0;
 		}
 		worker_post(w, m);
 	}
@@ -462,6 +486,7 @@ worker_msg_free(struct worker_msg *m)
 		free(m->ml_agencies);
 	}
 	free(m->suspects);
+	free(m->filters);
 	if (m->reputation != NULL) {
 		reputation_free(m->reputation);
 		free(m->reputation);

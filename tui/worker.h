@@ -12,6 +12,7 @@
 #include "backends/maillog_store.h"
 #include "backends/policy_store.h"
 #include "backends/redis.h"
+#include "backends/filter_store.h"
 #include "backends/reputation_store.h"
 #include "cmd/cmd.h"
 #include "core/config.h"
@@ -37,6 +38,7 @@ enum worker_msg_kind {
 	WMSG_SUSPECTS,    /* harvest suspects (every refresh): suspects */
 	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
 	WMSG_SPF,         /* the agencies' SPF (a job's spf --json): spf */
+	WMSG_FILTER,      /* the gateways' filters: filters, nfilters */
 	WMSG_TRACE_NODE,  /* a trace's gateway answered: node, lines (its
 	                     JSON lines), or failed and text */
 	WMSG_TRACE_DONE,  /* a trace ended: failed and text when it did not
@@ -62,6 +64,7 @@ enum worker_fetch {
 	FETCH_PROVIDERS = 0x20, /* the mail log's providers, last hour */
 	FETCH_ML_AGENCIES = 0x40, /* the mail log's agencies, today */
 	FETCH_REPUTATION = 0x80,  /* rep:{node} of every gateway */
+	FETCH_FILTER = 0x100,     /* filter:{node} and its buckets */
 };
 
 struct worker_msg {
@@ -84,6 +87,8 @@ struct worker_msg {
 	struct ml_suspect *suspects;      /* WMSG_SUSPECTS */
 	struct reputation *reputation;    /* WMSG_REPUTATION */
 	json_t *spf;                      /* WMSG_SPF: spf --json's array */
+	struct filter_node *filters;      /* WMSG_FILTER */
+	size_t nfilters;
 	size_t nsuspects;
 	char agency[STORE_ID_MAX];     /* WMSG_PERMITS: whose */
 	struct mailbox_probe *probe;   /* WMSG_RESTORE_LIST */

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The agencies view: an agency's volume as the agents count it (per-minute
 # and per-hour buckets), its sparkline, its share of the declared volume,
-# the bulk guidance; Enter shows its permitted IPs, b goes back.
+# the bulk guidance; Enter shows its permitted IPs, b goes back; y copies
+# the row's ID (OSC 52, read back from tmux's buffer); + blocks a
+# permitted IP under the cursor through the block command's question.
 . "$(dirname "$0")/lib.sh"
 LAB=$(dirname "$MAILNOC_CONFIG")
 . tests/lab/ports
@@ -103,6 +105,41 @@ tui_keys b
 expect_screen "b goes back to the list" "over the bulk guidance" 5
 tui_keys Enter Escape
 expect_screen "Esc goes back too" "over the bulk guidance" 5
+
+# y copies the row's ID: tmux takes OSC 52 into a buffer with
+# set-clipboard on (its default, external, passes it only outwards).
+tmx set -g set-clipboard on
+tui_keys +
+expect_screen "+ in the list says where it blocks from" \
+	"no permitted IP selected; open an agency (Enter)" 5
+tui_keys y
+expect_screen "y on the list says it copied the agency" \
+	"copied $A to the clipboard" 5
+expect_eq "and the terminal's clipboard holds it" "$A" \
+	"$(tmx show-buffer 2>/dev/null)"
+# The filter prompt starts with the filter; C-u empties it.
+tui_keys Enter / C-u 127.0.2.70 Enter
+expect_screen "the filter leaves the permitted IP's row" "filter: 127.0.2.70" 5
+tui_keys y
+expect_screen "y on a permitted IP copies the IP" \
+	"copied 127.0.2.70 to the clipboard" 5
+expect_eq "into the clipboard" 127.0.2.70 "$(tmx show-buffer 2>/dev/null)"
+tui_keys +
+expect_screen "+ prefills the block of the IP under the cursor" \
+	":block 127.0.2.70 --for 1d --reason 'abuse from a permitted agency IP'" 5
+tui_keys Enter
+expect_screen "the block command asks first" \
+	"block 127.0.2.70 for 1d, until" 5
+expect_eq "nothing is blocked before the answer" 0 \
+	"$(rc exists mailnoc:block:127.0.2.70)"
+tui_keys y
+expect_screen "y blocks it: its permit shows it blocked" \
+	"2 permitted IPs, 2 blocked" 15
+expect_eq "Redis has the block with its reason" \
+	"abuse from a permitted agency IP" \
+	"$(rc hget mailnoc:block:127.0.2.70 reason)"
+ttl=$(rc ttl mailnoc:block:127.0.2.70)
+check "for a day (ttl $ttl)" [ "$ttl" -gt 86000 ] && [ "$ttl" -le 86400 ]
 tui_keys q
 expect_screen "q quits" "EXITED 0" 15
 

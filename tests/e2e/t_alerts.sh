@@ -71,6 +71,8 @@ expect_screen "its keys on the status line" "a ack  s silence  Enter show subjec
 # The cursor on the silent node's alert: the listed ones, older and as
 # critical, may sort above it.
 tui_keys / node-silent Enter
+tui_keys y
+expect_screen "y copies the alert's number" "copied $SILENT to the clipboard" 5
 tui_keys a
 expect_screen "a asks for a note about the cursor's alert" \
 	"ack $SILENT --note>" 3

@@ -24,7 +24,7 @@ trap 'unblock "$IP"; tui_stop' EXIT INT TERM
 tui_start 80 24
 tui_keys 4
 expect_screen "4 opens the blocklist view" "mailnoc | Blocklist" 10
-expect_screen "the status line names its keys" "+ block  - unblock  x extend"
+expect_screen "the status line names its keys" "+ block  - unblock  e extend"
 check "the IP is not listed yet" row_gone 5
 
 tui_keys +
@@ -65,8 +65,8 @@ expect_eq "and the index lists it" 1 \
 # Select it whatever else is blocked: filter to its row.
 tui_keys / "$IP" Enter
 expect_screen "the filter leaves its row" "filter: $IP" 3
-tui_keys x
-expect_screen "x opens the prompt to extend the selected IP" \
+tui_keys e
+expect_screen "e opens the prompt to extend the selected IP" \
 	":extend $IP --for" 3
 tui_keys 3h Enter
 expect_screen "extend asks first" "extend the block of $IP: for 3h" 5
@@ -94,9 +94,9 @@ tui_keys y Enter
 expect_screen "and its result" "dry run: would block $IP" 10
 expect_eq "and nothing is blocked" 0 "$(rc exists "mailnoc:block:$IP")"
 
-# Without a row under the cursor x says why instead of prompting.
-tui_keys / no-such-ip Enter x
-expect_screen "x with no row selected explains" "no blocked IP selected" 3
+# Without a row under the cursor e says why instead of prompting.
+tui_keys / no-such-ip Enter e
+expect_screen "e with no row selected explains" "no blocked IP selected" 3
 tui_keys Escape q
 expect_screen "q quits" "EXITED 0" 15
 finish

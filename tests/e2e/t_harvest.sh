@@ -16,13 +16,17 @@ rc() {
 }
 WERE_RUNNING=$(agents_running)
 # The lab's unbound lists gw1 (t_reputation): its listed alert (critical)
-# would take the ALERT line; silenced for the test.
+# would take the ALERT line; silenced for the test. So is provider-throttled,
+# which the throttled mail below raises before the harvest.
 unsilence() {
-	rc del 'mailnoc:silence:listed:*' >/dev/null
-	rc zrem mailnoc:silences 'listed:*' >/dev/null
+	rc del 'mailnoc:silence:listed:*' 'mailnoc:silence:provider-throttled:*' \
+		>/dev/null
+	rc zrem mailnoc:silences 'listed:*' 'provider-throttled:*' >/dev/null
 }
 "$MAILNOC_BIN/mailnoc" silence listed --for 1h --reason "the lab's standing \
 listing of gw1" >/dev/null
+"$MAILNOC_BIN/mailnoc" silence provider-throttled --for 1h --reason "the \
+test's own throttled mail" >/dev/null
 suspect_forget "$IP"
 trap 'suspect_forget "$IP"; tui_stop; harvest_alert_gone "$IP"; agents_restore "$WERE_RUNNING"; unsilence' EXIT
 trap 'exit 1' INT TERM
@@ -73,6 +77,21 @@ expect_contains "the throttled provider is on top" "THROTTLED" "$first"
 expect_contains "and it is Yahoo's" "ahoo" "$first"
 expect_contains "its 'Rate limited' deferrals are marked as reputation refusals" \
 	" !" "$first"
+# QUEUED: what the gateways hold for it now, as postqueue -j lists it.
+expect_contains "a QUEUED column" "QUEUED" "$(tui_screen | grep '^PROVIDER')"
+yahoo_queued() {
+	for gw in gw1 gw2; do
+		postqueue -c "$LAB/$gw/etc" -j | jq -r 'select(.queue_name ==
+			"active" or .queue_name == "deferred")
+			| .recipients[0].address | sub(".*@"; "")'
+	done | grep -cx yahoo.test
+}
+shows_queued() {
+	[ "$(tui_screen | grep '^group Yahoo' | awk '{ print $(NF - 2) }')" = \
+		"$(yahoo_queued)" ]
+}
+check "group Yahoo's QUEUED is postqueue -j's $(yahoo_queued)" \
+	wait_until 20 shows_queued
 tui_keys Enter
 expect_screen "Enter lists its deferrals by class" "provider throttling" 5
 expect_screen "and its latest reputation refusal, the provider's reply" \

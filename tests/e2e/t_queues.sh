@@ -43,6 +43,22 @@ tui_keys Right
 expect_screen "Right scrolls the columns, the first one stays" "NODE <ID" 3
 tui_keys Left
 expect_screen "Left scrolls back" "NODE  QUEUE" 3
+# y copies the message under the cursor as NODE:ID (OSC 52; tmux keeps
+# it as a buffer with set-clipboard on) and says so on the status line.
+tmx set -g set-clipboard on
+tui_keys y
+expect_screen "y says which message it copied" "copied gw" 5
+copied=$(tmx show-buffer 2>/dev/null)
+check "the clipboard holds a NODE:ID ($copied)" \
+	sh -c "printf '%s' '$copied' | grep -qxE 'gw[12]:[0-9A-Za-z]+'"
+expect_screen "the status line names the same message" \
+	"copied $copied to the clipboard" 3
+id=${copied#*:}
+if [ -n "$id" ] && tui_screen | grep -v "copied" | grep -qF -- "$id"; then
+	ok "the ID is a row of the listing"
+else
+	not_ok "the ID is a row of the listing ($id)"
+fi
 tui_keys '?'
 expect_screen "? says what H does in this view" "hold the tagged messages" 5
 tui_keys '?'

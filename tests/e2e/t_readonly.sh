@@ -22,8 +22,8 @@ if tui_screen | grep -q ":block"; then
 else
 	ok "+ opens no prompt"
 fi
-tui_keys 1 d
-expect_screen "d (drain) is refused the same way" "drain: refused, $WHY" 5
+tui_keys 1 : drain Enter
+expect_screen ":drain is refused the same way" "drain: refused, $WHY" 5
 tui_keys '?'
 expect_screen "? shows the help" "WHAT IT DOES" 5
 if tui_screen | grep -qE '^ *(\+|d|D|H) +'; then
@@ -67,8 +67,8 @@ expect_screen "Redis away, role never confirmed: READ-ONLY" "READ-ONLY" 10
 tui_keys 4 +
 expect_screen "+ says the role is not confirmed" \
 	"block: refused, read-only: role not confirmed" 5
-tui_keys 1 d
-expect_screen "d (drain, over SSH) is refused the same way" \
+tui_keys 1 : drain Enter
+expect_screen ":drain (over SSH) is refused the same way" \
 	"drain: refused, read-only: role not confirmed" 5
 tui_stop
 unset MAILNOC_STATE_DIR

@@ -27,6 +27,10 @@ cleanup() {
 	rc HDEL "${P}permit" 127.0.9.10 127.0.9.11 127.0.9.12 >/dev/null 2>&1
 	rc SREM "${P}agencies" ptest >/dev/null 2>&1
 	rc DEL "${P}agency:ptest" >/dev/null 2>&1
+	for id in $(rc ZRANGE "${P}bulks" 0 -1); do
+		[ "$(rc HGET "${P}bulk:$id" agency)" = ptest ] &&
+			"$B/mailnoc" bulk cancel "$id" --yes >/dev/null 2>&1
+	done
 	tests/lab/agents stop gw1 >/dev/null 2>&1
 	[ -f "$T/r/pid" ] && kill -KILL "$(cat "$T/r/pid")" 2>/dev/null
 	rm -rf "$T"
@@ -126,13 +130,20 @@ mn permit remove 127.0.9.12
 expect_eq "permit remove" 0 $?
 mn drain --timeout 0 gw2
 expect_eq "drain (the flag)" 0 $?
+mn bulk announce ptest --start +1h --end +2h --rcpts 3000 --jobs 3 --note "persist"
+expect_eq "bulk announce" 0 $?
+mn bulk announce ptest --start +3h --end +4h --rcpts 10
+bulk_gone=$(rc ZRANGEBYSCORE "${P}bulks" "($(($(date +%s) + 10000))" +inf | tail -1)
+mn bulk cancel "$bulk_gone"
+expect_eq "bulk cancel" 0 $?
 check "every write went to Redis, none to the spool" test ! -s "$MAILNOC_AUDIT_FILE"
 [ -s "$MAILNOC_AUDIT_FILE" ] && sed 's/^/# /' "$T/out"
-expect_eq "the audit stream holds all 11" 11 $(($(naudit) - audit0))
+expect_eq "the audit stream holds all 14" 14 $(($(naudit) - audit0))
 
 sleep 2 # let appendfsync everysec write the last second
 dump > "$T/before"
 check "the dump holds the block" grep -q "^${P}block:127.0.9.1	hash" "$T/before"
+check "the dump holds the bulk announcement" grep -q "^${P}bulk:[0-9]*	hash.*persist" "$T/before"
 check "the dump holds the audit stream" grep -q "^${P}audit	stream" "$T/before"
 
 # --- restart by SIGTERM

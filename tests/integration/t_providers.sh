@@ -81,7 +81,58 @@ expect_eq "the group Yahoo is listed as a group" "true" \
 expect_eq "accept.test delivered with a p95 delay" "true" \
 	"$(echo "$J" | jq -r '.[] | select(.name == "accept.test")
 		| .delivered >= 10 and .p95_delay_s != null and .state == "ok"')"
+# Queued now: what postqueue -j lists on both gateways (active and
+# deferred, by the first recipient's domain) is what the heartbeats say.
+# pq_count DOMAIN [deferred]: messages queued for DOMAIN on the gateways.
+pq_count() {
+	for gw in gw1 gw2; do
+		pq "$gw" | jq -r --arg q "${2:-}" 'select(.queue_name == "deferred"
+			or ($q == "" and .queue_name == "active"))
+			| .recipients[0].address | ascii_downcase | sub(".*@"; "")'
+	done | grep -cx "$1"
+}
+queued_is_pq() {
+	[ "$(prov "$1" queued)" = "$(pq_count "$1")" ] &&
+		[ "$(prov "$1" queued_deferred)" = "$(pq_count "$1" deferred)" ]
+}
+check "yahoo.test: queued is postqueue -j's count within 30 s" \
+	wait_until 30 queued_is_pq yahoo.test
+check "dead.test: queued is postqueue -j's count within 30 s" \
+	wait_until 30 queued_is_pq dead.test
+Q=$(pq_count yahoo.test)
+check "yahoo.test holds the mix's 12 throttled messages ($Q)" [ "$Q" -ge 12 ]
+expect_eq "yahoo.test: queued equals postqueue -j's $Q" "$Q" \
+	"$(prov yahoo.test queued)"
+expect_eq "yahoo.test: the deferred ones are of the throttle class" \
+	"$(pq_count yahoo.test deferred)" \
+	"$(prov yahoo.test queued_deferred_by_class | jq -r '.throttle // 0')"
+expect_eq "the group Yahoo sums its domain" "$(prov yahoo.test queued)" \
+	"$(prov Yahoo queued)"
+expect_eq "dead.test's are of the connection class" \
+	"$(pq_count dead.test deferred)" \
+	"$(prov dead.test queued_deferred_by_class | jq -r '.connection // 0')"
+
+# A node's q_domains that is not one: left out, said in one line, the
+# figures unchanged.
+FAKE=fake$$
+lcli HSET "mailnoc:node:$FAKE" role gateway q_domains \
+	"1 yahoo.test:99:99:0,98,0,0,0,0,0" >/dev/null
+lcli SET "mailnoc:node:$FAKE:alive" 1 EX 60 >/dev/null
+lcli SADD mailnoc:nodes "$FAKE" >/dev/null
+err=$("$B" providers --json 2>&1 >/dev/null)
+out=$("$B" providers --json 2>/dev/null)
+lcli DEL "mailnoc:node:$FAKE" "mailnoc:node:$FAKE:alive" >/dev/null
+lcli SREM mailnoc:nodes "$FAKE" >/dev/null
+expect_eq "a bad q_domains: one line on stderr" 1 "$(echo "$err" | wc -l)"
+expect_contains "it names the node and what is wrong" \
+	"$FAKE's q_domains ignored: entry 'yahoo.test:99:99:0,98,0,0,0,0,0' has class counts that do not sum" \
+	"$err"
+expect_eq "and yahoo.test's figure is the real one" "$Q" \
+	"$(echo "$out" | jq -r '.[] | select(.name == "yahoo.test") | .queued')"
+
 txt=$("$B" providers)
+expect_contains "the table has a QUEUED column" "QUEUED" \
+	"$(echo "$txt" | sed -n 1p)"
 expect_contains "the table's first row is THROTTLED" "THROTTLED" \
 	"$(echo "$txt" | sed -n 2p)"
 expect_contains "the table names the classes" "throttle" "$txt"

@@ -132,6 +132,7 @@ test_agent_per_node(void **state)
 	    "(~t:vol:* +hget +hmget +hset +hincrby +expire) "
 	    "(%R~t:permit %R~t:agency:* +hget +hmget +hgetall) "
 	    "(%R~t:policy:version %R~t:blocks +get +zrange) "
+	    "(%R~t:bulks %R~t:bulk:* +zrangebyscore +hmget) "
 	    "(~t:block:* +hmget +hincrby +hset) "
 	    "(~t:log:[tcap]:* +hincrby +expire) "
 	    "(~t:log:[ap]:* +hset) "
@@ -147,7 +148,12 @@ test_agent_per_node(void **state)
 	    "(~t:alert:* ~t:alerts ~t:alerts:* +get +set +hget +hset +hdel "
 	    "+hgetall +incr +type +zadd +zremrangebyscore +expire) "
 	    "(~t:rep:gw1 +hgetall +hset +hdel) "
-	    "(%R~t:rep:check +get)");
+	    "(%R~t:rep:check +get) "
+	    "(~t:filter:gw1 ~t:filter:gw1:* +hset +hgetall +hincrby +hdel "
+	    "+expire) "
+	    "(%R~t:filter:* +hmget +hgetall)");
+	/* The filter watch writes its own gateway's keys only. */
+	assert_none_in(l, (const char *const[]){ "(~t:filter:*", NULL });
 	/* The block-list watch writes its own gateway's hash only, and
 	 * only reads the console's request of a check; every gateway's
 	 * hash only to read (the listing rule). */

@@ -310,7 +310,10 @@ test_incremental(void **state)
 	queue_scan_stats(qs, &a);
 	assert_int_equal(c.count[Q_ACTIVE], 1);
 	assert_int_equal(c.count[Q_DEFERRED], 7);
-	assert_int_equal(a.files_read - b.files_read, 0);
+	/* Deferred again: its head is read once more (recipients may have
+	 * been delivered; the defer log has a new reason), not for the
+	 * arrival, which the cache kept. */
+	assert_int_equal(a.files_read - b.files_read, 1);
 
 	/* Held: still counted, no longer in the age. */
 	mv_rel("deferred/0/0C2", "hold/0C2");
@@ -477,6 +480,214 @@ test_arrival_record(void **state)
 	assert_int_equal(queue_file_arrival(big, 16, &sec), -1);
 }
 
+/* A queue file with a recipient already delivered (done, NULL: none) and
+ * the first one still to deliver, after cleanup's attributes. */
+static size_t
+make_qfile_rcpt(unsigned char *buf, long long arrival, const char *done,
+    const char *rcpt)
+{
+	char t[64], attr[200];
+	size_t off = 0;
+
+	snprintf(t, sizeof t, "%lld 380496", arrival);
+	off = put_record(buf, off, 'C', "    276     263", 15);
+	off = put_record(buf, off, 'T', t, strlen(t));
+	memset(attr, 'a', sizeof attr);
+	memcpy(attr, "log_helo_name=", 14);
+	off = put_record(buf, off, 'A', attr, sizeof attr);
+	off = put_record(buf, off, 'S', "app@agency.test", 15);
+	if (done != NULL) {
+		off = put_record(buf, off, 'O', done, strlen(done));
+		off = put_record(buf, off, 'D', done, strlen(done));
+	}
+	off = put_record(buf, off, 'O', rcpt, strlen(rcpt));
+	off = put_record(buf, off, 'R', rcpt, strlen(rcpt));
+	off = put_record(buf, off, 'R', "second@other.test", 17);
+	off = put_record(buf, off, 'M', "", 0);
+	off = put_record(buf, off, 'N', "Subject: x", 10);
+	return off;
+}
+
+static void
+write_rel(const char *rel, const void *data, size_t n)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(p, sizeof p, rel);
+	assert_non_null(f = fopen(p, "w"));
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+write_msg(const char *rel, const char *done, const char *rcpt)
+{
+	unsigned char buf[1024];
+
+	write_rel(rel, buf, make_qfile_rcpt(buf, now - 60, done, rcpt));
+}
+
+/* A defer log as Postfix's bounce service writes it. */
+static void
+write_defer(const char *rel, const char *rcpt, const char *reason)
+{
+	char buf[1024];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "\n<%s>: %s\nrecipient=%s\noffset=670\n"
+	    "status=4.0.0\naction=delayed\nreason=%s\n\n", rcpt, reason, rcpt,
+	    reason);
+	write_rel(rel, buf, (size_t)n);
+}
+
+static void
+test_recipient_and_class(void **state)
+{
+	unsigned char buf[1024];
+	char addr[300];
+	size_t n;
+	const char *log;
+
+	(void)state;
+	n = make_qfile_rcpt(buf, 1795441661, NULL, "u1@Yahoo.Test");
+	assert_int_equal(queue_file_recipient(buf, n, addr, sizeof addr), 0);
+	assert_string_equal(addr, "u1@Yahoo.Test");
+	/* The arrival is still found past the longer records. */
+	long long sec;
+	assert_int_equal(queue_file_arrival(buf, n, &sec), 0);
+	assert_int_equal(sec, 1795441661);
+	/* A delivered recipient (D) is skipped. */
+	n = make_qfile_rcpt(buf, 1795441661, "done@accept.test", "u2@dead.test");
+	assert_int_equal(queue_file_recipient(buf, n, addr, sizeof addr), 0);
+	assert_string_equal(addr, "u2@dead.test");
+	/* Cut before the recipient, or an address longer than the room. */
+	assert_int_equal(queue_file_recipient(buf, 200, addr, sizeof addr), -1);
+	assert_int_equal(queue_file_recipient(buf, n, addr, 5), -1);
+	/* None before the content. */
+	n = make_qfile(buf, 1795441661);
+	assert_int_equal(queue_file_recipient(buf, n, addr, sizeof addr), -1);
+
+	log = "\n<u@y.test>: x\nrecipient=u@y.test\nreason=host y[1.2.3.4] "
+	    "said: 450 4.7.1 Rate limited (in reply to RCPT TO command)\n\n"
+	    "recipient=v@y.test\nreason=connect to y: Connection refused\n";
+	assert_int_equal(queue_defer_class(log, strlen(log)), DELAY_THROTTLE);
+	log = "recipient=u@d.test\nreason=connect to d.test[1.2.3.4]:25: "
+	    "Connection refused\n";
+	assert_int_equal(queue_defer_class(log, strlen(log)), DELAY_CONNECT);
+	/* Cut in the middle of the reason: its start still classifies. */
+	assert_int_equal(queue_defer_class(log, 40), DELAY_CONNECT);
+	log = "recipient=u@d.test\nstatus=4.0.0\n";
+	assert_int_equal(queue_defer_class(log, strlen(log)), DELAY_NONE);
+	assert_int_equal(queue_defer_class("", 0), DELAY_NONE);
+}
+
+static const struct queued_entry *
+dom(const struct queued_list *l, const char *name)
+{
+	return queued_list_find(l, name);
+}
+
+static void
+test_domains(void **state)
+{
+	struct queue_scan *qs;
+	struct queue_counts c;
+	struct queued_list l;
+	const struct queued_entry *e;
+	struct queue_scan_stats a, b;
+
+	(void)state;
+	now = time(NULL);
+	snprintf(root, sizeof root, "/tmp/mailnoc-qscan-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	mkdir_rel("incoming");
+	mkdir_rel("active");
+	mkdir_rel("deferred");
+	mkdir_rel("deferred/A");
+	mkdir_rel("defer");
+	mkdir_rel("defer/A");
+	mkdir_rel("hold");
+	write_msg("deferred/A/A1", NULL, "u1@Yahoo.Test");
+	write_defer("defer/A/A1", "u1@yahoo.test", "host y said: 450 4.7.1 "
+	    "Rate limited, try again later");
+	write_msg("deferred/A/A2", NULL, "u2@yahoo.test");
+	write_defer("defer/A/A2", "u2@yahoo.test", "host y said: 450 4.7.1 "
+	    "Rate limited, try again later");
+	write_msg("deferred/A/A3", NULL, "u3@dead.test");
+	write_defer("defer/A/A3", "u3@dead.test", "connect to dead.test[1.2.3.4]"
+	    ":25: Connection refused");
+	/* Deferred, its defer log not there (yet): class none. */
+	write_msg("deferred/A/A4", NULL, "u4@dead.test");
+	write_msg("active/B1", "done@accept.test", "u5@yahoo.test");
+	/* Neither incoming nor hold counts as queued for a provider. */
+	write_msg("incoming/C1", NULL, "u6@yahoo.test");
+	write_msg("hold/D1", NULL, "u7@yahoo.test");
+	age_rel("deferred/A", 100);
+	age_rel("deferred", 100);
+	age_rel("active", 100);
+	age_rel("incoming", 100);
+	age_rel("hold", 100);
+
+	qs = open_scan();
+	run_scan(qs, &c);
+	queue_scan_domains(qs, &l);
+	assert_int_equal(l.n, 2);
+	assert_non_null(e = dom(&l, "yahoo.test"));
+	assert_int_equal(e->queued, 3);
+	assert_int_equal(e->deferred, 2);
+	assert_int_equal(e->by_class[DELAY_THROTTLE], 2);
+	assert_non_null(e = dom(&l, "dead.test"));
+	assert_int_equal(e->queued, 2);
+	assert_int_equal(e->deferred, 2);
+	assert_int_equal(e->by_class[DELAY_CONNECT], 1);
+	assert_int_equal(e->by_class[DELAY_NONE], 1);
+	queued_list_free(&l);
+
+	/* The active one is deferred: its class is read as it arrives. */
+	write_defer("defer/A/B1", "u5@yahoo.test", "host y said: 421 4.7.0 "
+	    "Too many connections");
+	mv_rel("active/B1", "deferred/A/B1");
+	/* A message delivered: gone from the counts. */
+	rm_rel("deferred/A/A3");
+	age_rel("active", 50);
+	age_rel("deferred/A", 50);
+	run_scan(qs, &c);
+	queue_scan_domains(qs, &l);
+	assert_non_null(e = dom(&l, "yahoo.test"));
+	assert_int_equal(e->queued, 3);
+	assert_int_equal(e->deferred, 3);
+	assert_int_equal(e->by_class[DELAY_THROTTLE], 3);
+	assert_non_null(e = dom(&l, "dead.test"));
+	assert_int_equal(e->queued, 1);
+	assert_int_equal(e->by_class[DELAY_CONNECT], 0);
+	queued_list_free(&l);
+
+	/* Retried and deferred again, for another reason, between two passes:
+	 * back in the same directory, its class is read again all the same. */
+	mv_rel("deferred/A/A1", "active/A1");
+	mv_rel("active/A1", "deferred/A/A1");
+	write_defer("defer/A/A1", "u1@yahoo.test", "connect to y[1.2.3.4]:25: "
+	    "Connection timed out");
+	age_rel("deferred/A", 30);
+	run_scan(qs, &c);
+	queue_scan_domains(qs, &l);
+	assert_non_null(e = dom(&l, "yahoo.test"));
+	assert_int_equal(e->deferred, 3);
+	assert_int_equal(e->by_class[DELAY_THROTTLE], 2);
+	assert_int_equal(e->by_class[DELAY_CONNECT], 1);
+	queued_list_free(&l);
+
+	/* A quiet queue reads no defer log. */
+	queue_scan_stats(qs, &a);
+	run_scan(qs, &c);
+	queue_scan_stats(qs, &b);
+	assert_int_equal(b.defer_logs_read, a.defer_logs_read);
+	assert_int_equal(b.files_read, a.files_read);
+	queue_scan_free(qs);
+	teardown_tree(NULL);
+}
+
 int
 main(void)
 {
@@ -497,6 +708,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_watch_thread, setup_tree,
 		    teardown_tree),
 		cmocka_unit_test(test_arrival_record),
+		cmocka_unit_test(test_recipient_and_class),
+		cmocka_unit_test(test_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

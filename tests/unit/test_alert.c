@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/alert.h"
+#include "core/bulk.h"
 #include "tests/unit/node_status.h"
 
 #define NOW 1800000000LL
@@ -412,12 +413,57 @@ test_check(void **state)
 	    "'a b=''c'''");
 }
 
+/* An unannounced burst over the guidance names the agency and suggests
+ * announcing; an announcement active now or within the trail keeps it
+ * quiet. */
+static void
+test_bulk_rule(void **state)
+{
+	struct bulk_recent v[3];
+	struct bulk_plan ann[1];
+	struct alert_raise a[8];
+	size_t n;
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	memset(ann, 0, sizeof ann);
+	snprintf(v[0].agency, sizeof v[0].agency, "dmv");
+	v[0].rcpts_10min = 1500;
+	snprintf(v[1].agency, sizeof v[1].agency, "tax");
+	v[1].rcpts_10min = 1000;
+	snprintf(v[2].agency, sizeof v[2].agency, "edu");
+	v[2].rcpts_10min = 5000;
+	snprintf(ann[0].agency, sizeof ann[0].agency, "edu");
+	ann[0].start = NOW - 3600;
+	ann[0].end = NOW - BULK_TRAIL_S + 1;
+	n = alert_rules_bulk(v, 3, ann, 1, NOW, a, 8, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, ALERT_BULK);
+	assert_string_equal(a[0].subject, "dmv");
+	assert_int_equal(a[0].severity, ALERT_WARNING);
+	assert_string_equal(a[0].text, "agency dmv sent 1500 recipients in 10 "
+	    "minutes, over the guidance's 1000, unannounced: announce it with "
+	    "'mailnoc bulk announce dmv'");
+	assert_string_equal(alert_kinds[ALERT_BULK].name, "bulk");
+	/* edu's announcement ended longer ago than the trail: it alerts. */
+	ann[0].end = NOW - BULK_TRAIL_S;
+	assert_int_equal(alert_rules_bulk(v, 3, ann, 1, NOW, a, 8, 0), 2);
+	assert_string_equal(a[1].subject, "edu");
+	/* One that has not begun does not cover the burst either. */
+	ann[0].start = NOW + 60;
+	ann[0].end = NOW + 3600;
+	assert_int_equal(alert_rules_bulk(v, 3, ann, 1, NOW, a, 8, 0), 2);
+	ann[0].start = NOW;
+	assert_int_equal(alert_rules_bulk(v, 3, ann, 1, NOW, a, 8, 0), 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_well),
 		cmocka_unit_test(test_harvest),
+		cmocka_unit_test(test_bulk_rule),
 		cmocka_unit_test(test_listed),
 		cmocka_unit_test(test_silent_mailbox),
 		cmocka_unit_test(test_deferred),

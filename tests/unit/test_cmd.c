@@ -39,7 +39,7 @@ test_find(void **state)
 		{ "ev", "events", NULL },
 		{ "", NULL, NULL },
 		/* A prefix two names share is refused with both names. */
-		{ "qu", NULL, "ambiguous command 'qu': queue, quit" },
+		{ "qu", NULL, "ambiguous command 'qu': queue, quarantine, quit" },
 		{ "que", "queue", NULL },
 		/* "q" is quit's alias, so it is not ambiguous. */
 		{ "q", "quit", NULL },

@@ -141,12 +141,12 @@ static const struct bad_case bad_cases[] = {
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
 	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit, maillog, dns, dnsbl, "
-	    "backups" },
+	    "backups, alerts" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "
 	    "backup_root, role_file, role_command, policy, maillog, "
-	    "metrics_listen, egress" },
+	    "metrics_listen, egress, filter" },
 	{ "bad-no-nodes.json", DIR "bad-no-nodes.json: nodes: empty; at least "
 	    "one node is needed" },
 	{ "bad-node-name.json", DIR "bad-node-name.json: nodes[0].name: 'gw 1' "
@@ -253,6 +253,15 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-egress-mailbox.json", DIR "bad-egress-mailbox.json: "
 	    "nodes[0].egress: only gateways send mail out; 'mbx1' is a mailbox "
 	    "node" },
+	{ "bad-filter-controller.json", DIR "bad-filter-controller.json: "
+	    "nodes[0].filter.controller: expected IPv4:PORT or [IPv6]:PORT of "
+	    "the filter's controller" },
+	{ "bad-filter-mailbox.json", DIR "bad-filter-mailbox.json: "
+	    "nodes[0].filter: only gateways have a filter; 'mbx1' is a mailbox "
+	    "node" },
+	{ "bad-filter-timeout.json", DIR "bad-filter-timeout.json: "
+	    "nodes[0].filter.timeout_ms: 0 is out of range; accepted: 50 to "
+	    "30000" },
 	{ "bad-resolver.json", DIR "bad-resolver.json: dns.resolver: "
 	    "'localhost' is not a resolver address: use an IP address, "
 	    "optionally with @PORT (127.0.0.1@5353), or \"system\" for "

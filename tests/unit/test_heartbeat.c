@@ -95,14 +95,29 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	/* No policy service: its fields go; a gateway has no backups. */
-	assert_int_equal(f.ndel, 10);
+	/* No policy service: its fields go; a gateway has no backups; no
+	 * q_domains text either. */
+	assert_int_equal(f.ndel, 11);
 	assert_true(deleted(&f, "last_backup"));
 	assert_true(deleted(&f, "backup_done_at"));
 	assert_true(deleted(&f, "backup_gaps"));
 	assert_true(deleted(&f, "policy"));
 	assert_true(deleted(&f, "policy_copy_age"));
 	assert_true(deleted(&f, "policy_copy_decisions"));
+	assert_true(deleted(&f, "q_domains"));
+	assert_null(f.q_domains);
+
+	/* The q_domains text rides beside the short fields. */
+	hb.queued_domains = "1 yahoo.test:3:3:0,3,0,0,0,0,0";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(f.q_domains, "1 yahoo.test:3:3:0,3,0,0,0,0,0");
+	assert_false(deleted(&f, "q_domains"));
+	assert_int_equal(f.ndel, 10);
+	/* Counts not known: neither is the text. */
+	hb.have_queues = false;
+	heartbeat_fields(&hb, &f);
+	assert_null(f.q_domains);
+	assert_true(deleted(&f, "q_domains"));
 }
 
 static void

@@ -103,10 +103,27 @@ test_view_tables(void **state)
 	/* The blocklist's keys are its own. */
 	assert_string_equal(command_in("blocklist", '+'), "prompt \"block \"");
 	assert_string_equal(command_in("blocklist", '-'), "unblock");
-	assert_string_equal(command_in("blocklist", 'x'),
+	assert_string_equal(command_in("blocklist", 'e'),
 	    "prompt \"extend #{ip} --for \"");
 	assert_null(command_in("overview", '+'));
 	assert_null(command_in(NULL, 'x'));
+	/* One letter, one meaning (docs/ui.md "Keys"): b goes back, x
+	 * cancels, u names a user, U untags all, y copies; nothing drains
+	 * on one key next to the queues view's D. */
+	assert_string_equal(command_in("providers", 'b'), "move out");
+	assert_null(command_in("queues", 'b'));
+	assert_string_equal(command_in("queues", 'm'), "queue show --body");
+	assert_null(command_in("blocklist", 'x'));
+	assert_string_equal(command_in("restore", 'x'), "move out");
+	assert_null(command_in("queues", 'u'));
+	assert_string_equal(command_in("queues", 'U'), "queue tag --none");
+	assert_null(command_in(NULL, 'd'));
+	assert_null(command_in("overview", 'd'));
+	assert_null(command_in("overview", 'U'));
+	assert_string_equal(command_in(NULL, 'y'), "copy");
+	assert_string_equal(command_in("queues", 'y'), "copy");
+	assert_string_equal(command_in("agencies", '+'), "prompt \"block "
+	    "#{ip} --for 1d --reason 'abuse from a permitted agency IP'\"");
 	/* keymap_lookup is every view's table. */
 	assert_null(keymap_lookup(&km, 'b'));
 	assert_string_equal(keymap_lookup(&km, 'q')->command, "quit");
@@ -146,8 +163,8 @@ test_bar(void **state)
 	keymap_bar(&km, "queues", true, false, 200, bar, sizeof bar);
 	assert_string_equal(bar, " ? help  H hold  L release  D delete  t tag  "
 	    "T tag all  Enter show  A summary  s sort  F flush  E requeue  "
-	    "V range  u untag  Esc back  / filter  : command  q quit  "
-	    "1-8 views  ! alerts  P providers");
+	    "V range  U untag all  Esc back  / filter  : command  q quit  "
+	    "1-9 views  ! alerts  P providers");
 	/* 80 columns: what does not fit is left out, never cut. */
 	keymap_bar(&km, "queues", true, false, 80, bar, sizeof bar);
 	assert_true(strlen(bar) <= 80);
@@ -157,7 +174,7 @@ test_bar(void **state)
 	keymap_bar(&km, "blocklist", false, true, 80, bar, sizeof bar);
 	assert_true(strlen(bar) <= 80);
 	assert_string_equal(bar, " ? help  Tab suspects  / filter  : command  "
-	    "q quit  1-8 views  ! alerts");
+	    "q quit  1-9 views  ! alerts");
 	keymap_bar(&km, "alerts", false, false, 80, bar, sizeof bar);
 	assert_non_null(strstr(bar, "a ack  s silence  Enter show subject  "
 	    "/ filter"));

@@ -833,6 +833,68 @@ test_rule_bulk(void **state)
 	assert_int_equal(d.rule, POLICY_RULE_BULK);
 }
 
+/* An announced bulk job: its plan lets through what the bulk limit defers,
+ * never less than the limit; beyond its pace the deferral names the next
+ * job's start. */
+static void
+test_rule_announced(void **state)
+{
+	struct policy_request	req = request("RCPT", "192.0.2.10", 0, -1);
+	struct policy_facts	f = permitted();
+	struct policy_decision	d;
+
+	(void)state;
+	f.max_rcpts_per_msg = 0;
+	f.rcpts_10min = 1000;
+	f.plan = true;
+	f.plan_rcpts = 3000;
+	f.plan_jobs = 3;
+	f.plan_allowed = 2000;
+	f.plan_sent = 1999;
+	f.plan_next = 1764892800;	/* 2025-12-05 00:00:00 UTC */
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_ANNOUNCED);
+	assert_string_equal(d.action, "DUNNO");
+	assert_counts(&d, 0, 0, 0, 0, 0);
+	assert_string_equal(policy_rule_name(d.rule), "announced");
+
+	f.plan_sent = 2000;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_BULK);
+	assert_string_equal(d.action, "DEFER_IF_PERMIT agency tax announced "
+	    "3000 recipients in 3 jobs and sent 2000 of the 2000 due by now; "
+	    "the next job may start at 2025-12-05 00:00:00 UTC, try again "
+	    "later");
+	assert_counts(&d, 0, 0, 0, 0, 1);
+	f.plan_next = 0;
+	policy_decide(&req, &f, &d);
+	assert_string_equal(d.action, "DEFER_IF_PERMIT agency tax announced "
+	    "3000 recipients in 3 jobs and sent 2000 of the 2000 due by now; "
+	    "its plan is used up, try again later");
+
+	/* At DATA the whole message must fit in the plan. */
+	req.protocol_state = (char *)"DATA";
+	req.recipient_count = 500;
+	f.plan_sent = 1500;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_ANNOUNCED);
+	f.plan_sent = 1501;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_BULK);
+
+	/* Within the normal limit the plan is not needed. */
+	f.rcpts_10min = 10;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_ACCEPT);
+
+	/* Without a plan: the guidance's deferral as before. */
+	f.plan = false;
+	f.rcpts_10min = 1000;
+	policy_decide(&req, &f, &d);
+	assert_int_equal(d.rule, POLICY_RULE_BULK);
+	assert_non_null(strstr(d.action, "split the mailing"));
+}
+
 static void
 test_rule_end_of_message(void **state)
 {
@@ -1049,6 +1111,7 @@ main(void)
 		cmocka_unit_test(test_rule_rcpts_per_message),
 		cmocka_unit_test(test_rule_msgs_per_minute),
 		cmocka_unit_test(test_rule_bulk),
+		cmocka_unit_test(test_rule_announced),
 		cmocka_unit_test(test_rule_end_of_message),
 		cmocka_unit_test(test_rule_fail_open),
 		cmocka_unit_test(test_rule_malformed),

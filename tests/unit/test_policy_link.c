@@ -29,8 +29,8 @@
 #define SHA	"0123456789abcdef0123456789abcdef01234567"
 /* What the script answers for a permitted address of agency dmv. */
 #define PERMITTED \
-	"*10\r\n:0\r\n$0\r\n\r\n$0\r\n\r\n:0\r\n$3\r\ndmv\r\n$0\r\n\r\n" \
-	"$0\r\n\r\n$0\r\n\r\n:0\r\n:0\r\n"
+	"*11\r\n:0\r\n$0\r\n\r\n$0\r\n\r\n:0\r\n$3\r\ndmv\r\n$0\r\n\r\n" \
+	"$0\r\n\r\n$0\r\n\r\n:0\r\n:0\r\n:-1\r\n"
 
 static struct config		cfg;
 static struct config_node	node;

@@ -64,6 +64,7 @@ fake_init(struct fake *f, const char *agency)
 	set_str(&f->el[7], "");
 	set_int(&f->el[8], 7);
 	set_int(&f->el[9], 120);
+	set_int(&f->el[10], -1);
 }
 
 static int
@@ -93,6 +94,16 @@ test_parse_permitted(void **state)
 	assert_int_equal(facts.bulk_rcpts, 0);
 	assert_int_equal(facts.msgs_minute, 7);
 	assert_int_equal(facts.rcpts_10min, 120);
+	/* No announced bulk job; the plan itself comes from the copy. */
+	assert_int_equal(facts.plan_sent, -1);
+	assert_false(facts.plan);
+	set_int(&f.el[10], 1500);
+	assert_int_equal(parse(&f, &facts, cause, sizeof cause), 0);
+	assert_int_equal(facts.plan_sent, 1500);
+	set_int(&f.el[10], -2);
+	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
+	set_str(&f.el[10], "7");
+	assert_int_equal(parse(&f, &facts, cause, sizeof cause), -1);
 
 	/* No permit: an empty agency. */
 	fake_init(&f, "");

@@ -720,7 +720,8 @@ trace_selection(void *state, const char *what, char ***out)
 	*out = NULL;
 	if (strcmp(what, "node") == 0)
 		return view_select_one(t != NULL ? t->m.node : NULL, out);
-	if (strcmp(what, "message") == 0) {
+	/* "id" (copy, y) too: NODE:ID, as the queues view's rows. */
+	if (strcmp(what, "message") == 0 || strcmp(what, "id") == 0) {
 		if (t == NULL || t->m.qid[0] == '\0')
 			return 0;
 		snprintf(buf, sizeof buf, "%s:%s", t->m.node, t->m.qid);

@@ -132,6 +132,8 @@ expect_screen "... the attempt" "deferred  to u1@dead.test via none, dsn 4.4.1" 
 expect_screen "... its reason on the line after" "Connection refused" 5
 expect_screen "... where it is now" "now: deferred (still in the gateway's queue)" 5
 expect_screen "... and J is offered" "J: in the queues view" 5
+tui_keys y
+expect_screen "y copies its NODE:ID" "copied gw1:$D to the clipboard" 5
 tui_keys J
 expect_screen "J opens the queues view" "| Queues" 10
 expect_screen "... filtered to the message" "filter: node:gw1 id:$D" 5

@@ -2,6 +2,7 @@
  * once (the trace command as a job); each gateway's messages come in as it
  * answers, one line each, newest first; Enter opens a message's timeline,
  * J shows it in the queues view while it is still queued. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -79,7 +80,13 @@ struct trace_view {
 	char open[TABLE_CELL_MAX];
 	struct trace_tl *tl;
 	size_t ntl;
-	int tl_top;
+	int tl_top;            /* its first line shown: timeline, then log */
+	/* The open message's raw log lines (trace --log, a job). */
+	enum { LOG_NONE, LOG_READING, LOG_READ, LOG_FAILED } log_state;
+	unsigned long log_gen;
+	char **log;
+	size_t nlog;
+	char log_err[512];
 };
 
 static void *
@@ -94,11 +101,21 @@ trace_init(struct console *c)
 static void
 trace_close(struct trace_view *st)
 {
+	size_t i;
+
 	free(st->tl);
 	st->tl = NULL;
 	st->ntl = 0;
 	st->tl_top = 0;
 	st->open[0] = '\0';
+	for (i = 0; i < st->nlog; i++)
+		free(st->log[i]);
+	free(st->log);
+	st->log = NULL;
+	st->nlog = 0;
+	st->log_state = LOG_NONE;
+	/* What a job still reads for it is dropped when it comes. */
+	st->log_gen++;
 }
 
 static void
@@ -154,6 +171,41 @@ trace_done(void *arg, int code, const char *out, const struct cmd_ctx *ctx)
 	if (code != EXIT_OK)
 		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
 	free(j);
+	return m;
+}
+
+/* On the job's thread: trace --log --json's lines, their text. */
+static struct worker_msg *
+trace_log_done(void *arg, int code, const char *out,
+    const struct cmd_ctx *ctx)
+{
+	struct worker_msg *m = xcalloc(1, sizeof *m);
+	const char *p = out, *e;
+	size_t cap = 0;
+
+	m->kind = WMSG_TRACE_LOG;
+	m->generation = (unsigned long)(uintptr_t)arg;
+	m->failed = code != EXIT_OK;
+	if (code != EXIT_OK)
+		snprintf(m->text, sizeof m->text, "%s", ctx->cause);
+	for (; *p != '\0'; p = *e ? e + 1 : e) {
+		json_t *o;
+		const char *t;
+
+		e = p + strcspn(p, "\n");
+		if ((o = json_loadb(p, (size_t)(e - p), 0, NULL)) == NULL)
+			continue;
+		if ((t = json_string_value(json_object_get(o, "line"))) !=
+		    NULL) {
+			if (m->nlines == cap) {
+				cap = cap ? cap * 2 : 16;
+				m->lines = xreallocarray(m->lines, cap,
+				    sizeof *m->lines);
+			}
+			m->lines[m->nlines++] = xstrdup(t);
+		}
+		json_decref(o);
+	}
 	return m;
 }
 
@@ -250,6 +302,15 @@ trace_take(void *state, struct console *c, struct worker_msg *m)
 	size_t i;
 
 	(void)c;
+	if (m->kind == WMSG_TRACE_LOG && m->generation == st->log_gen) {
+		st->log_state = m->failed ? LOG_FAILED : LOG_READ;
+		validate_sanitize(st->log_err, sizeof st->log_err, m->text);
+		st->log = m->lines;
+		st->nlog = m->nlines;
+		m->lines = NULL;
+		m->nlines = 0;
+		return;
+	}
 	if ((m->kind != WMSG_TRACE_NODE && m->kind != WMSG_TRACE_DONE) ||
 	    m->generation != st->gen)
 		return;
@@ -551,9 +612,10 @@ trace_draw_open(struct trace_view *st, struct console *c, int y, int h)
 	    ", still queued" : "", trace_state_queued(t->m.state) &&
 	    t->m.qid[0] ? "; J: in the queues view" : "");
 	trace_line(y, ROLE_TITLE, line);
-	if (st->tl_top > (int)st->ntl - 1)
-		st->tl_top = st->ntl > 0 ? (int)st->ntl - 1 : 0;
-	for (i = st->tl_top; i < (int)st->ntl && row < y + h - 1; i++) {
+	if (st->tl_top > (int)(st->ntl + st->nlog))
+		st->tl_top = (int)(st->ntl + st->nlog);
+	/* The timeline's lines, then the log's: one list that scrolls. */
+	for (i = st->tl_top; i < (int)st->ntl && row < y + h; i++) {
 		const struct trace_tl *l = &st->tl[i];
 		int indent;
 
@@ -575,13 +637,28 @@ trace_draw_open(struct trace_view *st, struct console *c, int y, int h)
 			indent = 1;
 			break;
 		}
-		row += trace_wrap(row, y + h - 1 - row, indent, console_stale(c) ?
+		row += trace_wrap(row, y + h - row, indent, console_stale(c) ?
 		    ROLE_STALE : role, l->text);
 	}
-	/* What the index does not keep (docs/trace.md). */
-	if (row < y + h)
-		trace_line(row, ROLE_DIM, " (the index keeps each step's fields, "
-		    "not the log line they came from)");
+	if (row >= y + h || t->m.qid[0] == '\0')
+		return;
+	if (i == (int)st->ntl) {
+		if (st->log_state == LOG_READING)
+			snprintf(line, sizeof line, "reading %s's mail log for "
+			    "%s...", t->m.node, t->m.qid);
+		else if (st->log_state == LOG_FAILED)
+			snprintf(line, sizeof line, "its log lines: %s",
+			    st->log_err);
+		else
+			snprintf(line, sizeof line, "its lines in %s's mail log "
+			    "(%zu):", t->m.node, st->nlog);
+		row += trace_wrap(row, y + h - row, 1, st->log_state ==
+		    LOG_FAILED ? ROLE_WARN : ROLE_TITLE, line);
+	}
+	for (i = i > (int)st->ntl ? i - (int)st->ntl - 1 : 0;
+	    i < (int)st->nlog && row < y + h; i++)
+		row += trace_wrap(row, y + h - row, 3, console_stale(c) ?
+		    ROLE_STALE : ROLE_DIM, st->log[i]);
 }
 
 static void
@@ -597,6 +674,35 @@ trace_draw(void *state, struct console *c, int y, int h)
 		trace_draw_list(st, c, y, h);
 }
 
+/*
+ * The raw log lines behind the timeline: trace --log as a job (SSH never
+ * on the UI thread), from a minute before the message arrived.
+ */
+static void
+trace_log_start(struct trace_view *st, const struct trace_row *t)
+{
+	struct worker_cmd_hooks hooks;
+	char line[200], cause[256];
+	struct cmd cmd;
+
+	/* The node is one of ours, the ID a queue ID: both one word. */
+	if (t->m.qid[0] == '\0' || validate_queue_id(t->m.qid) != NULL)
+		return;
+	snprintf(line, sizeof line, "trace --node %s --id %s --since %lld "
+	    "--log", t->m.node, t->m.qid, t->m.time - 60);
+	if (cmd_parse_string(line, &cmd, cause, sizeof cause) == -1)
+		return;
+	memset(&hooks, 0, sizeof hooks);
+	hooks.json = true;
+	hooks.cancel = &st->c->worker.closing;
+	hooks.done = trace_log_done;
+	hooks.arg = (void *)(uintptr_t)st->log_gen;
+	st->log_state = LOG_READING;
+	worker_command(&st->c->worker, st->c->cfg, &cmd, st->c->read_only,
+	    &hooks);
+	cmd_free(&cmd);
+}
+
 static void
 trace_open(struct trace_view *st)
 {
@@ -610,6 +716,7 @@ trace_open(struct trace_view *st)
 	    sizeof cause)) == NULL)
 		return;
 	snprintf(st->open, sizeof st->open, "%s", t->key);
+	trace_log_start(st, t);
 }
 
 /* Runs a command line of our making (console_exec: as a key would). */
@@ -685,7 +792,7 @@ trace_move(void *state, const char *where)
 		st->tl_top = 0;
 	else if (strcmp(where, "bottom") == 0 ||
 	    strcmp(where, "page-down") == 0)
-		st->tl_top = (int)st->ntl - 1;
+		st->tl_top = (int)(st->ntl + st->nlog);
 	return 0;
 }
 

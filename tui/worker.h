@@ -43,6 +43,8 @@ enum worker_msg_kind {
 	                     JSON lines), or failed and text */
 	WMSG_TRACE_DONE,  /* a trace ended: failed and text when it did not
 	                     answer whole */
+	WMSG_TRACE_LOG,   /* a message's raw log lines (trace --log): lines,
+	                     or failed and text */
 };
 
 /* How far a restore is (tui/restore_job.h). */

@@ -6,7 +6,8 @@
 # thread), gw1's messages come in with their final states while gw2 is
 # still asked (its answer is made 8 s late), then gw2, which has no index,
 # is shown failed with its one-line cause; Enter opens a
-# message's timeline (received, each attempt, where it is now); J from the
+# message's timeline (received, each attempt, where it is now) with its raw
+# lines from gw1's mail log (trace --log, a job); J from the
 # deferred one's timeline shows it in the queues view filtered to its ID;
 # J on the delivered one says it is no longer queued. At 100x30.
 . "$(dirname "$0")/lib.sh"
@@ -91,6 +92,14 @@ indexed() {
 		"deferred delivered " ]
 }
 check "the index has both (batch trace)" wait_until 30 indexed
+# The raw lines the timeline shows: batch mode's trace --log, the same path.
+out=$("$B/mailnoc" --config "$TMP/console.json" trace --node gw1 --id "$D" \
+	--since 1h --log 2>&1)
+expect_eq "trace --log: every line of $D in gw1's log, as grep finds them" \
+	"$(grep -a " $D: " "$LOG")" "$out"
+out=$("$B/mailnoc" --config "$TMP/console.json" trace --id "$D" --log 2>&1)
+expect_eq "trace --log without --node is refused (exit 2)" 2 "$?"
+expect_contains "... saying what it needs" "give --id QUEUEID and --node" "$out"
 
 MAILNOC_CONFIG=$TMP/console.json
 tui_start 100 30
@@ -132,6 +141,10 @@ expect_screen "... the attempt" "deferred  to u1@dead.test via none, dsn 4.4.1" 
 expect_screen "... its reason on the line after" "Connection refused" 5
 expect_screen "... where it is now" "now: deferred (still in the gateway's queue)" 5
 expect_screen "... and J is offered" "J: in the queues view" 5
+expect_screen "... the raw log lines behind it, read from gw1's log (a job)" \
+	"its lines in gw1's mail log (" 20
+expect_screen "... the client's line" "$D: client=unknown[127.0.0.1]" 5
+expect_screen "... the attempt's line" "$D: to=<u1@dead.test>, relay=none" 5
 tui_keys y
 expect_screen "y copies its NODE:ID" "copied gw1:$D to the clipboard" 5
 tui_keys J
@@ -152,6 +165,9 @@ wait_gone "u1@dead.test" 5
 tui_keys Enter
 expect_screen "the delivered one's timeline: sent" "sent      to u1@accept.test" 5
 expect_screen "... now delivered" "now: delivered" 5
+expect_screen "... its raw line says sent" "$A: to=<u1@accept.test>," 20
+expect_screen "... status=sent" "status=sent (250" 5
+expect_screen "... and the queue manager removed it" "$A: removed" 5
 tui_keys J
 expect_screen "J on a delivered message says why it does nothing" \
 	"gw1:$A is delivered: no longer in a queue" 5

@@ -73,6 +73,7 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_trace \
 	test_bulk \
 	test_osc52 \
+	test_notice test_role_mailbox \
 	test_trace_msg
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
@@ -279,6 +280,8 @@ install: all
 	install -m 755 packaging/restore-mailbox $(DESTDIR)$(LIBDIR)/restore-mailbox
 	if ls themes/*.theme >/dev/null 2>&1; then \
 		install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
+	install -d $(DESTDIR)$(DATADIR)/templates
+	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
 	if ls docs/*.1 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man1; \
 		install -m 644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 	if ls docs/*.8 >/dev/null 2>&1; then install -d $(DESTDIR)$(MANDIR)/man8; \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/agency_delay.h"
 #include "agent/alert_eval.h"
 #include "agent/dnsbl_watch.h"
 #include "agent/filter_watch.h"
@@ -25,6 +26,7 @@
 #include "agent/queue_watch.h"
 #include "agent/role.h"
 #include "agent/trace.h"
+#include "agent/role_mbx.h"
 #include "backends/redis.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -73,6 +75,17 @@ struct agent {
 	struct policy_server *ps;      /* the policy service, NULL: none */
 	struct alert_eval alerts;
 	char *qdomains;                /* the last q_domains text, or NULL */
+	/* The active mailbox node: its role mailboxes, read every
+	 * ROLE_MBX_INTERVAL_MS (0: not yet, or no longer active). */
+	char role_mbx[ROLE_MBX_FIELD_MAX];
+	long long role_mbx_ms;
+	char role_mbx_logged[CONFIG_CAUSE_MAX];
+	/* Gateways: their agencies' mail deferred past notify.delay_minutes,
+	 * counted every AGENCY_DELAY_INTERVAL_MS while there is enough
+	 * deferred mail for it to matter. */
+	char agency_delay[ROLE_MBX_FIELD_MAX];
+	long long agency_delay_ms;
+	char agency_delay_logged[CONFIG_CAUSE_MAX];
 };
 
 static volatile sig_atomic_t agent_signal;
@@ -223,6 +236,61 @@ agent_log_once(char *last, size_t len, const char *what, const char *cause)
 		return;
 	log_msg("%s%s", what, cause);
 	snprintf(last, len, "%s", cause);
+}
+
+/*
+ * The role mailboxes, on the active mailbox node only (the standby's copy
+ * may lag, and one report is enough), every ROLE_MBX_INTERVAL_MS: doveadm
+ * for each costs a few milliseconds, not worth doing every heartbeat.
+ */
+static void
+agent_role_mbx(struct agent *a)
+{
+	char cause[CONFIG_CAUSE_MAX];
+	long long now = clock_mono_ms();
+
+	if (a->role_mbx_ms != 0 && now - a->role_mbx_ms < ROLE_MBX_INTERVAL_MS)
+		return;
+	a->role_mbx_ms = now;
+	if (role_mbx_read(a->cfg, a->node, 5000,
+	    a->role_mbx, sizeof a->role_mbx, cause, sizeof cause) == -1)
+		agent_log_once(a->role_mbx_logged, sizeof a->role_mbx_logged,
+		    "", cause);
+	else
+		a->role_mbx_logged[0] = '\0';
+}
+
+/*
+ * The agencies' delayed mail on a gateway. The listing (postqueue -j)
+ * costs about half a second per 20,000 messages, so it runs once a minute
+ * and only while this gateway holds more deferred messages than its share
+ * of notify.delay_messages: below that no agency can pass it here.
+ */
+static void
+agent_agency_delay(struct agent *a, long deferred)
+{
+	char cause[CONFIG_CAUSE_MAX];
+	long long now = clock_mono_ms();
+	size_t i, ngw = 0;
+
+	for (i = 0; i < a->cfg->nnodes; i++)
+		ngw += a->cfg->nodes[i].role == NODE_GATEWAY;
+	if (deferred <= a->cfg->notify.delay_messages / (long)(ngw ? ngw : 1)) {
+		a->agency_delay[0] = '\0';
+		a->agency_delay_ms = 0;
+		return;
+	}
+	if (a->agency_delay_ms != 0 &&
+	    now - a->agency_delay_ms < AGENCY_DELAY_INTERVAL_MS)
+		return;
+	a->agency_delay_ms = now;
+	if (agency_delay_count(a->cfg, a->node, &a->redis,
+	    clock_wall_ms() / 1000, deferred, a->agency_delay,
+	    sizeof a->agency_delay, cause, sizeof cause) == -1)
+		agent_log_once(a->agency_delay_logged,
+		    sizeof a->agency_delay_logged, "", cause);
+	else
+		a->agency_delay_logged[0] = '\0';
 }
 
 /* The node's fixed facts, found with helper programs; retried on failure. */
@@ -425,8 +493,18 @@ agent_collect(struct agent *a, struct heartbeat *hb, enum node_state *probed,
 			else if (qc.pending == 0)
 				hb->oldest_age = 0;
 			agent_queued_domains(a, hb);
+			agent_agency_delay(a, hb->queue[Q_DEFERRED]);
+			hb->agency_delay = a->agency_delay;
 		}
-	} else if (n->backup_root != NULL) {
+	} else if (n->role == NODE_MAILBOX && *probed == STATE_ACTIVE &&
+	    a->cfg->mailbox.nroles > 0) {
+		agent_role_mbx(a);
+		hb->role_mbx = a->role_mbx;
+	} else if (n->role == NODE_MAILBOX) {
+		a->role_mbx[0] = '\0';
+		a->role_mbx_ms = 0;
+	}
+	if (n->role != NODE_GATEWAY && n->backup_root != NULL) {
 		rc = probe_backups(n->backup_root, a->cfg->backups.status_file,
 		    a->cfg->backups.gap_days, restore_today(time(NULL)),
 		    &hb->backups, cause, sizeof cause);

@@ -236,6 +236,11 @@ alert_eval_tick(struct alert_eval *ae, struct redis *r,
 	n = alert_eval_throttled(ae, r, cfg, a, n);
 	n = alert_eval_bulk(ae, r, s->taken_ms, a, n);
 	n = alert_eval_filter(ae, r, cfg, s->taken_ms / 1000, a, n);
+	n = alert_rules_role_mailbox(s, s->taken_ms / 1000,
+	    cfg->mailbox.role_unread_limit_s, a, ALERT_EVAL_MAX, n);
+	n = alert_rules_agency_delay(s, s->taken_ms / 1000,
+	    cfg->notify.delay_messages, cfg->notify.delay_minutes, a,
+	    ALERT_EVAL_MAX, n);
 	if (n > ALERT_EVAL_MAX)
 		n = ALERT_EVAL_MAX;
 	rc = alert_store_sync(r, &ae->sync, node, 3 * period, a, n,

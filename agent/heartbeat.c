@@ -139,6 +139,14 @@ heartbeat_fields(const struct heartbeat *hb, struct heartbeat_fields *f)
 		heartbeat_set(f, NF_POLICY_COPY_AGE, "%lld", hb->copy_age);
 	else
 		heartbeat_del(f, NF_POLICY_COPY_AGE);
+	if (hb->role_mbx != NULL && hb->role_mbx[0] != '\0')
+		heartbeat_set(f, NF_ROLE_MBX, "%s", hb->role_mbx);
+	else
+		heartbeat_del(f, NF_ROLE_MBX);
+	if (hb->agency_delay != NULL && hb->agency_delay[0] != '\0')
+		heartbeat_set(f, NF_AGENCY_DELAY, "%s", hb->agency_delay);
+	else
+		heartbeat_del(f, NF_AGENCY_DELAY);
 	heartbeat_set(f, NF_INTERVAL, "%d", hb->interval);
 	heartbeat_set(f, NF_UPDATED_AT, "%lld", hb->updated_at);
 }

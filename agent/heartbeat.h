@@ -9,6 +9,7 @@
 #include "backends/redis.h"
 #include "core/config.h"
 #include "core/model.h"
+#include "core/role_mailbox.h"
 
 /* What one heartbeat reports; "" or -1 for a fact not known this time. */
 struct heartbeat {
@@ -38,13 +39,19 @@ struct heartbeat {
 	unsigned long long copy_decisions;
 	/* Gateways: the q_domains text (queued_encode), NULL: not known. */
 	const char *queued_domains;
+	/* The active mailbox node: its role mailboxes (core/role_mailbox.h's
+	 * field); NULL or "": not reported. */
+	const char *role_mbx;
+	/* Gateways: their agencies' mail deferred past notify.delay_minutes
+	 * (agent/agency_delay.h); NULL or "": none, or not counted. */
+	const char *agency_delay;
 };
 
 #define HEARTBEAT_FIELDS_MAX 32
 
 struct heartbeat_fields {
 	const char *set_name[HEARTBEAT_FIELDS_MAX];
-	char set_value[HEARTBEAT_FIELDS_MAX][40];
+	char set_value[HEARTBEAT_FIELDS_MAX][ROLE_MBX_FIELD_MAX];
 	size_t nset;
 	const char *del[HEARTBEAT_FIELDS_MAX]; /* facts not known this time */
 	size_t ndel;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backends/postqueue.h"
+#include "core/notice.h"
 #include "core/shell.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
@@ -110,6 +111,29 @@ postfix_run(struct ssh_conn *c, const char *cmd, const char *input,
 		return -1;
 	}
 	return 0;
+}
+
+int
+postfix_sendmail(struct ssh_conn *c, const char *from, const char *to,
+    const char *message, char *cause, size_t causelen)
+{
+	struct shell_var vars[3] = {
+		{ "config", c->node->postfix_config, validate_path },
+		{ "from", from, notice_address_check },
+		{ "to", to, notice_address_check },
+	};
+	struct ssh_result res;
+	char cmd[1024];
+	int rc;
+
+	/* -i: a line of one dot is text; "--": no address reads as an option. */
+	if (shell_expand("sendmail -C {config} -i -f {from} -- {to}", vars, 3,
+	    cmd, sizeof cmd, cause, causelen) == -1)
+		return -1;
+	rc = postfix_run(c, cmd, message, strlen(message), NULL, NULL, &res,
+	    NULL, cause, causelen);
+	ssh_result_free(&res);
+	return rc;
 }
 
 struct postfix_list_arg {

@@ -96,4 +96,13 @@ int postfix_show(struct ssh_conn *c, const char *id, int body,
     int (*on_line)(void *, const char *, size_t), void *arg, char *cause,
     size_t causelen);
 
+/*
+ * Hands `message` (headers and body, as sendmail reads it) to the node's
+ * own sendmail (its Postfix instance), envelope `from` and `to`, each
+ * checked as a plain address and shell-quoted, the text on stdin. Returns
+ * 0 once sendmail took it, or -1 with `cause` set.
+ */
+int postfix_sendmail(struct ssh_conn *c, const char *from, const char *to,
+    const char *message, char *cause, size_t causelen);
+
 #endif

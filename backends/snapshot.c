@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/keys.h"
+#include "core/role_mailbox.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -57,6 +58,7 @@ static const char *const node_fields[] = {
 	NF_POLICY_COPY_DECISIONS,
 	NF_BACKUP_DONE_AT, NF_BACKUP_BYTES, NF_BACKUP_MAILBOXES,
 	NF_BACKUP_RESULT, NF_BACKUP_GAPS, NF_BACKUP_GAP,
+	NF_ROLE_MBX, NF_AGENCY_DELAY,
 };
 #define NODE_NFIELDS (sizeof node_fields / sizeof node_fields[0])
 
@@ -68,6 +70,7 @@ enum {
 	F_POLICY_COPY_DECISIONS,
 	F_BACKUP_DONE_AT, F_BACKUP_BYTES, F_BACKUP_MAILBOXES,
 	F_BACKUP_RESULT, F_BACKUP_GAPS, F_BACKUP_GAP,
+	F_ROLE_MBX, F_AGENCY_DELAY,
 };
 
 static void
@@ -128,6 +131,17 @@ node_field(struct node_status *n, size_t field, const char *v)
 	case F_DRAIN:
 		n->drain = strcmp(v, "1") == 0;
 		break;
+	case F_ROLE_MBX:
+	case F_AGENCY_DELAY: {
+		struct role_mbx rm[ROLE_MBX_MAX];
+		char *dst = field == F_ROLE_MBX ? n->role_mbx : n->agency_delay;
+
+		/* Checked once, here: the console trusts it from now on. */
+		if (strlen(v) < sizeof n->role_mbx &&
+		    role_mbx_parse(v, rm, ROLE_MBX_MAX) >= 0)
+			snprintf(dst, sizeof n->role_mbx, "%s", v);
+		break;
+	}
 	case F_LAST_BACKUP:
 		if (strlen(v) == 10 && v[4] == '-' && v[7] == '-' &&
 		    strspn(v, "0123456789-") == 10)

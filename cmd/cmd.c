@@ -57,6 +57,8 @@ extern const struct cmd_entry cmd_messages_entry;
 extern const struct cmd_entry cmd_trace_entry;
 extern const struct cmd_entry cmd_bulk_entry;
 extern const struct cmd_entry cmd_copy_entry;
+extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_mailboxes_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
@@ -103,6 +105,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_trace_entry,
 	&cmd_bulk_entry,
 	&cmd_copy_entry,
+	&cmd_notify_entry,
+	&cmd_mailboxes_entry,
 };
 const size_t cmd_table_size = sizeof cmd_table / sizeof cmd_table[0];
 

@@ -108,7 +108,7 @@ acl_print_agent(FILE *f, const char *p, const char *node, bool auto_block)
 	 * buckets and held records; the filter rule reads every gateway's. */
 	fprintf(f, " (~%s" KEY_FILTER " ~%s" KEY_FILTER ":* +hset +hgetall "
 	    "+hincrby +hdel +expire)", p, n, p, n);
-	fprintf(f, " (%%R~%sfilter:* +hmget +hgetall)\n", p);
+	fprintf(f, " (%%R~%sfilter:* +hmget +hgetall +hlen)\n", p);
 }
 
 void

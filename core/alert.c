@@ -11,6 +11,7 @@
 #include "core/bulk.h"
 #include "core/cluster.h"
 #include "core/duration.h"
+#include "core/role_mailbox.h"
 #include "core/validate.h"
 
 const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
@@ -46,6 +47,15 @@ const struct alert_kind_def alert_kinds[ALERT_KIND_COUNT] = {
 	[ALERT_FILTER_UNSCANNED] = { "filter-unscanned", "node",
 	    "mail passed a gateway unscanned (milter_default_action = accept "
 	    "while the filter failed) this hour or the last (warning)" },
+	[ALERT_ROLE_MAILBOX] = { "role-mailbox", "user",
+	    "a role mailbox (abuse@, postmaster@) has had an unread message "
+	    "for longer than mailbox.role_unread_limit_s, 4 h by default "
+	    "(warning)" },
+	[ALERT_AGENCY_DELAY] = { "agency-delay", "agency",
+	    "a substantial delay: more than notify.delay_messages (100) of an "
+	    "agency's messages deferred for longer than notify.delay_minutes "
+	    "(30) on the gateways (warning); its text names the notice "
+	    "(notify AGENCY --about delay)" },
 };
 
 const char *const alert_field_names[AF_COUNT] = {
@@ -213,6 +223,77 @@ alert_rules_backup(const struct snapshot *s, long max_age_s, long long now,
 		    why[0] != '\0' ? ALERT_CRITICAL : ALERT_WARNING,
 		    "%s: backups: %s%s%s", nd->name, why,
 		    why[0] && gaps[0] ? "; " : "", gaps);
+	}
+	return n;
+}
+
+size_t
+alert_rules_role_mailbox(const struct snapshot *s, long long now,
+    long long limit_s, struct alert_raise *out, size_t max, size_t n)
+{
+	const struct node_status *node = role_mbx_node(s);
+	struct role_mbx v[ROLE_MBX_MAX];
+	char text[ALERT_TEXT_MAX];
+	int i, nv;
+
+	if (node == NULL || (nv = role_mbx_parse(node->role_mbx, v,
+	    ROLE_MBX_MAX)) <= 0)
+		return n;
+	for (i = 0; i < nv; i++) {
+		if (v[i].unread <= 0 || v[i].oldest <= 0 ||
+		    now - v[i].oldest <= limit_s)
+			continue;
+		alert_add(out, max, &n, ALERT_ROLE_MAILBOX, v[i].user,
+		    ALERT_WARNING, "%s on %s: nobody has read it past the "
+		    "limit", role_mbx_text(&v[i], now, text, sizeof text),
+		    node->name);
+	}
+	return n;
+}
+
+#define ALERT_AGENCIES_MAX 256
+
+size_t
+alert_rules_agency_delay(const struct snapshot *s, long long now,
+    long messages, int minutes, struct alert_raise *out, size_t max,
+    size_t n)
+{
+	struct role_mbx sum[ALERT_AGENCIES_MAX], v[ROLE_MBX_MAX];
+	char age[32];
+	size_t i, k, nsum = 0;
+	int j, nv;
+
+	for (i = 0; i < s->nnodes; i++) {
+		const struct node_status *g = &s->nodes[i];
+
+		if (g->role != NODE_GATEWAY || !g->alive ||
+		    (nv = role_mbx_parse(g->agency_delay, v, ROLE_MBX_MAX)) <= 0)
+			continue;
+		for (j = 0; j < nv; j++) {
+			for (k = 0; k < nsum && strcmp(sum[k].user, v[j].user) !=
+			    0; k++)
+				;
+			if (k == nsum) {
+				if (nsum == ALERT_AGENCIES_MAX)
+					continue;
+				sum[nsum++] = v[j];
+				continue;
+			}
+			sum[k].unread += v[j].unread;
+			if (v[j].oldest > 0 && (sum[k].oldest == 0 ||
+			    v[j].oldest < sum[k].oldest))
+				sum[k].oldest = v[j].oldest;
+		}
+	}
+	for (k = 0; k < nsum; k++) {
+		if (sum[k].unread <= messages)
+			continue;
+		alert_add(out, max, &n, ALERT_AGENCY_DELAY, sum[k].user,
+		    ALERT_WARNING, "agency %s: %ld messages deferred for more "
+		    "than %d min, the oldest %s: notify %s --about delay",
+		    sum[k].user, sum[k].unread, minutes,
+		    duration_format(sum[k].oldest > 0 && now > sum[k].oldest ?
+		    now - sum[k].oldest : 0, age, sizeof age), sum[k].user);
 	}
 	return n;
 }

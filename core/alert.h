@@ -31,6 +31,9 @@ enum alert_kind {
 	ALERT_BULK,            /* an unannounced burst: subject agency */
 	ALERT_FILTER_DOWN,     /* a gateway's filter does not answer: node */
 	ALERT_FILTER_UNSCANNED, /* mail passed a gateway unscanned: node */
+	ALERT_ROLE_MAILBOX,    /* abuse@, postmaster@ unread too long: user */
+	ALERT_AGENCY_DELAY,    /* an agency's mail substantially delayed:
+	                          agency */
 	ALERT_KIND_COUNT,
 };
 
@@ -132,6 +135,26 @@ size_t alert_rules_throttled(const struct queued_list *q, long min,
  */
 size_t alert_rules_filter(const struct filter_node *v, size_t nv,
     struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The role mailbox rule (ALERT_ROLE_MAILBOX): each role mailbox the
+ * active mailbox node reports (role_mbx_node) whose oldest unread message
+ * has waited more than `limit_s` at `now`, subject the user. Adds to
+ * out[0..n) as alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_role_mailbox(const struct snapshot *s, long long now,
+    long long limit_s, struct alert_raise *out, size_t max, size_t n);
+
+/*
+ * The substantial delay rule (ALERT_AGENCY_DELAY): an agency with more
+ * than `messages` messages deferred past `minutes` on the live gateways
+ * together (their agency_delay fields), subject the agency; the text names
+ * the notice to send ("notify dmv --about delay"). Adds to out[0..n) as
+ * alert_rules_eval does and returns the new count.
+ */
+size_t alert_rules_agency_delay(const struct snapshot *s, long long now,
+    long messages, int minutes, struct alert_raise *out, size_t max,
+    size_t n);
 
 /*
  * Runs every rule on a complete snapshot at `now` (epoch seconds). Writes

@@ -19,6 +19,8 @@
 
 #include "core/backup.h"
 #include "core/shell.h"
+#include "core/notice.h"
+#include "core/role_mailbox.h"
 #include "core/validate.h"
 #include "core/xalloc.h"
 
@@ -1229,17 +1231,30 @@ static int
 load_mailbox(struct cfgctx *ctx, json_t *root, struct config *cfg)
 {
 	static const char *const keys[] = { "templates", "restore_timeout_s",
-		"helper", NULL };
+		"helper", "roles", "role_unread_limit_s", NULL };
 	struct config_mailbox *m = &cfg->mailbox;
 	json_t *obj = NULL, *v, *tobj = NULL;
 	int t;
 
 	m->restore_timeout_s = 6 * 3600;
 	m->helper = xstrdup(CONFIG_MBX_HELPER);
-	if ((v = json_object_get(root, "mailbox")) == NULL)
+	m->role_unread_limit_s = 4 * 3600;
+	if ((v = json_object_get(root, "mailbox")) == NULL ||
+	    json_object_get(v, "roles") == NULL) {
+		m->roles = xcalloc(3, sizeof *m->roles);
+		m->roles[0] = xstrdup("abuse");
+		m->roles[1] = xstrdup("postmaster");
+		m->nroles = 2;
+	}
+	if (v == NULL)
 		return 0;
 	if (get_object(ctx, "mailbox", v, &obj) == -1 ||
 	    check_keys(ctx, "mailbox", obj, keys) == -1 ||
+	    (m->roles == NULL && get_string_list(ctx, "mailbox", obj, "roles",
+		"a mailbox user", ROLE_MBX_MAX, validate_mail_user, NULL,
+		&m->roles, &m->nroles) == -1) ||
+	    get_int(ctx, "mailbox", obj, "role_unread_limit_s", 60, 30 * 86400,
+		&m->role_unread_limit_s) == -1 ||
 	    get_int(ctx, "mailbox", obj, "restore_timeout_s", 10, 7 * 86400,
 		&m->restore_timeout_s) == -1 ||
 	    get_string(ctx, "mailbox", obj, "helper", validate_helper,
@@ -1647,12 +1662,52 @@ read_file(struct cfgctx *ctx, size_t *lenp)
 	return buf;
 }
 
+/* A notice's sender: a plain address (core/notice.h). */
+static const char *
+validate_notice_from(const char *s)
+{
+	return notice_address_check(s);
+}
+
+static int
+load_notify(struct cfgctx *ctx, json_t *root, struct config *cfg)
+{
+	static const char *const keys[] = { "from", "gateway", "templates",
+		"delay_messages", "delay_minutes", NULL };
+	struct config_notify *n = &cfg->notify;
+	const struct config_node *gw;
+	json_t *obj = NULL, *v;
+
+	n->delay_messages = 100;
+	n->delay_minutes = 30;
+	if ((v = json_object_get(root, "notify")) == NULL)
+		return 0;
+	if (get_object(ctx, "notify", v, &obj) == -1 ||
+	    check_keys(ctx, "notify", obj, keys) == -1 ||
+	    get_string(ctx, "notify", obj, "from", validate_notice_from,
+		"a mail address such as noc@relay.example", &n->from) == -1 ||
+	    get_string(ctx, "notify", obj, "gateway", validate_name,
+		"a gateway's name", &n->gateway) == -1 ||
+	    get_string(ctx, "notify", obj, "templates", validate_path,
+		"an absolute directory", &n->templates) == -1 ||
+	    get_int(ctx, "notify", obj, "delay_messages", 1, 10000000,
+		&n->delay_messages) == -1 ||
+	    get_int(ctx, "notify", obj, "delay_minutes", 0, 7 * 24 * 60,
+		&n->delay_minutes) == -1)
+		return -1;
+	if (n->gateway != NULL && ((gw = config_node_find(cfg, n->gateway)) ==
+	    NULL || gw->role != NODE_GATEWAY))
+		return cfg_error(ctx, "notify.gateway", "'%s' is not a gateway "
+		    "of nodes", n->gateway);
+	return 0;
+}
+
 struct config *
 config_load(const char *path, char *cause, size_t causelen)
 {
 	static const char *const keys[] = { "redis", "ssh", "nodes",
 		"mailbox", "ui", "audit", "maillog", "dns", "dnsbl",
-		"backups", "alerts", NULL };
+		"backups", "alerts", "notify", NULL };
 	struct cfgctx ctx = { path, cause, causelen };
 	struct config *cfg;
 	json_error_t jerr;
@@ -1689,7 +1744,8 @@ config_load(const char *path, char *cause, size_t causelen)
 	    load_dns(&ctx, root, &cfg->dns) == -1 ||
 	    load_dnsbl(&ctx, root, &cfg->dnsbl) == -1 ||
 	    load_backups(&ctx, root, &cfg->backups) == -1 ||
-	    load_alerts(&ctx, root, &cfg->alerts) == -1) {
+	    load_alerts(&ctx, root, &cfg->alerts) == -1 ||
+	    load_notify(&ctx, root, cfg) == -1) {
 		json_decref(root);
 		config_free(cfg);
 		return NULL;
@@ -1762,8 +1818,14 @@ config_free(struct config *cfg)
 	for (i = 0; i < CONFIG_MBX_NTEMPLATES; i++)
 		free(cfg->mailbox.templates[i]);
 	free(cfg->mailbox.helper);
+	for (i = 0; i < cfg->mailbox.nroles; i++)
+		free(cfg->mailbox.roles[i]);
+	free(cfg->mailbox.roles);
 	free(cfg->ui.theme);
 	free(cfg->ui.time_zone);
+	free(cfg->notify.from);
+	free(cfg->notify.gateway);
+	free(cfg->notify.templates);
 	for (i = 0; i < cfg->maillog.nproviders; i++) {
 		free(cfg->maillog.providers[i].domain);
 		free(cfg->maillog.providers[i].group);

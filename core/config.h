@@ -165,6 +165,12 @@ struct config_mailbox {
 	char *templates[CONFIG_MBX_NTEMPLATES]; /* NULL: the Dovecot default */
 	char *helper;            /* {helper}: the nodes' restore script */
 	int restore_timeout_s;                  /* one import, at most */
+	/* The role mailboxes the active mailbox node's agent watches
+	 * (mailbox.roles; default abuse and postmaster), and how long the
+	 * oldest unread may wait before it is an alert. */
+	char **roles;
+	size_t nroles;
+	int role_unread_limit_s;
 };
 
 struct config_ui {
@@ -230,6 +236,18 @@ struct config_maillog {
 	                            mailnoc trace */
 };
 
+/* Notices to agencies (mailnoc notify; docs/templates.md). */
+struct config_notify {
+	char *from;          /* the sender agencies reply to; NULL: not set,
+	                        no notice can be sent */
+	char *gateway;       /* the gateway whose sendmail sends; NULL: the
+	                        first gateway */
+	char *templates;     /* a directory tried before the installed one;
+	                        NULL: none */
+	int delay_messages;  /* a substantial delay: more messages than this */
+	int delay_minutes;   /* deferred for longer than this */
+};
+
 struct config {
 	char *path;
 	struct config_redis redis;
@@ -244,6 +262,7 @@ struct config {
 	struct config_dnsbl dnsbl;
 	struct config_backups backups;
 	struct config_alerts alerts;
+	struct config_notify notify;
 };
 
 /*

@@ -172,6 +172,12 @@
 #define NF_Q_DOMAINS    "q_domains"      /* messages queued per recipient
                                           * domain and provider group
                                           * (core/queued.h's text) */
+#define NF_ROLE_MBX     "role_mbx"       /* the active mailbox node: its
+                                          * role mailboxes, "USER UNREAD
+                                          * OLDEST,..." (core/role_mailbox.h) */
+#define NF_AGENCY_DELAY "agency_delay"   /* gateways: agencies' mail deferred
+                                          * past notify.delay_minutes, "ID
+                                          * COUNT OLDEST,..." (the same form) */
 
 /* Fields of suspect:{ip}: a client whose unknown-recipient rejects passed
  * the harvest threshold (maillog.harvest); kept 7 days after the last. */

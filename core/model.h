@@ -61,6 +61,12 @@ struct node_status {
 	char policy[16];
 	long long policy_copy_age;
 	long long policy_copy_decisions;
+	/* The active mailbox node: its role mailboxes as the heartbeat says
+	 * them (core/role_mailbox.h reads it); "" not reported. */
+	char role_mbx[240];
+	/* Gateways: the agencies with mail deferred past notify.delay_minutes,
+	 * in the same form ("ID COUNT OLDEST,..."); "" none or not reported. */
+	char agency_delay[240];
 	char malformed[96];    /* why its hash cannot be read, "" when fine */
 };
 

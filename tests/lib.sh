@@ -360,3 +360,23 @@ harvest_quiet() {
 		jq -e "any(.[]; .kind == \"harvest\")" >/dev/null' \
 		sh "$MAILNOC_BIN/mailnoc" || true
 }
+
+# filter_quiet: after a test that stopped the lab's rspamd, what the mail
+# passing meanwhile left goes: the followers first read their logs to the
+# end (they count unscanned mail as they read it), then the filter keys are
+# deleted and the filter alerts resolve, so that later tests count only
+# their own alerts.
+filter_quiet() {
+	for f_n in gw1 gw2; do
+		wait_until 30 sh -c '[ "$(REDISCLI_AUTH=$(cat "$1/secrets/lab.pass") \
+			redis-cli -p "$2" --user lab --no-auth-warning \
+			HGET mailnoc:log:pos:$3 offset)" = "$(stat -c %s "$1/$3/maillog")" ]' \
+			sh "$LAB" "$LAB_REDIS_PORT" "$f_n" || true
+	done
+	for f_k in $(lcli --scan --pattern 'mailnoc:filter:*'); do
+		lcli DEL "$f_k" >/dev/null
+	done
+	wait_until 30 sh -c '! "$1" alerts --json 2>/dev/null |
+		jq -e "any(.[]; .kind == \"filter-unscanned\" or .kind == \"filter-down\")" >/dev/null' \
+		sh "$MAILNOC_BIN/mailnoc" || true
+}

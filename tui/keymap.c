@@ -32,6 +32,8 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "agencies", "S", "spf" },
 	{ "agencies", "+", "prompt \"block #{ip} --for 1d --reason "
 	    "'abuse from a permitted agency IP'\"" },
+	{ "blocklist", "n", "notify --about block" },
+	{ "agencies", "n", "notify --about delay" },
 	{ "providers", "Enter", "move in" },
 	{ "providers", "Right", "move in" },
 	{ "providers", "Left", "move out" },
@@ -155,6 +157,8 @@ static const struct keymap_doc {
 	    "harvest suspects" },
 	{ "blocklist", "h", "block suspect", "block the harvest suspect under "
 	    "the cursor for a day (asks first)" },
+	{ "blocklist", "n", "notify", "send the agency of the block under the "
+	    "cursor a notice about it (asks first, showing the text)" },
 	{ "agencies", "Enter", "permitted IPs", "open the agency under the "
 	    "cursor: the pairs its SPF fails, its permitted IPs" },
 	{ "agencies", "Right", NULL, "open the agency under the cursor" },
@@ -165,6 +169,8 @@ static const struct keymap_doc {
 	    "block; asks first)" },
 	{ "agencies", "S", "check SPF", "check the agencies' SPF records "
 	    "now (the spf command as a job; asks first)" },
+	{ "agencies", "n", "notify", "send the agency under the cursor a "
+	    "notice about its delayed mail (asks first, showing the text)" },
 	{ "providers", "Enter", "deferrals", "open the provider under the "
 	    "cursor: its deferral and bounce reasons, its latest reputation "
 	    "refusal" },

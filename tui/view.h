@@ -97,7 +97,8 @@ struct console {
 	struct history history;      /* the ':' lines typed, kept on disk */
 	char history_file[512];      /* where; "" when nowhere */
 	char completions[512];       /* Tab's choices, shown above the line */
-	char message[512];
+	char message[1024];          /* the status line; a question (notify's
+	                                notice) may be longer than a row */
 	bool message_error;
 	struct msglog messages;      /* what the status line said (:messages) */
 	char logged[512];            /* the message last put in messages */
@@ -121,6 +122,8 @@ struct console {
 /* A selection of one string (NULL: none) for a view's selection hook:
  * returns 1 with a copy in *out, or 0. */
 int view_select_one(const char *s, char ***out);
+/* A new string, formatted (a selection's "name=value"). */
+char *view_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when what is shown is older than the data should be. */
 bool console_stale(const struct console *c);

@@ -970,6 +970,26 @@ agencies_tick(void *state, struct console *c)
 	cmd_free(&cmd);
 }
 
+/*
+ * "notice": the agency under the cursor (or shown) for notify's question
+ * (cmd/cmd_notify.c), as "name=value" strings.
+ */
+static int
+agencies_notice(struct agencies_state *st, char ***out)
+{
+	const struct agency *a;
+
+	*out = NULL;
+	if (st->agencies == NULL || (a = agencies_find(st, st->open[0] ?
+	    st->open : table_selected_key(&st->list))) == NULL)
+		return 0;
+	*out = xcalloc(3, sizeof **out);
+	(*out)[0] = view_printf("agency=%s", a->id);
+	(*out)[1] = view_printf("name=%s", a->name);
+	(*out)[2] = view_printf("contact=%s", a->contact);
+	return 3;
+}
+
 static void
 agencies_free(void *state)
 {
@@ -983,7 +1003,8 @@ agencies_free(void *state)
 
 /*
  * "ip": the permitted IP under the cursor of the agency opened (block it
- * from here: +); "id": that IP, or in the list the agency's id (copy).
+ * from here: +); "id": that IP, or in the list the agency's id (copy);
+ * "notice": the agency's facts for notify's question.
  */
 static int
 agencies_selection(void *state, const char *what, char ***out)
@@ -993,6 +1014,8 @@ agencies_selection(void *state, const char *what, char ***out)
 	    strcmp(st->plist_of, st->open) == 0 && st->plist->n > 0;
 
 	*out = NULL;
+	if (strcmp(what, "notice") == 0)
+		return agencies_notice(st, out);
 	if (strcmp(what, "ip") == 0)
 		return permits ? view_select_one(table_selected_key(
 		    &st->permits), out) : 0;

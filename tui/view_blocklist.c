@@ -63,6 +63,9 @@ struct blocklist_state {
 	struct ml_suspect *suspects;
 	size_t nsuspects;
 	bool on_suspects;         /* the cursor is in the suspects section */
+	/* The agencies, for the name and contact of a block's agency in
+	 * notify's question (n); NULL before the first fetch. */
+	struct agency_list *agencies;
 };
 
 static void *
@@ -109,6 +112,20 @@ blocklist_take(void *state, struct console *c, struct worker_msg *m)
 		    SUSPECT_RECENT_S, c->harvest, sizeof c->harvest);
 		if (st->nsuspects == 0)
 			st->on_suspects = false;
+		return;
+	}
+	/* A copy: the agencies view takes the list itself (it holds no
+	 * pointers, one copy is enough). */
+	if (m->kind == WMSG_AGENCIES && !m->failed && m->agencies != NULL) {
+		if (st->agencies == NULL)
+			st->agencies = xcalloc(1, sizeof *st->agencies);
+		else
+			agency_list_free(st->agencies);
+		st->agencies->n = m->agencies->n;
+		st->agencies->v = xreallocarray(NULL, m->agencies->n + 1,
+		    sizeof *st->agencies->v);
+		memcpy(st->agencies->v, m->agencies->v, m->agencies->n *
+		    sizeof *st->agencies->v);
 		return;
 	}
 	if (m->kind != WMSG_BLOCKS)
@@ -320,9 +337,48 @@ blocklist_selected(void *state)
 	return table_selected_key(&st->table);
 }
 
+/*
+ * "notice": the facts of the block under the cursor for notify's question
+ * (cmd/cmd_notify.c), as "name=value" strings.
+ */
+static int
+blocklist_notice(struct blocklist_state *st, char ***out)
+{
+	const char *ip = blocklist_selected(st);
+	const struct block_entry *b = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (st->on_suspects || ip == NULL)
+		return 0;
+	for (i = 0; i < st->list->n && b == NULL; i++)
+		if (strcmp(st->list->v[i].ip, ip) == 0)
+			b = &st->list->v[i];
+	if (b == NULL)
+		return 0;
+	*out = xcalloc(7, sizeof **out);
+	(*out)[0] = view_printf("ip=%s", b->ip);
+	(*out)[1] = view_printf("agency=%s", b->agency);
+	(*out)[2] = view_printf("since=%lld", b->since);
+	(*out)[3] = view_printf("until=%lld", b->until);
+	(*out)[4] = view_printf("reason=%s", b->reason);
+	for (i = 0; st->agencies != NULL && i < st->agencies->n; i++) {
+		const struct agency *a = &st->agencies->v[i];
+
+		if (strcmp(a->id, b->agency) != 0)
+			continue;
+		(*out)[5] = view_printf("name=%s", a->name);
+		(*out)[6] = view_printf("contact=%s", a->contact);
+		return 7;
+	}
+	return 5;
+}
+
 static int
 blocklist_selection(void *state, const char *what, char ***out)
 {
+	if (strcmp(what, "notice") == 0)
+		return blocklist_notice(state, out);
 	/* "id" (copy): the row's key is its IP too. */
 	if (strcmp(what, "ip") != 0 && strcmp(what, "id") != 0)
 		return -1;
@@ -341,6 +397,10 @@ blocklist_free(void *state)
 	table_free(&st->table);
 	table_free(&st->stable);
 	free(st->suspects);
+	if (st->agencies != NULL) {
+		agency_list_free(st->agencies);
+		free(st->agencies);
+	}
 	free(st);
 }
 
@@ -351,7 +411,7 @@ const struct view view_blocklist = {
 	.draw = blocklist_draw,
 	.cursor = blocklist_move,
 	.free = blocklist_free,
-	.fetches = FETCH_BLOCKS,
+	.fetches = FETCH_BLOCKS | FETCH_AGENCIES,
 	.take = blocklist_take,
 	.selection = blocklist_selection,
 };

@@ -5,6 +5,7 @@
 #include "core/alert.h"
 #include "core/filter.h"
 #include "core/format.h"
+#include "core/role_mailbox.h"
 #include "core/maillog_report.h"
 #include "core/xalloc.h"
 #include "tui/table.h"
@@ -140,6 +141,41 @@ overview_was(const struct console *c, size_t i)
 	if (i < c->prev->nnodes && strcmp(c->prev->nodes[i].name, n->name) == 0)
 		return &c->prev->nodes[i];
 	return snapshot_node(c->prev, n->name);
+}
+
+/*
+ * The role mailboxes on one line under the nodes, as the active mailbox
+ * node reports them; warn-coloured when one waits past the limit.
+ * Returns the lines used (0: nothing reported).
+ */
+static int
+overview_role_mbx(struct console *c, int y)
+{
+	const struct node_status *node = role_mbx_node(c->snap);
+	struct role_mbx v[ROLE_MBX_MAX];
+	char line[512], one[160];
+	size_t off;
+	bool over = false;
+	int i, nv;
+
+	if (node == NULL || (nv = role_mbx_parse(node->role_mbx, v,
+	    ROLE_MBX_MAX)) <= 0)
+		return 0;
+	off = (size_t)snprintf(line, sizeof line, " role mailboxes (%s):",
+	    node->name);
+	for (i = 0; i < nv && off < sizeof line; i++) {
+		off += (size_t)snprintf(line + off, sizeof line - off, "%s %s",
+		    i ? "  |" : "", role_mbx_text(&v[i], c->now, one,
+		    sizeof one));
+		if (v[i].unread > 0 && v[i].oldest > 0 && c->now - v[i].oldest >
+		    c->cfg->mailbox.role_unread_limit_s)
+			over = true;
+	}
+	attrset(theme_attr(console_stale(c) ? ROLE_STALE : over ? ROLE_WARN :
+	    ROLE_NORMAL));
+	mvaddnstr(y, 0, line, COLS);
+	attrset(A_NORMAL);
+	return 1;
 }
 
 static void
@@ -281,6 +317,8 @@ overview_draw(void *state, struct console *c, int y, int h)
 		attrset(theme_attr(ROLE_DIM));
 		mvaddstr(y + 1, 1, "no nodes");
 	}
+	if (h > 3)
+		h -= overview_role_mbx(c, y + h - 1);
 	table_draw(t, stdscr, y, h, c->filter);
 }
 

@@ -29,6 +29,16 @@ static const struct table_col providers_cols[PROVIDERS_NCOLS] = {
 	{ "DEFERRALS", 0, 0 },
 };
 
+/* At 80 columns the provider's name gives way (to 14) before the
+ * deferrals do: "throttle 12" stays whole. */
+static const struct layout_col providers_fit[PROVIDERS_NCOLS] = {
+	{ 22, 14, 6, LAYOUT_CUT_END }, { 7, 7, 5, LAYOUT_CUT_END },
+	{ 5, 5, 4, LAYOUT_CUT_END }, { 5, 5, 4, LAYOUT_CUT_END },
+	{ 5, 5, 3, LAYOUT_CUT_END }, { 5, 5, 2, LAYOUT_CUT_END },
+	{ 9, 9, 7, LAYOUT_CUT_END }, { 6, 6, 8, LAYOUT_CUT_END },
+	{ 0, 14, 9, LAYOUT_CUT_END },
+};
+
 struct providers_state {
 	struct table list;
 	struct ml_providers *p;   /* NULL before the first fetch */
@@ -142,6 +152,7 @@ providers_draw_list(struct providers_state *st, struct console *c, int y,
 		return;
 	}
 	table_reset(&st->list, providers_cols, PROVIDERS_NCOLS);
+	table_fit(&st->list, providers_fit);
 	for (i = 0; i < st->p->n; i++) {
 		providers_row(st, c, &st->p->v[i]);
 		bad += st->p->v[i].throttled;

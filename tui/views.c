@@ -2,6 +2,9 @@
  * that names them all (the console core calls them through the vtable). */
 #include "tui/view.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "core/xalloc.h"
 
 extern const struct view view_overview;
@@ -29,6 +32,23 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_messages,
 	&view_filter,
 };
+
+char *
+view_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = xmalloc((size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
 
 int
 view_select_one(const char *s, char ***out)

@@ -16,6 +16,7 @@ cleanup() {
 	"$ROOT/tests/lab/up" >/dev/null 2>&1   # rspamd back if it was stopped
 	agents_restore "$WERE_RUNNING"
 	queues_clear
+	filter_quiet
 	alerts_clear
 }
 trap cleanup EXIT

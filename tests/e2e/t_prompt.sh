@@ -6,6 +6,7 @@
 # with Tab (commands, views, an IP on screen), and recalled with Up after
 # the console restarts (its history in the XDG state directory, mode 600).
 . "$(dirname "$0")/lib.sh"
+. "$(cd "$(dirname "$0")/../.." && pwd)/tests/lab/ports"
 LAB=$(dirname "$MAILNOC_CONFIG")
 IP6=2001:db8:ffff:ffff:ffff:ffff:1234:5678
 IP4=192.0.2.77

@@ -24,7 +24,7 @@ cleanup() {
 	"$ROOT/tests/lab/up" >/dev/null 2>&1
 	agents_restore "$WAS"
 	queues_clear
-	for k in $(lcli --scan --pattern "${P}filter:*"); do lcli DEL "$k" >/dev/null; done
+	filter_quiet
 	alerts_clear
 	rm -rf "$TMP"
 }

@@ -237,6 +237,9 @@ postfix_unregister() { postfix_list_edit remove; }
 LAB_GATEWAYS="gw1 gw2"
 LAB_MAILBOXES="mbx1 mbx2"
 LAB_USERS="alice bob carol"
+# The role mailboxes the agents watch (mailbox.roles' default): a live INBOX
+# only, some of it unread (tests/lab/up make_role_data).
+LAB_ROLE_USERS="abuse postmaster"
 # The agencies' own domain the gateways take inbound mail for (relay_domains),
 # and its valid recipients (relay_recipient_maps); any other address of it
 # gets 550 5.1.1 at RCPT. bouncy.test's sink refuses nouser*@ and gone*@.

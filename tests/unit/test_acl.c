@@ -151,7 +151,7 @@ test_agent_per_node(void **state)
 	    "(%R~t:rep:check +get) "
 	    "(~t:filter:gw1 ~t:filter:gw1:* +hset +hgetall +hincrby +hdel "
 	    "+expire) "
-	    "(%R~t:filter:* +hmget +hgetall)");
+	    "(%R~t:filter:* +hmget +hgetall +hlen)");
 	/* The filter watch writes its own gateway's keys only. */
 	assert_none_in(l, (const char *const[]){ "(~t:filter:*", NULL });
 	/* The block-list watch writes its own gateway's hash only, and

@@ -141,7 +141,7 @@ static const struct bad_case bad_cases[] = {
 	    "object key near '\"ui\"'" },
 	{ "bad-unknown-key.json", DIR "bad-unknown-key.json: colour: unknown "
 	    "key; accepted: redis, ssh, nodes, mailbox, ui, audit, maillog, dns, dnsbl, "
-	    "backups, alerts" },
+	    "backups, alerts, notify" },
 	{ "bad-unknown-node-key.json", DIR "bad-unknown-node-key.json: "
 	    "nodes[0].postfix_cofig: unknown key; accepted: name, role, "
 	    "cluster, ssh_host, ssh_port, postfix_config, dovecot_config, "

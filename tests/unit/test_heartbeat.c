@@ -95,9 +95,11 @@ test_gateway_fields(void **state)
 	/* The console's flag is never written by the agent. */
 	assert_null(set_value(&f, "drain"));
 	assert_false(deleted(&f, "drain"));
-	/* No policy service: its fields go; a gateway has no backups; no
-	 * q_domains text either. */
-	assert_int_equal(f.ndel, 11);
+	/* No policy service: its fields go; a gateway has no backups, no
+	 * role mailboxes; no q_domains text, no agency's mail delayed. */
+	assert_int_equal(f.ndel, 13);
+	assert_true(deleted(&f, "role_mbx"));
+	assert_true(deleted(&f, "agency_delay"));
 	assert_true(deleted(&f, "last_backup"));
 	assert_true(deleted(&f, "backup_done_at"));
 	assert_true(deleted(&f, "backup_gaps"));
@@ -112,12 +114,35 @@ test_gateway_fields(void **state)
 	heartbeat_fields(&hb, &f);
 	assert_string_equal(f.q_domains, "1 yahoo.test:3:3:0,3,0,0,0,0,0");
 	assert_false(deleted(&f, "q_domains"));
-	assert_int_equal(f.ndel, 10);
+	assert_int_equal(f.ndel, 12);
 	/* Counts not known: neither is the text. */
 	hb.have_queues = false;
 	heartbeat_fields(&hb, &f);
 	assert_null(f.q_domains);
 	assert_true(deleted(&f, "q_domains"));
+}
+
+/* The role mailboxes and the agencies' delayed mail, when reported. */
+static void
+test_report_fields(void **state)
+{
+	struct heartbeat_fields f;
+	struct heartbeat hb;
+
+	(void)state;
+	gateway(&hb);
+	hb.agency_delay = "dmv 150 1795440000,tax 3 1795441000";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "agency_delay"),
+	    "dmv 150 1795440000,tax 3 1795441000");
+	assert_false(deleted(&f, "agency_delay"));
+	hb.agency_delay = "";
+	hb.role = NODE_MAILBOX;
+	hb.role_mbx = "abuse 3 1795430000,postmaster 0 0";
+	heartbeat_fields(&hb, &f);
+	assert_string_equal(set_value(&f, "role_mbx"),
+	    "abuse 3 1795430000,postmaster 0 0");
+	assert_true(deleted(&f, "agency_delay"));
 }
 
 static void
@@ -348,6 +373,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gateway_fields),
+		cmocka_unit_test(test_report_fields),
 		cmocka_unit_test(test_policy_fields),
 		cmocka_unit_test(test_gateway_without_counts),
 		cmocka_unit_test(test_mailbox_fields),

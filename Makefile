@@ -73,7 +73,8 @@ UNIT_LAYER_core     := test_alert test_cluster test_delay test_dnsbl \
 	test_trace \
 	test_bulk \
 	test_osc52 \
-	test_notice test_role_mailbox
+	test_notice test_role_mailbox \
+	test_trace_msg
 UNIT_LAYER_backends := test_policy_store test_postqueue test_queues \
 	test_restore test_ssh test_uithread \
 	test_msgindex

@@ -78,6 +78,7 @@ struct trace_job {
 	const struct trace_query *q;
 	bool from_logs;
 	volatile int *cancel;
+	const struct trace_watch *watch;
 };
 
 static void
@@ -98,10 +99,16 @@ trace_on_line(void *arg, const char *line, size_t len)
 {
 	struct trace_node *tn = arg;
 	size_t notcap = tn->nnotices;
+	const char *q;
 
 	if (len == 0 || line[0] != '{' || memchr(line, '\0', len) != NULL)
 		return 0;
-	if (strstr(line, "\"notice\":") != NULL) {
+	/* mailnocd trace writes a notice as {"node":"NAME","notice":...; a
+	 * "notice": inside a message's text (an SMTP reply) is not one. */
+	if (len > 9 && strncmp(line, "{\"node\":\"", 9) == 0 &&
+	    (q = memchr(line + 9, '"', len - 9)) != NULL &&
+	    (size_t)(line + len - q) > 11 && strncmp(q, "\",\"notice\":", 11)
+	    == 0) {
 		/* Grows one at a time: there are one or two. */
 		trace_keep(&tn->notices, &tn->nnotices, &notcap, line, len);
 		return 0;
@@ -125,6 +132,8 @@ trace_thread(void *arg)
 		tn->exit_code = EXIT_USAGE;
 		snprintf(tn->cause, sizeof tn->cause, "%s: %s", tn->node->name,
 		    cause);
+		if (j->watch != NULL)
+			j->watch->answered(j->watch->arg, tn);
 		return NULL;
 	}
 	ssh_init(&c, j->cfg, tn->node);
@@ -149,13 +158,16 @@ trace_thread(void *arg)
 	tn->elapsed_ms = res.elapsed_ms;
 	ssh_result_free(&res);
 	ssh_close(&c);
+	if (j->watch != NULL)
+		j->watch->answered(j->watch->arg, tn);
 	return NULL;
 }
 
 long
 trace_remote_run(const struct config *cfg, const char *only,
     const struct trace_query *q, bool from_logs, volatile int *cancel,
-    struct trace_run *run, char *cause, size_t causelen)
+    const struct trace_watch *watch, struct trace_run *run, char *cause,
+    size_t causelen)
 {
 	struct trace_job *jobs;
 	pthread_t *t;
@@ -185,7 +197,7 @@ trace_remote_run(const struct config *cfg, const char *only,
 	started = xcalloc(run->n, sizeof *started);
 	for (i = 0; i < run->n; i++) {
 		jobs[i] = (struct trace_job){ cfg, &run->nodes[i], q,
-			from_logs, cancel };
+			from_logs, cancel, watch };
 		started[i] = pthread_create(&t[i], NULL, trace_thread,
 		    &jobs[i]) == 0;
 		if (!started[i])

@@ -26,6 +26,16 @@ struct trace_run {
 };
 
 /*
+ * Who hears of each gateway as it answers or fails (the console's trace
+ * view, which shows them as they come): `answered` runs on that gateway's
+ * thread, with its lines, notices and cause; it must not keep `tn`.
+ */
+struct trace_watch {
+	void (*answered)(void *arg, const struct trace_node *tn);
+	void *arg;
+};
+
+/*
  * The remote command for `node`: CFG.maillog.mailnocd trace --node NAME
  * --index FILE [--log FILE | --postfix-config DIR] [--from-logs] and q's
  * arguments, every value shell-quoted. Returns its length, or -1 with
@@ -39,11 +49,13 @@ int trace_remote_command(const struct config *cfg,
  * Runs the query on every gateway (or the one called `only`) in parallel,
  * one SSH session and one command each. Returns the number of gateways
  * that failed (each with its cause), or -1 with `cause` set when there is
- * none to ask. Free with trace_remote_free.
+ * none to ask. `watch` (or NULL) hears of each gateway as it ends. Free
+ * with trace_remote_free.
  */
 long trace_remote_run(const struct config *cfg, const char *only,
     const struct trace_query *q, bool from_logs, volatile int *cancel,
-    struct trace_run *run, char *cause, size_t causelen);
+    const struct trace_watch *watch, struct trace_run *run, char *cause,
+    size_t causelen);
 
 void trace_remote_free(struct trace_run *run);
 

@@ -47,6 +47,7 @@ struct cmd_option {
 struct cmd;
 struct cmd_ctx;
 struct mailbox_watch;
+struct trace_watch;
 
 /*
  * What a command's preparation says to ask before it runs (cmd_confirm):
@@ -160,6 +161,9 @@ struct cmd_ctx {
 	 * flag: a console job's; NULL in batch mode. */
 	const struct mailbox_watch *watch;
 	volatile int *cancel;
+	/* A trace's gateways as each answers: the console's trace view's;
+	 * NULL in batch mode (backends/trace_remote.h). */
+	const struct trace_watch *trace_watch;
 	/* cmd_exec's prepared command, while cmd_confirm asks about it. */
 	const struct cmd *prepared;
 

@@ -5,10 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "backends/logexport.h"
 #include "backends/trace_remote.h"
 #include "cmd/cmd.h"
 #include "core/exitcode.h"
 #include "core/trace.h"
+#include "core/validate.h"
 #include "core/xalloc.h"
 
 static const struct cmd_option cmd_trace_options[] = {
@@ -26,6 +28,8 @@ static const struct cmd_option cmd_trace_options[] = {
 	{ "node", 1, "ask this gateway only" },
 	{ "from-logs", 0, "search the rotated logs on the nodes instead of "
 	    "the index (slow; needs --id, --msgid, --from, --to or --client)" },
+	{ "log", 0, "with --id and --node: that message's raw mail log lines "
+	    "since --since (default 1d), from the log and its rotated files" },
 	{ NULL, 0, NULL },
 };
 
@@ -49,6 +53,10 @@ cmd_trace_query(const struct cmd *c, struct cmd_ctx *ctx,
 		    sizeof cause) == -1)
 			return cmd_fail(ctx, EXIT_USAGE, "trace: %s", cause);
 	}
+	if (cmd_option(c, "log") != NULL && (q->qid[0] == '\0' ||
+	    cmd_option(c, "node") == NULL))
+		return cmd_fail(ctx, EXIT_USAGE, "trace --log: give --id "
+		    "QUEUEID and --node GATEWAY (a queue ID is a gateway's)");
 	if (cmd_option(c, "from-logs") != NULL && !trace_query_selective(q))
 		return cmd_fail(ctx, EXIT_USAGE, "trace --from-logs: give "
 		    "--id, --msgid, --from, --to or --client (the logs are "
@@ -133,6 +141,76 @@ cmd_trace_row(FILE *out, const char *line)
 	json_decref(o);
 }
 
+/*
+ * --log: the message's raw lines, read from the gateway's log and its
+ * rotated files by the log export's command (a fixed string, " QID: ":
+ * only those lines travel), in log order.
+ */
+static int
+cmd_trace_log(const struct cmd *c, struct cmd_ctx *ctx,
+    const struct trace_query *q)
+{
+	const char *only = cmd_option(c, "node");
+	long long now = (long long)time(NULL);
+	struct logexport_query lq;
+	struct logexport_run r;
+	struct config one;
+	size_t i, k;
+
+	one = *ctx->cfg;
+	one.nnodes = 0;
+	for (i = 0; i < ctx->cfg->nnodes; i++)
+		if (ctx->cfg->nodes[i].role == NODE_GATEWAY &&
+		    strcmp(ctx->cfg->nodes[i].name, only) == 0) {
+			one.nodes = &ctx->cfg->nodes[i];
+			one.nnodes = 1;
+		}
+	if (one.nnodes == 0)
+		return cmd_fail(ctx, EXIT_USAGE, "trace --log: '%s' is not a "
+		    "gateway of the configuration", only);
+	memset(&lq, 0, sizeof lq);
+	lq.since = q->since >= 0 ? q->since : now - 86400;
+	lq.until = q->until >= 0 ? q->until : now;
+	lq.by = LOGEXPORT_ALL;
+	/* The ID is validated (a queue ID): the string is safe as it is. */
+	snprintf(lq.needle, sizeof lq.needle, " %s: ", q->qid);
+	logexport_collect(&r, &one, &lq, now, ctx->cancel);
+	for (i = 0; i < r.n; i++) {
+		const struct logexport_node *n = &r.nodes[i];
+
+		for (k = 0; k < n->n; k++) {
+			char *t = validate_sanitize_mem(n->v[k].text,
+			    n->v[k].len, true);
+
+			if (ctx->json) {
+				json_t *o = json_pack("{s:s, s:s}", "node",
+				    n->node->name, "line", t);
+				char *js = json_dumps(o, JSON_COMPACT);
+
+				fprintf(ctx->out, "%s\n", js != NULL ? js : "");
+				free(js);
+				json_decref(o);
+			} else
+				fprintf(ctx->out, "%s\n", t);
+			free(t);
+		}
+		if (n->failed) {
+			int code = n->exit_code != EXIT_OK ? n->exit_code :
+			    EXIT_FAILED;
+			char cause[sizeof n->cause];
+
+			snprintf(cause, sizeof cause, "%s", n->cause);
+			logexport_run_free(&r);
+			return cmd_fail(ctx, code, "trace --log: %s", cause);
+		}
+	}
+	if (r.n > 0 && r.nodes[0].n == 0 && !ctx->json)
+		fprintf(ctx->out, "no line of %s in %s's log since then\n",
+		    q->qid, only);
+	logexport_run_free(&r);
+	return EXIT_OK;
+}
+
 static int
 cmd_trace_exec(const struct cmd *c, struct cmd_ctx *ctx)
 {
@@ -148,8 +226,11 @@ cmd_trace_exec(const struct cmd *c, struct cmd_ctx *ctx)
 
 	if ((code = cmd_trace_query(c, ctx, &q)) != EXIT_OK)
 		return code;
+	if (cmd_option(c, "log") != NULL)
+		return cmd_trace_log(c, ctx, &q);
 	nfail = trace_remote_run(ctx->cfg, cmd_option(c, "node"), &q,
-	    from_logs, ctx->cancel, &run, cause, sizeof cause);
+	    from_logs, ctx->cancel, ctx->trace_watch, &run, cause,
+	    sizeof cause);
 	if (nfail == -1)
 		return cmd_fail(ctx, EXIT_USAGE, "trace: %s", cause);
 	lines = xcalloc(run.n + 1, sizeof *lines);
@@ -230,4 +311,5 @@ const struct cmd_entry cmd_trace_entry = {
 	.flags = CMD_NEEDS_SSH | CMD_DATA | CMD_JOB,
 	.prepare = cmd_trace_prepare,
 	.exec = cmd_trace_exec,
+	.view = "trace",
 };

@@ -58,6 +58,9 @@ static const struct keymap_default keymap_view_defaults[] = {
 	{ "queues", "L", "queue release" },
 	{ "queues", "E", "queue requeue" },
 	{ "queues", "D", "queue delete" },
+	{ "trace", "Enter", "move in" },
+	{ "trace", "J", "move queue" },
+	{ "trace", "n", "prompt \"trace \"" },
 };
 
 static const struct {
@@ -85,6 +88,7 @@ static const struct {
 	{ "P", "view providers" },
 	{ "8", "view reputation" },
 	{ "9", "view filter" },
+	{ "W", "view trace" },
 	{ "/", "prompt filter" },
 	{ ":", "prompt" },
 	{ "Escape", "filter" },
@@ -183,6 +187,12 @@ static const struct keymap_doc {
 	{ "alerts", "s", "silence", "silence the alert's subject for a while" },
 	{ "alerts", "Enter", "show subject", "show what the alert is about: "
 	    "its view, filtered" },
+	{ "trace", "n", "new", "ask the gateways' message indexes: the "
+	    "prompt has \"trace \" typed (--to, --from, --id, --since ...)" },
+	{ "trace", "Enter", "timeline", "open the message under the cursor: "
+	    "received, each attempt, where it is now" },
+	{ "trace", "J", "queue", "show the message in the queues view, "
+	    "filtered to its ID, while it is still queued" },
 	{ NULL, "?", NULL, "this help: the keys of the view it covers first" },
 	{ NULL, "F1", NULL, "this help" },
 	{ NULL, "q", NULL, "leave the console (waits for actions under way)" },
@@ -203,6 +213,8 @@ static const struct keymap_doc {
 	{ NULL, "8", NULL, "the reputation: the egress IPs on block lists" },
 	{ NULL, "9", NULL, "the filter: each gateway's spam filter, rejects, "
 	    "mail passed unscanned" },
+	{ NULL, "W", NULL, "the message trace: where did the mail go (asks "
+	    "every gateway's index)" },
 	{ NULL, "!", NULL, "the alerts: active, acknowledged, silenced" },
 	{ NULL, "P", NULL, "the providers: delivered, deferred, bounced per "
 	    "provider" },

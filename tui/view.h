@@ -71,7 +71,7 @@ struct view {
 };
 
 /* Every view, in the order of their keys (tui/views.c). */
-#define CONSOLE_NVIEWS 13
+#define CONSOLE_NVIEWS 14
 extern const struct view *const view_all[CONSOLE_NVIEWS];
 
 struct console {

@@ -18,6 +18,7 @@ extern const struct view view_restore;
 extern const struct view view_alerts;
 extern const struct view view_providers;
 extern const struct view view_reputation;
+extern const struct view view_trace;
 extern const struct view view_messages;
 extern const struct view view_filter;
 
@@ -27,6 +28,7 @@ const struct view *const view_all[CONSOLE_NVIEWS] = {
 	&view_alerts,
 	&view_providers,
 	&view_reputation,
+	&view_trace,
 	&view_messages,
 	&view_filter,
 };

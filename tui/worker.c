@@ -563,6 +563,7 @@ worker_command_main(void *arg)
 	ctx.json = j->hooks.json;
 	ctx.watch = j->hooks.watch;
 	ctx.cancel = j->hooks.cancel;
+	ctx.trace_watch = j->hooks.trace_watch;
 	ctx.out = open_memstream(&out, &outlen);
 	code = cmd_exec(&j->cmd, &ctx);
 	fclose(ctx.out);

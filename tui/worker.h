@@ -39,6 +39,12 @@ enum worker_msg_kind {
 	WMSG_REPUTATION,  /* the gateways' block-list standing: reputation */
 	WMSG_SPF,         /* the agencies' SPF (a job's spf --json): spf */
 	WMSG_FILTER,      /* the gateways' filters: filters, nfilters */
+	WMSG_TRACE_NODE,  /* a trace's gateway answered: node, lines (its
+	                     JSON lines), or failed and text */
+	WMSG_TRACE_DONE,  /* a trace ended: failed and text when it did not
+	                     answer whole */
+	WMSG_TRACE_LOG,   /* a message's raw log lines (trace --log): lines,
+	                     or failed and text */
 };
 
 /* How far a restore is (tui/restore_job.h). */
@@ -144,6 +150,8 @@ int worker_jobs(struct worker *w);
 struct worker_cmd_hooks {
 	const struct mailbox_watch *watch; /* cmd_ctx's: a restore's progress */
 	volatile int *cancel;              /* cmd_ctx's: stops a restore */
+	const struct trace_watch *trace_watch; /* cmd_ctx's: a trace's
+	                                          gateways as they answer */
 	bool json;                         /* the output is JSON */
 	/*
 	 * After cmd_exec returned `code`, on the job's thread: the message to

@@ -71,6 +71,15 @@ test_views(void **state)
 	assert_string_equal(command_in(NULL, '5'), "view agencies");
 	assert_string_equal(command_in(NULL, 'a'), "view agencies");
 	assert_string_equal(command_in("overview", '4'), "view blocklist");
+	/* The trace view: W everywhere, its keys its own (J is free in every
+	 * other view, n asks a new query). */
+	assert_string_equal(command_in(NULL, 'W'), "view trace");
+	assert_string_equal(command_in("queues", 'W'), "view trace");
+	assert_string_equal(command_in("trace", '\n'), "move in");
+	assert_string_equal(command_in("trace", 'J'), "move queue");
+	assert_string_equal(command_in("trace", 'n'), "prompt \"trace \"");
+	assert_null(command_in(NULL, 'J'));
+	assert_null(command_in("queues", 'J'));
 }
 
 static void
@@ -169,6 +178,10 @@ test_bar(void **state)
 	keymap_bar(&km, "alerts", false, false, 80, bar, sizeof bar);
 	assert_non_null(strstr(bar, "a ack  s silence  Enter show subject  "
 	    "/ filter"));
+	/* The trace view's keys, read-only too (a trace changes nothing). */
+	keymap_bar(&km, "trace", true, true, 80, bar, sizeof bar);
+	assert_string_equal(bar, " ? help  n new  Enter timeline  J queue  "
+	    "Esc back  / filter  : command  q quit");
 	/* A narrow bar still has help. */
 	keymap_bar(&km, "overview", false, false, 10, bar, sizeof bar);
 	assert_string_equal(bar, " ? help");

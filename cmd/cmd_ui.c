@@ -45,7 +45,8 @@ cmd_quit_exec(const struct cmd *c, struct cmd_ctx *ctx)
 const struct cmd_entry cmd_view_entry = {
 	.name = "view",
 	.alias = NULL,
-	.usage = "overview|clusters|queues|blocklist|agencies|audit|restore|alerts|providers",
+	.usage = "overview|clusters|queues|blocklist|agencies|audit|restore|"
+	    "alerts|providers|reputation|filter|trace",
 	.help = "show a view",
 	.min_args = 1,
 	.max_args = 1,

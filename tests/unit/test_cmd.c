@@ -124,7 +124,7 @@ static const struct bad bad_lines[] = {
 	{ "frobnicate", "unknown command 'frobnicate'; see 'help'" },
 	{ "", "no command given; see 'help'" },
 	{ "nodes extra", "nodes: unexpected argument 'extra'; usage: nodes [--names]" },
-	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies|audit|restore|alerts|providers" },
+	{ "view", "view: missing argument; usage: view overview|clusters|queues|blocklist|agencies|audit|restore|alerts|providers|reputation|filter|trace" },
 	{ "events --count", "events: option '--count' needs a value" },
 	{ "events --count=", "events: option '--count' needs a non-empty "
 	    "value" },

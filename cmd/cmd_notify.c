@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/bulk_store.h"
 #include "backends/policy_store.h"
 #include "backends/postfix.h"
 #include "backends/queues.h"
@@ -44,7 +45,7 @@ struct notify_facts {
 	char agency[STORE_ID_MAX], name[STORE_TEXT_MAX];
 	char contact[NOTICE_ADDR_MAX + 1], ip[STORE_IP_MAX];
 	char since[40], until[64], reason[STORE_TEXT_MAX];
-	char deferred[64], oldest[64], now[40];
+	char deferred[64], oldest[64], now[40], bulk[256];
 };
 
 /* "2026-12-05 04:40 UTC": agencies read it, not our own operators. */
@@ -76,6 +77,44 @@ notify_facts_init(struct notify_facts *nf, const struct config *cfg,
 	nf->f.v[NF_ACTION] = notify_actions[about];
 	nf->f.v[NF_NOW] = notify_time(now, nf->now, sizeof nf->now);
 	nf->f.v[NF_FROM] = cfg->notify.from != NULL ? cfg->notify.from : "-";
+	nf->f.v[NF_BULK] = nf->bulk;
+	snprintf(nf->bulk, sizeof nf->bulk, "-");
+}
+
+/*
+ * {bulk}: the agency's announced bulk job in force now, else its next one
+ * ("none announced"), with the recipients counted so far. Returns 0, or -1
+ * with ctx->cause set when the announcements cannot be read.
+ */
+static int
+notify_bulk_facts(struct cmd_ctx *ctx, struct redis *r, const char *id,
+    long long now, struct notify_facts *nf)
+{
+	const struct bulk_plan *p = NULL;
+	struct bulk_list l;
+	char cause[512], a[40], b[40], sp[32];
+	size_t i;
+
+	if (bulk_store_list(r, now, &l, cause, sizeof cause) == -1)
+		return cmd_fail(ctx, EXIT_FAILED, "notify: cannot read the "
+		    "announced bulk jobs: %s", cause);
+	for (i = 0; i < l.n && p == NULL; i++) {
+		if (l.v[i].malformed[0] == '\0' &&
+		    strcmp(l.v[i].agency, id) == 0 && l.v[i].end > now)
+			p = &l.v[i];
+	}
+	if (p == NULL)
+		snprintf(nf->bulk, sizeof nf->bulk, "none announced");
+	else
+		snprintf(nf->bulk, sizeof nf->bulk, "%lld recipients in %ld "
+		    "job%s %s apart, from %s to %s; %lld sent so far%s",
+		    p->rcpts, p->jobs, p->jobs == 1 ? "" : "s",
+		    duration_format(p->spacing, sp, sizeof sp),
+		    notify_time(p->start, a, sizeof a),
+		    notify_time(p->end, b, sizeof b), p->sent,
+		    p->start > now ? " (not begun)" : "");
+	bulk_list_free(&l);
+	return 0;
 }
 
 static void
@@ -294,6 +333,7 @@ notify_prepare(struct cmd *c, struct cmd_ctx *ctx, struct cmd_ask *ask)
 		    notify_sel(sel, nsel, "reason"));
 	snprintf(nf.deferred, sizeof nf.deferred, "(counted when sent)");
 	snprintf(nf.oldest, sizeof nf.oldest, "(when sent)");
+	snprintf(nf.bulk, sizeof nf.bulk, "(read when sent)");
 	if ((v = notify_sel(sel, nsel, "contact")) == NULL ||
 	    notice_contact_address(v, nf.contact, sizeof nf.contact) == -1)
 		snprintf(nf.contact, sizeof nf.contact, "agency %s's contact",
@@ -405,6 +445,9 @@ notify_exec(const struct cmd *c, struct cmd_ctx *ctx)
 		notify_block_facts(&nf, b.since, b.until, b.reason);
 	}
 	notify_deferred(ctx, &a, now, &nf);
+	if (about == NOTICE_BULK &&
+	    notify_bulk_facts(ctx, r, id, now, &nf) == -1)
+		return EXIT_FAILED;
 	if (getentropy(&rnd, sizeof rnd) == -1)
 		rnd = (unsigned long long)now ^ (unsigned long long)getpid();
 	notice_compose(&t, &nf.f, nf.contact, ctx->cfg->notify.from,

@@ -18,7 +18,7 @@ static const char *const notice_about_names[NOTICE_NABOUT] = {
 
 static const char *const notice_fact_names[NOTICE_NFACTS] = {
 	"agency", "name", "contact", "ip", "since", "until", "reason",
-	"deferred", "oldest", "action", "now", "from",
+	"deferred", "oldest", "action", "now", "from", "bulk",
 };
 
 const char *

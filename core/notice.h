@@ -30,6 +30,7 @@ enum notice_fact {
 	NF_ACTION,      /* {action}: what the agency should do */
 	NF_NOW,         /* {now}: when the notice was written (UTC) */
 	NF_FROM,        /* {from}: who sends the notice */
+	NF_BULK,        /* {bulk}: its announced bulk job, or "none" */
 	NOTICE_NFACTS,
 };
 

@@ -119,6 +119,21 @@ check "the delay notice arrives" wait_until 30 arrived2
 check "no header came from the agency's name" sh -c "! grep -q '^Bcc:' '$DUMP'"
 check "no copy went to the name's Bcc" sh -c "! grep -q 'X-Rcpt-Args: <$TAG-bcc' '$DUMP'"
 
+# --about bulk names the agency's announced job, or says none is.
+out=$("$M" notify t-notice --about bulk --dry-run 2>&1)
+expect_contains "a bulk notice without an announcement says so" \
+	"Announced job:      none announced" "$out"
+"$M" bulk announce t-notice --start +1h --end +3h --rcpts 3000 --jobs 3 \
+	--note "t_notify" --yes >/dev/null 2>&1
+out=$("$M" notify t-notice --about bulk --dry-run 2>&1)
+expect_contains "with one, the bulk notice names it" \
+	"3000 recipients in 3 jobs 10m apart" "$out"
+expect_contains "and that it has not begun" "0 sent so far (not begun)" "$out"
+for id in $(rcli ZRANGE "${P}bulks" 0 -1); do
+	[ "$(rcli HGET "${P}bulk:$id" agency)" = t-notice ] &&
+		"$M" bulk cancel "$id" --yes >/dev/null 2>&1
+done
+
 # Refusals.
 "$M" agency add t-nocontact --name "No Contact" --yes >/dev/null
 out=$("$M" notify t-nocontact --about delay --yes 2>&1); code=$?

@@ -89,7 +89,9 @@ tot() { sumf t "gw1|$1"; }
 # settled: the follower has written up to the log's end (or 20 s passed).
 settled() {
 	i=0
-	while [ $i -lt 200 ]; do
+	# 60 s: after a logrotate the new file appears only with the next
+	# line Postfix writes, and the lab's mail waits for its milter.
+	while [ $i -lt 600 ]; do
 		size=$(stat -c %s "$LOG" 2>/dev/null)
 		off=$(rcli HGET "${P}log:pos:gw1" offset)
 		ino=$(rcli HGET "${P}log:pos:gw1" ino)

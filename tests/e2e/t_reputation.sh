@@ -43,8 +43,16 @@ tui_start 80 24
 expect_screen "the console starts" "mailnoc | Overview" 10
 expect_screen "the overview's ALERT line names the listing" \
 	"gw1 203.0.113.25 listed on" 15
-# The lab lists it on both zones: one line, the other counted.
-expect_screen "... and counts the other zone's" "+1 more (!)" 5
+# The lab lists it on both zones: one line, the other counted (with
+# whatever else earlier tests left active: the count is Redis's).
+counted() {
+	"$B" alerts --json | jq '[.[] | select(.active and .ack_by == null
+		and .silenced_until == null)] | length'
+}
+n_more=$(($(counted) - 1))
+check "the other zone's listing is among the counted alerts ($n_more)" \
+	test "$n_more" -ge 1
+expect_screen "... and counts the other zone's" "+$n_more more (!)" 5
 check "the alert's text is the header's line, with the reason and since" \
 	sh -c '"$1" alerts --json | jq -e "any(.[]; .kind == \"listed\" and (.text | test(\"^gw1 203[.]0[.]113[.]25 listed on bl[.]lab[.]example: Listed for bulk mail.* since [0-9]\")))" >/dev/null' _ "$B"
 

@@ -1,13 +1,13 @@
 /* Announced bulk jobs in Redis: list, announce, cancel. */
 #include "backends/bulk_store.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis.h>
 
+#include "backends/policy_store.h"
 #include "core/keys.h"
 #include "core/volume.h"
 #include "core/validate.h"
@@ -23,23 +23,6 @@ bulk_fail(struct redis *r, char *cause, size_t len, const char *what)
 {
 	snprintf(cause, len, "%s: %s", what, r->errstr[0] ? r->errstr :
 	    "redis failed");
-	return -1;
-}
-
-/* A refusal of our own: r->err cleared, so the exit code is 1. */
-static int
-bulk_refuse(struct redis *r, char *cause, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-bulk_refuse(struct redis *r, char *cause, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->err = RERR_NONE;
-	va_start(ap, fmt);
-	vsnprintf(cause, len, fmt, ap);
-	va_end(ap);
 	return -1;
 }
 
@@ -140,7 +123,7 @@ bulk_store_list(struct redis *r, long long since, struct bulk_list *out,
 		return bulk_fail(r, cause, len, what);
 	if (z->type != REDIS_REPLY_ARRAY) {
 		freeReplyObject(z);
-		return bulk_refuse(r, cause, len, "%s: key %s is not a sorted "
+		return store_refuse(r, cause, len, "%s: key %s is not a sorted "
 		    "set", what, key);
 	}
 	for (i = 0; i < z->elements; i++) {
@@ -344,7 +327,7 @@ bulk_store_announce(struct redis *r, struct bulk_plan *p, long long now,
 			char a[48], b[48];
 
 			bulk_unwatch(r);
-			rc = bulk_refuse(r, cause, len, "%s: it overlaps "
+			rc = store_refuse(r, cause, len, "%s: it overlaps "
 			    "announcement %lld of %s (%s to %s); cancel that "
 			    "one first or choose another window", what,
 			    l.v[i].id, l.v[i].agency, bulk_shown(l.v[i].start,
@@ -364,7 +347,7 @@ bulk_store_announce(struct redis *r, struct bulk_plan *p, long long now,
 	freeReplyObject(x);
 	if (id < 1) {
 		bulk_unwatch(r);
-		return bulk_refuse(r, cause, len, "%s: %s is not a counter",
+		return store_refuse(r, cause, len, "%s: %s is not a counter",
 		    what, key);
 	}
 	p->id = id;
@@ -403,7 +386,7 @@ bulk_store_announce(struct redis *r, struct bulk_plan *p, long long now,
 	if ((rc = bulk_exec(r, n)) == -1)
 		return bulk_fail(r, cause, len, what);
 	if (rc == 1)
-		return bulk_refuse(r, cause, len, "%s: another announcement "
+		return store_refuse(r, cause, len, "%s: another announcement "
 		    "changed meanwhile; nothing was changed, try again", what);
 	return 0;
 }
@@ -445,7 +428,7 @@ bulk_store_cancel(struct redis *r, long long id, struct bulk_plan *was,
 	if ((rc = bulk_exec(r, 5)) == -1)
 		return bulk_fail(r, cause, len, what);
 	if (rc == 1)
-		return bulk_refuse(r, cause, len, "%s: announcement %lld "
+		return store_refuse(r, cause, len, "%s: announcement %lld "
 		    "changed meanwhile; nothing was changed, try again", what,
 		    id);
 	return 1;

@@ -32,12 +32,7 @@
 	" " AF_MAX_PER_MIN " " AF_BULK_RCPTS " " AF_DOMAINS
 #define AGENCY_NFIELDS 7
 
-/* A refusal of the store's own (not Redis's): exit code 1. */
-static int
-store_refuse(struct redis *r, char *cause, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
+int
 store_refuse(struct redis *r, char *cause, size_t len, const char *fmt, ...)
 {
 	va_list ap;

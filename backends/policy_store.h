@@ -112,4 +112,9 @@ int	store_permit_import_counted(struct redis *r,
 int	store_agencies_exist(struct redis *r, const char *const *ids,
 	    size_t n, bool *exists, char *cause, size_t len);
 
+/* A refusal of a store's own (not Redis's): r->err cleared, so the exit
+ * code is 1; `cause` set from fmt. Returns -1. */
+int store_refuse(struct redis *r, char *cause, size_t len, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
 #endif
